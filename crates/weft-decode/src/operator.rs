@@ -1,0 +1,225 @@
+//! [`Operator`], its decoder, encoder, printer and signatures — all derived
+//! from the instruction table in [`crate::instructions`].
+
+use std::fmt;
+
+use crate::error::{DecodeErrorKind, Result};
+use crate::immediates::*;
+use crate::reader::Reader;
+use crate::types::{BlockType, HeapType, ValType};
+
+/// The prefix byte of an instruction's encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Prefix {
+    /// A one-byte opcode.
+    Plain,
+    /// `0xFC`: saturating truncation, bulk memory, tables, wide arithmetic.
+    Fc,
+    /// `0xFD`: SIMD.
+    Fd,
+    /// `0xFE`: threads (atomics).
+    Fe,
+}
+
+impl Prefix {
+    /// The prefix byte, or `None` for one-byte opcodes.
+    pub const fn byte(self) -> Option<u8> {
+        match self {
+            Prefix::Plain => None,
+            Prefix::Fc => Some(0xFC),
+            Prefix::Fd => Some(0xFD),
+            Prefix::Fe => Some(0xFE),
+        }
+    }
+}
+
+macro_rules! prefix_of {
+    (plain) => {
+        Prefix::Plain
+    };
+    (fc) => {
+        Prefix::Fc
+    };
+    (fd) => {
+        Prefix::Fd
+    };
+    (fe) => {
+        Prefix::Fe
+    };
+}
+
+/// The key an opcode is matched by: the byte for one-byte opcodes, the
+/// prefix byte in the top 8 bits and the sub-opcode below otherwise.
+const fn opcode_key(prefix: Prefix, code: u32) -> u32 {
+    match prefix.byte() {
+        None => code,
+        Some(p) => ((p as u32) << 24) | code,
+    }
+}
+
+macro_rules! val_type {
+    (i32) => {
+        ValType::I32
+    };
+    (i64) => {
+        ValType::I64
+    };
+    (f32) => {
+        ValType::F32
+    };
+    (f64) => {
+        ValType::F64
+    };
+    (v128) => {
+        ValType::V128
+    };
+}
+
+macro_rules! signature {
+    ([?]) => {
+        None
+    };
+    ([$($param:ident)* -> $($result:ident)*]) => {
+        Some(Signature { params: &[$(val_type!($param)),*], results: &[$(val_type!($result)),*] })
+    };
+}
+
+/// A fixed instruction type `[params] -> [results]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signature {
+    /// Operand types popped, bottom first.
+    pub params: &'static [ValType],
+    /// Result types pushed, bottom first.
+    pub results: &'static [ValType],
+}
+
+macro_rules! define_operator {
+    ($( $prefix:ident $code:literal $name:ident $mnemonic:literal { $($imm:ident : $ty:ty),* } $sig:tt )*) => {
+        /// One decoded instruction. Variants and immediates come from the
+        /// instruction table ([`for_each_instruction!`](crate::for_each_instruction)).
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        #[allow(missing_docs)]
+        pub enum Operator<'a> {
+            $( $name { $($imm: $ty),* }, )*
+        }
+
+        #[allow(non_upper_case_globals)]
+        mod opcode {
+            use super::*;
+            $( pub const $name: u32 = opcode_key(prefix_of!($prefix), $code); )*
+        }
+
+        /// Decodes the instruction whose opcode key is `key`; the opcode
+        /// bytes have been read already.
+        #[inline(always)]
+        fn decode_with_key<'a>(key: u32, r: &mut Reader<'a>) -> Option<Result<Operator<'a>>> {
+            Some(match key {
+                $( opcode::$name => Ok(Operator::$name { $($imm: match <$ty as Immediate<'a>>::decode(r) { Ok(v) => v, Err(e) => return Some(Err(e)) }),* }), )*
+                _ => return None,
+            })
+        }
+
+        impl<'a> Operator<'a> {
+            /// The text-format mnemonic, e.g. `"i32.add"`.
+            pub fn mnemonic(&self) -> &'static str {
+                match self {
+                    $( Operator::$name { .. } => $mnemonic, )*
+                }
+            }
+
+            /// The encoding's prefix and (sub-)opcode.
+            pub fn opcode(&self) -> (Prefix, u32) {
+                match self {
+                    $( Operator::$name { .. } => (prefix_of!($prefix), $code), )*
+                }
+            }
+
+            /// The instruction's type if it is fixed, `None` where it depends
+            /// on the context (indices, labels, the polymorphic stack).
+            pub fn signature(&self) -> Option<Signature> {
+                match self {
+                    $( Operator::$name { .. } => signature!($sig), )*
+                }
+            }
+
+            /// Appends the binary encoding.
+            pub fn encode(&self, out: &mut Vec<u8>) {
+                let (prefix, code) = self.opcode();
+                match prefix.byte() {
+                    None => out.push(code as u8),
+                    Some(p) => {
+                        out.push(p);
+                        crate::encode::write_var_u32(out, code);
+                    }
+                }
+                match self {
+                    $( Operator::$name { $($imm),* } => { $( Immediate::encode($imm, out); )* } )*
+                }
+            }
+
+            /// Appends the text form: mnemonic and immediates.
+            pub fn print(&self, out: &mut String) {
+                out.push_str(self.mnemonic());
+                match self {
+                    $( Operator::$name { $($imm),* } => { $( Immediate::print($imm, out); )* } )*
+                }
+            }
+        }
+
+        /// Every row of the table: prefix, opcode and mnemonic.
+        pub const INSTRUCTIONS: &[(Prefix, u32, &str)] = &[
+            $( (prefix_of!($prefix), $code, $mnemonic), )*
+        ];
+    };
+}
+
+crate::for_each_instruction!(define_operator);
+
+impl fmt::Display for Operator<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::new();
+        self.print(&mut s);
+        f.write_str(&s)
+    }
+}
+
+impl<'a> Operator<'a> {
+    /// Decodes one instruction.
+    #[inline]
+    pub fn decode(r: &mut Reader<'a>) -> Result<Operator<'a>> {
+        let at = r.offset();
+        let byte = r.read_u8()?;
+        let key = if byte < 0xFC {
+            u32::from(byte)
+        } else {
+            let code = r.read_var_u32()?;
+            if code >= 1 << 24 {
+                return Err(r.error_at(DecodeErrorKind::IllegalOpcode(format!("{byte:02x} {code:02x}")), at));
+            }
+            (u32::from(byte) << 24) | code
+        };
+        match decode_with_key(key, r) {
+            Some(op) => op,
+            None => {
+                let text = if byte < 0xFC { format!("{byte:02x}") } else { format!("{byte:02x} {:02x}", key & 0xFF_FFFF) };
+                Err(r.error_at(DecodeErrorKind::IllegalOpcode(text), at))
+            }
+        }
+    }
+
+    /// Whether this instruction opens a block that `end` closes.
+    pub fn opens_block(&self) -> bool {
+        matches!(
+            self,
+            Operator::Block { .. }
+                | Operator::Loop { .. }
+                | Operator::If { .. }
+                | Operator::Try { .. }
+                | Operator::TryTable { .. }
+        )
+    }
+}
+
+// Keep the types the table names in scope for the derived code.
+#[allow(unused_imports)]
+use {BlockType as _, HeapType as _};
