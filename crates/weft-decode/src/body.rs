@@ -91,11 +91,7 @@ impl<'a> OperatorsReader<'a> {
 
     /// Checks that the sequence has been read to its final `end`.
     pub fn finish(&self) -> Result<()> {
-        if self.finished {
-            Ok(())
-        } else {
-            Err(self.reader.eof_error())
-        }
+        if self.finished { Ok(()) } else { Err(self.reader.eof_error()) }
     }
 
     /// Reads every remaining instruction, checking the structure.

@@ -115,6 +115,9 @@ pub enum DecodeErrorKind {
     /// `else` outside of an `if` block.
     #[error("misplaced ELSE opcode")]
     MisplacedElse,
+    /// A custom page size whose log2 is 64 or more.
+    #[error("invalid custom page size")]
+    CustomPageSize,
     /// The declared size of a module exceeds what weft accepts.
     #[error("{0}")]
     Limit(&'static str),

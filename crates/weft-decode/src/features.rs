@@ -110,11 +110,6 @@ impl Default for Features {
     /// Everything weft supports: WebAssembly 3.0 without GC, plus wide
     /// arithmetic, custom page sizes and the threads proposal's encodings.
     fn default() -> Self {
-        Features {
-            wide_arithmetic: true,
-            custom_page_sizes: true,
-            threads: true,
-            ..Features::wasm3()
-        }
+        Features { wide_arithmetic: true, custom_page_sizes: true, threads: true, ..Features::wasm3() }
     }
 }

@@ -250,7 +250,14 @@ impl<'a> Immediate<'a> for MemArg {
         let at = r.offset();
         let flags = r.read_var_u32()?;
         let features = r.features();
-        let (align, memory) = if flags < 64 {
+        let (align, memory) = if !(features.multi_memory || features.memory64) {
+            // Before multi-memory the flags were only the alignment, and
+            // anything of 32 or more was malformed.
+            if flags >= 32 {
+                return Err(r.error_at(DecodeErrorKind::MemopFlags, at));
+            }
+            (flags, 0)
+        } else if flags < 64 {
             (flags, 0)
         } else if flags < 128 && features.multi_memory {
             (flags - 64, r.read_var_u32()?)
@@ -288,7 +295,7 @@ impl<'a> Immediate<'a> for BlockType {
             r.read_u8()?;
             return Ok(BlockType::Empty);
         }
-        if b & 0xC0 == 0x40 {
+        if b & 0xC0 == 0x40 || !r.features().multi_value {
             return ValType::decode(r).map(BlockType::Value);
         }
         let at = r.offset();

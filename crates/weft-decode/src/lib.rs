@@ -43,7 +43,10 @@ mod types;
 pub use body::OperatorsReader;
 pub use error::{DecodeError, DecodeErrorKind, Result};
 pub use features::Features;
-pub use immediates::{BrTable, Catch, Catches, Ieee32, Ieee64, Immediate, MemArg, MemIdx, SelectTypes, ShuffleLanes, TableIdx, V128, ZeroByte};
+pub use immediates::{
+    BrTable, Catch, Catches, Ieee32, Ieee64, Immediate, MemArg, MemIdx, SelectTypes, ShuffleLanes, TableIdx, V128,
+    ZeroByte,
+};
 pub use module::*;
 pub use names::Names;
 pub use operator::{INSTRUCTIONS, Operator, Prefix, Signature};

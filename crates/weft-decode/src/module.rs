@@ -291,32 +291,28 @@ impl Module {
 
     /// Decodes a module's structure with the given features.
     pub fn decode_with(bytes: &[u8], features: Features) -> Result<Module> {
+        Self::decode_impl(bytes, features, false)
+    }
+
+    /// Decodes a module and reads every instruction of every function body
+    /// once, in the order of the binary, so every "malformed" error is found
+    /// and the first one reported is the one the spec's decoder reports.
+    pub fn decode_all(bytes: &[u8], features: Features) -> Result<Module> {
+        Self::decode_impl(bytes, features, true)
+    }
+
+    fn decode_impl(bytes: &[u8], features: Features, read_bodies: bool) -> Result<Module> {
         let mut module = Module { features, ..Module::default() };
-        module.decode_sections(bytes)?;
+        module.decode_sections(bytes, read_bodies)?;
         module.bytes = bytes.to_vec();
         module.names = Names::parse(&module);
         Ok(module)
     }
 
-    /// Decodes a module and reads every instruction of every function body
-    /// once, so every "malformed" error the binary can have is found.
-    pub fn decode_all(bytes: &[u8], features: Features) -> Result<Module> {
-        let module = Self::decode_with(bytes, features)?;
-        module.check_bodies()?;
-        Ok(module)
-    }
-
     /// Reads every function body once, checking its encoding and structure.
     pub fn check_bodies(&self) -> Result<()> {
-        for index in 0..self.code.len() {
-            let mut ops = self.operators(index);
-            while !ops.is_finished() {
-                let at = ops.offset();
-                let op = ops.read()?;
-                if self.data_count.is_none() && matches!(op, Operator::MemoryInit { .. } | Operator::DataDrop { .. }) {
-                    return Err(DecodeError::new(DecodeErrorKind::DataCountRequired, at));
-                }
-            }
+        for body in &self.code {
+            check_body(&self.bytes, body, self.features, self.data_count.is_some())?;
         }
         Ok(())
     }
@@ -359,7 +355,7 @@ impl Module {
         self.code.iter().map(|b| b.code.len()).sum()
     }
 
-    fn decode_sections(&mut self, bytes: &[u8]) -> Result<()> {
+    fn decode_sections(&mut self, bytes: &[u8], read_bodies: bool) -> Result<()> {
         let mut r = Reader::new(bytes, self.features);
         let magic = r.read_array::<4>().map_err(|_| DecodeError::new(DecodeErrorKind::UnexpectedEnd, 0))?;
         if magic != *b"\0asm" {
@@ -375,24 +371,34 @@ impl Module {
             let id_at = r.offset();
             let id = r.read_u8()?;
             let size = r.read_var_u32()? as usize;
+            let start = r.offset();
             if size > r.remaining() {
                 return Err(DecodeError::new(DecodeErrorKind::LengthOutOfBounds, id_at + 1));
             }
-            let mut s = r.split(size)?;
-            let range = s.offset()..s.end();
-            self.sections.push(SectionInfo { id, range: range.clone() });
+            // Like the spec's decoder, a section is read from the module's
+            // stream and must end exactly where its size says; reading
+            // past its end is caught by that check, never by a panic.
+            let mut s = Reader::with_range(bytes, start, bytes.len(), self.features);
             if id == 0 {
                 let name = s.read_name()?.to_string();
-                self.customs.push(CustomSection { name, range: s.offset()..s.end() });
+                let payload = s.offset();
+                if start + size < payload {
+                    return Err(DecodeError::new(DecodeErrorKind::UnexpectedEnd, payload));
+                }
+                s.skip(start + size - payload)?;
+                self.sections.push(SectionInfo { id, range: start..start + size });
+                self.customs.push(CustomSection { name, range: payload..start + size });
+                r = s;
                 continue;
             }
-            let Some(rank) = section_rank(id) else {
+            let Some(rank) = section_rank(id).filter(|_| id != 13 || self.features.exceptions) else {
                 return Err(DecodeError::new(DecodeErrorKind::SectionId, id_at));
             };
             if last_rank.is_some_and(|last| rank <= last) {
                 return Err(DecodeError::new(DecodeErrorKind::SectionOrder, id_at));
             }
             last_rank = Some(rank);
+            self.sections.push(SectionInfo { id, range: start..start + size });
             match id {
                 1 => self.type_section(&mut s)?,
                 2 => self.import_section(&mut s)?,
@@ -405,16 +411,17 @@ impl Module {
                 9 => self.element_section(&mut s)?,
                 10 => {
                     saw_code = true;
-                    self.code_section(&mut s)?
+                    self.code_section(&mut s, read_bodies)?
                 }
                 11 => self.data_section(&mut s)?,
                 12 => self.data_count = Some(s.read_var_u32()?),
                 13 => self.tag_section(&mut s)?,
                 _ => unreachable!("section_rank accepted only known ids"),
             }
-            if !s.is_empty() {
-                return Err(DecodeError::new(DecodeErrorKind::SectionSizeMismatch, s.offset()));
+            if s.offset() != start + size {
+                return Err(DecodeError::new(DecodeErrorKind::SectionSizeMismatch, start));
             }
+            r = s;
         }
         if self.functions.len() != self.code.len() || (!saw_code && !self.functions.is_empty()) {
             return Err(DecodeError::new(DecodeErrorKind::FunctionCodeMismatch, r.offset()));
@@ -486,7 +493,7 @@ impl Module {
                     self.num_imported_globals += 1;
                     ImportType::Global(decode_global_type(s)?)
                 }
-                0x04 => {
+                0x04 if self.features.exceptions => {
                     self.num_imported_tags += 1;
                     ImportType::Tag(decode_tag_type(s)?)
                 }
@@ -499,7 +506,7 @@ impl Module {
 
     fn function_section(&mut self, s: &mut Reader<'_>) -> Result<()> {
         let count = s.read_len()?;
-        self.functions.reserve(count as usize);
+        self.functions.reserve(s.capacity_for(count));
         for _ in 0..count {
             self.functions.push(s.read_var_u32()?);
         }
@@ -562,7 +569,7 @@ impl Module {
                 0x01 => ExternKind::Table,
                 0x02 => ExternKind::Memory,
                 0x03 => ExternKind::Global,
-                0x04 => ExternKind::Tag,
+                0x04 if self.features.exceptions => ExternKind::Tag,
                 _ => return Err(DecodeError::new(DecodeErrorKind::ExportKind, at)),
             };
             let index = s.read_var_u32()?;
@@ -593,7 +600,7 @@ impl Module {
             let (ty, items) = if expressions {
                 let ty = if has_type { RefType::decode(s)? } else { RefType::FUNCREF };
                 let n = s.read_len()?;
-                let mut exprs = Vec::with_capacity(n as usize);
+                let mut exprs = Vec::with_capacity(s.capacity_for(n));
                 for _ in 0..n {
                     exprs.push(read_const_expr(s)?);
                 }
@@ -606,7 +613,7 @@ impl Module {
                     }
                 }
                 let n = s.read_len()?;
-                let mut funcs = Vec::with_capacity(n as usize);
+                let mut funcs = Vec::with_capacity(s.capacity_for(n));
                 for _ in 0..n {
                     funcs.push(s.read_var_u32()?);
                 }
@@ -617,32 +624,38 @@ impl Module {
         Ok(())
     }
 
-    fn code_section(&mut self, s: &mut Reader<'_>) -> Result<()> {
+    fn code_section(&mut self, s: &mut Reader<'_>, read_bodies: bool) -> Result<()> {
         let count = s.read_len()?;
-        if count as usize != self.functions.len() {
-            return Err(DecodeError::new(DecodeErrorKind::FunctionCodeMismatch, s.offset()));
-        }
-        self.code.reserve(count as usize);
+        self.code.reserve(s.capacity_for(count));
         for _ in 0..count {
             let offset = s.offset();
-            let size = s.read_var_u32()? as usize;
-            if size > s.remaining() {
-                return Err(DecodeError::new(DecodeErrorKind::LengthOutOfBounds, offset));
-            }
-            let mut body = s.split(size)?;
-            let locals_at = body.offset();
-            let groups = body.read_len()?;
-            let mut locals = Vec::with_capacity(groups as usize);
+            let size = s.read_len()? as usize;
+            let start = s.offset();
+            let locals_at = s.offset();
+            let groups = s.read_len()?;
+            let mut locals = Vec::with_capacity(s.capacity_for(groups));
             let mut num_locals = 0u64;
             for _ in 0..groups {
-                let n = body.read_var_u32()?;
+                let n = s.read_var_u32()?;
                 num_locals += u64::from(n);
                 if num_locals > u64::from(u32::MAX) {
                     return Err(DecodeError::new(DecodeErrorKind::TooManyLocals, locals_at));
                 }
-                locals.push((n, ValType::decode(&mut body)?));
+                locals.push((n, ValType::decode(s)?));
             }
-            self.code.push(FunctionBody { locals, num_locals, code: body.offset()..body.end(), offset });
+            let code_start = s.offset();
+            let end = start + size;
+            if end < code_start {
+                return Err(DecodeError::new(DecodeErrorKind::SectionSizeMismatch, start));
+            }
+            // A body running past the module's end is reported when read.
+            let code_end = end.min(s.data().len());
+            let body = FunctionBody { locals, num_locals, code: code_start..code_end, offset };
+            if read_bodies {
+                check_body(s.data(), &body, self.features, self.data_count.is_some())?;
+            }
+            s.skip(code_end - code_start)?;
+            self.code.push(body);
         }
         Ok(())
     }
@@ -667,6 +680,19 @@ impl Module {
         }
         Ok(())
     }
+}
+
+/// Reads one function body's instructions, checking encoding and structure.
+fn check_body(bytes: &[u8], body: &FunctionBody, features: Features, has_data_count: bool) -> Result<()> {
+    let mut ops = OperatorsReader::new(Reader::with_range(bytes, body.code.start, body.code.end, features));
+    while !ops.is_finished() {
+        let at = ops.offset();
+        let op = ops.read()?;
+        if !has_data_count && matches!(op, Operator::MemoryInit { .. } | Operator::DataDrop { .. }) {
+            return Err(DecodeError::new(DecodeErrorKind::DataCountRequired, at));
+        }
+    }
+    Ok(())
 }
 
 /// Reads a constant expression up to and including its `end`.
@@ -700,13 +726,15 @@ fn decode_sub_type(s: &mut Reader<'_>, rec_group_start: u32, rec_group_len: u32)
         }
         0x5F => {
             let n = s.read_len()?;
-            let mut fields = Vec::with_capacity(n as usize);
+            let mut fields = Vec::with_capacity(s.capacity_for(n));
             for _ in 0..n {
                 fields.push(decode_field_type(s)?);
             }
             CompositeType::Struct(fields.into_boxed_slice())
         }
         0x5E => CompositeType::Array(decode_field_type(s)?),
+        // The form is an `s7`: a continuation bit makes it too long.
+        b if b & 0x80 != 0 => return Err(DecodeError::new(DecodeErrorKind::IntegerTooLong, at + 1)),
         _ => return Err(DecodeError::new(DecodeErrorKind::FuncType, at)),
     };
     Ok(SubType { is_final, supertype, composite, rec_group_start, rec_group_len })
@@ -714,7 +742,7 @@ fn decode_sub_type(s: &mut Reader<'_>, rec_group_start: u32, rec_group_len: u32)
 
 fn decode_result_type(s: &mut Reader<'_>) -> Result<Vec<ValType>> {
     let n = s.read_len()?;
-    let mut types = Vec::with_capacity(n as usize);
+    let mut types = Vec::with_capacity(s.capacity_for(n));
     for _ in 0..n {
         types.push(ValType::decode(s)?);
     }
@@ -749,12 +777,27 @@ fn decode_mutability(s: &mut Reader<'_>) -> Result<bool> {
 /// Reads limits flags and values; returns `(limits, flags)`.
 fn decode_limits(s: &mut Reader<'_>, allowed_flags: u8) -> Result<(Limits, u8)> {
     let at = s.offset();
-    let flags = s.read_u8()?;
+    let f = s.features();
+    let flags = if f.memory64 || f.threads || f.custom_page_sizes {
+        s.read_u8()?
+    } else {
+        // Before flags had more than one bit, the spec read them as `vu1`.
+        let b = s.read_u8()?;
+        if b & 0x7f > 1 {
+            return Err(DecodeError::new(DecodeErrorKind::IntegerTooLarge, at));
+        }
+        if b & 0x80 != 0 {
+            return Err(DecodeError::new(DecodeErrorKind::IntegerTooLong, at + 1));
+        }
+        b
+    };
     if flags & !allowed_flags != 0 {
         return Err(DecodeError::new(DecodeErrorKind::LimitsFlags, at));
     }
-    let index64 = flags & 0b100 != 0;
-    let read = |s: &mut Reader<'_>| if index64 { s.read_var_u64() } else { s.read_var_u32().map(u64::from) };
+    // Since memory64, limits are `u64` in the binary format and the
+    // validator bounds 32-bit ones; before it they were `u32`.
+    let wide = s.features().memory64;
+    let read = |s: &mut Reader<'_>| if wide { s.read_var_u64() } else { s.read_var_u32().map(u64::from) };
     let min = read(s)?;
     let max = if flags & 0b1 != 0 { Some(read(s)?) } else { None };
     Ok((Limits { min, max }, flags))
@@ -780,7 +823,16 @@ fn decode_memory_type(s: &mut Reader<'_>) -> Result<MemoryType> {
         allowed |= 0b1000;
     }
     let (limits, flags) = decode_limits(s, allowed)?;
-    let page_size_log2 = if flags & 0b1000 != 0 { Some(s.read_var_u32()?) } else { None };
+    let page_size_log2 = if flags & 0b1000 != 0 {
+        let at = s.offset();
+        let log2 = s.read_var_u32()?;
+        if log2 >= 64 {
+            return Err(DecodeError::new(DecodeErrorKind::CustomPageSize, at));
+        }
+        Some(log2)
+    } else {
+        None
+    };
     Ok(MemoryType { limits, index64: flags & 0b100 != 0, shared: flags & 0b10 != 0, page_size_log2 })
 }
 

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::error::{DecodeErrorKind, Result};
+use crate::features::Features;
 use crate::immediates::*;
 use crate::reader::Reader;
 use crate::types::{BlockType, HeapType, ValType};
@@ -198,10 +199,12 @@ impl<'a> Operator<'a> {
             }
             (u32::from(byte) << 24) | code
         };
-        match decode_with_key(key, r) {
+        let found = if enabled(key, r.features()) { decode_with_key(key, r) } else { None };
+        match found {
             Some(op) => op,
             None => {
-                let text = if byte < 0xFC { format!("{byte:02x}") } else { format!("{byte:02x} {:02x}", key & 0xFF_FFFF) };
+                let text =
+                    if byte < 0xFC { format!("{byte:02x}") } else { format!("{byte:02x} {:02x}", key & 0xFF_FFFF) };
                 Err(r.error_at(DecodeErrorKind::IllegalOpcode(text), at))
             }
         }
@@ -217,6 +220,42 @@ impl<'a> Operator<'a> {
                 | Operator::Try { .. }
                 | Operator::TryTable { .. }
         )
+    }
+}
+
+/// Whether `features` enable the instruction with opcode key `key`. A
+/// disabled instruction does not exist, so decoding it is "illegal opcode".
+#[inline]
+fn enabled(key: u32, f: Features) -> bool {
+    const FC: u32 = 0xFC << 24;
+    const FD: u32 = 0xFD << 24;
+    const FE: u32 = 0xFE << 24;
+    match key {
+        0x00..=0x05 | 0x0B..=0x11 | 0x1A | 0x1B | 0x20..=0x24 | 0x27..=0xBF => true,
+        0x06 | 0x07 | 0x09 | 0x18 | 0x19 => f.legacy_exceptions,
+        0x08 => f.exceptions || f.legacy_exceptions,
+        0x0A | 0x1F => f.exceptions,
+        0x12 | 0x13 => f.tail_call,
+        0x14 | 0xD4..=0xD6 => f.function_references,
+        0x15 => f.function_references && f.tail_call,
+        0x1C | 0x25 | 0x26 | 0xD0..=0xD2 => f.reference_types,
+        0xC0..=0xC4 => f.sign_extension,
+        k if k & 0xFF00_0000 == FC => match k & 0xFF_FFFF {
+            0..=7 => f.saturating_float_to_int,
+            8..=14 => f.bulk_memory,
+            15..=17 => f.reference_types,
+            19..=22 => f.wide_arithmetic,
+            _ => false,
+        },
+        k if k & 0xFF00_0000 == FD => {
+            if k & 0xFF_FFFF < 0x100 {
+                f.simd
+            } else {
+                f.relaxed_simd
+            }
+        }
+        k if k & 0xFF00_0000 == FE => f.threads,
+        _ => true,
     }
 }
 

@@ -99,11 +99,7 @@ impl<'a> Reader<'a> {
     /// The next byte, without consuming it.
     #[inline]
     pub fn peek_u8(&self) -> Result<u8> {
-        if self.pos < self.end {
-            Ok(self.data[self.pos])
-        } else {
-            Err(self.eof_error())
-        }
+        if self.pos < self.end { Ok(self.data[self.pos]) } else { Err(self.eof_error()) }
     }
 
     /// One byte.
@@ -241,23 +237,28 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A vector length: a `u32` that must not exceed the bytes that remain
-    /// (every element takes at least one byte), so no declared count makes
-    /// the decoder allocate memory the input cannot back.
+    /// A vector length. Not checked against the input here (the spec's
+    /// decoder fails on the first element that is missing), so callers
+    /// must size buffers with [`Reader::capacity_for`], never with `n`.
     #[inline]
     pub fn read_len(&mut self) -> Result<u32> {
-        let at = self.pos;
-        let n = self.read_var_u32()?;
-        if n as usize > self.remaining() {
-            return Err(self.error_at(DecodeErrorKind::LengthOutOfBounds, at));
-        }
-        Ok(n)
+        self.read_var_u32()
+    }
+
+    /// A capacity to reserve for `n` elements: never more than the bytes
+    /// left in this reader, since each element takes at least one.
+    #[inline]
+    pub fn capacity_for(&self, n: u32) -> usize {
+        (n as usize).min(self.remaining())
     }
 
     /// A name: a length-prefixed UTF-8 string.
     pub fn read_name(&mut self) -> Result<&'a str> {
         let at = self.pos;
-        let len = self.read_len()? as usize;
+        let len = self.read_var_u32()? as usize;
+        if len > self.data.len() - self.pos {
+            return Err(self.error_at(DecodeErrorKind::LengthOutOfBounds, at));
+        }
         let bytes = self.read_bytes(len)?;
         std::str::from_utf8(bytes).map_err(|_| self.error_at(DecodeErrorKind::Utf8, at))
     }
@@ -311,8 +312,10 @@ mod tests {
     }
 
     #[test]
-    fn length_is_bounded_by_input() {
+    fn name_length_is_bounded_by_input() {
         let mut r = reader(&[0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]);
-        assert_eq!(r.read_len().unwrap_err().kind(), &DecodeErrorKind::LengthOutOfBounds);
+        assert_eq!(r.read_name().unwrap_err().kind(), &DecodeErrorKind::LengthOutOfBounds);
+        let r = reader(&[0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]);
+        assert_eq!(r.capacity_for(u32::MAX), 6);
     }
 }
