@@ -1,0 +1,105 @@
+//! [`Engine`] and its [`Config`]: which interpreter runs, which features
+//! modules may use, and the limits every store of the engine obeys.
+
+use std::sync::Arc;
+
+use weft_decode::Features;
+
+/// Which interpreter executes wasm code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngineKind {
+    /// The fast threaded-dispatch interpreter. Until it lands, this runs
+    /// the reference interpreter, so choosing it is always safe.
+    #[default]
+    Threaded,
+    /// The readable reference interpreter shaped like the spec's execution
+    /// chapter, with an explicit operand, label and frame stack.
+    Reference,
+}
+
+/// Engine configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The interpreter.
+    pub kind: EngineKind,
+    /// The WebAssembly features modules may use.
+    pub features: Features,
+    /// If set, every store starts with this much fuel; each executed
+    /// instruction costs one unit, and running out traps with
+    /// [`TrapKind::OutOfFuel`](crate::TrapKind::OutOfFuel).
+    pub fuel: Option<u64>,
+    /// The maximum number of active frames (wasm and host) in one store;
+    /// one more traps with "call stack exhausted".
+    pub max_call_depth: usize,
+    /// The maximum nesting of host-to-wasm re-entries (a host function that
+    /// calls wasm that calls the host...). Each re-entry uses native stack,
+    /// so this bound is what keeps re-entrant recursion from overflowing it.
+    pub max_reentry_depth: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            kind: EngineKind::default(),
+            features: Features::default(),
+            fuel: None,
+            max_call_depth: 10_000,
+            max_reentry_depth: 100,
+        }
+    }
+}
+
+impl Config {
+    /// The default configuration.
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// Chooses the interpreter.
+    pub fn engine_kind(&mut self, kind: EngineKind) -> &mut Self {
+        self.kind = kind;
+        self
+    }
+
+    /// Sets the enabled features.
+    pub fn features(&mut self, features: Features) -> &mut Self {
+        self.features = features;
+        self
+    }
+
+    /// Enables fuel with `initial` units per new store (see [`Config::fuel`]).
+    pub fn consume_fuel(&mut self, initial: u64) -> &mut Self {
+        self.fuel = Some(initial);
+        self
+    }
+
+    /// Sets the maximum call depth.
+    pub fn max_call_depth(&mut self, depth: usize) -> &mut Self {
+        self.max_call_depth = depth;
+        self
+    }
+
+    /// Sets the maximum host-to-wasm re-entry depth.
+    pub fn max_reentry_depth(&mut self, depth: usize) -> &mut Self {
+        self.max_reentry_depth = depth;
+        self
+    }
+}
+
+/// A configured execution engine; cheap to clone, shared by modules and stores.
+#[derive(Debug, Clone, Default)]
+pub struct Engine {
+    config: Arc<Config>,
+}
+
+impl Engine {
+    /// An engine with `config`.
+    pub fn new(config: &Config) -> Self {
+        Engine { config: Arc::new(config.clone()) }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}

@@ -1,0 +1,366 @@
+//! Functions: [`Func`] handles, calling them, host functions (typed closures
+//! through [`IntoFunc`], untyped ones through [`Func::new`]), the [`Caller`]
+//! a host function sees, and [`TypedFunc`].
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use weft_decode::{FuncType, ValType};
+
+use crate::externals::{Extern, check_val_store};
+use crate::instance::InstanceData;
+use crate::store::{AsContext, AsContextMut, FuncEntity, Store, Stored};
+use crate::trap::{Error, Result, Trap};
+use crate::value::{ExternRef, Val};
+
+/// A host function as stored: untyped, with the caller's context.
+pub(crate) type HostFunc<T> = Arc<dyn Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync>;
+
+/// A function instance in a store (wasm or host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Func(pub(crate) Stored);
+
+/// What a host function sees of its caller: the store (host data included)
+/// and the calling instance's exports.
+pub struct Caller<'a, T> {
+    pub(crate) store: &'a mut Store<T>,
+    pub(crate) instance: Option<Arc<InstanceData>>,
+}
+
+impl<T> Caller<'_, T> {
+    /// The host data.
+    pub fn data(&self) -> &T {
+        &self.store.data
+    }
+
+    /// The host data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.store.data
+    }
+
+    /// The calling instance's export `name` (typically `"memory"`).
+    pub fn get_export(&self, name: &str) -> Option<Extern> {
+        let instance = self.instance.as_ref()?;
+        instance.exports.iter().find(|(n, _)| n == name).map(|(_, e)| *e)
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &crate::Engine {
+        self.store.engine()
+    }
+
+    /// The fuel left, if fuel is enabled.
+    pub fn get_fuel(&self) -> Option<u64> {
+        self.store.get_fuel()
+    }
+}
+
+impl<T> AsContext for Caller<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> &Store<T> {
+        self.store
+    }
+}
+
+impl<T> AsContextMut for Caller<'_, T> {
+    fn as_context_mut(&mut self) -> &mut Store<T> {
+        self.store
+    }
+}
+
+impl Func {
+    /// A host function with a dynamic signature: `f` receives the arguments
+    /// and writes `ty.results().len()` results.
+    pub fn new<T>(
+        mut store: impl AsContextMut<Data = T>,
+        ty: FuncType,
+        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
+    ) -> Func {
+        let store = store.as_context_mut();
+        store.inner.funcs.push(FuncEntity::Host { ty, func: Arc::new(f) });
+        Func(store.stored(store.inner.funcs.len() - 1))
+    }
+
+    /// A host function from a typed Rust closure (see [`IntoFunc`]).
+    pub fn wrap<T, Params, Results>(
+        mut store: impl AsContextMut<Data = T>,
+        f: impl IntoFunc<T, Params, Results>,
+    ) -> Func {
+        let store = store.as_context_mut();
+        let (ty, func) = f.into_func();
+        store.inner.funcs.push(FuncEntity::Host { ty, func });
+        Func(store.stored(store.inner.funcs.len() - 1))
+    }
+
+    pub(crate) fn index(&self) -> u32 {
+        self.0.index
+    }
+
+    /// The function's type.
+    pub fn ty(&self, store: impl AsContext) -> Result<FuncType> {
+        let store = store.as_context();
+        Ok(store.inner.funcs[store.check(self.0)?].ty().clone())
+    }
+
+    /// Calls the function: checks `params` against its type, runs it, and
+    /// writes its results into `results` (which must have the right length).
+    pub fn call(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
+        let store = store.as_context_mut();
+        let index = store.check(self.0)?;
+        let ty = store.inner.funcs[index].ty();
+        if ty.params().len() != params.len() {
+            return Err(Error::usage(format!("expected {} arguments, got {}", ty.params().len(), params.len())));
+        }
+        if ty.results().len() != results.len() {
+            return Err(Error::usage(format!("expected {} results, got {}", ty.results().len(), results.len())));
+        }
+        for (p, t) in params.iter().zip(ty.params()) {
+            if !p.matches(*t) {
+                return Err(Error::usage(format!("argument type mismatch: expected {t}, got {}", p.ty())));
+            }
+        }
+        for p in params {
+            check_val_store(store, p)?;
+        }
+        crate::reference::invoke(store, index as u32, params, results).map_err(Error::Trap)
+    }
+
+    /// Calls the function and returns its results in a new vector.
+    pub fn call_vec(&self, mut store: impl AsContextMut, params: &[Val]) -> Result<Vec<Val>> {
+        let store = store.as_context_mut();
+        let ty = self.ty(&*store)?;
+        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+        self.call(store, params, &mut results)?;
+        Ok(results)
+    }
+
+    /// A statically typed view; errors if the types do not match.
+    pub fn typed<P: WasmParams, R: WasmResults, T>(&self, store: &Store<T>) -> Result<TypedFunc<P, R>> {
+        let ty = self.ty(store)?;
+        if ty.params() != P::types().as_slice() || ty.results() != R::types().as_slice() {
+            return Err(Error::usage(format!("function type mismatch: the function is {ty}")));
+        }
+        Ok(TypedFunc { func: *self, _marker: PhantomData })
+    }
+}
+
+/// A Rust type that is a wasm value type.
+pub trait WasmTy: Sized + Copy + Send + 'static {
+    /// The wasm type.
+    fn valtype() -> ValType;
+    /// To a [`Val`].
+    fn into_val(self) -> Val;
+    /// From a [`Val`] of the right type.
+    fn from_val(v: Val) -> Option<Self>;
+}
+
+macro_rules! wasm_ty {
+    ($($t:ty => $vt:expr, |$x:ident| $into:expr, $pat:pat => $from:expr;)*) => {$(
+        impl WasmTy for $t {
+            fn valtype() -> ValType {
+                $vt
+            }
+            fn into_val(self) -> Val {
+                let $x = self;
+                $into
+            }
+            fn from_val(v: Val) -> Option<Self> {
+                match v {
+                    $pat => Some($from),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+wasm_ty! {
+    i32 => ValType::I32, |x| Val::I32(x), Val::I32(x) => x;
+    u32 => ValType::I32, |x| Val::I32(x as i32), Val::I32(x) => x as u32;
+    i64 => ValType::I64, |x| Val::I64(x), Val::I64(x) => x;
+    u64 => ValType::I64, |x| Val::I64(x as i64), Val::I64(x) => x as u64;
+    f32 => ValType::F32, |x| Val::F32(x.to_bits()), Val::F32(x) => f32::from_bits(x);
+    f64 => ValType::F64, |x| Val::F64(x.to_bits()), Val::F64(x) => f64::from_bits(x);
+    Option<Func> => ValType::FUNCREF, |x| Val::FuncRef(x), Val::FuncRef(x) => x;
+    Option<ExternRef> => ValType::EXTERNREF, |x| Val::ExternRef(x), Val::ExternRef(x) => x;
+}
+
+/// A list of wasm values as Rust types: `()`, a single [`WasmTy`], or a tuple.
+pub trait WasmParams: Sized + Send + 'static {
+    /// The wasm types.
+    fn types() -> Vec<ValType>;
+    /// Appends the values.
+    fn into_vals(self, out: &mut Vec<Val>);
+    /// Reads the values (of the right types).
+    fn from_vals(vals: &[Val]) -> Option<Self>;
+}
+
+/// Results are typed exactly like parameters.
+pub use WasmParams as WasmResults;
+
+impl<A: WasmTy> WasmParams for A {
+    fn types() -> Vec<ValType> {
+        vec![A::valtype()]
+    }
+    fn into_vals(self, out: &mut Vec<Val>) {
+        out.push(self.into_val());
+    }
+    fn from_vals(vals: &[Val]) -> Option<Self> {
+        match vals {
+            [v] => A::from_val(*v),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! tuple_params {
+    ($($a:ident)*) => {
+        #[allow(non_snake_case, unused_mut, unused_variables)]
+        impl<$($a: WasmTy),*> WasmParams for ($($a,)*) {
+            fn types() -> Vec<ValType> {
+                vec![$($a::valtype()),*]
+            }
+            fn into_vals(self, out: &mut Vec<Val>) {
+                let ($($a,)*) = self;
+                $( out.push($a.into_val()); )*
+            }
+            fn from_vals(vals: &[Val]) -> Option<Self> {
+                let mut it = vals.iter();
+                let r = ($($a::from_val(*it.next()?)?,)*);
+                if it.next().is_some() { None } else { Some(r) }
+            }
+        }
+    };
+}
+
+tuple_params!();
+tuple_params!(A1);
+tuple_params!(A1 A2);
+tuple_params!(A1 A2 A3);
+tuple_params!(A1 A2 A3 A4);
+tuple_params!(A1 A2 A3 A4 A5);
+tuple_params!(A1 A2 A3 A4 A5 A6);
+tuple_params!(A1 A2 A3 A4 A5 A6 A7);
+tuple_params!(A1 A2 A3 A4 A5 A6 A7 A8);
+
+/// What a typed host closure may return: results, or `Result<results, Trap>`.
+pub trait HostResult: Send + 'static {
+    /// The results' types.
+    type Results: WasmResults;
+    /// Splits into results or a trap.
+    fn into_result(self) -> Result<Self::Results, Trap>;
+}
+
+impl<R: WasmResults> HostResult for R {
+    type Results = R;
+    fn into_result(self) -> Result<R, Trap> {
+        Ok(self)
+    }
+}
+
+impl<R: WasmResults> HostResult for Result<R, Trap> {
+    type Results = R;
+    fn into_result(self) -> Result<R, Trap> {
+        self
+    }
+}
+
+/// Marks closures whose first parameter is a [`Caller`].
+pub struct WithCaller<P>(PhantomData<P>);
+
+/// A Rust closure usable as a host function: `Fn(A1, .., An) -> R` or
+/// `Fn(Caller<'_, T>, A1, .., An) -> R`, where the `Ai` are [`WasmTy`]s and
+/// `R` is a [`HostResult`].
+pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
+    /// The function type and the untyped host function.
+    fn into_func(self) -> (FuncType, HostFunc<T>);
+}
+
+fn write_results<R: WasmResults>(r: R, results: &mut [Val]) -> Result<(), Trap> {
+    let mut out = Vec::with_capacity(results.len());
+    r.into_vals(&mut out);
+    if out.len() != results.len() {
+        return Err(Trap::host("host function returned the wrong number of results"));
+    }
+    results.copy_from_slice(&out);
+    Ok(())
+}
+
+macro_rules! into_func {
+    ($($a:ident)*) => {
+        #[allow(non_snake_case, unused_mut, unused_variables)]
+        impl<T, F, R, $($a: WasmTy),*> IntoFunc<T, ($($a,)*), R> for F
+        where
+            F: Fn($($a),*) -> R + Send + Sync + 'static,
+            R: HostResult,
+        {
+            fn into_func(self) -> (FuncType, HostFunc<T>) {
+                let ty = FuncType::new(<($($a,)*) as WasmParams>::types(), R::Results::types());
+                let f = move |_caller: Caller<'_, T>, params: &[Val], results: &mut [Val]| {
+                    let ($($a,)*) = <($($a,)*) as WasmParams>::from_vals(params)
+                        .ok_or_else(|| Trap::host("host function called with wrong argument types"))?;
+                    write_results(self($($a),*).into_result()?, results)
+                };
+                (ty, Arc::new(f))
+            }
+        }
+
+        #[allow(non_snake_case, unused_mut, unused_variables)]
+        impl<T, F, R, $($a: WasmTy),*> IntoFunc<T, WithCaller<($($a,)*)>, R> for F
+        where
+            F: for<'c> Fn(Caller<'c, T>, $($a),*) -> R + Send + Sync + 'static,
+            R: HostResult,
+        {
+            fn into_func(self) -> (FuncType, HostFunc<T>) {
+                let ty = FuncType::new(<($($a,)*) as WasmParams>::types(), R::Results::types());
+                let f = move |caller: Caller<'_, T>, params: &[Val], results: &mut [Val]| {
+                    let ($($a,)*) = <($($a,)*) as WasmParams>::from_vals(params)
+                        .ok_or_else(|| Trap::host("host function called with wrong argument types"))?;
+                    write_results(self(caller, $($a),*).into_result()?, results)
+                };
+                (ty, Arc::new(f))
+            }
+        }
+    };
+}
+
+into_func!();
+into_func!(A1);
+into_func!(A1 A2);
+into_func!(A1 A2 A3);
+into_func!(A1 A2 A3 A4);
+into_func!(A1 A2 A3 A4 A5);
+into_func!(A1 A2 A3 A4 A5 A6);
+into_func!(A1 A2 A3 A4 A5 A6 A7);
+into_func!(A1 A2 A3 A4 A5 A6 A7 A8);
+
+/// A function with static parameter and result types.
+#[derive(Debug)]
+pub struct TypedFunc<P, R> {
+    func: Func,
+    _marker: PhantomData<fn(P) -> R>,
+}
+
+impl<P, R> Clone for TypedFunc<P, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P, R> Copy for TypedFunc<P, R> {}
+
+impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
+    /// Calls the function.
+    pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
+        let store = store.as_context_mut();
+        let mut args = Vec::new();
+        params.into_vals(&mut args);
+        let mut results: Vec<Val> = R::types().into_iter().map(Val::default_for).collect();
+        self.func.call(store, &args, &mut results)?;
+        R::from_vals(&results).ok_or_else(|| Error::usage("result type mismatch"))
+    }
+
+    /// The untyped function.
+    pub fn func(&self) -> Func {
+        self.func
+    }
+}

@@ -1,0 +1,104 @@
+//! [`Module`]: a decoded and validated module, ready to instantiate, with a
+//! per-function cache of the engines' translated code.
+
+use std::sync::{Arc, OnceLock};
+
+use weft_decode::{ExternKind, FuncType, ImportType};
+use weft_validate::ModuleInfo;
+
+use crate::engine::Engine;
+use crate::reference::Compiled;
+use crate::trap::{Error, Result, Trap};
+
+/// A compiled module: decoded, validated, shareable between stores.
+#[derive(Clone)]
+pub struct Module(pub(crate) Arc<ModuleInner>);
+
+pub(crate) struct ModuleInner {
+    pub(crate) engine: Engine,
+    pub(crate) decoded: weft_decode::Module,
+    #[allow(dead_code)]
+    pub(crate) info: ModuleInfo,
+    /// The function type of each type index (an empty type for non-function types).
+    pub(crate) types: Vec<FuncType>,
+    /// The reference engine's code for each defined function, translated on first call.
+    pub(crate) compiled: Vec<OnceLock<std::result::Result<Arc<Compiled>, Trap>>>,
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module").field("name", &self.name()).finish_non_exhaustive()
+    }
+}
+
+impl Module {
+    /// Compiles a module from its binary or text (`.wat`) form: the text is
+    /// assembled by the `wat` crate, the binary decoded by weft-decode and
+    /// validated by weft-validate.
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        if bytes.starts_with(b"\0asm") {
+            return Module::from_binary(engine, bytes);
+        }
+        let binary = wat::parse_bytes(bytes).map_err(|e| Error::Wat(e.to_string()))?;
+        Module::from_binary(engine, &binary)
+    }
+
+    /// Compiles a module from its binary form.
+    pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        let decoded = weft_decode::Module::decode_all(bytes, engine.config().features)?;
+        let info = weft_validate::validate(&decoded)?;
+        Ok(Module::from_parts(engine, decoded, info))
+    }
+
+    /// Wraps an already decoded and validated module.
+    pub fn from_parts(engine: &Engine, decoded: weft_decode::Module, info: ModuleInfo) -> Module {
+        let types = decoded.types.iter().map(|t| t.as_func().cloned().unwrap_or_default()).collect();
+        let compiled = (0..decoded.code.len()).map(|_| OnceLock::new()).collect();
+        Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, compiled }))
+    }
+
+    /// The decoded module.
+    pub fn decoded(&self) -> &weft_decode::Module {
+        &self.0.decoded
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.0.engine
+    }
+
+    /// The module's name from the name section, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.0.decoded.names.module.as_deref()
+    }
+
+    /// The imports: module name, field name and type.
+    pub fn imports(&self) -> impl Iterator<Item = (&str, &str, &ImportType)> {
+        self.0.decoded.imports.iter().map(|i| (i.module.as_str(), i.name.as_str(), &i.ty))
+    }
+
+    /// The exports: name and kind.
+    pub fn exports(&self) -> impl Iterator<Item = (&str, ExternKind)> {
+        self.0.decoded.exports.iter().map(|e| (e.name.as_str(), e.kind))
+    }
+}
+
+impl ModuleInner {
+    /// The function type at type index `index`.
+    pub(crate) fn func_type(&self, index: u32) -> Option<&FuncType> {
+        self.types.get(index as usize)
+    }
+
+    /// The type of function `func` (imports first).
+    pub(crate) fn type_of_func(&self, func: u32) -> Option<&FuncType> {
+        self.func_type(*self.decoded.function_types.get(func as usize)?)
+    }
+
+    /// The reference engine's code for defined function `defined`,
+    /// translating it on first use.
+    pub(crate) fn compiled(&self, defined: u32) -> std::result::Result<Arc<Compiled>, Trap> {
+        let slot = self.compiled.get(defined as usize).ok_or_else(|| Trap::host("function index out of range"))?;
+        slot.get_or_init(|| crate::reference::compile(self, defined).map(Arc::new)).clone()
+    }
+}

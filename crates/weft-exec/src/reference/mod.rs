@@ -1,0 +1,202 @@
+//! The reference interpreter: the spec's execution chapter (4.4), read
+//! aloud. It favours being checkable against the spec over speed.
+//!
+//! # Conventions
+//!
+//! The machine state is the spec's, kept in [`Machine`] rather than in Rust
+//! locals, so execution can stop after any instruction and resume:
+//!
+//! * `stack`  — the operand stack: the spec's values (`val*`);
+//! * `labels` — the spec's labels `label_n{instr*}`: arity `n`, the operand
+//!   height they were entered at, and their continuation as an instruction
+//!   position (the `end` of a block, the start of a loop);
+//! * `frames` — the spec's activation frames `frame_n{F}`: the function, its
+//!   module instance `F.module`, where its locals `F.locals` start in
+//!   `locals`, and the return arity `n`;
+//! * `pc`     — the position in the current function's [`Compiled`] code.
+//!
+//! Each instruction's rule is one arm of the `match` in `exec.rs`, named
+//! after the spec's instruction; numeric operators call
+//! [`crate::numeric`]. A wasm-to-wasm call pushes a frame and continues the
+//! same loop: the native stack does not grow with wasm recursion. Host calls
+//! run on the native stack; a host function that calls back into wasm starts
+//! a nested machine, counted against [`Config::max_reentry_depth`](crate::Config).
+
+mod compile;
+mod exec;
+mod numeric_instr;
+pub(crate) mod ops;
+
+use std::sync::Arc;
+
+pub(crate) use compile::compile;
+pub use compile::{BlockInfo, BrTableId, Compiled, Instr, Instruction};
+
+use crate::func::Caller;
+use crate::instance::InstanceData;
+use crate::store::{FuncEntity, Store};
+use crate::trap::{FrameInfo, Trap, TrapKind};
+use crate::value::Val;
+
+/// A label (spec 4.2.13 "labels").
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Label {
+    /// How many values a branch to it carries.
+    arity: u32,
+    /// The operand stack height below the block's values.
+    height: u32,
+    /// Where a branch to it continues.
+    cont: u32,
+}
+
+/// An activation frame (spec 4.2.14 "frames").
+#[derive(Debug, Clone)]
+pub(crate) struct Frame {
+    /// The function's store address.
+    func: u32,
+    code: Arc<Compiled>,
+    instance: Arc<InstanceData>,
+    /// The next instruction to execute (saved while another frame runs).
+    pc: usize,
+    locals_base: usize,
+    label_base: usize,
+    stack_base: usize,
+    arity: u32,
+}
+
+/// The reference interpreter's machine state.
+#[derive(Debug, Default)]
+pub(crate) struct Machine {
+    stack: Vec<Val>,
+    locals: Vec<Val>,
+    labels: Vec<Label>,
+    frames: Vec<Frame>,
+}
+
+/// Invokes function `func` (a store address) with `args`, writing `results`
+/// (spec 4.5.5 "invocation"). Argument types were checked by the caller.
+pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+    if store.inner.activations >= store.inner.engine.config().max_reentry_depth {
+        return Err(Trap::new(TrapKind::CallStackExhausted));
+    }
+    store.inner.activations += 1;
+    let depth = store.inner.call_depth;
+    let mut machine = Machine::default();
+    machine.stack.extend_from_slice(args);
+    let r = machine.call(store, func, None).and_then(|()| machine.run(store));
+    store.inner.call_depth = depth;
+    store.inner.activations -= 1;
+    r?;
+    let start = machine.stack.len().checked_sub(results.len()).ok_or_else(|| Trap::host("missing results"))?;
+    results.copy_from_slice(&machine.stack[start..]);
+    Ok(())
+}
+
+impl Machine {
+    /// Calls function address `func` with its arguments on the stack
+    /// (spec 4.4.10 "invocation of function address"): a wasm function gets
+    /// a new frame (run by the loop), a host function runs now.
+    fn call<T>(&mut self, store: &mut Store<T>, func: u32, caller: Option<&Arc<InstanceData>>) -> Result<(), Trap> {
+        let config_depth = store.inner.engine.config().max_call_depth;
+        if store.inner.call_depth >= config_depth {
+            return Err(Trap::new(TrapKind::CallStackExhausted));
+        }
+        let entity = store.inner.funcs.get(func as usize).ok_or_else(|| Trap::host("invalid function address"))?;
+        match entity {
+            FuncEntity::Wasm { ty, instance, module, defined } => {
+                let code = module.compiled(*defined)?;
+                let n = ty.params().len();
+                let args_start = self.stack.len().checked_sub(n).ok_or_else(stack_underflow)?;
+                let locals_base = self.locals.len();
+                self.locals.extend(self.stack.drain(args_start..));
+                self.locals.extend(code.locals.iter().map(|t| Val::default_for(*t)));
+                self.frames.push(Frame {
+                    func,
+                    arity: code.results,
+                    code,
+                    instance: instance.clone(),
+                    pc: 0,
+                    locals_base,
+                    label_base: self.labels.len(),
+                    stack_base: self.stack.len(),
+                });
+                store.inner.call_depth += 1;
+                Ok(())
+            }
+            FuncEntity::Host { ty, func } => {
+                let func = func.clone();
+                let args_start = self.stack.len().checked_sub(ty.params().len()).ok_or_else(stack_underflow)?;
+                let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+                let args = self.stack.split_off(args_start);
+                store.inner.call_depth += 1;
+                let r = func(Caller { store: &mut *store, instance: caller.cloned() }, &args, &mut results);
+                store.inner.call_depth -= 1;
+                r?;
+                self.stack.extend(results);
+                Ok(())
+            }
+        }
+    }
+
+    /// Returns from the current frame (spec 4.4.9 "return"): its results
+    /// replace everything it pushed.
+    fn return_from_frame<T>(&mut self, store: &mut Store<T>) -> Result<(), Trap> {
+        let frame = self.frames.pop().ok_or_else(|| Trap::host("return without a frame"))?;
+        let results_start = self.stack.len().checked_sub(frame.arity as usize).ok_or_else(stack_underflow)?;
+        if results_start < frame.stack_base {
+            return Err(stack_underflow());
+        }
+        self.stack.drain(frame.stack_base..results_start);
+        self.locals.truncate(frame.locals_base);
+        self.labels.truncate(frame.label_base);
+        store.inner.call_depth -= 1;
+        Ok(())
+    }
+
+    /// Runs until the frames present at entry have returned.
+    fn run<T>(&mut self, store: &mut Store<T>) -> Result<(), Trap> {
+        let base = self.frames.len().saturating_sub(1);
+        while self.frames.len() > base {
+            if let Err(trap) = self.run_frame(store) {
+                return Err(trap.with_backtrace(self.backtrace()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The wasm frames, innermost first.
+    fn backtrace(&self) -> Vec<FrameInfo> {
+        self.frames
+            .iter()
+            .rev()
+            .map(|f| {
+                let module = &f.instance.module;
+                let d = &module.decoded;
+                let defined = f.func_defined_index();
+                let func_index = d.num_imported_functions + defined;
+                FrameInfo {
+                    func_index,
+                    func_name: d.names.function(func_index).map(str::to_string),
+                    module_name: d.names.module.clone(),
+                    offset: f.code.offsets.get(f.pc).map(|o| *o as usize),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Frame {
+    /// The function's index among its module's defined functions.
+    fn func_defined_index(&self) -> u32 {
+        self.instance
+            .funcs
+            .iter()
+            .position(|a| *a == self.func)
+            .map_or(0, |i| (i as u32).saturating_sub(self.instance.module.decoded.num_imported_functions))
+    }
+}
+
+#[cold]
+fn stack_underflow() -> Trap {
+    Trap::host("operand stack underflow (module not validated?)")
+}

@@ -1,0 +1,320 @@
+//! The store (spec 4.2.3): every function, table, memory, global, tag,
+//! element and data instance lives here, addressed by typed indices.
+//!
+//! Handles ([`Func`], [`Memory`], ...) carry the id of the store that made
+//! them, so using one with another store is an error, not a wrong answer.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use weft_decode::{FuncType, GlobalType, MemoryType, RefType, TableType, TagType};
+
+use crate::engine::Engine;
+use crate::func::HostFunc;
+use crate::instance::InstanceData;
+use crate::module::ModuleInner;
+use crate::trap::{Error, Result};
+use crate::value::Val;
+
+/// Identifies a store; handles remember it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StoreId(u64);
+
+impl StoreId {
+    fn fresh() -> StoreId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        StoreId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// A handle's place: which store, which slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Stored {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+/// Decides whether memories and tables may grow (wasmtime's
+/// `ResourceLimiter`). Every growth, and every allocation at instantiation,
+/// asks first.
+pub trait ResourceLimiter {
+    /// May a memory grow from `current` to `desired` bytes?
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
+    /// May a table grow from `current` to `desired` elements?
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
+}
+
+/// A simple limiter: caps on one memory's bytes and one table's elements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// The largest size of any one memory, in bytes.
+    pub max_memory_bytes: usize,
+    /// The largest size of any one table, in elements.
+    pub max_table_elements: usize,
+}
+
+impl Default for StoreLimits {
+    /// 4 GiB per memory (all of a 32-bit address space), 10 million
+    /// elements per table.
+    fn default() -> Self {
+        StoreLimits { max_memory_bytes: 1 << 32, max_table_elements: 10_000_000 }
+    }
+}
+
+impl ResourceLimiter for StoreLimits {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> bool {
+        desired <= self.max_memory_bytes
+    }
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> bool {
+        desired <= self.max_table_elements
+    }
+}
+
+/// A function instance (spec 4.2.6).
+pub(crate) enum FuncEntity<T> {
+    /// A function defined by a module.
+    Wasm {
+        ty: FuncType,
+        /// The module instance it closes over.
+        instance: Arc<InstanceData>,
+        /// Its module.
+        module: Arc<ModuleInner>,
+        /// Its index among the module's *defined* functions.
+        defined: u32,
+    },
+    /// A host function.
+    Host { ty: FuncType, func: HostFunc<T> },
+}
+
+impl<T> FuncEntity<T> {
+    pub(crate) fn ty(&self) -> &FuncType {
+        match self {
+            FuncEntity::Wasm { ty, .. } | FuncEntity::Host { ty, .. } => ty,
+        }
+    }
+}
+
+/// A table instance (spec 4.2.7).
+#[derive(Debug)]
+pub(crate) struct TableEntity {
+    pub(crate) ty: TableType,
+    pub(crate) elements: Vec<Val>,
+}
+
+/// A memory instance (spec 4.2.8).
+#[derive(Debug)]
+pub(crate) struct MemoryEntity {
+    pub(crate) ty: MemoryType,
+    pub(crate) data: Vec<u8>,
+}
+
+impl MemoryEntity {
+    pub(crate) fn pages(&self) -> u64 {
+        self.data.len() as u64 >> self.ty.page_size_log2()
+    }
+}
+
+/// A global instance (spec 4.2.9).
+#[derive(Debug)]
+pub(crate) struct GlobalEntity {
+    pub(crate) ty: GlobalType,
+    pub(crate) value: Val,
+}
+
+/// An element instance (spec 4.2.10); empty once dropped.
+#[derive(Debug)]
+pub(crate) struct ElemEntity {
+    #[allow(dead_code)]
+    pub(crate) ty: RefType,
+    pub(crate) items: Vec<Val>,
+}
+
+/// A data instance (spec 4.2.11); empty once dropped.
+#[derive(Debug)]
+pub(crate) struct DataEntity {
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// A tag instance (exception handling): its function type.
+#[derive(Debug)]
+pub(crate) struct TagEntity {
+    #[allow(dead_code)]
+    pub(crate) ty: TagType,
+    #[allow(dead_code)]
+    pub(crate) func_type: FuncType,
+}
+
+/// Everything in a store except the host data.
+pub(crate) struct StoreInner<T> {
+    pub(crate) id: StoreId,
+    pub(crate) engine: Engine,
+    pub(crate) funcs: Vec<FuncEntity<T>>,
+    pub(crate) tables: Vec<TableEntity>,
+    pub(crate) memories: Vec<MemoryEntity>,
+    pub(crate) globals: Vec<GlobalEntity>,
+    pub(crate) elems: Vec<ElemEntity>,
+    pub(crate) datas: Vec<DataEntity>,
+    pub(crate) tags: Vec<TagEntity>,
+    /// Fuel left, if the engine consumes fuel.
+    pub(crate) fuel: u64,
+    /// Wasm and host frames currently active across all activations.
+    pub(crate) call_depth: usize,
+    /// Nested host-to-wasm entries currently active.
+    pub(crate) activations: usize,
+}
+
+/// A limiter callback: picks the limiter out of the host data.
+type LimiterFn<T> = Box<dyn FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send + Sync>;
+
+/// A store: all runtime instances, plus host data `T` that host functions
+/// can reach through their [`Caller`](crate::Caller).
+pub struct Store<T> {
+    pub(crate) inner: StoreInner<T>,
+    pub(crate) data: T,
+    limiter: Option<LimiterFn<T>>,
+    default_limits: StoreLimits,
+}
+
+impl<T> Store<T> {
+    /// An empty store for `engine`, holding `data`.
+    pub fn new(engine: &Engine, data: T) -> Self {
+        let fuel = engine.config().fuel.unwrap_or(0);
+        Store {
+            inner: StoreInner {
+                id: StoreId::fresh(),
+                engine: engine.clone(),
+                funcs: Vec::new(),
+                tables: Vec::new(),
+                memories: Vec::new(),
+                globals: Vec::new(),
+                elems: Vec::new(),
+                datas: Vec::new(),
+                tags: Vec::new(),
+                fuel,
+                call_depth: 0,
+                activations: 0,
+            },
+            data,
+            limiter: None,
+            default_limits: StoreLimits::default(),
+        }
+    }
+
+    /// The engine this store runs on.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The host data.
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// The host data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+
+    /// Consumes the store, returning the host data.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    /// Installs a resource limiter found in the host data, like
+    /// `store.limiter(|data| &mut data.limits)`. Without one, the
+    /// [`StoreLimits::default`] caps apply.
+    pub fn limiter(&mut self, f: impl FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send + Sync + 'static) {
+        self.limiter = Some(Box::new(f));
+    }
+
+    /// Sets the fuel left. Errors if the engine was not configured to
+    /// consume fuel.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        if self.inner.engine.config().fuel.is_none() {
+            return Err(Error::usage("fuel is not enabled in this engine's Config"));
+        }
+        self.inner.fuel = fuel;
+        Ok(())
+    }
+
+    /// The fuel left, if the engine consumes fuel.
+    pub fn get_fuel(&self) -> Option<u64> {
+        self.inner.engine.config().fuel.map(|_| self.inner.fuel)
+    }
+
+    /// Checks a handle belongs to this store.
+    pub(crate) fn check(&self, s: Stored) -> Result<usize> {
+        if s.store == self.inner.id {
+            Ok(s.index as usize)
+        } else {
+            Err(Error::usage("object used with the wrong store"))
+        }
+    }
+
+    pub(crate) fn stored(&self, index: usize) -> Stored {
+        Stored { store: self.inner.id, index: index as u32 }
+    }
+
+    /// Asks the limiter whether a memory may grow to `desired` bytes.
+    pub(crate) fn memory_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool {
+        match &mut self.limiter {
+            Some(f) => f(&mut self.data).memory_growing(current, desired, maximum),
+            None => self.default_limits.memory_growing(current, desired, maximum),
+        }
+    }
+
+    /// Asks the limiter whether a table may grow to `desired` elements.
+    pub(crate) fn table_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool {
+        match &mut self.limiter {
+            Some(f) => f(&mut self.data).table_growing(current, desired, maximum),
+            None => self.default_limits.table_growing(current, desired, maximum),
+        }
+    }
+}
+
+/// Types that give access to a store: [`Store`] and [`Caller`](crate::Caller).
+pub trait AsContext {
+    /// The host data type.
+    type Data;
+    /// The store.
+    fn as_context(&self) -> &Store<Self::Data>;
+}
+
+/// Types that give mutable access to a store.
+pub trait AsContextMut: AsContext {
+    /// The store, mutably.
+    fn as_context_mut(&mut self) -> &mut Store<Self::Data>;
+}
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn as_context(&self) -> &Store<T> {
+        self
+    }
+}
+
+impl<T> AsContextMut for Store<T> {
+    fn as_context_mut(&mut self) -> &mut Store<T> {
+        self
+    }
+}
+
+impl<C: AsContext> AsContext for &C {
+    type Data = C::Data;
+    fn as_context(&self) -> &Store<C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContext> AsContext for &mut C {
+    type Data = C::Data;
+    fn as_context(&self) -> &Store<C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContextMut> AsContextMut for &mut C {
+    fn as_context_mut(&mut self) -> &mut Store<C::Data> {
+        (**self).as_context_mut()
+    }
+}

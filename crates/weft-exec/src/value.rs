@@ -1,0 +1,193 @@
+//! Runtime values (spec 4.2.1 "values") and the value types they carry.
+
+use std::fmt;
+
+use weft_decode::{HeapType, RefType, ValType};
+
+use crate::func::Func;
+
+/// An opaque host reference (`externref`): a number the host chose.
+/// Hosts that need richer payloads keep them in their store data and use
+/// the number as a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExternRef(pub u64);
+
+/// A WebAssembly value. Floats are kept as their bit patterns so NaN
+/// payloads survive every copy, and `==` compares floats by bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Val {
+    /// An `i32`.
+    I32(i32),
+    /// An `i64`.
+    I64(i64),
+    /// An `f32`, as bits.
+    F32(u32),
+    /// An `f64`, as bits.
+    F64(u64),
+    /// A `v128`.
+    V128(u128),
+    /// A function reference (`None` is `ref.null func`).
+    FuncRef(Option<Func>),
+    /// An external reference (`None` is `ref.null extern`).
+    ExternRef(Option<ExternRef>),
+}
+
+impl Val {
+    /// An `f32` value from a Rust float.
+    pub fn f32(v: f32) -> Val {
+        Val::F32(v.to_bits())
+    }
+
+    /// An `f64` value from a Rust float.
+    pub fn f64(v: f64) -> Val {
+        Val::F64(v.to_bits())
+    }
+
+    /// The zero value of `ty` (spec 4.2.1 `default_t`): 0 or a null reference.
+    pub fn default_for(ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(0),
+            ValType::Ref(r) => Val::null_of(r.heap),
+        }
+    }
+
+    /// The null reference of a heap type's hierarchy.
+    pub fn null_of(heap: HeapType) -> Val {
+        match heap {
+            HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
+            _ => Val::FuncRef(None),
+        }
+    }
+
+    /// The value's type (references report their nullable abstract type).
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::FUNCREF,
+            Val::ExternRef(_) => ValType::EXTERNREF,
+        }
+    }
+
+    /// Whether the value can be stored where `ty` is expected.
+    pub fn matches(&self, ty: ValType) -> bool {
+        match (self, ty) {
+            (Val::FuncRef(f), ValType::Ref(r)) => {
+                matches!(r.heap, HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_))
+                    && (r.nullable || f.is_some())
+            }
+            (Val::ExternRef(e), ValType::Ref(r)) => {
+                matches!(r.heap, HeapType::Extern | HeapType::NoExtern) && (r.nullable || e.is_some())
+            }
+            (v, t) => v.ty() == t,
+        }
+    }
+
+    /// Whether this is a null reference.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Val::FuncRef(None) | Val::ExternRef(None))
+    }
+
+    /// Bitwise equality (the same as `==`; named for readers of test code).
+    pub fn bits_eq(&self, other: &Val) -> bool {
+        self == other
+    }
+
+    /// The `i32`, if this is one.
+    pub fn i32(&self) -> Option<i32> {
+        if let Val::I32(v) = self { Some(*v) } else { None }
+    }
+
+    /// The `i64`, if this is one.
+    pub fn i64(&self) -> Option<i64> {
+        if let Val::I64(v) = self { Some(*v) } else { None }
+    }
+
+    /// The `f32`, if this is one.
+    pub fn f32_value(&self) -> Option<f32> {
+        if let Val::F32(v) = self { Some(f32::from_bits(*v)) } else { None }
+    }
+
+    /// The `f64`, if this is one.
+    pub fn f64_value(&self) -> Option<f64> {
+        if let Val::F64(v) = self { Some(f64::from_bits(*v)) } else { None }
+    }
+
+    /// The `v128`, if this is one.
+    pub fn v128(&self) -> Option<u128> {
+        if let Val::V128(v) = self { Some(*v) } else { None }
+    }
+
+    /// The function reference, if this is one (`Some(None)` for null).
+    pub fn funcref(&self) -> Option<Option<Func>> {
+        if let Val::FuncRef(v) = self { Some(*v) } else { None }
+    }
+
+    /// The external reference, if this is one (`Some(None)` for null).
+    pub fn externref(&self) -> Option<Option<ExternRef>> {
+        if let Val::ExternRef(v) = self { Some(*v) } else { None }
+    }
+}
+
+impl From<i32> for Val {
+    fn from(v: i32) -> Val {
+        Val::I32(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::I64(v)
+    }
+}
+impl From<f32> for Val {
+    fn from(v: f32) -> Val {
+        Val::f32(v)
+    }
+}
+impl From<f64> for Val {
+    fn from(v: f64) -> Val {
+        Val::f64(v)
+    }
+}
+
+impl fmt::Display for Val {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Val::I32(v) => write!(f, "i32:{v}"),
+            Val::I64(v) => write!(f, "i64:{v}"),
+            Val::F32(v) => write!(f, "f32:{}", f32::from_bits(*v)),
+            Val::F64(v) => write!(f, "f64:{}", f64::from_bits(*v)),
+            Val::V128(v) => write!(f, "v128:{v:#034x}"),
+            Val::FuncRef(None) => f.write_str("ref.null func"),
+            Val::FuncRef(Some(func)) => write!(f, "ref.func {}", func.index()),
+            Val::ExternRef(None) => f.write_str("ref.null extern"),
+            Val::ExternRef(Some(e)) => write!(f, "ref.extern {}", e.0),
+        }
+    }
+}
+
+/// Whether reference type `a` matches (is a subtype of) `b`, for the
+/// abstract heap types of Wasm 2.0 (and concrete function types, which
+/// are all `func`).
+pub(crate) fn ref_type_matches(a: RefType, b: RefType) -> bool {
+    if a.nullable && !b.nullable {
+        return false;
+    }
+    let top = |h: HeapType| match h {
+        HeapType::Extern | HeapType::NoExtern => 1,
+        HeapType::Exn | HeapType::NoExn => 2,
+        HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_) => 0,
+        _ => 3,
+    };
+    a.heap == b.heap
+        || (top(a.heap) == top(b.heap)
+            && (matches!(b.heap, HeapType::Func | HeapType::Extern | HeapType::Exn | HeapType::Any)
+                || matches!(a.heap, HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn | HeapType::None)))
+}
