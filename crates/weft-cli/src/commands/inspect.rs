@@ -1,0 +1,163 @@
+//! `weft inspect FILE`: what a module contains, section by section.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use weft_decode::{DataMode, ElementMode, ExternKind, Features, ImportType, Module};
+
+use crate::input::read_module;
+
+/// Arguments of `weft inspect`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The module: `.wasm` or `.wat`.
+    file: PathBuf,
+}
+
+/// Runs `weft inspect`.
+pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let bytes = read_module(&args.file)?;
+    match Module::decode_all(&bytes, Features::default()) {
+        Ok(module) => {
+            print!("{}", describe(&module));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("{}: malformed: {e}", args.file.display());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn section_name(id: u8) -> &'static str {
+    match id {
+        0 => "custom",
+        1 => "type",
+        2 => "import",
+        3 => "function",
+        4 => "table",
+        5 => "memory",
+        6 => "global",
+        7 => "export",
+        8 => "start",
+        9 => "element",
+        10 => "code",
+        11 => "data",
+        12 => "datacount",
+        13 => "tag",
+        _ => "unknown",
+    }
+}
+
+/// The text `weft inspect` prints for `module`.
+pub fn describe(module: &Module) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "module: {} bytes", module.bytes().len());
+    let _ = writeln!(out, "sections:");
+    for s in &module.sections {
+        let _ = writeln!(
+            out,
+            "  {:<10} start=0x{:06x} size={}",
+            section_name(s.id),
+            s.range.start,
+            s.range.end - s.range.start
+        );
+    }
+    if !module.types.is_empty() {
+        let _ = writeln!(out, "types: {}", module.types.len());
+        for (i, t) in module.types.iter().enumerate() {
+            match t.as_func() {
+                Some(f) => {
+                    let _ = writeln!(out, "  {i}: {f}");
+                }
+                None => {
+                    let _ = writeln!(out, "  {i}: {:?}", t.composite);
+                }
+            }
+        }
+    }
+    if !module.imports.is_empty() {
+        let _ = writeln!(out, "imports: {}", module.imports.len());
+        for i in &module.imports {
+            let ty = match &i.ty {
+                ImportType::Func(t) => format!("func (type {t})"),
+                ImportType::Table(t) => format!("table {} {}", limits(t.limits.min, t.limits.max), t.element),
+                ImportType::Memory(m) => format!("memory {}", limits(m.limits.min, m.limits.max)),
+                ImportType::Global(g) => format!("global {}{}", if g.mutable { "mut " } else { "" }, g.content),
+                ImportType::Tag(t) => format!("tag (type {})", t.type_index),
+            };
+            let _ = writeln!(out, "  {}.{}: {ty}", i.module, i.name);
+        }
+    }
+    if !module.exports.is_empty() {
+        let _ = writeln!(out, "exports: {}", module.exports.len());
+        for e in &module.exports {
+            let _ = writeln!(out, "  {:?}: {} {}", e.name, e.kind.name(), e.index);
+        }
+    }
+    if let Some(start) = module.start {
+        let _ = writeln!(out, "start: func {start}");
+    }
+    for (i, t) in module.tables.iter().enumerate() {
+        let index = module.num_imported_tables as usize + i;
+        let _ = writeln!(out, "table {index}: {} {}", limits(t.ty.limits.min, t.ty.limits.max), t.ty.element);
+    }
+    for (i, m) in module.memories.iter().enumerate() {
+        let index = module.num_imported_memories as usize + i;
+        let kind = if m.index64 { " i64" } else { "" };
+        let _ = writeln!(out, "memory {index}:{kind} {} pages", limits(m.limits.min, m.limits.max));
+    }
+    for (i, g) in module.globals.iter().enumerate() {
+        let index = module.num_imported_globals as usize + i;
+        let _ = writeln!(out, "global {index}: {}{}", if g.ty.mutable { "mut " } else { "" }, g.ty.content);
+    }
+    if !module.code.is_empty() {
+        let _ = writeln!(out, "functions: {} defined, {} imported", module.code.len(), module.num_imported_functions);
+        for (i, body) in module.code.iter().enumerate() {
+            let index = module.num_imported_functions + i as u32;
+            let name = module.names.function(index).map(|n| format!(" ${n}")).unwrap_or_default();
+            let exported: Vec<&str> = module
+                .exports
+                .iter()
+                .filter(|e| e.kind == ExternKind::Func && e.index == index)
+                .map(|e| e.name.as_str())
+                .collect();
+            let exported =
+                if exported.is_empty() { String::new() } else { format!(" (export {})", exported.join(", ")) };
+            let ty = module.func_type(index).map(|t| t.to_string()).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  func {index}{name}: {ty} locals={} code={} bytes{exported}",
+                body.num_locals,
+                body.code.end - body.code.start
+            );
+        }
+    }
+    for (i, e) in module.elements.iter().enumerate() {
+        let mode = match &e.mode {
+            ElementMode::Active { table, .. } => format!("active table {table}"),
+            ElementMode::Passive => "passive".to_string(),
+            ElementMode::Declared => "declared".to_string(),
+        };
+        let _ = writeln!(out, "elem {i}: {mode}, {} {}", e.items.len(), e.ty);
+    }
+    for (i, d) in module.data.iter().enumerate() {
+        let mode = match &d.mode {
+            DataMode::Active { memory, .. } => format!("active memory {memory}"),
+            DataMode::Passive => "passive".to_string(),
+        };
+        let _ = writeln!(out, "data {i}: {mode}, {} bytes", d.range.end - d.range.start);
+    }
+    for c in &module.customs {
+        let _ = writeln!(out, "custom {:?}: {} bytes", c.name, c.range.end - c.range.start);
+    }
+    out
+}
+
+fn limits(min: u64, max: Option<u64>) -> String {
+    match max {
+        Some(max) => format!("{min}..{max}"),
+        None => format!("{min}.."),
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per `weft` subcommand.
+
+pub mod inspect;
+pub mod validate;

@@ -1,0 +1,38 @@
+//! `weft validate FILE`: decode and validate, report the first error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use weft_decode::{Features, Module};
+
+use crate::input::read_module;
+
+/// Arguments of `weft validate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The module: `.wasm` or `.wat`.
+    file: PathBuf,
+}
+
+/// Runs `weft validate`.
+pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let bytes = read_module(&args.file)?;
+    let path = args.file.display();
+    let module = match Module::decode_all(&bytes, Features::default()) {
+        Ok(m) => m,
+        Err(e) => {
+            println!("{path}: malformed: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    match weft_validate::validate(&module) {
+        Ok(_) => {
+            println!("{path}: valid");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("{path}: invalid: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! End-to-end tests of the `weft` binary: exit codes, error lines and
+//! golden output (regenerate with `BLESS=1 cargo test -p weft-cli`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn weft(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_weft")).args(args).current_dir(root()).output().expect("weft runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Compares `actual` with the golden file, or rewrites it under `BLESS=1`.
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}; run with BLESS=1", path.display()));
+    assert_eq!(actual, expected, "output differs from {}; run with BLESS=1 to accept", path.display());
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("weft-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn inspect_hello() {
+    let out = weft(&["inspect", "examples/hello.wat"]);
+    assert!(out.status.success());
+    golden("inspect-hello.txt", &String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn validate_accepts_valid_module() {
+    let out = weft(&["validate", "examples/hello.wat"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "examples/hello.wat: valid\n");
+}
+
+#[test]
+fn validate_reports_malformed_with_offset() {
+    let path = temp_file("truncated.wasm", b"\0asm\x01\0\0\0\x01\x05");
+    let out = weft(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("malformed: length out of bounds (at offset 0x9)"), "{stdout}");
+}
+
+#[test]
+fn garbage_gives_one_line_and_exit_1() {
+    let path = temp_file("garbage.wasm", &[0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]);
+    for cmd in ["inspect", "validate"] {
+        let out = weft(&[cmd, path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{cmd}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(stdout.lines().count(), 1, "{cmd}: {stdout}");
+        assert!(stdout.contains("magic header not detected (at offset 0x0)"), "{cmd}: {stdout}");
+        assert!(out.stderr.is_empty(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn missing_file_names_the_path() {
+    let out = weft(&["inspect", "no/such/file.wasm"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("no/such/file.wasm"), "{stderr}");
+}
+
+#[test]
+fn bad_text_names_the_path_and_line() {
+    let path = temp_file("bad.wat", b"(module (func i32.bogus))");
+    let out = weft(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("bad.wat:1:"), "{stderr}");
+}
