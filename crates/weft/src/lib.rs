@@ -1,1 +1,92 @@
-//! placeholder
+//! # weft
+//!
+//! A WebAssembly runtime written from scratch in Rust: its own decoder,
+//! validator and interpreters. This crate is the embedding API, shaped like
+//! wasmtime's and wasmi's:
+//!
+//! * an [`Engine`] configured by a [`Config`] (which interpreter, which
+//!   features, fuel, call-depth limit);
+//! * a [`Module`], compiled from binary or text (`.wat`) with
+//!   [`Module::new`] — decoded, then validated;
+//! * a [`Store<T>`] owning every runtime object, plus your host data `T`;
+//! * a [`Linker<T>`] resolving imports to host closures
+//!   ([`Linker::func_wrap`], [`Linker::func_new`]) or other instances'
+//!   exports ([`Linker::instance`]);
+//! * an [`Instance`] with its exports: [`Func`]/[`TypedFunc`], [`Memory`],
+//!   [`Table`], [`Global`];
+//! * errors as one [`Error`] enum whose variants follow the spec's phases —
+//!   [`Error::Decode`] (malformed), [`Error::Validation`] (invalid),
+//!   [`Error::Link`] (unlinkable), [`Error::Trap`] — and a [`Trap`] carries a
+//!   [`TrapKind`] and a wasm backtrace with names from the name section.
+//!
+//! ## Hello, world
+//!
+//! The browser's hello world: the module imports `env.log` (think
+//! `console.log`: a pointer and a length into the module's memory) and
+//! `env.alert`; the host provides both as closures that read the guest's
+//! memory through their [`Caller`].
+//!
+//! ```
+//! use weft::{Caller, Engine, Linker, Module, Store};
+//!
+//! /// Reads `len` bytes at `ptr` from the caller's exported memory.
+//! fn read_string(caller: &Caller<'_, Vec<String>>, ptr: i32, len: i32) -> Result<String, weft::Trap> {
+//!     let memory = caller
+//!         .get_export("memory")
+//!         .and_then(|e| e.into_memory())
+//!         .ok_or_else(|| weft::Trap::host("no exported memory"))?;
+//!     let mut buf = vec![0; len as u32 as usize];
+//!     memory.read(caller, ptr as u32 as usize, &mut buf).map_err(|e| weft::Trap::host(e.to_string()))?;
+//!     String::from_utf8(buf).map_err(|e| weft::Trap::host(e.to_string()))
+//! }
+//!
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, include_str!("../../../examples/hello.wat"))?;
+//!
+//! let mut linker = Linker::new(&engine);
+//! linker.func_wrap("env", "log", |mut caller: Caller<'_, Vec<String>>, ptr: i32, len: i32| {
+//!     let text = read_string(&caller, ptr, len)?;
+//!     caller.data_mut().push(format!("log: {text}"));
+//!     Ok(())
+//! })?;
+//! linker.func_wrap("env", "alert", |mut caller: Caller<'_, Vec<String>>, ptr: i32, len: i32| {
+//!     let text = read_string(&caller, ptr, len)?;
+//!     caller.data_mut().push(format!("alert: {text}"));
+//!     Ok(())
+//! })?;
+//!
+//! let mut store = Store::new(&engine, Vec::new());
+//! let instance = linker.instantiate(&mut store, &module)?;
+//! let main = instance.get_typed_func::<(), (), _>(&store, "main")?;
+//! main.call(&mut store, ())?;
+//! assert_eq!(store.data(), &["log: Hello, World!", "alert: weft says hi"]);
+//! # Ok::<(), weft::Error>(())
+//! ```
+//!
+//! ## Engines
+//!
+//! [`EngineKind::Reference`] is the readable interpreter shaped like the
+//! spec's execution chapter. [`EngineKind::Threaded`], the default, names the
+//! fast interpreter; until it lands it runs the reference interpreter, so
+//! programs written against it today keep working unchanged.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use weft_exec::{
+    AsContext, AsContextMut, Caller, Config, Engine, EngineKind, Error, Extern, ExternKind, ExternRef, Features,
+    FrameInfo, Func, FuncType, Global, GlobalType, HostResult, Instance, IntoFunc, Limits, LinkError, Linker, Memory,
+    MemoryType, Module, RefType, ResourceLimiter, Result, Store, StoreLimits, Table, TableType, Tag, Trap, TrapKind,
+    TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, WithCaller,
+};
+
+/// The decoder's error (a malformed module), with the spec's text and offset.
+pub use weft_decode::DecodeError;
+/// The validator's error (an invalid module), with the spec's text and offset.
+pub use weft_validate::ValidationError;
+
+/// The layers below the embedding API, for tools that need them.
+pub mod raw {
+    pub use weft_decode as decode;
+    pub use weft_exec as exec;
+    pub use weft_validate as validate;
+}
