@@ -10,10 +10,32 @@
 //! let info = weft_validate::validate(&module).unwrap();
 //! assert_eq!(info.functions.len(), 1);
 //! ```
+//!
+//! The crate is laid out like the spec's validation chapter:
+//!
+//! * `types.rs`: value types, type equivalence and subtyping (matching);
+//! * `limits.rs`: memory and table limits, and implementation limits;
+//! * `const_expr.rs`: constant expressions;
+//! * `module.rs`: the module-level rules (imports, tables, memories,
+//!   globals, exports, start, segments) and the context `C` they build;
+//! * `func.rs`: the operand and control stacks of the appendix's algorithm
+//!   (`push_operand`, `pop_operand`, `push_ctrl`, `pop_ctrl`, ...);
+//! * `operators.rs`: the rule of every instruction, on top of `func.rs`.
+//!
+//! Validation never recurses on the nesting depth of the code and never
+//! allocates per instruction: the stacks are reused across functions.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
-use weft_decode::Module;
+mod const_expr;
+mod func;
+pub mod limits;
+mod module;
+mod operators;
+mod types;
+
 pub use weft_decode::Features;
+use weft_decode::{DecodeError, Module};
 
 /// A validation error: the spec testsuite's "invalid" text, and the byte
 /// offset of the offending instruction or definition.
@@ -26,12 +48,33 @@ pub struct ValidationError {
     pub offset: usize,
 }
 
+/// Builds a validation error; kept out of line, errors are the cold path.
+#[cold]
+#[inline(never)]
+pub(crate) fn err(message: impl Into<String>, offset: usize) -> ValidationError {
+    ValidationError { message: message.into(), offset }
+}
+
+/// Either phase's error, for [`validate_bytes`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The bytes are not a well-formed module ("malformed").
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The module is well-formed but not valid ("invalid").
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+}
+
 /// What validation learned about one defined function.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FuncInfo {
     /// The largest number of operand-stack values live at once
     /// (not counting parameters and locals).
     pub max_stack_height: u32,
+    /// The largest number of control frames (blocks) open at once,
+    /// counting the function's own frame.
+    pub max_control_depth: u32,
 }
 
 /// The result of validating a module.
@@ -42,7 +85,30 @@ pub struct ModuleInfo {
 }
 
 /// Validates `module` with the features it was decoded with.
+///
+/// Function bodies are decoded here for the first time, so a malformed
+/// body is reported as a `ValidationError` carrying the decoder's message;
+/// [`validate_bytes`] keeps the two kinds apart.
 pub fn validate(module: &Module) -> Result<ModuleInfo, ValidationError> {
-    // Placeholder until the validator lands: accepts everything.
-    Ok(ModuleInfo { functions: vec![FuncInfo::default(); module.code.len()] })
+    validate_module(module).map_err(|e| match e {
+        Error::Decode(d) => err(d.message(), d.offset()),
+        Error::Validation(v) => v,
+    })
+}
+
+/// Decodes and validates `bytes` with `features` in one call.
+pub fn validate_bytes(bytes: &[u8], features: Features) -> Result<(Module, ModuleInfo), Error> {
+    let module = Module::decode_with(bytes, features)?;
+    let info = validate_module(&module)?;
+    Ok((module, info))
+}
+
+fn validate_module(module: &Module) -> Result<ModuleInfo, Error> {
+    let ctx = module::ModuleContext::new(module)?;
+    let mut validator = func::FuncValidator::default();
+    let mut functions = Vec::with_capacity(module.code.len());
+    for index in 0..module.code.len() {
+        functions.push(validator.validate(&ctx, index)?);
+    }
+    Ok(ModuleInfo { functions })
 }
