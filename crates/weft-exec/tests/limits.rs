@@ -1,0 +1,126 @@
+//! Limits: call depth (on a small native stack), fuel, memory growth.
+
+use weft_exec::{Config, Engine, Linker, Module, Store, StoreLimits, TrapKind, Val};
+
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new().stack_size(256 * 1024).spawn(f).unwrap().join().unwrap();
+}
+
+const RECURSION: &str = r#"(module
+    (type $t (func (param i64) (result i64)))
+    (table 1 funcref)
+    (elem (i32.const 0) $indirect)
+    (func $direct (export "direct") (param i64) (result i64)
+        (i64.add (i64.const 1) (call $direct (local.get 0))))
+    (func $indirect (export "indirect") (param i64) (result i64)
+        (i64.add (i64.const 1) (call_indirect (type $t) (local.get 0) (i32.const 0))))
+    (func $count (export "count") (param i64) (result i64)
+        (if (result i64) (i64.eqz (local.get 0))
+            (then (i64.const 0))
+            (else (i64.add (i64.const 1) (call $count (i64.sub (local.get 0) (i64.const 1))))))))"#;
+
+#[test]
+fn call_depth_limit_on_a_256k_stack() {
+    on_small_stack(|| {
+        let mut config = Config::default();
+        config.max_call_depth(100_000);
+        let engine = Engine::new(&config);
+        let mut store = Store::new(&engine, ());
+        let module = Module::new(&engine, RECURSION).unwrap();
+        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        for name in ["direct", "indirect"] {
+            let err = instance.get_func(name).unwrap().call_vec(&mut store, &[Val::I64(0)]).unwrap_err();
+            assert_eq!(err.as_trap().unwrap().kind(), &TrapKind::CallStackExhausted, "{name}");
+            assert_eq!(err.message(), "call stack exhausted");
+        }
+        // Deep but bounded recursion works, and the store is still usable.
+        let count = instance.get_typed_func::<i64, i64, _>(&store, "count").unwrap();
+        assert_eq!(count.call(&mut store, 90_000).unwrap(), 90_000);
+    });
+}
+
+#[test]
+fn fuel_runs_out() {
+    let mut config = Config::default();
+    config.consume_fuel(1_000);
+    let engine = Engine::new(&config);
+    let mut store = Store::new(&engine, ());
+    let module =
+        Module::new(&engine, r#"(module (func (export "spin") (loop (br 0))) (func (export "nop")))"#).unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let err = instance.get_func("spin").unwrap().call(&mut store, &[], &mut []).unwrap_err();
+    assert_eq!(err.as_trap().unwrap().kind(), &TrapKind::OutOfFuel);
+    assert_eq!(store.get_fuel(), Some(0));
+    store.set_fuel(10).unwrap();
+    instance.get_func("nop").unwrap().call(&mut store, &[], &mut []).unwrap();
+    assert!(store.get_fuel().unwrap() < 10);
+}
+
+#[test]
+fn fuel_is_off_by_default() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    assert_eq!(store.get_fuel(), None);
+    assert!(store.set_fuel(5).is_err());
+}
+
+#[test]
+fn memory_grow_failure_returns_minus_one_and_instance_stays_usable() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, StoreLimits { max_memory_bytes: 3 * 65536, max_table_elements: 10 });
+    store.limiter(|limits| limits);
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (memory (export "memory") 1)
+            (table 1 funcref)
+            (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+            (func (export "grow_table") (param i32) (result i32) (table.grow (ref.null func) (local.get 0)))
+            (func (export "poke") (param i32 i32) (result i32)
+                (i32.store (local.get 0) (local.get 1))
+                (i32.load (local.get 0))))"#,
+    )
+    .unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let grow = instance.get_typed_func::<i32, i32, _>(&store, "grow").unwrap();
+    let poke = instance.get_typed_func::<(i32, i32), i32, _>(&store, "poke").unwrap();
+    assert_eq!(grow.call(&mut store, 1).unwrap(), 1);
+    assert_eq!(grow.call(&mut store, 5).unwrap(), -1, "beyond the limiter");
+    assert_eq!(grow.call(&mut store, 0x10000).unwrap(), -1, "beyond 4 GiB");
+    assert_eq!(grow.call(&mut store, -1).unwrap(), -1, "huge unsigned delta");
+    assert_eq!(grow.call(&mut store, 1).unwrap(), 2);
+    assert_eq!(poke.call(&mut store, (3 * 65536 - 4, 77)).unwrap(), 77);
+    let memory = instance.get_memory("memory").unwrap();
+    assert_eq!(memory.size(&store).unwrap(), 3);
+    assert!(memory.grow(&mut store, 1).is_err());
+    let grow_table = instance.get_typed_func::<i32, i32, _>(&store, "grow_table").unwrap();
+    assert_eq!(grow_table.call(&mut store, 100).unwrap(), -1);
+    assert_eq!(grow_table.call(&mut store, 2).unwrap(), 1);
+}
+
+#[test]
+fn host_memory_access_out_of_range_is_an_error() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(&engine, r#"(module (memory (export "memory") 1))"#).unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let memory = instance.get_memory("memory").unwrap();
+    let mut buf = [0u8; 8];
+    assert!(memory.read(&store, usize::MAX - 3, &mut buf).is_err());
+    assert!(memory.read(&store, 65536 - 7, &mut buf).is_err());
+    assert!(memory.write(&mut store, usize::MAX, &buf).is_err());
+    memory.write(&mut store, 65536 - 8, &buf).unwrap();
+    memory.read(&store, 65536 - 8, &mut buf).unwrap();
+}
+
+#[test]
+fn reference_engine_is_selectable() {
+    let mut config = Config::default();
+    config.engine_kind(weft_exec::EngineKind::Reference);
+    let engine = Engine::new(&config);
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(&engine, RECURSION).unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let count = instance.get_typed_func::<i64, i64, _>(&store, "count").unwrap();
+    assert_eq!(count.call(&mut store, 10).unwrap(), 10);
+}

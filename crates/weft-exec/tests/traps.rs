@@ -1,0 +1,85 @@
+//! Traps: kinds, texts and backtraces with names from the name section.
+
+use weft_exec::{Engine, Linker, Module, Store, TrapKind, Val};
+
+fn run(wat: &str, export: &str, args: &[Val]) -> weft_exec::Error {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(&engine, wat).unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    instance.get_func(export).unwrap().call_vec(&mut store, args).unwrap_err()
+}
+
+#[test]
+fn trap_texts_are_the_testsuite_texts() {
+    let cases: &[(&str, &str)] = &[
+        ("(func (export \"f\") unreachable)", "unreachable"),
+        ("(func (export \"f\") (drop (i32.div_s (i32.const 1) (i32.const 0))))", "integer divide by zero"),
+        ("(func (export \"f\") (drop (i32.div_s (i32.const 0x80000000) (i32.const -1))))", "integer overflow"),
+        ("(func (export \"f\") (drop (i32.trunc_f32_s (f32.const nan))))", "invalid conversion to integer"),
+        ("(func (export \"f\") (drop (i64.trunc_f64_u (f64.const -1))))", "integer overflow"),
+        ("(memory 1) (func (export \"f\") (drop (i32.load (i32.const 65533))))", "out of bounds memory access"),
+        ("(table 1 funcref) (func (export \"f\") (drop (table.get (i32.const 1))))", "out of bounds table access"),
+        ("(table 1 funcref) (func (export \"f\") (call_indirect (i32.const 1)))", "undefined element"),
+        ("(table 1 funcref) (func (export \"f\") (call_indirect (i32.const 0)))", "uninitialized element"),
+        (
+            "(table 1 funcref) (elem (i32.const 0) $g) (func $g (param i32)) (func (export \"f\") (call_indirect (i32.const 0)))",
+            "indirect call type mismatch",
+        ),
+        ("(func (export \"f\") (drop (ref.as_non_null (ref.null func))))", "null reference"),
+        ("(type $t (func)) (func (export \"f\") (call_ref $t (ref.null $t)))", "null function reference"),
+    ];
+    for (body, text) in cases {
+        let err = run(&format!("(module {body})"), "f", &[]);
+        assert_eq!(err.message(), *text, "{body}");
+        assert!(err.as_trap().is_some(), "{body}");
+    }
+}
+
+#[test]
+fn backtrace_names_come_from_the_name_section() {
+    let err = run(
+        r#"(module $demo
+            (func $inner (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+            (func $middle (param i32) (result i32) (call $inner (local.get 0)))
+            (func (export "outer") (result i32) (call $middle (i32.const 0))))"#,
+        "outer",
+        &[],
+    );
+    let trap = err.as_trap().unwrap();
+    assert_eq!(trap.kind(), &TrapKind::IntegerDivideByZero);
+    let names: Vec<_> = trap.backtrace().iter().map(|f| f.func_name.clone()).collect();
+    assert_eq!(names, [Some("inner".to_string()), Some("middle".to_string()), None]);
+    assert_eq!(trap.backtrace()[0].module_name.as_deref(), Some("demo"));
+    let printed = trap.to_string();
+    assert!(printed.starts_with("integer divide by zero\nwasm backtrace:\n"), "{printed}");
+    assert!(printed.contains("demo!inner"), "{printed}");
+    assert!(printed.contains("demo!<wasm function 2>"), "{printed}");
+}
+
+#[test]
+fn nan_bits_survive() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (func (export "id32") (param f32) (result f32) local.get 0)
+            (func (export "neg64") (param f64) (result f64) (f64.neg (local.get 0))))"#,
+    )
+    .unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let signalling = Val::F32(0x7fa0_0001);
+    let out = instance.get_func("id32").unwrap().call_vec(&mut store, &[signalling]).unwrap();
+    assert!(out[0].bits_eq(&signalling));
+    let out = instance.get_func("neg64").unwrap().call_vec(&mut store, &[Val::F64(0x7ff0_0000_0000_0123)]).unwrap();
+    assert_eq!(out[0], Val::F64(0xfff0_0000_0000_0123));
+}
+
+#[test]
+fn unsupported_instructions_trap_cleanly() {
+    let err =
+        run(r#"(module (func (export "f") (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))"#, "f", &[]);
+    assert!(matches!(err.as_trap().unwrap().kind(), TrapKind::Unsupported(_)), "{err}");
+    assert!(err.message().starts_with("unsupported instruction v128.const"), "{err}");
+}
