@@ -110,7 +110,7 @@ pub(crate) struct MemoryEntity {
 
 impl MemoryEntity {
     pub(crate) fn pages(&self) -> u64 {
-        self.data.len() as u64 >> self.ty.page_size_log2()
+        (self.data.len() as u64).checked_shr(self.ty.page_size_log2()).unwrap_or(0)
     }
 }
 

@@ -27,7 +27,9 @@ pub(crate) fn memory_grow<T>(store: &mut Store<T>, mem: usize, delta: u64) -> Op
     let old = entity.pages();
     let new = old.checked_add(delta)?;
     let log2 = entity.ty.page_size_log2();
-    let spec_max = if entity.ty.index64 { 1u64 << (64 - log2).min(48) } else { 1u64 << (32 - log2) };
+    // The spec's bound: the whole address space, in pages.
+    let address_bits: u32 = if entity.ty.index64 { 48 } else { 32 };
+    let spec_max = 1u64 << address_bits.saturating_sub(log2);
     let max = entity.ty.limits.max.unwrap_or(spec_max).min(spec_max);
     if new > max {
         return None;
