@@ -83,3 +83,44 @@ fn unsupported_instructions_trap_cleanly() {
     assert!(matches!(err.as_trap().unwrap().kind(), TrapKind::Unsupported(_)), "{err}");
     assert!(err.message().starts_with("unsupported instruction v128.const"), "{err}");
 }
+
+#[test]
+fn stepper_runs_one_instruction_at_a_time() {
+    use weft_exec::reference::{Step, Stepper};
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+            (func (export "f") (param i32) (result i32) (i32.add (call $sq (local.get 0)) (i32.const 1))))"#,
+    )
+    .unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let f = instance.get_func("f").unwrap();
+    let mut stepper = Stepper::new(&mut store, f, &[Val::I32(6)]).unwrap();
+    let mut trace = Vec::new();
+    let results = loop {
+        let frames = stepper.frames();
+        let next = frames[0].next.map(|i| i.mnemonic()).unwrap_or("");
+        trace.push(format!("{}:{next} {:?}", frames.len(), stepper.operand_stack()));
+        if let Step::Finished(results) = stepper.step(&mut store).unwrap() {
+            break results;
+        }
+    };
+    assert_eq!(results, [Val::I32(37)]);
+    assert_eq!(
+        trace,
+        [
+            "1:local.get []",
+            "1:call [I32(6)]",
+            "2:local.get []",
+            "2:local.get [I32(6)]",
+            "2:i32.mul [I32(6), I32(6)]",
+            "2:end [I32(36)]",
+            "1:i32.const [I32(36)]",
+            "1:i32.add [I32(36), I32(1)]",
+            "1:end [I32(37)]",
+        ]
+    );
+}

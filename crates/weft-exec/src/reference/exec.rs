@@ -151,7 +151,15 @@ impl Machine {
         pc: &mut usize,
     ) -> Result<(), Trap> {
         let metered = store.inner.engine.config().fuel.is_some();
+        let mut executed_one = false;
         loop {
+            if self.single_step {
+                if executed_one {
+                    self.save_pc(*pc);
+                    return Ok(());
+                }
+                executed_one = true;
+            }
             if metered {
                 if store.inner.fuel == 0 {
                     return Err(Trap::new(TrapKind::OutOfFuel));

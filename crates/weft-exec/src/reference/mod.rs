@@ -26,11 +26,13 @@ mod compile;
 mod exec;
 mod numeric_instr;
 pub(crate) mod ops;
+mod stepper;
 
 use std::sync::Arc;
 
 pub(crate) use compile::compile;
 pub use compile::{BlockInfo, BrTableId, Compiled, Instr, Instruction};
+pub use stepper::{FrameState, Step, Stepper};
 
 use crate::func::Caller;
 use crate::instance::InstanceData;
@@ -71,6 +73,8 @@ pub(crate) struct Machine {
     locals: Vec<Val>,
     labels: Vec<Label>,
     frames: Vec<Frame>,
+    /// Stop after every instruction (the [`Stepper`]).
+    single_step: bool,
 }
 
 /// Invokes function `func` (a store address) with `args`, writing `results`

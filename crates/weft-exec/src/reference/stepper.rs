@@ -1,0 +1,126 @@
+//! [`Stepper`]: runs a call one instruction at a time and shows the
+//! machine state between instructions (for `weft trace` and teaching).
+//!
+//! The machine's state already lives in [`Machine`], not in Rust locals, so
+//! stepping is the ordinary loop told to stop after one instruction.
+
+use super::{Instr, Machine};
+use crate::func::Func;
+use crate::store::Store;
+use crate::trap::{Error, Result, Trap};
+use crate::value::Val;
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// An instruction ran; more remain.
+    Running,
+    /// The call returned these results.
+    Finished(Vec<Val>),
+}
+
+/// One activation frame as the stepper shows it.
+#[derive(Debug, Clone)]
+pub struct FrameState {
+    /// The function's index in its module.
+    pub func_index: u32,
+    /// The function's name from the name section, if any.
+    pub func_name: Option<String>,
+    /// The position of the next instruction in the function's code.
+    pub pc: usize,
+    /// The next instruction, if any.
+    pub next: Option<Instr>,
+    /// The byte offset of the next instruction in the module.
+    pub offset: Option<usize>,
+    /// The frame's locals (parameters first).
+    pub locals: Vec<Val>,
+    /// How many labels (open blocks) the frame has.
+    pub labels: usize,
+}
+
+/// A call being executed one instruction at a time on the reference engine.
+#[derive(Debug)]
+pub struct Stepper {
+    machine: Machine,
+    results: usize,
+    finished: bool,
+}
+
+impl Stepper {
+    /// Prepares a call of `func` with `params`; nothing runs until
+    /// [`Stepper::step`] (a host function runs at once, as one step).
+    pub fn new<T>(store: &mut Store<T>, func: Func, params: &[Val]) -> Result<Stepper> {
+        let ty = func.ty(&*store)?;
+        if ty.params().len() != params.len() || params.iter().zip(ty.params()).any(|(p, t)| !p.matches(*t)) {
+            return Err(Error::Usage(format!("arguments do not match {ty}")));
+        }
+        let mut machine = Machine { single_step: true, ..Machine::default() };
+        machine.stack.extend_from_slice(params);
+        let base = store.inner.call_depth;
+        let r = machine.call(store, store.check(func.0)? as u32, None);
+        store.inner.call_depth = base;
+        r?;
+        Ok(Stepper { machine, results: ty.results().len(), finished: false })
+    }
+
+    /// Executes one instruction.
+    pub fn step<T>(&mut self, store: &mut Store<T>) -> Result<Step, Trap> {
+        if self.machine.frames.is_empty() || self.finished {
+            self.finished = true;
+            let start = self.machine.stack.len().saturating_sub(self.results);
+            return Ok(Step::Finished(self.machine.stack[start..].to_vec()));
+        }
+        // The frames of this call count towards the store's call depth
+        // only while they run.
+        let base = store.inner.call_depth;
+        store.inner.call_depth = base + self.machine.frames.len();
+        let r = self.machine.run_frame(store);
+        store.inner.call_depth = base;
+        if let Err(trap) = r {
+            self.finished = true;
+            let trap = trap.with_backtrace(self.machine.backtrace());
+            self.machine.frames.clear();
+            return Err(trap);
+        }
+        if self.machine.frames.is_empty() {
+            return self.step(store);
+        }
+        Ok(Step::Running)
+    }
+
+    /// Runs to the end.
+    pub fn run<T>(&mut self, store: &mut Store<T>) -> Result<Vec<Val>, Trap> {
+        loop {
+            if let Step::Finished(results) = self.step(store)? {
+                return Ok(results);
+            }
+        }
+    }
+
+    /// The operand stack, bottom first.
+    pub fn operand_stack(&self) -> &[Val] {
+        &self.machine.stack
+    }
+
+    /// The frames, innermost first.
+    pub fn frames(&self) -> Vec<FrameState> {
+        let m = &self.machine;
+        let mut out = Vec::new();
+        for (i, f) in m.frames.iter().enumerate().rev() {
+            let locals_end = m.frames.get(i + 1).map_or(m.locals.len(), |next| next.locals_base);
+            let labels_end = m.frames.get(i + 1).map_or(m.labels.len(), |next| next.label_base);
+            let d = &f.instance.module.decoded;
+            let func_index = d.num_imported_functions + f.func_defined_index();
+            out.push(FrameState {
+                func_index,
+                func_name: d.names.function(func_index).map(str::to_string),
+                pc: f.pc,
+                next: f.code.code.get(f.pc).copied(),
+                offset: f.code.offsets.get(f.pc).map(|o| *o as usize),
+                locals: m.locals.get(f.locals_base..locals_end).unwrap_or(&[]).to_vec(),
+                labels: labels_end.saturating_sub(f.label_base),
+            });
+        }
+        out
+    }
+}
