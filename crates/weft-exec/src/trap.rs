@@ -76,17 +76,22 @@ pub struct FrameInfo {
 }
 
 /// A trap: its kind and the wasm call stack at the point it happened,
-/// innermost frame first.
+/// innermost frame first. One boxed word, so `Result<T, Trap>` stays small
+/// on the interpreter's hot paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trap {
+pub struct Trap(Box<TrapInner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TrapInner {
     kind: TrapKind,
     backtrace: Vec<FrameInfo>,
 }
 
 impl Trap {
     /// A trap of `kind` without a backtrace.
+    #[cold]
     pub fn new(kind: TrapKind) -> Self {
-        Trap { kind, backtrace: Vec::new() }
+        Trap(Box::new(TrapInner { kind, backtrace: Vec::new() }))
     }
 
     /// A trap raised by a host function, with the given message.
@@ -96,28 +101,30 @@ impl Trap {
 
     /// Why it trapped.
     pub fn kind(&self) -> &TrapKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The message: the spec testsuite's text for the kind.
     pub fn message(&self) -> String {
-        self.kind.to_string()
+        self.0.kind.to_string()
     }
 
     /// The wasm frames active when it trapped, innermost first.
     pub fn backtrace(&self) -> &[FrameInfo] {
-        &self.backtrace
+        &self.0.backtrace
     }
 
+    /// Appends the frames of the activation the trap is passing through
+    /// (outer activations come after inner ones, when a host function that
+    /// re-entered wasm propagates a trap).
     pub(crate) fn with_backtrace(mut self, frames: Vec<FrameInfo>) -> Self {
-        if self.backtrace.is_empty() {
-            self.backtrace = frames;
-        }
+        self.0.backtrace.extend(frames);
         self
     }
 }
 
 impl From<TrapKind> for Trap {
+    #[cold]
     fn from(kind: TrapKind) -> Self {
         Trap::new(kind)
     }
@@ -133,10 +140,10 @@ impl fmt::Display for Trap {
     ///     1:   0x31 - <unknown>!outer
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind)?;
-        if !self.backtrace.is_empty() {
+        write!(f, "{}", self.0.kind)?;
+        if !self.0.backtrace.is_empty() {
             f.write_str("\nwasm backtrace:")?;
-            for (i, frame) in self.backtrace.iter().enumerate() {
+            for (i, frame) in self.0.backtrace.iter().enumerate() {
                 write!(f, "\n    {i:>2}: ")?;
                 if let Some(offset) = frame.offset {
                     write!(f, "{offset:#6x} - ")?;
@@ -241,3 +248,12 @@ impl LinkError {
 
 /// A result of the embedding API.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn trap_is_one_word() {
+        assert_eq!(std::mem::size_of::<super::Trap>(), std::mem::size_of::<usize>());
+        assert_eq!(std::mem::size_of::<Result<i32, super::Trap>>(), 2 * std::mem::size_of::<usize>());
+    }
+}

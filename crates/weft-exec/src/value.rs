@@ -95,6 +95,25 @@ impl Val {
         matches!(self, Val::FuncRef(None) | Val::ExternRef(None))
     }
 
+    /// Whether this is a canonical NaN (spec 4.3.3 `nan_N(canon_N)`): a
+    /// quiet NaN with an all-zero payload below the quiet bit, either sign.
+    pub fn is_canonical_nan(&self) -> bool {
+        match *self {
+            Val::F32(b) => b & 0x7fff_ffff == 0x7fc0_0000,
+            Val::F64(b) => b & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+            _ => false,
+        }
+    }
+
+    /// Whether this is an arithmetic NaN: any NaN with the quiet bit set.
+    pub fn is_arithmetic_nan(&self) -> bool {
+        match *self {
+            Val::F32(b) => b & 0x7fc0_0000 == 0x7fc0_0000,
+            Val::F64(b) => b & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000,
+            _ => false,
+        }
+    }
+
     /// Bitwise equality (the same as `==`; named for readers of test code).
     pub fn bits_eq(&self, other: &Val) -> bool {
         self == other

@@ -124,3 +124,48 @@ fn stepper_runs_one_instruction_at_a_time() {
         ]
     );
 }
+
+/// A trap inside wasm that a host function re-entered keeps the frames of
+/// both activations, innermost first.
+#[test]
+fn backtrace_spans_host_reentry() {
+    use weft_exec::{Caller, Error, Trap};
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("env", "host", |mut caller: Caller<'_, ()>| -> Result<(), Trap> {
+            let inner = caller.get_export("inner").and_then(|e| e.into_func()).unwrap();
+            inner.call(&mut caller, &[], &mut []).map_err(|e| match e {
+                Error::Trap(t) => t,
+                other => Trap::host(other.to_string()),
+            })
+        })
+        .unwrap();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "env" "host" (func $host))
+            (func $inner (export "inner") unreachable)
+            (func $outer (export "outer") call $host))"#,
+    )
+    .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let err = instance.get_func("outer").unwrap().call(&mut store, &[], &mut []).unwrap_err();
+    let names: Vec<_> = err.as_trap().unwrap().backtrace().iter().map(|f| f.func_name.clone().unwrap()).collect();
+    assert_eq!(names, ["inner", "outer"]);
+    assert_eq!(err.message(), "unreachable");
+}
+
+#[test]
+fn nan_classification_and_send() {
+    assert!(Val::F32(0xffc0_0000).is_canonical_nan());
+    assert!(!Val::F32(0x7fc0_0001).is_canonical_nan());
+    assert!(Val::F32(0x7fc0_0001).is_arithmetic_nan());
+    assert!(!Val::F64(0x7ff0_0000_0000_0001).is_arithmetic_nan());
+    assert!(Val::F64(0x7ff8_0000_0000_0000).is_canonical_nan());
+    fn send<T: Send>() {}
+    send::<Store<()>>();
+    send::<weft_exec::Module>();
+    send::<weft_exec::Linker<()>>();
+}
