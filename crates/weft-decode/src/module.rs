@@ -654,6 +654,11 @@ impl Module {
             if read_bodies {
                 check_body(s.data(), &body, self.features, self.data_count.is_some())?;
             }
+            if end > code_end {
+                // The body's instructions ended with the module, before its
+                // declared size: the spec's `sized` check fails.
+                return Err(DecodeError::new(DecodeErrorKind::SectionSizeMismatch, start));
+            }
             s.skip(code_end - code_start)?;
             self.code.push(body);
         }

@@ -1,0 +1,183 @@
+//! Differential testing against wasmparser: modules from wasm-smith (valid
+//! by construction, or with raw-byte function bodies) and byte-level
+//! mutations of them must get the same accept/reject verdict from weft
+//! (decode + validate) as from wasmparser's validator with the same
+//! features.
+//!
+//! `differential_smoke` runs a fixed, seeded set of cases on every
+//! `cargo test`. The long run is ignored by default:
+//!
+//! ```text
+//! WEFT_DIFF_CASES=100000 cargo test --release -p weft-validate --test differential -- --ignored --nocapture
+//! ```
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use arbitrary::Unstructured;
+use wasmparser::{Validator, WasmFeatures};
+use weft_validate::{Features, validate_bytes};
+
+/// A small deterministic generator (xorshift64*), so every run sees the
+/// same cases.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// The weft features under test and wasmparser's equivalent.
+fn features() -> (Features, WasmFeatures) {
+    let weft = Features::default();
+    let wp = WasmFeatures::WASM2
+        | WasmFeatures::TAIL_CALL
+        | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::FUNCTION_REFERENCES
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::RELAXED_SIMD
+        | WasmFeatures::THREADS
+        | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::LEGACY_EXCEPTIONS
+        | WasmFeatures::MEMORY64
+        | WasmFeatures::WIDE_ARITHMETIC
+        | WasmFeatures::CUSTOM_PAGE_SIZES;
+    (weft, wp)
+}
+
+/// A wasm-smith configuration inside weft's features (no GC).
+fn smith_config(rng: &mut Rng) -> wasm_smith::Config {
+    wasm_smith::Config {
+        gc_enabled: false,
+        custom_descriptors_enabled: false,
+        shared_everything_threads_enabled: false,
+        custom_page_sizes_enabled: true,
+        max_memories: 2,
+        max_tables: 3,
+        max_funcs: 20,
+        max_instructions: 200,
+        max_nesting_depth: 20,
+        allow_invalid_funcs: rng.below(4) == 0,
+        ..wasm_smith::Config::default()
+    }
+}
+
+fn generate(rng: &mut Rng) -> Option<Vec<u8>> {
+    let mut seed = vec![0u8; 256 + rng.below(4096)];
+    for b in &mut seed {
+        *b = rng.next() as u8;
+    }
+    let config = smith_config(rng);
+    let module = wasm_smith::Module::new(config, &mut Unstructured::new(&seed)).ok()?;
+    Some(module.to_bytes())
+}
+
+/// One to three random byte edits.
+fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
+    for _ in 0..1 + rng.below(3) {
+        if bytes.len() <= 8 {
+            return;
+        }
+        let at = 8 + rng.below(bytes.len() - 8);
+        match rng.below(4) {
+            0 => bytes[at] ^= 1 << rng.below(8),
+            1 => bytes[at] = rng.next() as u8,
+            2 => bytes.insert(at, rng.next() as u8),
+            _ => {
+                bytes.remove(at);
+            }
+        }
+    }
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    cases: usize,
+    accepted_by_both: usize,
+    rejected_by_both: usize,
+    disagreements: Vec<String>,
+    panics: usize,
+}
+
+fn compare(bytes: &[u8], tally: &mut Tally) {
+    let (weft_features, wp_features) = features();
+    tally.cases += 1;
+    let wp = Validator::new_with_features(wp_features).validate_all(bytes);
+    let weft = catch_unwind(AssertUnwindSafe(|| validate_bytes(bytes, weft_features).map(|_| ())));
+    let Ok(weft) = weft else {
+        tally.panics += 1;
+        tally.disagreements.push(format!("weft panicked on {}", hex(bytes)));
+        return;
+    };
+    match (&weft, &wp) {
+        (Ok(()), Ok(_)) => tally.accepted_by_both += 1,
+        (Err(_), Err(_)) => tally.rejected_by_both += 1,
+        _ => tally.disagreements.push(format!(
+            "weft: {:?}, wasmparser: {:?}, module: {}",
+            weft.as_ref().map_err(ToString::to_string),
+            wp.as_ref().map(|_| ()).map_err(ToString::to_string),
+            hex(bytes)
+        )),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    if bytes.len() > 4096 {
+        return format!("<{} bytes>", bytes.len());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn run(cases: usize, seed: u64) -> Tally {
+    let mut rng = Rng(seed | 1);
+    let mut tally = Tally::default();
+    while tally.cases < cases {
+        let Some(bytes) = generate(&mut rng) else { continue };
+        compare(&bytes, &mut tally);
+        for _ in 0..3 {
+            let mut mutated = bytes.clone();
+            mutate(&mut rng, &mut mutated);
+            compare(&mutated, &mut tally);
+        }
+    }
+    tally
+}
+
+fn report(tally: &Tally) {
+    for d in tally.disagreements.iter().take(20) {
+        println!("disagreement: {d}");
+    }
+    println!(
+        "{} cases: {} accepted by both, {} rejected by both, {} disagreements, {} panics",
+        tally.cases,
+        tally.accepted_by_both,
+        tally.rejected_by_both,
+        tally.disagreements.len(),
+        tally.panics
+    );
+}
+
+#[test]
+fn differential_smoke() {
+    let tally = run(600, 0x5eed_0001);
+    report(&tally);
+    assert!(tally.accepted_by_both > 100, "too few valid modules to be meaningful");
+    assert!(tally.disagreements.is_empty(), "{} disagreements", tally.disagreements.len());
+}
+
+#[test]
+#[ignore = "long run; set WEFT_DIFF_CASES"]
+fn differential_long() {
+    let cases = std::env::var("WEFT_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let seed = std::env::var("WEFT_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_0002);
+    let tally = run(cases, seed);
+    report(&tally);
+    assert!(tally.disagreements.is_empty(), "{} disagreements", tally.disagreements.len());
+}

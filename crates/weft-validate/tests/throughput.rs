@@ -1,0 +1,73 @@
+//! Validation throughput, in MB/s of code section. Ignored by default;
+//! run in release mode:
+//!
+//! ```text
+//! cargo test --release -p weft-validate --test throughput -- --ignored --nocapture
+//! WEFT_BENCH_WASM=path/to/big.wasm cargo test --release ...   # a module of your own
+//! ```
+//!
+//! Without `WEFT_BENCH_WASM`, it uses the largest module of the WASI
+//! testsuite if present, and a synthetic module of typical instructions.
+
+use std::time::Instant;
+
+use weft_decode::Module;
+use weft_validate::{Features, validate};
+
+fn measure(name: &str, bytes: &[u8]) {
+    let module = Module::decode_with(bytes, Features::default()).expect("decodes");
+    let code = module.code_size();
+    // Warm up, then take the best of several runs.
+    validate(&module).expect("valid");
+    let mut best = f64::INFINITY;
+    for _ in 0..10 {
+        let start = Instant::now();
+        validate(&module).expect("valid");
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    println!(
+        "{name}: {} functions, {:.2} MB of code, validated in {:.2} ms: {:.0} MB/s",
+        module.code.len(),
+        code as f64 / 1e6,
+        best * 1e3,
+        code as f64 / 1e6 / best
+    );
+}
+
+/// A module of `n` functions with bodies mixing locals, constants,
+/// arithmetic, memory accesses, blocks and branches.
+fn synthetic(n: usize) -> Vec<u8> {
+    let body_wat = "(local.set 2 (i32.add (local.get 0) (i32.const 7)))
+        (block $b (loop $l
+          (local.set 3 (f64.add (local.get 3) (f64.convert_i32_s (local.get 2))))
+          (i32.store offset=8 (local.get 2) (i32.mul (i32.load (local.get 1)) (i32.const 3)))
+          (br_if $b (i32.eqz (local.get 2)))
+          (local.set 2 (i32.sub (local.get 2) (i32.const 1)))
+          (if (i32.gt_s (local.get 2) (i32.const 10)) (then (local.set 1 (i32.const 4))) (else (local.set 1 (i32.const 8))))
+          (br $l)))
+        (i32.trunc_f64_s (local.get 3))";
+    let mut wat = String::from("(module (memory 1)");
+    for _ in 0..n {
+        wat.push_str("(func (param i32 i32) (result i32) (local i32 f64) ");
+        for _ in 0..20 {
+            wat.push_str(body_wat);
+            wat.push_str(" drop ");
+        }
+        wat.push_str("(i32.const 0))");
+    }
+    wat.push(')');
+    wat::parse_str(&wat).expect("wat")
+}
+
+#[test]
+#[ignore = "a measurement; run in release mode with --nocapture"]
+fn throughput() {
+    if let Ok(path) = std::env::var("WEFT_BENCH_WASM") {
+        measure(&path, &std::fs::read(&path).expect("readable"));
+    }
+    let wasi = "/work/shared/wasi-testsuite/tests/rust/testsuite/wasm32-wasip1/poll_oneoff_stdio.wasm";
+    if let Ok(bytes) = std::fs::read(wasi) {
+        measure("poll_oneoff_stdio.wasm (rustc output)", &bytes);
+    }
+    measure("synthetic", &synthetic(2000));
+}
