@@ -77,7 +77,8 @@ impl Func {
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
     ) -> Func {
         let store = store.as_context_mut();
-        store.inner.funcs.push(FuncEntity::Host { ty, func: Arc::new(f) });
+        let canon = crate::types::canonicalize_func(&ty);
+        store.inner.funcs.push(FuncEntity::Host { ty, canon, func: Arc::new(f) });
         Func(store.stored(store.inner.funcs.len() - 1))
     }
 
@@ -88,7 +89,8 @@ impl Func {
     ) -> Func {
         let store = store.as_context_mut();
         let (ty, func) = f.into_func();
-        store.inner.funcs.push(FuncEntity::Host { ty, func });
+        let canon = crate::types::canonicalize_func(&ty);
+        store.inner.funcs.push(FuncEntity::Host { ty, canon, func });
         Func(store.stored(store.inner.funcs.len() - 1))
     }
 

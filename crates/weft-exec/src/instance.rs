@@ -144,8 +144,9 @@ fn check_import<T>(store: &Store<T>, module: &ModuleInner, index: usize, ext: &E
     match (&import.ty, ext) {
         (ImportType::Func(ty), Extern::Func(f)) => {
             let expected = module.func_type(*ty).cloned().unwrap_or_default();
-            let actual = store.inner.funcs[store.check(f.0)?].ty();
-            if *actual != expected {
+            let entity = &store.inner.funcs[store.check(f.0)?];
+            let actual = entity.ty();
+            if *entity.canon() != module.canon_type(*ty) {
                 return Err(incompatible(m, n, format!("expected {expected}, found {actual}")));
             }
         }
@@ -181,8 +182,7 @@ fn check_import<T>(store: &Store<T>, module: &ModuleInner, index: usize, ext: &E
         }
         (ImportType::Tag(expected), Extern::Tag(t)) => {
             let actual = &store.inner.tags[store.check(t.0)?];
-            let expected_ty = module.func_type(expected.type_index).cloned().unwrap_or_default();
-            if actual.func_type != expected_ty {
+            if actual.canon != module.canon_type(expected.type_index) {
                 return Err(incompatible(m, n, "tag types differ"));
             }
         }
@@ -325,7 +325,8 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
     }
     for tag in &d.tags {
         let func_type = m.func_type(tag.type_index).cloned().unwrap_or_default();
-        store.inner.tags.push(TagEntity { ty: *tag, func_type });
+        let canon = m.canon_type(tag.type_index);
+        store.inner.tags.push(TagEntity { ty: *tag, func_type, canon });
         tags.push((store.inner.tags.len() - 1) as u32);
     }
     let mut elems = Vec::new();
@@ -378,7 +379,14 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
         Arc::new(InstanceData { module: m.clone(), funcs, tables, memories, globals, tags, elems, datas, exports });
     for (i, &ty) in d.functions.iter().enumerate() {
         let ty = m.func_type(ty).cloned().unwrap_or_else(FuncType::default);
-        store.inner.funcs.push(FuncEntity::Wasm { ty, instance: data.clone(), module: m.clone(), defined: i as u32 });
+        let canon = m.canon_type(d.functions[i]);
+        store.inner.funcs.push(FuncEntity::Wasm {
+            ty,
+            canon,
+            instance: data.clone(),
+            module: m.clone(),
+            defined: i as u32,
+        });
     }
     let instance = Instance { data: data.clone() };
 

@@ -39,6 +39,7 @@ pub mod numeric;
 pub mod reference;
 mod store;
 mod trap;
+mod types;
 mod value;
 
 pub use engine::{Config, Engine, EngineKind};

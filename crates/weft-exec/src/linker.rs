@@ -117,7 +117,8 @@ fn materialize<T>(store: &mut Store<T>, def: &Definition<T>) -> Extern {
     match def {
         Definition::Extern(e) => *e,
         Definition::Host { ty, func } => {
-            store.inner.funcs.push(FuncEntity::Host { ty: ty.clone(), func: func.clone() });
+            let canon = crate::types::canonicalize_func(ty);
+            store.inner.funcs.push(FuncEntity::Host { ty: ty.clone(), canon, func: func.clone() });
             Extern::Func(Func(store.stored(store.inner.funcs.len() - 1)))
         }
     }

@@ -9,6 +9,7 @@ use weft_validate::ModuleInfo;
 use crate::engine::Engine;
 use crate::reference::Compiled;
 use crate::trap::{Error, Result, Trap};
+use crate::types::CanonType;
 
 /// A compiled module: decoded, validated, shareable between stores.
 #[derive(Clone)]
@@ -21,6 +22,8 @@ pub(crate) struct ModuleInner {
     pub(crate) info: ModuleInfo,
     /// The function type of each type index (an empty type for non-function types).
     pub(crate) types: Vec<FuncType>,
+    /// The module-independent form of each type.
+    pub(crate) canon: Vec<Arc<CanonType>>,
     /// The reference engine's code for each defined function, translated on first call.
     pub(crate) compiled: Vec<OnceLock<std::result::Result<Arc<Compiled>, Trap>>>,
 }
@@ -55,7 +58,8 @@ impl Module {
     pub fn from_parts(engine: &Engine, decoded: weft_decode::Module, info: ModuleInfo) -> Module {
         let types = decoded.types.iter().map(|t| t.as_func().cloned().unwrap_or_default()).collect();
         let compiled = (0..decoded.code.len()).map(|_| OnceLock::new()).collect();
-        Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, compiled }))
+        let canon = crate::types::canonicalize(&decoded.types);
+        Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, canon, compiled }))
     }
 
     /// The decoded module.
@@ -88,6 +92,11 @@ impl ModuleInner {
     /// The function type at type index `index`.
     pub(crate) fn func_type(&self, index: u32) -> Option<&FuncType> {
         self.types.get(index as usize)
+    }
+
+    /// The canonical form of type index `index`.
+    pub(crate) fn canon_type(&self, index: u32) -> Arc<CanonType> {
+        self.canon.get(index as usize).cloned().unwrap_or_else(|| crate::types::canonicalize_func(&FuncType::default()))
     }
 
     /// The type of function `func` (imports first).

@@ -14,6 +14,7 @@ use crate::func::HostFunc;
 use crate::instance::InstanceData;
 use crate::module::ModuleInner;
 use crate::trap::{Error, Result};
+use crate::types::CanonType;
 use crate::value::Val;
 
 /// Identifies a store; handles remember it.
@@ -75,6 +76,8 @@ pub(crate) enum FuncEntity<T> {
     /// A function defined by a module.
     Wasm {
         ty: FuncType,
+        /// The type's module-independent form.
+        canon: Arc<CanonType>,
         /// The module instance it closes over.
         instance: Arc<InstanceData>,
         /// Its module.
@@ -83,13 +86,19 @@ pub(crate) enum FuncEntity<T> {
         defined: u32,
     },
     /// A host function.
-    Host { ty: FuncType, func: HostFunc<T> },
+    Host { ty: FuncType, canon: Arc<CanonType>, func: HostFunc<T> },
 }
 
 impl<T> FuncEntity<T> {
     pub(crate) fn ty(&self) -> &FuncType {
         match self {
             FuncEntity::Wasm { ty, .. } | FuncEntity::Host { ty, .. } => ty,
+        }
+    }
+
+    pub(crate) fn canon(&self) -> &Arc<CanonType> {
+        match self {
+            FuncEntity::Wasm { canon, .. } | FuncEntity::Host { canon, .. } => canon,
         }
     }
 }
@@ -142,6 +151,7 @@ pub(crate) struct TagEntity {
     pub(crate) ty: TagType,
     #[allow(dead_code)]
     pub(crate) func_type: FuncType,
+    pub(crate) canon: Arc<CanonType>,
 }
 
 /// Everything in a store except the host data.

@@ -107,7 +107,7 @@ impl Machine {
         }
         let entity = store.inner.funcs.get(func as usize).ok_or_else(|| Trap::host("invalid function address"))?;
         match entity {
-            FuncEntity::Wasm { ty, instance, module, defined } => {
+            FuncEntity::Wasm { ty, instance, module, defined, .. } => {
                 let code = module.compiled(*defined)?;
                 let n = ty.params().len();
                 let args_start = self.stack.len().checked_sub(n).ok_or_else(stack_underflow)?;
@@ -127,7 +127,7 @@ impl Machine {
                 store.inner.call_depth += 1;
                 Ok(())
             }
-            FuncEntity::Host { ty, func } => {
+            FuncEntity::Host { ty, func, .. } => {
                 let func = func.clone();
                 let args_start = self.stack.len().checked_sub(ty.params().len()).ok_or_else(stack_underflow)?;
                 let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
