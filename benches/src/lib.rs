@@ -1,1 +1,3 @@
-//! placeholder
+//! Shared pieces of weft's benchmarks: generated workloads.
+
+pub mod generate;

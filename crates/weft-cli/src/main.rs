@@ -22,6 +22,9 @@ enum Command {
     Validate(commands::validate::Args),
     /// Show a module's sections, imports, exports and function sizes.
     Inspect(commands::inspect::Args),
+    /// Run WebAssembly spec scripts (`.wast`): one line per failure as
+    /// `file:line:col: message`, then `N passed, M failed`.
+    Wast(commands::wast::Args),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Wast(args) => commands::wast::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -84,3 +84,31 @@ fn bad_text_names_the_path_and_line() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("bad.wat:1:"), "{stderr}");
 }
+
+#[test]
+fn wast_passing_script() {
+    let out = weft(&["wast", "crates/weft-cli/tests/scripts/pass.wast"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(stdout, "5 passed, 0 failed\n");
+}
+
+#[test]
+fn wast_failure_names_file_line_col() {
+    let out = weft(&["wast", "crates/weft-cli/tests/scripts/fail.wast"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let mut lines = stdout.lines();
+    let first = lines.next().unwrap();
+    assert!(first.starts_with("crates/weft-cli/tests/scripts/fail.wast:3:2: "), "{first}");
+    assert!(first.contains("expected i32:4, got i32:3"), "{first}");
+    assert_eq!(lines.next(), Some("2 passed, 1 failed"));
+}
+
+#[test]
+fn wast_json() {
+    let out = weft(&["wast", "--json", "crates/weft-cli/tests/scripts/fail.wast"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("{\"passed\":2,\"failed\":1,\"files\":[{\"path\":"), "{stdout}");
+    assert!(stdout.contains("\"location\":\"crates/weft-cli/tests/scripts/fail.wast:3:2\""), "{stdout}");
+}

@@ -71,12 +71,26 @@ impl<'a> OperatorsReader<'a> {
         if self.finished {
             return Err(DecodeError::new(DecodeErrorKind::SectionSizeMismatch, start));
         }
+        let byte = match self.reader.peek_u8() {
+            Ok(b) => b,
+            Err(e) => return Err(self.overrun_error(start, e)),
+        };
         let op = match Operator::decode(&mut self.reader) {
             Ok(op) => op,
             Err(e) => return Err(self.overrun_error(start, e)),
         };
+        if is_structural(byte) {
+            self.structure(&op, start)?;
+        }
+        Ok(op)
+    }
+
+    /// The structural effect of a block instruction (`block`, `else`,
+    /// `end`...), checked as the spec's decoder checks it.
+    #[inline]
+    fn structure(&mut self, op: &Operator<'a>, start: usize) -> Result<()> {
         let outermost = self.open.is_empty();
-        if let Err(kind) = step(&mut self.open, &op) {
+        if let Err(kind) = step(&mut self.open, op) {
             return Err(DecodeError::new(kind, start));
         }
         if outermost && matches!(op, Operator::End {}) {
@@ -86,7 +100,7 @@ impl<'a> OperatorsReader<'a> {
                 return Err(DecodeError::new(DecodeErrorKind::SectionSizeMismatch, self.reader.offset()));
             }
         }
-        Ok(op)
+        Ok(())
     }
 
     /// Checks that the sequence has been read to its final `end`.
@@ -131,6 +145,15 @@ impl<'a> OperatorsReader<'a> {
             }
         }
     }
+}
+
+/// Whether the opcode byte starts an instruction that opens, continues or
+/// closes a block: `block` `loop` `if` `else` `try` `catch` `end`
+/// `delegate` `catch_all` `try_table`.
+#[inline(always)]
+fn is_structural(byte: u8) -> bool {
+    const MASK: u64 = (0b1111_1100) | (1 << 0x0B) | (1 << 0x18) | (1 << 0x19) | (1 << 0x1F);
+    byte < 64 && (MASK >> byte) & 1 != 0
 }
 
 /// Applies the structural effect of `op` to the stack of open blocks.

@@ -19,7 +19,7 @@ pub trait Immediate<'a>: Sized {
 }
 
 impl<'a> Immediate<'a> for u32 {
-    #[inline]
+    #[inline(always)]
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
         r.read_var_u32()
     }
@@ -46,7 +46,7 @@ impl<'a> Immediate<'a> for u8 {
 }
 
 impl<'a> Immediate<'a> for i32 {
-    #[inline]
+    #[inline(always)]
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
         r.read_var_i32()
     }

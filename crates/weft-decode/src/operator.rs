@@ -111,12 +111,12 @@ macro_rules! define_operator {
         }
 
         /// Decodes the instruction whose opcode key is `key`; the opcode
-        /// bytes have been read already.
+        /// bytes have been read already and start at `at`.
         #[inline(always)]
-        fn decode_with_key<'a>(key: u32, r: &mut Reader<'a>) -> Option<Result<Operator<'a>>> {
-            Some(match key {
-                $( opcode::$name => Ok(Operator::$name { $($imm: match <$ty as Immediate<'a>>::decode(r) { Ok(v) => v, Err(e) => return Some(Err(e)) }),* }), )*
-                _ => return None,
+        fn decode_with_key<'a>(key: u32, at: usize, r: &mut Reader<'a>) -> Result<Operator<'a>> {
+            Ok(match key {
+                $( opcode::$name => Operator::$name { $($imm: <$ty as Immediate<'a>>::decode(r)?),* }, )*
+                _ => return Err(unknown_key(r, key, at)),
             })
         }
 
@@ -190,24 +190,29 @@ impl<'a> Operator<'a> {
     pub fn decode(r: &mut Reader<'a>) -> Result<Operator<'a>> {
         let at = r.offset();
         let byte = r.read_u8()?;
-        let key = if byte < 0xFC {
-            u32::from(byte)
-        } else {
-            let code = r.read_var_u32()?;
-            if code >= 1 << 24 {
-                return Err(r.error_at(DecodeErrorKind::IllegalOpcode(format!("{byte:02x} {code:02x}")), at));
+        if byte < 0xFC {
+            // One-byte opcodes: a dense jump table. Only the few that belong
+            // to a proposal pay for the feature check.
+            if GATED[byte as usize] && !enabled(u32::from(byte), r.features()) {
+                return Err(unknown_key(r, u32::from(byte), at));
             }
-            (u32::from(byte) << 24) | code
-        };
-        let found = if enabled(key, r.features()) { decode_with_key(key, r) } else { None };
-        match found {
-            Some(op) => op,
-            None => {
-                let text =
-                    if byte < 0xFC { format!("{byte:02x}") } else { format!("{byte:02x} {:02x}", key & 0xFF_FFFF) };
-                Err(r.error_at(DecodeErrorKind::IllegalOpcode(text), at))
-            }
+            return decode_with_key(u32::from(byte), at, r);
         }
+        Self::decode_prefixed(byte, at, r)
+    }
+
+    #[inline(never)]
+    fn decode_prefixed(byte: u8, at: usize, r: &mut Reader<'a>) -> Result<Operator<'a>> {
+        let code = r.read_var_u32()?;
+        if code >= 1 << 24 {
+            let text = format!("{byte:02x} {code:02x}");
+            return Err(r.error_at(DecodeErrorKind::IllegalOpcode(text), at));
+        }
+        let key = (u32::from(byte) << 24) | code;
+        if !enabled(key, r.features()) {
+            return Err(unknown_key(r, key, at));
+        }
+        decode_with_key(key, at, r)
     }
 
     /// Whether this instruction opens a block that `end` closes.
@@ -222,6 +227,29 @@ impl<'a> Operator<'a> {
         )
     }
 }
+
+/// The error for an opcode key that is not in the table (or not enabled).
+#[cold]
+#[inline(never)]
+fn unknown_key(r: &Reader<'_>, key: u32, at: usize) -> crate::DecodeError {
+    let text = match key >> 24 {
+        0 => format!("{key:02x}"),
+        prefix => format!("{prefix:02x} {:02x}", key & 0xFF_FFFF),
+    };
+    r.error_at(DecodeErrorKind::IllegalOpcode(text), at)
+}
+
+/// One-byte opcodes that belong to a proposal and need a feature check.
+static GATED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b, 0x06..=0x0A | 0x12..=0x15 | 0x18 | 0x19 | 0x1C | 0x1F | 0x25 | 0x26 | 0xC0..=0xC4 | 0xD0..=0xD6)
+            || b >= 0xC5;
+        b += 1;
+    }
+    t
+};
 
 /// Whether `features` enable the instruction with opcode key `key`. A
 /// disabled instruction does not exist, so decoding it is "illegal opcode".

@@ -103,7 +103,7 @@ impl<'a> Reader<'a> {
     }
 
     /// One byte.
-    #[inline]
+    #[inline(always)]
     pub fn read_u8(&mut self) -> Result<u8> {
         if self.pos < self.end {
             let b = self.data[self.pos];
@@ -142,13 +142,20 @@ impl<'a> Reader<'a> {
     }
 
     /// An unsigned LEB128 `u32` (the spec's `u32`).
-    #[inline]
+    #[inline(always)]
     pub fn read_var_u32(&mut self) -> Result<u32> {
-        let b = self.read_u8()?;
-        if b & 0x80 == 0 {
+        if let Some(&b) = self.data[..self.end].get(self.pos)
+            && b & 0x80 == 0
+        {
+            self.pos += 1;
             return Ok(u32::from(b));
         }
-        self.pos -= 1;
+        self.read_var_u32_slow()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn read_var_u32_slow(&mut self) -> Result<u32> {
         // The value is at most 32 bits by construction.
         self.read_unsigned(32).map(|v| v as u32)
     }
@@ -160,14 +167,20 @@ impl<'a> Reader<'a> {
     }
 
     /// A signed LEB128 `i32` (the spec's `s32`).
-    #[inline]
+    #[inline(always)]
     pub fn read_var_i32(&mut self) -> Result<i32> {
-        let b = self.read_u8()?;
-        if b & 0x80 == 0 {
+        if let Some(&b) = self.data[..self.end].get(self.pos)
+            && b & 0x80 == 0
+        {
+            self.pos += 1;
             // Sign-extend the 7-bit value.
             return Ok(i32::from((b << 1) as i8) >> 1);
         }
-        self.pos -= 1;
+        self.read_var_i32_slow()
+    }
+
+    #[inline(never)]
+    fn read_var_i32_slow(&mut self) -> Result<i32> {
         self.read_signed(32).map(|v| v as i32)
     }
 

@@ -1,0 +1,43 @@
+//! Prints decode throughput on the generated 20 MB module without
+//! criterion, for profiling: `cargo run --release -p weft-benches --example decode_throughput`.
+
+use std::time::Instant;
+
+use weft_benches::generate::large_module;
+use weft_decode::Module;
+
+fn main() {
+    let size: usize = std::env::var("WEFT_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let bytes = large_module(size << 20, 1000);
+    let rounds: usize = std::env::var("WEFT_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let start = Instant::now();
+    let mut count = 0usize;
+    let mut code = 0usize;
+    let mut structure = std::time::Duration::ZERO;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let module = Module::decode(&bytes).unwrap();
+        structure += t.elapsed();
+        code = module.code_size();
+        for i in 0..module.code.len() {
+            let mut ops = module.operators(i);
+            while !ops.is_finished() {
+                let op = ops.read().unwrap();
+                std::hint::black_box(&op);
+                count += 1;
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!("structure decode: {:?} per round; size_of Operator {} Result {}", structure / rounds as u32, std::mem::size_of::<weft_decode::Operator>(), std::mem::size_of::<weft_decode::Result<weft_decode::Operator>>());
+    println!(
+        "{} MB of code, {} instructions per round: {:.0} MB/s, {:.1} ns/instruction",
+        code / 1_000_000,
+        count / rounds,
+        (code * rounds) as f64 / secs / 1e6,
+        secs * 1e9 / count as f64
+    );
+}
+
+#[allow(dead_code)]
+fn sizes() {}
