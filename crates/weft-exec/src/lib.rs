@@ -51,4 +51,6 @@ pub use module::Module;
 pub use store::{AsContext, AsContextMut, ResourceLimiter, Store, StoreId, StoreLimits};
 pub use trap::{Error, FrameInfo, LinkError, Result, Trap, TrapKind};
 pub use value::{ExternRef, Val};
-pub use weft_decode::{ExternKind, Features, FuncType, GlobalType, Limits, MemoryType, RefType, TableType, ValType};
+pub use weft_decode::{
+    ExternKind, Features, FuncType, GlobalType, HeapType, ImportType, Limits, MemoryType, RefType, TableType, ValType,
+};
