@@ -75,7 +75,7 @@ fn random_modules_never_panic() {
     let mut config = Config::default();
     config.consume_fuel(20_000).max_call_depth(2_000);
     let engine = Engine::new(&config);
-    let mut rng = Rng(0x5eed_0f_7eef);
+    let mut rng = Rng(0x005e_ed0f_7eef);
     let (mut ran, mut calls, mut returned) = (0, 0, 0);
     for _ in 0..300 {
         let Some(bytes) = generate(&mut rng) else { continue };
