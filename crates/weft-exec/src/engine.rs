@@ -35,6 +35,11 @@ pub struct Config {
     /// calls wasm that calls the host...). Each re-entry uses native stack,
     /// so this bound is what keeps re-entrant recursion from overflowing it.
     pub max_reentry_depth: usize,
+    /// Make every NaN produced by float arithmetic the canonical NaN (sign
+    /// kept), so results do not depend on the host CPU's NaN payloads.
+    /// Bit operations (`abs`, `neg`, `copysign`, reinterpret, loads) keep
+    /// their bits as the spec requires.
+    pub deterministic_nans: bool,
 }
 
 impl Default for Config {
@@ -45,6 +50,7 @@ impl Default for Config {
             fuel: None,
             max_call_depth: 10_000,
             max_reentry_depth: 100,
+            deterministic_nans: false,
         }
     }
 }
@@ -76,6 +82,12 @@ impl Config {
     /// Sets the maximum call depth.
     pub fn max_call_depth(&mut self, depth: usize) -> &mut Self {
         self.max_call_depth = depth;
+        self
+    }
+
+    /// Canonicalizes NaNs produced by float arithmetic (see [`Config::deterministic_nans`]).
+    pub fn deterministic_nans(&mut self, on: bool) -> &mut Self {
+        self.deterministic_nans = on;
         self
     }
 

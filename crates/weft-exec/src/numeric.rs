@@ -103,6 +103,21 @@ float_ops! {
     f64_min f64_max f64_nearest f64_copysign : f64, u64, 0x0008_0000_0000_0000u64;
 }
 
+// ---- deterministic NaNs ----
+
+/// The canonical NaN with `x`'s sign if `x` is a NaN, else `x` (for
+/// [`Config::deterministic_nans`](crate::Config)).
+#[inline]
+pub fn canonicalize_f32(x: f32) -> f32 {
+    if x.is_nan() { f32::from_bits((x.to_bits() & 0x8000_0000) | 0x7fc0_0000) } else { x }
+}
+
+/// The canonical NaN with `x`'s sign if `x` is a NaN, else `x`.
+#[inline]
+pub fn canonicalize_f64(x: f64) -> f64 {
+    if x.is_nan() { f64::from_bits((x.to_bits() & (1 << 63)) | 0x7ff8_0000_0000_0000) } else { x }
+}
+
 // ---- truncation (spec 4.3.3: trunc_s, trunc_u, trunc_sat_s, trunc_sat_u) ----
 
 macro_rules! trunc {

@@ -169,3 +169,23 @@ fn nan_classification_and_send() {
     send::<weft_exec::Module>();
     send::<weft_exec::Linker<()>>();
 }
+
+#[test]
+fn deterministic_nans_canonicalize_arithmetic_only() {
+    let mut config = weft_exec::Config::default();
+    config.deterministic_nans(true);
+    let engine = Engine::new(&config);
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (func (export "add") (param f32 f32) (result f32) (f32.add (local.get 0) (local.get 1)))
+            (func (export "neg") (param f64) (result f64) (f64.neg (local.get 0))))"#,
+    )
+    .unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let out = instance.get_func("add").unwrap().call_vec(&mut store, &[Val::F32(0xffa0_0001), Val::f32(1.0)]).unwrap();
+    assert_eq!(out, [Val::F32(0xffc0_0000)]);
+    let out = instance.get_func("neg").unwrap().call_vec(&mut store, &[Val::F64(0x7ff0_0000_0000_0001)]).unwrap();
+    assert_eq!(out, [Val::F64(0xfff0_0000_0000_0001)]);
+}

@@ -75,6 +75,8 @@ pub(crate) struct Machine {
     frames: Vec<Frame>,
     /// Stop after every instruction (the [`Stepper`]).
     single_step: bool,
+    /// Canonicalize NaNs from float arithmetic ([`crate::Config::deterministic_nans`]).
+    canonical_nans: bool,
 }
 
 /// Invokes function `func` (a store address) with `args`, writing `results`
@@ -85,7 +87,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, args: &[Val], results: 
     }
     store.inner.activations += 1;
     let depth = store.inner.call_depth;
-    let mut machine = Machine::default();
+    let mut machine = Machine { canonical_nans: store.inner.engine.config().deterministic_nans, ..Machine::default() };
     machine.stack.extend_from_slice(args);
     let r = machine.call(store, func, None).and_then(|()| machine.run(store));
     store.inner.call_depth = depth;

@@ -238,6 +238,49 @@ impl Machine {
             }
             _ => return Ok(false),
         }
+        if self.canonical_nans {
+            self.canonicalize_result(instr);
+        }
         Ok(true)
+    }
+
+    /// Replaces a NaN produced by float arithmetic with the canonical NaN.
+    #[cold]
+    fn canonicalize_result(&mut self, instr: Instr) {
+        let arithmetic32 = matches!(
+            instr,
+            I::F32Ceil {}
+                | I::F32Floor {}
+                | I::F32Trunc {}
+                | I::F32Nearest {}
+                | I::F32Sqrt {}
+                | I::F32Add {}
+                | I::F32Sub {}
+                | I::F32Mul {}
+                | I::F32Div {}
+                | I::F32Min {}
+                | I::F32Max {}
+                | I::F32DemoteF64 {}
+        );
+        let arithmetic64 = matches!(
+            instr,
+            I::F64Ceil {}
+                | I::F64Floor {}
+                | I::F64Trunc {}
+                | I::F64Nearest {}
+                | I::F64Sqrt {}
+                | I::F64Add {}
+                | I::F64Sub {}
+                | I::F64Mul {}
+                | I::F64Div {}
+                | I::F64Min {}
+                | I::F64Max {}
+                | I::F64PromoteF32 {}
+        );
+        match self.stack.last_mut() {
+            Some(Val::F32(bits)) if arithmetic32 => *bits = n::canonicalize_f32(f32::from_bits(*bits)).to_bits(),
+            Some(Val::F64(bits)) if arithmetic64 => *bits = n::canonicalize_f64(f64::from_bits(*bits)).to_bits(),
+            _ => {}
+        }
     }
 }

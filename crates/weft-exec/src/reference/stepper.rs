@@ -54,7 +54,8 @@ impl Stepper {
         if ty.params().len() != params.len() || params.iter().zip(ty.params()).any(|(p, t)| !p.matches(*t)) {
             return Err(Error::Usage(format!("arguments do not match {ty}")));
         }
-        let mut machine = Machine { single_step: true, ..Machine::default() };
+        let canonical_nans = store.inner.engine.config().deterministic_nans;
+        let mut machine = Machine { single_step: true, canonical_nans, ..Machine::default() };
         machine.stack.extend_from_slice(params);
         let base = store.inner.call_depth;
         let r = machine.call(store, store.check(func.0)? as u32, None);
