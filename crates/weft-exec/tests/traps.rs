@@ -103,7 +103,8 @@ fn stepper_runs_one_instruction_at_a_time() {
     let results = loop {
         let frames = stepper.frames();
         let next = frames[0].next.map(|i| i.mnemonic()).unwrap_or("");
-        trace.push(format!("{}:{next} {:?}", frames.len(), stepper.operand_stack()));
+        assert!(frames[0].next_text.starts_with(next));
+        trace.push(format!("{}:{} {:?}", frames.len(), frames[0].next_text, stepper.operand_stack()));
         if let Step::Finished(results) = stepper.step(&mut store).unwrap() {
             break results;
         }
@@ -112,13 +113,13 @@ fn stepper_runs_one_instruction_at_a_time() {
     assert_eq!(
         trace,
         [
-            "1:local.get []",
-            "1:call [I32(6)]",
-            "2:local.get []",
-            "2:local.get [I32(6)]",
+            "1:local.get 0 []",
+            "1:call 0 [I32(6)]",
+            "2:local.get 0 []",
+            "2:local.get 0 [I32(6)]",
             "2:i32.mul [I32(6), I32(6)]",
             "2:end [I32(36)]",
-            "1:i32.const [I32(36)]",
+            "1:i32.const 1 [I32(36)]",
             "1:i32.add [I32(36), I32(1)]",
             "1:end [I32(37)]",
         ]

@@ -7,8 +7,8 @@
 use std::marker::PhantomData;
 
 use weft_decode::{
-    BlockType, BrTable, Catches, HeapType, Ieee32, Ieee64, MemArg, MemIdx, Operator, SelectTypes, ShuffleLanes,
-    TableIdx, V128, ValType, ZeroByte,
+    BlockType, BrTable, Catches, HeapType, Ieee32, Ieee64, Immediate, MemArg, MemIdx, Operator, SelectTypes,
+    ShuffleLanes, TableIdx, V128, ValType, ZeroByte,
 };
 
 use crate::module::ModuleInner;
@@ -20,6 +20,8 @@ pub trait OwnedImm {
     type Owned: Copy + std::fmt::Debug;
     /// Converts, storing out-of-line data in `ctx`.
     fn own(self, ctx: &mut Compiled) -> Self::Owned;
+    /// Appends the text form (a space, then the immediate).
+    fn print_owned(owned: &Self::Owned, ctx: &Compiled, out: &mut String);
 }
 
 macro_rules! owned_as_self {
@@ -28,6 +30,9 @@ macro_rules! owned_as_self {
             type Owned = $t;
             fn own(self, _: &mut Compiled) -> $t {
                 self
+            }
+            fn print_owned(owned: &$t, _: &Compiled, out: &mut String) {
+                Immediate::print(owned, out);
             }
         }
     )*};
@@ -48,6 +53,12 @@ impl OwnedImm for BrTable<'_> {
         ctx.br_tables.push(targets.into_boxed_slice());
         BrTableId((ctx.br_tables.len() - 1) as u32)
     }
+    fn print_owned(owned: &BrTableId, ctx: &Compiled, out: &mut String) {
+        for target in ctx.br_tables.get(owned.0 as usize).map_or(&[][..], |t| &t[..]) {
+            out.push(' ');
+            out.push_str(&target.to_string());
+        }
+    }
 }
 
 /// The catch clauses of `try_table` (not executed yet).
@@ -58,6 +69,9 @@ impl OwnedImm for Catches<'_> {
     type Owned = CatchesId;
     fn own(self, _: &mut Compiled) -> CatchesId {
         CatchesId
+    }
+    fn print_owned(_: &CatchesId, _: &Compiled, out: &mut String) {
+        out.push_str(" ...");
     }
 }
 
@@ -79,6 +93,20 @@ macro_rules! define_instr {
                 match self {
                     $( Instruction::$name { .. } => $mnemonic, )*
                     Instruction::_Lifetime(_) => "",
+                }
+            }
+        }
+
+        impl<'a> Instruction<'a> {
+            /// Appends the text form: mnemonic and immediates, as the
+            /// decoder's printer writes them.
+            pub fn print(&self, code: &Compiled, out: &mut String) {
+                match self {
+                    $( Instruction::$name { $($imm),* } => {
+                        out.push_str($mnemonic);
+                        $( <$ty as OwnedImm>::print_owned($imm, code, out); )*
+                    } )*
+                    Instruction::_Lifetime(_) => {}
                 }
             }
         }
@@ -125,6 +153,17 @@ pub struct Compiled {
     pub locals: Vec<ValType>,
     /// The function's result count.
     pub results: u32,
+}
+
+impl Compiled {
+    /// The text form of the instruction at `pc` (empty if there is none).
+    pub fn instruction_text(&self, pc: usize) -> String {
+        let mut out = String::new();
+        if let Some(instr) = self.code.get(pc) {
+            instr.print(self, &mut out);
+        }
+        out
+    }
 }
 
 /// More declared locals than this are refused rather than allocated.

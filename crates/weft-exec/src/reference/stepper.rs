@@ -30,6 +30,8 @@ pub struct FrameState {
     pub pc: usize,
     /// The next instruction, if any.
     pub next: Option<Instr>,
+    /// The next instruction's text form (`i32.const 7`, `br_table 0 1 2`).
+    pub next_text: String,
     /// The byte offset of the next instruction in the module.
     pub offset: Option<usize>,
     /// The frame's locals (parameters first).
@@ -117,6 +119,7 @@ impl Stepper {
                 func_name: d.names.function(func_index).map(str::to_string),
                 pc: f.pc,
                 next: f.code.code.get(f.pc).copied(),
+                next_text: f.code.instruction_text(f.pc),
                 offset: f.code.offsets.get(f.pc).map(|o| *o as usize),
                 locals: m.locals.get(f.locals_base..locals_end).unwrap_or(&[]).to_vec(),
                 labels: labels_end.saturating_sub(f.label_base),
