@@ -3,7 +3,7 @@
 //! The interpreter core of weft: the store and its instances, instantiation
 //! and linking, host functions, traps, fuel and limits, the numeric
 //! semantics both engines share ([`numeric`]), and the reference engine
-//! ([`reference`]).
+//! ([`reference`](mod@reference)).
 //!
 //! Most users want the `weft` crate, which re-exports this API.
 //!
@@ -37,6 +37,7 @@ mod linker;
 mod module;
 pub mod numeric;
 pub mod reference;
+pub mod simd;
 mod store;
 mod trap;
 mod types;

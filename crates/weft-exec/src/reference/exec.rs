@@ -89,7 +89,7 @@ impl Machine {
 
     /// Reads `N` bytes at the popped address plus the static offset
     /// (spec 4.4.7 `t.load`), or traps "out of bounds memory access".
-    fn load<T, const N: usize>(&mut self, store: &Store<T>, inst: &InstanceData, m: MemArg) -> Result<[u8; N], Trap> {
+    pub(super) fn load<T, const N: usize>(&mut self, store: &Store<T>, inst: &InstanceData, m: MemArg) -> Result<[u8; N], Trap> {
         let addr = self.pop_index()?;
         let mem = &store.inner.memories[Self::memory_addr(inst, m.memory)?];
         let ea = addr.checked_add(m.offset).ok_or(TrapKind::MemoryOutOfBounds)?;
@@ -100,7 +100,7 @@ impl Machine {
     }
 
     /// Writes `bytes` at the popped address plus the static offset.
-    fn store_bytes<T, const N: usize>(
+    pub(super) fn store_bytes<T, const N: usize>(
         &mut self,
         store: &mut Store<T>,
         inst: &InstanceData,
@@ -521,9 +521,9 @@ impl Machine {
                     self.stack.push(v);
                 }
 
-                // ---- numeric instructions (spec 4.4.1) ----
+                // ---- numeric (spec 4.4.1) and vector (4.4.3, `simd_instr.rs`) instructions ----
                 other => {
-                    if !self.exec_numeric(other)? {
+                    if !self.exec_numeric(other)? && !self.exec_simd(store, inst, other)? {
                         return Err(Trap::new(TrapKind::Unsupported(other.mnemonic().to_string())));
                     }
                 }

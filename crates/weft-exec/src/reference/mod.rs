@@ -3,7 +3,7 @@
 //!
 //! # Conventions
 //!
-//! The machine state is the spec's, kept in [`Machine`] rather than in Rust
+//! The machine state is the spec's, kept in `Machine` rather than in Rust
 //! locals, so execution can stop after any instruction and resume:
 //!
 //! * `stack`  — the operand stack: the spec's values (`val*`);
@@ -26,6 +26,7 @@ mod compile;
 mod exec;
 mod numeric_instr;
 pub(crate) mod ops;
+mod simd_instr;
 mod stepper;
 
 use std::sync::Arc;
