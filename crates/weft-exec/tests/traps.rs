@@ -21,7 +21,7 @@ fn trap_texts_are_the_testsuite_texts() {
         ("(memory 1) (func (export \"f\") (drop (i32.load (i32.const 65533))))", "out of bounds memory access"),
         ("(table 1 funcref) (func (export \"f\") (drop (table.get (i32.const 1))))", "out of bounds table access"),
         ("(table 1 funcref) (func (export \"f\") (call_indirect (i32.const 1)))", "undefined element"),
-        ("(table 1 funcref) (func (export \"f\") (call_indirect (i32.const 0)))", "uninitialized element"),
+        ("(table 1 funcref) (func (export \"f\") (call_indirect (i32.const 0)))", "uninitialized element 0"),
         (
             "(table 1 funcref) (elem (i32.const 0) $g) (func $g (param i32)) (func (export \"f\") (call_indirect (i32.const 0)))",
             "indirect call type mismatch",
