@@ -29,6 +29,13 @@ fn main() {
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut wp = 0;
+    for _ in 0..rounds {
+        wp = wasmparser_round(&bytes);
+    }
+    let wsecs = t.elapsed().as_secs_f64();
+    eprintln!("wasmparser: {wp} operators per round, {:.0} MB/s", (code * rounds) as f64 / wsecs / 1e6);
     eprintln!("structure decode: {:?} per round; size_of Operator {} Result {}", structure / rounds as u32, std::mem::size_of::<weft_decode::Operator>(), std::mem::size_of::<weft_decode::Result<weft_decode::Operator>>());
     println!(
         "{} MB of code, {} instructions per round: {:.0} MB/s, {:.1} ns/instruction",
@@ -41,3 +48,18 @@ fn main() {
 
 #[allow(dead_code)]
 fn sizes() {}
+
+/// The same work with wasmparser (a dev-dependency, for comparison only).
+pub fn wasmparser_round(bytes: &[u8]) -> usize {
+    let mut count = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
+            let mut reader = body.get_operators_reader().unwrap();
+            while !reader.eof() {
+                std::hint::black_box(&reader.read().unwrap());
+                count += 1;
+            }
+        }
+    }
+    count
+}
