@@ -24,12 +24,16 @@ impl fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 /// Reads `path` and returns the module's binary bytes. Text (a `.wat` file,
-/// or any file that does not start with the binary magic but is UTF-8) is
-/// translated with the `wat` crate.
+/// or a file without the `.wasm` extension that is UTF-8 and does not start
+/// with the binary magic) is translated with the `wat` crate.
 pub fn read_module(path: &Path) -> Result<Vec<u8>, InputError> {
     let bytes = std::fs::read(path).map_err(|e| InputError::Io(path.to_path_buf(), e))?;
-    let is_text = path.extension().is_some_and(|e| e == "wat" || e == "wast")
-        || (!bytes.starts_with(b"\0asm") && std::str::from_utf8(&bytes).is_ok() && !bytes.is_empty());
+    let extension = path.extension().and_then(|e| e.to_str());
+    let is_text = matches!(extension, Some("wat" | "wast"))
+        || (extension != Some("wasm")
+            && !bytes.starts_with(b"\0asm")
+            && !bytes.is_empty()
+            && std::str::from_utf8(&bytes).is_ok());
     if !is_text {
         return Ok(bytes);
     }

@@ -42,8 +42,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut json_files = Vec::new();
     for path in &args.files {
-        let contents =
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let contents = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let script = Script { path: path.display().to_string(), contents: &contents, features: Features::default() };
         let outcome = run_script(&script, kind);
         passed += outcome.passed;
