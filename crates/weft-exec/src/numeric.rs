@@ -84,9 +84,12 @@ macro_rules! float_ops {
             }
             if a > b { a } else { b }
         }
-        /// `fnearest`: round to nearest, ties to even.
+        /// `fnearest`: round to nearest, ties to even; a NaN comes out quiet.
         #[inline]
         pub fn $nearest(a: $f) -> $f {
+            if a.is_nan() {
+                return <$f>::from_bits(a.to_bits() | $canon);
+            }
             a.round_ties_even()
         }
         /// `fcopysign`: the magnitude of `a` with the sign bit of `b`.
@@ -101,6 +104,34 @@ macro_rules! float_ops {
 float_ops! {
     f32_min f32_max f32_nearest f32_copysign : f32, u32, 0x0040_0000u32;
     f64_min f64_max f64_nearest f64_copysign : f64, u64, 0x0008_0000_0000_0000u64;
+}
+
+// ---- rounding to an integral value (spec 4.3.3: fceil, ffloor, ftrunc) ----
+
+macro_rules! float_rounding {
+    ($($ceil:ident $floor:ident $trunc:ident : $f:ty, $quiet:expr;)*) => {$(
+        /// `fceil`: round toward +infinity. Rust's software rounding returns
+        /// a signalling NaN unchanged; the spec wants a quiet (arithmetic) one.
+        #[inline]
+        pub fn $ceil(a: $f) -> $f {
+            if a.is_nan() { <$f>::from_bits(a.to_bits() | $quiet) } else { a.ceil() }
+        }
+        /// `ffloor`: round toward -infinity; a NaN comes out quiet.
+        #[inline]
+        pub fn $floor(a: $f) -> $f {
+            if a.is_nan() { <$f>::from_bits(a.to_bits() | $quiet) } else { a.floor() }
+        }
+        /// `ftrunc`: round toward zero; a NaN comes out quiet.
+        #[inline]
+        pub fn $trunc(a: $f) -> $f {
+            if a.is_nan() { <$f>::from_bits(a.to_bits() | $quiet) } else { a.trunc() }
+        }
+    )*};
+}
+
+float_rounding! {
+    f32_ceil f32_floor f32_trunc : f32, 0x0040_0000u32;
+    f64_ceil f64_floor f64_trunc : f64, 0x0008_0000_0000_0000u64;
 }
 
 // ---- deterministic NaNs ----
@@ -288,6 +319,10 @@ mod tests {
         assert!(f64_min(f64::NAN, 1.0).is_nan());
         assert_eq!(f64_nearest(2.5), 2.0);
         assert_eq!(f32_nearest(-0.5).to_bits(), (-0.0f32).to_bits());
+        assert_eq!(f32_nearest(f32::from_bits(0x7fa0_0000)).to_bits(), 0x7fe0_0000);
+        assert_eq!(f64_ceil(f64::from_bits(0xfff4_0000_0000_0000)).to_bits(), 0xfffc_0000_0000_0000);
+        assert_eq!(f32_floor(-0.5).to_bits(), (-1.0f32).to_bits());
+        assert_eq!(f32_trunc(-0.5).to_bits(), (-0.0f32).to_bits());
     }
 
     #[test]

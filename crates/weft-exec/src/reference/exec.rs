@@ -89,7 +89,12 @@ impl Machine {
 
     /// Reads `N` bytes at the popped address plus the static offset
     /// (spec 4.4.7 `t.load`), or traps "out of bounds memory access".
-    pub(super) fn load<T, const N: usize>(&mut self, store: &Store<T>, inst: &InstanceData, m: MemArg) -> Result<[u8; N], Trap> {
+    pub(super) fn load<T, const N: usize>(
+        &mut self,
+        store: &Store<T>,
+        inst: &InstanceData,
+        m: MemArg,
+    ) -> Result<[u8; N], Trap> {
         let addr = self.pop_index()?;
         let mem = &store.inner.memories[Self::memory_addr(inst, m.memory)?];
         let ea = addr.checked_add(m.offset).ok_or(TrapKind::MemoryOutOfBounds)?;
