@@ -20,6 +20,10 @@ use crate::module::ModuleContext;
 use crate::types::is_defaultable;
 use crate::{Error, FuncInfo, ValidationError, err, limits};
 
+/// Results inside function validation: the error is boxed so that `Ok`
+/// travels in registers on the hot path.
+pub(crate) type VResult<T = ()> = Result<T, Box<ValidationError>>;
+
 /// What opened a control frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FrameKind {
@@ -108,6 +112,9 @@ pub(crate) struct FuncValidator {
     pub(crate) tracks_inits: bool,
     /// The largest operand stack height seen.
     pub(crate) max_height: usize,
+    /// The operand stack height of the innermost frame (a copy of
+    /// `ctrls.last().height`, read by every pop).
+    pub(crate) height: usize,
     /// The largest control stack depth seen.
     pub(crate) max_depth: usize,
 }
@@ -144,7 +151,7 @@ impl FuncValidator {
         while !ops.is_finished() {
             v.offset = ops.offset();
             let op = ops.read()?;
-            v.visit(op)?;
+            v.visit(op).map_err(|e| *e)?;
         }
         ops.finish()?;
         Ok(FuncInfo {
@@ -162,6 +169,7 @@ impl FuncValidator {
         self.tracks_inits = false;
         self.max_height = 0;
         self.max_depth = 0;
+        self.height = 0;
     }
 }
 
@@ -182,19 +190,19 @@ impl<'m> OpValidator<'_, 'm> {
     /// "type mismatch" at the current instruction.
     #[cold]
     #[inline(never)]
-    pub(crate) fn mismatch(&self) -> ValidationError {
-        err("type mismatch", self.offset)
+    pub(crate) fn mismatch(&self) -> Box<ValidationError> {
+        Box::new(err("type mismatch", self.offset))
     }
 
     /// An error with `message` at the current instruction.
     #[cold]
     #[inline(never)]
-    pub(crate) fn error(&self, message: impl Into<String>) -> ValidationError {
-        err(message, self.offset)
+    pub(crate) fn error(&self, message: impl Into<String>) -> Box<ValidationError> {
+        Box::new(err(message, self.offset))
     }
 
     /// `push_operand(t)`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_operand(&mut self, t: Option<ValType>) {
         self.st.vals.push(t);
         if self.st.vals.len() > self.st.max_height {
@@ -210,7 +218,7 @@ impl<'m> OpValidator<'_, 'm> {
 
     /// `pop_operand()`: `None` is `Unknown`.
     #[inline]
-    pub(crate) fn pop_operand(&mut self) -> Result<Option<ValType>, ValidationError> {
+    pub(crate) fn pop_operand(&mut self) -> VResult<Option<ValType>> {
         let frame = self.st.ctrls.last().expect("the function frame is open");
         if self.st.vals.len() == frame.height {
             if frame.unreachable {
@@ -222,29 +230,29 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// `pop_operand(expect)`: pops a value of a subtype of `expect`.
-    #[inline]
-    pub(crate) fn pop(&mut self, expect: ValType) -> Result<Option<ValType>, ValidationError> {
-        let height = self.st.ctrls.last().map_or(0, |f| f.height);
-        if self.st.vals.len() > height
-            && let Some(&Some(actual)) = self.st.vals.last()
+    #[inline(always)]
+    pub(crate) fn pop(&mut self, expect: ValType) -> VResult<()> {
+        let vals = &mut self.st.vals;
+        if vals.len() > self.st.height
+            && let Some(&Some(actual)) = vals.last()
             && actual == expect
         {
-            self.st.vals.pop();
-            return Ok(Some(actual));
+            vals.pop();
+            return Ok(());
         }
         self.pop_slow(expect)
     }
 
-    fn pop_slow(&mut self, expect: ValType) -> Result<Option<ValType>, ValidationError> {
-        let actual = self.pop_operand()?;
-        match actual {
+    #[inline(never)]
+    fn pop_slow(&mut self, expect: ValType) -> VResult<()> {
+        match self.pop_operand()? {
             Some(t) if !self.ctx.types.val_subtype(t, expect) => Err(self.mismatch()),
-            _ => Ok(actual),
+            _ => Ok(()),
         }
     }
 
     /// `pop_vals(types)`, checking each value; values are not returned.
-    pub(crate) fn pop_types(&mut self, types: Types<'_>) -> Result<(), ValidationError> {
+    pub(crate) fn pop_types(&mut self, types: Types<'_>) -> VResult<()> {
         for i in (0..types.len()).rev() {
             self.pop(types.get(i))?;
         }
@@ -253,19 +261,18 @@ impl<'m> OpValidator<'_, 'm> {
 
     /// Pops a slice of types (last first), with the instruction's whole
     /// parameter list and the block's operands in the error message.
-    pub(crate) fn pop_slice(&mut self, types: &[ValType]) -> Result<(), ValidationError> {
+    pub(crate) fn pop_slice(&mut self, types: &[ValType]) -> VResult<()> {
         if self.check_top(Types::Slice(types)).is_err() {
             return Err(self.slice_mismatch(types));
         }
-        let height = self.st.ctrls.last().map_or(0, |f| f.height);
-        let keep = self.st.vals.len().saturating_sub(types.len()).max(height);
+        let keep = self.st.vals.len().saturating_sub(types.len()).max(self.st.height);
         self.st.vals.truncate(keep);
         Ok(())
     }
 
     #[cold]
     #[inline(never)]
-    fn slice_mismatch(&self, types: &[ValType]) -> ValidationError {
+    fn slice_mismatch(&self, types: &[ValType]) -> Box<ValidationError> {
         let height = self.st.ctrls.last().map_or(0, |f| f.height);
         let list = |ts: &mut dyn Iterator<Item = String>| ts.collect::<Vec<_>>().join(" ");
         let required = list(&mut types.iter().map(ToString::to_string));
@@ -290,7 +297,7 @@ impl<'m> OpValidator<'_, 'm> {
     /// `push_vals(pop_vals(types))` without moving anything: checks that
     /// the top of the stack matches `types` (used by `br_if`-like rules
     /// that keep the values).
-    pub(crate) fn check_top(&mut self, types: Types<'_>) -> Result<(), ValidationError> {
+    pub(crate) fn check_top(&mut self, types: Types<'_>) -> VResult<()> {
         let frame = *self.st.ctrls.last().expect("the function frame is open");
         let n = types.len();
         let len = self.st.vals.len();
@@ -334,10 +341,10 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// Checks a block type: a value type or a function type index.
-    pub(crate) fn check_block_type(&self, bt: BlockType) -> Result<(), ValidationError> {
+    pub(crate) fn check_block_type(&self, bt: BlockType) -> VResult<()> {
         match bt {
             BlockType::Empty => Ok(()),
-            BlockType::Value(t) => self.ctx.types.check_val_type(t, self.offset),
+            BlockType::Value(t) => Ok(self.ctx.types.check_val_type(t, self.offset)?),
             BlockType::Func(x) => {
                 let f = self.ctx.types.func_type(x, self.offset)?;
                 if !self.ctx.types.features().multi_value && (!f.params().is_empty() || f.results().len() > 1) {
@@ -358,6 +365,7 @@ impl<'m> OpValidator<'_, 'm> {
             unreachable: false,
         };
         self.st.ctrls.push(frame);
+        self.st.height = frame.height;
         if self.st.ctrls.len() > self.st.max_depth {
             self.st.max_depth = self.st.ctrls.len();
         }
@@ -366,13 +374,14 @@ impl<'m> OpValidator<'_, 'm> {
 
     /// `pop_ctrl()`: checks the frame's results are on the stack, and
     /// forgets the locals set inside it.
-    pub(crate) fn pop_ctrl(&mut self) -> Result<Frame, ValidationError> {
+    pub(crate) fn pop_ctrl(&mut self) -> VResult<Frame> {
         let frame = *self.st.ctrls.last().expect("the function frame is open");
         self.pop_types(self.end_types(frame.block_type))?;
         if self.st.vals.len() != frame.height {
             return Err(self.mismatch());
         }
         self.st.ctrls.pop();
+        self.st.height = self.st.ctrls.last().map_or(0, |f| f.height);
         if self.st.tracks_inits {
             for &x in &self.st.inits_set[frame.init_height..] {
                 self.st.local_inits[x as usize] = false;
@@ -393,7 +402,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// The frame `depth` labels out, or "unknown label".
-    pub(crate) fn label(&self, depth: u32) -> Result<Frame, ValidationError> {
+    pub(crate) fn label(&self, depth: u32) -> VResult<Frame> {
         let n = self.st.ctrls.len();
         if (depth as usize) < n {
             Ok(self.st.ctrls[n - 1 - depth as usize])
@@ -411,7 +420,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// The type of local `x`, or "unknown local"; reading it needs it set.
-    pub(crate) fn local(&self, x: u32) -> Result<ValType, ValidationError> {
+    pub(crate) fn local(&self, x: u32) -> VResult<ValType> {
         match self.st.locals.get(x as usize) {
             Some(&t) => Ok(t),
             None => Err(self.error(format!("unknown local {x}"))),
@@ -429,7 +438,7 @@ impl<'m> OpValidator<'_, 'm> {
 
     /// Validates one instruction; see `operators.rs`.
     #[inline]
-    pub(crate) fn visit(&mut self, op: Operator<'_>) -> Result<(), ValidationError> {
+    pub(crate) fn visit(&mut self, op: Operator<'_>) -> VResult<()> {
         self.visit_operator(op)
     }
 }

@@ -20,7 +20,7 @@ use crate::types::require;
 
 use ValType::{F32, F64, I32, I64, V128};
 
-type Result<T = ()> = std::result::Result<T, ValidationError>;
+type Result<T = ()> = std::result::Result<T, Box<ValidationError>>;
 
 const EXN: RefType = RefType { nullable: false, heap: HeapType::Exn };
 
@@ -544,7 +544,7 @@ impl OpValidator<'_, '_> {
     }
 
     /// An instruction whose type is its row's signature.
-    #[inline]
+    #[inline(always)]
     fn fixed(&mut self, op: Operator<'_>) -> Result {
         let Some(sig) = op.signature() else {
             return Err(self.error(format!("unsupported instruction {}", op.mnemonic())));

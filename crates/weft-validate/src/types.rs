@@ -130,10 +130,11 @@ impl<'m> TypeContext<'m> {
             // `funcref` is the element type of MVP tables.
             HeapType::Func => Ok(()),
             HeapType::Extern => require(f.reference_types, "reference types", offset),
-            HeapType::Exn => require(f.exceptions, "exception handling", offset),
-            // The bottom types came with GC, not with typed function references.
-            HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn => {
-                Err(err(gc_unsupported("the bottom heap types (nofunc, noextern, noexn)"), offset))
+            // Exception handling brings `exnref` and its bottom `nullexnref`.
+            HeapType::Exn | HeapType::NoExn => require(f.exceptions, "exception handling", offset),
+            // The other bottom types came with GC, not with typed function references.
+            HeapType::NoFunc | HeapType::NoExtern => {
+                Err(err(gc_unsupported("the bottom heap types nofunc and noextern"), offset))
             }
             HeapType::Concrete(i) => {
                 require(f.function_references, "typed function references", offset)?;

@@ -2,7 +2,8 @@
 //! by construction, or with raw-byte function bodies) and byte-level
 //! mutations of them must get the same accept/reject verdict from weft
 //! (decode + validate) as from wasmparser's validator with the same
-//! features.
+//! features. Three cases in four use weft's default features, one in four
+//! WebAssembly 2.0 (so feature gating is compared too).
 //!
 //! `differential_smoke` runs a fixed, seeded set of cases on every
 //! `cargo test`. The long run is ignored by default:
@@ -34,53 +35,115 @@ impl Rng {
     }
 }
 
-/// The weft features under test and wasmparser's equivalent.
-fn features() -> (Features, WasmFeatures) {
-    let weft = Features::default();
-    let wp = WasmFeatures::WASM2
-        | WasmFeatures::TAIL_CALL
-        | WasmFeatures::EXTENDED_CONST
-        | WasmFeatures::FUNCTION_REFERENCES
-        | WasmFeatures::MULTI_MEMORY
-        | WasmFeatures::RELAXED_SIMD
-        | WasmFeatures::THREADS
-        | WasmFeatures::EXCEPTIONS
-        | WasmFeatures::LEGACY_EXCEPTIONS
-        | WasmFeatures::MEMORY64
-        | WasmFeatures::WIDE_ARITHMETIC
-        | WasmFeatures::CUSTOM_PAGE_SIZES;
-    (weft, wp)
+/// A feature set under test: weft's, wasmparser's equivalent, and a
+/// wasm-smith configuration that stays inside it.
+#[derive(Clone, Copy, Debug)]
+enum Profile {
+    /// `Features::default()`: WebAssembly 3.0 without GC, plus wide
+    /// arithmetic, custom page sizes and threads.
+    Default,
+    /// `Features::wasm2()`, to check feature gating.
+    Wasm2,
 }
 
-/// A wasm-smith configuration inside weft's features (no GC).
-fn smith_config(rng: &mut Rng) -> wasm_smith::Config {
-    wasm_smith::Config {
-        gc_enabled: false,
-        custom_descriptors_enabled: false,
-        shared_everything_threads_enabled: false,
-        custom_page_sizes_enabled: true,
-        max_memories: 2,
-        max_tables: 3,
-        max_funcs: 20,
-        max_instructions: 200,
-        max_nesting_depth: 20,
-        allow_invalid_funcs: rng.below(4) == 0,
-        ..wasm_smith::Config::default()
+impl Profile {
+    fn weft(self) -> Features {
+        match self {
+            Profile::Default => Features::default(),
+            Profile::Wasm2 => Features::wasm2(),
+        }
+    }
+
+    fn wasmparser(self) -> WasmFeatures {
+        match self {
+            Profile::Default => {
+                WasmFeatures::WASM2
+                    | WasmFeatures::TAIL_CALL
+                    | WasmFeatures::EXTENDED_CONST
+                    | WasmFeatures::FUNCTION_REFERENCES
+                    | WasmFeatures::MULTI_MEMORY
+                    | WasmFeatures::RELAXED_SIMD
+                    | WasmFeatures::THREADS
+                    | WasmFeatures::EXCEPTIONS
+                    | WasmFeatures::LEGACY_EXCEPTIONS
+                    | WasmFeatures::MEMORY64
+                    | WasmFeatures::WIDE_ARITHMETIC
+                    | WasmFeatures::CUSTOM_PAGE_SIZES
+            }
+            Profile::Wasm2 => WasmFeatures::WASM2,
+        }
+    }
+
+    fn smith(self, rng: &mut Rng) -> wasm_smith::Config {
+        let base = wasm_smith::Config {
+            gc_enabled: false,
+            custom_descriptors_enabled: false,
+            shared_everything_threads_enabled: false,
+            compact_imports_enabled: false,
+            max_funcs: 20,
+            max_instructions: 200,
+            max_nesting_depth: 20,
+            max_tables: 3,
+            allow_invalid_funcs: rng.below(4) == 0,
+            ..wasm_smith::Config::default()
+        };
+        match self {
+            Profile::Default => wasm_smith::Config { custom_page_sizes_enabled: true, max_memories: 2, ..base },
+            Profile::Wasm2 => wasm_smith::Config {
+                tail_call_enabled: false,
+                exceptions_enabled: false,
+                threads_enabled: false,
+                memory64_enabled: false,
+                relaxed_simd_enabled: false,
+                wide_arithmetic_enabled: false,
+                extended_const_enabled: false,
+                custom_page_sizes_enabled: false,
+                max_memories: 1,
+                ..base
+            },
+        }
     }
 }
 
-fn generate(rng: &mut Rng) -> Option<Vec<u8>> {
+fn generate(rng: &mut Rng, profile: Profile) -> Option<Vec<u8>> {
     let mut seed = vec![0u8; 256 + rng.below(4096)];
     for b in &mut seed {
         *b = rng.next() as u8;
     }
-    let config = smith_config(rng);
+    let config = profile.smith(rng);
     let module = wasm_smith::Module::new(config, &mut Unstructured::new(&seed)).ok()?;
     Some(module.to_bytes())
 }
 
-/// One to three random byte edits.
+/// Replaces one numeric instruction without immediates (opcodes
+/// `0x45..=0xC4`) with another, so the module still decodes but may no
+/// longer type-check.
+fn swap_numeric_opcode(rng: &mut Rng, bytes: &mut [u8]) {
+    let Ok(module) = weft_decode::Module::decode_with(bytes, Features::default()) else { return };
+    let mut sites = Vec::new();
+    for index in 0..module.code.len() {
+        let mut ops = module.operators(index);
+        while !ops.is_finished() {
+            let at = ops.offset();
+            let Ok(op) = ops.read() else { break };
+            if let (weft_decode::Prefix::Plain, 0x45..=0xC4) = op.opcode() {
+                sites.push(at);
+            }
+        }
+    }
+    if !sites.is_empty() {
+        let at = sites[rng.below(sites.len())];
+        bytes[at] = 0x45 + rng.below(0xC4 - 0x45 + 1) as u8;
+    }
+}
+
+/// Two times in three a numeric opcode swap, else one to three random
+/// byte edits.
 fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
+    if rng.below(3) != 0 {
+        swap_numeric_opcode(rng, bytes);
+        return;
+    }
     for _ in 0..1 + rng.below(3) {
         if bytes.len() <= 8 {
             return;
@@ -102,15 +165,25 @@ struct Tally {
     cases: usize,
     accepted_by_both: usize,
     rejected_by_both: usize,
+    /// Of those, how many weft decoded and then found invalid.
+    invalid_not_malformed: usize,
     disagreements: Vec<String>,
     panics: usize,
 }
 
-fn compare(bytes: &[u8], tally: &mut Tally) {
-    let (weft_features, wp_features) = features();
+fn compare(bytes: &[u8], profile: Profile, tally: &mut Tally) {
+    let (weft_features, wp_features) = (profile.weft(), profile.wasmparser());
     tally.cases += 1;
     let wp = Validator::new_with_features(wp_features).validate_all(bytes);
     let weft = catch_unwind(AssertUnwindSafe(|| validate_bytes(bytes, weft_features).map(|_| ())));
+    if let Ok(Err(weft_validate::Error::Validation(_))) = &weft {
+        tally.invalid_not_malformed += 1;
+    }
+    if std::env::var("WEFT_DIFF_DEBUG").is_ok()
+        && let Ok(Err(e)) = &weft
+    {
+        println!("reject: {e}");
+    }
     let Ok(weft) = weft else {
         tally.panics += 1;
         tally.disagreements.push(format!("weft panicked on {}", hex(bytes)));
@@ -120,7 +193,7 @@ fn compare(bytes: &[u8], tally: &mut Tally) {
         (Ok(()), Ok(_)) => tally.accepted_by_both += 1,
         (Err(_), Err(_)) => tally.rejected_by_both += 1,
         _ => tally.disagreements.push(format!(
-            "weft: {:?}, wasmparser: {:?}, module: {}",
+            "{profile:?}: weft: {:?}, wasmparser: {:?}, module: {}",
             weft.as_ref().map_err(ToString::to_string),
             wp.as_ref().map(|_| ()).map_err(ToString::to_string),
             hex(bytes)
@@ -139,12 +212,13 @@ fn run(cases: usize, seed: u64) -> Tally {
     let mut rng = Rng(seed | 1);
     let mut tally = Tally::default();
     while tally.cases < cases {
-        let Some(bytes) = generate(&mut rng) else { continue };
-        compare(&bytes, &mut tally);
+        let profile = if rng.below(4) == 0 { Profile::Wasm2 } else { Profile::Default };
+        let Some(bytes) = generate(&mut rng, profile) else { continue };
+        compare(&bytes, profile, &mut tally);
         for _ in 0..3 {
             let mut mutated = bytes.clone();
             mutate(&mut rng, &mut mutated);
-            compare(&mutated, &mut tally);
+            compare(&mutated, profile, &mut tally);
         }
     }
     tally
@@ -155,10 +229,11 @@ fn report(tally: &Tally) {
         println!("disagreement: {d}");
     }
     println!(
-        "{} cases: {} accepted by both, {} rejected by both, {} disagreements, {} panics",
+        "{} cases: {} accepted by both, {} rejected by both ({} of them decoded but invalid), {} disagreements, {} panics",
         tally.cases,
         tally.accepted_by_both,
         tally.rejected_by_both,
+        tally.invalid_not_malformed,
         tally.disagreements.len(),
         tally.panics
     );

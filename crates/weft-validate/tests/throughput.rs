@@ -25,6 +25,21 @@ fn measure(name: &str, bytes: &[u8]) {
         validate(&module).expect("valid");
         best = best.min(start.elapsed().as_secs_f64());
     }
+    let mut read_only = f64::INFINITY;
+    for _ in 0..10 {
+        let start = Instant::now();
+        let mut n = 0usize;
+        for index in 0..module.code.len() {
+            let mut ops = module.operators(index);
+            while !ops.is_finished() {
+                ops.read().expect("decodes");
+                n += 1;
+            }
+        }
+        std::hint::black_box(n);
+        read_only = read_only.min(start.elapsed().as_secs_f64());
+    }
+    println!("{name}: reading the instructions alone: {:.0} MB/s", code as f64 / 1e6 / read_only);
     println!(
         "{name}: {} functions, {:.2} MB of code, validated in {:.2} ms: {:.0} MB/s",
         module.code.len(),
