@@ -35,6 +35,11 @@ pub struct Config {
     /// calls wasm that calls the host...). Each re-entry uses native stack,
     /// so this bound is what keeps re-entrant recursion from overflowing it.
     pub max_reentry_depth: usize,
+    /// The maximum number of values (locals and operands) all active wasm
+    /// frames of one call may hold; a call that would exceed it traps with
+    /// "call stack exhausted". Bounds the memory a deep recursion through
+    /// functions with many locals can claim.
+    pub max_value_stack: usize,
     /// Make every NaN produced by float arithmetic the canonical NaN (sign
     /// kept), so results do not depend on the host CPU's NaN payloads.
     /// Bit operations (`abs`, `neg`, `copysign`, reinterpret, loads) keep
@@ -50,6 +55,7 @@ impl Default for Config {
             fuel: None,
             max_call_depth: 10_000,
             max_reentry_depth: 100,
+            max_value_stack: 1 << 20,
             deterministic_nans: false,
         }
     }
@@ -88,6 +94,12 @@ impl Config {
     /// Canonicalizes NaNs produced by float arithmetic (see [`Config::deterministic_nans`]).
     pub fn deterministic_nans(&mut self, on: bool) -> &mut Self {
         self.deterministic_nans = on;
+        self
+    }
+
+    /// Sets the maximum number of values on the value stack (see [`Config::max_value_stack`]).
+    pub fn max_value_stack(&mut self, values: usize) -> &mut Self {
+        self.max_value_stack = values;
         self
     }
 

@@ -124,3 +124,20 @@ fn reference_engine_is_selectable() {
     let count = instance.get_typed_func::<i64, i64, _>(&store, "count").unwrap();
     assert_eq!(count.call(&mut store, 10).unwrap(), 10);
 }
+
+/// Recursion through a function with many locals hits the value-stack
+/// bound long before the frame count, instead of allocating without limit.
+#[test]
+fn value_stack_is_bounded() {
+    let mut config = Config::default();
+    config.max_call_depth(1_000_000).max_value_stack(100_000).engine_kind(weft_exec::EngineKind::Reference);
+    let engine = Engine::new(&config);
+    let mut store = Store::new(&engine, ());
+    let module =
+        Module::new(&engine, r#"(module (func $f (export "f") (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64) call $f))"#)
+            .unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let err = instance.get_func("f").unwrap().call(&mut store, &[], &mut []).unwrap_err();
+    assert_eq!(err.message(), "call stack exhausted");
+    assert!(err.as_trap().unwrap().backtrace().len() <= 10_000);
+}

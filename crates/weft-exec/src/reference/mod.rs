@@ -113,6 +113,10 @@ impl Machine {
             FuncEntity::Wasm { ty, instance, module, defined, .. } => {
                 let code = module.compiled(*defined)?;
                 let n = ty.params().len();
+                let values = self.locals.len() + self.stack.len() + code.locals.len();
+                if values > store.inner.engine.config().max_value_stack {
+                    return Err(Trap::new(TrapKind::CallStackExhausted));
+                }
                 let args_start = self.stack.len().checked_sub(n).ok_or_else(stack_underflow)?;
                 let locals_base = self.locals.len();
                 self.locals.extend(self.stack.drain(args_start..));
