@@ -133,9 +133,11 @@ fn value_stack_is_bounded() {
     config.max_call_depth(1_000_000).max_value_stack(100_000).engine_kind(weft_exec::EngineKind::Reference);
     let engine = Engine::new(&config);
     let mut store = Store::new(&engine, ());
-    let module =
-        Module::new(&engine, r#"(module (func $f (export "f") (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64) call $f))"#)
-            .unwrap();
+    let module = Module::new(
+        &engine,
+        r#"(module (func $f (export "f") (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64) call $f))"#,
+    )
+    .unwrap();
     let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
     let err = instance.get_func("f").unwrap().call(&mut store, &[], &mut []).unwrap_err();
     assert_eq!(err.message(), "call stack exhausted");
