@@ -63,6 +63,40 @@
 //! # Ok::<(), weft::Error>(())
 //! ```
 //!
+//! ## Traps and limits
+//!
+//! A trap is an [`Error::Trap`]; its [`Trap::kind`] says why (texts are the
+//! spec testsuite's) and its backtrace names the wasm functions, innermost
+//! first. [`Config`] bounds what a guest can take: call depth (wasm calls
+//! never recurse on the native stack), host re-entry depth, value-stack
+//! size, fuel, and — through [`Store::limiter`] — memory and table growth.
+//!
+//! ```
+//! use weft::{Config, Engine, Linker, Module, Store, TrapKind};
+//!
+//! let mut config = Config::default();
+//! config.consume_fuel(10_000);
+//! let engine = Engine::new(&config);
+//! let module = Module::new(&engine, r#"(module
+//!     (func $spin (loop (br 0)))
+//!     (func $div (export "div") (param i32) (result i32)
+//!         (i32.div_u (i32.const 1) (local.get 0)))
+//!     (func (export "spin") call $spin))"#)?;
+//! let mut store = Store::new(&engine, ());
+//! let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+//!
+//! let div = instance.get_typed_func::<i32, i32, _>(&store, "div")?;
+//! let err = div.call(&mut store, 0).unwrap_err();
+//! assert_eq!(err.message(), "integer divide by zero");
+//! let trap = err.as_trap().unwrap();
+//! assert_eq!(trap.backtrace()[0].func_name.as_deref(), Some("div"));
+//!
+//! let spin = instance.get_typed_func::<(), (), _>(&store, "spin")?;
+//! let err = spin.call(&mut store, ()).unwrap_err();
+//! assert_eq!(err.as_trap().unwrap().kind(), &TrapKind::OutOfFuel);
+//! # Ok::<(), weft::Error>(())
+//! ```
+//!
 //! ## Engines
 //!
 //! [`EngineKind::Reference`] is the readable interpreter shaped like the
