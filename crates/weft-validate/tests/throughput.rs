@@ -74,6 +74,32 @@ fn synthetic(n: usize) -> Vec<u8> {
     wat::parse_str(&wat).expect("wat")
 }
 
+/// For profiling: `WEFT_BENCH_MODE=read|validate WEFT_BENCH_REPEAT=n` runs
+/// only that loop on the synthetic module.
+#[test]
+#[ignore = "a profiling aid"]
+fn profile_loop() {
+    let bytes = synthetic(2000);
+    let module = Module::decode_with(&bytes, Features::default()).expect("decodes");
+    let repeat: usize = std::env::var("WEFT_BENCH_REPEAT").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let validate_mode = std::env::var("WEFT_BENCH_MODE").as_deref() != Ok("read");
+    let start = Instant::now();
+    for _ in 0..repeat {
+        if validate_mode {
+            validate(&module).expect("valid");
+        } else {
+            for index in 0..module.code.len() {
+                let mut ops = module.operators(index);
+                while !ops.is_finished() {
+                    std::hint::black_box(ops.read().expect("decodes"));
+                }
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("{:.0} MB/s", (module.code_size() * repeat) as f64 / 1e6 / secs);
+}
+
 #[test]
 #[ignore = "a measurement; run in release mode with --nocapture"]
 fn throughput() {
