@@ -118,6 +118,8 @@ pub use weft_decode::DecodeError;
 /// The validator's error (an invalid module), with the spec's text and offset.
 pub use weft_validate::ValidationError;
 
+pub mod spectest;
+
 /// The layers below the embedding API, for tools that need them.
 pub mod raw {
     pub use weft_decode as decode;
