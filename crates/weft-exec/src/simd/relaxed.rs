@@ -167,11 +167,16 @@ mod tests {
 
     #[test]
     fn madd_is_unfused() {
-        // 1 + 2^-23 squared needs 2^-46, lost when the product is rounded.
-        let x = 1.0 + f32::EPSILON;
+        // (1 + 2^-12)^2 = 1 + 2^-11 + 2^-24 rounds (a tie, to even) to
+        // 1 + 2^-11 before the addition; fused would keep the 2^-24.
+        let x = 1.0 + 2f32.powi(-12);
         let (a, c) = (from_lanes::<f32, 4>([x; 4]), from_lanes::<f32, 4>([-1.0; 4]));
-        assert_eq!(lanes::<f32, 4>(f32x4_relaxed_madd(a, a, c))[0], x * x - 1.0);
-        assert_eq!(lanes::<f32, 4>(f32x4_relaxed_nmadd(a, a, c))[0], -(x * x) - 1.0);
+        assert_eq!(lanes::<f32, 4>(f32x4_relaxed_madd(a, a, c))[0], 2f32.powi(-11));
+        assert_ne!(x.mul_add(x, -1.0), 2f32.powi(-11));
+        assert_eq!(lanes::<f32, 4>(f32x4_relaxed_nmadd(a, a, c))[0], -(1.0 + 2f32.powi(-11)) - 1.0);
+        let y = from_lanes::<f64, 2>([1.0 + 2f64.powi(-27); 2]);
+        let m = lanes::<f64, 2>(f64x2_relaxed_madd(y, y, from_lanes::<f64, 2>([-1.0; 2])));
+        assert_eq!(m[0], 2f64.powi(-26));
     }
 
     #[test]
