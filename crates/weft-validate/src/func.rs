@@ -151,7 +151,7 @@ impl FuncValidator {
         while !ops.is_finished() {
             v.offset = ops.offset();
             let op = ops.read()?;
-            v.visit(op).map_err(|e| *e)?;
+            v.visit(&op).map_err(|e| *e)?;
         }
         ops.finish()?;
         Ok(FuncInfo {
@@ -288,6 +288,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// Pushes a slice of types.
+    #[inline(always)]
     pub(crate) fn push_slice(&mut self, types: &[ValType]) {
         for &t in types {
             self.push(t);
@@ -420,6 +421,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// The type of local `x`, or "unknown local"; reading it needs it set.
+    #[inline(always)]
     pub(crate) fn local(&self, x: u32) -> VResult<ValType> {
         match self.st.locals.get(x as usize) {
             Some(&t) => Ok(t),
@@ -438,7 +440,7 @@ impl<'m> OpValidator<'_, 'm> {
 
     /// Validates one instruction; see `operators.rs`.
     #[inline]
-    pub(crate) fn visit(&mut self, op: Operator<'_>) -> VResult<()> {
+    pub(crate) fn visit(&mut self, op: &Operator<'_>) -> VResult<()> {
         self.visit_operator(op)
     }
 }

@@ -26,10 +26,10 @@ const EXN: RefType = RefType { nullable: false, heap: HeapType::Exn };
 
 impl OpValidator<'_, '_> {
     /// Validates `op` against the current stacks.
-    pub(crate) fn visit_operator(&mut self, op: Operator<'_>) -> Result {
+    pub(crate) fn visit_operator(&mut self, op: &Operator<'_>) -> Result {
         use Operator as O;
         let f = self.ctx.types.features();
-        match op {
+        match *op {
             // ---- control instructions (spec 3.3.8) ----
             O::Unreachable {} => self.unreachable(),
             O::Block { blockty } => self.enter_block(FrameKind::Block, blockty)?,
@@ -538,14 +538,14 @@ impl OpValidator<'_, '_> {
             O::I64AtomicRmw32CmpxchgU { memarg } => self.atomic(memarg, 2, &[I64, I64], Some(I64))?,
 
             // ---- everything with a fixed type: numeric, most vector ----
-            other => self.fixed(other)?,
+            _ => self.fixed(op)?,
         }
         Ok(())
     }
 
     /// An instruction whose type is its row's signature.
     #[inline(always)]
-    fn fixed(&mut self, op: Operator<'_>) -> Result {
+    fn fixed(&mut self, op: &Operator<'_>) -> Result {
         let Some(sig) = op.signature() else {
             return Err(self.error(format!("unsupported instruction {}", op.mnemonic())));
         };
@@ -563,7 +563,11 @@ impl OpValidator<'_, '_> {
             }
             params => self.pop_slice(params)?,
         }
-        self.push_slice(sig.results);
+        match sig.results {
+            [] => {}
+            [t] => self.push(*t),
+            results => self.push_slice(results),
+        }
         Ok(())
     }
 
@@ -695,7 +699,7 @@ impl OpValidator<'_, '_> {
 
 /// The feature an instruction with a fixed type belongs to, if it is not
 /// in WebAssembly 1.0.
-fn fixed_feature(op: Operator<'_>, f: weft_decode::Features) -> Option<(bool, &'static str)> {
+fn fixed_feature(op: &Operator<'_>, f: weft_decode::Features) -> Option<(bool, &'static str)> {
     let (prefix, code) = op.opcode();
     match prefix {
         Prefix::Plain if (0xC0..=0xC4).contains(&code) => Some((f.sign_extension, "sign extension")),
