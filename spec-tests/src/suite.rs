@@ -45,8 +45,10 @@ fn proposal_features(name: &str) -> Features {
         "mutable-global" => Features { mutable_global: true, ..mvp },
         "sign-extension-ops" => Features { sign_extension: true, ..mvp },
         "nontrapping-float-to-int-conversions" => Features { saturating_float_to_int: true, ..mvp },
-        "bulk-memory" => Features { bulk_memory: true, reference_types: true, ..mvp },
-        "reference-types" => Features { reference_types: true, bulk_memory: true, multi_value: true, ..mvp },
+        "bulk-memory" => Features { bulk_memory: true, reference_types: true, function_references: true, ..mvp },
+        "reference-types" => {
+            Features { reference_types: true, bulk_memory: true, multi_value: true, mutable_global: true, ..mvp }
+        }
         "simd" => Features { multi_memory: true, memory64: true, ..Features::wasm2() },
         "function-references" => Features { function_references: true, tail_call: true, ..Features::wasm2() },
         "memory64" => Features { memory64: true, ..Features::wasm2() },
