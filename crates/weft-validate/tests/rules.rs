@@ -274,3 +274,79 @@ fn leb(out: &mut Vec<u8>, mut v: u32) {
         out.push(b | 0x80);
     }
 }
+
+#[test]
+fn multi_value_blocks_and_labels() {
+    valid("(module (func (result i32) (i32.const 1) (i32.const 2) (block (param i32 i32) (result i32) i32.add)))");
+    // A loop's label takes its parameters.
+    valid("(module (func (param i32) (i32.const 0) (loop (param i32) (br_if 0 (local.get 0)) drop)))");
+    invalid("(module (func (i32.const 0) (loop (param i32) (br 0 (i64.const 0)))))", "type mismatch");
+    // An `if` without `else` must turn its parameters into its results.
+    invalid("(module (func (result i32) (if (result i32) (i32.const 1) (then (i32.const 1)))))", "type mismatch");
+    valid("(module (func (result i32) (i32.const 5) (if (param i32) (result i32) (i32.const 1) (then))))");
+    invalid("(module (func (br 1)))", "unknown label");
+}
+
+#[test]
+fn legacy_exceptions() {
+    valid(
+        "(module (tag $e (param i32)) (func (result i32) try (result i32) i32.const 1 catch $e catch_all i32.const 2 end))",
+    );
+    valid("(module (tag $e) (func try catch $e rethrow 0 end))");
+    invalid("(module (tag $e) (func try rethrow 0 catch $e end))", "invalid rethrow label");
+    valid("(module (tag $e) (func block try throw $e delegate 0 end))");
+    invalid("(module (tag $e) (func try catch 1 end))", "unknown tag");
+}
+
+#[test]
+fn memory64_and_table64_address_types() {
+    valid("(module (memory i64 1) (func (param i64) (result i32) (i32.load (local.get 0))))");
+    invalid("(module (memory i64 1) (func (param i32) (result i32) (i32.load (local.get 0))))", "type mismatch");
+    valid("(module (memory i64 1) (func (result i64) (memory.grow (i64.const 1))))");
+    valid("(module (table i64 1 funcref) (type $t (func)) (func (call_indirect (type $t) (i64.const 0))))");
+    valid(
+        "(module (memory $a i64 1) (memory $b 1)
+           (func (memory.copy $a $b (i64.const 0) (i32.const 0) (i32.const 1))))",
+    );
+    invalid(
+        "(module (memory $a i64 1) (memory $b 1)
+           (func (memory.copy $a $b (i64.const 0) (i32.const 0) (i64.const 1))))",
+        "type mismatch",
+    );
+}
+
+#[test]
+fn bulk_memory_and_tables() {
+    // memory.init and data.drop need the data count section; wat emits it
+    // when they are used, so check the positive case here.
+    valid(
+        "(module (memory 1) (data \"x\") (func (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 1)) (data.drop 0)))",
+    );
+    invalid("(module (memory 1) (data \"x\") (func (data.drop 1)))", "unknown data segment");
+    invalid(
+        "(module (table 1 funcref) (func (table.init 0 (i32.const 0) (i32.const 0) (i32.const 0))))",
+        "unknown elem segment",
+    );
+    invalid(
+        "(module (table $f 1 funcref) (table $e 1 externref) (func (table.copy $f $e (i32.const 0) (i32.const 0) (i32.const 0))))",
+        "type mismatch",
+    );
+    invalid(
+        "(module (table 1 externref) (type $t (func)) (func (call_indirect (type $t) (i32.const 0))))",
+        "type mismatch",
+    );
+}
+
+#[test]
+fn atomics_need_exact_alignment() {
+    valid("(module (memory 1 1 shared) (func (result i32) (i32.atomic.load (i32.const 0))))");
+    invalid("(module (memory 1 1 shared) (func (result i32) (i32.atomic.load align=2 (i32.const 0))))", "alignment");
+    invalid("(module (memory 1 shared))", "shared memory must have maximum");
+}
+
+#[test]
+fn gc_is_rejected_explicitly() {
+    invalid("(module (type (struct)))", "GC");
+    invalid("(module (func (param anyref)))", "GC");
+    invalid("(module (rec (type (func)) (type (func))))", "GC");
+}
