@@ -33,19 +33,19 @@ pub fn f32x4_sqrt(a: u128) -> u128 {
     map::<f32, 4>(a, f32::sqrt)
 }
 
-/// `f32x4.nearest`: round to nearest, ties to even
+/// `f32x4.nearest`: round to nearest, ties to even.
 #[inline]
 pub fn f32x4_nearest(a: u128) -> u128 {
     map::<f32, 4>(a, n::f32_nearest)
 }
 
-/// `f32x4.abs`: clears the sign bits (a bit operation: NaNs keep their payload)
+/// `f32x4.abs`: clears the sign bits (a bit operation: NaNs keep their payload).
 #[inline]
 pub fn f32x4_abs(a: u128) -> u128 {
     map::<u32, 4>(a, |x| x & !(0x8000_0000))
 }
 
-/// `f32x4.neg`: flips the sign bits (a bit operation: NaNs keep their payload)
+/// `f32x4.neg`: flips the sign bits (a bit operation: NaNs keep their payload).
 #[inline]
 pub fn f32x4_neg(a: u128) -> u128 {
     map::<u32, 4>(a, |x| x ^ (0x8000_0000))
@@ -75,25 +75,25 @@ pub fn f32x4_div(a: u128, b: u128) -> u128 {
     zip::<f32, 4>(a, b, |x, y| x / y)
 }
 
-/// `f32x4.min`: NaN if either lane is NaN, `-0 < +0`
+/// `f32x4.min`: NaN if either lane is NaN, `-0 < +0`.
 #[inline]
 pub fn f32x4_min(a: u128, b: u128) -> u128 {
     zip::<f32, 4>(a, b, n::f32_min)
 }
 
-/// `f32x4.max`: NaN if either lane is NaN, `+0 > -0`
+/// `f32x4.max`: NaN if either lane is NaN, `+0 > -0`.
 #[inline]
 pub fn f32x4_max(a: u128, b: u128) -> u128 {
     zip::<f32, 4>(a, b, n::f32_max)
 }
 
-/// `f32x4.pmin`: pseudo-minimum `b < a ? b : a`, returning a lane unchanged
+/// `f32x4.pmin`: pseudo-minimum `b < a ? b : a`, returning a lane unchanged.
 #[inline]
 pub fn f32x4_pmin(a: u128, b: u128) -> u128 {
     zip::<u32, 4>(a, b, |x, y| if f32::from_bits(y) < f32::from_bits(x) { y } else { x })
 }
 
-/// `f32x4.pmax`: pseudo-maximum `a < b ? b : a`, returning a lane unchanged
+/// `f32x4.pmax`: pseudo-maximum `a < b ? b : a`, returning a lane unchanged.
 #[inline]
 pub fn f32x4_pmax(a: u128, b: u128) -> u128 {
     zip::<u32, 4>(a, b, |x, y| if f32::from_bits(x) < f32::from_bits(y) { y } else { x })
@@ -159,19 +159,19 @@ pub fn f64x2_sqrt(a: u128) -> u128 {
     map::<f64, 2>(a, f64::sqrt)
 }
 
-/// `f64x2.nearest`: round to nearest, ties to even
+/// `f64x2.nearest`: round to nearest, ties to even.
 #[inline]
 pub fn f64x2_nearest(a: u128) -> u128 {
     map::<f64, 2>(a, n::f64_nearest)
 }
 
-/// `f64x2.abs`: clears the sign bits (a bit operation: NaNs keep their payload)
+/// `f64x2.abs`: clears the sign bits (a bit operation: NaNs keep their payload).
 #[inline]
 pub fn f64x2_abs(a: u128) -> u128 {
     map::<u64, 2>(a, |x| x & !(1 << 63))
 }
 
-/// `f64x2.neg`: flips the sign bits (a bit operation: NaNs keep their payload)
+/// `f64x2.neg`: flips the sign bits (a bit operation: NaNs keep their payload).
 #[inline]
 pub fn f64x2_neg(a: u128) -> u128 {
     map::<u64, 2>(a, |x| x ^ (1 << 63))
@@ -201,25 +201,25 @@ pub fn f64x2_div(a: u128, b: u128) -> u128 {
     zip::<f64, 2>(a, b, |x, y| x / y)
 }
 
-/// `f64x2.min`: NaN if either lane is NaN, `-0 < +0`
+/// `f64x2.min`: NaN if either lane is NaN, `-0 < +0`.
 #[inline]
 pub fn f64x2_min(a: u128, b: u128) -> u128 {
     zip::<f64, 2>(a, b, n::f64_min)
 }
 
-/// `f64x2.max`: NaN if either lane is NaN, `+0 > -0`
+/// `f64x2.max`: NaN if either lane is NaN, `+0 > -0`.
 #[inline]
 pub fn f64x2_max(a: u128, b: u128) -> u128 {
     zip::<f64, 2>(a, b, n::f64_max)
 }
 
-/// `f64x2.pmin`: pseudo-minimum `b < a ? b : a`, returning a lane unchanged
+/// `f64x2.pmin`: pseudo-minimum `b < a ? b : a`, returning a lane unchanged.
 #[inline]
 pub fn f64x2_pmin(a: u128, b: u128) -> u128 {
     zip::<u64, 2>(a, b, |x, y| if f64::from_bits(y) < f64::from_bits(x) { y } else { x })
 }
 
-/// `f64x2.pmax`: pseudo-maximum `a < b ? b : a`, returning a lane unchanged
+/// `f64x2.pmax`: pseudo-maximum `a < b ? b : a`, returning a lane unchanged.
 #[inline]
 pub fn f64x2_pmax(a: u128, b: u128) -> u128 {
     zip::<u64, 2>(a, b, |x, y| if f64::from_bits(x) < f64::from_bits(y) { y } else { x })
@@ -261,64 +261,64 @@ pub fn f64x2_ge(a: u128, b: u128) -> u128 {
     compare::<f64, 2>(a, b, |x, y| x >= y)
 }
 
-/// `i32x4.trunc_sat_f32x4_s`: saturating truncation, NaN to 0
+/// `i32x4.trunc_sat_f32x4_s`: saturating truncation, NaN to 0.
 #[inline]
 pub fn i32x4_trunc_sat_f32x4_s(a: u128) -> u128 {
     from_lanes::<i32, 4>(lanes::<f32, 4>(a).map(n::i32_trunc_sat_f32_s))
 }
 
-/// `i32x4.trunc_sat_f32x4_u`: saturating truncation, NaN to 0
+/// `i32x4.trunc_sat_f32x4_u`: saturating truncation, NaN to 0.
 #[inline]
 pub fn i32x4_trunc_sat_f32x4_u(a: u128) -> u128 {
     from_lanes::<u32, 4>(lanes::<f32, 4>(a).map(n::i32_trunc_sat_f32_u))
 }
 
-/// `i32x4.trunc_sat_f64x2_s_zero`: both lanes truncated (saturating), two zero lanes above
+/// `i32x4.trunc_sat_f64x2_s_zero`: both lanes truncated (saturating), two zero lanes above.
 #[inline]
 pub fn i32x4_trunc_sat_f64x2_s_zero(a: u128) -> u128 {
     let [x, y] = lanes::<f64, 2>(a);
     from_lanes::<i32, 4>([n::i32_trunc_sat_f64_s(x), n::i32_trunc_sat_f64_s(y), 0, 0])
 }
 
-/// `i32x4.trunc_sat_f64x2_u_zero`: both lanes truncated (saturating), two zero lanes above
+/// `i32x4.trunc_sat_f64x2_u_zero`: both lanes truncated (saturating), two zero lanes above.
 #[inline]
 pub fn i32x4_trunc_sat_f64x2_u_zero(a: u128) -> u128 {
     let [x, y] = lanes::<f64, 2>(a);
     from_lanes::<u32, 4>([n::i32_trunc_sat_f64_u(x), n::i32_trunc_sat_f64_u(y), 0, 0])
 }
 
-/// `f32x4.convert_i32x4_s`: rounds to nearest
+/// `f32x4.convert_i32x4_s`: rounds to nearest.
 #[inline]
 pub fn f32x4_convert_i32x4_s(a: u128) -> u128 {
     from_lanes::<f32, 4>(lanes::<i32, 4>(a).map(|x| x as f32))
 }
 
-/// `f32x4.convert_i32x4_u`: rounds to nearest
+/// `f32x4.convert_i32x4_u`: rounds to nearest.
 #[inline]
 pub fn f32x4_convert_i32x4_u(a: u128) -> u128 {
     from_lanes::<f32, 4>(lanes::<u32, 4>(a).map(|x| x as f32))
 }
 
-/// `f64x2.convert_low_i32x4_s`: the two low lanes, exactly
+/// `f64x2.convert_low_i32x4_s`: the two low lanes, exactly.
 #[inline]
 pub fn f64x2_convert_low_i32x4_s(a: u128) -> u128 {
     widen::<i32, f64, 4, 2>(a, 0, f64::from)
 }
 
-/// `f64x2.convert_low_i32x4_u`: the two low lanes, exactly
+/// `f64x2.convert_low_i32x4_u`: the two low lanes, exactly.
 #[inline]
 pub fn f64x2_convert_low_i32x4_u(a: u128) -> u128 {
     widen::<u32, f64, 4, 2>(a, 0, f64::from)
 }
 
-/// `f32x4.demote_f64x2_zero`: both lanes rounded to `f32`, two zero lanes above
+/// `f32x4.demote_f64x2_zero`: both lanes rounded to `f32`, two zero lanes above.
 #[inline]
 pub fn f32x4_demote_f64x2_zero(a: u128) -> u128 {
     let [x, y] = lanes::<f64, 2>(a);
     from_lanes::<f32, 4>([n::f32_demote_f64(x), n::f32_demote_f64(y), 0.0, 0.0])
 }
 
-/// `f64x2.promote_low_f32x4`: the two low lanes, exactly
+/// `f64x2.promote_low_f32x4`: the two low lanes, exactly.
 #[inline]
 pub fn f64x2_promote_low_f32x4(a: u128) -> u128 {
     widen::<f32, f64, 4, 2>(a, 0, n::f64_promote_f32)

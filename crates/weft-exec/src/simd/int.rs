@@ -1,10 +1,10 @@
-//! Integer lane operations (spec 4.3.4: `ivunop`, `ivbinop`, `ivshiftop`,
-//! `ivrelop`, `vitestop`, `vbitmask`, narrowing, extension, `extmul`,
-//! `extadd_pairwise`, `dot`, `q15mulr_sat`), one function per instruction,
-//! in shape order `i8x16`, `i16x8`, `i32x4`, `i64x2`. The lane type in each
+//! Integer lane operations that keep the lane width (spec 4.3.4: `ivunop`,
+//! `ivbinop`, `ivshiftop`, `ivrelop`, `vitestop`, `vbitmask`,
+//! `q15mulr_sat`), one function per instruction, in shape order `i8x16`,
+//! `i16x8`, `i32x4`, `i64x2`; those that change it are in `int_width.rs`. The lane type in each
 //! body (`i8` or `u8`...) is the signedness the instruction reads.
 
-use super::{compare, from_lanes, lanes, map, narrow, pairwise, widen, widen2, zip};
+use super::{compare, lanes, map, zip};
 
 /// `q15mulr_sat_s` on one lane: `(a * b + 2^14) >> 15`, saturated; only
 /// `-32768 * -32768` saturates.
@@ -13,115 +13,115 @@ pub fn q15mulr_sat(a: i16, b: i16) -> i16 {
     ((i32::from(a) * i32::from(b) + 0x4000) >> 15).clamp(-32768, 32767) as i16
 }
 
-/// `i8x16.abs`: wrapping absolute value (`MIN` stays `MIN`)
+/// `i8x16.abs`: wrapping absolute value (`MIN` stays `MIN`).
 #[inline]
 pub fn i8x16_abs(a: u128) -> u128 {
     map::<i8, 16>(a, i8::wrapping_abs)
 }
 
-/// `i8x16.neg`: wrapping negation
+/// `i8x16.neg`: wrapping negation.
 #[inline]
 pub fn i8x16_neg(a: u128) -> u128 {
     map::<i8, 16>(a, i8::wrapping_neg)
 }
 
-/// `i8x16.popcnt`: the number of set bits of each lane
+/// `i8x16.popcnt`: the number of set bits of each lane.
 #[inline]
 pub fn i8x16_popcnt(a: u128) -> u128 {
     map::<u8, 16>(a, |x| x.count_ones() as u8)
 }
 
-/// `i8x16.all_true`: whether every lane is non-zero
+/// `i8x16.all_true`: whether every lane is non-zero.
 #[inline]
 pub fn i8x16_all_true(a: u128) -> bool {
     lanes::<u8, 16>(a).iter().all(|x| *x != 0)
 }
 
-/// `i8x16.bitmask`: bit `i` is the sign bit of lane `i`
+/// `i8x16.bitmask`: bit `i` is the sign bit of lane `i`.
 #[inline]
 pub fn i8x16_bitmask(a: u128) -> i32 {
     lanes::<i8, 16>(a).iter().rev().fold(0, |mask, x| (mask << 1) | i32::from(*x < 0))
 }
 
-/// `i8x16.shl`: shift left by `count` modulo the lane width
+/// `i8x16.shl`: shift left by `count` modulo the lane width.
 #[inline]
 pub fn i8x16_shl(a: u128, count: u32) -> u128 {
     map::<i8, 16>(a, |x| x.wrapping_shl(count))
 }
 
-/// `i8x16.shr_s`: arithmetic shift right by `count` modulo the lane width
+/// `i8x16.shr_s`: arithmetic shift right by `count` modulo the lane width.
 #[inline]
 pub fn i8x16_shr_s(a: u128, count: u32) -> u128 {
     map::<i8, 16>(a, |x| x.wrapping_shr(count))
 }
 
-/// `i8x16.shr_u`: logical shift right by `count` modulo the lane width
+/// `i8x16.shr_u`: logical shift right by `count` modulo the lane width.
 #[inline]
 pub fn i8x16_shr_u(a: u128, count: u32) -> u128 {
     map::<u8, 16>(a, |x| x.wrapping_shr(count))
 }
 
-/// `i8x16.add`: wrapping addition
+/// `i8x16.add`: wrapping addition.
 #[inline]
 pub fn i8x16_add(a: u128, b: u128) -> u128 {
     zip::<i8, 16>(a, b, i8::wrapping_add)
 }
 
-/// `i8x16.sub`: wrapping subtraction
+/// `i8x16.sub`: wrapping subtraction.
 #[inline]
 pub fn i8x16_sub(a: u128, b: u128) -> u128 {
     zip::<i8, 16>(a, b, i8::wrapping_sub)
 }
 
-/// `i8x16.add_sat_s`: signed saturating addition
+/// `i8x16.add_sat_s`: signed saturating addition.
 #[inline]
 pub fn i8x16_add_sat_s(a: u128, b: u128) -> u128 {
     zip::<i8, 16>(a, b, i8::saturating_add)
 }
 
-/// `i8x16.add_sat_u`: unsigned saturating addition
+/// `i8x16.add_sat_u`: unsigned saturating addition.
 #[inline]
 pub fn i8x16_add_sat_u(a: u128, b: u128) -> u128 {
     zip::<u8, 16>(a, b, u8::saturating_add)
 }
 
-/// `i8x16.sub_sat_s`: signed saturating subtraction
+/// `i8x16.sub_sat_s`: signed saturating subtraction.
 #[inline]
 pub fn i8x16_sub_sat_s(a: u128, b: u128) -> u128 {
     zip::<i8, 16>(a, b, i8::saturating_sub)
 }
 
-/// `i8x16.sub_sat_u`: unsigned saturating subtraction
+/// `i8x16.sub_sat_u`: unsigned saturating subtraction.
 #[inline]
 pub fn i8x16_sub_sat_u(a: u128, b: u128) -> u128 {
     zip::<u8, 16>(a, b, u8::saturating_sub)
 }
 
-/// `i8x16.avgr_u`: unsigned rounding average, `(a + b + 1) / 2`
+/// `i8x16.avgr_u`: unsigned rounding average, `(a + b + 1) / 2`.
 #[inline]
 pub fn i8x16_avgr_u(a: u128, b: u128) -> u128 {
     zip::<u8, 16>(a, b, |x, y| ((u16::from(x) + u16::from(y) + 1) >> 1) as u8)
 }
 
-/// `i8x16.min_s`: signed minimum
+/// `i8x16.min_s`: signed minimum.
 #[inline]
 pub fn i8x16_min_s(a: u128, b: u128) -> u128 {
     zip::<i8, 16>(a, b, i8::min)
 }
 
-/// `i8x16.min_u`: unsigned minimum
+/// `i8x16.min_u`: unsigned minimum.
 #[inline]
 pub fn i8x16_min_u(a: u128, b: u128) -> u128 {
     zip::<u8, 16>(a, b, u8::min)
 }
 
-/// `i8x16.max_s`: signed maximum
+/// `i8x16.max_s`: signed maximum.
 #[inline]
 pub fn i8x16_max_s(a: u128, b: u128) -> u128 {
     zip::<i8, 16>(a, b, i8::max)
 }
 
-/// `i8x16.max_u`: unsigned maximum
+/// `i8x16.max_u`: unsigned maximum.
 #[inline]
 pub fn i8x16_max_u(a: u128, b: u128) -> u128 {
     zip::<u8, 16>(a, b, u8::max)
@@ -139,163 +139,163 @@ pub fn i8x16_ne(a: u128, b: u128) -> u128 {
     compare::<i8, 16>(a, b, |x, y| x != y)
 }
 
-/// `i8x16.lt_s`: signed
+/// `i8x16.lt_s`: signed.
 #[inline]
 pub fn i8x16_lt_s(a: u128, b: u128) -> u128 {
     compare::<i8, 16>(a, b, |x, y| x < y)
 }
 
-/// `i8x16.lt_u`: unsigned
+/// `i8x16.lt_u`: unsigned.
 #[inline]
 pub fn i8x16_lt_u(a: u128, b: u128) -> u128 {
     compare::<u8, 16>(a, b, |x, y| x < y)
 }
 
-/// `i8x16.gt_s`: signed
+/// `i8x16.gt_s`: signed.
 #[inline]
 pub fn i8x16_gt_s(a: u128, b: u128) -> u128 {
     compare::<i8, 16>(a, b, |x, y| x > y)
 }
 
-/// `i8x16.gt_u`: unsigned
+/// `i8x16.gt_u`: unsigned.
 #[inline]
 pub fn i8x16_gt_u(a: u128, b: u128) -> u128 {
     compare::<u8, 16>(a, b, |x, y| x > y)
 }
 
-/// `i8x16.le_s`: signed
+/// `i8x16.le_s`: signed.
 #[inline]
 pub fn i8x16_le_s(a: u128, b: u128) -> u128 {
     compare::<i8, 16>(a, b, |x, y| x <= y)
 }
 
-/// `i8x16.le_u`: unsigned
+/// `i8x16.le_u`: unsigned.
 #[inline]
 pub fn i8x16_le_u(a: u128, b: u128) -> u128 {
     compare::<u8, 16>(a, b, |x, y| x <= y)
 }
 
-/// `i8x16.ge_s`: signed
+/// `i8x16.ge_s`: signed.
 #[inline]
 pub fn i8x16_ge_s(a: u128, b: u128) -> u128 {
     compare::<i8, 16>(a, b, |x, y| x >= y)
 }
 
-/// `i8x16.ge_u`: unsigned
+/// `i8x16.ge_u`: unsigned.
 #[inline]
 pub fn i8x16_ge_u(a: u128, b: u128) -> u128 {
     compare::<u8, 16>(a, b, |x, y| x >= y)
 }
 
-/// `i16x8.abs`: wrapping absolute value (`MIN` stays `MIN`)
+/// `i16x8.abs`: wrapping absolute value (`MIN` stays `MIN`).
 #[inline]
 pub fn i16x8_abs(a: u128) -> u128 {
     map::<i16, 8>(a, i16::wrapping_abs)
 }
 
-/// `i16x8.neg`: wrapping negation
+/// `i16x8.neg`: wrapping negation.
 #[inline]
 pub fn i16x8_neg(a: u128) -> u128 {
     map::<i16, 8>(a, i16::wrapping_neg)
 }
 
-/// `i16x8.all_true`: whether every lane is non-zero
+/// `i16x8.all_true`: whether every lane is non-zero.
 #[inline]
 pub fn i16x8_all_true(a: u128) -> bool {
     lanes::<u16, 8>(a).iter().all(|x| *x != 0)
 }
 
-/// `i16x8.bitmask`: bit `i` is the sign bit of lane `i`
+/// `i16x8.bitmask`: bit `i` is the sign bit of lane `i`.
 #[inline]
 pub fn i16x8_bitmask(a: u128) -> i32 {
     lanes::<i16, 8>(a).iter().rev().fold(0, |mask, x| (mask << 1) | i32::from(*x < 0))
 }
 
-/// `i16x8.shl`: shift left by `count` modulo the lane width
+/// `i16x8.shl`: shift left by `count` modulo the lane width.
 #[inline]
 pub fn i16x8_shl(a: u128, count: u32) -> u128 {
     map::<i16, 8>(a, |x| x.wrapping_shl(count))
 }
 
-/// `i16x8.shr_s`: arithmetic shift right by `count` modulo the lane width
+/// `i16x8.shr_s`: arithmetic shift right by `count` modulo the lane width.
 #[inline]
 pub fn i16x8_shr_s(a: u128, count: u32) -> u128 {
     map::<i16, 8>(a, |x| x.wrapping_shr(count))
 }
 
-/// `i16x8.shr_u`: logical shift right by `count` modulo the lane width
+/// `i16x8.shr_u`: logical shift right by `count` modulo the lane width.
 #[inline]
 pub fn i16x8_shr_u(a: u128, count: u32) -> u128 {
     map::<u16, 8>(a, |x| x.wrapping_shr(count))
 }
 
-/// `i16x8.add`: wrapping addition
+/// `i16x8.add`: wrapping addition.
 #[inline]
 pub fn i16x8_add(a: u128, b: u128) -> u128 {
     zip::<i16, 8>(a, b, i16::wrapping_add)
 }
 
-/// `i16x8.sub`: wrapping subtraction
+/// `i16x8.sub`: wrapping subtraction.
 #[inline]
 pub fn i16x8_sub(a: u128, b: u128) -> u128 {
     zip::<i16, 8>(a, b, i16::wrapping_sub)
 }
 
-/// `i16x8.mul`: wrapping multiplication
+/// `i16x8.mul`: wrapping multiplication.
 #[inline]
 pub fn i16x8_mul(a: u128, b: u128) -> u128 {
     zip::<i16, 8>(a, b, i16::wrapping_mul)
 }
 
-/// `i16x8.add_sat_s`: signed saturating addition
+/// `i16x8.add_sat_s`: signed saturating addition.
 #[inline]
 pub fn i16x8_add_sat_s(a: u128, b: u128) -> u128 {
     zip::<i16, 8>(a, b, i16::saturating_add)
 }
 
-/// `i16x8.add_sat_u`: unsigned saturating addition
+/// `i16x8.add_sat_u`: unsigned saturating addition.
 #[inline]
 pub fn i16x8_add_sat_u(a: u128, b: u128) -> u128 {
     zip::<u16, 8>(a, b, u16::saturating_add)
 }
 
-/// `i16x8.sub_sat_s`: signed saturating subtraction
+/// `i16x8.sub_sat_s`: signed saturating subtraction.
 #[inline]
 pub fn i16x8_sub_sat_s(a: u128, b: u128) -> u128 {
     zip::<i16, 8>(a, b, i16::saturating_sub)
 }
 
-/// `i16x8.sub_sat_u`: unsigned saturating subtraction
+/// `i16x8.sub_sat_u`: unsigned saturating subtraction.
 #[inline]
 pub fn i16x8_sub_sat_u(a: u128, b: u128) -> u128 {
     zip::<u16, 8>(a, b, u16::saturating_sub)
 }
 
-/// `i16x8.avgr_u`: unsigned rounding average, `(a + b + 1) / 2`
+/// `i16x8.avgr_u`: unsigned rounding average, `(a + b + 1) / 2`.
 #[inline]
 pub fn i16x8_avgr_u(a: u128, b: u128) -> u128 {
     zip::<u16, 8>(a, b, |x, y| ((u32::from(x) + u32::from(y) + 1) >> 1) as u16)
 }
 
-/// `i16x8.min_s`: signed minimum
+/// `i16x8.min_s`: signed minimum.
 #[inline]
 pub fn i16x8_min_s(a: u128, b: u128) -> u128 {
     zip::<i16, 8>(a, b, i16::min)
 }
 
-/// `i16x8.min_u`: unsigned minimum
+/// `i16x8.min_u`: unsigned minimum.
 #[inline]
 pub fn i16x8_min_u(a: u128, b: u128) -> u128 {
     zip::<u16, 8>(a, b, u16::min)
 }
 
-/// `i16x8.max_s`: signed maximum
+/// `i16x8.max_s`: signed maximum.
 #[inline]
 pub fn i16x8_max_s(a: u128, b: u128) -> u128 {
     zip::<i16, 8>(a, b, i16::max)
 }
 
-/// `i16x8.max_u`: unsigned maximum
+/// `i16x8.max_u`: unsigned maximum.
 #[inline]
 pub fn i16x8_max_u(a: u128, b: u128) -> u128 {
     zip::<u16, 8>(a, b, u16::max)
@@ -313,133 +313,133 @@ pub fn i16x8_ne(a: u128, b: u128) -> u128 {
     compare::<i16, 8>(a, b, |x, y| x != y)
 }
 
-/// `i16x8.lt_s`: signed
+/// `i16x8.lt_s`: signed.
 #[inline]
 pub fn i16x8_lt_s(a: u128, b: u128) -> u128 {
     compare::<i16, 8>(a, b, |x, y| x < y)
 }
 
-/// `i16x8.lt_u`: unsigned
+/// `i16x8.lt_u`: unsigned.
 #[inline]
 pub fn i16x8_lt_u(a: u128, b: u128) -> u128 {
     compare::<u16, 8>(a, b, |x, y| x < y)
 }
 
-/// `i16x8.gt_s`: signed
+/// `i16x8.gt_s`: signed.
 #[inline]
 pub fn i16x8_gt_s(a: u128, b: u128) -> u128 {
     compare::<i16, 8>(a, b, |x, y| x > y)
 }
 
-/// `i16x8.gt_u`: unsigned
+/// `i16x8.gt_u`: unsigned.
 #[inline]
 pub fn i16x8_gt_u(a: u128, b: u128) -> u128 {
     compare::<u16, 8>(a, b, |x, y| x > y)
 }
 
-/// `i16x8.le_s`: signed
+/// `i16x8.le_s`: signed.
 #[inline]
 pub fn i16x8_le_s(a: u128, b: u128) -> u128 {
     compare::<i16, 8>(a, b, |x, y| x <= y)
 }
 
-/// `i16x8.le_u`: unsigned
+/// `i16x8.le_u`: unsigned.
 #[inline]
 pub fn i16x8_le_u(a: u128, b: u128) -> u128 {
     compare::<u16, 8>(a, b, |x, y| x <= y)
 }
 
-/// `i16x8.ge_s`: signed
+/// `i16x8.ge_s`: signed.
 #[inline]
 pub fn i16x8_ge_s(a: u128, b: u128) -> u128 {
     compare::<i16, 8>(a, b, |x, y| x >= y)
 }
 
-/// `i16x8.ge_u`: unsigned
+/// `i16x8.ge_u`: unsigned.
 #[inline]
 pub fn i16x8_ge_u(a: u128, b: u128) -> u128 {
     compare::<u16, 8>(a, b, |x, y| x >= y)
 }
 
-/// `i32x4.abs`: wrapping absolute value (`MIN` stays `MIN`)
+/// `i32x4.abs`: wrapping absolute value (`MIN` stays `MIN`).
 #[inline]
 pub fn i32x4_abs(a: u128) -> u128 {
     map::<i32, 4>(a, i32::wrapping_abs)
 }
 
-/// `i32x4.neg`: wrapping negation
+/// `i32x4.neg`: wrapping negation.
 #[inline]
 pub fn i32x4_neg(a: u128) -> u128 {
     map::<i32, 4>(a, i32::wrapping_neg)
 }
 
-/// `i32x4.all_true`: whether every lane is non-zero
+/// `i32x4.all_true`: whether every lane is non-zero.
 #[inline]
 pub fn i32x4_all_true(a: u128) -> bool {
     lanes::<u32, 4>(a).iter().all(|x| *x != 0)
 }
 
-/// `i32x4.bitmask`: bit `i` is the sign bit of lane `i`
+/// `i32x4.bitmask`: bit `i` is the sign bit of lane `i`.
 #[inline]
 pub fn i32x4_bitmask(a: u128) -> i32 {
     lanes::<i32, 4>(a).iter().rev().fold(0, |mask, x| (mask << 1) | i32::from(*x < 0))
 }
 
-/// `i32x4.shl`: shift left by `count` modulo the lane width
+/// `i32x4.shl`: shift left by `count` modulo the lane width.
 #[inline]
 pub fn i32x4_shl(a: u128, count: u32) -> u128 {
     map::<i32, 4>(a, |x| x.wrapping_shl(count))
 }
 
-/// `i32x4.shr_s`: arithmetic shift right by `count` modulo the lane width
+/// `i32x4.shr_s`: arithmetic shift right by `count` modulo the lane width.
 #[inline]
 pub fn i32x4_shr_s(a: u128, count: u32) -> u128 {
     map::<i32, 4>(a, |x| x.wrapping_shr(count))
 }
 
-/// `i32x4.shr_u`: logical shift right by `count` modulo the lane width
+/// `i32x4.shr_u`: logical shift right by `count` modulo the lane width.
 #[inline]
 pub fn i32x4_shr_u(a: u128, count: u32) -> u128 {
     map::<u32, 4>(a, |x| x.wrapping_shr(count))
 }
 
-/// `i32x4.add`: wrapping addition
+/// `i32x4.add`: wrapping addition.
 #[inline]
 pub fn i32x4_add(a: u128, b: u128) -> u128 {
     zip::<i32, 4>(a, b, i32::wrapping_add)
 }
 
-/// `i32x4.sub`: wrapping subtraction
+/// `i32x4.sub`: wrapping subtraction.
 #[inline]
 pub fn i32x4_sub(a: u128, b: u128) -> u128 {
     zip::<i32, 4>(a, b, i32::wrapping_sub)
 }
 
-/// `i32x4.mul`: wrapping multiplication
+/// `i32x4.mul`: wrapping multiplication.
 #[inline]
 pub fn i32x4_mul(a: u128, b: u128) -> u128 {
     zip::<i32, 4>(a, b, i32::wrapping_mul)
 }
 
-/// `i32x4.min_s`: signed minimum
+/// `i32x4.min_s`: signed minimum.
 #[inline]
 pub fn i32x4_min_s(a: u128, b: u128) -> u128 {
     zip::<i32, 4>(a, b, i32::min)
 }
 
-/// `i32x4.min_u`: unsigned minimum
+/// `i32x4.min_u`: unsigned minimum.
 #[inline]
 pub fn i32x4_min_u(a: u128, b: u128) -> u128 {
     zip::<u32, 4>(a, b, u32::min)
 }
 
-/// `i32x4.max_s`: signed maximum
+/// `i32x4.max_s`: signed maximum.
 #[inline]
 pub fn i32x4_max_s(a: u128, b: u128) -> u128 {
     zip::<i32, 4>(a, b, i32::max)
 }
 
-/// `i32x4.max_u`: unsigned maximum
+/// `i32x4.max_u`: unsigned maximum.
 #[inline]
 pub fn i32x4_max_u(a: u128, b: u128) -> u128 {
     zip::<u32, 4>(a, b, u32::max)
@@ -457,109 +457,109 @@ pub fn i32x4_ne(a: u128, b: u128) -> u128 {
     compare::<i32, 4>(a, b, |x, y| x != y)
 }
 
-/// `i32x4.lt_s`: signed
+/// `i32x4.lt_s`: signed.
 #[inline]
 pub fn i32x4_lt_s(a: u128, b: u128) -> u128 {
     compare::<i32, 4>(a, b, |x, y| x < y)
 }
 
-/// `i32x4.lt_u`: unsigned
+/// `i32x4.lt_u`: unsigned.
 #[inline]
 pub fn i32x4_lt_u(a: u128, b: u128) -> u128 {
     compare::<u32, 4>(a, b, |x, y| x < y)
 }
 
-/// `i32x4.gt_s`: signed
+/// `i32x4.gt_s`: signed.
 #[inline]
 pub fn i32x4_gt_s(a: u128, b: u128) -> u128 {
     compare::<i32, 4>(a, b, |x, y| x > y)
 }
 
-/// `i32x4.gt_u`: unsigned
+/// `i32x4.gt_u`: unsigned.
 #[inline]
 pub fn i32x4_gt_u(a: u128, b: u128) -> u128 {
     compare::<u32, 4>(a, b, |x, y| x > y)
 }
 
-/// `i32x4.le_s`: signed
+/// `i32x4.le_s`: signed.
 #[inline]
 pub fn i32x4_le_s(a: u128, b: u128) -> u128 {
     compare::<i32, 4>(a, b, |x, y| x <= y)
 }
 
-/// `i32x4.le_u`: unsigned
+/// `i32x4.le_u`: unsigned.
 #[inline]
 pub fn i32x4_le_u(a: u128, b: u128) -> u128 {
     compare::<u32, 4>(a, b, |x, y| x <= y)
 }
 
-/// `i32x4.ge_s`: signed
+/// `i32x4.ge_s`: signed.
 #[inline]
 pub fn i32x4_ge_s(a: u128, b: u128) -> u128 {
     compare::<i32, 4>(a, b, |x, y| x >= y)
 }
 
-/// `i32x4.ge_u`: unsigned
+/// `i32x4.ge_u`: unsigned.
 #[inline]
 pub fn i32x4_ge_u(a: u128, b: u128) -> u128 {
     compare::<u32, 4>(a, b, |x, y| x >= y)
 }
 
-/// `i64x2.abs`: wrapping absolute value (`MIN` stays `MIN`)
+/// `i64x2.abs`: wrapping absolute value (`MIN` stays `MIN`).
 #[inline]
 pub fn i64x2_abs(a: u128) -> u128 {
     map::<i64, 2>(a, i64::wrapping_abs)
 }
 
-/// `i64x2.neg`: wrapping negation
+/// `i64x2.neg`: wrapping negation.
 #[inline]
 pub fn i64x2_neg(a: u128) -> u128 {
     map::<i64, 2>(a, i64::wrapping_neg)
 }
 
-/// `i64x2.all_true`: whether every lane is non-zero
+/// `i64x2.all_true`: whether every lane is non-zero.
 #[inline]
 pub fn i64x2_all_true(a: u128) -> bool {
     lanes::<u64, 2>(a).iter().all(|x| *x != 0)
 }
 
-/// `i64x2.bitmask`: bit `i` is the sign bit of lane `i`
+/// `i64x2.bitmask`: bit `i` is the sign bit of lane `i`.
 #[inline]
 pub fn i64x2_bitmask(a: u128) -> i32 {
     lanes::<i64, 2>(a).iter().rev().fold(0, |mask, x| (mask << 1) | i32::from(*x < 0))
 }
 
-/// `i64x2.shl`: shift left by `count` modulo the lane width
+/// `i64x2.shl`: shift left by `count` modulo the lane width.
 #[inline]
 pub fn i64x2_shl(a: u128, count: u32) -> u128 {
     map::<i64, 2>(a, |x| x.wrapping_shl(count))
 }
 
-/// `i64x2.shr_s`: arithmetic shift right by `count` modulo the lane width
+/// `i64x2.shr_s`: arithmetic shift right by `count` modulo the lane width.
 #[inline]
 pub fn i64x2_shr_s(a: u128, count: u32) -> u128 {
     map::<i64, 2>(a, |x| x.wrapping_shr(count))
 }
 
-/// `i64x2.shr_u`: logical shift right by `count` modulo the lane width
+/// `i64x2.shr_u`: logical shift right by `count` modulo the lane width.
 #[inline]
 pub fn i64x2_shr_u(a: u128, count: u32) -> u128 {
     map::<u64, 2>(a, |x| x.wrapping_shr(count))
 }
 
-/// `i64x2.add`: wrapping addition
+/// `i64x2.add`: wrapping addition.
 #[inline]
 pub fn i64x2_add(a: u128, b: u128) -> u128 {
     zip::<i64, 2>(a, b, i64::wrapping_add)
 }
 
-/// `i64x2.sub`: wrapping subtraction
+/// `i64x2.sub`: wrapping subtraction.
 #[inline]
 pub fn i64x2_sub(a: u128, b: u128) -> u128 {
     zip::<i64, 2>(a, b, i64::wrapping_sub)
 }
 
-/// `i64x2.mul`: wrapping multiplication
+/// `i64x2.mul`: wrapping multiplication.
 #[inline]
 pub fn i64x2_mul(a: u128, b: u128) -> u128 {
     zip::<i64, 2>(a, b, i64::wrapping_mul)
@@ -577,235 +577,34 @@ pub fn i64x2_ne(a: u128, b: u128) -> u128 {
     compare::<i64, 2>(a, b, |x, y| x != y)
 }
 
-/// `i64x2.lt_s`: signed
+/// `i64x2.lt_s`: signed.
 #[inline]
 pub fn i64x2_lt_s(a: u128, b: u128) -> u128 {
     compare::<i64, 2>(a, b, |x, y| x < y)
 }
 
-/// `i64x2.gt_s`: signed
+/// `i64x2.gt_s`: signed.
 #[inline]
 pub fn i64x2_gt_s(a: u128, b: u128) -> u128 {
     compare::<i64, 2>(a, b, |x, y| x > y)
 }
 
-/// `i64x2.le_s`: signed
+/// `i64x2.le_s`: signed.
 #[inline]
 pub fn i64x2_le_s(a: u128, b: u128) -> u128 {
     compare::<i64, 2>(a, b, |x, y| x <= y)
 }
 
-/// `i64x2.ge_s`: signed
+/// `i64x2.ge_s`: signed.
 #[inline]
 pub fn i64x2_ge_s(a: u128, b: u128) -> u128 {
     compare::<i64, 2>(a, b, |x, y| x >= y)
 }
 
-/// `i8x16.narrow_i16x8_s`: the lanes of `a` then `b`, saturated to `i8`
-#[inline]
-pub fn i8x16_narrow_i16x8_s(a: u128, b: u128) -> u128 {
-    narrow::<i16, i8, 8, 16>(a, b, |x| x.clamp(-128, 127) as i8)
-}
-
-/// `i8x16.narrow_i16x8_u`: the signed lanes of `a` then `b`, saturated to `u8`
-#[inline]
-pub fn i8x16_narrow_i16x8_u(a: u128, b: u128) -> u128 {
-    narrow::<i16, u8, 8, 16>(a, b, |x| x.clamp(0, 255) as u8)
-}
-
-/// `i16x8.narrow_i32x4_s`: the lanes of `a` then `b`, saturated to `i16`
-#[inline]
-pub fn i16x8_narrow_i32x4_s(a: u128, b: u128) -> u128 {
-    narrow::<i32, i16, 4, 8>(a, b, |x| x.clamp(-32768, 32767) as i16)
-}
-
-/// `i16x8.narrow_i32x4_u`: the signed lanes of `a` then `b`, saturated to `u16`
-#[inline]
-pub fn i16x8_narrow_i32x4_u(a: u128, b: u128) -> u128 {
-    narrow::<i32, u16, 4, 8>(a, b, |x| x.clamp(0, 65535) as u16)
-}
-
-/// `i16x8.extend_low_i8x16_s`: the low lanes sign-extended
-#[inline]
-pub fn i16x8_extend_low_i8x16_s(a: u128) -> u128 {
-    widen::<i8, i16, 16, 8>(a, 0, i16::from)
-}
-
-/// `i16x8.extend_low_i8x16_u`: the low lanes zero-extended
-#[inline]
-pub fn i16x8_extend_low_i8x16_u(a: u128) -> u128 {
-    widen::<u8, u16, 16, 8>(a, 0, u16::from)
-}
-
-/// `i16x8.extend_high_i8x16_s`: the high lanes sign-extended
-#[inline]
-pub fn i16x8_extend_high_i8x16_s(a: u128) -> u128 {
-    widen::<i8, i16, 16, 8>(a, 8, i16::from)
-}
-
-/// `i16x8.extend_high_i8x16_u`: the high lanes zero-extended
-#[inline]
-pub fn i16x8_extend_high_i8x16_u(a: u128) -> u128 {
-    widen::<u8, u16, 16, 8>(a, 8, u16::from)
-}
-
-/// `i16x8.extmul_low_i8x16_s`: the full signed products of the low lanes
-#[inline]
-pub fn i16x8_extmul_low_i8x16_s(a: u128, b: u128) -> u128 {
-    widen2::<i8, i16, 16, 8>(a, b, 0, |x, y| i16::from(x) * i16::from(y))
-}
-
-/// `i16x8.extmul_low_i8x16_u`: the full unsigned products of the low lanes
-#[inline]
-pub fn i16x8_extmul_low_i8x16_u(a: u128, b: u128) -> u128 {
-    widen2::<u8, u16, 16, 8>(a, b, 0, |x, y| u16::from(x) * u16::from(y))
-}
-
-/// `i16x8.extmul_high_i8x16_s`: the full signed products of the high lanes
-#[inline]
-pub fn i16x8_extmul_high_i8x16_s(a: u128, b: u128) -> u128 {
-    widen2::<i8, i16, 16, 8>(a, b, 8, |x, y| i16::from(x) * i16::from(y))
-}
-
-/// `i16x8.extmul_high_i8x16_u`: the full unsigned products of the high lanes
-#[inline]
-pub fn i16x8_extmul_high_i8x16_u(a: u128, b: u128) -> u128 {
-    widen2::<u8, u16, 16, 8>(a, b, 8, |x, y| u16::from(x) * u16::from(y))
-}
-
-/// `i16x8.extadd_pairwise_i8x16_s`: sums of adjacent signed lanes
-#[inline]
-pub fn i16x8_extadd_pairwise_i8x16_s(a: u128) -> u128 {
-    pairwise::<i8, i16, 16, 8>(a, |x, y| i16::from(x) + i16::from(y))
-}
-
-/// `i16x8.extadd_pairwise_i8x16_u`: sums of adjacent unsigned lanes
-#[inline]
-pub fn i16x8_extadd_pairwise_i8x16_u(a: u128) -> u128 {
-    pairwise::<u8, u16, 16, 8>(a, |x, y| u16::from(x) + u16::from(y))
-}
-
-/// `i32x4.extend_low_i16x8_s`: the low lanes sign-extended
-#[inline]
-pub fn i32x4_extend_low_i16x8_s(a: u128) -> u128 {
-    widen::<i16, i32, 8, 4>(a, 0, i32::from)
-}
-
-/// `i32x4.extend_low_i16x8_u`: the low lanes zero-extended
-#[inline]
-pub fn i32x4_extend_low_i16x8_u(a: u128) -> u128 {
-    widen::<u16, u32, 8, 4>(a, 0, u32::from)
-}
-
-/// `i32x4.extend_high_i16x8_s`: the high lanes sign-extended
-#[inline]
-pub fn i32x4_extend_high_i16x8_s(a: u128) -> u128 {
-    widen::<i16, i32, 8, 4>(a, 4, i32::from)
-}
-
-/// `i32x4.extend_high_i16x8_u`: the high lanes zero-extended
-#[inline]
-pub fn i32x4_extend_high_i16x8_u(a: u128) -> u128 {
-    widen::<u16, u32, 8, 4>(a, 4, u32::from)
-}
-
-/// `i32x4.extmul_low_i16x8_s`: the full signed products of the low lanes
-#[inline]
-pub fn i32x4_extmul_low_i16x8_s(a: u128, b: u128) -> u128 {
-    widen2::<i16, i32, 8, 4>(a, b, 0, |x, y| i32::from(x) * i32::from(y))
-}
-
-/// `i32x4.extmul_low_i16x8_u`: the full unsigned products of the low lanes
-#[inline]
-pub fn i32x4_extmul_low_i16x8_u(a: u128, b: u128) -> u128 {
-    widen2::<u16, u32, 8, 4>(a, b, 0, |x, y| u32::from(x) * u32::from(y))
-}
-
-/// `i32x4.extmul_high_i16x8_s`: the full signed products of the high lanes
-#[inline]
-pub fn i32x4_extmul_high_i16x8_s(a: u128, b: u128) -> u128 {
-    widen2::<i16, i32, 8, 4>(a, b, 4, |x, y| i32::from(x) * i32::from(y))
-}
-
-/// `i32x4.extmul_high_i16x8_u`: the full unsigned products of the high lanes
-#[inline]
-pub fn i32x4_extmul_high_i16x8_u(a: u128, b: u128) -> u128 {
-    widen2::<u16, u32, 8, 4>(a, b, 4, |x, y| u32::from(x) * u32::from(y))
-}
-
-/// `i32x4.extadd_pairwise_i16x8_s`: sums of adjacent signed lanes
-#[inline]
-pub fn i32x4_extadd_pairwise_i16x8_s(a: u128) -> u128 {
-    pairwise::<i16, i32, 8, 4>(a, |x, y| i32::from(x) + i32::from(y))
-}
-
-/// `i32x4.extadd_pairwise_i16x8_u`: sums of adjacent unsigned lanes
-#[inline]
-pub fn i32x4_extadd_pairwise_i16x8_u(a: u128) -> u128 {
-    pairwise::<u16, u32, 8, 4>(a, |x, y| u32::from(x) + u32::from(y))
-}
-
-/// `i64x2.extend_low_i32x4_s`: the low lanes sign-extended
-#[inline]
-pub fn i64x2_extend_low_i32x4_s(a: u128) -> u128 {
-    widen::<i32, i64, 4, 2>(a, 0, i64::from)
-}
-
-/// `i64x2.extend_low_i32x4_u`: the low lanes zero-extended
-#[inline]
-pub fn i64x2_extend_low_i32x4_u(a: u128) -> u128 {
-    widen::<u32, u64, 4, 2>(a, 0, u64::from)
-}
-
-/// `i64x2.extend_high_i32x4_s`: the high lanes sign-extended
-#[inline]
-pub fn i64x2_extend_high_i32x4_s(a: u128) -> u128 {
-    widen::<i32, i64, 4, 2>(a, 2, i64::from)
-}
-
-/// `i64x2.extend_high_i32x4_u`: the high lanes zero-extended
-#[inline]
-pub fn i64x2_extend_high_i32x4_u(a: u128) -> u128 {
-    widen::<u32, u64, 4, 2>(a, 2, u64::from)
-}
-
-/// `i64x2.extmul_low_i32x4_s`: the full signed products of the low lanes
-#[inline]
-pub fn i64x2_extmul_low_i32x4_s(a: u128, b: u128) -> u128 {
-    widen2::<i32, i64, 4, 2>(a, b, 0, |x, y| i64::from(x) * i64::from(y))
-}
-
-/// `i64x2.extmul_low_i32x4_u`: the full unsigned products of the low lanes
-#[inline]
-pub fn i64x2_extmul_low_i32x4_u(a: u128, b: u128) -> u128 {
-    widen2::<u32, u64, 4, 2>(a, b, 0, |x, y| u64::from(x) * u64::from(y))
-}
-
-/// `i64x2.extmul_high_i32x4_s`: the full signed products of the high lanes
-#[inline]
-pub fn i64x2_extmul_high_i32x4_s(a: u128, b: u128) -> u128 {
-    widen2::<i32, i64, 4, 2>(a, b, 2, |x, y| i64::from(x) * i64::from(y))
-}
-
-/// `i64x2.extmul_high_i32x4_u`: the full unsigned products of the high lanes
-#[inline]
-pub fn i64x2_extmul_high_i32x4_u(a: u128, b: u128) -> u128 {
-    widen2::<u32, u64, 4, 2>(a, b, 2, |x, y| u64::from(x) * u64::from(y))
-}
-
-/// `i16x8.q15mulr_sat_s`: Q15 rounding multiplication, saturated
+/// `i16x8.q15mulr_sat_s`: Q15 rounding multiplication, saturated.
 #[inline]
 pub fn i16x8_q15mulr_sat_s(a: u128, b: u128) -> u128 {
     zip::<i16, 8>(a, b, q15mulr_sat)
-}
-
-/// `i32x4.dot_i16x8_s`: sums of the signed products of adjacent lanes (wrapping: only
-/// `-32768 * -32768 * 2` overflows)
-#[inline]
-pub fn i32x4_dot_i16x8_s(a: u128, b: u128) -> u128 {
-    let (x, y) = (lanes::<i16, 8>(a), lanes::<i16, 8>(b));
-    let product = |j: usize| i32::from(x[j]) * i32::from(y[j]);
-    from_lanes::<i32, 4>(std::array::from_fn(|i| product(2 * i).wrapping_add(product(2 * i + 1))))
 }
 
 #[cfg(test)]
@@ -856,39 +655,11 @@ mod tests {
     }
 
     #[test]
-    fn narrowing_saturates() {
-        let a = i16s([300, -300, 127, -128, 255, 256, -1, 0]);
-        let n = lanes::<i8, 16>(i8x16_narrow_i16x8_s(a, a));
-        assert_eq!(n[..8], [127, -128, 127, -128, 127, 127, -1, 0]);
-        let n = lanes::<u8, 16>(i8x16_narrow_i16x8_u(a, 0));
-        assert_eq!(n[..8], [255, 0, 127, 0, 255, 255, 0, 0]);
-        assert_eq!(n[8..], [0; 8]);
-        let w = from_lanes::<i32, 4>([70000, -70000, 65535, -1]);
-        assert_eq!(lanes::<u16, 8>(i16x8_narrow_i32x4_u(w, w))[..4], [65535, 0, 65535, 0]);
-    }
-
-    #[test]
-    fn widening() {
-        let a = i8s([-1, 2, 3, 4, 5, 6, 7, 8, -9, 10, 11, 12, 13, 14, 15, -128]);
-        assert_eq!(lanes::<i16, 8>(i16x8_extend_high_i8x16_s(a)), [-9, 10, 11, 12, 13, 14, 15, -128]);
-        assert_eq!(lanes::<i16, 8>(i16x8_extend_low_i8x16_u(a))[0], 255);
-        assert_eq!(lanes::<i16, 8>(i16x8_extmul_high_i8x16_s(a, a))[7], 16384);
-        assert_eq!(lanes::<u16, 8>(i16x8_extmul_low_i8x16_u(a, a))[0], 65025);
-        assert_eq!(lanes::<i16, 8>(i16x8_extadd_pairwise_i8x16_s(a))[..2], [1, 7]);
-        assert_eq!(lanes::<u16, 8>(i16x8_extadd_pairwise_i8x16_u(a))[0], 257);
-        let w = from_lanes::<u32, 4>([u32::MAX, 2, u32::MAX, 0]);
-        assert_eq!(lanes::<u64, 2>(i64x2_extmul_low_i32x4_u(w, w))[0], 0xffff_fffe_0000_0001);
-        assert_eq!(lanes::<i64, 2>(i64x2_extmul_high_i32x4_s(w, w)), [1, 0]);
-    }
-
-    #[test]
-    fn dot_and_q15() {
-        let m = i16s([-32768; 8]);
-        assert_eq!(lanes::<i32, 4>(i32x4_dot_i16x8_s(m, m)), [i32::MIN; 4]);
-        let a = i16s([1, 2, 3, 4, 5, 6, 7, 8]);
-        assert_eq!(lanes::<i32, 4>(i32x4_dot_i16x8_s(a, a)), [5, 25, 61, 113]);
+    fn q15mulr_rounds_and_saturates() {
         assert_eq!(q15mulr_sat(-32768, -32768), 32767);
         assert_eq!(q15mulr_sat(16384, 16384), 8192);
         assert_eq!(q15mulr_sat(-1, 1), 0);
+        let a = i16s([-32768, 16384, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(lanes::<i16, 8>(i16x8_q15mulr_sat_s(a, a))[..2], [32767, 8192]);
     }
 }

@@ -20,20 +20,23 @@
 //!   are proved in range by the validator; here they are reduced modulo the
 //!   lane count, so an unvalidated index never panics.
 //!
-//! The instructions are grouped by lane kind: [`int`] (integer lanes),
-//! [`float`] (float lanes and conversions) and [`relaxed`] (relaxed SIMD
-//! with weft's deterministic choices); this module keeps the
+//! The instructions are grouped by lane kind: `int.rs` and `int_width.rs`
+//! (integer lanes, keeping or changing their width), `float.rs` (float
+//! lanes and conversions) and `relaxed.rs` (relaxed SIMD with weft's
+//! deterministic choices); this module keeps the
 //! shape-independent ones (bitwise operations, splats, lane access,
 //! shuffles, the lane parts of loads and stores).
 
 mod float;
 mod int;
+mod int_width;
 mod relaxed;
 
 use std::array;
 
 pub use float::*;
 pub use int::*;
+pub use int_width::*;
 pub use relaxed::*;
 
 /// A lane type: how a lane's bits are read.

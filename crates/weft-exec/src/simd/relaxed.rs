@@ -35,123 +35,124 @@ fn dot_pair(x: &[i8; 16], y: &[i8; 16], j: usize) -> i16 {
     product(j).saturating_add(product(j + 1))
 }
 
-/// `i8x16.relaxed_swizzle`: as `i8x16.swizzle` (out-of-range indices give 0)
+/// `i8x16.relaxed_swizzle`: as `i8x16.swizzle` (out-of-range indices give 0).
 #[inline]
 pub fn i8x16_relaxed_swizzle(a: u128, b: u128) -> u128 {
     i8x16_swizzle(a, b)
 }
 
-/// `i32x4.relaxed_trunc_f32x4_s`: as `i32x4.trunc_sat_f32x4_s`
+/// `i32x4.relaxed_trunc_f32x4_s`: as `i32x4.trunc_sat_f32x4_s`.
 #[inline]
 pub fn i32x4_relaxed_trunc_f32x4_s(a: u128) -> u128 {
     i32x4_trunc_sat_f32x4_s(a)
 }
 
-/// `i32x4.relaxed_trunc_f32x4_u`: as `i32x4.trunc_sat_f32x4_u`
+/// `i32x4.relaxed_trunc_f32x4_u`: as `i32x4.trunc_sat_f32x4_u`.
 #[inline]
 pub fn i32x4_relaxed_trunc_f32x4_u(a: u128) -> u128 {
     i32x4_trunc_sat_f32x4_u(a)
 }
 
-/// `i32x4.relaxed_trunc_f64x2_s_zero`: as `i32x4.trunc_sat_f64x2_s_zero`
+/// `i32x4.relaxed_trunc_f64x2_s_zero`: as `i32x4.trunc_sat_f64x2_s_zero`.
 #[inline]
 pub fn i32x4_relaxed_trunc_f64x2_s_zero(a: u128) -> u128 {
     i32x4_trunc_sat_f64x2_s_zero(a)
 }
 
-/// `i32x4.relaxed_trunc_f64x2_u_zero`: as `i32x4.trunc_sat_f64x2_u_zero`
+/// `i32x4.relaxed_trunc_f64x2_u_zero`: as `i32x4.trunc_sat_f64x2_u_zero`.
 #[inline]
 pub fn i32x4_relaxed_trunc_f64x2_u_zero(a: u128) -> u128 {
     i32x4_trunc_sat_f64x2_u_zero(a)
 }
 
-/// `f32x4.relaxed_madd`: `a * b + c`, unfused (two roundings)
+/// `f32x4.relaxed_madd`: `a * b + c`, unfused (two roundings).
 #[inline]
 pub fn f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     zip3::<f32, 4>(a, b, c, |x, y, z| x * y + z)
 }
 
-/// `f32x4.relaxed_nmadd`: `-a * b + c`, unfused (two roundings)
+/// `f32x4.relaxed_nmadd`: `-a * b + c`, unfused (two roundings).
 #[inline]
 pub fn f32x4_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
     zip3::<f32, 4>(a, b, c, |x, y, z| -x * y + z)
 }
 
-/// `f64x2.relaxed_madd`: `a * b + c`, unfused (two roundings)
+/// `f64x2.relaxed_madd`: `a * b + c`, unfused (two roundings).
 #[inline]
 pub fn f64x2_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     zip3::<f64, 2>(a, b, c, |x, y, z| x * y + z)
 }
 
-/// `f64x2.relaxed_nmadd`: `-a * b + c`, unfused (two roundings)
+/// `f64x2.relaxed_nmadd`: `-a * b + c`, unfused (two roundings).
 #[inline]
 pub fn f64x2_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
     zip3::<f64, 2>(a, b, c, |x, y, z| -x * y + z)
 }
 
-/// `i8x16.relaxed_laneselect`: as `v128.bitselect` (the mask is used bit by bit)
+/// `i8x16.relaxed_laneselect`: as `v128.bitselect` (the mask is used bit by bit).
 #[inline]
 pub fn i8x16_relaxed_laneselect(a: u128, b: u128, c: u128) -> u128 {
     v128_bitselect(a, b, c)
 }
 
-/// `i16x8.relaxed_laneselect`: as `v128.bitselect` (the mask is used bit by bit)
+/// `i16x8.relaxed_laneselect`: as `v128.bitselect` (the mask is used bit by bit).
 #[inline]
 pub fn i16x8_relaxed_laneselect(a: u128, b: u128, c: u128) -> u128 {
     v128_bitselect(a, b, c)
 }
 
-/// `i32x4.relaxed_laneselect`: as `v128.bitselect` (the mask is used bit by bit)
+/// `i32x4.relaxed_laneselect`: as `v128.bitselect` (the mask is used bit by bit).
 #[inline]
 pub fn i32x4_relaxed_laneselect(a: u128, b: u128, c: u128) -> u128 {
     v128_bitselect(a, b, c)
 }
 
-/// `i64x2.relaxed_laneselect`: as `v128.bitselect` (the mask is used bit by bit)
+/// `i64x2.relaxed_laneselect`: as `v128.bitselect` (the mask is used bit by bit).
 #[inline]
 pub fn i64x2_relaxed_laneselect(a: u128, b: u128, c: u128) -> u128 {
     v128_bitselect(a, b, c)
 }
 
-/// `f32x4.relaxed_min`: as `f32x4.min`
+/// `f32x4.relaxed_min`: as `f32x4.min`.
 #[inline]
 pub fn f32x4_relaxed_min(a: u128, b: u128) -> u128 {
     f32x4_min(a, b)
 }
 
-/// `f32x4.relaxed_max`: as `f32x4.max`
+/// `f32x4.relaxed_max`: as `f32x4.max`.
 #[inline]
 pub fn f32x4_relaxed_max(a: u128, b: u128) -> u128 {
     f32x4_max(a, b)
 }
 
-/// `f64x2.relaxed_min`: as `f64x2.min`
+/// `f64x2.relaxed_min`: as `f64x2.min`.
 #[inline]
 pub fn f64x2_relaxed_min(a: u128, b: u128) -> u128 {
     f64x2_min(a, b)
 }
 
-/// `f64x2.relaxed_max`: as `f64x2.max`
+/// `f64x2.relaxed_max`: as `f64x2.max`.
 #[inline]
 pub fn f64x2_relaxed_max(a: u128, b: u128) -> u128 {
     f64x2_max(a, b)
 }
 
-/// `i16x8.relaxed_q15mulr_s`: as `i16x8.q15mulr_sat_s`
+/// `i16x8.relaxed_q15mulr_s`: as `i16x8.q15mulr_sat_s`.
 #[inline]
 pub fn i16x8_relaxed_q15mulr_s(a: u128, b: u128) -> u128 {
     i16x8_q15mulr_sat_s(a, b)
 }
 
-/// `i16x8.relaxed_dot_i8x16_i7x16_s`: both operands signed; each pair sum saturated to `i16`
+/// `i16x8.relaxed_dot_i8x16_i7x16_s`: both operands signed; each pair sum saturated to `i16`.
 #[inline]
 pub fn i16x8_relaxed_dot_i8x16_i7x16_s(a: u128, b: u128) -> u128 {
     let (x, y) = (lanes::<i8, 16>(a), lanes::<i8, 16>(b));
     from_lanes::<i16, 8>(std::array::from_fn(|i| dot_pair(&x, &y, 2 * i)))
 }
 
-/// `i32x4.relaxed_dot_i8x16_i7x16_add_s`: the two `i16x8.relaxed_dot_i8x16_i7x16_s`
-/// sums of each 32-bit lane added (as `i32`) to `c`, wrapping
+/// `i32x4.relaxed_dot_i8x16_i7x16_add_s`: the two
+/// `i16x8.relaxed_dot_i8x16_i7x16_s` sums of each 32-bit lane, added (as
+/// `i32`) to `c`, wrapping.
 #[inline]
 pub fn i32x4_relaxed_dot_i8x16_i7x16_add_s(a: u128, b: u128, c: u128) -> u128 {
     let (x, y, acc) = (lanes::<i8, 16>(a), lanes::<i8, 16>(b), lanes::<i32, 4>(c));
