@@ -2,8 +2,9 @@
 //! by construction, or with raw-byte function bodies) and byte-level
 //! mutations of them must get the same accept/reject verdict from weft
 //! (decode + validate) as from wasmparser's validator with the same
-//! features. Three cases in four use weft's default features, one in four
-//! WebAssembly 2.0 (so feature gating is compared too).
+//! features. Six cases in eight use weft's default features, one
+//! WebAssembly 2.0 and one WebAssembly 1.0 (so feature gating is compared
+//! too).
 //!
 //! `differential_smoke` runs a fixed, seeded set of cases on every
 //! `cargo test`. The long run is ignored by default:
@@ -44,6 +45,8 @@ enum Profile {
     Default,
     /// `Features::wasm2()`, to check feature gating.
     Wasm2,
+    /// WebAssembly 1.0 as published (the MVP with mutable globals).
+    Wasm1,
 }
 
 impl Profile {
@@ -51,6 +54,7 @@ impl Profile {
         match self {
             Profile::Default => Features::default(),
             Profile::Wasm2 => Features::wasm2(),
+            Profile::Wasm1 => Features { mutable_global: true, ..Features::wasm1() },
         }
     }
 
@@ -71,6 +75,7 @@ impl Profile {
                     | WasmFeatures::CUSTOM_PAGE_SIZES
             }
             Profile::Wasm2 => WasmFeatures::WASM2,
+            Profile::Wasm1 => WasmFeatures::WASM1,
         }
     }
 
@@ -89,18 +94,39 @@ impl Profile {
         };
         match self {
             Profile::Default => wasm_smith::Config { custom_page_sizes_enabled: true, max_memories: 2, ..base },
-            Profile::Wasm2 => wasm_smith::Config {
-                tail_call_enabled: false,
-                exceptions_enabled: false,
-                threads_enabled: false,
-                memory64_enabled: false,
-                relaxed_simd_enabled: false,
-                wide_arithmetic_enabled: false,
-                extended_const_enabled: false,
-                custom_page_sizes_enabled: false,
+            Profile::Wasm2 => wasm_smith::Config { max_memories: 1, ..base.without_post_wasm2() },
+            Profile::Wasm1 => wasm_smith::Config {
                 max_memories: 1,
-                ..base
+                max_tables: 1,
+                bulk_memory_enabled: false,
+                reference_types_enabled: false,
+                simd_enabled: false,
+                saturating_float_to_int_enabled: false,
+                sign_extension_ops_enabled: false,
+                multi_value_enabled: false,
+                ..base.without_post_wasm2()
             },
+        }
+    }
+}
+
+/// Turns off the proposals that came after WebAssembly 2.0.
+trait WithoutPostWasm2 {
+    fn without_post_wasm2(self) -> Self;
+}
+
+impl WithoutPostWasm2 for wasm_smith::Config {
+    fn without_post_wasm2(self) -> Self {
+        wasm_smith::Config {
+            tail_call_enabled: false,
+            exceptions_enabled: false,
+            threads_enabled: false,
+            memory64_enabled: false,
+            relaxed_simd_enabled: false,
+            wide_arithmetic_enabled: false,
+            extended_const_enabled: false,
+            custom_page_sizes_enabled: false,
+            ..self
         }
     }
 }
@@ -212,7 +238,11 @@ fn run(cases: usize, seed: u64) -> Tally {
     let mut rng = Rng(seed | 1);
     let mut tally = Tally::default();
     while tally.cases < cases {
-        let profile = if rng.below(4) == 0 { Profile::Wasm2 } else { Profile::Default };
+        let profile = match rng.below(8) {
+            0 => Profile::Wasm1,
+            1 => Profile::Wasm2,
+            _ => Profile::Default,
+        };
         let Some(bytes) = generate(&mut rng, profile) else { continue };
         compare(&bytes, profile, &mut tally);
         for _ in 0..3 {
