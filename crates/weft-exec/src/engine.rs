@@ -8,8 +8,10 @@ use weft_decode::Features;
 /// Which interpreter executes wasm code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EngineKind {
-    /// The fast threaded-dispatch interpreter. Until it lands, this runs
-    /// the reference interpreter, so choosing it is always safe.
+    /// The fast threaded-dispatch interpreter (register-style translated
+    /// code). Functions it does not translate (SIMD, exceptions, tail
+    /// calls, memory64, ...) run on the reference interpreter, and so does
+    /// everything when fuel or deterministic NaNs are enabled.
     #[default]
     Threaded,
     /// The readable reference interpreter shaped like the spec's execution

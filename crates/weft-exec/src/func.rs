@@ -124,7 +124,7 @@ impl Func {
         for p in params {
             check_val_store(store, p)?;
         }
-        crate::reference::invoke(store, index as u32, params, results).map_err(Error::Trap)
+        crate::threaded::invoke(store, index as u32, params, results).map_err(Error::Trap)
     }
 
     /// Calls the function and returns its results in a new vector.

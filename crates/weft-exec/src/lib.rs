@@ -39,6 +39,7 @@ pub mod numeric;
 pub mod reference;
 pub mod simd;
 mod store;
+mod threaded;
 mod trap;
 mod types;
 mod value;

@@ -1,0 +1,104 @@
+//! The threaded engine: each function is translated, lazily on its first
+//! call, into compact register-machine code ([`op::Op`]) whose operands are
+//! frame slots the translator placed statically (`translate/`), and run by
+//! one dispatch loop (`dispatch.rs`).
+//!
+//! # Frames and slots
+//!
+//! One activation keeps all its wasm frames in one `Vec<u64>` of slots. A
+//! frame is the function's locals (parameters first) followed by its operand
+//! stack's home slots. A call places the callee's frame at the caller's
+//! first argument slot, so arguments become the callee's parameters without
+//! a copy, and the callee's results land where the caller expects them. A
+//! wasm-to-wasm call pushes a [`dispatch::Frame`] and continues the same
+//! loop: the native stack never grows with wasm recursion.
+//!
+//! # What falls back to the reference engine
+//!
+//! A function whose body uses anything the translator does not handle —
+//! SIMD (`v128` anywhere in its types, locals or body), exceptions, tail
+//! calls, typed function references (`call_ref`, `br_on_null`), wide
+//! arithmetic, atomics, memory64/table64, a memory index other than 0, an
+//! `if` with parameters — is run entirely by the reference engine. The
+//! decision is made once, at translation. A whole call also runs on the
+//! reference engine when fuel or deterministic NaNs are enabled in the
+//! [`Config`](crate::Config) (the reference engine meters per instruction
+//! and canonicalizes NaNs; the threaded engine does neither yet).
+//!
+//! Slots are raw 64-bit values: references are 0 for null and
+//! `index + 1` otherwise, so an `externref` whose host payload is
+//! `u64::MAX` reads back as null in this engine.
+
+mod dispatch;
+pub(crate) mod op;
+mod translate;
+
+use std::sync::{Arc, OnceLock};
+
+use crate::engine::EngineKind;
+use crate::module::ModuleInner;
+use crate::store::{FuncEntity, Store};
+use crate::trap::Trap;
+use crate::value::Val;
+
+/// A function translated for the threaded engine.
+#[derive(Debug)]
+pub(crate) struct Code {
+    /// The ops; execution starts at 0.
+    pub(crate) ops: Vec<op::Op>,
+    /// Per op: the byte offset of the wasm instruction it came from.
+    pub(crate) offsets: Vec<u32>,
+    /// `br_table` targets (op positions), default last.
+    pub(crate) br_tables: Vec<Box<[u32]>>,
+    /// Parameter count.
+    pub(crate) params: u32,
+    /// Locals, parameters included.
+    pub(crate) locals: u32,
+    /// Slots the frame needs: locals plus the operand stack's maximum.
+    pub(crate) frame_size: u32,
+    /// The function's index in its module (imports first).
+    pub(crate) func_index: u32,
+}
+
+/// The per-module cache slot of one function's threaded code: `None` means
+/// the function falls back to the reference engine.
+pub(crate) type Cached = OnceLock<Option<Arc<Code>>>;
+
+impl ModuleInner {
+    /// The threaded code of defined function `defined`, translating it on
+    /// first use; `None` if it runs on the reference engine.
+    pub(crate) fn threaded(&self, defined: u32) -> Option<Arc<Code>> {
+        let slot = self.threaded.get(defined as usize)?;
+        slot.get_or_init(|| {
+            let mut code = translate::translate(self, defined).ok()?;
+            code.func_index = self.decoded.num_imported_functions + defined;
+            Some(Arc::new(code))
+        })
+        .clone()
+    }
+}
+
+/// Whether this store's configuration runs calls on the threaded engine.
+fn threaded_enabled<T>(store: &Store<T>) -> bool {
+    let config = store.inner.engine.config();
+    config.kind == EngineKind::Threaded && config.fuel.is_none() && !config.deterministic_nans
+}
+
+/// Invokes function `func` (a store address) with `args`, writing
+/// `results`, on the engine the store's configuration picks. Argument types
+/// were checked by the caller.
+pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+    if !threaded_enabled(store) {
+        return crate::reference::invoke(store, func, args, results);
+    }
+    let code = match store.inner.funcs.get(func as usize) {
+        Some(FuncEntity::Wasm { module, defined, instance, .. }) => {
+            module.threaded(*defined).map(|code| (code, instance.clone()))
+        }
+        _ => None,
+    };
+    match code {
+        Some((code, instance)) => dispatch::invoke(store, func, code, instance, args, results),
+        None => crate::reference::invoke(store, func, args, results),
+    }
+}

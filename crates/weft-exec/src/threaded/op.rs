@@ -1,0 +1,386 @@
+//! The threaded engine's instruction set: one table ([`for_each_numeric_op!`])
+//! lists every numeric op once — its slot form, its immediate form, its fused
+//! compare-and-branch forms and its semantics as a call into
+//! [`crate::numeric`] — and the [`Op`] enum, the translator's operator
+//! mapping and the handlers are all derived from it. Control, memory, table,
+//! variable and call ops are listed by hand below the derived ones.
+//!
+//! # Conventions
+//!
+//! * `d` — the destination slot, `a`, `b` — operand slots, `c` — a
+//!   condition slot; slots are frame-relative ([`Slot`]): the function's
+//!   locals first, then its operand stack;
+//! * `imm` — an immediate right-hand operand (`i32.add d, a, 5`);
+//! * `t` — a branch target, an index into the function's op vector.
+
+/// A frame-relative slot index (locals, then the operand stack).
+pub(crate) type Slot = u16;
+
+/// A value as it lives in a slot: 64 raw bits. Floats keep their exact bit
+/// patterns; references are 0 for null and `index + 1` otherwise.
+pub(crate) trait Raw: Copy {
+    fn from_raw(r: u64) -> Self;
+    fn to_raw(self) -> u64;
+}
+
+impl Raw for i32 {
+    #[inline(always)]
+    fn from_raw(r: u64) -> Self {
+        r as u32 as i32
+    }
+    #[inline(always)]
+    fn to_raw(self) -> u64 {
+        u64::from(self as u32)
+    }
+}
+
+impl Raw for i64 {
+    #[inline(always)]
+    fn from_raw(r: u64) -> Self {
+        r as i64
+    }
+    #[inline(always)]
+    fn to_raw(self) -> u64 {
+        self as u64
+    }
+}
+
+impl Raw for f32 {
+    #[inline(always)]
+    fn from_raw(r: u64) -> Self {
+        f32::from_bits(r as u32)
+    }
+    #[inline(always)]
+    fn to_raw(self) -> u64 {
+        u64::from(self.to_bits())
+    }
+}
+
+impl Raw for f64 {
+    #[inline(always)]
+    fn from_raw(r: u64) -> Self {
+        f64::from_bits(r)
+    }
+    #[inline(always)]
+    fn to_raw(self) -> u64 {
+        self.to_bits()
+    }
+}
+
+/// Calls `$m!` with every numeric op, grouped by shape:
+///
+/// * `bin_imm`: `Name NameImm : operand => result = semantics` — binary, with
+///   an immediate right-hand form;
+/// * `bin_imm_trap`: the same, for semantics that may trap;
+/// * `bin`: binary, slot operands only;
+/// * `cmp_imm`: integer comparisons: `Name NameImm Branch BranchImm !
+///   NegatedBranch NegatedBranchImm : operand = predicate` — the branch
+///   forms are the op fused with a following `br_if`, the negated ones its
+///   fusion with `if` (which branches when the condition is false);
+/// * `cmp`: float comparisons (not fused: negating them is wrong for NaN);
+/// * `un`, `un_trap`: unary.
+macro_rules! for_each_numeric_op {
+    ($m:ident) => {
+        $m! {
+            bin_imm: [
+                I32Add I32AddImm : i32 => i32 = i32::wrapping_add,
+                I32Sub I32SubImm : i32 => i32 = i32::wrapping_sub,
+                I32Mul I32MulImm : i32 => i32 = i32::wrapping_mul,
+                I32And I32AndImm : i32 => i32 = |a: i32, b: i32| a & b,
+                I32Or I32OrImm : i32 => i32 = |a: i32, b: i32| a | b,
+                I32Xor I32XorImm : i32 => i32 = |a: i32, b: i32| a ^ b,
+                I32Shl I32ShlImm : i32 => i32 = n::i32_shl,
+                I32ShrS I32ShrSImm : i32 => i32 = n::i32_shr_s,
+                I32ShrU I32ShrUImm : i32 => i32 = n::i32_shr_u,
+                I32Rotl I32RotlImm : i32 => i32 = n::i32_rotl,
+                I32Rotr I32RotrImm : i32 => i32 = n::i32_rotr,
+                I64Add I64AddImm : i64 => i64 = i64::wrapping_add,
+                I64Sub I64SubImm : i64 => i64 = i64::wrapping_sub,
+                I64Mul I64MulImm : i64 => i64 = i64::wrapping_mul,
+                I64And I64AndImm : i64 => i64 = |a: i64, b: i64| a & b,
+                I64Or I64OrImm : i64 => i64 = |a: i64, b: i64| a | b,
+                I64Xor I64XorImm : i64 => i64 = |a: i64, b: i64| a ^ b,
+                I64Shl I64ShlImm : i64 => i64 = n::i64_shl,
+                I64ShrS I64ShrSImm : i64 => i64 = n::i64_shr_s,
+                I64ShrU I64ShrUImm : i64 => i64 = n::i64_shr_u,
+                I64Rotl I64RotlImm : i64 => i64 = n::i64_rotl,
+                I64Rotr I64RotrImm : i64 => i64 = n::i64_rotr,
+            ]
+            bin_imm_trap: [
+                I32DivS I32DivSImm : i32 => i32 = n::i32_div_s,
+                I32DivU I32DivUImm : i32 => i32 = n::i32_div_u,
+                I32RemS I32RemSImm : i32 => i32 = n::i32_rem_s,
+                I32RemU I32RemUImm : i32 => i32 = n::i32_rem_u,
+                I64DivS I64DivSImm : i64 => i64 = n::i64_div_s,
+                I64DivU I64DivUImm : i64 => i64 = n::i64_div_u,
+                I64RemS I64RemSImm : i64 => i64 = n::i64_rem_s,
+                I64RemU I64RemUImm : i64 => i64 = n::i64_rem_u,
+            ]
+            bin: [
+                F32Add : f32 => f32 = |a: f32, b: f32| a + b,
+                F32Sub : f32 => f32 = |a: f32, b: f32| a - b,
+                F32Mul : f32 => f32 = |a: f32, b: f32| a * b,
+                F32Div : f32 => f32 = |a: f32, b: f32| a / b,
+                F32Min : f32 => f32 = n::f32_min,
+                F32Max : f32 => f32 = n::f32_max,
+                F32Copysign : f32 => f32 = n::f32_copysign,
+                F64Add : f64 => f64 = |a: f64, b: f64| a + b,
+                F64Sub : f64 => f64 = |a: f64, b: f64| a - b,
+                F64Mul : f64 => f64 = |a: f64, b: f64| a * b,
+                F64Div : f64 => f64 = |a: f64, b: f64| a / b,
+                F64Min : f64 => f64 = n::f64_min,
+                F64Max : f64 => f64 = n::f64_max,
+                F64Copysign : f64 => f64 = n::f64_copysign,
+            ]
+            cmp_imm: [
+                I32Eq I32EqImm BrI32Eq BrI32EqImm ! BrI32Ne BrI32NeImm : i32 = |a: i32, b: i32| a == b,
+                I32Ne I32NeImm BrI32Ne BrI32NeImm ! BrI32Eq BrI32EqImm : i32 = |a: i32, b: i32| a != b,
+                I32LtS I32LtSImm BrI32LtS BrI32LtSImm ! BrI32GeS BrI32GeSImm : i32 = |a: i32, b: i32| a < b,
+                I32LtU I32LtUImm BrI32LtU BrI32LtUImm ! BrI32GeU BrI32GeUImm : i32 = |a: i32, b: i32| (a as u32) < (b as u32),
+                I32GtS I32GtSImm BrI32GtS BrI32GtSImm ! BrI32LeS BrI32LeSImm : i32 = |a: i32, b: i32| a > b,
+                I32GtU I32GtUImm BrI32GtU BrI32GtUImm ! BrI32LeU BrI32LeUImm : i32 = |a: i32, b: i32| (a as u32) > (b as u32),
+                I32LeS I32LeSImm BrI32LeS BrI32LeSImm ! BrI32GtS BrI32GtSImm : i32 = |a: i32, b: i32| a <= b,
+                I32LeU I32LeUImm BrI32LeU BrI32LeUImm ! BrI32GtU BrI32GtUImm : i32 = |a: i32, b: i32| (a as u32) <= (b as u32),
+                I32GeS I32GeSImm BrI32GeS BrI32GeSImm ! BrI32LtS BrI32LtSImm : i32 = |a: i32, b: i32| a >= b,
+                I32GeU I32GeUImm BrI32GeU BrI32GeUImm ! BrI32LtU BrI32LtUImm : i32 = |a: i32, b: i32| (a as u32) >= (b as u32),
+                I64Eq I64EqImm BrI64Eq BrI64EqImm ! BrI64Ne BrI64NeImm : i64 = |a: i64, b: i64| a == b,
+                I64Ne I64NeImm BrI64Ne BrI64NeImm ! BrI64Eq BrI64EqImm : i64 = |a: i64, b: i64| a != b,
+                I64LtS I64LtSImm BrI64LtS BrI64LtSImm ! BrI64GeS BrI64GeSImm : i64 = |a: i64, b: i64| a < b,
+                I64LtU I64LtUImm BrI64LtU BrI64LtUImm ! BrI64GeU BrI64GeUImm : i64 = |a: i64, b: i64| (a as u64) < (b as u64),
+                I64GtS I64GtSImm BrI64GtS BrI64GtSImm ! BrI64LeS BrI64LeSImm : i64 = |a: i64, b: i64| a > b,
+                I64GtU I64GtUImm BrI64GtU BrI64GtUImm ! BrI64LeU BrI64LeUImm : i64 = |a: i64, b: i64| (a as u64) > (b as u64),
+                I64LeS I64LeSImm BrI64LeS BrI64LeSImm ! BrI64GtS BrI64GtSImm : i64 = |a: i64, b: i64| a <= b,
+                I64LeU I64LeUImm BrI64LeU BrI64LeUImm ! BrI64GtU BrI64GtUImm : i64 = |a: i64, b: i64| (a as u64) <= (b as u64),
+                I64GeS I64GeSImm BrI64GeS BrI64GeSImm ! BrI64LtS BrI64LtSImm : i64 = |a: i64, b: i64| a >= b,
+                I64GeU I64GeUImm BrI64GeU BrI64GeUImm ! BrI64LtU BrI64LtUImm : i64 = |a: i64, b: i64| (a as u64) >= (b as u64),
+            ]
+            cmp: [
+                F32Eq : f32 = |a: f32, b: f32| a == b,
+                F32Ne : f32 = |a: f32, b: f32| a != b,
+                F32Lt : f32 = |a: f32, b: f32| a < b,
+                F32Gt : f32 = |a: f32, b: f32| a > b,
+                F32Le : f32 = |a: f32, b: f32| a <= b,
+                F32Ge : f32 = |a: f32, b: f32| a >= b,
+                F64Eq : f64 = |a: f64, b: f64| a == b,
+                F64Ne : f64 = |a: f64, b: f64| a != b,
+                F64Lt : f64 = |a: f64, b: f64| a < b,
+                F64Gt : f64 = |a: f64, b: f64| a > b,
+                F64Le : f64 = |a: f64, b: f64| a <= b,
+                F64Ge : f64 = |a: f64, b: f64| a >= b,
+            ]
+            un: [
+                I32Eqz : i32 => i32 = |a: i32| i32::from(a == 0),
+                I64Eqz : i64 => i32 = |a: i64| i32::from(a == 0),
+                I32Clz : i32 => i32 = |a: i32| a.leading_zeros() as i32,
+                I32Ctz : i32 => i32 = |a: i32| a.trailing_zeros() as i32,
+                I32Popcnt : i32 => i32 = |a: i32| a.count_ones() as i32,
+                I64Clz : i64 => i64 = |a: i64| i64::from(a.leading_zeros()),
+                I64Ctz : i64 => i64 = |a: i64| i64::from(a.trailing_zeros()),
+                I64Popcnt : i64 => i64 = |a: i64| i64::from(a.count_ones()),
+                F32Abs : f32 => f32 = f32::abs,
+                F32Neg : f32 => f32 = |a: f32| -a,
+                F32Ceil : f32 => f32 = n::f32_ceil,
+                F32Floor : f32 => f32 = n::f32_floor,
+                F32Trunc : f32 => f32 = n::f32_trunc,
+                F32Nearest : f32 => f32 = n::f32_nearest,
+                F32Sqrt : f32 => f32 = f32::sqrt,
+                F64Abs : f64 => f64 = f64::abs,
+                F64Neg : f64 => f64 = |a: f64| -a,
+                F64Ceil : f64 => f64 = n::f64_ceil,
+                F64Floor : f64 => f64 = n::f64_floor,
+                F64Trunc : f64 => f64 = n::f64_trunc,
+                F64Nearest : f64 => f64 = n::f64_nearest,
+                F64Sqrt : f64 => f64 = f64::sqrt,
+                I32WrapI64 : i64 => i32 = |a: i64| a as i32,
+                I64ExtendI32S : i32 => i64 = i64::from,
+                I64ExtendI32U : i32 => i64 = |a: i32| i64::from(a as u32),
+                F32ConvertI32S : i32 => f32 = |a: i32| a as f32,
+                F32ConvertI32U : i32 => f32 = |a: i32| a as u32 as f32,
+                F32ConvertI64S : i64 => f32 = |a: i64| a as f32,
+                F32ConvertI64U : i64 => f32 = n::f32_convert_i64_u,
+                F32DemoteF64 : f64 => f32 = n::f32_demote_f64,
+                F64ConvertI32S : i32 => f64 = f64::from,
+                F64ConvertI32U : i32 => f64 = |a: i32| f64::from(a as u32),
+                F64ConvertI64S : i64 => f64 = |a: i64| a as f64,
+                F64ConvertI64U : i64 => f64 = n::f64_convert_i64_u,
+                F64PromoteF32 : f32 => f64 = n::f64_promote_f32,
+                I32Extend8S : i32 => i32 = |a: i32| i32::from(a as i8),
+                I32Extend16S : i32 => i32 = |a: i32| i32::from(a as i16),
+                I64Extend8S : i64 => i64 = |a: i64| i64::from(a as i8),
+                I64Extend16S : i64 => i64 = |a: i64| i64::from(a as i16),
+                I64Extend32S : i64 => i64 = |a: i64| i64::from(a as i32),
+                I32TruncSatF32S : f32 => i32 = n::i32_trunc_sat_f32_s,
+                I32TruncSatF32U : f32 => i32 = |a: f32| n::i32_trunc_sat_f32_u(a) as i32,
+                I32TruncSatF64S : f64 => i32 = n::i32_trunc_sat_f64_s,
+                I32TruncSatF64U : f64 => i32 = |a: f64| n::i32_trunc_sat_f64_u(a) as i32,
+                I64TruncSatF32S : f32 => i64 = n::i64_trunc_sat_f32_s,
+                I64TruncSatF32U : f32 => i64 = |a: f32| n::i64_trunc_sat_f32_u(a) as i64,
+                I64TruncSatF64S : f64 => i64 = n::i64_trunc_sat_f64_s,
+                I64TruncSatF64U : f64 => i64 = |a: f64| n::i64_trunc_sat_f64_u(a) as i64,
+            ]
+            un_trap: [
+                I32TruncF32S : f32 => i32 = n::i32_trunc_f32_s,
+                I32TruncF32U : f32 => i32 = |a: f32| n::i32_trunc_f32_u(a).map(|v| v as i32),
+                I32TruncF64S : f64 => i32 = n::i32_trunc_f64_s,
+                I32TruncF64U : f64 => i32 = |a: f64| n::i32_trunc_f64_u(a).map(|v| v as i32),
+                I64TruncF32S : f32 => i64 = n::i64_trunc_f32_s,
+                I64TruncF32U : f32 => i64 = |a: f32| n::i64_trunc_f32_u(a).map(|v| v as i64),
+                I64TruncF64S : f64 => i64 = n::i64_trunc_f64_s,
+                I64TruncF64U : f64 => i64 = |a: f64| n::i64_trunc_f64_u(a).map(|v| v as i64),
+            ]
+        }
+    };
+}
+
+macro_rules! define_op {
+    (
+        bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+        bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+        bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+        cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+        cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+        un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+        un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+    ) => {
+        /// One threaded-code instruction (see the module docs for the
+        /// operand conventions).
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub(crate) enum Op {
+            $( $bi { d: Slot, a: Slot, b: Slot }, $bii { d: Slot, a: Slot, imm: $bit }, )*
+            $( $bt { d: Slot, a: Slot, b: Slot }, $bti { d: Slot, a: Slot, imm: $btt }, )*
+            $( $b { d: Slot, a: Slot, b: Slot }, )*
+            $( $c { d: Slot, a: Slot, b: Slot }, $ci { d: Slot, a: Slot, imm: $ct },
+               $cj { a: Slot, b: Slot, t: u32 }, $cji { a: Slot, imm: $ct, t: u32 }, )*
+            $( $f { d: Slot, a: Slot, b: Slot }, )*
+            $( $u { d: Slot, a: Slot }, )*
+            $( $ut_ { d: Slot, a: Slot }, )*
+
+            // ---- moves ----
+            /// `d = a`.
+            Copy { d: Slot, a: Slot },
+            /// `d = imm` (raw bits).
+            Const { d: Slot, imm: u64 },
+            /// `select`: `d = if c != 0 { a } else { b }`.
+            Select { d: Slot, a: Slot, b: Slot, c: Slot },
+
+            // ---- control ----
+            /// Traps with "unreachable".
+            Unreachable,
+            /// Continues at `t`.
+            Br { t: u32 },
+            /// Continues at `t` if the i32 in `c` is zero.
+            BrIfZero { c: Slot, t: u32 },
+            /// Continues at `t` if the i32 in `c` is not zero.
+            BrIfNonZero { c: Slot, t: u32 },
+            /// `br_table`: continues at `tables[table][min(c, len - 1)]`.
+            BrTable { c: Slot, table: u32 },
+            /// Returns with no results.
+            Return0,
+            /// Returns the value in `a`.
+            Return1 { a: Slot },
+            /// Returns the `n` values in slots `a..a + n`.
+            ReturnN { a: Slot, n: u16 },
+            /// Calls function `func` (an index into the instance's functions);
+            /// its arguments are at `base..`, where its results will be.
+            Call { func: u32, base: Slot },
+            /// `call_indirect` through table `table` (instance index) with
+            /// expected type `ty`; the table index is in `c`.
+            CallIndirect { ty: u32, table: u32, c: Slot, base: Slot },
+
+            // ---- variables ----
+            /// `d = global[g]`.
+            GlobalGet { d: Slot, g: u32 },
+            /// `global[g] = a`.
+            GlobalSet { a: Slot, g: u32 },
+
+            // ---- memory 0 (32-bit addresses); `a` is the address ----
+            I32Load { d: Slot, a: Slot, offset: u32 },
+            I64Load { d: Slot, a: Slot, offset: u32 },
+            F32Load { d: Slot, a: Slot, offset: u32 },
+            F64Load { d: Slot, a: Slot, offset: u32 },
+            I32Load8S { d: Slot, a: Slot, offset: u32 },
+            I32Load8U { d: Slot, a: Slot, offset: u32 },
+            I32Load16S { d: Slot, a: Slot, offset: u32 },
+            I32Load16U { d: Slot, a: Slot, offset: u32 },
+            I64Load8S { d: Slot, a: Slot, offset: u32 },
+            I64Load8U { d: Slot, a: Slot, offset: u32 },
+            I64Load16S { d: Slot, a: Slot, offset: u32 },
+            I64Load16U { d: Slot, a: Slot, offset: u32 },
+            I64Load32S { d: Slot, a: Slot, offset: u32 },
+            I64Load32U { d: Slot, a: Slot, offset: u32 },
+            /// Stores the low 4 bytes of `v` (i32 or f32 bits).
+            Store32 { a: Slot, v: Slot, offset: u32 },
+            /// Stores all 8 bytes of `v`.
+            Store64 { a: Slot, v: Slot, offset: u32 },
+            Store8 { a: Slot, v: Slot, offset: u32 },
+            Store16 { a: Slot, v: Slot, offset: u32 },
+            MemorySize { d: Slot },
+            MemoryGrow { d: Slot, a: Slot },
+            /// `memory.fill dst=d, value=v, len=n`.
+            MemoryFill { d: Slot, v: Slot, n: Slot },
+            /// `memory.copy dst=d, src=s, len=n`.
+            MemoryCopy { d: Slot, s: Slot, n: Slot },
+            /// `memory.init` from data segment `data`.
+            MemoryInit { d: Slot, s: Slot, n: Slot, data: u32 },
+            DataDrop { data: u32 },
+
+            // ---- tables (instance indices) and references ----
+            TableGet { d: Slot, i: Slot, table: u32 },
+            TableSet { i: Slot, v: Slot, table: u32 },
+            TableSize { d: Slot, table: u32 },
+            /// `d = table.grow(init=v, delta=n)`.
+            TableGrow { d: Slot, v: Slot, n: Slot, table: u32 },
+            TableFill { i: Slot, v: Slot, n: Slot, table: u32 },
+            TableCopy { d: Slot, s: Slot, n: Slot, dst: u32, src: u32 },
+            TableInit { d: Slot, s: Slot, n: Slot, table: u32, elem: u32 },
+            ElemDrop { elem: u32 },
+            RefIsNull { d: Slot, a: Slot },
+            RefFunc { d: Slot, func: u32 },
+            /// Traps "null reference" if `a` is null.
+            RefAsNonNull { a: Slot },
+        }
+
+        impl Op {
+            /// The destination slot of a numeric op, for retargeting its
+            /// result straight into a local (`local.set` after the op).
+            pub(crate) fn numeric_dst_mut(&mut self) -> Option<&mut Slot> {
+                match self {
+                    $( Op::$bi { d, .. } | Op::$bii { d, .. } => Some(d), )*
+                    $( Op::$bt { d, .. } | Op::$bti { d, .. } => Some(d), )*
+                    $( Op::$b { d, .. } => Some(d), )*
+                    $( Op::$c { d, .. } | Op::$ci { d, .. } => Some(d), )*
+                    $( Op::$f { d, .. } => Some(d), )*
+                    $( Op::$u { d, .. } => Some(d), )*
+                    $( Op::$ut_ { d, .. } => Some(d), )*
+                    _ => None,
+                }
+            }
+
+            /// The compare-and-branch op for a comparison followed by a
+            /// branch to `t` taken when the comparison is true (or, with
+            /// `negate`, false); `None` for ops that do not fuse.
+            pub(crate) fn fuse_branch(self, t: u32, negate: bool) -> Option<Op> {
+                Some(match self {
+                    $(
+                        Op::$c { a, b, .. } => if negate { Op::$cn { a, b, t } } else { Op::$cj { a, b, t } },
+                        Op::$ci { a, imm, .. } => if negate { Op::$cni { a, imm, t } } else { Op::$cji { a, imm, t } },
+                    )*
+                    Op::I32Eqz { a, .. } => if negate { Op::BrIfNonZero { c: a, t } } else { Op::BrIfZero { c: a, t } },
+                    _ => return None,
+                })
+            }
+
+            /// The branch target of a branch op, for patching.
+            pub(crate) fn target_mut(&mut self) -> Option<&mut u32> {
+                match self {
+                    $( Op::$cj { t, .. } | Op::$cji { t, .. } => Some(t), )*
+                    Op::Br { t } | Op::BrIfZero { t, .. } | Op::BrIfNonZero { t, .. } => Some(t),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+for_each_numeric_op!(define_op);
+pub(crate) use for_each_numeric_op;

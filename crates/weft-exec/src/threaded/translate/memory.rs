@@ -1,0 +1,175 @@
+//! Memory, table and reference instructions. Only memory 0 with 32-bit
+//! addresses is translated; the module-level check in `translate` sends
+//! memory64/table64 modules to the reference engine.
+
+use weft_decode::{MemArg, Operator};
+
+use super::{Entry, Result, Translator, unsupported};
+use crate::threaded::op::{Op, Slot};
+
+impl Translator<'_> {
+    /// Translates `op` if it is a memory, table or reference instruction.
+    pub(super) fn translate_memory(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
+        type Load = fn(Slot, Slot, u32) -> Op;
+        type Store = fn(Slot, Slot, u32) -> Op;
+        let load_op: Option<(MemArg, Load)> = match *op {
+            Operator::I32Load { memarg } => Some((memarg, |d, a, offset| Op::I32Load { d, a, offset })),
+            Operator::I64Load { memarg } => Some((memarg, |d, a, offset| Op::I64Load { d, a, offset })),
+            Operator::F32Load { memarg } => Some((memarg, |d, a, offset| Op::F32Load { d, a, offset })),
+            Operator::F64Load { memarg } => Some((memarg, |d, a, offset| Op::F64Load { d, a, offset })),
+            Operator::I32Load8S { memarg } => Some((memarg, |d, a, offset| Op::I32Load8S { d, a, offset })),
+            Operator::I32Load8U { memarg } => Some((memarg, |d, a, offset| Op::I32Load8U { d, a, offset })),
+            Operator::I32Load16S { memarg } => Some((memarg, |d, a, offset| Op::I32Load16S { d, a, offset })),
+            Operator::I32Load16U { memarg } => Some((memarg, |d, a, offset| Op::I32Load16U { d, a, offset })),
+            Operator::I64Load8S { memarg } => Some((memarg, |d, a, offset| Op::I64Load8S { d, a, offset })),
+            Operator::I64Load8U { memarg } => Some((memarg, |d, a, offset| Op::I64Load8U { d, a, offset })),
+            Operator::I64Load16S { memarg } => Some((memarg, |d, a, offset| Op::I64Load16S { d, a, offset })),
+            Operator::I64Load16U { memarg } => Some((memarg, |d, a, offset| Op::I64Load16U { d, a, offset })),
+            Operator::I64Load32S { memarg } => Some((memarg, |d, a, offset| Op::I64Load32S { d, a, offset })),
+            Operator::I64Load32U { memarg } => Some((memarg, |d, a, offset| Op::I64Load32U { d, a, offset })),
+            _ => None,
+        };
+        if let Some((memarg, f)) = load_op {
+            return Some(self.load(memarg, f));
+        }
+        let store_op: Option<(MemArg, Store)> = match *op {
+            Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
+                Some((memarg, |a, v, offset| Op::Store32 { a, v, offset }))
+            }
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
+                Some((memarg, |a, v, offset| Op::Store64 { a, v, offset }))
+            }
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
+                Some((memarg, |a, v, offset| Op::Store8 { a, v, offset }))
+            }
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
+                Some((memarg, |a, v, offset| Op::Store16 { a, v, offset }))
+            }
+            _ => None,
+        };
+        if let Some((memarg, f)) = store_op {
+            return Some(self.store(memarg, f));
+        }
+        Some(match *op {
+            Operator::MemorySize { mem } if mem.0 == 0 => self.nullary(|d| Op::MemorySize { d }),
+            Operator::MemoryGrow { mem } if mem.0 == 0 => {
+                let a = self.pop_slot();
+                self.result(|d| Op::MemoryGrow { d, a })
+            }
+            Operator::MemoryFill { mem: 0 } => {
+                let (d, v, n) = self.pop3();
+                self.emit(Op::MemoryFill { d, v, n });
+                Ok(())
+            }
+            Operator::MemoryCopy { dst_mem: 0, src_mem: 0 } => {
+                let (d, s, n) = self.pop3();
+                self.emit(Op::MemoryCopy { d, s, n });
+                Ok(())
+            }
+            Operator::MemoryInit { data_index, mem: 0 } => {
+                let (d, s, n) = self.pop3();
+                self.emit(Op::MemoryInit { d, s, n, data: data_index });
+                Ok(())
+            }
+            Operator::DataDrop { data_index } => {
+                self.emit(Op::DataDrop { data: data_index });
+                Ok(())
+            }
+            Operator::TableGet { table_index: table } => {
+                let i = self.pop_slot();
+                self.result(|d| Op::TableGet { d, i, table })
+            }
+            Operator::TableSet { table_index: table } => {
+                let n = self.stack.len();
+                let v = self.operand(n - 1);
+                let i = self.operand(n - 2);
+                self.stack.truncate(n - 2);
+                self.emit(Op::TableSet { i, v, table });
+                Ok(())
+            }
+            Operator::TableSize { table_index: table } => self.nullary(|d| Op::TableSize { d, table }),
+            Operator::TableGrow { table_index: table } => {
+                let n = self.stack.len();
+                let delta = self.operand(n - 1);
+                let v = self.operand(n - 2);
+                self.stack.truncate(n - 2);
+                self.result(|d| Op::TableGrow { d, v, n: delta, table })
+            }
+            Operator::TableFill { table_index: table } => {
+                let (i, v, n) = self.pop3();
+                self.emit(Op::TableFill { i, v, n, table });
+                Ok(())
+            }
+            Operator::TableCopy { dst_table: dst, src_table: src } => {
+                let (d, s, n) = self.pop3();
+                self.emit(Op::TableCopy { d, s, n, dst, src });
+                Ok(())
+            }
+            Operator::TableInit { elem_index: elem, table_index: table } => {
+                let (d, s, n) = self.pop3();
+                self.emit(Op::TableInit { d, s, n, table, elem });
+                Ok(())
+            }
+            Operator::ElemDrop { elem_index: elem } => {
+                self.emit(Op::ElemDrop { elem });
+                Ok(())
+            }
+            Operator::RefNull { .. } => self.push(Entry::Const(0)),
+            Operator::RefIsNull {} => {
+                let a = self.pop_slot();
+                self.result(|d| Op::RefIsNull { d, a })
+            }
+            Operator::RefFunc { function_index: func } => self.nullary(|d| Op::RefFunc { d, func }),
+            Operator::RefAsNonNull {} => {
+                let a = self.operand(self.stack.len() - 1);
+                self.emit(Op::RefAsNonNull { a });
+                Ok(())
+            }
+            _ => return None,
+        })
+    }
+
+    /// Pushes a result computed by `f(d)`.
+    fn result(&mut self, f: impl FnOnce(Slot) -> Op) -> Result<()> {
+        let d = self.push_result()?;
+        self.emit_result(f(d));
+        Ok(())
+    }
+
+    fn nullary(&mut self, f: impl FnOnce(Slot) -> Op) -> Result<()> {
+        self.result(f)
+    }
+
+    /// Pops three operands, returned bottom first.
+    fn pop3(&mut self) -> (Slot, Slot, Slot) {
+        let n = self.stack.len();
+        let z = self.operand(n - 1);
+        let y = self.operand(n - 2);
+        let x = self.operand(n - 3);
+        self.stack.truncate(n - 3);
+        (x, y, z)
+    }
+
+    fn offset(memarg: MemArg) -> Result<u32> {
+        if memarg.memory != 0 {
+            return unsupported("memory index other than 0");
+        }
+        u32::try_from(memarg.offset).or_else(|_| unsupported("64-bit offset"))
+    }
+
+    fn load(&mut self, memarg: MemArg, f: fn(Slot, Slot, u32) -> Op) -> Result<()> {
+        let offset = Self::offset(memarg)?;
+        let a = self.pop_slot();
+        self.result(|d| f(d, a, offset))
+    }
+
+    fn store(&mut self, memarg: MemArg, f: fn(Slot, Slot, u32) -> Op) -> Result<()> {
+        let offset = Self::offset(memarg)?;
+        let n = self.stack.len();
+        let v = self.operand(n - 1);
+        let a = self.operand(n - 2);
+        self.stack.truncate(n - 2);
+        self.emit(f(a, v, offset));
+        Ok(())
+    }
+}

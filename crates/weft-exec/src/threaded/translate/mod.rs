@@ -1,0 +1,461 @@
+//! Translation of a validated function body into threaded code, once, on
+//! its first call.
+//!
+//! The wasm operand stack disappears: the translator keeps it at compile
+//! time as a vector of [`Entry`]s, each of which knows where its value is —
+//! still in a local (`local.get` emits nothing), still a constant
+//! (`i32.const` emits nothing), or in its *home slot*, the frame slot
+//! `locals + position` reserved for stack position `position`. An
+//! instruction reads its operands wherever they are and writes its result
+//! to the home slot of the position it pushes, so `local.get 0; local.get 1;
+//! i32.add; local.set 2` becomes the single op `i32.add s2, s0, s1`.
+//!
+//! Two rules keep lazy entries correct:
+//!
+//! * before a local is written, every entry still reading it lazily is
+//!   copied to its home slot ([`Translator::write_local`]);
+//! * at every control boundary (block, loop, if, else, end) all entries are
+//!   in their home slots, so every path into a label agrees on where values
+//!   are ([`Translator::materialize_all`]).
+//!
+//! Control flow is in `control.rs`, memory, table and reference ops in
+//! `memory.rs`. Anything the engine does not translate (SIMD, exceptions,
+//! tail calls, memory64, multiple memories, ...) makes the whole function
+//! [`Unsupported`]; it then runs on the reference engine.
+
+mod control;
+mod memory;
+
+use weft_decode::{ImportType, Operator, ValType};
+
+use super::Code;
+use super::op::{Op, Raw, Slot, for_each_numeric_op};
+use crate::module::ModuleInner;
+
+/// Why a function stays on the reference engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unsupported(pub(crate) String);
+
+type Result<T> = std::result::Result<T, Unsupported>;
+
+fn unsupported<T>(what: impl Into<String>) -> Result<T> {
+    Err(Unsupported(what.into()))
+}
+
+/// Where a compile-time operand's value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    /// In this local (pushed by `local.get`, not yet copied).
+    Local(Slot),
+    /// This constant, as raw slot bits (not yet written anywhere).
+    Const(u64),
+    /// In the entry's home slot.
+    Stack,
+}
+
+/// What kind of construct a control frame is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The function body: a branch to it returns.
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+/// A control frame (the validator's `ctrl_frame`, plus what translation needs).
+#[derive(Debug)]
+struct Ctrl {
+    kind: Kind,
+    /// The operand stack height below the block's parameters.
+    height: usize,
+    params: usize,
+    results: usize,
+    /// For loops: where a branch to it goes.
+    start: u32,
+    /// Branch ops waiting for the position after the `end`.
+    fixups: Vec<usize>,
+    /// For `if`: the branch to the false arm, patched at `else`/`end`.
+    else_fixup: Option<usize>,
+}
+
+struct Translator<'m> {
+    module: &'m ModuleInner,
+    code: Code,
+    /// The byte offset of the instruction being translated.
+    offset: u32,
+    stack: Vec<Entry>,
+    ctrl: Vec<Ctrl>,
+    reachable: bool,
+    /// Blocks opened inside unreachable code (skipped without frames).
+    dead_depth: u32,
+    /// The op just emitted whose result is the top entry (set by the
+    /// previous instruction only): `local.set` may retarget it.
+    retarget: Option<usize>,
+    /// The comparison just emitted whose result is the top entry: a
+    /// following `br_if`/`if` fuses with it.
+    fusable: Option<usize>,
+    next_retarget: Option<usize>,
+    next_fusable: Option<usize>,
+}
+
+/// Translates defined function `defined` of `module`.
+pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
+    let d = &module.decoded;
+    let body = d.code.get(defined as usize).ok_or_else(|| Unsupported("no such function body".into()))?;
+    let func_index = d.num_imported_functions + defined;
+    let ty = module.type_of_func(func_index).ok_or_else(|| Unsupported("no type".into()))?;
+    if ty.params().iter().chain(ty.results()).any(|t| *t == ValType::V128) {
+        return unsupported("v128 values");
+    }
+    let index64 = d.memories.iter().any(|m| m.index64)
+        || d.tables.iter().any(|t| t.ty.index64)
+        || d.imports.iter().any(|i| match &i.ty {
+            ImportType::Memory(m) => m.index64,
+            ImportType::Table(t) => t.index64,
+            _ => false,
+        });
+    if index64 {
+        return unsupported("memory64 or table64");
+    }
+    let params = ty.params().len() as u64;
+    let locals = params + body.num_locals;
+    if locals > u64::from(Slot::MAX) / 2 {
+        return unsupported("too many locals");
+    }
+    if body.locals.iter().any(|(_, t)| *t == ValType::V128) {
+        return unsupported("v128 locals");
+    }
+    let mut t = Translator {
+        module,
+        code: Code {
+            ops: Vec::new(),
+            offsets: Vec::new(),
+            br_tables: Vec::new(),
+            params: params as u32,
+            locals: locals as u32,
+            frame_size: locals as u32,
+            func_index: 0,
+        },
+        offset: 0,
+        stack: Vec::new(),
+        ctrl: vec![Ctrl {
+            kind: Kind::Func,
+            height: 0,
+            params: 0,
+            results: ty.results().len(),
+            start: 0,
+            fixups: Vec::new(),
+            else_fixup: None,
+        }],
+        reachable: true,
+        dead_depth: 0,
+        retarget: None,
+        fusable: None,
+        next_retarget: None,
+        next_fusable: None,
+    };
+    let mut ops = d.operators(defined as usize);
+    while !ops.is_finished() {
+        t.offset = ops.offset() as u32;
+        let op = ops.read().map_err(|e| Unsupported(format!("malformed body: {e}")))?;
+        t.retarget = t.next_retarget.take();
+        t.fusable = t.next_fusable.take();
+        if t.reachable {
+            t.translate_op(op)?;
+        } else {
+            t.skip_dead(&op)?;
+        }
+        if t.ctrl.is_empty() {
+            break;
+        }
+    }
+    Ok(t.code)
+}
+
+impl Translator<'_> {
+    // ---- emitting ----
+
+    /// Appends `op`, returning its position.
+    fn emit(&mut self, op: Op) -> usize {
+        self.code.ops.push(op);
+        self.code.offsets.push(self.offset);
+        self.code.ops.len() - 1
+    }
+
+    /// The position the next op will have (a branch target).
+    fn here(&self) -> u32 {
+        self.code.ops.len() as u32
+    }
+
+    /// Points the branch at `at` to `target`.
+    fn patch(&mut self, at: usize, target: u32) {
+        if let Some(t) = self.code.ops[at].target_mut() {
+            *t = target;
+        }
+    }
+
+    // ---- the compile-time operand stack ----
+
+    /// The home slot of stack position `p`.
+    fn home(&self, p: usize) -> Slot {
+        (self.code.locals as usize + p) as Slot
+    }
+
+    /// Pushes an entry, growing the frame if needed.
+    fn push(&mut self, e: Entry) -> Result<()> {
+        self.stack.push(e);
+        let size = self.code.locals as usize + self.stack.len();
+        if size >= usize::from(Slot::MAX) {
+            return unsupported("operand stack too deep");
+        }
+        self.code.frame_size = self.code.frame_size.max(size as u32);
+        Ok(())
+    }
+
+    /// Pushes a value computed into its home slot, returning the slot.
+    fn push_result(&mut self) -> Result<Slot> {
+        self.push(Entry::Stack)?;
+        Ok(self.home(self.stack.len() - 1))
+    }
+
+    /// Emits an op that wrote the top entry's home slot, remembering it for
+    /// `local.set` retargeting.
+    fn emit_result(&mut self, op: Op) {
+        let at = self.emit(op);
+        self.next_retarget = Some(at);
+    }
+
+    fn pop_entry(&mut self) -> Entry {
+        self.stack.pop().unwrap_or(Entry::Stack)
+    }
+
+    /// A slot holding position `p`'s value; a constant is written to its
+    /// home slot first (and the entry becomes [`Entry::Stack`]).
+    fn operand(&mut self, p: usize) -> Slot {
+        match self.stack[p] {
+            Entry::Local(l) => l,
+            Entry::Stack => self.home(p),
+            Entry::Const(imm) => {
+                let d = self.home(p);
+                self.emit(Op::Const { d, imm });
+                self.stack[p] = Entry::Stack;
+                d
+            }
+        }
+    }
+
+    /// Pops the top entry as a slot.
+    fn pop_slot(&mut self) -> Slot {
+        let s = self.operand(self.stack.len() - 1);
+        self.stack.pop();
+        s
+    }
+
+    /// Writes position `p`'s value to slot `d` without changing the entry
+    /// (for branch paths, which must not change the fall-through state).
+    fn copy_entry_to(&mut self, p: usize, d: Slot) {
+        match self.stack[p] {
+            Entry::Local(a) => {
+                self.emit(Op::Copy { d, a });
+            }
+            Entry::Const(imm) => {
+                self.emit(Op::Const { d, imm });
+            }
+            Entry::Stack => {
+                let a = self.home(p);
+                if a != d {
+                    self.emit(Op::Copy { d, a });
+                }
+            }
+        }
+    }
+
+    /// Moves every entry from position `from` up into its home slot.
+    fn materialize_from(&mut self, from: usize) {
+        for p in from..self.stack.len() {
+            if self.stack[p] != Entry::Stack {
+                self.copy_entry_to(p, self.home(p));
+                self.stack[p] = Entry::Stack;
+            }
+        }
+    }
+
+    /// Moves every entry into its home slot (at control boundaries).
+    fn materialize_all(&mut self) {
+        self.materialize_from(0);
+    }
+
+    // ---- variables ----
+
+    /// `local.set x` (`tee` keeps the value on the stack).
+    fn write_local(&mut self, x: Slot, tee: bool) {
+        let n = self.stack.len();
+        let top = self.stack[n - 1];
+        if top == Entry::Local(x) {
+            if !tee {
+                self.stack.pop();
+            }
+            return;
+        }
+        let lazy_readers = self.stack[..n - 1].contains(&Entry::Local(x));
+        let retarget = match self.retarget {
+            Some(at) if !lazy_readers && top == Entry::Stack && at + 1 == self.code.ops.len() => Some(at),
+            _ => None,
+        };
+        if lazy_readers {
+            for p in 0..n - 1 {
+                if self.stack[p] == Entry::Local(x) {
+                    let d = self.home(p);
+                    self.emit(Op::Copy { d, a: x });
+                    self.stack[p] = Entry::Stack;
+                }
+            }
+        }
+        match retarget.and_then(|at| self.code.ops[at].numeric_dst_mut()) {
+            Some(d) => {
+                *d = x;
+                self.stack[n - 1] = Entry::Local(x);
+            }
+            None => self.copy_entry_to(n - 1, x),
+        }
+        if !tee {
+            self.stack.pop();
+        }
+    }
+
+    // ---- numeric ----
+
+    /// A binary op: with an immediate form, a constant right operand folds in.
+    fn binary(&mut self, slots: fn(Slot, Slot, Slot) -> Op, imm: Option<fn(Slot, Slot, u64) -> Op>) -> Result<()> {
+        let n = self.stack.len();
+        let op = match (imm, self.stack[n - 1]) {
+            (Some(f), Entry::Const(v)) => {
+                let a = self.operand(n - 2);
+                self.stack.truncate(n - 2);
+                f(self.push_result()?, a, v)
+            }
+            _ => {
+                let b = self.operand(n - 1);
+                let a = self.operand(n - 2);
+                self.stack.truncate(n - 2);
+                slots(self.push_result()?, a, b)
+            }
+        };
+        self.emit_result(op);
+        Ok(())
+    }
+
+    fn compare(&mut self, slots: fn(Slot, Slot, Slot) -> Op, imm: Option<fn(Slot, Slot, u64) -> Op>) -> Result<()> {
+        self.binary(slots, imm)?;
+        self.next_fusable = self.next_retarget;
+        Ok(())
+    }
+
+    fn unary(&mut self, f: fn(Slot, Slot) -> Op) -> Result<()> {
+        let a = self.pop_slot();
+        let d = self.push_result()?;
+        self.emit_result(f(d, a));
+        Ok(())
+    }
+
+    /// Translates one reachable instruction.
+    fn translate_op(&mut self, op: Operator<'_>) -> Result<()> {
+        macro_rules! numeric {
+            (
+                bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+                bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+                bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+                cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+                cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+                un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+                un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+            ) => {
+                match op {
+                    $( Operator::$bi {} => return self.binary(
+                        |d, a, b| Op::$bi { d, a, b },
+                        Some(|d, a, imm| Op::$bii { d, a, imm: <$bit as Raw>::from_raw(imm) }),
+                    ), )*
+                    $( Operator::$bt {} => return self.binary(
+                        |d, a, b| Op::$bt { d, a, b },
+                        Some(|d, a, imm| Op::$bti { d, a, imm: <$btt as Raw>::from_raw(imm) }),
+                    ), )*
+                    $( Operator::$b {} => return self.binary(|d, a, b| Op::$b { d, a, b }, None), )*
+                    $( Operator::$c {} => return self.compare(
+                        |d, a, b| Op::$c { d, a, b },
+                        Some(|d, a, imm| Op::$ci { d, a, imm: <$ct as Raw>::from_raw(imm) }),
+                    ), )*
+                    $( Operator::$f {} => return self.compare(|d, a, b| Op::$f { d, a, b }, None), )*
+                    $( Operator::$u {} => {
+                        self.unary(|d, a| Op::$u { d, a })?;
+                        if matches!(op, Operator::I32Eqz {}) {
+                            self.next_fusable = self.next_retarget;
+                        }
+                        return Ok(());
+                    } )*
+                    $( Operator::$ut_ {} => return self.unary(|d, a| Op::$ut_ { d, a }), )*
+                    _ => {}
+                }
+            };
+        }
+        for_each_numeric_op!(numeric);
+
+        match op {
+            Operator::I32Const { value } => self.push(Entry::Const(value.to_raw())),
+            Operator::I64Const { value } => self.push(Entry::Const(value.to_raw())),
+            Operator::F32Const { value } => self.push(Entry::Const(u64::from(value.0))),
+            Operator::F64Const { value } => self.push(Entry::Const(value.0)),
+            Operator::I32ReinterpretF32 {}
+            | Operator::I64ReinterpretF64 {}
+            | Operator::F32ReinterpretI32 {}
+            | Operator::F64ReinterpretI64 {} => Ok(()), // the bits are the value
+            Operator::Nop {} => Ok(()),
+            Operator::Drop {} => {
+                self.pop_entry();
+                Ok(())
+            }
+            Operator::Select {} | Operator::TypedSelect { .. } => {
+                let n = self.stack.len();
+                let c = self.operand(n - 1);
+                let b = self.operand(n - 2);
+                let a = self.operand(n - 3);
+                self.stack.truncate(n - 3);
+                let d = self.push_result()?;
+                self.emit_result(Op::Select { d, a, b, c });
+                Ok(())
+            }
+            Operator::LocalGet { local_index } => self.push(Entry::Local(local_index as Slot)),
+            Operator::LocalSet { local_index } => {
+                self.write_local(local_index as Slot, false);
+                Ok(())
+            }
+            Operator::LocalTee { local_index } => {
+                self.write_local(local_index as Slot, true);
+                Ok(())
+            }
+            Operator::GlobalGet { global_index } => {
+                let d = self.push_result()?;
+                self.emit_result(Op::GlobalGet { d, g: global_index });
+                Ok(())
+            }
+            Operator::GlobalSet { global_index } => {
+                let a = self.pop_slot();
+                self.emit(Op::GlobalSet { a, g: global_index });
+                Ok(())
+            }
+            other => self.translate_other(other),
+        }
+    }
+
+    /// Control, memory, table and reference instructions.
+    fn translate_other(&mut self, op: Operator<'_>) -> Result<()> {
+        if let Some(r) = self.translate_control(&op) {
+            return r;
+        }
+        if let Some(r) = self.translate_memory(&op) {
+            return r;
+        }
+        unsupported(format!("{op:?}"))
+    }
+}
