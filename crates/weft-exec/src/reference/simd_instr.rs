@@ -273,7 +273,7 @@ impl Machine {
             I::V128Bitselect {} => self.v_ternary(s::v128_bitselect)?,
             I::V128AnyTrue {} => self.v_test(s::v128_any_true)?,
 
-            // ---- lane arithmetic, comparisons and conversions ----
+            // ---- integer lanes (`simd/int.rs`, `simd/int_width.rs`) ----
             I::I8x16Abs {} => self.v_unary(s::i8x16_abs)?,
             I::I8x16Neg {} => self.v_unary(s::i8x16_neg)?,
             I::I8x16Popcnt {} => self.v_unary(s::i8x16_popcnt)?,
@@ -406,6 +406,7 @@ impl Machine {
             I::I64x2ExtmulHighI32x4U {} => self.v_binary(s::i64x2_extmul_high_i32x4_u)?,
             I::I16x8Q15MulrSatS {} => self.v_binary(s::i16x8_q15mulr_sat_s)?,
             I::I32x4DotI16x8S {} => self.v_binary(s::i32x4_dot_i16x8_s)?,
+            // ---- float lanes and conversions (`simd/float.rs`) ----
             I::F32x4Ceil {} => self.v_unary(s::f32x4_ceil)?,
             I::F32x4Floor {} => self.v_unary(s::f32x4_floor)?,
             I::F32x4Trunc {} => self.v_unary(s::f32x4_trunc)?,
@@ -458,6 +459,7 @@ impl Machine {
             I::F64x2ConvertLowI32x4U {} => self.v_unary(s::f64x2_convert_low_i32x4_u)?,
             I::F32x4DemoteF64x2Zero {} => self.v_unary(s::f32x4_demote_f64x2_zero)?,
             I::F64x2PromoteLowF32x4 {} => self.v_unary(s::f64x2_promote_low_f32x4)?,
+            // ---- relaxed SIMD, deterministic (`simd/relaxed.rs`) ----
             I::I8x16RelaxedSwizzle {} => self.v_binary(s::i8x16_relaxed_swizzle)?,
             I::I32x4RelaxedTruncF32x4S {} => self.v_unary(s::i32x4_relaxed_trunc_f32x4_s)?,
             I::I32x4RelaxedTruncF32x4U {} => self.v_unary(s::i32x4_relaxed_trunc_f32x4_u)?,
