@@ -17,6 +17,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a WASI command (`_start`), or call one export with `--invoke`.
+    /// Exits with the program's `proc_exit` status, or 134 on a trap.
+    Run(commands::run::Args),
     /// Check that a module is valid: exit 0 if it is, else print the error
     /// with its byte offset and exit 1.
     Validate(commands::validate::Args),
@@ -30,6 +33,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run(args) => commands::run::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Wast(args) => commands::wast::run(&args),

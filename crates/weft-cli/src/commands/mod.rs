@@ -1,5 +1,6 @@
 //! One module per `weft` subcommand.
 
 pub mod inspect;
+pub mod run;
 pub mod validate;
 pub mod wast;

@@ -1,0 +1,204 @@
+//! `weft run`: run a WASI command (`_start`), or call one export with
+//! `--invoke` and print its results.
+//!
+//! Exit codes: the program's `proc_exit` status (0 when `_start`
+//! returns); 134 on a trap (as wasmtime), with the trap's message and wasm
+//! backtrace on stderr; 1 when the module cannot be loaded or linked.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use weft::{Config, Engine, EngineKind, Error, ImportType, LinkError, Module, Val, ValType};
+use weft_wasi::WasiCtx;
+
+use super::wast::EngineArg;
+use crate::input::read_module;
+
+/// The exit code of a run that trapped.
+const TRAP_EXIT: u8 = 134;
+
+/// Arguments of `weft run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Grant a host directory, seen by the guest as GUEST (default: the
+    /// host path as written).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Grant a host directory read-only.
+    #[arg(long = "dir-ro", value_name = "HOST[::GUEST]")]
+    dirs_read_only: Vec<String>,
+    /// Set an environment variable for the guest.
+    #[arg(long = "env", value_name = "K=V")]
+    envs: Vec<String>,
+    /// Call this export instead of `_start`, with ARGS parsed by its
+    /// parameter types, and print its results one per line.
+    #[arg(long, value_name = "NAME")]
+    invoke: Option<String>,
+    /// Limit execution to N units of fuel (one per instruction).
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// The engine to run on.
+    #[arg(long, value_enum, default_value = "threaded")]
+    engine: EngineArg,
+    /// The module: `.wasm` or `.wat`.
+    file: PathBuf,
+    /// Arguments for the program (or for the invoked function).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// Splits `HOST[::GUEST]`.
+fn dir_spec(spec: &str) -> (&str, &str) {
+    spec.split_once("::").unwrap_or((spec, spec))
+}
+
+/// A readable description of an import's type.
+fn import_type(module: &Module, import_module: &str, name: &str) -> String {
+    let mut funcs = 0;
+    for (m, n, ty) in module.imports() {
+        if m == import_module && n == name {
+            return match ty {
+                ImportType::Func(_) => {
+                    module.decoded().func_type(funcs).map_or_else(|| "func".to_string(), |t| t.to_string())
+                }
+                other => format!("{other:?}"),
+            };
+        }
+        if matches!(ty, ImportType::Func(_)) {
+            funcs += 1;
+        }
+    }
+    "?".to_string()
+}
+
+/// Prints a failed run and returns its exit code: a trap is 134, anything
+/// else (link errors first of all) 1.
+fn report(module: &Module, e: &Error) -> ExitCode {
+    match e {
+        Error::Trap(trap) => {
+            eprintln!("error: wasm trap: {trap}");
+            ExitCode::from(TRAP_EXIT)
+        }
+        Error::Link(LinkError::UnknownImport { module: m, name }) => {
+            eprintln!(
+                "error: unknown import `{m}::{name}` of type {}: not defined by WASI or the host",
+                import_type(module, m, name)
+            );
+            ExitCode::from(1)
+        }
+        Error::Link(LinkError::IncompatibleImportType { module: m, name, reason }) => {
+            eprintln!(
+                "error: import `{m}::{name}` of type {} does not match the host's definition: {reason}",
+                import_type(module, m, name)
+            );
+            ExitCode::from(1)
+        }
+        other => {
+            eprintln!("error: {other}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Parses a command-line argument as a value of type `ty`.
+fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
+    let bad = |e: &dyn std::fmt::Display| format!("cannot parse `{text}` as {ty}: {e}");
+    Ok(match ty {
+        ValType::I32 => {
+            Val::I32(text.parse::<i32>().or_else(|_| text.parse::<u32>().map(|v| v as i32)).map_err(|e| bad(&e))?)
+        }
+        ValType::I64 => {
+            Val::I64(text.parse::<i64>().or_else(|_| text.parse::<u64>().map(|v| v as i64)).map_err(|e| bad(&e))?)
+        }
+        ValType::F32 => Val::f32(text.parse::<f32>().map_err(|e| bad(&e))?),
+        ValType::F64 => Val::f64(text.parse::<f64>().map_err(|e| bad(&e))?),
+        other => return Err(format!("cannot pass a {other} on the command line")),
+    })
+}
+
+/// Prints a result the way it would be written on the command line.
+fn format_val(v: &Val) -> String {
+    match v {
+        Val::I32(x) => x.to_string(),
+        Val::I64(x) => x.to_string(),
+        Val::F32(bits) => f32::from_bits(*bits).to_string(),
+        Val::F64(bits) => f64::from_bits(*bits).to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs `weft run`.
+pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let bytes = read_module(&args.file)?;
+    let mut config = Config::new();
+    config.engine_kind(match args.engine {
+        EngineArg::Threaded => EngineKind::Threaded,
+        EngineArg::Reference => EngineKind::Reference,
+    });
+    if let Some(fuel) = args.fuel {
+        config.consume_fuel(fuel);
+    }
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, &bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
+
+    let mut builder = WasiCtx::builder();
+    builder.inherit_stdio();
+    if args.invoke.is_none() {
+        builder.arg(args.file.display().to_string()).args(&args.args);
+    }
+    for kv in &args.envs {
+        let (k, v) = kv.split_once('=').ok_or_else(|| format!("--env expects K=V, got `{kv}`"))?;
+        builder.env(k, v);
+    }
+    for spec in &args.dirs {
+        let (host, guest) = dir_spec(spec);
+        builder.preopened_dir(host, guest);
+    }
+    for spec in &args.dirs_read_only {
+        let (host, guest) = dir_spec(spec);
+        builder.preopened_dir_read_only(host, guest);
+    }
+    let ctx = builder.build()?;
+
+    let (mut store, instance) = match weft_wasi::instantiate(&engine, &module, ctx, |_| Ok(())) {
+        Ok(pair) => pair,
+        Err(e) => return Ok(report(&module, &e)),
+    };
+    let (name, params) = match &args.invoke {
+        Some(name) => (name.as_str(), args.args.as_slice()),
+        None => ("_start", &[][..]),
+    };
+    let func = instance.get_func(name).ok_or_else(|| match &args.invoke {
+        Some(_) => format!("the module exports no function `{name}`"),
+        None => "the module exports no `_start` function; use --invoke NAME to call an export".to_string(),
+    })?;
+    let ty = func.ty(&store)?;
+    if ty.params().len() != params.len() {
+        return Err(format!("`{name}` takes {} arguments ({ty}), got {}", ty.params().len(), params.len()).into());
+    }
+    let params = params.iter().zip(ty.params()).map(|(p, t)| parse_val(p, *t)).collect::<Result<Vec<_>, _>>()?;
+
+    if args.invoke.is_some()
+        && let Some(init) = instance.get_func("_initialize")
+        && let Err(e) = init.call(&mut store, &[], &mut [])
+    {
+        return Ok(match store.data().exit_code() {
+            Some(status) => ExitCode::from(status as u8),
+            None => report(&module, &e),
+        });
+    }
+    match func.call_vec(&mut store, &params) {
+        Ok(results) => {
+            for r in &results {
+                println!("{}", format_val(r));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(match store.data().exit_code() {
+            // A process exit status is one byte: larger statuses wrap, as
+            // they would for a native program.
+            Some(status) if e.as_trap().is_some() => ExitCode::from(status as u8),
+            _ => report(&module, &e),
+        }),
+    }
+}
