@@ -206,6 +206,9 @@ impl Table {
         let store = store.as_context_mut();
         let i = store.check(self.0)?;
         check_val_store(store, &init)?;
+        if !init.matches(weft_decode::ValType::Ref(store.inner.tables[i].ty.element)) {
+            return Err(Error::usage("value does not match the table's element type"));
+        }
         crate::reference::ops::table_grow(store, i, delta, init).ok_or_else(|| Error::usage("failed to grow table"))
     }
 }
