@@ -100,9 +100,12 @@
 //! ## Engines
 //!
 //! [`EngineKind::Reference`] is the readable interpreter shaped like the
-//! spec's execution chapter. [`EngineKind::Threaded`], the default, names the
-//! fast interpreter; until it lands it runs the reference interpreter, so
-//! programs written against it today keep working unchanged.
+//! spec's execution chapter. [`EngineKind::Threaded`], the default, is the
+//! fast interpreter: each function is translated on its first call into
+//! register-style code. Functions it does not translate yet (SIMD,
+//! exceptions, tail calls, memory64, ...) run on the reference interpreter,
+//! and so does every call when fuel or deterministic NaNs are enabled; both
+//! engines share the store, so the choice never changes results.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
