@@ -20,7 +20,9 @@
 //!   globals, exports, start, segments) and the context `C` they build;
 //! * `func.rs`: the operand and control stacks of the appendix's algorithm
 //!   (`push_operand`, `pop_operand`, `push_ctrl`, `pop_ctrl`, ...);
-//! * `operators.rs`: the rule of every instruction, on top of `func.rs`.
+//! * `operators.rs`: the rule of every instruction, on top of `func.rs`;
+//! * `explain.rs`: [`explain`], the stacks and the rule at the instruction
+//!   that failed (`weft validate --explain`).
 //!
 //! Validation never recurses on the nesting depth of the code and never
 //! allocates per instruction: the stacks are reused across functions.
@@ -28,12 +30,14 @@
 #![deny(missing_docs)]
 
 mod const_expr;
+mod explain;
 mod func;
 pub mod limits;
 mod module;
 mod operators;
 mod types;
 
+pub use explain::{ControlFrame, Explanation, explain};
 pub use weft_decode::Features;
 use weft_decode::{DecodeError, Module};
 

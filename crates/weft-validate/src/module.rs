@@ -221,6 +221,9 @@ impl<'m> ModuleContext<'m> {
                     }
                 }
                 ElementItems::Expressions(exprs) => {
+                    // Segments of expressions came with bulk memory and
+                    // reference types.
+                    require(features.reference_types || features.bulk_memory, "reference types", at)?;
                     c.types.check_ref_type(elem.ty, at)?;
                     for expr in exprs {
                         c.check_const_expr(expr, ValType::Ref(elem.ty), all_globals)?;
@@ -264,7 +267,11 @@ impl<'m> ModuleContext<'m> {
     }
 
     fn check_table_type(&self, tt: &TableType, at: usize) -> Result<(), ValidationError> {
-        self.types.check_ref_type(tt.element, at)?;
+        // `funcref` tables are WebAssembly 1.0; other element types need
+        // their features.
+        if tt.element != RefType::FUNCREF {
+            self.types.check_ref_type(tt.element, at)?;
+        }
         check_table_limits(tt, at)
     }
 

@@ -127,9 +127,9 @@ impl<'m> TypeContext<'m> {
     fn check_heap_type_upto(&self, ht: HeapType, max_index: u32, offset: usize) -> Result<(), ValidationError> {
         let f = self.features;
         match ht {
-            // `funcref` is the element type of MVP tables.
-            HeapType::Func => Ok(()),
-            HeapType::Extern => require(f.reference_types, "reference types", offset),
+            // (`funcref` as the element type of MVP tables is allowed by the
+            // caller, `check_table_type`.)
+            HeapType::Func | HeapType::Extern => require(f.reference_types, "reference types", offset),
             // Exception handling brings `exnref` and its bottom `nullexnref`.
             HeapType::Exn | HeapType::NoExn => require(f.exceptions, "exception handling", offset),
             // The other bottom types came with GC, not with typed function references.
