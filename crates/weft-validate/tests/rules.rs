@@ -221,6 +221,10 @@ fn features_gate_instructions() {
         Features::wasm3(),
     );
     invalid_with("(module (func (param externref)))", Features::wasm1(), "not enabled");
+    // In 1.0, funcref is only a table element type.
+    invalid_with("(module (func (param funcref)))", Features::wasm1(), "not enabled");
+    check_with("(module (table 1 funcref))", Features::wasm1()).expect("MVP table");
+    rejected("(module (table 1 funcref) (func $f) (elem (i32.const 0) funcref (ref.func $f)))", Features::wasm1());
 }
 
 #[test]
