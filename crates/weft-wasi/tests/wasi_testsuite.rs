@@ -6,11 +6,13 @@
 //! copied to a temporary directory first, so the shared copy stays
 //! untouched. Skips with a note when the suite is absent.
 //!
+//! Every test runs on both engines.
+//!
 //! Run alone with `cargo test -p weft-wasi --test wasi_testsuite -- --nocapture`.
 
 use std::path::{Path, PathBuf};
 
-use weft_exec::{Engine, Module};
+use weft_exec::{Config, Engine, EngineKind, Module};
 use weft_wasi::{Pipe, WasiCtx};
 
 /// Tests expected to fail, each with its reason. Empty: all pass.
@@ -134,28 +136,31 @@ fn wasi_testsuite() {
     }
     tests.sort();
     let only = std::env::var("WASI_TEST").ok();
-    let engine = Engine::default();
-    let (mut passed, mut failed, mut unexpected) = (0, 0, Vec::new());
-    for wasm in &tests {
-        if only.as_deref().is_some_and(|o| !wasm.to_string_lossy().contains(o)) {
-            continue;
-        }
-        if std::env::var_os("WASI_TEST_VERBOSE").is_some() {
-            println!("running {}", wasm.display());
-        }
-        let outcome = run_with_timeout(&engine, wasm);
-        let known = KNOWN_FAILURES.iter().any(|(n, _)| outcome.name.contains(n));
-        match &outcome.failure {
-            None => passed += 1,
-            Some(why) => {
-                failed += 1;
-                println!("FAIL {}: {why}", outcome.name);
-                if !known {
-                    unexpected.push(outcome.name.clone());
+    let mut unexpected = Vec::new();
+    for (label, kind) in [("threaded", EngineKind::Threaded), ("reference", EngineKind::Reference)] {
+        let engine = Engine::new(Config::new().engine_kind(kind));
+        let (mut passed, mut failed) = (0, 0);
+        for wasm in &tests {
+            if only.as_deref().is_some_and(|o| !wasm.to_string_lossy().contains(o)) {
+                continue;
+            }
+            if std::env::var_os("WASI_TEST_VERBOSE").is_some() {
+                println!("running {} ({label})", wasm.display());
+            }
+            let outcome = run_with_timeout(&engine, wasm);
+            let known = KNOWN_FAILURES.iter().any(|(n, _)| outcome.name.contains(n));
+            match &outcome.failure {
+                None => passed += 1,
+                Some(why) => {
+                    failed += 1;
+                    println!("FAIL {} ({label}): {why}", outcome.name);
+                    if !known {
+                        unexpected.push(format!("{} ({label})", outcome.name));
+                    }
                 }
             }
         }
+        println!("wasi testsuite, {label} engine: {passed} passed, {failed} failed");
     }
-    println!("wasi testsuite: {passed} passed, {failed} failed");
     assert!(unexpected.is_empty(), "unexpected failures: {unexpected:?}");
 }
