@@ -36,12 +36,6 @@ pub(crate) struct Frame {
     fp: usize,
 }
 
-/// An activation: the slots and frames of one entry from the host.
-struct Executor {
-    slots: Vec<u64>,
-    frames: Vec<Frame>,
-}
-
 // ---- values in slots ----
 
 /// A value's slot bits.
@@ -77,18 +71,38 @@ fn to_val<T>(store: &Store<T>, raw: u64, ty: ValType) -> Val {
     }
 }
 
+/// How many slots a frame can address: every [`Slot`] (a `u16`) is an
+/// in-bounds index of a window this large, so slot accesses need no bounds
+/// checks. The slot vector always extends a full window past the current
+/// frame's first slot (`invoke` and `Executor::call` keep it so).
+const WINDOW: usize = 1 << 16;
+
+/// The current frame's window of slots.
 #[inline(always)]
-fn get<V: Raw>(s: &[u64], i: usize) -> V {
-    V::from_raw(s[i])
+fn window(slots: &mut [u64], fp: usize) -> &mut [u64; WINDOW] {
+    match (&mut slots[fp..fp + WINDOW]).try_into() {
+        Ok(w) => w,
+        Err(_) => unreachable!("a slice of WINDOW slots"),
+    }
 }
 
 #[inline(always)]
-fn set<V: Raw>(s: &mut [u64], i: usize, v: V) {
-    s[i] = v.to_raw();
+fn get<V: Raw>(s: &[u64; WINDOW], x: Slot) -> V {
+    V::from_raw(s[usize::from(x)])
 }
 
-macro_rules! numeric_handlers {
+#[inline(always)]
+fn set<V: Raw>(s: &mut [u64; WINDOW], x: Slot, v: V) {
+    s[usize::from(x)] = v.to_raw();
+}
+
+/// Expands to the dispatch `match` over `$op`: the hand-written arms given
+/// in braces, then one line per numeric op of the op table, reading and
+/// writing the window `$s`, setting `$pc` for fused branches, and trapping
+/// through the macro `$trap`.
+macro_rules! dispatch {
     (
+        ($op:ident, $s:ident, $pc:ident, $trap:ident) { $($arms:tt)* }
         bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
         bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
         bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
@@ -97,38 +111,38 @@ macro_rules! numeric_handlers {
         un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
         un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
     ) => {
-        /// Runs a numeric op (one line per op, from the op table); a fused
-        /// compare-and-branch sets `pc`. `Ok(false)` if `op` is not numeric.
-        #[inline(always)]
-        fn numeric(op: Op, s: &mut [u64], fp: usize, pc: &mut usize) -> Result<bool, TrapKind> {
-            let at = |x: Slot| fp + x as usize;
-            match op {
-                $(
-                    Op::$bi { d, a, b } => set::<$bir>(s, at(d), ($bif)(get::<$bit>(s, at(a)), get::<$bit>(s, at(b)))),
-                    Op::$bii { d, a, imm } => set::<$bir>(s, at(d), ($bif)(get::<$bit>(s, at(a)), imm)),
-                )*
-                $(
-                    Op::$bt { d, a, b } => set::<$btr>(s, at(d), ($btf)(get::<$btt>(s, at(a)), get::<$btt>(s, at(b)))?),
-                    Op::$bti { d, a, imm } => set::<$btr>(s, at(d), ($btf)(get::<$btt>(s, at(a)), imm)?),
-                )*
-                $( Op::$b { d, a, b } => set::<$br>(s, at(d), ($bf)(get::<$bty>(s, at(a)), get::<$bty>(s, at(b)))), )*
-                $(
-                    Op::$c { d, a, b } => set(s, at(d), i32::from(($cf)(get::<$ct>(s, at(a)), get::<$ct>(s, at(b))))),
-                    Op::$ci { d, a, imm } => set(s, at(d), i32::from(($cf)(get::<$ct>(s, at(a)), imm))),
-                    Op::$cj { a, b, t } => if ($cf)(get::<$ct>(s, at(a)), get::<$ct>(s, at(b))) { *pc = t as usize },
-                    Op::$cji { a, imm, t } => if ($cf)(get::<$ct>(s, at(a)), imm) { *pc = t as usize },
-                )*
-                $( Op::$f { d, a, b } => set(s, at(d), i32::from(($ff)(get::<$ft>(s, at(a)), get::<$ft>(s, at(b))))), )*
-                $( Op::$u { d, a } => set::<$ur>(s, at(d), ($uf)(get::<$ut>(s, at(a)))), )*
-                $( Op::$ut_ { d, a } => set::<$utr>(s, at(d), ($utf)(get::<$utt>(s, at(a)))?), )*
-                _ => return Ok(false),
-            }
-            Ok(true)
+        match $op {
+            $($arms)*
+            $(
+                Op::$bi { d, a, b } => set::<$bir>($s, d, ($bif)(get::<$bit>($s, a), get::<$bit>($s, b))),
+                Op::$bii { d, a, imm } => set::<$bir>($s, d, ($bif)(get::<$bit>($s, a), imm)),
+            )*
+            $(
+                Op::$bt { d, a, b } => match ($btf)(get::<$btt>($s, a), get::<$btt>($s, b)) {
+                    Ok(v) => set::<$btr>($s, d, v),
+                    Err(k) => $trap!(k),
+                },
+                Op::$bti { d, a, imm } => match ($btf)(get::<$btt>($s, a), imm) {
+                    Ok(v) => set::<$btr>($s, d, v),
+                    Err(k) => $trap!(k),
+                },
+            )*
+            $( Op::$b { d, a, b } => set::<$br>($s, d, ($bf)(get::<$bty>($s, a), get::<$bty>($s, b))), )*
+            $(
+                Op::$c { d, a, b } => set($s, d, i32::from(($cf)(get::<$ct>($s, a), get::<$ct>($s, b)))),
+                Op::$ci { d, a, imm } => set($s, d, i32::from(($cf)(get::<$ct>($s, a), imm))),
+                Op::$cj { a, b, t } => if ($cf)(get::<$ct>($s, a), get::<$ct>($s, b)) { $pc = t as usize },
+                Op::$cji { a, imm, t } => if ($cf)(get::<$ct>($s, a), imm) { $pc = t as usize },
+            )*
+            $( Op::$f { d, a, b } => set($s, d, i32::from(($ff)(get::<$ft>($s, a), get::<$ft>($s, b)))), )*
+            $( Op::$u { d, a } => set::<$ur>($s, d, ($uf)(get::<$ut>($s, a))), )*
+            $( Op::$ut_ { d, a } => match ($utf)(get::<$utt>($s, a)) {
+                Ok(v) => set::<$utr>($s, d, v),
+                Err(k) => $trap!(k),
+            }, )*
         }
     };
 }
-
-for_each_numeric_op!(numeric_handlers);
 
 /// What a call did.
 enum Called {
@@ -155,387 +169,385 @@ pub(super) fn invoke<T>(
         return Err(Trap::new(TrapKind::CallStackExhausted));
     }
     let result_types: Vec<ValType> = store.inner.funcs[func as usize].ty().results().to_vec();
-    let mut slots = vec![0u64; (code.frame_size as usize).max(results.len())];
+    let mut slots = vec![0u64; WINDOW.max(results.len())];
     for (slot, arg) in slots.iter_mut().zip(args) {
         *slot = to_raw(*arg);
     }
     store.inner.activations += 1;
     let depth = store.inner.call_depth;
     store.inner.call_depth += 1;
-    let mut ex = Executor { slots, frames: vec![Frame { code, instance, pc: 0, fp: 0 }] };
-    let r = ex.run(store);
+    let mut frames = vec![Frame { code, instance, pc: 0, fp: 0 }];
+    let r = run(store, &mut frames, &mut slots);
     store.inner.call_depth = depth;
     store.inner.activations -= 1;
     r?;
     for (i, (r, ty)) in results.iter_mut().zip(result_types).enumerate() {
-        *r = to_val(store, ex.slots[i], ty);
+        *r = to_val(store, slots[i], ty);
     }
     Ok(())
 }
 
-impl Executor {
-    /// The wasm frames, innermost first.
-    fn backtrace(&self) -> Vec<FrameInfo> {
-        self.frames
-            .iter()
-            .rev()
-            .map(|f| {
-                let d = &f.instance.module.decoded;
-                FrameInfo {
-                    func_index: f.code.func_index,
-                    func_name: d.names.function(f.code.func_index).map(str::to_string),
-                    module_name: d.names.module.clone(),
-                    offset: f.code.offsets.get(f.pc).map(|o| *o as usize),
-                }
-            })
-            .collect()
-    }
+/// The wasm frames, innermost first.
+fn backtrace(frames: &[Frame]) -> Vec<FrameInfo> {
+    frames
+        .iter()
+        .rev()
+        .map(|f| {
+            let d = &f.instance.module.decoded;
+            FrameInfo {
+                func_index: f.code.func_index,
+                func_name: d.names.function(f.code.func_index).map(str::to_string),
+                module_name: d.names.module.clone(),
+                offset: f.code.offsets.get(f.pc).map(|o| *o as usize),
+            }
+        })
+        .collect()
+}
 
-    /// A trap at op `pc` of the current frame, with the backtrace.
-    #[cold]
-    fn trap(&mut self, trap: Trap, pc: usize) -> Trap {
-        if let Some(f) = self.frames.last_mut() {
-            f.pc = pc;
+/// A trap at op `pc` of the innermost frame, with the backtrace.
+#[cold]
+fn trap_at(frames: &mut [Frame], trap: Trap, pc: usize) -> Trap {
+    if let Some(f) = frames.last_mut() {
+        f.pc = pc;
+    }
+    trap.with_backtrace(backtrace(frames))
+}
+
+/// Grows `slots` to at least `len`, doubling (within `max` plus a window)
+/// so deep recursion does not reallocate per call.
+fn reserve_slots(slots: &mut Vec<u64>, len: usize, max: usize) {
+    if slots.len() < len {
+        let doubled = (slots.len() * 2).min(max.saturating_add(WINDOW));
+        slots.resize(len.max(doubled), 0);
+    }
+}
+
+/// Calls store function `addr` whose arguments are at absolute slot
+/// `base`, for a caller in instance `caller`: a threaded wasm callee gets a
+/// frame (run by the loop); a host function or a function on the reference
+/// engine runs now.
+fn call<T>(
+    store: &mut Store<T>,
+    frames: &mut Vec<Frame>,
+    slots: &mut Vec<u64>,
+    addr: u32,
+    base: usize,
+    caller: &Arc<InstanceData>,
+) -> Result<Called, Trap> {
+    let config = store.inner.engine.config();
+    let (max_depth, max_values) = (config.max_call_depth, config.max_value_stack);
+    if store.inner.call_depth >= max_depth {
+        return Err(Trap::new(TrapKind::CallStackExhausted));
+    }
+    let entity = store.inner.funcs.get(addr as usize).ok_or_else(|| Trap::host("invalid function address"))?;
+    let threaded = match entity {
+        FuncEntity::Wasm { module, defined, instance, .. } => {
+            module.threaded(*defined).map(|code| (code, instance.clone()))
         }
-        trap.with_backtrace(self.backtrace())
-    }
-
-    /// Calls store function `addr` whose arguments are at slot `base`
-    /// (absolute), for a caller in `caller`.
-    fn call<T>(
-        &mut self,
-        store: &mut Store<T>,
-        addr: u32,
-        base: usize,
-        caller: &Arc<InstanceData>,
-    ) -> Result<Called, Trap> {
-        if store.inner.call_depth >= store.inner.engine.config().max_call_depth {
+        FuncEntity::Host { .. } => None,
+    };
+    if let Some((code, instance)) = threaded {
+        // Every frame's slots count against `max_value_stack`, its
+        // operand stack's reserved slots included.
+        if base + code.frame_size as usize > max_values {
             return Err(Trap::new(TrapKind::CallStackExhausted));
         }
-        let entity = store.inner.funcs.get(addr as usize).ok_or_else(|| Trap::host("invalid function address"))?;
-        let threaded = match entity {
-            FuncEntity::Wasm { module, defined, instance, .. } => {
-                module.threaded(*defined).map(|code| (code, instance.clone()))
-            }
-            FuncEntity::Host { .. } => None,
-        };
-        if let Some((code, instance)) = threaded {
-            // Every frame's slots count against `max_value_stack`, its
-            // operand stack's reserved slots included.
-            let end = base + code.frame_size as usize;
-            let max = store.inner.engine.config().max_value_stack;
-            if end > max {
-                return Err(Trap::new(TrapKind::CallStackExhausted));
-            }
-            if self.slots.len() < end {
-                self.slots.resize(end.max(self.slots.len() * 2).min(max), 0);
-            }
-            self.slots[base + code.params as usize..base + code.locals as usize].fill(0);
-            self.frames.push(Frame { code, instance, pc: 0, fp: base });
+        reserve_slots(slots, base + WINDOW, max_values);
+        slots[base + code.params as usize..base + code.locals as usize].fill(0);
+        frames.push(Frame { code, instance, pc: 0, fp: base });
+        store.inner.call_depth += 1;
+        return Ok(Called::Pushed);
+    }
+    // A host function, or a wasm function on the reference engine.
+    let ty = entity.ty().clone();
+    let host = match entity {
+        FuncEntity::Host { func, .. } => Some(func.clone()),
+        FuncEntity::Wasm { .. } => None,
+    };
+    reserve_slots(slots, base + ty.params().len().max(ty.results().len()), max_values);
+    let args: Vec<Val> = ty.params().iter().enumerate().map(|(i, t)| to_val(store, slots[base + i], *t)).collect();
+    let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+    match host {
+        Some(func) => {
             store.inner.call_depth += 1;
-            return Ok(Called::Pushed);
+            let r = func(Caller { store: &mut *store, instance: Some(caller.clone()) }, &args, &mut results);
+            store.inner.call_depth -= 1;
+            r?;
         }
-        // A host function, or a wasm function on the reference engine.
-        let ty = entity.ty().clone();
-        let host = match entity {
-            FuncEntity::Host { func, .. } => Some(func.clone()),
-            FuncEntity::Wasm { .. } => None,
+        None => {
+            // Not a re-entry from the host: do not count it as one.
+            store.inner.activations -= 1;
+            let r = crate::reference::invoke(store, addr, &args, &mut results);
+            store.inner.activations += 1;
+            r?;
+        }
+    }
+    for (i, v) in results.into_iter().enumerate() {
+        slots[base + i] = to_raw(v);
+    }
+    Ok(Called::Done)
+}
+
+/// Runs until the entry frame (the only one in `frames` at entry) returns.
+#[allow(clippy::too_many_lines)]
+fn run<T>(store: &mut Store<T>, frames: &mut Vec<Frame>, slots: &mut Vec<u64>) -> Result<(), Trap> {
+    let Some(frame) = frames.last() else { return Ok(()) };
+    let mut code = frame.code.clone();
+    let mut inst = frame.instance.clone();
+    let mut fp = frame.fp;
+    let mut pc = frame.pc;
+    let mut mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
+    let mut s = window(slots, fp);
+
+    // Leaves the current frame; returns from `run` after the entry frame.
+    macro_rules! return_from_frame {
+        () => {{
+            frames.pop();
+            store.inner.call_depth -= 1;
+            let Some(frame) = frames.last() else { return Ok(()) };
+            code = frame.code.clone();
+            inst = frame.instance.clone();
+            fp = frame.fp;
+            pc = frame.pc;
+            mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
+            s = window(slots, fp);
+        }};
+    }
+    // Traps at the op just executed.
+    macro_rules! trap {
+        ($e:expr) => {{
+            let t: Trap = $e.into();
+            return Err(trap_at(frames, t, pc - 1));
+        }};
+    }
+    macro_rules! call {
+        ($addr:expr, $base:expr) => {{
+            if let Some(f) = frames.last_mut() {
+                f.pc = pc;
+            }
+            match call(store, frames, slots, $addr, fp + usize::from($base), &inst) {
+                Ok(Called::Pushed) => {
+                    let Some(frame) = frames.last() else { return Ok(()) };
+                    code = frame.code.clone();
+                    inst = frame.instance.clone();
+                    fp = frame.fp;
+                    pc = 0;
+                    mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
+                }
+                Ok(Called::Done) => {}
+                Err(t) => trap!(t),
+            }
+            s = window(slots, fp);
+        }};
+    }
+    macro_rules! slot {
+        ($x:expr) => {
+            s[usize::from($x)]
         };
-        let need = base + ty.params().len().max(ty.results().len());
-        if need > store.inner.engine.config().max_value_stack {
-            return Err(Trap::new(TrapKind::CallStackExhausted));
-        }
-        if self.slots.len() < need {
-            self.slots.resize(need, 0);
-        }
-        let args: Vec<Val> =
-            ty.params().iter().enumerate().map(|(i, t)| to_val(store, self.slots[base + i], *t)).collect();
-        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-        match host {
-            Some(func) => {
-                store.inner.call_depth += 1;
-                let r = func(Caller { store: &mut *store, instance: Some(caller.clone()) }, &args, &mut results);
-                store.inner.call_depth -= 1;
-                r?;
+    }
+    macro_rules! load {
+        ($d:expr, $a:expr, $offset:expr, $n:literal, $conv:expr) => {{
+            let ea = u64::from(slot!($a) as u32) + u64::from($offset);
+            let data = &store.inner.memories[mem].data;
+            match data.get(ea as usize..ea as usize + $n) {
+                Some(b) => {
+                    let mut bytes = [0u8; $n];
+                    bytes.copy_from_slice(b);
+                    slot!($d) = ($conv)(bytes);
+                }
+                None => trap!(TrapKind::MemoryOutOfBounds),
             }
-            None => {
-                // Not a re-entry from the host: do not count it as one.
-                store.inner.activations -= 1;
-                let r = crate::reference::invoke(store, addr, &args, &mut results);
-                store.inner.activations += 1;
-                r?;
+        }};
+    }
+    macro_rules! store {
+        ($a:expr, $v:expr, $offset:expr, $n:literal) => {{
+            let ea = u64::from(slot!($a) as u32) + u64::from($offset);
+            let bytes = slot!($v).to_le_bytes();
+            let data = &mut store.inner.memories[mem].data;
+            match data.get_mut(ea as usize..ea as usize + $n) {
+                Some(b) => b.copy_from_slice(&bytes[..$n]),
+                None => trap!(TrapKind::MemoryOutOfBounds),
             }
-        }
-        for (i, v) in results.into_iter().enumerate() {
-            self.slots[base + i] = to_raw(v);
-        }
-        Ok(Called::Done)
+        }};
+    }
+    macro_rules! index {
+        ($x:expr) => {
+            u64::from(slot!($x) as u32)
+        };
     }
 
-    /// Runs until the entry frame returns.
-    #[allow(clippy::too_many_lines)]
-    fn run<T>(&mut self, store: &mut Store<T>) -> Result<(), Trap> {
-        let Some(frame) = self.frames.last() else { return Ok(()) };
-        let mut code = frame.code.clone();
-        let mut inst = frame.instance.clone();
-        let mut fp = frame.fp;
-        let mut pc = frame.pc;
-        let mut mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
-
-        // Leaves the current frame; returns from `run` after the entry frame.
-        macro_rules! return_from_frame {
-            () => {{
-                self.frames.pop();
-                store.inner.call_depth -= 1;
-                let Some(frame) = self.frames.last() else { return Ok(()) };
-                code = frame.code.clone();
-                inst = frame.instance.clone();
-                fp = frame.fp;
-                pc = frame.pc;
-                mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
-            }};
-        }
-        // Traps at the op just executed.
-        macro_rules! trap {
-            ($e:expr) => {{
-                let t: Trap = $e.into();
-                return Err(self.trap(t, pc - 1));
-            }};
-        }
-        macro_rules! slot {
-            ($x:expr) => {
-                self.slots[fp + $x as usize]
-            };
-        }
-        macro_rules! call {
-            ($addr:expr, $base:expr) => {{
-                if let Some(f) = self.frames.last_mut() {
-                    f.pc = pc;
-                }
-                match self.call(store, $addr, fp + $base as usize, &inst) {
-                    Ok(Called::Pushed) => {
-                        let frame = self.frames.last().expect("just pushed");
-                        code = frame.code.clone();
-                        inst = frame.instance.clone();
-                        fp = frame.fp;
-                        pc = 0;
-                        mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
-                    }
-                    Ok(Called::Done) => {}
-                    Err(t) => trap!(t),
-                }
-            }};
-        }
-        macro_rules! load {
-            ($d:expr, $a:expr, $offset:expr, $n:literal, $conv:expr) => {{
-                let ea = u64::from(slot!($a) as u32) + u64::from($offset);
-                let data = &store.inner.memories[mem].data;
-                match data.get(ea as usize..ea as usize + $n) {
-                    Some(b) => {
-                        let mut bytes = [0u8; $n];
-                        bytes.copy_from_slice(b);
-                        slot!($d) = ($conv)(bytes);
-                    }
-                    None => trap!(TrapKind::MemoryOutOfBounds),
-                }
-            }};
-        }
-        macro_rules! store {
-            ($a:expr, $v:expr, $offset:expr, $n:literal) => {{
-                let ea = u64::from(slot!($a) as u32) + u64::from($offset);
-                let bytes = slot!($v).to_le_bytes();
-                let data = &mut store.inner.memories[mem].data;
-                match data.get_mut(ea as usize..ea as usize + $n) {
-                    Some(b) => b.copy_from_slice(&bytes[..$n]),
-                    None => trap!(TrapKind::MemoryOutOfBounds),
-                }
-            }};
-        }
-        macro_rules! index {
-            ($x:expr) => {
-                u64::from(slot!($x) as u32)
-            };
-        }
-
-        loop {
-            let op = code.ops[pc];
-            pc += 1;
-            match op {
-                Op::Copy { d, a } => slot!(d) = slot!(a),
-                Op::Const { d, imm } => slot!(d) = imm,
-                Op::Select { d, a, b, c } => {
-                    slot!(d) = if slot!(c) as u32 != 0 { slot!(a) } else { slot!(b) };
-                }
-
-                // ---- control ----
-                Op::Unreachable => trap!(TrapKind::Unreachable),
-                Op::Br { t } => pc = t as usize,
-                Op::BrIfZero { c, t } => {
-                    if slot!(c) as u32 == 0 {
-                        pc = t as usize;
-                    }
-                }
-                Op::BrIfNonZero { c, t } => {
-                    if slot!(c) as u32 != 0 {
-                        pc = t as usize;
-                    }
-                }
-                Op::BrTable { c, table } => {
-                    let targets = &code.br_tables[table as usize];
-                    let i = (slot!(c) as u32 as usize).min(targets.len() - 1);
-                    pc = targets[i] as usize;
-                }
-                Op::Return0 => return_from_frame!(),
-                Op::Return1 { a } => {
-                    slot!(0) = slot!(a);
-                    return_from_frame!();
-                }
-                Op::ReturnN { a, n } => {
-                    let from = fp + a as usize;
-                    self.slots.copy_within(from..from + n as usize, fp);
-                    return_from_frame!();
-                }
-                Op::Call { func, base } => {
-                    let addr = inst.funcs[func as usize];
-                    call!(addr, base);
-                }
-                Op::CallIndirect { ty, table, c, base } => {
-                    let t = inst.tables[table as usize] as usize;
-                    let i = index!(c);
-                    let elements = &store.inner.tables[t].elements;
-                    let Some(entry) = elements.get(i as usize) else { trap!(TrapKind::UndefinedElement) };
-                    let Val::FuncRef(Some(f)) = entry else { trap!(TrapKind::UninitializedElement(i)) };
-                    let addr = f.index();
-                    let expected = &inst.module.canon[ty as usize];
-                    if store.inner.funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
-                        trap!(TrapKind::IndirectCallTypeMismatch);
-                    }
-                    call!(addr, base);
-                }
-
-                // ---- variables ----
-                Op::GlobalGet { d, g } => {
-                    let a = inst.globals[g as usize] as usize;
-                    slot!(d) = to_raw(store.inner.globals[a].value);
-                }
-                Op::GlobalSet { a, g } => {
-                    let addr = inst.globals[g as usize] as usize;
-                    let ty = store.inner.globals[addr].ty.content;
-                    store.inner.globals[addr].value = to_val(store, slot!(a), ty);
-                }
-
-                // ---- memory ----
-                Op::I32Load { d, a, offset } => load!(d, a, offset, 4, |b| u64::from(u32::from_le_bytes(b))),
-                Op::I64Load { d, a, offset } => load!(d, a, offset, 8, u64::from_le_bytes),
-                Op::F32Load { d, a, offset } => load!(d, a, offset, 4, |b| u64::from(u32::from_le_bytes(b))),
-                Op::F64Load { d, a, offset } => load!(d, a, offset, 8, u64::from_le_bytes),
-                Op::I32Load8S { d, a, offset } => load!(d, a, offset, 1, |b: [u8; 1]| i32::from(b[0] as i8).to_raw()),
-                Op::I32Load8U { d, a, offset } => load!(d, a, offset, 1, |b: [u8; 1]| u64::from(b[0])),
-                Op::I32Load16S { d, a, offset } => {
-                    load!(d, a, offset, 2, |b| i32::from(i16::from_le_bytes(b)).to_raw());
-                }
-                Op::I32Load16U { d, a, offset } => load!(d, a, offset, 2, |b| u64::from(u16::from_le_bytes(b))),
-                Op::I64Load8S { d, a, offset } => load!(d, a, offset, 1, |b: [u8; 1]| i64::from(b[0] as i8).to_raw()),
-                Op::I64Load8U { d, a, offset } => load!(d, a, offset, 1, |b: [u8; 1]| u64::from(b[0])),
-                Op::I64Load16S { d, a, offset } => {
-                    load!(d, a, offset, 2, |b| i64::from(i16::from_le_bytes(b)).to_raw());
-                }
-                Op::I64Load16U { d, a, offset } => load!(d, a, offset, 2, |b| u64::from(u16::from_le_bytes(b))),
-                Op::I64Load32S { d, a, offset } => {
-                    load!(d, a, offset, 4, |b| i64::from(i32::from_le_bytes(b)).to_raw());
-                }
-                Op::I64Load32U { d, a, offset } => load!(d, a, offset, 4, |b| u64::from(u32::from_le_bytes(b))),
-                Op::Store8 { a, v, offset } => store!(a, v, offset, 1),
-                Op::Store16 { a, v, offset } => store!(a, v, offset, 2),
-                Op::Store32 { a, v, offset } => store!(a, v, offset, 4),
-                Op::Store64 { a, v, offset } => store!(a, v, offset, 8),
-                Op::MemorySize { d } => slot!(d) = (store.inner.memories[mem].pages() as i32).to_raw(),
-                Op::MemoryGrow { d, a } => {
-                    let old = ops::memory_grow(store, mem, index!(a)).map_or(u64::MAX, |o| o);
-                    slot!(d) = (old as i32).to_raw();
-                }
-                Op::MemoryFill { d, v, n } => {
-                    if let Err(k) = ops::memory_fill(store, mem, index!(d), slot!(v) as u8, index!(n)) {
-                        trap!(k);
-                    }
-                }
-                Op::MemoryCopy { d, s, n } => {
-                    if let Err(k) = ops::memory_copy(store, mem, mem, index!(d), index!(s), index!(n)) {
-                        trap!(k);
-                    }
-                }
-                Op::MemoryInit { d, s, n, data } => {
-                    if let Err(k) = ops::memory_init(store, &inst, 0, data, index!(d), index!(s), index!(n)) {
-                        trap!(k);
-                    }
-                }
-                Op::DataDrop { data } => {
-                    let a = inst.datas[data as usize] as usize;
-                    store.inner.datas[a].bytes = Vec::new();
-                }
-
-                // ---- tables and references ----
-                Op::TableGet { d, i, table } => {
-                    let t = inst.tables[table as usize] as usize;
-                    match store.inner.tables[t].elements.get(index!(i) as usize) {
-                        Some(v) => slot!(d) = to_raw(*v),
-                        None => trap!(TrapKind::TableOutOfBounds),
-                    }
-                }
-                Op::TableSet { i, v, table } => {
-                    let t = inst.tables[table as usize] as usize;
-                    let val = ref_val(store, slot!(v), store.inner.tables[t].ty.element.heap);
-                    match store.inner.tables[t].elements.get_mut(index!(i) as usize) {
-                        Some(e) => *e = val,
-                        None => trap!(TrapKind::TableOutOfBounds),
-                    }
-                }
-                Op::TableSize { d, table } => {
-                    let t = inst.tables[table as usize] as usize;
-                    slot!(d) = (store.inner.tables[t].elements.len() as i32).to_raw();
-                }
-                Op::TableGrow { d, v, n, table } => {
-                    let t = inst.tables[table as usize] as usize;
-                    let init = ref_val(store, slot!(v), store.inner.tables[t].ty.element.heap);
-                    let old = ops::table_grow(store, t, index!(n), init).map_or(u64::MAX, |o| o);
-                    slot!(d) = (old as i32).to_raw();
-                }
-                Op::TableFill { i, v, n, table } => {
-                    let t = inst.tables[table as usize] as usize;
-                    let val = ref_val(store, slot!(v), store.inner.tables[t].ty.element.heap);
-                    if let Err(k) = ops::table_fill(store, t, index!(i), val, index!(n)) {
-                        trap!(k);
-                    }
-                }
-                Op::TableCopy { d, s, n, dst, src } => {
-                    let (dt, st) = (inst.tables[dst as usize] as usize, inst.tables[src as usize] as usize);
-                    if let Err(k) = ops::table_copy(store, dt, st, index!(d), index!(s), index!(n)) {
-                        trap!(k);
-                    }
-                }
-                Op::TableInit { d, s, n, table, elem } => {
-                    if let Err(k) = ops::table_init(store, &inst, table, elem, index!(d), index!(s), index!(n)) {
-                        trap!(k);
-                    }
-                }
-                Op::ElemDrop { elem } => {
-                    let a = inst.elems[elem as usize] as usize;
-                    store.inner.elems[a].items = Vec::new();
-                }
-                Op::RefIsNull { d, a } => slot!(d) = i32::from(slot!(a) == 0).to_raw(),
-                Op::RefFunc { d, func } => slot!(d) = u64::from(inst.funcs[func as usize]) + 1,
-                Op::RefAsNonNull { a } => {
-                    if slot!(a) == 0 {
-                        trap!(TrapKind::NullReference);
-                    }
-                }
-
-                other => match numeric(other, &mut self.slots, fp, &mut pc) {
-                    Ok(true) => {}
-                    Ok(false) => trap!(Trap::host("threaded engine: op without a handler")),
-                    Err(k) => trap!(k),
-                },
+    loop {
+        let op = code.ops[pc];
+        pc += 1;
+        for_each_numeric_op!(dispatch (op, s, pc, trap) {
+            Op::Copy { d, a } => slot!(d) = slot!(a),
+            Op::Const { d, imm } => slot!(d) = imm,
+            Op::Select { d, a, b, c } => {
+                slot!(d) = if slot!(c) as u32 != 0 { slot!(a) } else { slot!(b) };
             }
-        }
+
+            // ---- control ----
+            Op::Unreachable => trap!(TrapKind::Unreachable),
+            Op::Br { t } => pc = t as usize,
+            Op::BrIfZero { c, t } => {
+                if slot!(c) as u32 == 0 {
+                    pc = t as usize;
+                }
+            }
+            Op::BrIfNonZero { c, t } => {
+                if slot!(c) as u32 != 0 {
+                    pc = t as usize;
+                }
+            }
+            Op::BrTable { c, table } => {
+                let targets = &code.br_tables[table as usize];
+                let i = (slot!(c) as u32 as usize).min(targets.len() - 1);
+                pc = targets[i] as usize;
+            }
+            Op::Return0 => return_from_frame!(),
+            Op::Return1 { a } => {
+                slot!(0u16) = slot!(a);
+                return_from_frame!();
+            }
+            Op::ReturnN { a, n } => {
+                let from = usize::from(a);
+                s.copy_within(from..from + usize::from(n), 0);
+                return_from_frame!();
+            }
+            Op::Call { func, base } => {
+                let addr = inst.funcs[func as usize];
+                call!(addr, base);
+            }
+            Op::CallIndirect { ty, table, c, base } => {
+                let t = inst.tables[table as usize] as usize;
+                let i = index!(c);
+                let elements = &store.inner.tables[t].elements;
+                let Some(entry) = elements.get(i as usize) else { trap!(TrapKind::UndefinedElement) };
+                let Val::FuncRef(Some(f)) = entry else { trap!(TrapKind::UninitializedElement(i)) };
+                let addr = f.index();
+                let expected = &inst.module.canon[ty as usize];
+                if store.inner.funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
+                    trap!(TrapKind::IndirectCallTypeMismatch);
+                }
+                call!(addr, base);
+            }
+
+            // ---- variables ----
+            Op::GlobalGet { d, g } => {
+                let a = inst.globals[g as usize] as usize;
+                slot!(d) = to_raw(store.inner.globals[a].value);
+            }
+            Op::GlobalSet { a, g } => {
+                let addr = inst.globals[g as usize] as usize;
+                let ty = store.inner.globals[addr].ty.content;
+                store.inner.globals[addr].value = to_val(store, slot!(a), ty);
+            }
+
+            // ---- memory ----
+            Op::I32Load { d, a, offset } => load!(d, a, offset, 4, |b| u64::from(u32::from_le_bytes(b))),
+            Op::I64Load { d, a, offset } => load!(d, a, offset, 8, u64::from_le_bytes),
+            Op::F32Load { d, a, offset } => load!(d, a, offset, 4, |b| u64::from(u32::from_le_bytes(b))),
+            Op::F64Load { d, a, offset } => load!(d, a, offset, 8, u64::from_le_bytes),
+            Op::I32Load8S { d, a, offset } => load!(d, a, offset, 1, |b: [u8; 1]| i32::from(b[0] as i8).to_raw()),
+            Op::I32Load8U { d, a, offset } => load!(d, a, offset, 1, |b: [u8; 1]| u64::from(b[0])),
+            Op::I32Load16S { d, a, offset } => {
+                load!(d, a, offset, 2, |b| i32::from(i16::from_le_bytes(b)).to_raw());
+            }
+            Op::I32Load16U { d, a, offset } => load!(d, a, offset, 2, |b| u64::from(u16::from_le_bytes(b))),
+            Op::I64Load8S { d, a, offset } => load!(d, a, offset, 1, |b: [u8; 1]| i64::from(b[0] as i8).to_raw()),
+            Op::I64Load8U { d, a, offset } => load!(d, a, offset, 1, |b: [u8; 1]| u64::from(b[0])),
+            Op::I64Load16S { d, a, offset } => {
+                load!(d, a, offset, 2, |b| i64::from(i16::from_le_bytes(b)).to_raw());
+            }
+            Op::I64Load16U { d, a, offset } => load!(d, a, offset, 2, |b| u64::from(u16::from_le_bytes(b))),
+            Op::I64Load32S { d, a, offset } => {
+                load!(d, a, offset, 4, |b| i64::from(i32::from_le_bytes(b)).to_raw());
+            }
+            Op::I64Load32U { d, a, offset } => load!(d, a, offset, 4, |b| u64::from(u32::from_le_bytes(b))),
+            Op::Store8 { a, v, offset } => store!(a, v, offset, 1),
+            Op::Store16 { a, v, offset } => store!(a, v, offset, 2),
+            Op::Store32 { a, v, offset } => store!(a, v, offset, 4),
+            Op::Store64 { a, v, offset } => store!(a, v, offset, 8),
+            Op::MemorySize { d } => slot!(d) = (store.inner.memories[mem].pages() as i32).to_raw(),
+            Op::MemoryGrow { d, a } => {
+                let old = ops::memory_grow(store, mem, index!(a)).map_or(u64::MAX, |o| o);
+                slot!(d) = (old as i32).to_raw();
+            }
+            Op::MemoryFill { d, v, n } => {
+                if let Err(k) = ops::memory_fill(store, mem, index!(d), slot!(v) as u8, index!(n)) {
+                    trap!(k);
+                }
+            }
+            Op::MemoryCopy { d, s: src, n } => {
+                if let Err(k) = ops::memory_copy(store, mem, mem, index!(d), index!(src), index!(n)) {
+                    trap!(k);
+                }
+            }
+            Op::MemoryInit { d, s: src, n, data } => {
+                if let Err(k) = ops::memory_init(store, &inst, 0, data, index!(d), index!(src), index!(n)) {
+                    trap!(k);
+                }
+            }
+            Op::DataDrop { data } => {
+                let a = inst.datas[data as usize] as usize;
+                store.inner.datas[a].bytes = Vec::new();
+            }
+
+            // ---- tables and references ----
+            Op::TableGet { d, i, table } => {
+                let t = inst.tables[table as usize] as usize;
+                match store.inner.tables[t].elements.get(index!(i) as usize) {
+                    Some(v) => slot!(d) = to_raw(*v),
+                    None => trap!(TrapKind::TableOutOfBounds),
+                }
+            }
+            Op::TableSet { i, v, table } => {
+                let t = inst.tables[table as usize] as usize;
+                let val = ref_val(store, slot!(v), store.inner.tables[t].ty.element.heap);
+                match store.inner.tables[t].elements.get_mut(index!(i) as usize) {
+                    Some(e) => *e = val,
+                    None => trap!(TrapKind::TableOutOfBounds),
+                }
+            }
+            Op::TableSize { d, table } => {
+                let t = inst.tables[table as usize] as usize;
+                slot!(d) = (store.inner.tables[t].elements.len() as i32).to_raw();
+            }
+            Op::TableGrow { d, v, n, table } => {
+                let t = inst.tables[table as usize] as usize;
+                let init = ref_val(store, slot!(v), store.inner.tables[t].ty.element.heap);
+                let old = ops::table_grow(store, t, index!(n), init).map_or(u64::MAX, |o| o);
+                slot!(d) = (old as i32).to_raw();
+            }
+            Op::TableFill { i, v, n, table } => {
+                let t = inst.tables[table as usize] as usize;
+                let val = ref_val(store, slot!(v), store.inner.tables[t].ty.element.heap);
+                if let Err(k) = ops::table_fill(store, t, index!(i), val, index!(n)) {
+                    trap!(k);
+                }
+            }
+            Op::TableCopy { d, s: src, n, dst, src: src_table } => {
+                let (dt, st) = (inst.tables[dst as usize] as usize, inst.tables[src_table as usize] as usize);
+                if let Err(k) = ops::table_copy(store, dt, st, index!(d), index!(src), index!(n)) {
+                    trap!(k);
+                }
+            }
+            Op::TableInit { d, s: src, n, table, elem } => {
+                if let Err(k) = ops::table_init(store, &inst, table, elem, index!(d), index!(src), index!(n)) {
+                    trap!(k);
+                }
+            }
+            Op::ElemDrop { elem } => {
+                let a = inst.elems[elem as usize] as usize;
+                store.inner.elems[a].items = Vec::new();
+            }
+            Op::RefIsNull { d, a } => slot!(d) = i32::from(slot!(a) == 0).to_raw(),
+            Op::RefFunc { d, func } => slot!(d) = u64::from(inst.funcs[func as usize]) + 1,
+            Op::RefAsNonNull { a } => {
+                if slot!(a) == 0 {
+                    trap!(TrapKind::NullReference);
+                }
+            }
+        });
     }
 }

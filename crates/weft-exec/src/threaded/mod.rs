@@ -102,3 +102,30 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, args: &[Val], results: 
         None => crate::reference::invoke(store, func, args, results),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Engine, Module};
+
+    /// The threaded code of defined function `defined` of `wat`, one op a line.
+    pub(crate) fn disassemble(wat: &str, defined: u32) -> String {
+        let module = Module::new(&Engine::default(), wat).unwrap();
+        let code = module.0.threaded(defined).expect("translates");
+        code.ops.iter().enumerate().map(|(i, op)| format!("{i:3}: {op:?}\n")).collect()
+    }
+
+    #[test]
+    fn loop_folds_into_few_ops() {
+        let wat = r#"(module (memory 1)
+          (func (param $n i32) (result i32) (local $i i32) (local $h i32)
+            (loop $l
+              (local.set $h (i32.mul (i32.xor (local.get $h) (i32.load8_u (local.get $i))) (i32.const 16777619)))
+              (local.set $h (i32.xor (local.get $h) (i32.rotl (local.get $h) (i32.const 5))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+            (local.get $h)))"#;
+        let text = disassemble(wat, 0);
+        println!("{text}");
+        assert_eq!(text.lines().count(), 8, "{text}");
+    }
+}

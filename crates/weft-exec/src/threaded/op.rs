@@ -67,7 +67,8 @@ impl Raw for f64 {
     }
 }
 
-/// Calls `$m!` with every numeric op, grouped by shape:
+/// Calls `$m!` with any extra tokens given, then every numeric op, grouped
+/// by shape:
 ///
 /// * `bin_imm`: `Name NameImm : operand => result = semantics` — binary, with
 ///   an immediate right-hand form;
@@ -80,8 +81,9 @@ impl Raw for f64 {
 /// * `cmp`: float comparisons (not fused: negating them is wrong for NaN);
 /// * `un`, `un_trap`: unary.
 macro_rules! for_each_numeric_op {
-    ($m:ident) => {
+    ($m:ident $($extra:tt)*) => {
         $m! {
+            $($extra)*
             bin_imm: [
                 I32Add I32AddImm : i32 => i32 = i32::wrapping_add,
                 I32Sub I32SubImm : i32 => i32 = i32::wrapping_sub,

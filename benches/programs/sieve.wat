@@ -1,0 +1,37 @@
+;; Loops over memory: the sieve of Eratosthenes below one million, five
+;; times; the checksum is the sum of the prime counts.
+(module
+  (memory 16)
+  (func $sieve (param $n i32) (result i32)
+    (local $i i32) (local $j i32) (local $count i32)
+    (memory.fill (i32.const 0) (i32.const 0) (local.get $n))
+    (local.set $i (i32.const 2))
+    (block $done
+      (loop $outer
+        (br_if $done (i32.gt_u (i32.mul (local.get $i) (local.get $i)) (local.get $n)))
+        (if (i32.eqz (i32.load8_u (local.get $i)))
+          (then
+            (local.set $j (i32.mul (local.get $i) (local.get $i)))
+            (block $inner_done
+              (loop $inner
+                (br_if $inner_done (i32.ge_u (local.get $j) (local.get $n)))
+                (i32.store8 (local.get $j) (i32.const 1))
+                (local.set $j (i32.add (local.get $j) (local.get $i)))
+                (br $inner)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $outer)))
+    (local.set $i (i32.const 2))
+    (block $counted
+      (loop $count_loop
+        (br_if $counted (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $count (i32.add (local.get $count) (i32.eqz (i32.load8_u (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $count_loop)))
+    (local.get $count))
+  (func (export "run") (result i64)
+    (local $k i32) (local $acc i64)
+    (loop $rep
+      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $sieve (i32.const 1000000)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $rep (i32.lt_u (local.get $k) (i32.const 5))))
+    (local.get $acc)))
