@@ -25,10 +25,6 @@ const VALIDATION_SKIPS: &[(&str, &str)] = &[
     ("proposals/exceptions/tag.wast:40:2", "GC: a recursion group (a later issue)"),
     ("proposals/exceptions/tag.wast:48:2", "GC: a recursion group (a later issue)"),
     (
-        "proposals/bulk-memory/table-sub.wast:1:2",
-        "uses a typed function reference table `(ref null $t)`, outside the directory's feature set",
-    ),
-    (
         "proposals/reference-types/unreached-invalid.wast:539:2",
         "old rule that refined unknown operands in br_table; wasm-v2 and wasm-v3 (unreached-valid.wast) say valid",
     ),
