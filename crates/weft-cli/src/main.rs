@@ -28,6 +28,9 @@ enum Command {
     /// Run WebAssembly spec scripts (`.wast`): one line per failure as
     /// `file:line:col: message`, then `N passed, M failed`.
     Wast(commands::wast::Args),
+    /// Run one call on the reference engine and print every instruction
+    /// it executes with the operand stack after it, then the results.
+    Trace(commands::trace::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Wast(args) => commands::wast::run(&args),
+        Command::Trace(args) => commands::trace::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -123,6 +123,11 @@ pub use weft_validate::ValidationError;
 
 pub mod spectest;
 
+/// Running a call one instruction at a time on the reference engine, with
+/// the spec's machine state (operand stack, frames, labels) visible between
+/// instructions: what `weft trace` is built on.
+pub use weft_exec::reference::{FrameState, LabelState, Step, Stepper};
+
 /// The layers below the embedding API, for tools that need them.
 pub mod raw {
     pub use weft_decode as decode;

@@ -10,6 +10,11 @@ use crate::input::read_module;
 /// Arguments of `weft validate`.
 #[derive(clap::Args)]
 pub struct Args {
+    /// For an invalid function body, also print the validator's state at
+    /// the failing instruction: the operand-type stack, the control stack
+    /// and the typing rule that failed.
+    #[arg(long)]
+    explain: bool,
     /// The module: `.wasm` or `.wat`.
     file: PathBuf,
 }
@@ -32,6 +37,9 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         Err(e) => {
             println!("{path}: invalid: {e}");
+            if args.explain {
+                print!("{}", super::explain::render(&module));
+            }
             Ok(ExitCode::from(1))
         }
     }

@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 pub(crate) use compile::compile;
 pub use compile::{BlockInfo, BrTableId, Compiled, Instr, Instruction};
-pub use stepper::{FrameState, Step, Stepper};
+pub use stepper::{FrameState, LabelState, Step, Stepper};
 
 use crate::func::Caller;
 use crate::instance::InstanceData;

@@ -4,7 +4,7 @@
 //! The machine's state already lives in [`Machine`], not in Rust locals, so
 //! stepping is the ordinary loop told to stop after one instruction.
 
-use super::{Instr, Machine};
+use super::{Compiled, Instr, Instruction, Machine};
 use crate::func::Func;
 use crate::store::Store;
 use crate::trap::{Error, Result, Trap};
@@ -38,6 +38,22 @@ pub struct FrameState {
     pub locals: Vec<Val>,
     /// How many labels (open blocks) the frame has.
     pub labels: usize,
+}
+
+/// One label (an open block) as the stepper shows it (spec 4.2.13
+/// `label_n{instr*}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelState {
+    /// The instruction that opened it: `block`, `loop`, `if`, `try_table`
+    /// or `try`.
+    pub kind: &'static str,
+    /// How many values a branch to it carries (`n`).
+    pub arity: u32,
+    /// The operand stack height (whole machine stack) below its values.
+    pub height: usize,
+    /// Where a branch to it continues: the position of a `loop` itself, or
+    /// the instruction after a block's `end`.
+    pub cont: usize,
 }
 
 /// A call being executed one instruction at a time on the reference engine.
@@ -105,6 +121,36 @@ impl Stepper {
         &self.machine.stack
     }
 
+    /// How many wasm frames are active (0 once the call has returned).
+    pub fn depth(&self) -> usize {
+        self.machine.frames.len()
+    }
+
+    /// Where the innermost frame's operands start in
+    /// [`Stepper::operand_stack`]: the values below belong to its callers.
+    pub fn frame_stack_base(&self) -> usize {
+        self.machine.frames.last().map_or(0, |f| f.stack_base)
+    }
+
+    /// The labels of frame `frame` (0 is the innermost, as in
+    /// [`Stepper::frames`]), outermost first: the last one is `br 0`'s.
+    pub fn labels(&self, frame: usize) -> Vec<LabelState> {
+        let m = &self.machine;
+        let Some(i) = m.frames.len().checked_sub(frame + 1) else { return Vec::new() };
+        let f = &m.frames[i];
+        let end = m.frames.get(i + 1).map_or(m.labels.len(), |next| next.label_base);
+        let labels = m.labels.get(f.label_base..end).unwrap_or(&[]);
+        labels
+            .iter()
+            .map(|l| LabelState {
+                kind: label_kind(&f.code, l.cont as usize),
+                arity: l.arity,
+                height: l.height as usize,
+                cont: l.cont as usize,
+            })
+            .collect()
+    }
+
     /// The frames, innermost first.
     pub fn frames(&self) -> Vec<FrameState> {
         let m = &self.machine;
@@ -127,4 +173,20 @@ impl Stepper {
         }
         out
     }
+}
+
+/// The instruction that opened the label continuing at `cont`: a `loop`
+/// continues at itself; a block continues after its `end`, whose opener is
+/// the nearest block instruction before it that ends there.
+fn label_kind(code: &Compiled, cont: usize) -> &'static str {
+    if let Some(instr @ Instruction::Loop { .. }) = code.code.get(cont) {
+        return instr.mnemonic();
+    }
+    let Some(end) = cont.checked_sub(1) else { return "block" };
+    (0..end)
+        .rev()
+        .filter(|&pc| code.blocks.get(pc).is_some_and(|b| b.end as usize == end))
+        .filter_map(|pc| code.code.get(pc))
+        .find(|instr| !matches!(instr, Instruction::Else {}))
+        .map_or("block", |instr| instr.mnemonic())
 }

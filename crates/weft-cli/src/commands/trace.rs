@@ -1,0 +1,444 @@
+//! `weft trace`: run one call on the reference engine, one instruction at a
+//! time, and print the machine state after each instruction.
+//!
+//! Output, one line per executed instruction:
+//!
+//! ```text
+//! $fac(i64:2) {
+//!   local.get 0                     ;; stack: [i64:2]
+//!   i64.eqz                         ;; stack: [i32:0]
+//!   ...
+//!   call $fac                       ;; stack: [i64:2]
+//!   $fac(i64:1) {
+//!     ...
+//!   } -> [i64:1]
+//!   i64.mul                         ;; stack: [i64:2]
+//! } -> [i64:2]
+//! 2
+//! ```
+//!
+//! Indentation is call depth. The stack shown is the operand stack of the
+//! frame that ran the instruction (its callers' values are below it). A
+//! call into wasm opens a `{` block headed by the callee and its arguments;
+//! its return closes it with the results. A host call is one line:
+//! `host env.log(i32:16, i32:13) -> []`. `--locals` and `--labels` add the
+//! frame's locals and its label stack; stores and `global.set` say what
+//! they wrote. The results print last, one per line, as `weft run` prints
+//! them.
+//!
+//! Imports are provided by a small built-in host (no WASI yet, see
+//! [`TraceHost`]).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use weft::raw::exec::reference::{Instr, Instruction};
+use weft::{
+    Caller, Config, Engine, EngineKind, Extern, FuncType, Global, ImportType, Linker, Memory, Module, Step, Stepper,
+    Store, Table, Trap, Val, ValType,
+};
+
+use crate::input::read_module;
+
+/// The exit code of a trace that trapped (as `weft run`).
+const TRAP_EXIT: u8 = 134;
+
+/// The column where the `;;` comment starts.
+const COMMENT_COLUMN: usize = 34;
+
+/// Arguments of `weft trace`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Call this export (default: `_start`), with ARGS parsed by its
+    /// parameter types.
+    #[arg(long, value_name = "NAME")]
+    invoke: Option<String>,
+    /// Also show the frame's locals after each instruction.
+    #[arg(long)]
+    locals: bool,
+    /// Also show the frame's labels (open blocks) after each instruction,
+    /// innermost first, as `kind/arity->@pc`: a branch to the label carries
+    /// `arity` values and continues at instruction `pc` of the function.
+    /// Each line then starts with its instruction's position `@pc`.
+    #[arg(long)]
+    labels: bool,
+    /// Stop after this many instructions.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_steps: u64,
+    /// The module: `.wasm` or `.wat`.
+    file: PathBuf,
+    /// Arguments for the invoked function.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// The host a traced module runs against: `env.log` and `env.alert` with
+/// type `(i32 i32) -> ()` print the string at (pointer, length) in the
+/// module's exported `memory` (the browser's `console.log`, as in
+/// `examples/hello.wat`); any other function import is a stub that traps
+/// when called. Memory, table and global imports get fresh objects of the
+/// declared type. What the host prints is collected here and printed
+/// after the trace line of the call, so the output reads in order.
+#[derive(Default)]
+struct TraceHost {
+    printed: Vec<String>,
+}
+
+/// Runs `weft trace`.
+pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let bytes = read_module(&args.file)?;
+    let mut config = Config::new();
+    config.engine_kind(EngineKind::Reference);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, &bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let mut store = Store::new(&engine, TraceHost::default());
+    let linker = host_linker(&engine, &mut store, &module)?;
+    let instance = linker.instantiate(&mut store, &module).map_err(|e| format!("{}: {e}", args.file.display()))?;
+
+    let name = args.invoke.as_deref().unwrap_or("_start");
+    let func = instance.get_func(name).ok_or_else(|| match &args.invoke {
+        Some(_) => format!("the module exports no function `{name}`"),
+        None => "the module exports no `_start` function; use --invoke NAME to trace an export".to_string(),
+    })?;
+    let ty = func.ty(&store)?;
+    if ty.params().len() != args.args.len() {
+        return Err(format!("`{name}` takes {} arguments ({ty}), got {}", ty.params().len(), args.args.len()).into());
+    }
+    let params = args.args.iter().zip(ty.params()).map(|(p, t)| parse_val(p, *t)).collect::<Result<Vec<_>, _>>()?;
+
+    let mut stepper = Stepper::new(&mut store, func, &params)?;
+    let mut tracer = Tracer { args, module: &module, out: String::new() };
+    flush_host_output(&mut store, &mut tracer.out, 0);
+    if let Some(frame) = stepper.frames().first() {
+        let name = tracer.func_name(frame.func_index);
+        writeln!(tracer.out, "{name}({}) {{", list(&params))?;
+    }
+    let result = tracer.trace(&mut store, &mut stepper);
+    print!("{}", tracer.out);
+    match result {
+        Ok(Some(results)) => {
+            for r in &results {
+                println!("{}", format_val(r));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(None) => {
+            println!("stopped after {} steps (--max-steps)", args.max_steps);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(trap) => {
+            println!("trap: {trap}");
+            Ok(ExitCode::from(TRAP_EXIT))
+        }
+    }
+}
+
+/// Prints the trace into `out` as it runs.
+struct Tracer<'a> {
+    args: &'a Args,
+    module: &'a Module,
+    out: String,
+}
+
+impl Tracer<'_> {
+    /// Steps to the end, or `--max-steps`: `Ok(None)` if stopped early.
+    fn trace(&mut self, store: &mut Store<TraceHost>, stepper: &mut Stepper) -> Result<Option<Vec<Val>>, Trap> {
+        let mut steps = 0u64;
+        loop {
+            let depth = stepper.depth();
+            let Some(frame) = stepper.frames().into_iter().next() else {
+                return match stepper.step(store)? {
+                    Step::Finished(results) => Ok(Some(results)),
+                    Step::Running => Ok(None),
+                };
+            };
+            if steps == self.args.max_steps {
+                return Ok(None);
+            }
+            steps += 1;
+            let before: Vec<Val> = stepper.operand_stack().to_vec();
+            let base = stepper.frame_stack_base();
+            let text = self.instruction_text(frame.next, &frame.next_text);
+            let effect = frame.next.and_then(|i| effect(i, &frame.next_text, &before));
+
+            let step = stepper.step(store);
+            let after = stepper.operand_stack();
+            let shown = after.get(base..).unwrap_or(&[]);
+            let mut line = indent(depth);
+            if self.args.labels {
+                let _ = write!(line, "@{} ", frame.pc);
+            }
+            line.push_str(&text);
+            pad_to(&mut line, COMMENT_COLUMN);
+            match &step {
+                Ok(_) => {
+                    let _ = write!(line, ";; stack: [{}]", list(shown));
+                }
+                Err(trap) => {
+                    let _ = write!(line, ";; trap: {}", trap.kind());
+                }
+            }
+            if let Some(effect) = effect
+                && step.is_ok()
+            {
+                let _ = write!(line, " | {effect}");
+            }
+            if stepper.depth() == depth && step.is_ok() {
+                self.frame_details(stepper, &mut line);
+            }
+            self.out.push_str(&line);
+            self.out.push('\n');
+            let step = step?;
+
+            let new_depth = stepper.depth();
+            let tail_call = matches!(
+                frame.next,
+                Some(
+                    Instruction::ReturnCall { .. }
+                        | Instruction::ReturnCallIndirect { .. }
+                        | Instruction::ReturnCallRef { .. }
+                )
+            );
+            if let Some(callee) = self.callee_type(frame.next) {
+                let args = before.len().checked_sub(callee.params().len()).map_or(&[][..], |s| &before[s..]);
+                if new_depth > depth || (tail_call && new_depth == depth) {
+                    // A wasm callee got a frame.
+                    if tail_call {
+                        let _ = writeln!(self.out, "{}}} -> tail call", indent(depth - 1));
+                    }
+                    let callee_frame = stepper.frames().into_iter().next();
+                    let name = callee_frame.map_or_else(|| "?".to_string(), |f| self.func_name(f.func_index));
+                    let _ = writeln!(self.out, "{}{name}({}) {{", indent(new_depth - 1), list(args));
+                } else {
+                    // A host function ran within the step.
+                    let results = after.len().checked_sub(callee.results().len()).map_or(&[][..], |s| &after[s..]);
+                    let name = self.host_name(frame.next);
+                    let _ =
+                        writeln!(self.out, "{}host {name}({}) -> [{}]", indent(depth + 1), list(args), list(results));
+                    flush_host_output(store, &mut self.out, depth + 1);
+                }
+            }
+            if new_depth < depth {
+                let _ = writeln!(self.out, "{}}} -> [{}]", indent(depth - 1), list(shown));
+            }
+            if let Step::Finished(results) = step {
+                return Ok(Some(results));
+            }
+        }
+    }
+
+    /// Appends `--locals` and `--labels` to a line.
+    fn frame_details(&self, stepper: &Stepper, line: &mut String) {
+        let Some(frame) = stepper.frames().into_iter().next() else { return };
+        if self.args.locals {
+            let names = self.module.decoded().names.locals.get(&frame.func_index);
+            let locals: Vec<String> = frame
+                .locals
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match names.and_then(|n| n.get(&(i as u32))) {
+                    Some(name) => format!("${name}={v}"),
+                    None => v.to_string(),
+                })
+                .collect();
+            let _ = write!(line, " | locals: [{}]", locals.join(", "));
+        }
+        if self.args.labels {
+            let labels: Vec<String> =
+                stepper.labels(0).iter().rev().map(|l| format!("{}/{}->@{}", l.kind, l.arity, l.cont)).collect();
+            let _ = write!(line, " | labels: [{}]", labels.join(", "));
+        }
+    }
+
+    /// The instruction as the text format writes it, with function indices
+    /// replaced by their names where the name section has them.
+    fn instruction_text(&self, instr: Option<Instr>, text: &str) -> String {
+        match instr {
+            Some(Instruction::Call { function_index } | Instruction::ReturnCall { function_index }) => {
+                let mnemonic = text.split(' ').next().unwrap_or(text);
+                format!("{mnemonic} {}", self.func_name(function_index))
+            }
+            _ => text.to_string(),
+        }
+    }
+
+    /// `$name` from the name section, else the index.
+    fn func_name(&self, index: u32) -> String {
+        match self.module.decoded().names.function(index) {
+            Some(name) => format!("${name}"),
+            None => format!("func {index}"),
+        }
+    }
+
+    /// The type of the function a call instruction calls.
+    fn callee_type(&self, instr: Option<Instr>) -> Option<FuncType> {
+        let d = self.module.decoded();
+        match instr? {
+            Instruction::Call { function_index } | Instruction::ReturnCall { function_index } => {
+                d.func_type(function_index).cloned()
+            }
+            Instruction::CallIndirect { type_index, .. }
+            | Instruction::ReturnCallIndirect { type_index, .. }
+            | Instruction::CallRef { type_index }
+            | Instruction::ReturnCallRef { type_index } => {
+                d.types.get(type_index as usize).and_then(|t| t.as_func()).cloned()
+            }
+            _ => None,
+        }
+    }
+
+    /// `module.name` of the import a direct call calls.
+    fn host_name(&self, instr: Option<Instr>) -> String {
+        if let Some(Instruction::Call { function_index } | Instruction::ReturnCall { function_index }) = instr {
+            let import = self
+                .module
+                .decoded()
+                .imports
+                .iter()
+                .filter(|i| matches!(i.ty, ImportType::Func(_)))
+                .nth(function_index as usize);
+            if let Some(import) = import {
+                return format!("{}.{}", import.module, import.name);
+            }
+        }
+        "function".to_string()
+    }
+}
+
+/// What a store or `global.set` is about to write, from the operands
+/// before it runs.
+fn effect(instr: Instr, text: &str, before: &[Val]) -> Option<String> {
+    let top = |n: usize| before.len().checked_sub(n).and_then(|i| before.get(i)).copied();
+    if let Instruction::GlobalSet { global_index } = instr {
+        return Some(format!("global {global_index} := {}", top(1)?));
+    }
+    let mnemonic = instr.mnemonic();
+    let width = match mnemonic.split_once('.')?.1 {
+        "store8" => 1,
+        "store16" => 2,
+        "store32" => 4,
+        "store" if mnemonic.starts_with("v128") => 16,
+        "store" if mnemonic.starts_with("i64") || mnemonic.starts_with("f64") => 8,
+        "store" => 4,
+        _ => return None,
+    };
+    let addr = match top(2)? {
+        Val::I32(a) => u64::from(a as u32),
+        Val::I64(a) => a as u64,
+        _ => return None,
+    };
+    let offset: u64 = text.split(' ').find_map(|w| w.strip_prefix("offset=")).and_then(|o| o.parse().ok()).unwrap_or(0);
+    let ea = addr.checked_add(offset)?;
+    Some(format!("mem[{ea}..{}] := {}", ea + width, top(1)?))
+}
+
+/// A linker with [`TraceHost`]'s definitions for `module`'s imports.
+fn host_linker(
+    engine: &Engine,
+    store: &mut Store<TraceHost>,
+    module: &Module,
+) -> Result<Linker<TraceHost>, Box<dyn std::error::Error>> {
+    let mut linker = Linker::new(engine);
+    let d = module.decoded();
+    for import in &d.imports {
+        let (m, n) = (import.module.as_str(), import.name.as_str());
+        match &import.ty {
+            ImportType::Func(type_index) => {
+                let ty = d.types.get(*type_index as usize).and_then(|t| t.as_func()).cloned().unwrap_or_default();
+                let prints = m == "env"
+                    && matches!(n, "log" | "alert")
+                    && ty.params() == [ValType::I32, ValType::I32]
+                    && ty.results().is_empty();
+                if prints {
+                    let name = n.to_string();
+                    linker.func_new(m, n, ty, move |mut caller, args, _| {
+                        let text = read_string(&caller, args)?;
+                        caller.data_mut().printed.push(format!("{name}: {text}"));
+                        Ok(())
+                    })?;
+                } else {
+                    let what = format!("{m}.{n}");
+                    linker.func_new(m, n, ty, move |_, _, _| {
+                        Err(Trap::host(format!("{what} is not provided by `weft trace`")))
+                    })?;
+                }
+            }
+            ImportType::Memory(ty) => {
+                let memory = Memory::new(&mut *store, *ty)?;
+                linker.define(m, n, Extern::Memory(memory))?;
+            }
+            ImportType::Table(ty) => {
+                let table = Table::new(&mut *store, *ty, Val::null_of(ty.element.heap))?;
+                linker.define(m, n, Extern::Table(table))?;
+            }
+            ImportType::Global(ty) => {
+                let global = Global::new(&mut *store, *ty, Val::default_for(ty.content))?;
+                linker.define(m, n, Extern::Global(global))?;
+            }
+            ImportType::Tag(_) => return Err(format!("`weft trace` cannot provide the tag import {m}.{n}").into()),
+        }
+    }
+    Ok(linker)
+}
+
+/// The UTF-8 string at (pointer, length) `args` in the caller's exported
+/// memory.
+fn read_string(caller: &Caller<'_, TraceHost>, args: &[Val]) -> Result<String, Trap> {
+    let (Some(ptr), Some(len)) = (args.first().and_then(Val::i32), args.get(1).and_then(Val::i32)) else {
+        return Err(Trap::host("expected (i32, i32)"));
+    };
+    let memory =
+        caller.get_export("memory").and_then(Extern::into_memory).ok_or_else(|| Trap::host("no exported memory"))?;
+    let mut buf = vec![0; len as u32 as usize];
+    memory.read(caller, ptr as u32 as usize, &mut buf).map_err(|e| Trap::host(e.to_string()))?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Moves what the host printed into the trace, at `depth`.
+fn flush_host_output(store: &mut Store<TraceHost>, out: &mut String, depth: usize) {
+    for text in store.data_mut().printed.drain(..) {
+        let _ = writeln!(out, "{}| {text}", indent(depth));
+    }
+}
+
+fn indent(depth: usize) -> String {
+    "  ".repeat(depth)
+}
+
+fn pad_to(line: &mut String, column: usize) {
+    let width = line.chars().count();
+    let pad = if width < column { column - width } else { 1 };
+    line.extend(std::iter::repeat_n(' ', pad));
+}
+
+fn list(values: &[Val]) -> String {
+    values.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// Parses a command-line argument as a value of type `ty`.
+fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
+    let bad = |e: &dyn std::fmt::Display| format!("cannot parse `{text}` as {ty}: {e}");
+    Ok(match ty {
+        ValType::I32 => {
+            Val::I32(text.parse::<i32>().or_else(|_| text.parse::<u32>().map(|v| v as i32)).map_err(|e| bad(&e))?)
+        }
+        ValType::I64 => {
+            Val::I64(text.parse::<i64>().or_else(|_| text.parse::<u64>().map(|v| v as i64)).map_err(|e| bad(&e))?)
+        }
+        ValType::F32 => Val::f32(text.parse::<f32>().map_err(|e| bad(&e))?),
+        ValType::F64 => Val::f64(text.parse::<f64>().map_err(|e| bad(&e))?),
+        other => return Err(format!("cannot pass a {other} on the command line")),
+    })
+}
+
+/// A result as it would be written on the command line.
+fn format_val(v: &Val) -> String {
+    match v {
+        Val::I32(x) => x.to_string(),
+        Val::I64(x) => x.to_string(),
+        Val::F32(bits) => f32::from_bits(*bits).to_string(),
+        Val::F64(bits) => f64::from_bits(*bits).to_string(),
+        other => other.to_string(),
+    }
+}
