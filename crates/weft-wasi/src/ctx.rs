@@ -285,6 +285,17 @@ pub struct WasiCtx {
     pub(crate) exit_code: Option<i32>,
 }
 
+impl std::fmt::Debug for WasiCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasiCtx")
+            .field("args", &self.args)
+            .field("env", &self.env)
+            .field("open_fds", &self.table.len())
+            .field("exit_code", &self.exit_code)
+            .finish_non_exhaustive()
+    }
+}
+
 impl WasiCtx {
     /// A builder.
     pub fn builder() -> WasiCtxBuilder {

@@ -69,6 +69,11 @@ pub(crate) struct FdTable {
 }
 
 impl FdTable {
+    /// The number of open descriptors.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+
     /// The descriptor `fd`, or `EBADF`.
     pub(crate) fn get(&self, fd: u32) -> Result<&Desc, Errno> {
         self.slots.get(fd as usize).and_then(Option::as_ref).ok_or(Errno::Badf)
