@@ -13,7 +13,6 @@
 
 pub mod expectations;
 mod runner;
-mod spectest;
 #[cfg(feature = "testsuite")]
 mod suite;
 mod values;

@@ -12,7 +12,7 @@ use wast::{QuoteWat, WastDirective, WastExecute, WastInvoke, Wat};
 use weft::{Config, Engine, EngineKind, Error, Features, Instance, Linker, Module, Store, Val};
 
 use crate::expectations::{DIFFERENT_ERRORS, SKIPPED_MODULES, message_matches};
-use crate::{directives, parse_buffer, spectest, values};
+use crate::{directives, parse_buffer, values};
 
 /// A script to run.
 #[derive(Debug, Clone)]
@@ -128,7 +128,7 @@ impl<'s> Runner<'s> {
         let engine = Engine::new(&config);
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
-        spectest::define(&mut linker, &mut store, &engine)?;
+        weft::spectest::define(&mut linker, &mut store)?;
         Ok(Runner { script, engine, store, linker, named: HashMap::new(), definitions: HashMap::new(), current: None })
     }
 
