@@ -176,3 +176,27 @@ fn explain_outside_function_bodies_says_so() {
     let text = explain("export", r#"(module (func) (export "a" (func 0)) (export "a" (func 0)))"#);
     assert!(text.contains("not inside a function body"), "{text}");
 }
+
+#[test]
+fn trace_wasi_command_shows_the_output_after_the_host_call() {
+    let out = weft(&["trace", "examples/hello-c/hello.wasm"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    let write = text.find("host wasi_snapshot_preview1.fd_write(i32:1, ").expect("fd_write is traced");
+    let printed = text.find("| Hello, World!\n").expect("the output is in the trace");
+    assert!(write < printed, "{text}");
+    assert!(text.starts_with("$_start.command_export() {\n"), "{text}");
+}
+
+#[test]
+fn trace_wasi_proc_exit_status_is_the_exit_code() {
+    let path = temp_file(
+        "exit.wat",
+        r#"(module
+            (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+            (func (export "_start") (call $exit (i32.const 3))))"#,
+    );
+    let out = weft(&["trace", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    golden("trace-proc-exit.txt", &stdout(&out));
+}

@@ -26,10 +26,13 @@
 //! they wrote. The results print last, one per line, as `weft run` prints
 //! them.
 //!
-//! Imports are provided by a small built-in host (no WASI yet, see
-//! [`TraceHost`]).
+//! Imports are WASI preview1 (`wasi_snapshot_preview1`, from `weft-wasi`)
+//! and a small built-in host, see [`TraceHost`]. What the guest writes to
+//! its standard output and error shows in the trace as `| ` lines, after
+//! the host call that wrote it.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -38,6 +41,7 @@ use weft::{
     Caller, Config, Engine, EngineKind, Extern, FuncType, Global, ImportType, Linker, Memory, Module, Step, Stepper,
     Store, Table, Trap, Val, ValType,
 };
+use weft_wasi::{Pipe, WasiCtx};
 
 use crate::input::read_module;
 
@@ -50,8 +54,8 @@ const COMMENT_COLUMN: usize = 34;
 /// Arguments of `weft trace`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Call this export (default: `_start`), with ARGS parsed by its
-    /// parameter types.
+    /// Call this export, with ARGS parsed by its parameter types (default:
+    /// `_start`, with WASI, ARGS being the program's arguments).
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
     /// Also show the frame's locals after each instruction.
@@ -68,21 +72,37 @@ pub struct Args {
     max_steps: u64,
     /// The module: `.wasm` or `.wat`.
     file: PathBuf,
-    /// Arguments for the invoked function.
+    /// Arguments for the program (or for the invoked function).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
 }
 
-/// The host a traced module runs against: `env.log` and `env.alert` with
-/// type `(i32 i32) -> ()` print the string at (pointer, length) in the
-/// module's exported `memory` (the browser's `console.log`, as in
+/// The host a traced module runs against: WASI preview1 with standard
+/// output and error captured in pipes; `env.log` and `env.alert` with type
+/// `(i32 i32) -> ()` print the string at (pointer, length) in the module's
+/// exported `memory` (the browser's `console.log`, as in
 /// `examples/hello.wat`); any other function import is a stub that traps
 /// when called. Memory, table and global imports get fresh objects of the
 /// declared type. What the host prints is collected here and printed
 /// after the trace line of the call, so the output reads in order.
-#[derive(Default)]
 struct TraceHost {
     printed: Vec<String>,
+    wasi: WasiCtx,
+    stdout: Pipe,
+    stderr: Pipe,
+}
+
+impl TraceHost {
+    /// What was printed since the last call, line by line.
+    fn take_output(&mut self) -> Vec<String> {
+        let mut lines = std::mem::take(&mut self.printed);
+        for (pipe, prefix) in [(&self.stdout, ""), (&self.stderr, "stderr: ")] {
+            let bytes = pipe.take();
+            let text = String::from_utf8_lossy(&bytes);
+            lines.extend(text.lines().map(|l| format!("{prefix}{l}")));
+        }
+        lines
+    }
 }
 
 /// Runs `weft trace`.
@@ -92,7 +112,14 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     config.engine_kind(EngineKind::Reference);
     let engine = Engine::new(&config);
     let module = Module::new(&engine, &bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
-    let mut store = Store::new(&engine, TraceHost::default());
+    let (stdout, stderr) = (Pipe::new(), Pipe::new());
+    let mut wasi = WasiCtx::builder();
+    wasi.stdout(stdout.clone()).stderr(stderr.clone());
+    if args.invoke.is_none() {
+        wasi.arg(args.file.display().to_string()).args(&args.args);
+    }
+    let host = TraceHost { printed: Vec::new(), wasi: wasi.build()?, stdout, stderr };
+    let mut store = Store::new(&engine, host);
     let linker = host_linker(&engine, &mut store, &module)?;
     let instance = linker.instantiate(&mut store, &module).map_err(|e| format!("{}: {e}", args.file.display()))?;
 
@@ -102,10 +129,13 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         None => "the module exports no `_start` function; use --invoke NAME to trace an export".to_string(),
     })?;
     let ty = func.ty(&store)?;
-    if ty.params().len() != args.args.len() {
-        return Err(format!("`{name}` takes {} arguments ({ty}), got {}", ty.params().len(), args.args.len()).into());
+    let args_for_func = if args.invoke.is_some() { args.args.as_slice() } else { &[] };
+    if ty.params().len() != args_for_func.len() {
+        return Err(
+            format!("`{name}` takes {} arguments ({ty}), got {}", ty.params().len(), args_for_func.len()).into()
+        );
     }
-    let params = args.args.iter().zip(ty.params()).map(|(p, t)| parse_val(p, *t)).collect::<Result<Vec<_>, _>>()?;
+    let params = args_for_func.iter().zip(ty.params()).map(|(p, t)| parse_val(p, *t)).collect::<Result<Vec<_>, _>>()?;
 
     let mut stepper = Stepper::new(&mut store, func, &params)?;
     let mut tracer = Tracer { args, module: &module, out: String::new() };
@@ -115,7 +145,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         writeln!(tracer.out, "{name}({}) {{", list(&params))?;
     }
     let result = tracer.trace(&mut store, &mut stepper);
-    print!("{}", tracer.out);
+    tracer.flush();
     match result {
         Ok(Some(results)) => {
             for r in &results {
@@ -127,10 +157,16 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             println!("stopped after {} steps (--max-steps)", args.max_steps);
             Ok(ExitCode::SUCCESS)
         }
-        Err(trap) => {
-            println!("trap: {trap}");
-            Ok(ExitCode::from(TRAP_EXIT))
-        }
+        Err(trap) => match store.data().wasi.exit_code() {
+            Some(status) => {
+                println!("exit {status} (proc_exit)");
+                Ok(ExitCode::from(status as u8))
+            }
+            None => {
+                println!("trap: {trap}");
+                Ok(ExitCode::from(TRAP_EXIT))
+            }
+        },
     }
 }
 
@@ -142,6 +178,15 @@ struct Tracer<'a> {
 }
 
 impl Tracer<'_> {
+    /// Writes the trace so far to standard output; `false` once standard
+    /// output is gone (`weft trace ... | head`).
+    fn flush(&mut self) -> bool {
+        let mut stdout = std::io::stdout().lock();
+        let ok = stdout.write_all(self.out.as_bytes()).and_then(|()| stdout.flush()).is_ok();
+        self.out.clear();
+        ok
+    }
+
     /// Steps to the end, or `--max-steps`: `Ok(None)` if stopped early.
     fn trace(&mut self, store: &mut Store<TraceHost>, stepper: &mut Stepper) -> Result<Option<Vec<Val>>, Trap> {
         let mut steps = 0u64;
@@ -224,6 +269,9 @@ impl Tracer<'_> {
             }
             if let Step::Finished(results) = step {
                 return Ok(Some(results));
+            }
+            if self.out.len() > 1 << 16 && !self.flush() {
+                return Ok(None);
             }
         }
     }
@@ -340,10 +388,12 @@ fn host_linker(
     module: &Module,
 ) -> Result<Linker<TraceHost>, Box<dyn std::error::Error>> {
     let mut linker = Linker::new(engine);
+    weft_wasi::add_to_linker(&mut linker, |host: &mut TraceHost| &mut host.wasi)?;
     let d = module.decoded();
     for import in &d.imports {
         let (m, n) = (import.module.as_str(), import.name.as_str());
         match &import.ty {
+            ImportType::Func(_) if m == weft_wasi::MODULE => {}
             ImportType::Func(type_index) => {
                 let ty = d.types.get(*type_index as usize).and_then(|t| t.as_func()).cloned().unwrap_or_default();
                 let prints = m == "env"
@@ -397,7 +447,7 @@ fn read_string(caller: &Caller<'_, TraceHost>, args: &[Val]) -> Result<String, T
 
 /// Moves what the host printed into the trace, at `depth`.
 fn flush_host_output(store: &mut Store<TraceHost>, out: &mut String, depth: usize) {
-    for text in store.data_mut().printed.drain(..) {
+    for text in store.data_mut().take_output() {
         let _ = writeln!(out, "{}| {text}", indent(depth));
     }
 }
