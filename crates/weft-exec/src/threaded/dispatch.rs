@@ -293,6 +293,7 @@ fn call<T>(
 fn run<T>(store: &mut Store<T>, frames: &mut Vec<Frame>, slots: &mut Vec<u64>) -> Result<(), Trap> {
     let Some(frame) = frames.last() else { return Ok(()) };
     let mut code = frame.code.clone();
+    let mut ops: *const Op = code.ops.as_ptr();
     let mut inst = frame.instance.clone();
     let mut fp = frame.fp;
     let mut pc = frame.pc;
@@ -306,6 +307,7 @@ fn run<T>(store: &mut Store<T>, frames: &mut Vec<Frame>, slots: &mut Vec<u64>) -
             store.inner.call_depth -= 1;
             let Some(frame) = frames.last() else { return Ok(()) };
             code = frame.code.clone();
+            ops = code.ops.as_ptr();
             inst = frame.instance.clone();
             fp = frame.fp;
             pc = frame.pc;
@@ -329,6 +331,7 @@ fn run<T>(store: &mut Store<T>, frames: &mut Vec<Frame>, slots: &mut Vec<u64>) -
                 Ok(Called::Pushed) => {
                     let Some(frame) = frames.last() else { return Ok(()) };
                     code = frame.code.clone();
+                    ops = code.ops.as_ptr();
                     inst = frame.instance.clone();
                     fp = frame.fp;
                     pc = 0;
@@ -377,7 +380,12 @@ fn run<T>(store: &mut Store<T>, frames: &mut Vec<Frame>, slots: &mut Vec<u64>) -
     }
 
     loop {
-        let op = code.ops[pc];
+        // SAFETY: `ops` points to the ops of `code`, which this function
+        // keeps alive, and `pc` is in bounds: it starts at 0 or at the op
+        // after a call (never the last op, which `translate::verify`
+        // checked ends the function), moves to the next op only after an op
+        // that is not last, and branches only to targets `verify` checked.
+        let op = unsafe { *ops.add(pc) };
         pc += 1;
         for_each_numeric_op!(dispatch (op, s, pc, trap) {
             Op::Copy { d, a } => slot!(d) = slot!(a),

@@ -171,7 +171,41 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
             break;
         }
     }
+    verify(&t.code)?;
     Ok(t.code)
+}
+
+/// Checks the invariant dispatch relies on to fetch ops without bounds
+/// checks: execution cannot leave the op vector. The last op ends the
+/// function (a return, an unconditional branch or a trap), so falling
+/// through never passes the end, and every branch target is an op.
+fn verify(code: &Code) -> Result<()> {
+    let len = code.ops.len();
+    let ends = matches!(
+        code.ops.last(),
+        Some(
+            Op::Return0
+                | Op::Return1 { .. }
+                | Op::ReturnN { .. }
+                | Op::Br { .. }
+                | Op::BrTable { .. }
+                | Op::Unreachable
+        )
+    );
+    let targets_in_range =
+        code.ops.iter().all(|op| {
+            let mut op = *op;
+            op.target_mut().is_none_or(|t| (*t as usize) < len)
+        }) && code.br_tables.iter().all(|table| !table.is_empty() && table.iter().all(|t| (*t as usize) < len));
+    let tables_exist = code.ops.iter().all(|op| match op {
+        Op::BrTable { table, .. } => (*table as usize) < code.br_tables.len(),
+        _ => true,
+    });
+    if ends && targets_in_range && tables_exist {
+        Ok(())
+    } else {
+        unsupported("translator invariant violated (a bug): falling back")
+    }
 }
 
 impl Translator<'_> {
