@@ -276,7 +276,12 @@ impl<'m> OpValidator<'_, 'm> {
         let height = self.st.ctrls.last().map_or(0, |f| f.height);
         let list = |ts: &mut dyn Iterator<Item = String>| ts.collect::<Vec<_>>().join(" ");
         let required = list(&mut types.iter().map(ToString::to_string));
-        let stack = list(&mut self.st.vals[height..].iter().map(|t| t.map_or("_".to_string(), |t| t.to_string())));
+        let show = |t: &Option<ValType>| match t {
+            None => "_".to_string(),
+            Some(ValType::Ref(rt)) if rt.heap == crate::types::BOTTOM_HEAP => "(ref bot)".to_string(),
+            Some(t) => t.to_string(),
+        };
+        let stack = list(&mut self.st.vals[height..].iter().map(show));
         self.error(format!("type mismatch: instruction requires [{required}] but stack has [{stack}]"))
     }
 

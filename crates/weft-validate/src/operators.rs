@@ -16,7 +16,7 @@ use crate::ValidationError;
 use crate::func::{FrameKind, OpValidator, Types};
 use crate::limits::MAX_BR_TABLE_TARGETS;
 use crate::module::index_type;
-use crate::types::require;
+use crate::types::{BOTTOM_HEAP, require};
 
 use ValType::{F32, F64, I32, I64, V128};
 
@@ -383,7 +383,7 @@ impl OpValidator<'_, '_> {
             O::RefAsNonNull {} => {
                 require(f.function_references, "typed function references", self.offset)?;
                 let rt = self.pop_ref()?;
-                self.push_operand(rt.map(|rt| ValType::Ref(RefType { nullable: false, ..rt })));
+                self.push(ValType::Ref(RefType { nullable: false, ..rt }));
             }
             O::BrOnNull { relative_depth } => {
                 require(f.function_references, "typed function references", self.offset)?;
@@ -392,7 +392,7 @@ impl OpValidator<'_, '_> {
                 let types = self.label_types(&frame);
                 self.pop_types(types)?;
                 self.push_types(types);
-                self.push_operand(rt.map(|rt| ValType::Ref(RefType { nullable: false, ..rt })));
+                self.push(ValType::Ref(RefType { nullable: false, ..rt }));
             }
             O::BrOnNonNull { relative_depth } => {
                 require(f.function_references, "typed function references", self.offset)?;
@@ -402,9 +402,7 @@ impl OpValidator<'_, '_> {
                 let Some(n) = types.len().checked_sub(1) else {
                     return Err(self.mismatch());
                 };
-                if let Some(rt) = rt
-                    && !self.ctx.types.val_subtype(ValType::Ref(RefType { nullable: false, ..rt }), types.get(n))
-                {
+                if !self.ctx.types.val_subtype(ValType::Ref(RefType { nullable: false, ..rt }), types.get(n)) {
                     return Err(self.mismatch());
                 }
                 for i in (0..n).rev() {
@@ -623,11 +621,13 @@ impl OpValidator<'_, '_> {
         Ok(())
     }
 
-    /// Pops a reference (or `Unknown`).
-    fn pop_ref(&mut self) -> Result<Option<RefType>> {
+    /// `pop_ref()`: pops a reference; `Unknown` becomes the non-null
+    /// reference to the bottom heap type, which is still a reference (an
+    /// `i64` instruction after `ref.as_non_null` on it is a type error).
+    fn pop_ref(&mut self) -> Result<RefType> {
         match self.pop_operand()? {
-            None => Ok(None),
-            Some(ValType::Ref(rt)) => Ok(Some(rt)),
+            None => Ok(RefType { nullable: false, heap: BOTTOM_HEAP }),
+            Some(ValType::Ref(rt)) => Ok(rt),
             Some(_) => Err(self.mismatch()),
         }
     }

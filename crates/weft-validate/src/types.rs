@@ -170,6 +170,9 @@ impl<'m> TypeContext<'m> {
     /// `ht1 <: ht2`.
     pub(crate) fn heap_subtype(&self, h1: HeapType, h2: HeapType) -> bool {
         use HeapType::*;
+        if h1 == BOTTOM_HEAP {
+            return true;
+        }
         match (h1, h2) {
             (Concrete(a), Concrete(b)) => a == b || self.canon.get(a as usize) == self.canon.get(b as usize),
             (a, b) if a == b => true,
@@ -191,6 +194,11 @@ impl<'m> TypeContext<'m> {
         a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| self.val_subtype(x, y))
     }
 }
+
+/// The heap type of a reference popped from the polymorphic stack (the
+/// spec's `bot`): below every heap type. No defined type has this index
+/// (there are at most a million), and it never leaves the operand stack.
+pub(crate) const BOTTOM_HEAP: HeapType = HeapType::Concrete(u32::MAX);
 
 /// Whether a value type has a default value (spec 3.2: defaultable).
 pub(crate) fn is_defaultable(t: ValType) -> bool {

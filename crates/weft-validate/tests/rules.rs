@@ -354,3 +354,12 @@ fn gc_is_rejected_explicitly() {
     invalid("(module (func (param anyref)))", "GC");
     invalid("(module (rec (type (func)) (type (func))))", "GC");
 }
+
+#[test]
+fn references_from_the_polymorphic_stack_stay_references() {
+    valid("(module (func (result funcref) unreachable ref.as_non_null))");
+    invalid("(module (func (result i64) unreachable ref.as_non_null))", "type mismatch");
+    invalid("(module (func unreachable (br_on_null 0) i64.eqz drop))", "type mismatch");
+    invalid("(module (func (block (result i32) unreachable (br_on_non_null 0)) drop))", "type mismatch");
+    valid("(module (func (block (result funcref) unreachable (br_on_non_null 0) unreachable) drop))");
+}
