@@ -97,6 +97,43 @@
 //! # Ok::<(), weft::Error>(())
 //! ```
 //!
+//! ## Watching execution
+//!
+//! A [`Stepper`] runs one call on the reference engine one instruction at a
+//! time. Between steps it shows the spec's machine state: the operand
+//! stack ([`Stepper::operand_stack`]), the frames with their locals and
+//! next instruction ([`Stepper::frames`], innermost first) and each frame's
+//! labels ([`Stepper::labels`]: kind, arity, continuation). `weft trace`
+//! is built on it; `cargo run -p weft --example step` is a small trace.
+//!
+//! ```
+//! use weft::{Engine, Linker, Module, Step, Stepper, Store, Val};
+//!
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"(module
+//!     (func (export "add1") (param i32) (result i32)
+//!         (i32.add (local.get 0) (i32.const 1))))"#)?;
+//! let mut store = Store::new(&engine, ());
+//! let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+//! let add1 = instance.get_func("add1").unwrap();
+//!
+//! let mut stepper = Stepper::new(&mut store, add1, &[Val::I32(41)])?;
+//! let mut seen = Vec::new();
+//! while let Some(frame) = stepper.frames().first() {
+//!     seen.push(format!("{:<11} {:?}", frame.next_text, stepper.operand_stack()));
+//!     if let Step::Finished(results) = stepper.step(&mut store)? {
+//!         assert_eq!(results, [Val::I32(42)]);
+//!     }
+//! }
+//! assert_eq!(seen, [
+//!     "local.get 0 []",
+//!     "i32.const 1 [I32(41)]",
+//!     "i32.add     [I32(41), I32(1)]",
+//!     "end         [I32(42)]",
+//! ]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Engines
 //!
 //! [`EngineKind::Reference`] is the readable interpreter shaped like the
