@@ -387,8 +387,8 @@ impl OpValidator<'_, '_> {
             }
             O::BrOnNull { relative_depth } => {
                 require(f.function_references, "typed function references", self.offset)?;
-                let rt = self.pop_ref()?;
                 let frame = self.label(relative_depth)?;
+                let rt = self.pop_ref()?;
                 let types = self.label_types(&frame);
                 self.pop_types(types)?;
                 self.push_types(types);
@@ -396,8 +396,8 @@ impl OpValidator<'_, '_> {
             }
             O::BrOnNonNull { relative_depth } => {
                 require(f.function_references, "typed function references", self.offset)?;
-                let rt = self.pop_ref()?;
                 let frame = self.label(relative_depth)?;
+                let rt = self.pop_ref()?;
                 let types = self.label_types(&frame);
                 let Some(n) = types.len().checked_sub(1) else {
                     return Err(self.mismatch());
