@@ -36,7 +36,12 @@ fn main() {
     }
     let wsecs = t.elapsed().as_secs_f64();
     eprintln!("wasmparser: {wp} operators per round, {:.0} MB/s", (code * rounds) as f64 / wsecs / 1e6);
-    eprintln!("structure decode: {:?} per round; size_of Operator {} Result {}", structure / rounds as u32, std::mem::size_of::<weft_decode::Operator>(), std::mem::size_of::<weft_decode::Result<weft_decode::Operator>>());
+    eprintln!(
+        "structure decode: {:?} per round; size_of Operator {} Result {}",
+        structure / rounds as u32,
+        std::mem::size_of::<weft_decode::Operator>(),
+        std::mem::size_of::<weft_decode::Result<weft_decode::Operator>>()
+    );
     println!(
         "{} MB of code, {} instructions per round: {:.0} MB/s, {:.1} ns/instruction",
         code / 1_000_000,

@@ -5,7 +5,7 @@
 //! `if`/`else`, `br_table`), so the figures describe real code rather than
 //! one instruction repeated.
 
-use weft_decode::encode::{write_var_u32, write_name};
+use weft_decode::encode::{write_name, write_var_u32};
 use weft_decode::{BlockType, BrTable, Features, Ieee64, MemArg, Operator, Reader, ValType};
 
 /// A small deterministic generator (xorshift), so every run builds the
@@ -48,7 +48,12 @@ fn snippet(out: &mut Vec<u8>, rng: &mut Rng, num_funcs: u32) {
     match rng.below(10) {
         0 => ops(
             out,
-            &[O::LocalGet { local_index: 0 }, O::LocalGet { local_index: 1 }, O::I32Add {}, O::LocalSet { local_index: 0 }],
+            &[
+                O::LocalGet { local_index: 0 },
+                O::LocalGet { local_index: 1 },
+                O::I32Add {},
+                O::LocalSet { local_index: 0 },
+            ],
         ),
         1 => ops(
             out,
