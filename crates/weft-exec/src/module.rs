@@ -27,7 +27,7 @@ pub(crate) struct ModuleInner {
     /// The reference engine's code for each defined function, translated on first call.
     pub(crate) compiled: Vec<OnceLock<std::result::Result<Arc<Compiled>, Trap>>>,
     /// The threaded engine's code for each defined function, translated on first call.
-    pub(crate) threaded: Vec<crate::threaded::Cached>,
+    pub(crate) threaded: crate::threaded::ModuleCache,
 }
 
 impl std::fmt::Debug for Module {
@@ -60,7 +60,7 @@ impl Module {
     pub fn from_parts(engine: &Engine, decoded: weft_decode::Module, info: ModuleInfo) -> Module {
         let types = decoded.types.iter().map(|t| t.as_func().cloned().unwrap_or_default()).collect();
         let compiled = (0..decoded.code.len()).map(|_| OnceLock::new()).collect();
-        let threaded = (0..decoded.code.len()).map(|_| OnceLock::new()).collect();
+        let threaded = crate::threaded::ModuleCache::new(decoded.code.len());
         let canon = crate::types::canonicalize(&decoded.types);
         Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, canon, compiled, threaded }))
     }

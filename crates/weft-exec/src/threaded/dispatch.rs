@@ -26,11 +26,14 @@ use crate::store::{FuncEntity, Store};
 use crate::trap::{FrameInfo, Trap, TrapKind};
 use crate::value::{ExternRef, Val};
 
-/// A wasm frame of the threaded engine.
+/// A suspended wasm frame of the threaded engine (a caller waiting for
+/// its callee; the running frame lives in `run`'s locals).
 pub(crate) struct Frame {
     code: Arc<Code>,
-    instance: Arc<InstanceData>,
-    /// Where the frame resumes (saved while a callee runs).
+    /// The frame's instance, if it is not its callee's (calls within an
+    /// instance, the common case, touch no reference count for it).
+    instance: Option<Arc<InstanceData>>,
+    /// Where the frame resumes.
     pc: usize,
     /// The frame's first slot.
     fp: usize,
@@ -48,6 +51,10 @@ pub(crate) fn to_raw(v: Val) -> u64 {
         Val::V128(b) => b as u64,
         Val::FuncRef(f) => f.map_or(0, |f| u64::from(f.index()) + 1),
         Val::ExternRef(e) => e.map_or(0, |e| e.0.wrapping_add(1)),
+        // Other references never reach slots: `translate::module_supported`
+        // keeps modules that use them on the reference engine.
+        #[allow(unreachable_patterns)]
+        _ => 0,
     }
 }
 
@@ -146,8 +153,8 @@ macro_rules! dispatch {
 
 /// What a call did.
 enum Called {
-    /// A wasm frame was pushed; the loop continues in it.
-    Pushed,
+    /// The callee is threaded code of this instance; its frame is ready.
+    Wasm(Arc<Code>, Arc<InstanceData>),
     /// The callee ran to completion (host or reference engine).
     Done,
 }
@@ -176,8 +183,7 @@ pub(super) fn invoke<T>(
     store.inner.activations += 1;
     let depth = store.inner.call_depth;
     store.inner.call_depth += 1;
-    let mut frames = vec![Frame { code, instance, pc: 0, fp: 0 }];
-    let r = run(store, &mut frames, &mut slots);
+    let r = run(store, code, instance, &mut slots);
     store.inner.call_depth = depth;
     store.inner.activations -= 1;
     r?;
@@ -187,30 +193,42 @@ pub(super) fn invoke<T>(
     Ok(())
 }
 
-/// The wasm frames, innermost first.
-fn backtrace(frames: &[Frame]) -> Vec<FrameInfo> {
-    frames
-        .iter()
-        .rev()
-        .map(|f| {
-            let d = &f.instance.module.decoded;
-            FrameInfo {
-                func_index: f.code.func_index,
-                func_name: d.names.function(f.code.func_index).map(str::to_string),
-                module_name: d.names.module.clone(),
-                offset: f.code.offsets.get(f.pc).map(|o| *o as usize),
-            }
-        })
-        .collect()
+/// The wasm frames, innermost first: the running one (`code`, `inst`,
+/// `pc`), then the suspended ones.
+fn backtrace(frames: &[Frame], code: &Code, inst: &Arc<InstanceData>, pc: usize) -> Vec<FrameInfo> {
+    let info = |code: &Code, inst: &InstanceData, pc: usize| {
+        let d = &inst.module.decoded;
+        FrameInfo {
+            func_index: code.func_index,
+            func_name: d.names.function(code.func_index).map(str::to_string),
+            module_name: d.names.module.clone(),
+            offset: code.offsets.get(pc).map(|o| *o as usize),
+        }
+    };
+    let mut out = vec![info(code, inst, pc)];
+    let mut callee = inst;
+    for f in frames.iter().rev() {
+        let inst = f.instance.as_ref().unwrap_or(callee);
+        out.push(info(&f.code, inst, f.pc));
+        callee = inst;
+    }
+    out
 }
 
-/// A trap at op `pc` of the innermost frame, with the backtrace.
-#[cold]
-fn trap_at(frames: &mut [Frame], trap: Trap, pc: usize) -> Trap {
-    if let Some(f) = frames.last_mut() {
-        f.pc = pc;
+/// Makes room for a frame of `code` at absolute slot `base` and counts it
+/// against the call-depth and value-stack limits.
+fn enter_frame<T>(store: &mut Store<T>, slots: &mut Vec<u64>, code: &Code, base: usize) -> Result<(), Trap> {
+    let config = store.inner.engine.config();
+    // Every frame's slots count against `max_value_stack`, its operand
+    // stack's reserved slots included.
+    let max_values = config.max_value_stack;
+    if store.inner.call_depth >= config.max_call_depth || base + code.frame_size as usize > max_values {
+        return Err(Trap::new(TrapKind::CallStackExhausted));
     }
-    trap.with_backtrace(backtrace(frames))
+    reserve_slots(slots, base + WINDOW, max_values);
+    slots[base + code.params as usize..base + code.locals as usize].fill(0);
+    store.inner.call_depth += 1;
+    Ok(())
 }
 
 /// Grows `slots` to at least `len`, doubling (within `max` plus a window)
@@ -223,20 +241,19 @@ fn reserve_slots(slots: &mut Vec<u64>, len: usize, max: usize) {
 }
 
 /// Calls store function `addr` whose arguments are at absolute slot
-/// `base`, for a caller in instance `caller`: a threaded wasm callee gets a
-/// frame (run by the loop); a host function or a function on the reference
-/// engine runs now.
+/// `base`, for a caller in instance `caller`: a threaded wasm callee gets
+/// its frame's slots (the loop switches to it); a host function or a
+/// function on the reference engine runs now.
 fn call<T>(
     store: &mut Store<T>,
-    frames: &mut Vec<Frame>,
     slots: &mut Vec<u64>,
     addr: u32,
     base: usize,
     caller: &Arc<InstanceData>,
 ) -> Result<Called, Trap> {
     let config = store.inner.engine.config();
-    let (max_depth, max_values) = (config.max_call_depth, config.max_value_stack);
-    if store.inner.call_depth >= max_depth {
+    let max_values = config.max_value_stack;
+    if store.inner.call_depth >= config.max_call_depth {
         return Err(Trap::new(TrapKind::CallStackExhausted));
     }
     let entity = store.inner.funcs.get(addr as usize).ok_or_else(|| Trap::host("invalid function address"))?;
@@ -247,16 +264,8 @@ fn call<T>(
         FuncEntity::Host { .. } => None,
     };
     if let Some((code, instance)) = threaded {
-        // Every frame's slots count against `max_value_stack`, its
-        // operand stack's reserved slots included.
-        if base + code.frame_size as usize > max_values {
-            return Err(Trap::new(TrapKind::CallStackExhausted));
-        }
-        reserve_slots(slots, base + WINDOW, max_values);
-        slots[base + code.params as usize..base + code.locals as usize].fill(0);
-        frames.push(Frame { code, instance, pc: 0, fp: base });
-        store.inner.call_depth += 1;
-        return Ok(Called::Pushed);
+        enter_frame(store, slots, &code, base)?;
+        return Ok(Called::Wasm(code, instance));
     }
     // A host function, or a wasm function on the reference engine.
     let ty = entity.ty().clone();
@@ -288,55 +297,69 @@ fn call<T>(
     Ok(Called::Done)
 }
 
-/// Runs until the entry frame (the only one in `frames` at entry) returns.
+/// Runs function `code` of `inst`, whose frame starts at slot 0, until it
+/// returns.
 #[allow(clippy::too_many_lines)]
-fn run<T>(store: &mut Store<T>, frames: &mut Vec<Frame>, slots: &mut Vec<u64>) -> Result<(), Trap> {
-    let Some(frame) = frames.last() else { return Ok(()) };
-    let mut code = frame.code.clone();
+fn run<T>(
+    store: &mut Store<T>,
+    mut code: Arc<Code>,
+    mut inst: Arc<InstanceData>,
+    slots: &mut Vec<u64>,
+) -> Result<(), Trap> {
+    let mut frames: Vec<Frame> = Vec::new();
     let mut ops: *const Op = code.ops.as_ptr();
-    let mut inst = frame.instance.clone();
-    let mut fp = frame.fp;
-    let mut pc = frame.pc;
+    let mut fp = 0;
+    let mut pc = 0;
     let mut mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
     let mut s = window(slots, fp);
 
     // Leaves the current frame; returns from `run` after the entry frame.
     macro_rules! return_from_frame {
         () => {{
-            frames.pop();
             store.inner.call_depth -= 1;
-            let Some(frame) = frames.last() else { return Ok(()) };
-            code = frame.code.clone();
+            let Some(frame) = frames.pop() else { return Ok(()) };
+            code = frame.code;
             ops = code.ops.as_ptr();
-            inst = frame.instance.clone();
+            if let Some(caller) = frame.instance {
+                inst = caller;
+                mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
+            }
             fp = frame.fp;
             pc = frame.pc;
-            mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
             s = window(slots, fp);
+        }};
+    }
+    // Suspends the running frame and switches to `callee` (of instance
+    // `callee_inst`, `None` for the running one) at absolute slot `base`.
+    macro_rules! switch_to {
+        ($callee:expr, $callee_inst:expr, $base:expr) => {{
+            let caller = std::mem::replace(&mut code, $callee);
+            let caller_inst = match $callee_inst {
+                Some(i) if !Arc::ptr_eq(&i, &inst) => {
+                    let old = std::mem::replace(&mut inst, i);
+                    mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
+                    Some(old)
+                }
+                _ => None,
+            };
+            frames.push(Frame { code: caller, instance: caller_inst, pc, fp });
+            ops = code.ops.as_ptr();
+            fp = $base;
+            pc = 0;
         }};
     }
     // Traps at the op just executed.
     macro_rules! trap {
         ($e:expr) => {{
             let t: Trap = $e.into();
-            return Err(trap_at(frames, t, pc - 1));
+            return Err(t.with_backtrace(backtrace(&frames, &code, &inst, pc - 1)));
         }};
     }
     macro_rules! call {
         ($addr:expr, $base:expr) => {{
-            if let Some(f) = frames.last_mut() {
-                f.pc = pc;
-            }
-            match call(store, frames, slots, $addr, fp + usize::from($base), &inst) {
-                Ok(Called::Pushed) => {
-                    let Some(frame) = frames.last() else { return Ok(()) };
-                    code = frame.code.clone();
-                    ops = code.ops.as_ptr();
-                    inst = frame.instance.clone();
-                    fp = frame.fp;
-                    pc = 0;
-                    mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
-                }
+            let base = fp + usize::from($base);
+            match call(store, slots, $addr, base, &inst) {
+                Ok(Called::Wasm(callee, callee_inst)) => switch_to!(callee, Some(callee_inst), base),
                 Ok(Called::Done) => {}
                 Err(t) => trap!(t),
             }
@@ -426,6 +449,20 @@ fn run<T>(store: &mut Store<T>, frames: &mut Vec<Frame>, slots: &mut Vec<u64>) -
                 let addr = inst.funcs[func as usize];
                 call!(addr, base);
             }
+            Op::CallInternal { defined, base } => match inst.module.threaded(defined) {
+                Some(callee) => {
+                    let abs = fp + usize::from(base);
+                    if let Err(t) = enter_frame(store, slots, &callee, abs) {
+                        trap!(t);
+                    }
+                    switch_to!(callee, None::<Arc<InstanceData>>, abs);
+                    s = window(slots, fp);
+                }
+                None => {
+                    let addr = inst.funcs[(defined + inst.module.decoded.num_imported_functions) as usize];
+                    call!(addr, base);
+                }
+            },
             Op::CallIndirect { ty, table, c, base } => {
                 let t = inst.tables[table as usize] as usize;
                 let i = index!(c);

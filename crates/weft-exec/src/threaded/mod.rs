@@ -64,15 +64,29 @@ pub(crate) struct Code {
     pub(crate) func_index: u32,
 }
 
-/// The per-module cache slot of one function's threaded code: `None` means
-/// the function falls back to the reference engine.
-pub(crate) type Cached = OnceLock<Option<Arc<Code>>>;
+/// A module's threaded code: per defined function, translated on first
+/// call (`None`: the function falls back to the reference engine), and
+/// whether the module's types let any function be translated at all.
+pub(crate) struct ModuleCache {
+    funcs: Vec<OnceLock<Option<Arc<Code>>>>,
+    module_supported: OnceLock<bool>,
+}
+
+impl ModuleCache {
+    /// An empty cache for `functions` defined functions.
+    pub(crate) fn new(functions: usize) -> Self {
+        ModuleCache { funcs: (0..functions).map(|_| OnceLock::new()).collect(), module_supported: OnceLock::new() }
+    }
+}
 
 impl ModuleInner {
     /// The threaded code of defined function `defined`, translating it on
     /// first use; `None` if it runs on the reference engine.
     pub(crate) fn threaded(&self, defined: u32) -> Option<Arc<Code>> {
-        let slot = self.threaded.get(defined as usize)?;
+        let slot = self.threaded.funcs.get(defined as usize)?;
+        if !*self.threaded.module_supported.get_or_init(|| translate::module_supported(self).is_ok()) {
+            return None;
+        }
         slot.get_or_init(|| {
             let mut code = translate::translate(self, defined).ok()?;
             code.func_index = self.decoded.num_imported_functions + defined;

@@ -285,6 +285,9 @@ macro_rules! define_op {
             /// Calls function `func` (an index into the instance's functions);
             /// its arguments are at `base..`, where its results will be.
             Call { func: u32, base: Slot },
+            /// Calls defined function `defined` of the running instance
+            /// (a call that needs no store lookup).
+            CallInternal { defined: u32, base: Slot },
             /// `call_indirect` through table `table` (instance index) with
             /// expected type `ty`; the table index is in `c`.
             CallIndirect { ty: u32, table: u32, c: Slot, base: Slot },

@@ -14,8 +14,9 @@ use weft_decode::{BlockType, BrTable, Operator, ValType};
 use super::{Ctrl, Entry, Kind, Result, Translator, unsupported};
 use crate::threaded::op::Op;
 
-fn has_v128(types: &[ValType]) -> bool {
-    types.contains(&ValType::V128)
+/// Whether any of `types` is one slots cannot hold (see [`super::supported_type`]).
+fn has_unsupported(types: &[ValType]) -> bool {
+    !types.iter().all(|t| super::supported_type(*t))
 }
 
 impl Translator<'_> {
@@ -78,11 +79,11 @@ impl Translator<'_> {
     fn block_arity(&self, bt: BlockType) -> Result<(usize, usize)> {
         match bt {
             BlockType::Empty => Ok((0, 0)),
-            BlockType::Value(ValType::V128) => unsupported("v128 block"),
+            BlockType::Value(t) if !super::supported_type(t) => unsupported("block of an unsupported type"),
             BlockType::Value(_) => Ok((0, 1)),
             BlockType::Func(i) => {
                 let t = self.module.func_type(i).ok_or_else(|| super::Unsupported("block type".into()))?;
-                if has_v128(t.params()) || has_v128(t.results()) {
+                if has_unsupported(t.params()) || has_unsupported(t.results()) {
                     return unsupported("v128 block");
                 }
                 Ok((t.params().len(), t.results().len()))
@@ -344,18 +345,22 @@ impl Translator<'_> {
 
     fn call(&mut self, func: u32) -> Result<()> {
         let ty = self.module.type_of_func(func).ok_or_else(|| super::Unsupported("call type".into()))?;
-        if has_v128(ty.params()) || has_v128(ty.results()) {
+        if has_unsupported(ty.params()) || has_unsupported(ty.results()) {
             return unsupported("v128 call");
         }
         let (p, r) = (ty.params().len(), ty.results().len());
         let base = self.call_args(p);
-        self.emit(Op::Call { func, base });
+        let imported = self.module.decoded.num_imported_functions;
+        match func.checked_sub(imported) {
+            Some(defined) => self.emit(Op::CallInternal { defined, base }),
+            None => self.emit(Op::Call { func, base }),
+        };
         self.call_results(p, r)
     }
 
     fn call_indirect(&mut self, ty: u32, table: u32) -> Result<()> {
         let t = self.module.func_type(ty).ok_or_else(|| super::Unsupported("call type".into()))?;
-        if has_v128(t.params()) || has_v128(t.results()) {
+        if has_unsupported(t.params()) || has_unsupported(t.results()) {
             return unsupported("v128 call");
         }
         let (p, r) = (t.params().len(), t.results().len());

@@ -2,7 +2,7 @@
 //! addresses is translated; the module-level check in `translate` sends
 //! memory64/table64 modules to the reference engine.
 
-use weft_decode::{MemArg, Operator};
+use weft_decode::{MemArg, Operator, ValType};
 
 use super::{Entry, Result, Translator, unsupported};
 use crate::threaded::op::{Op, Slot};
@@ -114,7 +114,12 @@ impl Translator<'_> {
                 self.emit(Op::ElemDrop { elem });
                 Ok(())
             }
-            Operator::RefNull { .. } => self.push(Entry::Const(0)),
+            Operator::RefNull { hty } => {
+                if !super::supported_type(ValType::Ref(weft_decode::RefType { nullable: true, heap: hty })) {
+                    return Some(unsupported("ref.null of an unsupported type"));
+                }
+                self.push(Entry::Const(0))
+            }
             Operator::RefIsNull {} => {
                 let a = self.pop_slot();
                 self.result(|d| Op::RefIsNull { d, a })

@@ -26,7 +26,7 @@
 mod control;
 mod memory;
 
-use weft_decode::{ImportType, Operator, ValType};
+use weft_decode::{HeapType, ImportType, Operator, ValType};
 
 use super::Code;
 use super::op::{Op, Raw, Slot, for_each_numeric_op};
@@ -100,32 +100,57 @@ struct Translator<'m> {
     next_fusable: Option<usize>,
 }
 
+/// Whether a slot can hold values of type `t`: numbers, and function and
+/// extern references (not `v128`, exception or GC references).
+pub(crate) fn supported_type(t: ValType) -> bool {
+    match t {
+        ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 => true,
+        ValType::V128 => false,
+        ValType::Ref(r) => {
+            matches!(
+                r.heap,
+                HeapType::Func | HeapType::NoFunc | HeapType::Extern | HeapType::NoExtern | HeapType::Concrete(_)
+            )
+        }
+    }
+}
+
+/// The module-wide conditions for translating any of its functions: every
+/// type is a function type over [`supported_type`]s (so block types and
+/// call signatures are), globals and tables hold supported types, and
+/// memories and tables use 32-bit indices.
+pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
+    let d = &module.decoded;
+    let func_types = d
+        .types
+        .iter()
+        .all(|t| t.as_func().is_some_and(|f| f.params().iter().chain(f.results()).all(|v| supported_type(*v))));
+    let table_ok = |t: &weft_decode::TableType| !t.index64 && supported_type(ValType::Ref(t.element));
+    let imports = d.imports.iter().all(|i| match &i.ty {
+        ImportType::Memory(m) => !m.index64,
+        ImportType::Table(t) => table_ok(t),
+        ImportType::Global(g) => supported_type(g.content),
+        _ => true,
+    });
+    let defined = d.memories.iter().all(|m| !m.index64)
+        && d.tables.iter().all(|t| table_ok(&t.ty))
+        && d.globals.iter().all(|g| supported_type(g.ty.content));
+    if func_types && imports && defined { Ok(()) } else { unsupported("module uses types slots do not hold") }
+}
+
 /// Translates defined function `defined` of `module`.
 pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
     let d = &module.decoded;
     let body = d.code.get(defined as usize).ok_or_else(|| Unsupported("no such function body".into()))?;
     let func_index = d.num_imported_functions + defined;
     let ty = module.type_of_func(func_index).ok_or_else(|| Unsupported("no type".into()))?;
-    if ty.params().iter().chain(ty.results()).any(|t| *t == ValType::V128) {
-        return unsupported("v128 values");
-    }
-    let index64 = d.memories.iter().any(|m| m.index64)
-        || d.tables.iter().any(|t| t.ty.index64)
-        || d.imports.iter().any(|i| match &i.ty {
-            ImportType::Memory(m) => m.index64,
-            ImportType::Table(t) => t.index64,
-            _ => false,
-        });
-    if index64 {
-        return unsupported("memory64 or table64");
-    }
     let params = ty.params().len() as u64;
     let locals = params + body.num_locals;
     if locals > u64::from(Slot::MAX) / 2 {
         return unsupported("too many locals");
     }
-    if body.locals.iter().any(|(_, t)| *t == ValType::V128) {
-        return unsupported("v128 locals");
+    if !body.locals.iter().all(|(_, t)| supported_type(*t)) {
+        return unsupported("a local of a type slots do not hold");
     }
     let mut t = Translator {
         module,
@@ -448,6 +473,9 @@ impl Translator<'_> {
             Operator::Drop {} => {
                 self.pop_entry();
                 Ok(())
+            }
+            Operator::TypedSelect { types } if !types.first.is_none_or(supported_type) => {
+                unsupported("select of an unsupported type")
             }
             Operator::Select {} | Operator::TypedSelect { .. } => {
                 let n = self.stack.len();
