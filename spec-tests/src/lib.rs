@@ -11,6 +11,8 @@
 //!   every engine, the `conformance` binary writes `docs/CONFORMANCE.md`.
 //! * [`expectations`] is the one skip list, each entry with its reason.
 
+#[cfg(feature = "testsuite")]
+mod decode_check;
 pub mod expectations;
 mod runner;
 #[cfg(feature = "testsuite")]
@@ -18,6 +20,8 @@ mod suite;
 mod values;
 mod walk;
 
+#[cfg(feature = "testsuite")]
+pub use decode_check::{DecodeReport, decode_suite};
 pub use expectations::{DIFFERENT_ERRORS, SKIPPED_MODULES, SKIPS, Skip, message_matches};
 pub use runner::{Failure, Outcome, Script, run_script};
 #[cfg(feature = "testsuite")]

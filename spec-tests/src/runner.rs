@@ -286,7 +286,13 @@ impl<'s> Runner<'s> {
                     Err(e) => Err(format!("expected unlinkable \"{message}\", got: {e}")),
                 }
             }
-            WastDirective::AssertException { .. } => Err("unsupported directive: assert_exception".into()),
+            // The action must end with a wasm exception no handler caught
+            // (not a trap, not a return).
+            WastDirective::AssertException { mut exec, .. } => match self.execute(&mut exec)? {
+                Ok(vals) => Err(format!("expected an uncaught exception, got {} results", vals.len())),
+                Err(e) if e.as_trap().is_some_and(|t| t.exception().is_some()) => Ok(()),
+                Err(e) => Err(format!("expected an uncaught exception, got: {e}")),
+            },
             WastDirective::AssertSuspension { .. } => Err("unsupported directive: assert_suspension".into()),
             WastDirective::Thread(_) => Err("unsupported directive: thread".into()),
             WastDirective::Wait { .. } => Err("unsupported directive: wait".into()),

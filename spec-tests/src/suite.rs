@@ -55,7 +55,8 @@ fn proposal_features(name: &str) -> Features {
         "multi-memory" => Features { multi_memory: true, ..Features::wasm2() },
         "tail-call" => Features { tail_call: true, ..Features::wasm2() },
         "extended-const" => Features { extended_const: true, ..Features::wasm2() },
-        "exceptions" => Features { exceptions: true, tail_call: true, ..Features::wasm2() },
+        // Its scripts use typed function references (`(ref $t)` payloads).
+        "exceptions" => Features { exceptions: true, tail_call: true, function_references: true, ..Features::wasm2() },
         "relaxed-simd" => Features { relaxed_simd: true, ..Features::wasm2() },
         "wide-arithmetic" => Features { wide_arithmetic: true, ..Features::wasm2() },
         "custom-page-sizes" => Features::default(),

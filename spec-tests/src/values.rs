@@ -28,6 +28,7 @@ fn null_of(h: &HeapType<'_>) -> Result<Val, String> {
     match h {
         HeapType::Abstract { ty: A::Extern | A::NoExtern, .. } => Ok(Val::ExternRef(None)),
         HeapType::Abstract { ty: A::Func | A::NoFunc, .. } | HeapType::Concrete(_) => Ok(Val::FuncRef(None)),
+        HeapType::Abstract { ty: A::Exn | A::NoExn, .. } => Ok(Val::ExnRef(None)),
         other => Err(format!("ref.null {other:?} is not supported")),
     }
 }
