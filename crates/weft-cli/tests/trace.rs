@@ -200,3 +200,28 @@ fn trace_wasi_proc_exit_status_is_the_exit_code() {
     assert_eq!(out.status.code(), Some(3));
     golden("trace-proc-exit.txt", &stdout(&out));
 }
+
+#[test]
+fn trace_indirect_and_tail_calls() {
+    let path = temp_file(
+        "calls.wat",
+        r#"(module
+            (type $unary (func (param i32) (result i32)))
+            (table funcref (elem $double $count))
+            (func $double (type $unary) (i32.mul (local.get 0) (i32.const 2)))
+            (func $count (type $unary)
+              (if (result i32) (i32.eqz (local.get 0))
+                (then (i32.const 0))
+                (else (return_call $count (i32.sub (local.get 0) (i32.const 1))))))
+            (func (export "f") (param i32) (result i32)
+              (i32.add
+                (call_indirect (type $unary) (local.get 0) (i32.const 0))
+                (call_indirect (type $unary) (i32.const 1) (i32.const 1)))))"#,
+    );
+    let out = weft(&["trace", "--invoke", "f", path.to_str().unwrap(), "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    assert!(text.contains("$double(i32:2) {"), "{text}");
+    assert!(text.contains("} -> tail call\n"), "{text}");
+    golden("trace-calls.txt", &text);
+}

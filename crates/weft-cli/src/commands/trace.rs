@@ -145,29 +145,33 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         writeln!(tracer.out, "{name}({}) {{", list(&params))?;
     }
     let result = tracer.trace(&mut store, &mut stepper);
-    tracer.flush();
-    match result {
+    // Written like the trace, not with `println!`: standard output may be
+    // closed already (`weft trace ... | head`).
+    let out = &mut tracer.out;
+    let code = match result {
         Ok(Some(results)) => {
             for r in &results {
-                println!("{}", format_val(r));
+                writeln!(out, "{}", format_val(r))?;
             }
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
         Ok(None) => {
-            println!("stopped after {} steps (--max-steps)", args.max_steps);
-            Ok(ExitCode::SUCCESS)
+            writeln!(out, "stopped after {} steps (--max-steps)", args.max_steps)?;
+            ExitCode::SUCCESS
         }
         Err(trap) => match store.data().wasi.exit_code() {
             Some(status) => {
-                println!("exit {status} (proc_exit)");
-                Ok(ExitCode::from(status as u8))
+                writeln!(out, "exit {status} (proc_exit)")?;
+                ExitCode::from(status as u8)
             }
             None => {
-                println!("trap: {trap}");
-                Ok(ExitCode::from(TRAP_EXIT))
+                writeln!(out, "trap: {trap}")?;
+                ExitCode::from(TRAP_EXIT)
             }
         },
-    }
+    };
+    tracer.flush();
+    Ok(code)
 }
 
 /// Prints the trace into `out` as it runs.
@@ -246,7 +250,12 @@ impl Tracer<'_> {
                 )
             );
             if let Some(callee) = self.callee_type(frame.next) {
-                let args = before.len().checked_sub(callee.params().len()).map_or(&[][..], |s| &before[s..]);
+                // `call_indirect` and `call_ref` take the table index or
+                // the reference on top of the arguments.
+                let callee_operand =
+                    usize::from(!matches!(frame.next, Some(Instruction::Call { .. } | Instruction::ReturnCall { .. })));
+                let end = before.len().saturating_sub(callee_operand);
+                let args = end.checked_sub(callee.params().len()).map_or(&[][..], |s| &before[s..end]);
                 if new_depth > depth || (tail_call && new_depth == depth) {
                     // A wasm callee got a frame.
                     if tail_call {
