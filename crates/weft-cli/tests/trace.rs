@@ -77,8 +77,10 @@ fn trace_shows_stores_globals_branches_and_traps() {
         "effects.wat",
         r#"(module
             (memory 1)
+            (table $t 1 funcref)
             (global $g (mut i32) (i32.const 0))
             (func (export "f") (param i32) (result i32)
+              (table.set $t (i32.const 0) (ref.null func))
               (block $out
                 (loop $again
                   (br_if $out (i32.eqz (local.get 0)))

@@ -22,8 +22,8 @@
 //! call into wasm opens a `{` block headed by the callee and its arguments;
 //! its return closes it with the results. A host call is one line:
 //! `host env.log(i32:16, i32:13) -> []`. `--locals` and `--labels` add the
-//! frame's locals and its label stack; stores and `global.set` say what
-//! they wrote. The results print last, one per line, as `weft run` prints
+//! frame's locals and its label stack; stores, `global.set` and
+//! `table.set` say what they wrote. The results print last, one per line, as `weft run` prints
 //! them.
 //!
 //! Imports are WASI preview1 (`wasi_snapshot_preview1`, from `weft-wasi`)
@@ -363,12 +363,21 @@ impl Tracer<'_> {
     }
 }
 
-/// What a store or `global.set` is about to write, from the operands
-/// before it runs.
+/// What a store, `global.set` or `table.set` is about to write, from the
+/// operands before it runs.
 fn effect(instr: Instr, text: &str, before: &[Val]) -> Option<String> {
     let top = |n: usize| before.len().checked_sub(n).and_then(|i| before.get(i)).copied();
-    if let Instruction::GlobalSet { global_index } = instr {
-        return Some(format!("global {global_index} := {}", top(1)?));
+    let index = |v: Val| match v {
+        Val::I32(a) => Some(u64::from(a as u32)),
+        Val::I64(a) => Some(a as u64),
+        _ => None,
+    };
+    match instr {
+        Instruction::GlobalSet { global_index } => return Some(format!("global {global_index} := {}", top(1)?)),
+        Instruction::TableSet { table_index } => {
+            return Some(format!("table {table_index}[{}] := {}", index(top(2)?)?, top(1)?));
+        }
+        _ => {}
     }
     let mnemonic = instr.mnemonic();
     let width = match mnemonic.split_once('.')?.1 {
@@ -380,11 +389,7 @@ fn effect(instr: Instr, text: &str, before: &[Val]) -> Option<String> {
         "store" => 4,
         _ => return None,
     };
-    let addr = match top(2)? {
-        Val::I32(a) => u64::from(a as u32),
-        Val::I64(a) => a as u64,
-        _ => return None,
-    };
+    let addr = index(top(2)?)?;
     let offset: u64 = text.split(' ').find_map(|w| w.strip_prefix("offset=")).and_then(|o| o.parse().ok()).unwrap_or(0);
     let ea = addr.checked_add(offset)?;
     Some(format!("mem[{ea}..{}] := {}", ea + width, top(1)?))
