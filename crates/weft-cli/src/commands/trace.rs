@@ -233,14 +233,9 @@ impl Tracer<'_> {
             {
                 let _ = write!(line, " | {effect}");
             }
-            if stepper.depth() == depth && step.is_ok() {
-                self.frame_details(stepper, &mut line);
-            }
-            self.out.push_str(&line);
-            self.out.push('\n');
-            let step = step?;
-
-            let new_depth = stepper.depth();
+            // The frame that ran the instruction: still the innermost, or
+            // the caller of a frame the instruction pushed. A tail call
+            // replaced it; a return removed it.
             let tail_call = matches!(
                 frame.next,
                 Some(
@@ -249,6 +244,14 @@ impl Tracer<'_> {
                         | Instruction::ReturnCallRef { .. }
                 )
             );
+            if step.is_ok() && !tail_call && stepper.depth() >= depth {
+                self.frame_details(stepper, stepper.depth() - depth, &mut line);
+            }
+            self.out.push_str(&line);
+            self.out.push('\n');
+            let step = step?;
+
+            let new_depth = stepper.depth();
             if let Some(callee) = self.callee_type(frame.next) {
                 // `call_indirect` and `call_ref` take the table index or
                 // the reference on top of the arguments.
@@ -285,9 +288,10 @@ impl Tracer<'_> {
         }
     }
 
-    /// Appends `--locals` and `--labels` to a line.
-    fn frame_details(&self, stepper: &Stepper, line: &mut String) {
-        let Some(frame) = stepper.frames().into_iter().next() else { return };
+    /// Appends `--locals` and `--labels` of frame `index` (0 is the
+    /// innermost) to a line.
+    fn frame_details(&self, stepper: &Stepper, index: usize, line: &mut String) {
+        let Some(frame) = stepper.frames().into_iter().nth(index) else { return };
         if self.args.locals {
             let names = self.module.decoded().names.locals.get(&frame.func_index);
             let locals: Vec<String> = frame
@@ -303,7 +307,7 @@ impl Tracer<'_> {
         }
         if self.args.labels {
             let labels: Vec<String> =
-                stepper.labels(0).iter().rev().map(|l| format!("{}/{}->@{}", l.kind, l.arity, l.cont)).collect();
+                stepper.labels(index).iter().rev().map(|l| format!("{}/{}->@{}", l.kind, l.arity, l.cont)).collect();
             let _ = write!(line, " | labels: [{}]", labels.join(", "));
         }
     }
