@@ -264,8 +264,14 @@ pub struct Tag(pub(crate) Stored);
 
 /// Rejects function references from another store.
 pub(crate) fn check_val_store<T>(store: &Store<T>, v: &Val) -> Result<()> {
-    if let Val::FuncRef(Some(f)) = v {
-        store.check(f.0)?;
+    match v {
+        Val::FuncRef(Some(f)) => {
+            store.check(f.0)?;
+        }
+        Val::ExnRef(Some(e)) => {
+            store.check(e.0)?;
+        }
+        _ => {}
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use weft_decode::{FuncType, ValType};
 
+use crate::exception::Exn;
 use crate::externals::{Extern, check_val_store};
 use crate::instance::InstanceData;
 use crate::store::{AsContext, AsContextMut, FuncEntity, Store, Stored};
@@ -185,6 +186,7 @@ wasm_ty! {
     f64 => ValType::F64, |x| Val::F64(x.to_bits()), Val::F64(x) => f64::from_bits(x);
     Option<Func> => ValType::FUNCREF, |x| Val::FuncRef(x), Val::FuncRef(x) => x;
     Option<ExternRef> => ValType::EXTERNREF, |x| Val::ExternRef(x), Val::ExternRef(x) => x;
+    Option<Exn> => ValType::EXNREF, |x| Val::ExnRef(x), Val::ExnRef(x) => x;
 }
 
 /// A list of wasm values as Rust types: `()`, a single [`WasmTy`], or a tuple.

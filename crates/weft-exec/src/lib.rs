@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 mod engine;
+mod exception;
 mod externals;
 mod func;
 mod instance;
@@ -45,6 +46,7 @@ mod types;
 mod value;
 
 pub use engine::{Config, Engine, EngineKind};
+pub use exception::{Exn, Thrown};
 pub use externals::{Extern, Global, Memory, Table, Tag};
 pub use func::{Caller, Func, HostResult, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy, WithCaller};
 pub use instance::Instance;

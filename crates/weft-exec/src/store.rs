@@ -149,7 +149,6 @@ pub(crate) struct DataEntity {
 pub(crate) struct TagEntity {
     #[allow(dead_code)]
     pub(crate) ty: TagType,
-    #[allow(dead_code)]
     pub(crate) func_type: FuncType,
     pub(crate) canon: Arc<CanonType>,
 }
@@ -165,6 +164,8 @@ pub(crate) struct StoreInner<T> {
     pub(crate) elems: Vec<ElemEntity>,
     pub(crate) datas: Vec<DataEntity>,
     pub(crate) tags: Vec<TagEntity>,
+    /// Exception instances, allocated by `throw` (never freed).
+    pub(crate) exns: Vec<crate::exception::ExnEntity>,
     /// Fuel left, if the engine consumes fuel.
     pub(crate) fuel: u64,
     /// Wasm and host frames currently active across all activations.
@@ -200,6 +201,7 @@ impl<T> Store<T> {
                 elems: Vec::new(),
                 datas: Vec::new(),
                 tags: Vec::new(),
+                exns: Vec::new(),
                 fuel,
                 call_depth: 0,
                 activations: 0,

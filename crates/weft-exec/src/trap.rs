@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::exception::Thrown;
+
 /// Why execution trapped. The `Display` texts are exactly the spec
 /// testsuite's `assert_trap`/`assert_exhaustion` texts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,13 @@ pub enum TrapKind {
     Unsupported(String),
     /// A host function returned an error.
     Host(String),
+    /// `throw_ref` of a null exception reference.
+    NullExceptionReference,
+    /// A wasm exception no handler caught: it left the outermost wasm
+    /// frame (printed "uncaught exception"). Unlike every other kind, a
+    /// host function that returns this error re-throws the exception into
+    /// its wasm caller, where a handler may catch it (as wasmtime does).
+    Exception(Thrown),
 }
 
 impl fmt::Display for TrapKind {
@@ -59,6 +68,8 @@ impl fmt::Display for TrapKind {
             TrapKind::OutOfFuel => "all fuel consumed",
             TrapKind::Unsupported(op) => return write!(f, "unsupported instruction {op}"),
             TrapKind::Host(msg) => return f.write_str(msg),
+            TrapKind::NullExceptionReference => "null exception reference",
+            TrapKind::Exception(_) => "uncaught exception",
         };
         f.write_str(s)
     }
@@ -99,6 +110,21 @@ impl Trap {
     /// A trap raised by a host function, with the given message.
     pub fn host(message: impl Into<String>) -> Self {
         Trap::new(TrapKind::Host(message.into()))
+    }
+
+    /// An exception for a host function to throw: returning this error
+    /// raises `exn` in the wasm caller, as if by `throw_ref`.
+    pub fn throw<T>(store: &crate::Store<T>, exn: crate::Exn) -> Result<Self> {
+        let index = store.check(exn.0)?;
+        Ok(Trap::new(TrapKind::Exception(Thrown::of(store, index as u32))))
+    }
+
+    /// The uncaught wasm exception, if this is one.
+    pub fn exception(&self) -> Option<&Thrown> {
+        match &self.0.kind {
+            TrapKind::Exception(t) => Some(t),
+            _ => None,
+        }
     }
 
     /// Why it trapped.

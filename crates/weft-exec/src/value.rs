@@ -4,6 +4,7 @@ use std::fmt;
 
 use weft_decode::{HeapType, RefType, ValType};
 
+use crate::exception::Exn;
 use crate::func::Func;
 
 /// An opaque host reference (`externref`): a number the host chose.
@@ -30,6 +31,8 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// An external reference (`None` is `ref.null extern`).
     ExternRef(Option<ExternRef>),
+    /// An exception reference (`None` is `ref.null exn`).
+    ExnRef(Option<Exn>),
 }
 
 impl Val {
@@ -59,6 +62,7 @@ impl Val {
     pub fn null_of(heap: HeapType) -> Val {
         match heap {
             HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
+            HeapType::Exn | HeapType::NoExn => Val::ExnRef(None),
             _ => Val::FuncRef(None),
         }
     }
@@ -73,6 +77,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
+            Val::ExnRef(_) => ValType::EXNREF,
         }
     }
 
@@ -86,13 +91,16 @@ impl Val {
             (Val::ExternRef(e), ValType::Ref(r)) => {
                 matches!(r.heap, HeapType::Extern | HeapType::NoExtern) && (r.nullable || e.is_some())
             }
+            (Val::ExnRef(e), ValType::Ref(r)) => {
+                matches!(r.heap, HeapType::Exn | HeapType::NoExn) && (r.nullable || e.is_some())
+            }
             (v, t) => v.ty() == t,
         }
     }
 
     /// Whether this is a null reference.
     pub fn is_null(&self) -> bool {
-        matches!(self, Val::FuncRef(None) | Val::ExternRef(None))
+        matches!(self, Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None))
     }
 
     /// Whether this is a canonical NaN (spec 4.3.3 `nan_N(canon_N)`): a
@@ -149,6 +157,11 @@ impl Val {
         if let Val::FuncRef(v) = self { Some(*v) } else { None }
     }
 
+    /// The exception reference, if this is one (`Some(None)` for null).
+    pub fn exnref(&self) -> Option<Option<Exn>> {
+        if let Val::ExnRef(v) = self { Some(*v) } else { None }
+    }
+
     /// The external reference, if this is one (`Some(None)` for null).
     pub fn externref(&self) -> Option<Option<ExternRef>> {
         if let Val::ExternRef(v) = self { Some(*v) } else { None }
@@ -188,6 +201,8 @@ impl fmt::Display for Val {
             Val::FuncRef(Some(func)) => write!(f, "ref.func {}", func.index()),
             Val::ExternRef(None) => f.write_str("ref.null extern"),
             Val::ExternRef(Some(e)) => write!(f, "ref.extern {}", e.0),
+            Val::ExnRef(None) => f.write_str("ref.null exn"),
+            Val::ExnRef(Some(e)) => write!(f, "ref.exn {}", e.0.index),
         }
     }
 }

@@ -7,7 +7,7 @@
 use std::marker::PhantomData;
 
 use weft_decode::{
-    BlockType, BrTable, Catches, HeapType, Ieee32, Ieee64, Immediate, MemArg, MemIdx, Operator, SelectTypes,
+    BlockType, BrTable, Catch, Catches, HeapType, Ieee32, Ieee64, Immediate, MemArg, MemIdx, Operator, SelectTypes,
     ShuffleLanes, TableIdx, V128, ValType, ZeroByte,
 };
 
@@ -61,18 +61,34 @@ impl OwnedImm for BrTable<'_> {
     }
 }
 
-/// The catch clauses of `try_table` (not executed yet).
+/// A `try_table`'s catch clauses: an index into [`Compiled::catches`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CatchesId;
+pub struct CatchesId(pub u32);
 
 impl OwnedImm for Catches<'_> {
     type Owned = CatchesId;
-    fn own(self, _: &mut Compiled) -> CatchesId {
-        CatchesId
+    fn own(self, ctx: &mut Compiled) -> CatchesId {
+        ctx.catches.push(self.iter().collect());
+        CatchesId((ctx.catches.len() - 1) as u32)
     }
-    fn print_owned(_: &CatchesId, _: &Compiled, out: &mut String) {
-        out.push_str(" ...");
+    fn print_owned(owned: &CatchesId, ctx: &Compiled, out: &mut String) {
+        for clause in ctx.catches.get(owned.0 as usize).map_or(&[][..], |c| &c[..]) {
+            out.push(' ');
+            out.push_str(&clause.to_string());
+        }
     }
+}
+
+/// A legacy `try` block's handlers (the legacy exception-handling
+/// proposal): its `catch`/`catch_all` clauses in order, or `delegate`.
+#[derive(Debug, Clone, Default)]
+pub struct LegacyTry {
+    /// Per clause: the tag index (`None` for `catch_all`) and the position
+    /// of the `catch`/`catch_all` instruction its handler code follows.
+    pub catches: Vec<(Option<u32>, u32)>,
+    /// `delegate l`: the label depth (outside the `try`) the exception is
+    /// handed to.
+    pub delegate: Option<u32>,
 }
 
 macro_rules! define_instr {
@@ -135,6 +151,8 @@ pub struct BlockInfo {
     pub end: u32,
     /// For `if`: where the false branch starts (after `else`, or the `end`).
     pub else_start: u32,
+    /// For legacy `try`: its index in [`Compiled::tries`].
+    pub legacy_try: u32,
 }
 
 /// A function body ready for the reference engine.
@@ -149,6 +167,10 @@ pub struct Compiled {
     pub offsets: Vec<u32>,
     /// `br_table` targets, default last.
     pub br_tables: Vec<Box<[u32]>>,
+    /// `try_table` catch clauses.
+    pub catches: Vec<Box<[Catch]>>,
+    /// Legacy `try` blocks' handlers.
+    pub tries: Vec<LegacyTry>,
     /// The declared locals' types (parameters excluded).
     pub locals: Vec<ValType>,
     /// The function's result count.
@@ -179,6 +201,17 @@ fn block_arity(module: &ModuleInner, bt: BlockType) -> (u32, u32) {
     }
 }
 
+/// Records a legacy `catch`/`catch_all` at `pc` on the innermost open
+/// `try` (the validator checked there is one).
+fn add_legacy_catch(c: &mut Compiled, open: &[(usize, Option<usize>)], tag: Option<u32>, pc: usize) {
+    if let Some(&(start, _)) = open.last()
+        && let Instruction::Try { .. } = c.code[start]
+    {
+        let index = c.blocks[start].legacy_try as usize;
+        c.tries[index].catches.push((tag, pc as u32));
+    }
+}
+
 /// Preprocesses defined function `defined` of `module`.
 pub(crate) fn compile(module: &ModuleInner, defined: u32) -> Result<Compiled, Trap> {
     let d = &module.decoded;
@@ -206,8 +239,14 @@ pub(crate) fn compile(module: &ModuleInner, defined: u32) -> Result<Compiled, Tr
                 (info.params, info.results) = block_arity(module, blockty);
                 open.push((pc, None));
             }
-            Operator::TryTable { blockty, .. } | Operator::Try { blockty } => {
+            Operator::TryTable { blockty, .. } => {
                 (info.params, info.results) = block_arity(module, blockty);
+                open.push((pc, None));
+            }
+            Operator::Try { blockty } => {
+                (info.params, info.results) = block_arity(module, blockty);
+                info.legacy_try = c.tries.len() as u32;
+                c.tries.push(LegacyTry::default());
                 open.push((pc, None));
             }
             Operator::Else {} => {
@@ -215,13 +254,24 @@ pub(crate) fn compile(module: &ModuleInner, defined: u32) -> Result<Compiled, Tr
                     top.1 = Some(pc);
                 }
             }
-            Operator::End {} => {
+            Operator::Catch { tag_index } => add_legacy_catch(&mut c, &open, Some(tag_index), pc),
+            Operator::CatchAll {} => add_legacy_catch(&mut c, &open, None, pc),
+            Operator::End {} | Operator::Delegate { .. } => {
                 if let Some((start, else_pos)) = open.pop() {
                     let end = pc as u32;
                     c.blocks[start].end = end;
                     c.blocks[start].else_start = else_pos.map_or(end, |e| e as u32 + 1);
                     if let Some(e) = else_pos {
                         c.blocks[e].end = end;
+                    }
+                    if let Instruction::Try { .. } = c.code[start] {
+                        let t = &mut c.tries[c.blocks[start].legacy_try as usize];
+                        if let Operator::Delegate { relative_depth } = op {
+                            t.delegate = Some(relative_depth);
+                        }
+                        for &(_, at) in &t.catches {
+                            c.blocks[at as usize].end = end;
+                        }
                     }
                 }
             }

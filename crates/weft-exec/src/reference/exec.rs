@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use weft_decode::MemArg;
 
-use super::{Compiled, Instruction as I, Label, Machine, stack_underflow};
+use super::exception::raise;
+use super::{Compiled, Handler, Instruction as I, Label, Machine, stack_underflow};
 use crate::func::{Func, WasmTy};
 use crate::instance::InstanceData;
 use crate::reference::ops;
@@ -15,7 +16,7 @@ use crate::trap::{Trap, TrapKind};
 use crate::value::Val;
 
 /// What a branch did.
-enum Branch {
+pub(super) enum Branch {
     /// Continue at this instruction.
     To(usize),
     /// The branch left the function: it returned.
@@ -56,7 +57,7 @@ impl Machine {
 
     /// `br l` (spec 4.4.8): keep the label's arity values, pop everything
     /// down to the label's height, and continue at its continuation.
-    fn branch(&mut self, depth: u32, label_base: usize) -> Result<Branch, Trap> {
+    pub(super) fn branch(&mut self, depth: u32, label_base: usize) -> Result<Branch, Trap> {
         let open = self.labels.len() - label_base;
         if depth as usize >= open {
             return Ok(Branch::Returned);
@@ -74,8 +75,13 @@ impl Machine {
 
     /// Enters a block whose operands are on the stack.
     fn enter(&mut self, params: u32, arity: u32, cont: usize) -> Result<(), Trap> {
+        self.enter_with(params, arity, cont, Handler::None)
+    }
+
+    /// Enters a block that installs an exception handler.
+    fn enter_with(&mut self, params: u32, arity: u32, cont: usize, handler: Handler) -> Result<(), Trap> {
         let height = self.stack.len().checked_sub(params as usize).ok_or_else(stack_underflow)?;
-        self.labels.push(Label { arity, height: height as u32, cont: cont as u32 });
+        self.labels.push(Label { arity, height: height as u32, cont: cont as u32, handler });
         Ok(())
     }
 
@@ -139,7 +145,7 @@ impl Machine {
         r
     }
 
-    fn save_pc(&mut self, pc: usize) {
+    pub(super) fn save_pc(&mut self, pc: usize) {
         if let Some(f) = self.frames.last_mut() {
             f.pc = pc;
         }
@@ -198,7 +204,37 @@ impl Machine {
                     *pc = code.blocks[*pc].end as usize;
                     continue;
                 }
-                I::End {} => {
+                // ---- exception instructions (spec 4.4.8; `exception.rs` catches) ----
+                I::TryTable { catches, .. } => {
+                    let b = code.blocks[*pc];
+                    self.enter_with(b.params, b.results, b.end as usize + 1, Handler::TryTable(catches.0))?;
+                }
+                I::Throw { tag_index } => return Err(self.throw(store, inst, tag_index)),
+                I::ThrowRef {} => match self.pop()? {
+                    Val::ExnRef(Some(e)) => return Err(raise(store, e.0.index)),
+                    Val::ExnRef(None) => return Err(Trap::new(TrapKind::NullExceptionReference)),
+                    v => return Err(Trap::host(format!("operand type mismatch: expected exnref, found {}", v.ty()))),
+                },
+                // The legacy form: `try` installs its clauses; reaching a
+                // `catch`/`catch_all` means the body (or the previous catch
+                // body) completed, so continue at the `end`.
+                I::Try { .. } => {
+                    let b = code.blocks[*pc];
+                    self.enter_with(b.params, b.results, b.end as usize + 1, Handler::Try(b.legacy_try))?;
+                }
+                I::Catch { .. } | I::CatchAll {} => {
+                    *pc = code.blocks[*pc].end as usize;
+                    continue;
+                }
+                I::Rethrow { relative_depth } => {
+                    let index =
+                        self.labels.len().checked_sub(1 + relative_depth as usize).ok_or_else(stack_underflow)?;
+                    match self.labels[index].handler {
+                        Handler::Caught(exn) => return Err(raise(store, exn)),
+                        _ => return Err(Trap::host("rethrow outside a catch (module not validated?)")),
+                    }
+                }
+                I::End {} | I::Delegate { .. } => {
                     if self.labels.len() > label_base {
                         self.labels.pop();
                     } else {

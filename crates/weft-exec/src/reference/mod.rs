@@ -15,14 +15,31 @@
 //!   `locals`, and the return arity `n`;
 //! * `pc`     — the position in the current function's [`Compiled`] code.
 //!
+//! * `handler` — the spec's exception handlers `handler_n{catch*}` are kept
+//!   on the label they belong to (`try_table`'s label carries its catch
+//!   clauses, a legacy `try`'s its `catch`/`delegate` clauses, a legacy
+//!   catch body's label the exception it caught, for `rethrow`).
+//!
 //! Each instruction's rule is one arm of the `match` in `exec.rs`, named
 //! after the spec's instruction; numeric operators call
 //! [`crate::numeric`]. A wasm-to-wasm call pushes a frame and continues the
 //! same loop: the native stack does not grow with wasm recursion. Host calls
 //! run on the native stack; a host function that calls back into wasm starts
 //! a nested machine, counted against [`Config::max_reentry_depth`](crate::Config).
+//!
+//! # Exceptions
+//!
+//! `throw` allocates an exception instance in the store and raises it as a
+//! [`Trap`] of kind [`TrapKind::Exception`]; `run` hands every such error to
+//! `exception.rs`, which searches the label stack, innermost first and
+//! across frames, for a handler whose clause matches (the spec's
+//! `throw_ref` rules), pops the frames and labels above it and continues
+//! there. If no frame of this machine catches it, the error leaves the
+//! machine (to the host, or through a host function that re-entered wasm).
+//! Other traps are never caught.
 
 mod compile;
+mod exception;
 mod exec;
 mod numeric_instr;
 pub(crate) mod ops;
@@ -32,7 +49,7 @@ mod stepper;
 use std::sync::Arc;
 
 pub(crate) use compile::compile;
-pub use compile::{BlockInfo, BrTableId, Compiled, Instr, Instruction};
+pub use compile::{BlockInfo, BrTableId, CatchesId, Compiled, Instr, Instruction, LegacyTry};
 pub use stepper::{FrameState, LabelState, Step, Stepper};
 
 use crate::func::Caller;
@@ -50,6 +67,23 @@ pub(crate) struct Label {
     height: u32,
     /// Where a branch to it continues.
     cont: u32,
+    /// The exception handler installed with it.
+    handler: Handler,
+}
+
+/// An exception handler (spec 4.2.13 `handler_n{catch*}`), attached to the
+/// label of the block that installed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Handler {
+    /// An ordinary block: no handler.
+    None,
+    /// A `try_table`: its clauses are `code.catches[i]`.
+    TryTable(u32),
+    /// A legacy `try` body: its clauses are `code.tries[i]`.
+    Try(u32),
+    /// A legacy `catch`/`catch_all` body, running for exception instance
+    /// `exn` (a store address), which `rethrow` re-raises. No handler.
+    Caught(u32),
 }
 
 /// An activation frame (spec 4.2.14 "frames").
@@ -168,7 +202,9 @@ impl Machine {
     fn run<T>(&mut self, store: &mut Store<T>) -> Result<(), Trap> {
         let base = self.frames.len().saturating_sub(1);
         while self.frames.len() > base {
-            if let Err(trap) = self.run_frame(store) {
+            if let Err(trap) = self.run_frame(store)
+                && let Err(trap) = self.catch(store, trap)
+            {
                 return Err(trap.with_backtrace(self.backtrace()));
             }
         }

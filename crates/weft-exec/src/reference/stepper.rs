@@ -93,7 +93,7 @@ impl Stepper {
         // only while they run.
         let base = store.inner.call_depth;
         store.inner.call_depth = base + self.machine.frames.len();
-        let r = self.machine.run_frame(store);
+        let r = self.machine.run_frame(store).or_else(|trap| self.machine.catch(store, trap));
         store.inner.call_depth = base;
         if let Err(trap) = r {
             self.finished = true;

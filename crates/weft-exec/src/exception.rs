@@ -1,0 +1,94 @@
+//! Exception instances (spec 4.2.12 "exception instances", Wasm 3.0) and
+//! how an exception reaches the host.
+//!
+//! `throw x` allocates an exception instance `{tag, fields}` in the store
+//! and raises it; `exnref` values are references to such instances, so
+//! `throw_ref` re-raises the *same* instance. Inside the reference engine
+//! an in-flight exception travels as a [`Trap`](crate::Trap) of kind
+//! [`TrapKind::Exception`](crate::TrapKind::Exception) until a handler
+//! catches it (see `reference/mod.rs`, "Exceptions"); one that leaves the
+//! outermost wasm frame reaches the host as that error.
+//!
+//! Exception instances are never freed while their store lives (the store
+//! has no collector), as every other store entity.
+
+use crate::externals::Tag;
+use crate::store::{Store, Stored};
+use crate::trap::{Error, Result};
+use crate::value::Val;
+
+/// A reference to an exception instance in a store (the payload of an
+/// `exnref`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Exn(pub(crate) Stored);
+
+/// An exception instance: the tag it was thrown with and its fields.
+#[derive(Debug)]
+pub(crate) struct ExnEntity {
+    /// The tag's store address.
+    pub(crate) tag: u32,
+    pub(crate) fields: Box<[Val]>,
+}
+
+impl Exn {
+    /// The exception's tag.
+    pub fn tag<T>(&self, store: &Store<T>) -> Result<Tag> {
+        let e = &store.inner.exns[store.check(self.0)?];
+        Ok(Tag(store.stored(e.tag as usize)))
+    }
+
+    /// The exception's fields (the values given to `throw`).
+    pub fn payload<T>(&self, store: &Store<T>) -> Result<Vec<Val>> {
+        Ok(store.inner.exns[store.check(self.0)?].fields.to_vec())
+    }
+
+    /// Creates an exception instance of `tag` with `payload`, for a host
+    /// function to throw with [`Trap::throw`](crate::Trap::throw).
+    pub fn new<T>(store: &mut Store<T>, tag: Tag, payload: &[Val]) -> Result<Exn> {
+        let t = store.check(tag.0)?;
+        let params = store.inner.tags[t].func_type.params();
+        if params.len() != payload.len() || payload.iter().zip(params).any(|(v, t)| !v.matches(*t)) {
+            return Err(Error::Usage(format!(
+                "payload does not match the tag's type {}",
+                store.inner.tags[t].func_type
+            )));
+        }
+        for v in payload {
+            crate::externals::check_val_store(store, v)?;
+        }
+        let exn = alloc(store, t as u32, payload.into());
+        Ok(Exn(store.stored(exn as usize)))
+    }
+}
+
+/// Allocates an exception instance (spec: `alloc_exn`), returning its
+/// address.
+pub(crate) fn alloc<T>(store: &mut Store<T>, tag: u32, fields: Box<[Val]>) -> u32 {
+    store.inner.exns.push(ExnEntity { tag, fields });
+    (store.inner.exns.len() - 1) as u32
+}
+
+/// An exception on its way to the host: the instance, its tag and payload
+/// (copied out of the store so the error can be read without it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thrown {
+    /// The exception instance (an `exnref` to it can be passed back into
+    /// wasm, or re-thrown by returning this error from a host function).
+    pub exn: Exn,
+    /// Its tag.
+    pub tag: Tag,
+    /// Its fields.
+    pub payload: Vec<Val>,
+}
+
+impl Thrown {
+    /// The description of exception instance `exn` (a store address).
+    pub(crate) fn of<T>(store: &Store<T>, exn: u32) -> Thrown {
+        let e = &store.inner.exns[exn as usize];
+        Thrown {
+            exn: Exn(store.stored(exn as usize)),
+            tag: Tag(store.stored(e.tag as usize)),
+            payload: e.fields.to_vec(),
+        }
+    }
+}

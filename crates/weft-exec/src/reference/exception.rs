@@ -1,0 +1,170 @@
+//! Catching exceptions (spec 4.4.8, the `throw_ref` rules with handlers,
+//! and the legacy exception-handling proposal's `try`/`catch`/`delegate`).
+//!
+//! An exception instance raised by `throw`, `throw_ref`, `rethrow` or a
+//! host function travels as a [`Trap`] of kind
+//! [`TrapKind::Exception`](crate::TrapKind::Exception). [`Machine::catch`]
+//! looks for a handler in two steps, so an uncaught exception keeps the
+//! frames for its backtrace:
+//!
+//! 1. `find_handler` walks the labels from the innermost outwards, frame
+//!    by frame, and stops at the first clause that matches: `catch x` and
+//!    `catch_ref x` when the instance's tag is the tag `x` of the frame's
+//!    module instance, `catch_all` and `catch_all_ref` always; a legacy
+//!    `try` tries its `catch x`/`catch_all` clauses in order, and a
+//!    `delegate l` continues the search at label `l` outside its `try`.
+//! 2. `enter_handler` pops the frames and labels above the handler's
+//!    block, the block's label and its operands, then pushes the fields
+//!    (`catch`, `catch_ref`, legacy `catch`) and the `exnref` (`catch_ref`,
+//!    `catch_all_ref`) and branches to the clause's label (`try_table`), or
+//!    runs the legacy catch body under a label remembering the instance.
+//!
+//! A host function's error of this kind is thrown in its caller like any
+//! other (wasmtime's behaviour: a host that returns the exception it got
+//! from a nested call re-throws it); all other traps pass through.
+
+use weft_decode::Catch;
+
+use super::exec::Branch;
+use super::{Handler, Label, Machine};
+use crate::exception::{Exn, Thrown, alloc};
+use crate::instance::InstanceData;
+use crate::store::Store;
+use crate::trap::{Trap, TrapKind};
+use crate::value::Val;
+
+/// A handler found for an exception.
+struct Found {
+    /// The frame whose block installed it.
+    frame: usize,
+    /// The block's label (an index into `Machine::labels`).
+    label: usize,
+    action: Action,
+}
+
+/// What the matching clause does.
+enum Action {
+    /// A `try_table` clause: push the fields and/or the `exnref`, then
+    /// branch to label `depth` (counted outside the `try_table`).
+    Branch { depth: u32, fields: bool, exnref: bool },
+    /// A legacy `catch`/`catch_all`: its body starts after position `at`.
+    Legacy { at: u32, fields: bool },
+}
+
+/// The error raising exception instance `exn` (a store address).
+pub(super) fn raise<T>(store: &Store<T>, exn: u32) -> Trap {
+    Trap::new(TrapKind::Exception(Thrown::of(store, exn)))
+}
+
+impl Machine {
+    /// `throw x` (spec 4.4.8): allocates an instance of tag `x` of `inst`
+    /// with the tag's parameters popped as fields, and raises it.
+    pub(super) fn throw<T>(&mut self, store: &mut Store<T>, inst: &InstanceData, tag_index: u32) -> Trap {
+        let Some(&tag) = inst.tags.get(tag_index as usize) else { return Trap::host("no such tag") };
+        let n = store.inner.tags[tag as usize].func_type.params().len();
+        let Some(start) = self.stack.len().checked_sub(n) else { return super::stack_underflow() };
+        let fields = self.stack.split_off(start).into_boxed_slice();
+        let exn = alloc(store, tag, fields);
+        raise(store, exn)
+    }
+
+    /// Handles an error raised while running: an exception with a handler
+    /// in this machine continues there (`Ok`); anything else is returned.
+    pub(super) fn catch<T>(&mut self, store: &mut Store<T>, trap: Trap) -> Result<(), Trap> {
+        let Some(thrown) = trap.exception() else { return Err(trap) };
+        if thrown.exn.0.store != store.inner.id {
+            return Err(trap);
+        }
+        let exn = thrown.exn.0.index;
+        match self.find_handler(store, exn) {
+            Some(found) => self.enter_handler(store, exn, found),
+            None => Err(trap),
+        }
+    }
+
+    /// The innermost handler that catches instance `exn`, if any.
+    fn find_handler<T>(&self, store: &Store<T>, exn: u32) -> Option<Found> {
+        let tag = store.inner.exns[exn as usize].tag;
+        let mut from = self.labels.len();
+        for (fi, frame) in self.frames.iter().enumerate().rev() {
+            let is_tag = |x: u32| frame.instance.tags.get(x as usize) == Some(&tag);
+            while from > frame.label_base {
+                let i = from - 1;
+                let found = |action| Some(Found { frame: fi, label: i, action });
+                from = i;
+                match self.labels[i].handler {
+                    Handler::TryTable(c) => {
+                        for clause in frame.code.catches.get(c as usize).map_or(&[][..], |c| &c[..]) {
+                            let action = match *clause {
+                                Catch::One { tag: x, label } if is_tag(x) => {
+                                    Action::Branch { depth: label, fields: true, exnref: false }
+                                }
+                                Catch::OneRef { tag: x, label } if is_tag(x) => {
+                                    Action::Branch { depth: label, fields: true, exnref: true }
+                                }
+                                Catch::All { label } => Action::Branch { depth: label, fields: false, exnref: false },
+                                Catch::AllRef { label } => Action::Branch { depth: label, fields: false, exnref: true },
+                                _ => continue,
+                            };
+                            return found(action);
+                        }
+                    }
+                    Handler::Try(t) => {
+                        let Some(legacy) = frame.code.tries.get(t as usize) else { continue };
+                        for &(x, at) in &legacy.catches {
+                            if x.is_none_or(is_tag) {
+                                return found(Action::Legacy { at, fields: x.is_some() });
+                            }
+                        }
+                        if let Some(l) = legacy.delegate {
+                            // Label `l` outside the `try` is label `i - 1 - l`;
+                            // its own handler is searched next.
+                            from = i.saturating_sub(l as usize).max(frame.label_base);
+                        }
+                    }
+                    Handler::None | Handler::Caught(_) => {}
+                }
+            }
+            from = frame.label_base;
+        }
+        None
+    }
+
+    /// Unwinds to `found` and continues in its handler.
+    fn enter_handler<T>(&mut self, store: &mut Store<T>, exn: u32, found: Found) -> Result<(), Trap> {
+        while self.frames.len() > found.frame + 1 {
+            if let Some(frame) = self.frames.pop() {
+                self.stack.truncate(frame.stack_base);
+                self.locals.truncate(frame.locals_base);
+                self.labels.truncate(frame.label_base);
+                store.inner.call_depth -= 1;
+            }
+        }
+        let label: Label = self.labels[found.label];
+        self.labels.truncate(found.label);
+        self.stack.truncate(label.height as usize);
+        let label_base = self.frames.last().map_or(0, |f| f.label_base);
+        match found.action {
+            Action::Branch { depth, fields, exnref } => {
+                if fields {
+                    self.stack.extend_from_slice(&store.inner.exns[exn as usize].fields);
+                }
+                if exnref {
+                    self.stack.push(Val::ExnRef(Some(Exn(store.stored(exn as usize)))));
+                }
+                match self.branch(depth, label_base)? {
+                    Branch::To(target) => self.save_pc(target),
+                    Branch::Returned => self.return_from_frame(store)?,
+                }
+            }
+            Action::Legacy { at, fields } => {
+                if fields {
+                    self.stack.extend_from_slice(&store.inner.exns[exn as usize].fields);
+                }
+                self.labels.push(Label { handler: Handler::Caught(exn), ..label });
+                self.save_pc(at as usize + 1);
+            }
+        }
+        Ok(())
+    }
+}
