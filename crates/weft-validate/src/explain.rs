@@ -77,8 +77,9 @@ impl ControlFrame {
 }
 
 /// Why `module` is invalid, at the instruction that failed; `None` if it is
-/// valid or the error is not inside a function body (a module-level rule:
-/// imports, limits, segments, exports...).
+/// valid, the error is not inside a function body's instructions (a
+/// module-level rule: imports, limits, segments, exports...; or a body's
+/// local declarations), or the body is malformed (a decoding error).
 pub fn explain(module: &Module) -> Option<Explanation> {
     let error = validate(module).err()?;
     let ctx = ModuleContext::new(module).ok()?;

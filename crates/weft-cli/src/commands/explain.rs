@@ -3,16 +3,20 @@
 //! appendix A.3) open beside it.
 //!
 //! ```text
+//! $ weft validate --explain examples/type-mismatch.wat
+//! examples/type-mismatch.wat: invalid: type mismatch (at offset 0x2c)
 //!
-//! in func 0 $bad, at offset 0x1f:
-//!         0x1a  local.get 0
-//!         0x1c  i64.const 1
-//!   -->   0x1e  i32.add
+//! in func 0 $add_one, at offset 0x2c:
+//!         0x26  block (result i32)
+//!         0x28  local.get 0
+//!         0x2a  i64.const 1
+//!   -->   0x2c  i32.add
 //!
 //! rule:     i32.add : [i32 i32] -> [i32]
 //! operands: [i32 i64]  (bottom first; `_` is Unknown, left by unreachable code)
 //! controls: (outermost first; label 0 is the innermost)
-//!   label 0  func  [i32] -> [i32]  height 0  operands [i32 i64]
+//!   label 1  func      [] -> [i32]        height 0  operands []
+//!   label 0  block     [] -> [i32]        height 0  operands [i32 i64]
 //! ```
 
 use std::fmt::Write as _;
@@ -24,7 +28,8 @@ use weft_validate::{ControlFrame, explain};
 /// is none to give (the error is outside any function body).
 pub fn render(module: &Module) -> String {
     let Some(x) = explain(module) else {
-        return "\n(the error is not inside a function body: there is no operand or control stack to show)\n"
+        return "\n(no operand or control stack to show: the error is not inside a function body's \
+                instructions, or is in how they are encoded)\n"
             .to_string();
     };
     let mut out = String::from("\n");
