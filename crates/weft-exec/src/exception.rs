@@ -13,7 +13,7 @@
 //! has no collector), as every other store entity.
 
 use crate::externals::Tag;
-use crate::store::{Store, Stored};
+use crate::store::{AsContext, AsContextMut, Store, Stored};
 use crate::trap::{Error, Result};
 use crate::value::Val;
 
@@ -32,19 +32,22 @@ pub(crate) struct ExnEntity {
 
 impl Exn {
     /// The exception's tag.
-    pub fn tag<T>(&self, store: &Store<T>) -> Result<Tag> {
+    pub fn tag(&self, store: impl AsContext) -> Result<Tag> {
+        let store = store.as_context();
         let e = &store.inner.exns[store.check(self.0)?];
         Ok(Tag(store.stored(e.tag as usize)))
     }
 
     /// The exception's fields (the values given to `throw`).
-    pub fn payload<T>(&self, store: &Store<T>) -> Result<Vec<Val>> {
+    pub fn payload(&self, store: impl AsContext) -> Result<Vec<Val>> {
+        let store = store.as_context();
         Ok(store.inner.exns[store.check(self.0)?].fields.to_vec())
     }
 
     /// Creates an exception instance of `tag` with `payload`, for a host
     /// function to throw with [`Trap::throw`](crate::Trap::throw).
-    pub fn new<T>(store: &mut Store<T>, tag: Tag, payload: &[Val]) -> Result<Exn> {
+    pub fn new(mut store: impl AsContextMut, tag: Tag, payload: &[Val]) -> Result<Exn> {
+        let store = store.as_context_mut();
         let t = store.check(tag.0)?;
         let params = store.inner.tags[t].func_type.params();
         if params.len() != payload.len() || payload.iter().zip(params).any(|(v, t)| !v.matches(*t)) {

@@ -114,7 +114,8 @@ impl Trap {
 
     /// An exception for a host function to throw: returning this error
     /// raises `exn` in the wasm caller, as if by `throw_ref`.
-    pub fn throw<T>(store: &crate::Store<T>, exn: crate::Exn) -> Result<Self> {
+    pub fn throw(store: impl crate::AsContext, exn: crate::Exn) -> Result<Self> {
+        let store = store.as_context();
         let index = store.check(exn.0)?;
         Ok(Trap::new(TrapKind::Exception(Thrown::of(store, index as u32))))
     }
