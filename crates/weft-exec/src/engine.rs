@@ -11,7 +11,8 @@ pub enum EngineKind {
     /// The fast threaded-dispatch interpreter (register-style translated
     /// code). Functions it does not translate (SIMD, exceptions, tail
     /// calls, memory64, ...) run on the reference interpreter, and so does
-    /// everything when fuel or deterministic NaNs are enabled.
+    /// everything when deterministic NaNs are enabled. Fuel is charged per
+    /// block.
     #[default]
     Threaded,
     /// The readable reference interpreter shaped like the spec's execution

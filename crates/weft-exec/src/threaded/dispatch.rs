@@ -258,9 +258,10 @@ fn call<T>(
     }
     let entity = store.inner.funcs.get(addr as usize).ok_or_else(|| Trap::host("invalid function address"))?;
     let threaded = match entity {
-        FuncEntity::Wasm { module, defined, instance, .. } => {
-            module.threaded(*defined).map(|code| (code, instance.clone()))
-        }
+        FuncEntity::Wasm { module, defined, instance, .. } => module
+            .threaded(*defined)
+            .filter(|code| code.metered == config.fuel.is_some())
+            .map(|code| (code, instance.clone())),
         FuncEntity::Host { .. } => None,
     };
     if let Some((code, instance)) = threaded {
@@ -418,6 +419,14 @@ fn run<T>(
             }
 
             // ---- control ----
+            Op::Fuel { n } => {
+                let n = u64::from(n);
+                if store.inner.fuel < n {
+                    store.inner.fuel = 0;
+                    trap!(TrapKind::OutOfFuel);
+                }
+                store.inner.fuel -= n;
+            }
             Op::Unreachable => trap!(TrapKind::Unreachable),
             Op::Br { t } => pc = t as usize,
             Op::BrIfZero { c, t } => {

@@ -21,9 +21,18 @@
 //! arithmetic, atomics, memory64/table64, a memory index other than 0, an
 //! `if` with parameters — is run entirely by the reference engine. The
 //! decision is made once, at translation. A whole call also runs on the
-//! reference engine when fuel or deterministic NaNs are enabled in the
-//! [`Config`](crate::Config) (the reference engine meters per instruction
-//! and canonicalizes NaNs; the threaded engine does neither yet).
+//! reference engine when deterministic NaNs are enabled in the
+//! [`Config`](crate::Config) (the threaded engine does not canonicalize).
+//!
+//! # Fuel
+//!
+//! When the engine consumes fuel, translation puts an `Op::Fuel { n }` at
+//! the start of every block (function entry, loop header, after every
+//! label and conditional branch) charging the block's `n` wasm
+//! instructions at once; if fewer units are left, the call traps "all fuel
+//! consumed" with no fuel left, before running any of the block. Totals
+//! match the reference engine's per-instruction charge closely but not
+//! exactly (it also charges the instructions of a block a trap cuts short).
 //!
 //! Slots are raw 64-bit values: references are 0 for null and
 //! `index + 1` otherwise, so an `externref` whose host payload is
@@ -62,6 +71,9 @@ pub(crate) struct Code {
     pub(crate) frame_size: u32,
     /// The function's index in its module (imports first).
     pub(crate) func_index: u32,
+    /// Whether the code charges fuel (`Op::Fuel` at every block start),
+    /// as the module's engine configuration asked.
+    pub(crate) metered: bool,
 }
 
 /// A module's threaded code: per defined function, translated on first
@@ -99,7 +111,7 @@ impl ModuleInner {
 /// Whether this store's configuration runs calls on the threaded engine.
 fn threaded_enabled<T>(store: &Store<T>) -> bool {
     let config = store.inner.engine.config();
-    config.kind == EngineKind::Threaded && config.fuel.is_none() && !config.deterministic_nans
+    config.kind == EngineKind::Threaded && !config.deterministic_nans
 }
 
 /// Invokes function `func` (a store address) with `args`, writing
@@ -110,9 +122,10 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, args: &[Val], results: 
         return crate::reference::invoke(store, func, args, results);
     }
     let code = match store.inner.funcs.get(func as usize) {
-        Some(FuncEntity::Wasm { module, defined, instance, .. }) => {
-            module.threaded(*defined).map(|code| (code, instance.clone()))
-        }
+        Some(FuncEntity::Wasm { module, defined, instance, .. }) => module
+            .threaded(*defined)
+            .filter(|code| code.metered == store.inner.engine.config().fuel.is_some())
+            .map(|code| (code, instance.clone())),
         _ => None,
     };
     match code {

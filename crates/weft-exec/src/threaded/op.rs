@@ -266,6 +266,9 @@ macro_rules! define_op {
             Select { d: Slot, a: Slot, b: Slot, c: Slot },
 
             // ---- control ----
+            /// Charges `n` units of fuel (the wasm instructions of the
+            /// block it starts); traps "all fuel consumed" if fewer are left.
+            Fuel { n: u32 },
             /// Traps with "unreachable".
             Unreachable,
             /// Continues at `t`.

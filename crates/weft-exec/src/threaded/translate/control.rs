@@ -97,6 +97,13 @@ impl Translator<'_> {
         self.materialize_all();
         let height = self.stack.len() - params;
         let start = self.here();
+        if kind == Kind::Loop {
+            // The reference engine executes `loop` again on every branch
+            // to it, so the instruction belongs to the loop's own block.
+            self.fuel_count = self.fuel_count.saturating_sub(1);
+            self.start_fuel_block();
+            self.fuel_count = 1;
+        }
         self.ctrl.push(Ctrl { kind, height, params, results, start, fixups: Vec::new(), else_fixup: None });
         Ok(())
     }
@@ -121,6 +128,7 @@ impl Translator<'_> {
             (None, Some(c)) => self.emit(Op::BrIfZero { c, t: 0 }),
             (None, None) => unreachable!("a condition or a fused comparison"),
         };
+        self.start_fuel_block();
         let height = self.stack.len();
         let start = self.here();
         self.ctrl.push(Ctrl {
@@ -146,6 +154,7 @@ impl Translator<'_> {
             }
         }
         let here = self.here();
+        self.start_fuel_block();
         if let Some(at) = self.ctrl.last_mut().and_then(|c| c.else_fixup.take()) {
             self.patch(at, here);
         }
@@ -170,6 +179,7 @@ impl Translator<'_> {
             self.materialize_from(c.height);
         }
         let here = self.here();
+        self.start_fuel_block();
         for at in c.fixups {
             self.patch(at, here);
         }
@@ -264,9 +274,11 @@ impl Translator<'_> {
         };
         if jump {
             self.target_label(at, depth);
+            self.start_fuel_block();
         } else {
             self.branch(depth);
             let here = self.here();
+            self.start_fuel_block();
             self.patch(at, here);
         }
     }

@@ -98,6 +98,10 @@ struct Translator<'m> {
     fusable: Option<usize>,
     next_retarget: Option<usize>,
     next_fusable: Option<usize>,
+    /// The `Fuel` op of the block being translated (metered code only).
+    fuel_op: Option<usize>,
+    /// Wasm instructions translated since it.
+    fuel_count: u32,
 }
 
 /// Whether a slot can hold values of type `t`: numbers, and function and
@@ -162,6 +166,7 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
             locals: locals as u32,
             frame_size: locals as u32,
             func_index: 0,
+            metered: module.engine.config().fuel.is_some(),
         },
         offset: 0,
         stack: Vec::new(),
@@ -180,7 +185,10 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
         fusable: None,
         next_retarget: None,
         next_fusable: None,
+        fuel_op: None,
+        fuel_count: 0,
     };
+    t.start_fuel_block();
     let mut ops = d.operators(defined as usize);
     while !ops.is_finished() {
         t.offset = ops.offset() as u32;
@@ -188,6 +196,10 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
         t.retarget = t.next_retarget.take();
         t.fusable = t.next_fusable.take();
         if t.reachable {
+            // Counted in the block it ends or belongs to: `br_if`, `else`
+            // and `end` are paid by the code before them, as the
+            // reference engine charges them before it executes them.
+            t.fuel_count += 1;
             t.translate_op(op)?;
         } else {
             t.skip_dead(&op)?;
@@ -196,6 +208,7 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
             break;
         }
     }
+    t.end_fuel_block();
     verify(&t.code)?;
     Ok(t.code)
 }
@@ -246,6 +259,25 @@ impl Translator<'_> {
     /// The position the next op will have (a branch target).
     fn here(&self) -> u32 {
         self.code.ops.len() as u32
+    }
+
+    /// Starts a new fuel block here (metered code only): a `Fuel` op that
+    /// will charge for the instructions translated until the next one.
+    /// Called at every label and after every conditional branch, so every
+    /// path through the code passes a `Fuel` op per block it runs.
+    fn start_fuel_block(&mut self) {
+        if self.code.metered {
+            self.end_fuel_block();
+            self.fuel_op = Some(self.emit(Op::Fuel { n: 0 }));
+        }
+    }
+
+    /// Writes the instruction count into the current block's `Fuel` op.
+    fn end_fuel_block(&mut self) {
+        if let Some(at) = self.fuel_op.take() {
+            self.code.ops[at] = Op::Fuel { n: self.fuel_count };
+        }
+        self.fuel_count = 0;
     }
 
     /// Points the branch at `at` to `target`.
