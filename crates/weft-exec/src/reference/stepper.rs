@@ -187,6 +187,6 @@ fn label_kind(code: &Compiled, cont: usize) -> &'static str {
         .rev()
         .filter(|&pc| code.blocks.get(pc).is_some_and(|b| b.end as usize == end))
         .filter_map(|pc| code.code.get(pc))
-        .find(|instr| !matches!(instr, Instruction::Else {}))
+        .find(|instr| !matches!(instr, Instruction::Else {} | Instruction::Catch { .. } | Instruction::CatchAll {}))
         .map_or("block", |instr| instr.mnemonic())
 }
