@@ -313,6 +313,28 @@ fn run<T>(
     let mut pc = 0;
     let mut mem = inst.memories.first().map_or(usize::MAX, |m| *m as usize);
     let mut s = window(slots, fp);
+    // Memory 0 of the running instance as a raw base and length, so loads
+    // and stores need not go through the store. Refreshed after anything
+    // that may reallocate or reborrow its buffer: calls and returns (a
+    // callee or host may grow it; the instance may change), `memory.grow`,
+    // and the bulk memory ops.
+    let mut mem_ptr: *mut u8;
+    let mut mem_len: usize;
+    macro_rules! refresh_memory {
+        () => {{
+            match store.inner.memories.get_mut(mem) {
+                Some(m) => {
+                    mem_ptr = m.data.as_mut_ptr();
+                    mem_len = m.data.len();
+                }
+                None => {
+                    mem_ptr = std::ptr::null_mut();
+                    mem_len = 0;
+                }
+            }
+        }};
+    }
+    refresh_memory!();
 
     // Leaves the current frame; returns from `run` after the entry frame.
     macro_rules! return_from_frame {
@@ -328,6 +350,7 @@ fn run<T>(
             fp = frame.fp;
             pc = frame.pc;
             s = window(slots, fp);
+            refresh_memory!();
         }};
     }
     // Suspends the running frame and switches to `callee` (of instance
@@ -365,6 +388,7 @@ fn run<T>(
                 Err(t) => trap!(t),
             }
             s = window(slots, fp);
+            refresh_memory!();
         }};
     }
     macro_rules! slot {
@@ -375,26 +399,26 @@ fn run<T>(
     macro_rules! load {
         ($d:expr, $a:expr, $offset:expr, $n:literal, $conv:expr) => {{
             let ea = u64::from(slot!($a) as u32) + u64::from($offset);
-            let data = &store.inner.memories[mem].data;
-            match data.get(ea as usize..ea as usize + $n) {
-                Some(b) => {
-                    let mut bytes = [0u8; $n];
-                    bytes.copy_from_slice(b);
-                    slot!($d) = ($conv)(bytes);
-                }
-                None => trap!(TrapKind::MemoryOutOfBounds),
+            if ea + $n > mem_len as u64 {
+                trap!(TrapKind::MemoryOutOfBounds);
             }
+            // SAFETY: `ea + n <= mem_len`, and `mem_ptr`/`mem_len` describe
+            // memory 0's buffer: `refresh_memory!` ran after every op that
+            // could have reallocated or reborrowed it since.
+            let bytes = unsafe { std::ptr::read_unaligned(mem_ptr.add(ea as usize).cast::<[u8; $n]>()) };
+            slot!($d) = ($conv)(bytes);
         }};
     }
     macro_rules! store {
         ($a:expr, $v:expr, $offset:expr, $n:literal) => {{
             let ea = u64::from(slot!($a) as u32) + u64::from($offset);
-            let bytes = slot!($v).to_le_bytes();
-            let data = &mut store.inner.memories[mem].data;
-            match data.get_mut(ea as usize..ea as usize + $n) {
-                Some(b) => b.copy_from_slice(&bytes[..$n]),
-                None => trap!(TrapKind::MemoryOutOfBounds),
+            if ea + $n > mem_len as u64 {
+                trap!(TrapKind::MemoryOutOfBounds);
             }
+            let bytes = slot!($v).to_le_bytes();
+            // SAFETY: as for `load!`: the range is inside memory 0's
+            // current buffer, which nothing else borrows during the op.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), mem_ptr.add(ea as usize), $n) };
         }};
     }
     macro_rules! index {
@@ -466,6 +490,7 @@ fn run<T>(
                     }
                     switch_to!(callee, None::<Arc<InstanceData>>, abs);
                     s = window(slots, fp);
+                    refresh_memory!();
                 }
                 None => {
                     let addr = inst.funcs[(defined + inst.module.decoded.num_imported_functions) as usize];
@@ -526,19 +551,26 @@ fn run<T>(
             Op::MemoryGrow { d, a } => {
                 let old = ops::memory_grow(store, mem, index!(a)).map_or(u64::MAX, |o| o);
                 slot!(d) = (old as i32).to_raw();
+                refresh_memory!();
             }
             Op::MemoryFill { d, v, n } => {
-                if let Err(k) = ops::memory_fill(store, mem, index!(d), slot!(v) as u8, index!(n)) {
+                let r = ops::memory_fill(store, mem, index!(d), slot!(v) as u8, index!(n));
+                refresh_memory!();
+                if let Err(k) = r {
                     trap!(k);
                 }
             }
             Op::MemoryCopy { d, s: src, n } => {
-                if let Err(k) = ops::memory_copy(store, mem, mem, index!(d), index!(src), index!(n)) {
+                let r = ops::memory_copy(store, mem, mem, index!(d), index!(src), index!(n));
+                refresh_memory!();
+                if let Err(k) = r {
                     trap!(k);
                 }
             }
             Op::MemoryInit { d, s: src, n, data } => {
-                if let Err(k) = ops::memory_init(store, &inst, 0, data, index!(d), index!(src), index!(n)) {
+                let r = ops::memory_init(store, &inst, 0, data, index!(d), index!(src), index!(n));
+                refresh_memory!();
+                if let Err(k) = r {
                     trap!(k);
                 }
             }
