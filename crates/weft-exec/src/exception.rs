@@ -9,8 +9,12 @@
 //! catches it (see `reference/mod.rs`, "Exceptions"); one that leaves the
 //! outermost wasm frame reaches the host as that error.
 //!
-//! Exception instances are never freed while their store lives (the store
-//! has no collector), as every other store entity.
+//! The store has no collector, but an instance nothing can refer to any
+//! more is recycled: one caught by `catch`/`catch_all` (which push no
+//! `exnref`) that never escaped, that is, never became an `exnref` value,
+//! never reached the host and was not made by the host. So a loop that
+//! throws and catches by tag runs in constant memory; instances that
+//! escaped live as long as the store.
 
 use crate::externals::Tag;
 use crate::store::{AsContext, AsContextMut, Store, Stored};
@@ -28,6 +32,8 @@ pub(crate) struct ExnEntity {
     /// The tag's store address.
     pub(crate) tag: u32,
     pub(crate) fields: Box<[Val]>,
+    /// Whether an `exnref` or [`Exn`] to it may exist.
+    pub(crate) escaped: bool,
 }
 
 impl Exn {
@@ -60,6 +66,7 @@ impl Exn {
             crate::externals::check_val_store(store, v)?;
         }
         let exn = alloc(store, t as u32, payload.into());
+        store.inner.exns[exn as usize].escaped = true;
         Ok(Exn(store.stored(exn as usize)))
     }
 }
@@ -67,8 +74,44 @@ impl Exn {
 /// Allocates an exception instance (spec: `alloc_exn`), returning its
 /// address.
 pub(crate) fn alloc<T>(store: &mut Store<T>, tag: u32, fields: Box<[Val]>) -> u32 {
-    store.inner.exns.push(ExnEntity { tag, fields });
-    (store.inner.exns.len() - 1) as u32
+    let entity = ExnEntity { tag, fields, escaped: false };
+    match store.inner.exn_free.pop() {
+        Some(free) => {
+            store.inner.exns[free as usize] = entity;
+            free
+        }
+        None => {
+            store.inner.exns.push(entity);
+            (store.inner.exns.len() - 1) as u32
+        }
+    }
+}
+
+/// Records that instance `exn` (a store address) may now be referred to.
+pub(crate) fn escape<T>(store: &mut Store<T>, exn: u32) {
+    if let Some(e) = store.inner.exns.get_mut(exn as usize) {
+        e.escaped = true;
+    }
+}
+
+/// Records that an exception error leaving a machine (to the host or
+/// through a host function) escaped.
+pub(crate) fn escape_error<T>(store: &mut Store<T>, trap: &crate::Trap) {
+    if let Some(t) = trap.exception()
+        && t.exn.0.store == store.inner.id
+    {
+        escape(store, t.exn.0.index);
+    }
+}
+
+/// Recycles instance `exn` if nothing can refer to it.
+pub(crate) fn release<T>(store: &mut Store<T>, exn: u32) {
+    if let Some(e) = store.inner.exns.get_mut(exn as usize)
+        && !e.escaped
+    {
+        e.fields = Box::default();
+        store.inner.exn_free.push(exn);
+    }
 }
 
 /// An exception on its way to the host: the instance, its tag and payload

@@ -164,8 +164,10 @@ pub(crate) struct StoreInner<T> {
     pub(crate) elems: Vec<ElemEntity>,
     pub(crate) datas: Vec<DataEntity>,
     pub(crate) tags: Vec<TagEntity>,
-    /// Exception instances, allocated by `throw` (never freed).
+    /// Exception instances, allocated by `throw`.
     pub(crate) exns: Vec<crate::exception::ExnEntity>,
+    /// Addresses of recycled exception instances (`exception::release`).
+    pub(crate) exn_free: Vec<u32>,
     /// Fuel left, if the engine consumes fuel.
     pub(crate) fuel: u64,
     /// Wasm and host frames currently active across all activations.
@@ -202,6 +204,7 @@ impl<T> Store<T> {
                 datas: Vec::new(),
                 tags: Vec::new(),
                 exns: Vec::new(),
+                exn_free: Vec::new(),
                 fuel,
                 call_depth: 0,
                 activations: 0,

@@ -27,7 +27,7 @@ use weft_decode::Catch;
 
 use super::exec::Branch;
 use super::{Handler, Label, Machine};
-use crate::exception::{Exn, Thrown, alloc};
+use crate::exception::{Exn, Thrown, alloc, escape, release};
 use crate::instance::InstanceData;
 use crate::store::Store;
 use crate::trap::{Trap, TrapKind};
@@ -150,7 +150,11 @@ impl Machine {
                     self.stack.extend_from_slice(&store.inner.exns[exn as usize].fields);
                 }
                 if exnref {
+                    escape(store, exn);
                     self.stack.push(Val::ExnRef(Some(Exn(store.stored(exn as usize)))));
+                } else {
+                    // Nothing refers to it any more (unless it escaped).
+                    release(store, exn);
                 }
                 match self.branch(depth, label_base)? {
                     Branch::To(target) => self.save_pc(target),
@@ -166,5 +170,44 @@ impl Machine {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Engine, Linker, Module, Store};
+
+    /// Instances caught by `catch` are recycled; `catch_ref` ones are kept.
+    #[test]
+    fn caught_instances_are_recycled_unless_they_escaped() {
+        let engine = Engine::default();
+        let module = Module::new(
+            &engine,
+            r#"(module
+                (tag $e (param i32))
+                (func (export "by_tag") (param $n i32)
+                    (loop $l
+                        (block $h (result i32)
+                            (try_table (catch $e $h) (throw $e (local.get $n)))
+                            (unreachable))
+                        (drop)
+                        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+                (func (export "by_ref") (param $n i32)
+                    (loop $l
+                        (block $h (result i32 exnref)
+                            (try_table (catch_ref $e $h) (throw $e (local.get $n)))
+                            (unreachable))
+                        (drop) (drop)
+                        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))"#,
+        )
+        .unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let by_tag = instance.get_typed_func::<i32, (), _>(&store, "by_tag").unwrap();
+        by_tag.call(&mut store, 1000).unwrap();
+        assert_eq!(store.inner.exns.len(), 1);
+        let by_ref = instance.get_typed_func::<i32, (), _>(&store, "by_ref").unwrap();
+        by_ref.call(&mut store, 10).unwrap();
+        assert_eq!(store.inner.exns.len(), 10);
     }
 }

@@ -205,6 +205,7 @@ impl Machine {
             if let Err(trap) = self.run_frame(store)
                 && let Err(trap) = self.catch(store, trap)
             {
+                crate::exception::escape_error(store, &trap);
                 return Err(trap.with_backtrace(self.backtrace()));
             }
         }

@@ -96,6 +96,7 @@ impl Stepper {
         let r = self.machine.run_frame(store).or_else(|trap| self.machine.catch(store, trap));
         store.inner.call_depth = base;
         if let Err(trap) = r {
+            crate::exception::escape_error(store, &trap);
             self.finished = true;
             let trap = trap.with_backtrace(self.machine.backtrace());
             self.machine.frames.clear();
