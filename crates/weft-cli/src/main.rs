@@ -2,6 +2,7 @@
 
 mod commands;
 mod input;
+mod values;
 
 use std::process::ExitCode;
 

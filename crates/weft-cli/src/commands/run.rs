@@ -8,11 +8,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use weft::{Config, Engine, EngineKind, Error, ImportType, LinkError, Module, Val, ValType};
+use weft::{Config, Engine, EngineKind, Error, ImportType, LinkError, Module};
 use weft_wasi::WasiCtx;
 
 use super::wast::EngineArg;
 use crate::input::read_module;
+use crate::values::{format_val, parse_val};
 
 /// The exit code of a run that trapped.
 const TRAP_EXIT: u8 = 134;
@@ -97,33 +98,6 @@ fn report(module: &Module, e: &Error) -> ExitCode {
             eprintln!("error: {other}");
             ExitCode::from(1)
         }
-    }
-}
-
-/// Parses a command-line argument as a value of type `ty`.
-fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
-    let bad = |e: &dyn std::fmt::Display| format!("cannot parse `{text}` as {ty}: {e}");
-    Ok(match ty {
-        ValType::I32 => {
-            Val::I32(text.parse::<i32>().or_else(|_| text.parse::<u32>().map(|v| v as i32)).map_err(|e| bad(&e))?)
-        }
-        ValType::I64 => {
-            Val::I64(text.parse::<i64>().or_else(|_| text.parse::<u64>().map(|v| v as i64)).map_err(|e| bad(&e))?)
-        }
-        ValType::F32 => Val::f32(text.parse::<f32>().map_err(|e| bad(&e))?),
-        ValType::F64 => Val::f64(text.parse::<f64>().map_err(|e| bad(&e))?),
-        other => return Err(format!("cannot pass a {other} on the command line")),
-    })
-}
-
-/// Prints a result the way it would be written on the command line.
-fn format_val(v: &Val) -> String {
-    match v {
-        Val::I32(x) => x.to_string(),
-        Val::I64(x) => x.to_string(),
-        Val::F32(bits) => f32::from_bits(*bits).to_string(),
-        Val::F64(bits) => f64::from_bits(*bits).to_string(),
-        other => other.to_string(),
     }
 }
 

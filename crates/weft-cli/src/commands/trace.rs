@@ -44,6 +44,7 @@ use weft::{
 use weft_wasi::{Pipe, WasiCtx};
 
 use crate::input::read_module;
+use crate::values::{format_val, parse_val};
 
 /// The exit code of a trace that trapped (as `weft run`).
 const TRAP_EXIT: u8 = 134;
@@ -482,31 +483,4 @@ fn pad_to(line: &mut String, column: usize) {
 
 fn list(values: &[Val]) -> String {
     values.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-}
-
-/// Parses a command-line argument as a value of type `ty`.
-fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
-    let bad = |e: &dyn std::fmt::Display| format!("cannot parse `{text}` as {ty}: {e}");
-    Ok(match ty {
-        ValType::I32 => {
-            Val::I32(text.parse::<i32>().or_else(|_| text.parse::<u32>().map(|v| v as i32)).map_err(|e| bad(&e))?)
-        }
-        ValType::I64 => {
-            Val::I64(text.parse::<i64>().or_else(|_| text.parse::<u64>().map(|v| v as i64)).map_err(|e| bad(&e))?)
-        }
-        ValType::F32 => Val::f32(text.parse::<f32>().map_err(|e| bad(&e))?),
-        ValType::F64 => Val::f64(text.parse::<f64>().map_err(|e| bad(&e))?),
-        other => return Err(format!("cannot pass a {other} on the command line")),
-    })
-}
-
-/// A result as it would be written on the command line.
-fn format_val(v: &Val) -> String {
-    match v {
-        Val::I32(x) => x.to_string(),
-        Val::I64(x) => x.to_string(),
-        Val::F32(bits) => f32::from_bits(*bits).to_string(),
-        Val::F64(bits) => f64::from_bits(*bits).to_string(),
-        other => other.to_string(),
-    }
 }
