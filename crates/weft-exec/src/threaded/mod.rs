@@ -24,6 +24,18 @@
 //! reference engine when deterministic NaNs are enabled in the
 //! [`Config`](crate::Config) (the threaded engine does not canonicalize).
 //!
+//! # Exceptions
+//!
+//! Threaded code holds no exception handlers: `try_table` and `try` are
+//! never translated, and the reference engine runs every wasm callee of a
+//! function it runs. An exception thrown below a threaded frame (by a
+//! fallback callee, or returned by a host function) therefore arrives as an
+//! `Err` of kind `TrapKind::Exception`, which the dispatch loop returns like
+//! any trap, unwinding its frames on the way to the host or to the host
+//! function that re-entered it (which may re-throw it into reference-run
+//! wasm that catches it). Translating `try_table` would need a handler table
+//! per function and a catch step on the loop's error path.
+//!
 //! # Fuel
 //!
 //! When the engine consumes fuel, translation puts an `Op::Fuel { n }` at
