@@ -1,28 +1,11 @@
 //! End-to-end tests of the `weft` binary: exit codes, error lines and
 //! golden output (regenerate with `BLESS=1 cargo test -p weft-cli`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn weft(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_weft")).args(args).current_dir(root()).output().expect("weft runs")
-}
+use std::path::PathBuf;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Compares `actual` with the golden file, or rewrites it under `BLESS=1`.
-fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden file {}; run with BLESS=1", path.display()));
-    assert_eq!(actual, expected, "output differs from {}; run with BLESS=1 to accept", path.display());
-}
+use common::{golden, weft};
 
 fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("weft-cli-test-{}", std::process::id()));
