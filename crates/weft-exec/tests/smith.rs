@@ -3,28 +3,14 @@
 //! answer with results, a trap or an error — never a panic, a hang or an
 //! unbounded allocation (fuel and a store limiter bound the last two).
 
+mod common;
+
 use arbitrary::Unstructured;
-use weft_exec::{
-    Config, Engine, Extern, Func, Global, ImportType, Instance, Memory, Module, Store, StoreLimits, Table, Val,
-};
-
-/// A small deterministic generator (xorshift64*), so every run sees the same cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
+use common::{Rng, dummy_imports, seed_bytes};
+use weft_exec::{Config, Engine, Func, Instance, Module, Store, StoreLimits, Val};
 
 fn generate(rng: &mut Rng) -> Option<Vec<u8>> {
-    let mut seed = vec![0u8; 512 + (rng.next() % 4096) as usize];
-    for b in &mut seed {
-        *b = rng.next() as u8;
-    }
+    let seed = seed_bytes(rng);
     let config = wasm_smith::Config {
         gc_enabled: false,
         custom_descriptors_enabled: false,
@@ -45,29 +31,6 @@ fn generate(rng: &mut Rng) -> Option<Vec<u8>> {
     };
     let module = wasm_smith::Module::new(config, &mut Unstructured::new(&seed)).ok()?;
     Some(module.to_bytes())
-}
-
-/// A stand-in for every import: host functions return zeros.
-fn dummy_imports(store: &mut Store<StoreLimits>, module: &Module) -> Option<Vec<Extern>> {
-    let mut imports = Vec::new();
-    for (_, _, ty) in module.imports() {
-        imports.push(match ty {
-            ImportType::Func(index) => {
-                let ty = module.decoded().types.get(*index as usize)?.as_func()?.clone();
-                Extern::Func(Func::new(&mut *store, ty, |_, _, results| {
-                    for r in results.iter_mut() {
-                        *r = Val::default_for(r.ty());
-                    }
-                    Ok(())
-                }))
-            }
-            ImportType::Table(ty) => Extern::Table(Table::new(&mut *store, *ty, Val::null_of(ty.element.heap)).ok()?),
-            ImportType::Memory(ty) => Extern::Memory(Memory::new(&mut *store, *ty).ok()?),
-            ImportType::Global(ty) => Extern::Global(Global::new(&mut *store, *ty, Val::default_for(ty.content)).ok()?),
-            ImportType::Tag(_) => return None,
-        });
-    }
-    Some(imports)
 }
 
 #[test]
