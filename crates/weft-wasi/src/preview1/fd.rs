@@ -208,6 +208,15 @@ pub(crate) fn fd_allocate(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, a: &Arg
     Ok(())
 }
 
+/// The regular file behind `fd`: a directory is EISDIR, a stream ESPIPE.
+fn regular_file(ctx: &mut WasiCtx, fd: u32) -> Result<&mut FileDesc, Errno> {
+    match ctx.table.get_mut(fd)? {
+        Desc::File(f) => Ok(f),
+        Desc::Dir(_) => Err(Errno::Isdir),
+        Desc::Stdio { .. } => Err(Errno::Spipe),
+    }
+}
+
 fn require(f: &FileDesc, needed: Rights) -> WasiResult {
     if f.rights.contains(needed) { Ok(()) } else { Err(Errno::Notcapable) }
 }
@@ -337,11 +346,7 @@ pub(crate) fn fd_filestat_set_times(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_
 
 /// `fd_pread(fd, iovs, iovs_len, offset) -> nread`: does not move the position.
 pub(crate) fn fd_pread(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> WasiResult {
-    let f = match ctx.table.get_mut(a.u32(0))? {
-        Desc::File(f) => f,
-        Desc::Dir(_) => return Err(Errno::Isdir),
-        Desc::Stdio { .. } => return Err(Errno::Spipe),
-    };
+    let f = regular_file(ctx, a.u32(0))?;
     require(f, Rights::FD_READ | Rights::FD_SEEK)?;
     let mut offset = a.u64(3);
     let n = read_into(mem, a.u32(1), a.u32(2), |buf| {
@@ -355,11 +360,7 @@ pub(crate) fn fd_pread(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_
 /// `fd_pwrite(fd, iovs, iovs_len, offset) -> nwritten`: does not move the
 /// position, and writes at `offset` even in append mode.
 pub(crate) fn fd_pwrite(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> WasiResult {
-    let f = match ctx.table.get_mut(a.u32(0))? {
-        Desc::File(f) => f,
-        Desc::Dir(_) => return Err(Errno::Isdir),
-        Desc::Stdio { .. } => return Err(Errno::Spipe),
-    };
+    let f = regular_file(ctx, a.u32(0))?;
     require(f, Rights::FD_WRITE | Rights::FD_SEEK)?;
     let mut offset = a.u64(3);
     let n = write_from(mem, a.u32(1), a.u32(2), |buf| {
@@ -490,11 +491,7 @@ pub(crate) fn fd_renumber(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, a: &Arg
 /// `fd_seek(fd, offset, whence) -> newoffset`.
 pub(crate) fn fd_seek(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> WasiResult {
     let (offset, wh) = (a.i64(1), a.u32(2));
-    let f = match ctx.table.get_mut(a.u32(0))? {
-        Desc::File(f) => f,
-        Desc::Dir(_) => return Err(Errno::Isdir),
-        Desc::Stdio { .. } => return Err(Errno::Spipe),
-    };
+    let f = regular_file(ctx, a.u32(0))?;
     let needed = if offset == 0 && wh == u32::from(whence::CUR) { Rights::FD_TELL } else { Rights::FD_SEEK };
     if !f.rights.intersects(needed | Rights::FD_SEEK) {
         return Err(Errno::Notcapable);
@@ -512,11 +509,7 @@ pub(crate) fn fd_seek(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>
 
 /// `fd_tell(fd) -> offset`.
 pub(crate) fn fd_tell(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> WasiResult {
-    let f = match ctx.table.get_mut(a.u32(0))? {
-        Desc::File(f) => f,
-        Desc::Dir(_) => return Err(Errno::Isdir),
-        Desc::Stdio { .. } => return Err(Errno::Spipe),
-    };
+    let f = regular_file(ctx, a.u32(0))?;
     if !f.rights.intersects(Rights::FD_TELL | Rights::FD_SEEK) {
         return Err(Errno::Notcapable);
     }
