@@ -48,6 +48,14 @@ pub struct Config {
     /// Bit operations (`abs`, `neg`, `copysign`, reinterpret, loads) keep
     /// their bits as the spec requires.
     pub deterministic_nans: bool,
+    /// Let running wasm be stopped from another thread through a store's
+    /// [`InterruptHandle`](crate::InterruptHandle) (off by default, like
+    /// wasmtime's epoch interruption). When on, both engines check the
+    /// store's interrupt flag at every function entry and loop iteration
+    /// and trap with [`TrapKind::Interrupted`](crate::TrapKind::Interrupted)
+    /// once it is set; when off, the threaded engine's code holds no checks
+    /// and the reference engine tests one boolean per loop iteration.
+    pub interruptible: bool,
 }
 
 impl Default for Config {
@@ -60,6 +68,7 @@ impl Default for Config {
             max_reentry_depth: 100,
             max_value_stack: 1 << 20,
             deterministic_nans: false,
+            interruptible: false,
         }
     }
 }
@@ -103,6 +112,13 @@ impl Config {
     /// Sets the maximum number of values on the value stack (see [`Config::max_value_stack`]).
     pub fn max_value_stack(&mut self, values: usize) -> &mut Self {
         self.max_value_stack = values;
+        self
+    }
+
+    /// Lets running wasm be interrupted from another thread (see
+    /// [`Config::interruptible`] and [`Store::interrupt_handle`](crate::Store::interrupt_handle)).
+    pub fn interruptible(&mut self, on: bool) -> &mut Self {
+        self.interruptible = on;
         self
     }
 

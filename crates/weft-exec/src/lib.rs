@@ -52,7 +52,7 @@ pub use func::{Caller, Func, HostResult, IntoFunc, TypedFunc, WasmParams, WasmRe
 pub use instance::Instance;
 pub use linker::Linker;
 pub use module::Module;
-pub use store::{AsContext, AsContextMut, ResourceLimiter, Store, StoreId, StoreLimits};
+pub use store::{AsContext, AsContextMut, InterruptHandle, ResourceLimiter, Store, StoreId, StoreLimits};
 pub use trap::{Error, FrameInfo, LinkError, Result, Trap, TrapKind};
 pub use value::{ExternRef, Val};
 pub use weft_decode::{

@@ -5,7 +5,7 @@
 //! them, so using one with another store is an error, not a wrong answer.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use weft_decode::{FuncType, GlobalType, MemoryType, RefType, TableType, TagType};
 
@@ -68,6 +68,47 @@ impl ResourceLimiter for StoreLimits {
     }
     fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> bool {
         desired <= self.max_table_elements
+    }
+}
+
+/// Stops wasm running in a store from another thread: after
+/// [`interrupt`](InterruptHandle::interrupt), the store's running call
+/// traps with [`TrapKind::Interrupted`](crate::TrapKind::Interrupted) at
+/// its next function entry or loop iteration. Only engines configured
+/// [`interruptible`](crate::Config::interruptible) check; elsewhere an
+/// interrupt has no effect.
+///
+/// The request is consumed by the trap it causes, so the store stays
+/// usable: the next call runs normally. A request made while no wasm runs
+/// stops the next call at its first check (an interrupt that races with
+/// the start of a call is never lost); [`clear`](InterruptHandle::clear)
+/// withdraws it.
+#[derive(Debug, Clone, Default)]
+pub struct InterruptHandle {
+    flag: Arc<AtomicBool>,
+}
+
+impl InterruptHandle {
+    /// Asks the store's running (or next) wasm call to trap with
+    /// [`TrapKind::Interrupted`](crate::TrapKind::Interrupted).
+    pub fn interrupt(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
+
+    /// Withdraws a request no check has consumed yet.
+    pub fn clear(&self) {
+        self.flag.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether a request is pending.
+    pub fn is_interrupted(&self) -> bool {
+        self.flag.load(Ordering::Relaxed)
+    }
+
+    /// Consumes a pending request: whether running wasm must trap now.
+    #[inline]
+    pub(crate) fn take(&self) -> bool {
+        self.flag.load(Ordering::Relaxed) && self.flag.swap(false, Ordering::Relaxed)
     }
 }
 
@@ -174,6 +215,8 @@ pub(crate) struct StoreInner<T> {
     pub(crate) call_depth: usize,
     /// Nested host-to-wasm entries currently active.
     pub(crate) activations: usize,
+    /// The flag behind the store's [`InterruptHandle`]s.
+    pub(crate) interrupt: InterruptHandle,
 }
 
 /// A limiter callback: picks the limiter out of the host data.
@@ -208,6 +251,7 @@ impl<T> Store<T> {
                 fuel,
                 call_depth: 0,
                 activations: 0,
+                interrupt: InterruptHandle::default(),
             },
             data,
             limiter: None,
@@ -255,6 +299,13 @@ impl<T> Store<T> {
     /// The fuel left, if the engine consumes fuel.
     pub fn get_fuel(&self) -> Option<u64> {
         self.inner.engine.config().fuel.map(|_| self.inner.fuel)
+    }
+
+    /// A handle that stops this store's running wasm from another thread
+    /// (engines configured [`interruptible`](crate::Config::interruptible)
+    /// only). All handles of a store share one flag.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.inner.interrupt.clone()
     }
 
     /// Checks a handle belongs to this store.

@@ -37,6 +37,10 @@ pub enum TrapKind {
     CallStackExhausted,
     /// The store's fuel ran out.
     OutOfFuel,
+    /// An [`InterruptHandle`](crate::InterruptHandle) of the store asked
+    /// running wasm to stop (engines configured
+    /// [`interruptible`](crate::Config::interruptible) only).
+    Interrupted,
     /// An instruction this engine does not implement yet.
     Unsupported(String),
     /// A host function returned an error.
@@ -66,6 +70,7 @@ impl fmt::Display for TrapKind {
             TrapKind::NullFunctionReference => "null function reference",
             TrapKind::CallStackExhausted => "call stack exhausted",
             TrapKind::OutOfFuel => "all fuel consumed",
+            TrapKind::Interrupted => "interrupted",
             TrapKind::Unsupported(op) => return write!(f, "unsupported instruction {op}"),
             TrapKind::Host(msg) => return f.write_str(msg),
             TrapKind::NullExceptionReference => "null exception reference",

@@ -148,9 +148,10 @@
 
 pub use weft_exec::{
     AsContext, AsContextMut, Caller, Config, Engine, EngineKind, Error, Exn, Extern, ExternKind, ExternRef, Features,
-    FrameInfo, Func, FuncType, Global, GlobalType, HeapType, HostResult, ImportType, Instance, IntoFunc, Limits,
-    LinkError, Linker, Memory, MemoryType, Module, RefType, ResourceLimiter, Result, Store, StoreLimits, Table,
-    TableType, Tag, Thrown, Trap, TrapKind, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, WithCaller,
+    FrameInfo, Func, FuncType, Global, GlobalType, HeapType, HostResult, ImportType, Instance, InterruptHandle,
+    IntoFunc, Limits, LinkError, Linker, Memory, MemoryType, Module, RefType, ResourceLimiter, Result, Store,
+    StoreLimits, Table, TableType, Tag, Thrown, Trap, TrapKind, TypedFunc, Val, ValType, WasmParams, WasmResults,
+    WasmTy, WithCaller,
 };
 
 /// The decoder's error (a malformed module), with the spec's text and offset.

@@ -162,6 +162,12 @@ impl Machine {
         pc: &mut usize,
     ) -> Result<(), Trap> {
         let metered = store.inner.engine.config().fuel.is_some();
+        // Interrupts are checked where a frame starts or resumes (every
+        // call and return passes here) and at every loop iteration.
+        let interruptible = store.inner.engine.config().interruptible;
+        if interruptible && store.inner.interrupt.take() {
+            return Err(Trap::new(TrapKind::Interrupted));
+        }
         let mut executed_one = false;
         loop {
             if self.single_step {
@@ -187,6 +193,9 @@ impl Machine {
                     self.enter(b.params, b.results, b.end as usize + 1)?;
                 }
                 I::Loop { .. } => {
+                    if interruptible && store.inner.interrupt.take() {
+                        return Err(Trap::new(TrapKind::Interrupted));
+                    }
                     let b = code.blocks[*pc];
                     self.enter(b.params, b.params, *pc)?;
                 }

@@ -258,10 +258,9 @@ fn call<T>(
     }
     let entity = store.inner.funcs.get(addr as usize).ok_or_else(|| Trap::host("invalid function address"))?;
     let threaded = match entity {
-        FuncEntity::Wasm { module, defined, instance, .. } => module
-            .threaded(*defined)
-            .filter(|code| code.metered == config.fuel.is_some())
-            .map(|code| (code, instance.clone())),
+        FuncEntity::Wasm { module, defined, instance, .. } => {
+            module.threaded(*defined).filter(|code| code.runs_under(config)).map(|code| (code, instance.clone()))
+        }
         FuncEntity::Host { .. } => None,
     };
     if let Some((code, instance)) = threaded {
@@ -450,6 +449,11 @@ fn run<T>(
                     trap!(TrapKind::OutOfFuel);
                 }
                 store.inner.fuel -= n;
+            }
+            Op::CheckInterrupt => {
+                if store.inner.interrupt.take() {
+                    trap!(TrapKind::Interrupted);
+                }
             }
             Op::Unreachable => trap!(TrapKind::Unreachable),
             Op::Br { t } => pc = t as usize,

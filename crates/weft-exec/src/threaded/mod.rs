@@ -46,6 +46,14 @@
 //! match the reference engine's per-instruction charge closely but not
 //! exactly (it also charges the instructions of a block a trap cuts short).
 //!
+//! # Interrupts
+//!
+//! When the engine is [`interruptible`](crate::Config::interruptible),
+//! translation puts an `Op::CheckInterrupt` at function entry and at every
+//! loop header (after the loop's `Fuel` op), so every call and every
+//! iteration tests the store's interrupt flag once; without it the code
+//! holds no checks at all.
+//!
 //! Slots are raw 64-bit values: references are 0 for null and
 //! `index + 1` otherwise, so an `externref` whose host payload is
 //! `u64::MAX` reads back as null in this engine.
@@ -86,6 +94,18 @@ pub(crate) struct Code {
     /// Whether the code charges fuel (`Op::Fuel` at every block start),
     /// as the module's engine configuration asked.
     pub(crate) metered: bool,
+    /// Whether the code checks the store's interrupt flag
+    /// (`Op::CheckInterrupt` at entry and loop headers).
+    pub(crate) interruptible: bool,
+}
+
+impl Code {
+    /// Whether the code obeys `config`'s fuel and interrupt settings (a
+    /// module's code follows its own engine's configuration; a store of
+    /// another configuration runs the function on the reference engine).
+    pub(crate) fn runs_under(&self, config: &crate::Config) -> bool {
+        self.metered == config.fuel.is_some() && self.interruptible == config.interruptible
+    }
 }
 
 /// A module's threaded code: per defined function, translated on first
@@ -136,7 +156,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, args: &[Val], results: 
     let code = match store.inner.funcs.get(func as usize) {
         Some(FuncEntity::Wasm { module, defined, instance, .. }) => module
             .threaded(*defined)
-            .filter(|code| code.metered == store.inner.engine.config().fuel.is_some())
+            .filter(|code| code.runs_under(store.inner.engine.config()))
             .map(|code| (code, instance.clone())),
         _ => None,
     };
@@ -170,5 +190,19 @@ mod tests {
         let text = disassemble(wat, 0);
         println!("{text}");
         assert_eq!(text.lines().count(), 8, "{text}");
+    }
+
+    /// Interruptible code checks at entry and at each loop header (after
+    /// the loop's fuel charge); other code holds no checks.
+    #[test]
+    fn interrupt_checks_at_entry_and_loop_headers() {
+        let wat = r#"(module (func (loop (loop (br 1)))))"#;
+        let mut config = crate::Config::default();
+        config.interruptible(true).consume_fuel(10);
+        let module = Module::new(&Engine::new(&config), wat).unwrap();
+        let code = module.0.threaded(0).expect("translates");
+        let checks = code.ops.iter().filter(|op| matches!(op, super::op::Op::CheckInterrupt)).count();
+        assert_eq!(checks, 3, "{:?}", code.ops);
+        assert!(!disassemble(wat, 0).contains("CheckInterrupt"));
     }
 }

@@ -269,6 +269,10 @@ macro_rules! define_op {
             /// Charges `n` units of fuel (the wasm instructions of the
             /// block it starts); traps "all fuel consumed" if fewer are left.
             Fuel { n: u32 },
+            /// Traps "interrupted" if the store's interrupt flag is set
+            /// (consuming it); emitted at function entry and loop headers
+            /// when the engine is interruptible.
+            CheckInterrupt,
             /// Traps with "unreachable".
             Unreachable,
             /// Continues at `t`.

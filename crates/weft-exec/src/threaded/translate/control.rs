@@ -103,6 +103,7 @@ impl Translator<'_> {
             self.fuel_count = self.fuel_count.saturating_sub(1);
             self.start_fuel_block();
             self.fuel_count = 1;
+            self.check_interrupt();
         }
         self.ctrl.push(Ctrl { kind, height, params, results, start, fixups: Vec::new(), else_fixup: None });
         Ok(())

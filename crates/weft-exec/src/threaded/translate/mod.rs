@@ -167,6 +167,7 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
             frame_size: locals as u32,
             func_index: 0,
             metered: module.engine.config().fuel.is_some(),
+            interruptible: module.engine.config().interruptible,
         },
         offset: 0,
         stack: Vec::new(),
@@ -189,6 +190,7 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
         fuel_count: 0,
     };
     t.start_fuel_block();
+    t.check_interrupt();
     let mut ops = d.operators(defined as usize);
     while !ops.is_finished() {
         t.offset = ops.offset() as u32;
@@ -269,6 +271,14 @@ impl Translator<'_> {
         if self.code.metered {
             self.end_fuel_block();
             self.fuel_op = Some(self.emit(Op::Fuel { n: 0 }));
+        }
+    }
+
+    /// Emits an interrupt check here (interruptible code only): at
+    /// function entry and loop headers.
+    fn check_interrupt(&mut self) {
+        if self.code.interruptible {
+            self.emit(Op::CheckInterrupt);
         }
     }
 
