@@ -1,43 +1,84 @@
-//! Peer comparison: every program in `benches/programs/` (except the WASI
-//! SIMD one) on weft's threaded engine, weft's reference engine and wasmi
-//! 2.x, in one run on one machine. Each exports `run: [] -> [i64]`, a
-//! checksum; the three engines must agree on it. Per program it prints the
-//! best of `WEFT_PEERS_REPS` (default 5) timed calls per engine, the ratio
-//! threaded/wasmi, and at the end the geometric mean of the ratios.
+//! Peer comparison: every program in `benches/programs/` on weft's threaded
+//! engine (fuel off and on), weft's reference engine and wasmi 2.x, in one
+//! run on one machine.
+//!
+//! A program is a `.wat` file, or a `.wasm` file built from the C source
+//! beside it by `benches/programs/build.sh`. Each exports `run: [] -> [i64]`
+//! (`simd_checksum` exports `checksum` instead, and imports a WASI
+//! `fd_write` that only its `_start` calls; the harness links a stub), and
+//! the engines must agree on the checksum it returns.
+//!
+//! Per program it prints the checksum, the best of `WEFT_PEERS_REPS`
+//! (default 5) timed calls per engine (2 for the slow reference engine),
+//! the ratios threaded/wasmi, reference/wasmi and fuel-on/fuel-off, and at
+//! the end the geometric mean of each ratio. "fuel" is the threaded engine
+//! with `Config::consume_fuel(u64::MAX)`: fuel is counted, never runs out.
 //!
 //! ```text
 //! cargo bench -p weft-benches --bench peers            # all programs
 //! cargo bench -p weft-benches --bench peers -- fib     # programs whose name contains "fib"
+//! WEFT_PEERS_REPS=10 cargo bench -p weft-benches --bench peers
 //! ```
 //!
-//! Compilation and instantiation are not timed; only `run` is.
+//! Compilation and instantiation are not timed; only the call is.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use weft_exec::{Config, Engine, EngineKind, Linker, Module, Store};
 
-const PROGRAMS: &[(&str, &str)] = &[
-    ("fib", include_str!("../programs/fib.wat")),
-    ("sieve", include_str!("../programs/sieve.wat")),
-    ("i64_arith", include_str!("../programs/i64_arith.wat")),
-    ("nbody_lite", include_str!("../programs/nbody_lite.wat")),
-    ("hash", include_str!("../programs/hash.wat")),
-    ("br_table", include_str!("../programs/br_table.wat")),
-];
+/// The export each program is called through, in order of preference.
+const ENTRY_POINTS: &[&str] = &["run", "checksum"];
 
-/// Times `run` `reps` times (each on a fresh instance, so memory starts
-/// the same), returning the checksum and the fastest time.
-fn weft(kind: EngineKind, wasm: &[u8], reps: usize) -> (i64, Duration) {
+/// One benchmark program, compiled to binary.
+struct Program {
+    name: String,
+    wasm: Vec<u8>,
+}
+
+/// Every `.wat` and `.wasm` file in `benches/programs/`, sorted by name.
+fn programs() -> Vec<Program> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("programs");
+    let mut programs: Vec<Program> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter_map(|path| {
+            let wasm = match path.extension()?.to_str()? {
+                "wat" => wat::parse_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+                "wasm" => std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+                _ => return None,
+            };
+            let name = path.file_stem()?.to_str()?.to_string();
+            Some(Program { name, wasm })
+        })
+        .collect();
+    programs.sort_by(|a, b| a.name.cmp(&b.name));
+    programs
+}
+
+/// Times the entry point `reps` times on weft (each on a fresh instance,
+/// so memory starts the same), returning the checksum and the fastest time.
+fn weft(kind: EngineKind, fuel: bool, wasm: &[u8], reps: usize) -> (i64, Duration) {
     let mut config = Config::default();
     config.engine_kind(kind);
+    if fuel {
+        config.consume_fuel(u64::MAX);
+    }
     let engine = Engine::new(&config);
     let module = Module::new(&engine, wasm).expect("weft compiles the program");
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("wasi_snapshot_preview1", "fd_write", |_: i32, _: i32, _: i32, _: i32| -> i32 { 52 })
+        .expect("defines the stub");
     let mut best = Duration::MAX;
     let mut checksum = 0;
     for _ in 0..reps {
         let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine).instantiate(&mut store, &module).expect("instantiates");
-        let run = instance.get_typed_func::<(), i64, _>(&store, "run").expect("exports run");
+        let instance = linker.instantiate(&mut store, &module).expect("instantiates");
+        let run = ENTRY_POINTS
+            .iter()
+            .find_map(|name| instance.get_typed_func::<(), i64, _>(&store, name).ok())
+            .expect("exports run");
         let start = Instant::now();
         checksum = run.call(&mut store, ()).expect("runs");
         best = best.min(start.elapsed());
@@ -45,16 +86,23 @@ fn weft(kind: EngineKind, wasm: &[u8], reps: usize) -> (i64, Duration) {
     (checksum, best)
 }
 
+/// Like [`weft`], on wasmi with its default configuration.
 fn wasmi(wasm: &[u8], reps: usize) -> (i64, Duration) {
     let engine = wasmi::Engine::default();
     let module = wasmi::Module::new(&engine, wasm).expect("wasmi compiles the program");
+    let mut linker = wasmi::Linker::<()>::new(&engine);
+    linker
+        .func_wrap("wasi_snapshot_preview1", "fd_write", |_: i32, _: i32, _: i32, _: i32| -> i32 { 52 })
+        .expect("defines the stub");
     let mut best = Duration::MAX;
     let mut checksum = 0;
     for _ in 0..reps {
         let mut store = wasmi::Store::new(&engine, ());
-        let linker = wasmi::Linker::<()>::new(&engine);
         let instance = linker.instantiate_and_start(&mut store, &module).expect("instantiates");
-        let run = instance.get_typed_func::<(), i64>(&store, "run").expect("exports run");
+        let run = ENTRY_POINTS
+            .iter()
+            .find_map(|name| instance.get_typed_func::<(), i64>(&store, name).ok())
+            .expect("exports run");
         let start = Instant::now();
         checksum = run.call(&mut store, ()).expect("runs");
         best = best.min(start.elapsed());
@@ -66,39 +114,70 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// Running geometric mean of ratios.
+#[derive(Default)]
+struct Geomean {
+    log_sum: f64,
+    count: u32,
+}
+
+impl Geomean {
+    fn add(&mut self, a: Duration, b: Duration) -> f64 {
+        let ratio = a.as_secs_f64() / b.as_secs_f64();
+        self.log_sum += ratio.ln();
+        self.count += 1;
+        ratio
+    }
+
+    fn value(&self) -> f64 {
+        (self.log_sum / f64::from(self.count)).exp()
+    }
+}
+
 fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let reps: usize = std::env::var("WEFT_PEERS_REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average at start: {}", load.trim());
+    }
     println!(
-        "{:<12} {:>14} {:>14} {:>12} {:>14} {:>16}",
-        "program", "threaded (ms)", "reference (ms)", "wasmi (ms)", "threaded/wasmi", "reference/wasmi"
+        "{:<14} {:>20} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>9}",
+        "program", "checksum", "threaded", "fuel", "reference", "wasmi", "thr/wasmi", "ref/wasmi", "fuel/thr"
     );
-    let mut log_sum = 0.0;
-    let mut count = 0;
-    for (name, wat) in PROGRAMS {
+    println!("{:<14} {:>20} {:>10} {:>10} {:>10} {:>10}", "", "", "(ms)", "(ms)", "(ms)", "(ms)");
+    let (mut threaded_wasmi, mut reference_wasmi, mut fuel_threaded) =
+        (Geomean::default(), Geomean::default(), Geomean::default());
+    for Program { name, wasm } in programs() {
         if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
             continue;
         }
-        let wasm = wat::parse_str(wat).expect("valid WAT");
-        let (t_sum, t) = weft(EngineKind::Threaded, &wasm, reps);
-        let (r_sum, r) = weft(EngineKind::Reference, &wasm, reps.min(2));
         let (w_sum, w) = wasmi(&wasm, reps);
+        let (t_sum, t) = weft(EngineKind::Threaded, false, &wasm, reps);
+        let (f_sum, f) = weft(EngineKind::Threaded, true, &wasm, reps);
+        let (r_sum, r) = weft(EngineKind::Reference, false, &wasm, reps.min(2));
         assert_eq!(t_sum, w_sum, "{name}: threaded and wasmi disagree");
+        assert_eq!(f_sum, w_sum, "{name}: threaded with fuel and wasmi disagree");
         assert_eq!(r_sum, w_sum, "{name}: reference and wasmi disagree");
-        let ratio = t.as_secs_f64() / w.as_secs_f64();
-        log_sum += ratio.ln();
-        count += 1;
         println!(
-            "{:<12} {:>14.2} {:>14.2} {:>12.2} {:>14.2} {:>16.2}",
+            "{:<14} {:>20} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>9.2} {:>9.2} {:>9.2}",
             name,
+            w_sum,
             ms(t),
+            ms(f),
             ms(r),
             ms(w),
-            ratio,
-            r.as_secs_f64() / w.as_secs_f64()
+            threaded_wasmi.add(t, w),
+            reference_wasmi.add(r, w),
+            fuel_threaded.add(f, t),
         );
     }
-    if count > 0 {
-        println!("geomean threaded/wasmi: {:.2}", (log_sum / f64::from(count)).exp());
+    if threaded_wasmi.count > 0 {
+        println!(
+            "geomean ({} programs): threaded/wasmi {:.2}, reference/wasmi {:.2}, fuel-on/fuel-off {:.2}",
+            threaded_wasmi.count,
+            threaded_wasmi.value(),
+            reference_wasmi.value(),
+            fuel_threaded.value()
+        );
     }
 }
