@@ -38,6 +38,16 @@ pub struct Config {
     /// calls wasm that calls the host...). Each re-entry uses native stack,
     /// so this bound is what keeps re-entrant recursion from overflowing it.
     pub max_reentry_depth: usize,
+    /// The most native stack, in bytes, that nested host-to-wasm calls
+    /// may use, measured from the outermost call into wasm of a store to
+    /// each nested one (wasmtime's `max_wasm_stack`). A re-entry beyond it
+    /// traps with "call stack exhausted". Wasm-to-wasm calls never use
+    /// native stack; each host re-entry uses a few KiB (more in debug
+    /// builds), so this bound — not only [`Config::max_reentry_depth`] —
+    /// is what keeps re-entrant recursion from overflowing a small thread
+    /// stack. Keep it well below the stack size of any thread that runs
+    /// wasm: the default, 128 KiB, suits threads of 256 KiB and more.
+    pub max_native_stack: usize,
     /// The maximum number of values (locals and operands) all active wasm
     /// frames of one call may hold; a call that would exceed it traps with
     /// "call stack exhausted". Bounds the memory a deep recursion through
@@ -66,6 +76,7 @@ impl Default for Config {
             fuel: None,
             max_call_depth: 10_000,
             max_reentry_depth: 100,
+            max_native_stack: 128 * 1024,
             max_value_stack: 1 << 20,
             deterministic_nans: false,
             interruptible: false,
@@ -119,6 +130,13 @@ impl Config {
     /// [`Config::interruptible`] and [`Store::interrupt_handle`](crate::Store::interrupt_handle)).
     pub fn interruptible(&mut self, on: bool) -> &mut Self {
         self.interruptible = on;
+        self
+    }
+
+    /// Sets the native stack budget of nested host-to-wasm calls (see
+    /// [`Config::max_native_stack`]).
+    pub fn max_native_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_native_stack = bytes;
         self
     }
 

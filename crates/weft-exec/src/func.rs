@@ -11,7 +11,7 @@ use crate::exception::Exn;
 use crate::externals::{Extern, check_val_store};
 use crate::instance::InstanceData;
 use crate::store::{AsContext, AsContextMut, FuncEntity, Store, Stored};
-use crate::trap::{Error, Result, Trap};
+use crate::trap::{Error, Result, Trap, TrapKind};
 use crate::value::{ExternRef, Val};
 
 /// A host function as stored: untyped, with the caller's context.
@@ -125,7 +125,21 @@ impl Func {
         for p in params {
             check_val_store(store, p)?;
         }
-        crate::threaded::invoke(store, index as u32, params, results).map_err(Error::Trap)
+        // Host re-entry is the one way wasm makes the native stack grow:
+        // measure how far this call is from the outermost one.
+        let marker = 0u8;
+        let here = std::ptr::addr_of!(marker) as usize;
+        let outermost = store.inner.activations == 0;
+        if outermost {
+            store.inner.native_stack_base = here;
+        } else if store.inner.native_stack_base.abs_diff(here) > store.inner.engine.config().max_native_stack {
+            return Err(Error::Trap(Trap::new(TrapKind::CallStackExhausted)));
+        }
+        let r = crate::threaded::invoke(store, index as u32, params, results);
+        if outermost {
+            store.inner.native_stack_base = 0;
+        }
+        r.map_err(Error::Trap)
     }
 
     /// Calls the function and returns its results in a new vector.

@@ -215,6 +215,9 @@ pub(crate) struct StoreInner<T> {
     pub(crate) call_depth: usize,
     /// Nested host-to-wasm entries currently active.
     pub(crate) activations: usize,
+    /// The native stack address of the outermost call into wasm now
+    /// running (0 when none runs): nested calls measure their depth from it.
+    pub(crate) native_stack_base: usize,
     /// The flag behind the store's [`InterruptHandle`]s.
     pub(crate) interrupt: InterruptHandle,
 }
@@ -251,6 +254,7 @@ impl<T> Store<T> {
                 fuel,
                 call_depth: 0,
                 activations: 0,
+                native_stack_base: 0,
                 interrupt: InterruptHandle::default(),
             },
             data,
