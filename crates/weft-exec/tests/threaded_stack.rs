@@ -58,3 +58,71 @@ fn hundred_thousand_frames_on_a_256k_stack() {
         assert_eq!(err.message(), "call stack exhausted");
     });
 }
+
+/// One iteration runs most kinds of handler — fused and plain branches,
+/// `br_table`, every load and store width, globals, `select`, float and
+/// conversion ops, a trapping-op family, `memory.size`, table access, and
+/// internal, indirect and multi-result calls — so a handler whose final
+/// call was not turned into a jump would grow the stack a frame per
+/// iteration and overflow it long before a million.
+const KITCHEN_SINK: &str = r#"(module
+    (memory 1)
+    (global $g (mut i64) (i64.const 7))
+    (table 2 funcref)
+    (elem (i32.const 0) $twice $pair_sum)
+    (type $i2i (func (param i32) (result i32)))
+    (func $twice (param i32) (result i32) (i32.shl (local.get 0) (i32.const 1)))
+    (func $pair (param i32) (result i32 i32) (local.get 0) (i32.add (local.get 0) (i32.const 1)))
+    (func $pair_sum (param i32) (result i32) (call $pair (local.get 0)) (i32.add))
+    (func (export "sink") (param $n i32) (result i64)
+        (local $i i32) (local $acc i64) (local $f f64)
+        (loop $next
+            (i32.store8 (i32.const 1) (local.get $i))
+            (i32.store16 (i32.const 2) (local.get $i))
+            (i32.store (i32.const 4) (local.get $i))
+            (i64.store (i32.const 8) (local.get $acc))
+            (local.set $acc (i64.add (local.get $acc)
+                (i64.add (i64.load8_s (i32.const 1)) (i64.load16_u (i32.const 2)))))
+            (local.set $acc (i64.xor (local.get $acc) (i64.load32_s (i32.const 4))))
+            (local.set $acc (i64.add (local.get $acc) (i64.load (i32.const 8))))
+            (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.load8_u (i32.const 1)))))
+            (global.set $g (i64.add (global.get $g) (i64.const 3)))
+            (local.set $f (f64.add (local.get $f) (f64.convert_i32_u (local.get $i))))
+            (local.set $f (f64.mul (f64.floor (f64.div (local.get $f) (f64.const 3))) (f64.const 2)))
+            (f64.store (i32.const 16) (local.get $f))
+            (local.set $acc (i64.add (local.get $acc) (i64.trunc_f64_u (f64.load (i32.const 16)))))
+            (local.set $acc (i64.add (local.get $acc)
+                (i64.extend_i32_u (i32.div_u (local.get $i) (i32.or (local.get $i) (i32.const 1))))))
+            (local.set $acc (select (local.get $acc) (global.get $g) (i32.and (local.get $i) (i32.const 1))))
+            (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (memory.size))))
+            (if (ref.is_null (table.get (i32.const 0))) (then unreachable))
+            (local.set $acc (i64.add (local.get $acc)
+                (i64.extend_i32_u (call_indirect (type $i2i) (local.get $i) (i32.and (local.get $i) (i32.const 1))))))
+            (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $twice (local.get $i)))))
+            (block $b2 (block $b1 (block $b0
+                (br_table $b0 $b1 $b2 (i32.rem_u (local.get $i) (i32.const 3))))
+                (local.set $acc (i64.add (local.get $acc) (i64.const 1))))
+                (local.set $acc (i64.add (local.get $acc) (i64.const 2))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $next (i32.lt_u (local.get $i) (local.get $n))))
+        (local.get $acc)))"#;
+
+#[test]
+fn every_kind_of_handler_a_million_times_on_a_256k_stack() {
+    on_small_stack(|| {
+        let run = |kind: EngineKind, n: i32| {
+            let mut config = Config::default();
+            config.engine_kind(kind);
+            let engine = Engine::new(&config);
+            let mut store = Store::new(&engine, ());
+            let module = Module::new(&engine, KITCHEN_SINK).unwrap();
+            let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+            let sink = instance.get_typed_func::<i32, i64, _>(&store, "sink").unwrap();
+            sink.call(&mut store, n).unwrap()
+        };
+        // The reference engine agrees on a short run; the threaded engine
+        // then runs a million iterations.
+        assert_eq!(run(EngineKind::Threaded, 1000), run(EngineKind::Reference, 1000));
+        let _ = run(EngineKind::Threaded, 1_000_000);
+    });
+}

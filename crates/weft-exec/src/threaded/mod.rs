@@ -1,7 +1,7 @@
 //! The threaded engine: each function is translated, lazily on its first
 //! call, into compact register-machine code ([`op::Op`]) whose operands are
 //! frame slots the translator placed statically (`translate/`), and run by
-//! one dispatch loop (`dispatch.rs`).
+//! handlers that pass control from op to op (`exec/`).
 //!
 //! # Frames and slots
 //!
@@ -10,7 +10,7 @@
 //! stack's home slots. A call places the callee's frame at the caller's
 //! first argument slot, so arguments become the callee's parameters without
 //! a copy, and the callee's results land where the caller expects them. A
-//! wasm-to-wasm call pushes a [`dispatch::Frame`] and continues the same
+//! wasm-to-wasm call pushes a frame and continues the same
 //! loop: the native stack never grows with wasm recursion.
 //!
 //! # What falls back to the reference engine
@@ -30,7 +30,7 @@
 //! never translated, and the reference engine runs every wasm callee of a
 //! function it runs. An exception thrown below a threaded frame (by a
 //! fallback callee, or returned by a host function) therefore arrives as an
-//! `Err` of kind `TrapKind::Exception`, which the dispatch loop returns like
+//! `Err` of kind `TrapKind::Exception`, which the handlers return like
 //! any trap, unwinding its frames on the way to the host or to the host
 //! function that re-entered it (which may re-throw it into reference-run
 //! wasm that catches it). Translating `try_table` would need a handler table
@@ -58,11 +58,12 @@
 //! `index + 1` otherwise, so an `externref` whose host payload is
 //! `u64::MAX` reads back as null in this engine.
 
-// The dispatch loop fetches ops without bounds checks, relying on the
-// invariant `translate::verify` checks for every translated function; its
-// `unsafe` blocks say so. Nothing else in the crate uses `unsafe`.
+// The handlers fetch ops and slots without bounds checks, relying on the
+// invariants `translate::verify` checks for every translated function and
+// the slot window `exec` maintains; its `unsafe` blocks say so. Nothing
+// else in the crate uses `unsafe`.
 #[allow(unsafe_code)]
-mod dispatch;
+mod exec;
 pub(crate) mod op;
 mod translate;
 
@@ -127,6 +128,25 @@ impl ModuleInner {
     /// The threaded code of defined function `defined`, translating it on
     /// first use; `None` if it runs on the reference engine.
     pub(crate) fn threaded(&self, defined: u32) -> Option<Arc<Code>> {
+        self.threaded_code(defined).cloned()
+    }
+
+    /// [`threaded`](Self::threaded), borrowed from the module's cache.
+    #[inline(always)]
+    pub(crate) fn threaded_code(&self, defined: u32) -> Option<&Arc<Code>> {
+        match self.threaded.funcs.get(defined as usize)?.get() {
+            Some(code) => code.as_ref(),
+            None => self.translate_once(defined),
+        }
+    }
+
+    /// Translates defined function `defined` unless another caller already
+    /// did. Kept out of line: the handler of a call must not hold the
+    /// address of a stack slot (the closure's captures) when it passes
+    /// control on, or its final call could not be a jump.
+    #[cold]
+    #[inline(never)]
+    fn translate_once(&self, defined: u32) -> Option<&Arc<Code>> {
         let slot = self.threaded.funcs.get(defined as usize)?;
         if !*self.threaded.module_supported.get_or_init(|| translate::module_supported(self).is_ok()) {
             return None;
@@ -136,7 +156,7 @@ impl ModuleInner {
             code.func_index = self.decoded.num_imported_functions + defined;
             Some(Arc::new(code))
         })
-        .clone()
+        .as_ref()
     }
 }
 
@@ -161,7 +181,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, args: &[Val], results: 
         _ => None,
     };
     match code {
-        Some((code, instance)) => dispatch::invoke(store, func, code, instance, args, results),
+        Some((code, instance)) => exec::invoke(store, func, code, instance, args, results),
         None => crate::reference::invoke(store, func, args, results),
     }
 }

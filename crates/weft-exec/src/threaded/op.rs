@@ -11,7 +11,9 @@
 //!   condition slot; slots are frame-relative ([`Slot`]): the function's
 //!   locals first, then its operand stack;
 //! * `imm` — an immediate right-hand operand (`i32.add d, a, 5`);
-//! * `t` — a branch target, an index into the function's op vector.
+//! * `t` — a branch target: an index into the function's op vector while
+//!   translating, then (the last translation step) an offset from the
+//!   branch op itself, as `i32` bits.
 
 /// A frame-relative slot index (locals, then the operand stack).
 pub(crate) type Slot = u16;

@@ -212,7 +212,25 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
     }
     t.end_fuel_block();
     verify(&t.code)?;
+    make_targets_relative(&mut t.code);
     Ok(t.code)
+}
+
+/// Rewrites every branch target, `br_table` entries included, as an offset
+/// from its branch op (`i32` bits in the `u32`), so handlers branch without
+/// knowing where the op vector starts.
+fn make_targets_relative(code: &mut Code) {
+    let relative = |t: u32, pc: usize| (i64::from(t) - pc as i64) as i32 as u32;
+    for (pc, op) in code.ops.iter_mut().enumerate() {
+        if let Some(t) = op.target_mut() {
+            *t = relative(*t, pc);
+        }
+        if let Op::BrTable { table, .. } = op {
+            for t in code.br_tables[*table as usize].iter_mut() {
+                *t = relative(*t, pc);
+            }
+        }
+    }
 }
 
 /// Checks the invariant dispatch relies on to fetch ops without bounds

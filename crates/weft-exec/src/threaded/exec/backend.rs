@@ -1,0 +1,87 @@
+//! How control passes from one op's handler to the next: the one choice of
+//! the dispatch design, made here.
+//!
+//! **Tail calls** (optimizing builds, `weft_tail_dispatch`): each handler
+//! ends by calling the next op's handler with the same arguments, as its
+//! last action. LLVM turns such a call into a jump (a sibling call), so the
+//! chain runs without a loop: each op has its own indirect jump, which the
+//! branch predictor learns per op rather than for all ops at once, and the
+//! op pointer, slot pointer and memory base stay in argument registers from
+//! handler to handler. wasm3 and wasmi 2 dispatch the same way.
+//!
+//! **A loop** (unoptimized builds): LLVM makes sibling calls only when
+//! optimizing (`opt-level` 2, 3, `s`, `z`; `build.rs` sets the cfg). Without
+//! them every handler would call the next and the native stack would grow
+//! per executed op, so here each handler returns the next registers to a
+//! loop that calls the next handler. Slower, and obviously bounded.
+//!
+//! The trade-off of tail calls is that stable Rust cannot *require* the
+//! sibling call (`become` is unstable): a handler that keeps a value with a
+//! destructor alive past its final call, or passes arguments in memory,
+//! would grow the stack instead. Handlers therefore end with
+//! `return next(..)` after all their locals are gone, and
+//! `tests/threaded_stack.rs` runs long loops and deep recursion on a small
+//! native stack in release builds to prove the chain does not grow.
+
+use super::handlers::handler;
+use super::{Exec, Exit, Ip, Mem, Sp};
+
+/// An op's handler.
+pub(super) type Handler<T> = for<'a, 'b> fn(&'a mut Exec<'b, T>, Ip, Sp, Mem) -> Flow;
+
+/// What a handler returns: with tail calls, the chain's final [`Exit`].
+#[cfg(weft_tail_dispatch)]
+pub(super) type Flow = Exit;
+
+/// What a handler returns: the next registers, or the chain's [`Exit`].
+#[cfg(not(weft_tail_dispatch))]
+pub(super) enum Flow {
+    Next(Ip, Sp, Mem),
+    Exit(Exit),
+}
+
+/// Continues with the op at `ip`.
+#[cfg(weft_tail_dispatch)]
+#[inline(always)]
+pub(super) fn next<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    handler::<T>(ip)(ex, ip, s, m)
+}
+
+/// Continues with the op at `ip`.
+#[cfg(not(weft_tail_dispatch))]
+#[inline(always)]
+pub(super) fn next<T>(_: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    Flow::Next(ip, s, m)
+}
+
+/// Stops the chain.
+#[cfg(weft_tail_dispatch)]
+#[inline(always)]
+pub(super) fn exit(e: Exit) -> Flow {
+    e
+}
+
+/// Stops the chain.
+#[cfg(not(weft_tail_dispatch))]
+#[inline(always)]
+pub(super) fn exit(e: Exit) -> Flow {
+    Flow::Exit(e)
+}
+
+/// Runs the chain from `ip` until it exits.
+#[cfg(weft_tail_dispatch)]
+pub(super) fn execute<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Exit {
+    handler::<T>(ip)(ex, ip, s, m)
+}
+
+/// Runs the chain from `ip` until it exits.
+#[cfg(not(weft_tail_dispatch))]
+pub(super) fn execute<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Exit {
+    let (mut ip, mut s, mut m) = (ip, s, m);
+    loop {
+        match handler::<T>(ip)(ex, ip, s, m) {
+            Flow::Next(i, sp, mem) => (ip, s, m) = (i, sp, mem),
+            Flow::Exit(e) => return e,
+        }
+    }
+}

@@ -1,0 +1,529 @@
+//! The handlers: one function per op, each doing its op's work and passing
+//! control on with [`next`]. Numeric handlers are derived from the op
+//! table ([`for_each_numeric_op!`]) and are one line of semantics each; the
+//! hot control, call, variable and memory ops are written out below; the
+//! rest (bulk memory, tables, references — ops that call into the store
+//! anyway) share one handler, [`slow`], that matches on them.
+
+use std::sync::Arc;
+
+use super::backend::{Flow, Handler, exit, next};
+use super::{Exec, Exit, Ip, Mem, Sp, ref_val, to_raw, to_val};
+use crate::instance::InstanceData;
+use crate::numeric as n;
+use crate::reference::ops;
+use crate::threaded::op::{Op, Raw, for_each_numeric_op};
+use crate::trap::TrapKind;
+use crate::value::Val;
+
+/// Binds the operands of the op at `ip`, which must be a `$variant`.
+macro_rules! operands {
+    ($ip:expr, $variant:ident { $($fields:tt)* }) => {
+        let Op::$variant { $($fields)* } = $ip.op() else {
+            if cfg!(debug_assertions) {
+                unreachable!("{} reached the handler of {}", format_args!("{:?}", $ip.op()), stringify!($variant));
+            }
+            // SAFETY: `handler` maps an op to this handler only if it is a
+            // `$variant`.
+            unsafe { std::hint::unreachable_unchecked() }
+        };
+    };
+}
+
+/// Expands to the handler lookup: the hand-written arms, one arm per
+/// numeric op, and the default.
+macro_rules! lookup {
+    (
+        ($op:expr) { $($arms:tt)* } else $default:expr;
+        bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+        bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+        bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+        cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+        cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+        un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+        un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+    ) => {{
+        let h: Handler<T> = match $op {
+            $($arms)*
+            $( Op::$bi { .. } => num::$bi::<T>, Op::$bii { .. } => num::$bii::<T>, )*
+            $( Op::$bt { .. } => num::$bt::<T>, Op::$bti { .. } => num::$bti::<T>, )*
+            $( Op::$b { .. } => num::$b::<T>, )*
+            $(
+                Op::$c { .. } => num::$c::<T>,
+                Op::$ci { .. } => num::$ci::<T>,
+                Op::$cj { .. } => num::$cj::<T>,
+                Op::$cji { .. } => num::$cji::<T>,
+            )*
+            $( Op::$f { .. } => num::$f::<T>, )*
+            $( Op::$u { .. } => num::$u::<T>, )*
+            $( Op::$ut_ { .. } => num::$ut_::<T>, )*
+            _ => $default,
+        };
+        h
+    }};
+}
+
+/// Expands to one handler per numeric op.
+macro_rules! numeric_handlers {
+    (
+        bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+        bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+        bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+        cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+        cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+        un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+        un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+    ) => {
+        $(
+            pub(super) fn $bi<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $bi { d, a, b });
+                s.set::<$bir>(d, ($bif)(s.get::<$bit>(a), s.get::<$bit>(b)));
+                next(ex, ip.next(), s, m)
+            }
+            pub(super) fn $bii<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $bii { d, a, imm });
+                s.set::<$bir>(d, ($bif)(s.get::<$bit>(a), imm));
+                next(ex, ip.next(), s, m)
+            }
+        )*
+        $(
+            pub(super) fn $bt<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $bt { d, a, b });
+                match ($btf)(s.get::<$btt>(a), s.get::<$btt>(b)) {
+                    Ok(v) => s.set::<$btr>(d, v),
+                    Err(k) => return ex.trap(ip, k),
+                }
+                next(ex, ip.next(), s, m)
+            }
+            pub(super) fn $bti<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $bti { d, a, imm });
+                match ($btf)(s.get::<$btt>(a), imm) {
+                    Ok(v) => s.set::<$btr>(d, v),
+                    Err(k) => return ex.trap(ip, k),
+                }
+                next(ex, ip.next(), s, m)
+            }
+        )*
+        $(
+            pub(super) fn $b<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $b { d, a, b });
+                s.set::<$br>(d, ($bf)(s.get::<$bty>(a), s.get::<$bty>(b)));
+                next(ex, ip.next(), s, m)
+            }
+        )*
+        $(
+            pub(super) fn $c<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $c { d, a, b });
+                s.set(d, i32::from(($cf)(s.get::<$ct>(a), s.get::<$ct>(b))));
+                next(ex, ip.next(), s, m)
+            }
+            pub(super) fn $ci<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $ci { d, a, imm });
+                s.set(d, i32::from(($cf)(s.get::<$ct>(a), imm)));
+                next(ex, ip.next(), s, m)
+            }
+            pub(super) fn $cj<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $cj { a, b, t });
+                let ip = if ($cf)(s.get::<$ct>(a), s.get::<$ct>(b)) { ip.jump(t) } else { ip.next() };
+                next(ex, ip, s, m)
+            }
+            pub(super) fn $cji<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $cji { a, imm, t });
+                let ip = if ($cf)(s.get::<$ct>(a), imm) { ip.jump(t) } else { ip.next() };
+                next(ex, ip, s, m)
+            }
+        )*
+        $(
+            pub(super) fn $f<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $f { d, a, b });
+                s.set(d, i32::from(($ff)(s.get::<$ft>(a), s.get::<$ft>(b))));
+                next(ex, ip.next(), s, m)
+            }
+        )*
+        $(
+            pub(super) fn $u<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $u { d, a });
+                s.set::<$ur>(d, ($uf)(s.get::<$ut>(a)));
+                next(ex, ip.next(), s, m)
+            }
+        )*
+        $(
+            pub(super) fn $ut_<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+                operands!(ip, $ut_ { d, a });
+                match ($utf)(s.get::<$utt>(a)) {
+                    Ok(v) => s.set::<$utr>(d, v),
+                    Err(k) => return ex.trap(ip, k),
+                }
+                next(ex, ip.next(), s, m)
+            }
+        )*
+    };
+}
+
+/// The handler of the op at `ip`.
+#[inline(always)]
+pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
+    for_each_numeric_op!(lookup (ip.op()) {
+        Op::Copy { .. } => copy::<T>,
+        Op::Const { .. } => constant::<T>,
+        Op::Select { .. } => select::<T>,
+        Op::Fuel { .. } => fuel::<T>,
+        Op::CheckInterrupt => check_interrupt::<T>,
+        Op::Br { .. } => br::<T>,
+        Op::BrIfZero { .. } => br_if_zero::<T>,
+        Op::BrIfNonZero { .. } => br_if_non_zero::<T>,
+        Op::BrTable { .. } => br_table::<T>,
+        Op::Return0 => return0::<T>,
+        Op::Return1 { .. } => return1::<T>,
+        Op::ReturnN { .. } => return_n::<T>,
+        Op::Call { .. } => call::<T>,
+        Op::CallInternal { .. } => call_internal::<T>,
+        Op::CallIndirect { .. } => call_indirect::<T>,
+        Op::GlobalGet { .. } => global_get::<T>,
+        Op::GlobalSet { .. } => global_set::<T>,
+        Op::I32Load { .. } => i32_load::<T>,
+        Op::I64Load { .. } => i64_load::<T>,
+        Op::F32Load { .. } => f32_load::<T>,
+        Op::F64Load { .. } => f64_load::<T>,
+        Op::I32Load8S { .. } => i32_load8_s::<T>,
+        Op::I32Load8U { .. } => i32_load8_u::<T>,
+        Op::I32Load16S { .. } => i32_load16_s::<T>,
+        Op::I32Load16U { .. } => i32_load16_u::<T>,
+        Op::I64Load8S { .. } => i64_load8_s::<T>,
+        Op::I64Load8U { .. } => i64_load8_u::<T>,
+        Op::I64Load16S { .. } => i64_load16_s::<T>,
+        Op::I64Load16U { .. } => i64_load16_u::<T>,
+        Op::I64Load32S { .. } => i64_load32_s::<T>,
+        Op::I64Load32U { .. } => i64_load32_u::<T>,
+        Op::Store8 { .. } => store8::<T>,
+        Op::Store16 { .. } => store16::<T>,
+        Op::Store32 { .. } => store32::<T>,
+        Op::Store64 { .. } => store64::<T>,
+    } else slow::<T>;)
+}
+
+/// The numeric handlers, named after their ops.
+#[allow(non_snake_case)]
+mod num {
+    use super::*;
+    for_each_numeric_op!(numeric_handlers);
+}
+
+// ---- moves ----
+
+fn copy<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, Copy { d, a });
+    s.set_raw(d, s.raw(a));
+    next(ex, ip.next(), s, m)
+}
+
+fn constant<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, Const { d, imm });
+    s.set_raw(d, imm);
+    next(ex, ip.next(), s, m)
+}
+
+fn select<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, Select { d, a, b, c });
+    s.set_raw(d, if s.get::<i32>(c) != 0 { s.raw(a) } else { s.raw(b) });
+    next(ex, ip.next(), s, m)
+}
+
+// ---- control ----
+
+fn fuel<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, Fuel { n });
+    let n = u64::from(n);
+    let fuel = &mut ex.store.inner.fuel;
+    if *fuel < n {
+        *fuel = 0;
+        return ex.trap(ip, TrapKind::OutOfFuel);
+    }
+    *fuel -= n;
+    next(ex, ip.next(), s, m)
+}
+
+fn check_interrupt<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    if ex.store.inner.interrupt.take() {
+        return ex.trap(ip, TrapKind::Interrupted);
+    }
+    next(ex, ip.next(), s, m)
+}
+
+fn br<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, Br { t });
+    next(ex, ip.jump(t), s, m)
+}
+
+fn br_if_zero<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, BrIfZero { c, t });
+    let ip = if s.get::<i32>(c) == 0 { ip.jump(t) } else { ip.next() };
+    next(ex, ip, s, m)
+}
+
+fn br_if_non_zero<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, BrIfNonZero { c, t });
+    let ip = if s.get::<i32>(c) != 0 { ip.jump(t) } else { ip.next() };
+    next(ex, ip, s, m)
+}
+
+fn br_table<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, BrTable { c, table });
+    let targets = &ex.code().br_tables[table as usize];
+    let i = (s.get::<i32>(c) as u32 as usize).min(targets.len() - 1);
+    let ip = ip.jump(targets[i]);
+    next(ex, ip, s, m)
+}
+
+fn return0<T>(ex: &mut Exec<'_, T>, _: Ip, _: Sp, m: Mem) -> Flow {
+    match ex.return_from_frame(m) {
+        Some((ip, s, m)) => next(ex, ip, s, m),
+        None => exit(Exit::Return),
+    }
+}
+
+fn return1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, Return1 { a });
+    s.set_raw(0, s.raw(a));
+    match ex.return_from_frame(m) {
+        Some((ip, s, m)) => next(ex, ip, s, m),
+        None => exit(Exit::Return),
+    }
+}
+
+fn return_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, ReturnN { a, n });
+    s.copy_to_start(a, n);
+    match ex.return_from_frame(m) {
+        Some((ip, s, m)) => next(ex, ip, s, m),
+        None => exit(Exit::Return),
+    }
+}
+
+fn call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem) -> Flow {
+    operands!(ip, Call { func, base });
+    let addr = ex.inst.funcs[func as usize];
+    match ex.call(ip, addr, base) {
+        Some(ip) => {
+            let (s, m) = (ex.sp(), ex.memory());
+            next(ex, ip, s, m)
+        }
+        None => exit(Exit::Trap),
+    }
+}
+
+fn call_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, m: Mem) -> Flow {
+    operands!(ip, CallInternal { defined, base });
+    let callee = match ex.inst.module.threaded_code(defined) {
+        Some(code) => Arc::as_ptr(code),
+        None => return call_defined_slow(ex, ip, defined, base),
+    };
+    let abs = ex.fp + usize::from(base);
+    // SAFETY: the callee's code belongs to the running instance's module,
+    // which `ex.inst` keeps alive while this frame and the callee's run.
+    let code = unsafe { &*callee };
+    if !ex.enter_frame(ip, code, abs) {
+        return exit(Exit::Trap);
+    }
+    ex.push_frame(ip.next(), callee, None, abs);
+    let (ip, s) = (Ip::at(code, 0), ex.sp());
+    // Same instance, and nothing ran yet: memory 0 is as it was.
+    next(ex, ip, s, m)
+}
+
+/// A call to a defined function of the running instance that is not
+/// threaded code (it falls back to the reference engine).
+#[cold]
+#[inline(never)]
+fn call_defined_slow<T>(ex: &mut Exec<'_, T>, ip: Ip, defined: u32, base: u16) -> Flow {
+    let addr = ex.inst.funcs[(defined + ex.inst.module.decoded.num_imported_functions) as usize];
+    match ex.call(ip, addr, base) {
+        Some(ip) => {
+            let (s, m) = (ex.sp(), ex.memory());
+            next(ex, ip, s, m)
+        }
+        None => exit(Exit::Trap),
+    }
+}
+
+fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+    operands!(ip, CallIndirect { ty, table, c, base });
+    let t = ex.inst.tables[table as usize] as usize;
+    let i = s.get::<i32>(c) as u32;
+    let addr = match ex.store.inner.tables[t].elements.get(i as usize) {
+        Some(Val::FuncRef(Some(f))) => f.index(),
+        Some(_) => return ex.trap(ip, TrapKind::UninitializedElement(u64::from(i))),
+        None => return ex.trap(ip, TrapKind::UndefinedElement),
+    };
+    let expected = &ex.inst.module.canon[ty as usize];
+    if ex.store.inner.funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
+        return ex.trap(ip, TrapKind::IndirectCallTypeMismatch);
+    }
+    match ex.call(ip, addr, base) {
+        Some(ip) => {
+            let (s, m) = (ex.sp(), ex.memory());
+            next(ex, ip, s, m)
+        }
+        None => exit(Exit::Trap),
+    }
+}
+
+// ---- variables ----
+
+fn global_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, GlobalGet { d, g });
+    let a = ex.inst.globals[g as usize] as usize;
+    s.set_raw(d, to_raw(ex.store.inner.globals[a].value));
+    next(ex, ip.next(), s, m)
+}
+
+fn global_set<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, GlobalSet { a, g });
+    let addr = ex.inst.globals[g as usize] as usize;
+    let ty = ex.store.inner.globals[addr].ty.content;
+    ex.store.inner.globals[addr].value = to_val(ex.store, s.raw(a), ty);
+    next(ex, ip.next(), s, m)
+}
+
+// ---- memory 0 ----
+
+/// Expands to load handlers: `name Variant bytes conversion`.
+macro_rules! load_handlers {
+    ($($name:ident $variant:ident $n:literal $conv:expr;)*) => {$(
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            operands!(ip, $variant { d, a, offset });
+            match m.load::<$n>(s.raw(a), offset) {
+                Some(bytes) => s.set_raw(d, ($conv)(bytes)),
+                None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+            }
+            next(ex, ip.next(), s, m)
+        }
+    )*};
+}
+
+load_handlers! {
+    i32_load I32Load 4 |b| u64::from(u32::from_le_bytes(b));
+    i64_load I64Load 8 u64::from_le_bytes;
+    f32_load F32Load 4 |b| u64::from(u32::from_le_bytes(b));
+    f64_load F64Load 8 u64::from_le_bytes;
+    i32_load8_s I32Load8S 1 |b: [u8; 1]| i32::from(b[0] as i8).to_raw();
+    i32_load8_u I32Load8U 1 |b: [u8; 1]| u64::from(b[0]);
+    i32_load16_s I32Load16S 2 |b| i32::from(i16::from_le_bytes(b)).to_raw();
+    i32_load16_u I32Load16U 2 |b| u64::from(u16::from_le_bytes(b));
+    i64_load8_s I64Load8S 1 |b: [u8; 1]| i64::from(b[0] as i8).to_raw();
+    i64_load8_u I64Load8U 1 |b: [u8; 1]| u64::from(b[0]);
+    i64_load16_s I64Load16S 2 |b| i64::from(i16::from_le_bytes(b)).to_raw();
+    i64_load16_u I64Load16U 2 |b| u64::from(u16::from_le_bytes(b));
+    i64_load32_s I64Load32S 4 |b| i64::from(i32::from_le_bytes(b)).to_raw();
+    i64_load32_u I64Load32U 4 |b| u64::from(u32::from_le_bytes(b));
+}
+
+/// Expands to store handlers: `name Variant bytes`.
+macro_rules! store_handlers {
+    ($($name:ident $variant:ident $n:literal;)*) => {$(
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            operands!(ip, $variant { a, v, offset });
+            if m.store::<$n>(s.raw(a), offset, s.raw(v)).is_none() {
+                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+            }
+            next(ex, ip.next(), s, m)
+        }
+    )*};
+}
+
+store_handlers! {
+    store8 Store8 1;
+    store16 Store16 2;
+    store32 Store32 4;
+    store64 Store64 8;
+}
+
+// ---- everything else ----
+
+/// The ops that are rare in hot code, or call into the store anyway: bulk
+/// memory, `memory.size`/`grow`, tables, references, traps.
+fn slow<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+    match slow_op(ex, ip.op(), s) {
+        Ok(()) => {
+            let m = ex.memory();
+            next(ex, ip.next(), s, m)
+        }
+        Err(k) => ex.trap(ip, k),
+    }
+}
+
+/// Executes `op`, one of the ops [`slow`] handles.
+#[inline(never)]
+fn slow_op<T>(ex: &mut Exec<'_, T>, op: Op, s: Sp) -> Result<(), TrapKind> {
+    let index = |x| u64::from(s.get::<i32>(x) as u32);
+    let inst: &Arc<InstanceData> = &ex.inst;
+    let store = &mut *ex.store;
+    let mem = ex.mem;
+    match op {
+        Op::Unreachable => return Err(TrapKind::Unreachable),
+        Op::MemorySize { d } => s.set(d, store.inner.memories[mem].pages() as i32),
+        Op::MemoryGrow { d, a } => {
+            let old = ops::memory_grow(store, mem, index(a)).map_or(u64::MAX, |o| o);
+            s.set(d, old as i32);
+        }
+        Op::MemoryFill { d, v, n } => ops::memory_fill(store, mem, index(d), s.raw(v) as u8, index(n))?,
+        Op::MemoryCopy { d, s: src, n } => ops::memory_copy(store, mem, mem, index(d), index(src), index(n))?,
+        Op::MemoryInit { d, s: src, n, data } => {
+            ops::memory_init(store, inst, 0, data, index(d), index(src), index(n))?;
+        }
+        Op::DataDrop { data } => {
+            let a = inst.datas[data as usize] as usize;
+            store.inner.datas[a].bytes = Vec::new();
+        }
+        Op::TableGet { d, i, table } => {
+            let t = inst.tables[table as usize] as usize;
+            match store.inner.tables[t].elements.get(index(i) as usize) {
+                Some(v) => s.set_raw(d, to_raw(*v)),
+                None => return Err(TrapKind::TableOutOfBounds),
+            }
+        }
+        Op::TableSet { i, v, table } => {
+            let t = inst.tables[table as usize] as usize;
+            let val = ref_val(store, s.raw(v), store.inner.tables[t].ty.element.heap);
+            match store.inner.tables[t].elements.get_mut(index(i) as usize) {
+                Some(e) => *e = val,
+                None => return Err(TrapKind::TableOutOfBounds),
+            }
+        }
+        Op::TableSize { d, table } => {
+            let t = inst.tables[table as usize] as usize;
+            s.set(d, store.inner.tables[t].elements.len() as i32);
+        }
+        Op::TableGrow { d, v, n, table } => {
+            let t = inst.tables[table as usize] as usize;
+            let init = ref_val(store, s.raw(v), store.inner.tables[t].ty.element.heap);
+            let old = ops::table_grow(store, t, index(n), init).map_or(u64::MAX, |o| o);
+            s.set(d, old as i32);
+        }
+        Op::TableFill { i, v, n, table } => {
+            let t = inst.tables[table as usize] as usize;
+            let val = ref_val(store, s.raw(v), store.inner.tables[t].ty.element.heap);
+            ops::table_fill(store, t, index(i), val, index(n))?;
+        }
+        Op::TableCopy { d, s: src, n, dst, src: src_table } => {
+            let (dt, st) = (inst.tables[dst as usize] as usize, inst.tables[src_table as usize] as usize);
+            ops::table_copy(store, dt, st, index(d), index(src), index(n))?;
+        }
+        Op::TableInit { d, s: src, n, table, elem } => {
+            ops::table_init(store, inst, table, elem, index(d), index(src), index(n))?;
+        }
+        Op::ElemDrop { elem } => {
+            let a = inst.elems[elem as usize] as usize;
+            store.inner.elems[a].items = Vec::new();
+        }
+        Op::RefIsNull { d, a } => s.set(d, i32::from(s.raw(a) == 0)),
+        Op::RefFunc { d, func } => s.set_raw(d, u64::from(inst.funcs[func as usize]) + 1),
+        Op::RefAsNonNull { a } => {
+            if s.raw(a) == 0 {
+                return Err(TrapKind::NullReference);
+            }
+        }
+        other => unreachable!("{other:?} has its own handler"),
+    }
+    Ok(())
+}
