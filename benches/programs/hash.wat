@@ -1,5 +1,5 @@
 ;; Bit operations: fill 1 MiB with a linear congruential generator's bytes,
-;; then hash it three times with an FNV-1a variant (xor, multiply, rotate).
+;; then hash it eight times with an FNV-1a variant (xor, multiply, rotate).
 (module
   (memory 16)
   (func (export "run") (result i64)
@@ -22,5 +22,5 @@
                                (i64.extend_i32_u (i32.popcnt (local.get $h)))))
       (local.set $acc (i64.xor (local.get $acc) (i64.extend_i32_u (local.get $h))))
       (local.set $pass (i32.add (local.get $pass) (i32.const 1)))
-      (br_if $passes (i32.lt_u (local.get $pass) (i32.const 3))))
+      (br_if $passes (i32.lt_u (local.get $pass) (i32.const 8))))
     (local.get $acc)))

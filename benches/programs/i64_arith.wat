@@ -1,5 +1,5 @@
 ;; i64 arithmetic: a xorshift generator mixed by multiply, rotate and an
-;; unsigned division, three million rounds.
+;; unsigned division, four million rounds.
 (module
   (func (export "run") (result i64)
     (local $x i64) (local $acc i64) (local $i i32)
@@ -13,5 +13,5 @@
       (local.set $acc (i64.sub (local.get $acc)
                                (i64.div_u (local.get $x) (i64.or (local.get $acc) (i64.const 1)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (i32.const 3000000))))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 4000000))))
     (local.get $acc)))
