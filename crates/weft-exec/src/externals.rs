@@ -1,7 +1,7 @@
 //! Handles to store-owned tables, memories, globals and tags, and
 //! [`Extern`], the sum of everything an instance can import or export.
 
-use weft_decode::{ExternKind, GlobalType, MemoryType, TableType};
+use weft_decode::{ExternKind, GlobalType, Limits, MemoryType, TableType};
 
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, GlobalEntity, Store, Stored};
@@ -78,9 +78,22 @@ impl From<Global> for Extern {
 pub struct Memory(pub(crate) Stored);
 
 impl Memory {
-    /// Allocates a new memory of type `ty`.
+    /// Allocates a new memory of type `ty`; an error if the type is not
+    /// one a module could declare (minimum above maximum, more pages than
+    /// the address space holds, a page size other than 1 or 64 KiB, a
+    /// shared memory without maximum) or the store's limiter refuses it.
     pub fn new<T>(mut store: impl AsContextMut<Data = T>, ty: MemoryType) -> Result<Memory> {
         let store = store.as_context_mut();
+        let log2 = ty.page_size_log2();
+        let address_bits: u32 = if ty.index64 { 48 } else { 32 };
+        let pages_max = 1u64 << address_bits.saturating_sub(log2);
+        let Limits { min, max } = ty.limits;
+        if !matches!(log2, 0 | 16) {
+            return Err(Error::usage("memory page size must be 1 or 65536 bytes"));
+        }
+        if min > pages_max || max.is_some_and(|max| max > pages_max || max < min) || (ty.shared && max.is_none()) {
+            return Err(Error::usage("invalid memory limits"));
+        }
         let index = crate::instance::alloc_memory(store, ty)?;
         Ok(Memory(store.stored(index as usize)))
     }
@@ -155,11 +168,19 @@ impl Memory {
 pub struct Table(pub(crate) Stored);
 
 impl Table {
-    /// Allocates a new table of type `ty` with every element `init`.
+    /// Allocates a new table of type `ty` with every element `init`; an
+    /// error if the limits are not ones a module could declare, `init` is
+    /// of another type or store, or the store's limiter refuses it.
     pub fn new<T>(mut store: impl AsContextMut<Data = T>, ty: TableType, init: Val) -> Result<Table> {
         let store = store.as_context_mut();
+        check_val_store(store, &init)?;
         if !init.matches(weft_decode::ValType::Ref(ty.element)) {
             return Err(Error::usage("table initializer does not match the element type"));
+        }
+        let Limits { min, max } = ty.limits;
+        let index_max = if ty.index64 { u64::MAX } else { u64::from(u32::MAX) };
+        if min > index_max || max.is_some_and(|max| max > index_max || max < min) {
+            return Err(Error::usage("invalid table limits"));
         }
         let index = crate::instance::alloc_table(store, ty, init)?;
         Ok(Table(store.stored(index as usize)))

@@ -69,6 +69,34 @@ impl<T> AsContextMut for Caller<'_, T> {
     }
 }
 
+/// Wraps a host function with a dynamic signature so that results of
+/// another type than `ty` declares, or references of another store, are a
+/// trap rather than values the engines would misread.
+pub(crate) fn checked_results<T>(
+    ty: &FuncType,
+    f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
+) -> HostFunc<T> {
+    let types: Vec<ValType> = ty.results().to_vec();
+    Arc::new(move |caller: Caller<'_, T>, args: &[Val], results: &mut [Val]| {
+        let store = caller.store.inner.id;
+        f(caller, args, results)?;
+        for (v, t) in results.iter().zip(&types) {
+            if !v.matches(*t) {
+                return Err(Trap::host(format!("host function returned {} where its type declares {t}", v.ty())));
+            }
+            let foreign = match v {
+                Val::FuncRef(Some(f)) => f.0.store != store,
+                Val::ExnRef(Some(e)) => e.0.store != store,
+                _ => false,
+            };
+            if foreign {
+                return Err(Trap::host("host function returned a reference of another store"));
+            }
+        }
+        Ok(())
+    })
+}
+
 impl Func {
     /// A host function with a dynamic signature: `f` receives the arguments
     /// and writes `ty.results().len()` results.
@@ -79,7 +107,8 @@ impl Func {
     ) -> Func {
         let store = store.as_context_mut();
         let canon = crate::types::canonicalize_func(&ty);
-        store.inner.funcs.push(FuncEntity::Host { ty, canon, func: Arc::new(f) });
+        let func = checked_results(&ty, f);
+        store.inner.funcs.push(FuncEntity::Host { ty, canon, func });
         Func(store.stored(store.inner.funcs.len() - 1))
     }
 

@@ -70,7 +70,7 @@ impl<T> Linker<T> {
         ty: FuncType,
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
-        let func: HostFunc<T> = std::sync::Arc::new(f);
+        let func: HostFunc<T> = crate::func::checked_results(&ty, f);
         self.defs.insert((module.to_string(), name.to_string()), Definition::Host { ty, func });
         Ok(self)
     }
