@@ -14,8 +14,10 @@
 //!
 //! Per program it prints the checksum, the best of `WEFT_PEERS_REPS`
 //! (default 5) timed calls per engine (2 for the slow reference engine),
-//! the ratios threaded/wasmi, reference/wasmi and fuel-on/fuel-off, and at
-//! the end the geometric mean of each ratio. "fuel" is the threaded engine
+//! taken round-robin across the engines so that load from elsewhere on the
+//! machine falls on all of them, the ratios threaded/wasmi,
+//! reference/wasmi and fuel-on/fuel-off, and at the end the geometric mean
+//! of each ratio. "fuel" is the threaded engine
 //! with `Config::consume_fuel(u64::MAX)`: fuel is counted, never runs out.
 //!
 //! ```text
@@ -61,9 +63,12 @@ fn programs() -> Vec<Program> {
     programs
 }
 
-/// Times the entry point `reps` times on weft (each on a fresh instance,
-/// so memory starts the same), returning the checksum and the fastest time.
-fn weft(kind: EngineKind, fuel: bool, wasm: &[u8], reps: usize) -> (i64, Duration) {
+/// One timed call of the entry point on a fresh instance (so memory starts
+/// the same every time): the checksum and the time of the call alone.
+type Runner = Box<dyn FnMut() -> (i64, Duration)>;
+
+/// A [`Runner`] for weft with `kind`, fuel counted if `fuel`.
+fn weft(kind: EngineKind, fuel: bool, wasm: &[u8]) -> Runner {
     let mut config = Config::default();
     config.engine_kind(kind);
     if fuel {
@@ -75,9 +80,7 @@ fn weft(kind: EngineKind, fuel: bool, wasm: &[u8], reps: usize) -> (i64, Duratio
     linker
         .func_wrap("wasi_snapshot_preview1", "fd_write", |_: i32, _: i32, _: i32, _: i32| -> i32 { 52 })
         .expect("defines the stub");
-    let mut best = Duration::MAX;
-    let mut checksum = 0;
-    for _ in 0..reps {
+    Box::new(move || {
         let mut store = Store::new(&engine, ());
         let instance = linker.instantiate(&mut store, &module).expect("instantiates");
         let run = ENTRY_POINTS
@@ -85,25 +88,22 @@ fn weft(kind: EngineKind, fuel: bool, wasm: &[u8], reps: usize) -> (i64, Duratio
             .find_map(|name| instance.get_typed_func::<(), i64, _>(&store, name).ok())
             .expect("exports run");
         let start = Instant::now();
-        checksum = run.call(&mut store, ()).expect("runs");
-        best = best.min(start.elapsed());
-    }
-    (checksum, best)
+        let checksum = run.call(&mut store, ()).expect("runs");
+        (checksum, start.elapsed())
+    })
 }
 
-/// Like [`weft`], on wasmi with its default configuration; `Err` with
+/// A [`Runner`] for wasmi with its default configuration; `Err` with
 /// wasmi's message if it does not compile the program (SIMD without the
 /// `wasmi-simd` feature).
-fn wasmi(wasm: &[u8], reps: usize) -> Result<(i64, Duration), wasmi::Error> {
+fn wasmi(wasm: &[u8]) -> Result<Runner, wasmi::Error> {
     let engine = wasmi::Engine::default();
     let module = wasmi::Module::new(&engine, wasm)?;
     let mut linker = wasmi::Linker::<()>::new(&engine);
     linker
         .func_wrap("wasi_snapshot_preview1", "fd_write", |_: i32, _: i32, _: i32, _: i32| -> i32 { 52 })
         .expect("defines the stub");
-    let mut best = Duration::MAX;
-    let mut checksum = 0;
-    for _ in 0..reps {
+    Ok(Box::new(move || {
         let mut store = wasmi::Store::new(&engine, ());
         let instance = linker.instantiate_and_start(&mut store, &module).expect("instantiates");
         let run = ENTRY_POINTS
@@ -111,10 +111,27 @@ fn wasmi(wasm: &[u8], reps: usize) -> Result<(i64, Duration), wasmi::Error> {
             .find_map(|name| instance.get_typed_func::<(), i64>(&store, name).ok())
             .expect("exports run");
         let start = Instant::now();
-        checksum = run.call(&mut store, ()).expect("runs");
-        best = best.min(start.elapsed());
+        let checksum = run.call(&mut store, ()).expect("runs");
+        (checksum, start.elapsed())
+    }))
+}
+
+/// The fastest of an engine's calls, and the checksum all of them returned.
+#[derive(Default)]
+struct Best {
+    checksum: Option<i64>,
+    time: Option<Duration>,
+}
+
+impl Best {
+    fn record(&mut self, program: &str, (checksum, time): (i64, Duration)) {
+        assert!(
+            self.checksum.is_none_or(|c| c == checksum),
+            "{program}: the checksum changed between calls on the same engine"
+        );
+        self.checksum = Some(checksum);
+        self.time = Some(self.time.map_or(time, |t| t.min(time)));
     }
-    Ok((checksum, best))
 }
 
 fn ms(d: Duration) -> f64 {
@@ -148,7 +165,7 @@ fn cell(value: Option<f64>) -> String {
 
 fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let reps: usize = std::env::var("WEFT_PEERS_REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let reps: usize = std::env::var("WEFT_PEERS_REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(5).max(1);
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average at start: {}", load.trim());
     }
@@ -164,20 +181,33 @@ fn main() {
         if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
             continue;
         }
-        let wasmi = wasmi(&wasm, reps).map_err(|e| skipped.push(format!("{name}: {e}"))).ok();
-        let (t_sum, t) = weft(EngineKind::Threaded, false, &wasm, reps);
-        let (f_sum, f) = weft(EngineKind::Threaded, true, &wasm, reps);
-        let (r_sum, r) = weft(EngineKind::Reference, false, &wasm, reps.min(2));
-        assert_eq!(t_sum, r_sum, "{name}: threaded and reference disagree");
-        assert_eq!(f_sum, r_sum, "{name}: threaded with fuel and reference disagree");
-        if let Some((w_sum, _)) = wasmi {
-            assert_eq!(w_sum, r_sum, "{name}: wasmi and weft disagree");
+        let mut wasmi = wasmi(&wasm).map_err(|e| skipped.push(format!("{name}: {e}"))).ok();
+        let mut threaded = weft(EngineKind::Threaded, false, &wasm);
+        let mut fuel = weft(EngineKind::Threaded, true, &wasm);
+        let mut reference = weft(EngineKind::Reference, false, &wasm);
+        let (mut w, mut t, mut f, mut r) = (Best::default(), Best::default(), Best::default(), Best::default());
+        // Round-robin, so a change in the machine's load hits every engine.
+        for rep in 0..reps {
+            if let Some(run) = &mut wasmi {
+                w.record(&name, run());
+            }
+            t.record(&name, threaded());
+            f.record(&name, fuel());
+            if rep < 2 {
+                r.record(&name, reference());
+            }
         }
-        let w = wasmi.map(|(_, w)| w);
+        let checksum = r.checksum.expect("at least one rep");
+        assert_eq!(t.checksum, Some(checksum), "{name}: threaded and reference disagree");
+        assert_eq!(f.checksum, Some(checksum), "{name}: threaded with fuel and reference disagree");
+        if let Some(w_sum) = w.checksum {
+            assert_eq!(w_sum, checksum, "{name}: wasmi and weft disagree");
+        }
+        let (t, f, r, w) = (t.time.unwrap(), f.time.unwrap(), r.time.unwrap(), w.time);
         println!(
             "{:<14} {:>20} {:>10.2} {:>10.2} {:>10.2} {:>10} {:>9} {:>9} {:>9.2}",
             name,
-            r_sum,
+            checksum,
             ms(t),
             ms(f),
             ms(r),
