@@ -328,6 +328,12 @@ macro_rules! define_op {
             Store64 { a: Slot, v: Slot, offset: u32 },
             Store8 { a: Slot, v: Slot, offset: u32 },
             Store16 { a: Slot, v: Slot, offset: u32 },
+            /// Stores the low 1, 2 or 4 bytes of a constant.
+            Store8Imm { a: Slot, offset: u32, imm: u32 },
+            Store16Imm { a: Slot, offset: u32, imm: u32 },
+            Store32Imm { a: Slot, offset: u32, imm: u32 },
+            /// Stores a constant's 8 bytes.
+            Store64Imm { a: Slot, offset: u32, imm: u64 },
             MemorySize { d: Slot },
             MemoryGrow { d: Slot, a: Slot },
             /// `memory.fill dst=d, value=v, len=n`.
@@ -380,6 +386,20 @@ macro_rules! define_op {
                         Op::$ci { a, imm, .. } => if negate { Op::$cni { a, imm, t } } else { Op::$cji { a, imm, t } },
                     )*
                     Op::I32Eqz { a, .. } => if negate { Op::BrIfNonZero { c: a, t } } else { Op::BrIfZero { c: a, t } },
+                    _ => return None,
+                })
+            }
+
+            /// For a conditional branch: the branch taken in the opposite
+            /// case, to `t`, and this branch's own target.
+            pub(crate) fn negated_branch(self, t: u32) -> Option<(Op, u32)> {
+                Some(match self {
+                    $(
+                        Op::$cj { a, b, t: old } => (Op::$cn { a, b, t }, old),
+                        Op::$cji { a, imm, t: old } => (Op::$cni { a, imm, t }, old),
+                    )*
+                    Op::BrIfZero { c, t: old } => (Op::BrIfNonZero { c, t }, old),
+                    Op::BrIfNonZero { c, t: old } => (Op::BrIfZero { c, t }, old),
                     _ => return None,
                 })
             }

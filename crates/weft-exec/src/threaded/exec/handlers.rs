@@ -30,11 +30,12 @@ macro_rules! operands {
     };
 }
 
-/// Expands to the handler lookup: the hand-written arms, one arm per
-/// numeric op, and the default.
+/// Expands to the handler lookup: the hand-written arms, then one arm per
+/// numeric op. The match lists every op (no wildcard), so it compiles to
+/// one table load with no range check.
 macro_rules! lookup {
     (
-        ($op:expr) { $($arms:tt)* } else $default:expr;
+        ($op:expr) { $($arms:tt)* }
         bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
         bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
         bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
@@ -57,7 +58,6 @@ macro_rules! lookup {
             $( Op::$f { .. } => num::$f::<T>, )*
             $( Op::$u { .. } => num::$u::<T>, )*
             $( Op::$ut_ { .. } => num::$ut_::<T>, )*
-            _ => $default,
         };
         h
     }};
@@ -199,7 +199,29 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         Op::Store16 { .. } => store16::<T>,
         Op::Store32 { .. } => store32::<T>,
         Op::Store64 { .. } => store64::<T>,
-    } else slow::<T>;)
+        Op::Store8Imm { .. } => store8_imm::<T>,
+        Op::Store16Imm { .. } => store16_imm::<T>,
+        Op::Store32Imm { .. } => store32_imm::<T>,
+        Op::Store64Imm { .. } => store64_imm::<T>,
+        Op::Unreachable
+        | Op::MemorySize { .. }
+        | Op::MemoryGrow { .. }
+        | Op::MemoryFill { .. }
+        | Op::MemoryCopy { .. }
+        | Op::MemoryInit { .. }
+        | Op::DataDrop { .. }
+        | Op::TableGet { .. }
+        | Op::TableSet { .. }
+        | Op::TableSize { .. }
+        | Op::TableGrow { .. }
+        | Op::TableFill { .. }
+        | Op::TableCopy { .. }
+        | Op::TableInit { .. }
+        | Op::ElemDrop { .. }
+        | Op::RefIsNull { .. }
+        | Op::RefFunc { .. }
+        | Op::RefAsNonNull { .. } => slow::<T>,
+    })
 }
 
 /// The numeric handlers, named after their ops.
@@ -436,6 +458,26 @@ store_handlers! {
     store16 Store16 2;
     store32 Store32 4;
     store64 Store64 8;
+}
+
+/// Expands to handlers of stores of a constant: `name Variant bytes`.
+macro_rules! store_imm_handlers {
+    ($($name:ident $variant:ident $n:literal;)*) => {$(
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            operands!(ip, $variant { a, offset, imm });
+            if m.store::<$n>(s.raw(a), offset, u64::from(imm)).is_none() {
+                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+            }
+            next(ex, ip.next(), s, m)
+        }
+    )*};
+}
+
+store_imm_handlers! {
+    store8_imm Store8Imm 1;
+    store16_imm Store16Imm 2;
+    store32_imm Store32Imm 4;
+    store64_imm Store64Imm 8;
 }
 
 // ---- everything else ----

@@ -11,7 +11,7 @@ impl Translator<'_> {
     /// Translates `op` if it is a memory, table or reference instruction.
     pub(super) fn translate_memory(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
         type Load = fn(Slot, Slot, u32) -> Op;
-        type Store = fn(Slot, Slot, u32) -> Op;
+        type Store = (fn(Slot, Slot, u32) -> Op, fn(Slot, u32, u64) -> Op);
         let load_op: Option<(MemArg, Load)> = match *op {
             Operator::I32Load { memarg } => Some((memarg, |d, a, offset| Op::I32Load { d, a, offset })),
             Operator::I64Load { memarg } => Some((memarg, |d, a, offset| Op::I64Load { d, a, offset })),
@@ -33,18 +33,31 @@ impl Translator<'_> {
             return Some(self.load(memarg, f));
         }
         let store_op: Option<(MemArg, Store)> = match *op {
-            Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
-                Some((memarg, |a, v, offset| Op::Store32 { a, v, offset }))
-            }
-            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
-                Some((memarg, |a, v, offset| Op::Store64 { a, v, offset }))
-            }
-            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
-                Some((memarg, |a, v, offset| Op::Store8 { a, v, offset }))
-            }
-            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
-                Some((memarg, |a, v, offset| Op::Store16 { a, v, offset }))
-            }
+            Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => Some((
+                memarg,
+                (
+                    |a, v, offset| Op::Store32 { a, v, offset },
+                    |a, offset, imm| Op::Store32Imm { a, offset, imm: imm as u32 },
+                ),
+            )),
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => Some((
+                memarg,
+                (|a, v, offset| Op::Store64 { a, v, offset }, |a, offset, imm| Op::Store64Imm { a, offset, imm: imm }),
+            )),
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => Some((
+                memarg,
+                (
+                    |a, v, offset| Op::Store8 { a, v, offset },
+                    |a, offset, imm| Op::Store8Imm { a, offset, imm: imm as u32 },
+                ),
+            )),
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => Some((
+                memarg,
+                (
+                    |a, v, offset| Op::Store16 { a, v, offset },
+                    |a, offset, imm| Op::Store16Imm { a, offset, imm: imm as u32 },
+                ),
+            )),
             _ => None,
         };
         if let Some((memarg, f)) = store_op {
@@ -168,9 +181,17 @@ impl Translator<'_> {
         self.result(|d| f(d, a, offset))
     }
 
-    fn store(&mut self, memarg: MemArg, f: fn(Slot, Slot, u32) -> Op) -> Result<()> {
+    /// A store: `f` with the value in a slot, or `fi` when the value is
+    /// a constant (no `Const` op to materialize it).
+    fn store(&mut self, memarg: MemArg, (f, fi): (fn(Slot, Slot, u32) -> Op, fn(Slot, u32, u64) -> Op)) -> Result<()> {
         let offset = Self::offset(memarg)?;
         let n = self.stack.len();
+        if let Entry::Const(imm) = self.stack[n - 1] {
+            let a = self.operand(n - 2);
+            self.stack.truncate(n - 2);
+            self.emit(fi(a, offset, imm));
+            return Ok(());
+        }
         let v = self.operand(n - 1);
         let a = self.operand(n - 2);
         self.stack.truncate(n - 2);

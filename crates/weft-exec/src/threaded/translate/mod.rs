@@ -211,9 +211,34 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
         }
     }
     t.end_fuel_block();
+    thread_jumps(&mut t.code);
     verify(&t.code)?;
     make_targets_relative(&mut t.code);
     Ok(t.code)
+}
+
+/// Jump threading for loops that test their exit at the top: a `br` back
+/// to a conditional branch whose own target is the op right after the
+/// `br` becomes that branch negated, to the op after it —
+///
+/// ```text
+/// L: br_if_ge i, n -> X        L: br_if_ge i, n -> X
+///    ...                  =>      ...
+///    br L                         br_if_lt i, n -> L+1
+/// X:                           X:
+/// ```
+///
+/// — one op fewer per iteration, same behavior (the `br` could not trap).
+fn thread_jumps(code: &mut Code) {
+    for pc in 0..code.ops.len() {
+        let Op::Br { t } = code.ops[pc] else { continue };
+        let Some(target) = code.ops.get(t as usize) else { continue };
+        if let Some((negated, exit)) = target.negated_branch(t + 1)
+            && exit as usize == pc + 1
+        {
+            code.ops[pc] = negated;
+        }
+    }
 }
 
 /// Rewrites every branch target, `br_table` entries included, as an offset
