@@ -7,11 +7,13 @@ use weft_decode::{MemArg, Operator, ValType};
 use super::{Entry, Result, Translator, unsupported};
 use crate::threaded::op::{Op, Slot};
 
+/// A store's op with the value in a slot, and with a constant value.
+type StoreOps = (fn(Slot, Slot, u32) -> Op, fn(Slot, u32, u64) -> Op);
+
 impl Translator<'_> {
     /// Translates `op` if it is a memory, table or reference instruction.
     pub(super) fn translate_memory(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
         type Load = fn(Slot, Slot, u32) -> Op;
-        type Store = (fn(Slot, Slot, u32) -> Op, fn(Slot, u32, u64) -> Op);
         let load_op: Option<(MemArg, Load)> = match *op {
             Operator::I32Load { memarg } => Some((memarg, |d, a, offset| Op::I32Load { d, a, offset })),
             Operator::I64Load { memarg } => Some((memarg, |d, a, offset| Op::I64Load { d, a, offset })),
@@ -32,7 +34,7 @@ impl Translator<'_> {
         if let Some((memarg, f)) = load_op {
             return Some(self.load(memarg, f));
         }
-        let store_op: Option<(MemArg, Store)> = match *op {
+        let store_op: Option<(MemArg, StoreOps)> = match *op {
             Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => Some((
                 memarg,
                 (
@@ -42,7 +44,7 @@ impl Translator<'_> {
             )),
             Operator::I64Store { memarg } | Operator::F64Store { memarg } => Some((
                 memarg,
-                (|a, v, offset| Op::Store64 { a, v, offset }, |a, offset, imm| Op::Store64Imm { a, offset, imm: imm }),
+                (|a, v, offset| Op::Store64 { a, v, offset }, |a, offset, imm| Op::Store64Imm { a, offset, imm }),
             )),
             Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => Some((
                 memarg,
@@ -183,7 +185,7 @@ impl Translator<'_> {
 
     /// A store: `f` with the value in a slot, or `fi` when the value is
     /// a constant (no `Const` op to materialize it).
-    fn store(&mut self, memarg: MemArg, (f, fi): (fn(Slot, Slot, u32) -> Op, fn(Slot, u32, u64) -> Op)) -> Result<()> {
+    fn store(&mut self, memarg: MemArg, (f, fi): StoreOps) -> Result<()> {
         let offset = Self::offset(memarg)?;
         let n = self.stack.len();
         if let Entry::Const(imm) = self.stack[n - 1] {
