@@ -53,6 +53,8 @@ pub use instance::Instance;
 pub use linker::Linker;
 pub use module::Module;
 pub use store::{AsContext, AsContextMut, InterruptHandle, ResourceLimiter, Store, StoreId, StoreLimits};
+#[doc(hidden)]
+pub use threaded::TranslationStats;
 pub use trap::{Error, FrameInfo, LinkError, Result, Trap, TrapKind};
 pub use value::{ExternRef, Val};
 pub use weft_decode::{

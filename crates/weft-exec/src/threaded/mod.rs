@@ -226,3 +226,39 @@ mod tests {
         assert!(!disassemble(wat, 0).contains("CheckInterrupt"));
     }
 }
+
+/// What translating a whole module to threaded code produced: the figures
+/// behind the translation benchmark (`benches/examples/translate.rs`).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TranslationStats {
+    /// Defined functions.
+    pub functions: usize,
+    /// Of those, the ones translated (the rest run on the reference engine).
+    pub translated: usize,
+    /// The translated functions' instruction bytes in the wasm binary.
+    pub wasm_code_bytes: usize,
+    /// Their ops and `br_table` targets in memory.
+    pub code_bytes: usize,
+    /// Their side table of wasm offsets (for trap backtraces).
+    pub offset_bytes: usize,
+}
+
+impl crate::Module {
+    /// Translates every defined function not translated yet and reports
+    /// the sizes (for benchmarks; calls translate lazily anyway).
+    #[doc(hidden)]
+    pub fn translate_all(&self) -> TranslationStats {
+        let inner = &self.0;
+        let mut stats = TranslationStats { functions: inner.decoded.code.len(), ..TranslationStats::default() };
+        for (defined, body) in inner.decoded.code.iter().enumerate() {
+            let Some(code) = inner.threaded_code(defined as u32) else { continue };
+            stats.translated += 1;
+            stats.wasm_code_bytes += body.code.len();
+            stats.code_bytes += code.ops.len() * size_of::<op::Op>()
+                + code.br_tables.iter().map(|t| t.len() * size_of::<u32>()).sum::<usize>();
+            stats.offset_bytes += code.offsets.len() * size_of::<u32>();
+        }
+        stats
+    }
+}

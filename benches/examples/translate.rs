@@ -1,0 +1,48 @@
+//! Threaded-engine translation: speed (MB of wasm code per second) and the
+//! size of the translated code against the wasm code it came from, on the
+//! generated 20 MB module and on every benchmark program.
+//!
+//! `cargo run --release -p weft-benches --example translate`
+//! (`WEFT_MB` sets the generated module's size.)
+
+use std::time::Instant;
+
+use weft_benches::generate::large_module;
+use weft_exec::{Engine, Module, TranslationStats};
+
+fn report(name: &str, bytes: &[u8], rounds: usize) {
+    let engine = Engine::default();
+    let mut best = f64::INFINITY;
+    let mut stats = TranslationStats::default();
+    for _ in 0..rounds {
+        // A fresh module each round: translation results are cached per module.
+        let module = Module::new(&engine, bytes).expect("benchmark modules are valid");
+        let start = Instant::now();
+        stats = module.translate_all();
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    let mbps = stats.wasm_code_bytes as f64 / best / 1e6;
+    let ratio = stats.code_bytes as f64 / stats.wasm_code_bytes.max(1) as f64;
+    let with_offsets = (stats.code_bytes + stats.offset_bytes) as f64 / stats.wasm_code_bytes.max(1) as f64;
+    println!(
+        "{name:<16} {:>4}/{:<4} functions {:>10} wasm code bytes {:>8.1} MB/s  code {:>5.2}x  with offsets {:>5.2}x",
+        stats.translated, stats.functions, stats.wasm_code_bytes, mbps, ratio, with_offsets
+    );
+}
+
+fn main() {
+    let mb: usize = std::env::var("WEFT_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    report(&format!("generated {mb} MB"), &large_module(mb << 20, 1000), 3);
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/programs");
+    let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        // A C program's `.wasm` is its build; a WAT program has no `.wasm`.
+        if ext == "wasm" || (ext == "wat" && !path.with_extension("wasm").exists()) {
+            let bytes = if ext == "wat" { wat::parse_file(&path).unwrap() } else { std::fs::read(&path).unwrap() };
+            report(&stem, &bytes, 20);
+        }
+    }
+}
