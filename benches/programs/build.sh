@@ -3,7 +3,8 @@
 # committed beside them. CI never compiles C; run this after editing a .c
 # file and commit both.
 #
-# Needs Debian's clang, lld and wasi-libc (the sysroot is /usr):
+# Needs Debian's clang, lld and wasi-libc (the sysroot is /usr), and wabt's
+# wasm-objdump for the checks below:
 #   apt-get install clang lld wasi-libc wabt
 #
 # Each program exports `run: [] -> [i64]` and imports nothing: no start
@@ -18,12 +19,11 @@ for src in *.c; do
     clang --target=wasm32-wasi --sysroot=/usr -O2 -mbulk-memory \
         -nostartfiles -Wl,--no-entry -Wl,--export=run -Wl,--strip-debug \
         -o "$out" "$src"
-    if command -v wasm-objdump >/dev/null; then
-        if wasm-objdump -j Import -x "$out" 2>/dev/null | grep -q ' <- '; then
-            echo "$out has imports:" >&2
-            wasm-objdump -j Import -x "$out" >&2
-            exit 1
-        fi
+    if wasm-objdump -j Import -x "$out" 2>/dev/null | grep -q ' <- '; then
+        echo "$out has imports:" >&2
+        wasm-objdump -j Import -x "$out" >&2
+        exit 1
     fi
-    echo "built $out ($(wc -c <"$out") bytes)"
+    bulk=$(wasm-objdump -d "$out" 2>/dev/null | grep -c 'memory\.\(copy\|fill\)' || true)
+    echo "built $out ($(wc -c <"$out") bytes, $bulk memory.copy/fill)"
 done
