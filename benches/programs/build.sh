@@ -12,8 +12,21 @@
 # the string functions, which need no imports. `-mbulk-memory` lowers
 # memcpy/memmove/memset to `memory.copy`/`memory.fill`. Debug sections
 # from libc.a are stripped; the name section stays for `weft inspect`.
+#
+# Each program is also compiled natively with the host's cc and run, and
+# its checksum printed: the peer bench must print the same one for every
+# engine (an independent check on all of them; C code whose result
+# depends on the compiler, e.g. two calls in one expression, shows up here).
 set -eu
 cd "$(dirname "$0")"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/main.c" <<'EOF'
+#include <stdint.h>
+#include <stdio.h>
+int64_t run(void);
+int main(void) { printf("%lld\n", (long long)run()); return 0; }
+EOF
 for src in *.c; do
     out="${src%.c}.wasm"
     clang --target=wasm32-wasi --sysroot=/usr -O2 -mbulk-memory \
@@ -25,5 +38,6 @@ for src in *.c; do
         exit 1
     fi
     bulk=$(wasm-objdump -d "$out" 2>/dev/null | grep -c 'memory\.\(copy\|fill\)' || true)
-    echo "built $out ($(wc -c <"$out") bytes, $bulk memory.copy/fill)"
+    cc -O1 -o "$tmp/native" "$src" "$tmp/main.c"
+    echo "built $out ($(wc -c <"$out") bytes, $bulk memory.copy/fill); native checksum $("$tmp/native")"
 done

@@ -71,16 +71,22 @@ int64_t run(void) {
     gap_end = SIZE / 4 + SIZE / 8;
     uint64_t sum = 0;
     for (uint32_t r = 0; r < ROUNDS; r++) {
-        uint32_t len = text_len();
-        insert(next() % (len + 1), 1024 + next() % 16384, (unsigned char)r);
-        len = text_len();
-        delete(next() % (len + 1), 1024 + next() % 16384);
+        /* One next() per statement: C leaves the order of evaluation of
+         * arguments and operands unspecified (gcc and clang differ). */
+        uint32_t pos = next() % (text_len() + 1);
+        uint32_t n = 1024 + next() % 16384;
+        insert(pos, n, (unsigned char)r);
+        pos = next() % (text_len() + 1);
+        n = 1024 + next() % 16384;
+        delete(pos, n);
         /* Snapshot a window of the text into the arena. */
         uint32_t slot = (r % 4) * WINDOW;
         memset(arena + slot, 0, WINDOW);
         uint32_t from = next() % (SIZE - WINDOW);
         memcpy(arena + slot, buf + from, WINDOW - (r % 512));
-        sum = sum * 31 + arena[slot + (next() % WINDOW)] + buf[next() % SIZE] + gap_start;
+        uint32_t sample_arena = next() % WINDOW;
+        uint32_t sample_buf = next() % SIZE;
+        sum = sum * 31 + arena[slot + sample_arena] + buf[sample_buf] + gap_start;
     }
     for (uint32_t i = 0; i < SIZE; i += 8) {
         uint64_t word;
