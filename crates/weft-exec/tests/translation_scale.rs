@@ -5,7 +5,7 @@
 //! runs for all of them.
 //!
 //! No timing is asserted. The ignored test `translation_time_is_linear`
-//! prints the times at sizes N, 2N and 4N:
+//! prints the times at sizes N/4, N/2 and N:
 //!
 //! ```text
 //! cargo test --release -p weft-exec --test translation_scale -- --ignored --nocapture
@@ -193,7 +193,21 @@ fn br_table_with_a_million_targets() {
     }
 }
 
-/// Prints, per engine, the times at sizes N, 2N and 4N and the time per
+/// Each phase's shortest time over three runs (less noise from other load).
+fn best_of_three(mut f: impl FnMut() -> Times) -> Times {
+    let mut best = f();
+    for _ in 0..2 {
+        let t = f();
+        best.compile = best.compile.min(t.compile);
+        best.instantiate = best.instantiate.min(t.instantiate);
+        best.first_call = best.first_call.min(t.first_call);
+        best.second_call = best.second_call.min(t.second_call);
+    }
+    best
+}
+
+/// Prints, per engine, the times at sizes N/4, N/2 and N (`br_table`: the
+/// validator's limit of 10^6 targets is N) and the time per
 /// function (tiny functions) or per target (`br_table`); linear
 /// translation keeps the per-unit figure flat. Asserts nothing about time.
 #[test]
@@ -202,7 +216,7 @@ fn translation_time_is_linear() {
     for kind in KINDS {
         for n in [TINY / 4, TINY / 2, TINY] {
             let bytes = tiny_functions(n);
-            let t = run(kind, &bytes, "call_all", n as i32, tiny_functions_sum(n));
+            let t = best_of_three(|| run(kind, &bytes, "call_all", n as i32, tiny_functions_sum(n)));
             let translate = t.first_call.saturating_sub(t.second_call);
             println!(
                 "{kind:?} tiny functions n={n:>7} ({:>5.1} MB): compile {:>7.1?} ({:.0} ns/fn), instantiate {:>7.1?}, \
@@ -217,9 +231,9 @@ fn translation_time_is_linear() {
                 translate.as_nanos() as f64 / f64::from(n),
             );
         }
-        for targets in [1_000_000u32, 2_000_000, 4_000_000] {
+        for targets in [250_000u32, 500_000, 1_000_000] {
             let bytes = big_br_table(targets);
-            let t = run(kind, &bytes, "pick", 5, 12);
+            let t = best_of_three(|| run(kind, &bytes, "pick", 5, 12));
             let translate = t.first_call.saturating_sub(t.second_call);
             println!(
                 "{kind:?} br_table targets={targets:>7}: compile {:>7.1?} ({:.1} ns/target), first call {:>7.1?}, \
