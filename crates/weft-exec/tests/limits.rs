@@ -289,3 +289,31 @@ fn failed_growth_leaves_the_instance_usable_on_both_engines() {
         assert!(call_at.call(&mut store, 2).is_err());
     }
 }
+
+/// An infinite loop, and an infinite loop of calls, stop with "all fuel
+/// consumed" on both engines; refuelled, the store runs again.
+#[test]
+fn fuel_stops_infinite_loops_on_both_engines() {
+    let wat = r#"(module
+        (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+        (func (export "spin") (loop (br 0)))
+        (func (export "calls") (local i32) (loop (local.set 0 (call $leaf (local.get 0))) (br 0)))
+        (func (export "nop") (result i32) (i32.const 7)))"#;
+    for kind in KINDS {
+        let mut config = Config::default();
+        config.engine_kind(kind).consume_fuel(1_000_000);
+        let engine = Engine::new(&config);
+        let mut store = Store::new(&engine, ());
+        let module = Module::new(&engine, wat).unwrap();
+        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        for name in ["spin", "calls"] {
+            store.set_fuel(1_000_000).unwrap();
+            let err = instance.get_func(name).unwrap().call(&mut store, &[], &mut []).unwrap_err();
+            assert_eq!(err.as_trap().unwrap().kind(), &TrapKind::OutOfFuel, "{kind:?} {name}");
+            assert_eq!(err.message(), "all fuel consumed");
+            assert_eq!(store.get_fuel(), Some(0));
+        }
+        store.set_fuel(100).unwrap();
+        assert_eq!(instance.get_typed_func::<(), i32, _>(&store, "nop").unwrap().call(&mut store, ()).unwrap(), 7);
+    }
+}

@@ -70,6 +70,9 @@
 //! first. [`Config`] bounds what a guest can take: call depth (wasm calls
 //! never recurse on the native stack), host re-entry depth, value-stack
 //! size, fuel, and — through [`Store::limiter`] — memory and table growth.
+//! With [`Config::interruptible`], another thread stops runaway wasm
+//! through the store's [`InterruptHandle`] ([`Store::interrupt_handle`]):
+//! the call traps with [`TrapKind::Interrupted`].
 //!
 //! ```
 //! use weft::{Config, Engine, Linker, Module, Store, TrapKind};
