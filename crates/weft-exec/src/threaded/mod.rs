@@ -84,6 +84,9 @@ pub(crate) struct Code {
     pub(crate) offsets: Vec<u32>,
     /// `br_table` targets (op positions), default last.
     pub(crate) br_tables: Vec<Box<[u32]>>,
+    /// The exception handlers, innermost first for any op they cover
+    /// (`translate/exceptions.rs`).
+    pub(crate) handlers: Box<[translate::exceptions::ExnHandler]>,
     /// Parameter count.
     pub(crate) params: u32,
     /// Locals, parameters included.

@@ -358,6 +358,16 @@ macro_rules! define_op {
             RefFunc { d: Slot, func: u32 },
             /// Traps "null reference" if `a` is null.
             RefAsNonNull { a: Slot },
+
+            // ---- exceptions (`exec/exceptions.rs`; what catches them is
+            // `Code::handlers`) ----
+            /// `throw`: raises a new exception of tag `tag` (module index)
+            /// whose fields are in slots `a..`.
+            Throw { a: Slot, tag: u32 },
+            /// `throw_ref`, and legacy `rethrow` (from its catch's hidden
+            /// slot): re-raises the exception instance whose `exnref` is in
+            /// `a`; traps "null exception reference" if it is null.
+            ThrowRef { a: Slot },
         }
 
         impl Op {

@@ -203,6 +203,7 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         Op::Store16Imm { .. } => store16_imm::<T>,
         Op::Store32Imm { .. } => store32_imm::<T>,
         Op::Store64Imm { .. } => store64_imm::<T>,
+        Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw::<T>,
         Op::Unreachable
         | Op::MemorySize { .. }
         | Op::MemoryGrow { .. }

@@ -31,6 +31,9 @@ use crate::store::{FuncEntity, Store};
 use crate::trap::{FrameInfo, Trap, TrapKind};
 use crate::value::{ExternRef, Val};
 
+// Throwing and catching (`throw`, `throw_ref` and the unwinding of calls).
+mod exceptions;
+
 // ---- values in slots ----
 
 /// A value's slot bits.
@@ -43,6 +46,7 @@ pub(crate) fn to_raw(v: Val) -> u64 {
         Val::V128(b) => b as u64,
         Val::FuncRef(f) => f.map_or(0, |f| u64::from(f.index()) + 1),
         Val::ExternRef(e) => e.map_or(0, |e| e.0.wrapping_add(1)),
+        Val::ExnRef(e) => e.map_or(0, |e| u64::from(e.0.index) + 1),
         // Other references never reach slots: `translate::module_supported`
         // keeps modules that use them on the reference engine.
         #[allow(unreachable_patterns)]
@@ -54,6 +58,9 @@ pub(crate) fn to_raw(v: Val) -> u64 {
 fn ref_val<T>(store: &Store<T>, raw: u64, heap: HeapType) -> Val {
     match heap {
         HeapType::Extern | HeapType::NoExtern => Val::ExternRef((raw != 0).then(|| ExternRef(raw - 1))),
+        HeapType::Exn | HeapType::NoExn => {
+            Val::ExnRef((raw != 0).then(|| crate::exception::Exn(store.stored((raw - 1) as usize))))
+        }
         _ => Val::FuncRef((raw != 0).then(|| Func(store.stored((raw - 1) as usize)))),
     }
 }
@@ -363,10 +370,8 @@ impl<T> Exec<'_, T> {
                 Some(Ip::at(self.code(), 0))
             }
             Ok(Called::Done) => Some(ip.next()),
-            Err(t) => {
-                self.record_trap(ip, t);
-                None
-            }
+            // An exception may be caught here or by a caller.
+            Err(t) => self.raise(ip, t),
         }
     }
 

@@ -66,11 +66,17 @@ impl Translator<'_> {
     /// Tracks nesting in unreachable code, which emits nothing.
     pub(super) fn skip_dead(&mut self, op: &Operator<'_>) -> Result<()> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => self.dead_depth += 1,
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Try { .. }
+            | Operator::TryTable { .. } => self.dead_depth += 1,
             Operator::Else {} if self.dead_depth == 0 => self.else_(),
             Operator::End {} if self.dead_depth == 0 => self.end(),
-            Operator::End {} => self.dead_depth -= 1,
-            Operator::Try { .. } | Operator::TryTable { .. } => return unsupported("exceptions"),
+            Operator::Delegate { relative_depth } if self.dead_depth == 0 => return self.delegate(*relative_depth),
+            Operator::End {} | Operator::Delegate { .. } => self.dead_depth -= 1,
+            Operator::Catch { tag_index } if self.dead_depth == 0 => return self.legacy_catch(Some(*tag_index)),
+            Operator::CatchAll {} if self.dead_depth == 0 => return self.legacy_catch(None),
             _ => {}
         }
         Ok(())
@@ -92,7 +98,7 @@ impl Translator<'_> {
     }
 
     /// `block` and `loop`: every entry goes home, then the frame opens.
-    fn enter(&mut self, kind: Kind, bt: BlockType) -> Result<()> {
+    pub(super) fn enter(&mut self, kind: Kind, bt: BlockType) -> Result<()> {
         let (params, results) = self.block_arity(bt)?;
         self.materialize_all();
         let height = self.stack.len() - params;
@@ -167,7 +173,7 @@ impl Translator<'_> {
     }
 
     /// `end`: results go home, pending branches land here.
-    fn end(&mut self) {
+    pub(super) fn end(&mut self) {
         if self.ctrl.len() == 1 {
             if self.reachable {
                 self.emit_return();
@@ -187,13 +193,14 @@ impl Translator<'_> {
         if let Some(at) = c.else_fixup {
             self.patch(at, here);
         }
+        self.end_exceptions(self.ctrl.len(), here);
         self.stack.truncate(c.height);
         self.stack.extend(std::iter::repeat_n(Entry::Stack, c.results));
         self.reachable = true;
     }
 
     /// The control frame `depth` labels out.
-    fn label(&self, depth: u32) -> usize {
+    pub(super) fn label(&self, depth: u32) -> usize {
         self.ctrl.len() - 1 - depth as usize
     }
 

@@ -24,6 +24,7 @@
 //! [`Unsupported`]; it then runs on the reference engine.
 
 mod control;
+pub(super) mod exceptions;
 mod memory;
 
 use weft_decode::{HeapType, ImportType, Operator, ValType};
@@ -102,6 +103,8 @@ struct Translator<'m> {
     fuel_op: Option<usize>,
     /// Wasm instructions translated since it.
     fuel_count: u32,
+    /// Open `try_table`s and `try`s, and the handler table (`exceptions.rs`).
+    exn: exceptions::ExnState,
 }
 
 /// Whether a slot can hold values of type `t`: numbers, and function and
@@ -113,7 +116,13 @@ pub(crate) fn supported_type(t: ValType) -> bool {
         ValType::Ref(r) => {
             matches!(
                 r.heap,
-                HeapType::Func | HeapType::NoFunc | HeapType::Extern | HeapType::NoExtern | HeapType::Concrete(_)
+                HeapType::Func
+                    | HeapType::NoFunc
+                    | HeapType::Extern
+                    | HeapType::NoExtern
+                    | HeapType::Exn
+                    | HeapType::NoExn
+                    | HeapType::Concrete(_)
             )
         }
     }
@@ -144,12 +153,23 @@ pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
 
 /// Translates defined function `defined` of `module`.
 pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
+    match translate_with(module, defined, 0) {
+        Err(Unsupported(why)) if why == exceptions::NEEDS_HIDDEN_SLOTS => {
+            translate_with(module, defined, exceptions::count_tries(module, defined)?)
+        }
+        r => r,
+    }
+}
+
+/// Translates defined function `defined` of `module` with `hidden` extra
+/// locals for legacy `try`s (see `exceptions.rs`).
+fn translate_with(module: &ModuleInner, defined: u32, hidden: u32) -> Result<Code> {
     let d = &module.decoded;
     let body = d.code.get(defined as usize).ok_or_else(|| Unsupported("no such function body".into()))?;
     let func_index = d.num_imported_functions + defined;
     let ty = module.type_of_func(func_index).ok_or_else(|| Unsupported("no type".into()))?;
     let params = ty.params().len() as u64;
-    let locals = params + body.num_locals;
+    let locals = params + body.num_locals + u64::from(hidden);
     if locals > u64::from(Slot::MAX) / 2 {
         return unsupported("too many locals");
     }
@@ -162,6 +182,7 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
             ops: Vec::new(),
             offsets: Vec::new(),
             br_tables: Vec::new(),
+            handlers: Box::default(),
             params: params as u32,
             locals: locals as u32,
             frame_size: locals as u32,
@@ -188,6 +209,7 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
         next_fusable: None,
         fuel_op: None,
         fuel_count: 0,
+        exn: exceptions::ExnState::new((locals - u64::from(hidden)) as u32, hidden, ty.results().len()),
     };
     t.start_fuel_block();
     t.check_interrupt();
@@ -210,6 +232,7 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
             break;
         }
     }
+    t.finish_exceptions();
     t.end_fuel_block();
     thread_jumps(&mut t.code);
     verify(&t.code)?;
@@ -273,6 +296,8 @@ fn verify(code: &Code) -> Result<()> {
                 | Op::Br { .. }
                 | Op::BrTable { .. }
                 | Op::Unreachable
+                | Op::Throw { .. }
+                | Op::ThrowRef { .. }
         )
     );
     let targets_in_range =
@@ -284,7 +309,7 @@ fn verify(code: &Code) -> Result<()> {
         Op::BrTable { table, .. } => (*table as usize) < code.br_tables.len(),
         _ => true,
     });
-    if ends && targets_in_range && tables_exist {
+    if ends && targets_in_range && tables_exist && exceptions::verify(code) {
         Ok(())
     } else {
         unsupported("translator invariant violated (a bug): falling back")
@@ -598,6 +623,9 @@ impl Translator<'_> {
     /// Control, memory, table and reference instructions.
     fn translate_other(&mut self, op: Operator<'_>) -> Result<()> {
         if let Some(r) = self.translate_control(&op) {
+            return r;
+        }
+        if let Some(r) = self.translate_exception(&op) {
             return r;
         }
         if let Some(r) = self.translate_memory(&op) {

@@ -1,0 +1,284 @@
+//! The threaded engine runs exception handling natively: every function of
+//! a module that throws and catches — `throw`, `throw_ref`, `try_table`
+//! with each catch kind, `exnref` values, and the legacy
+//! `try`/`catch`/`catch_all`/`rethrow`/`delegate` — is translated
+//! (`Module::translate_all` reports no function left to the reference
+//! engine), and each gives the reference engine's result.
+
+use weft_exec::{Config, Engine, EngineKind, Error, Linker, Module, Store, Trap, TrapKind, Val};
+
+fn engine(kind: EngineKind) -> Engine {
+    let mut config = Config::default();
+    config.engine_kind(kind);
+    Engine::new(&config)
+}
+
+fn outcome(r: Result<Vec<Val>, Error>) -> String {
+    match r {
+        Ok(vals) => format!("{vals:?}"),
+        Err(e) => match e.as_trap().map(Trap::kind) {
+            Some(TrapKind::Exception(t)) => format!("exception {:?}", t.payload),
+            Some(kind) => format!("trap {kind}"),
+            None => format!("error {e}"),
+        },
+    }
+}
+
+/// Asserts every function of `wat` translates, and that each `(export,
+/// argument, expected)` call gives `expected` on both engines.
+fn check(wat: &str, cases: &[(&str, i32, &str)]) {
+    let threaded = Module::new(&engine(EngineKind::Threaded), wat).unwrap();
+    let stats = threaded.translate_all();
+    assert_eq!(stats.translated, stats.functions, "functions left to the reference engine: {stats:?}");
+    for kind in [EngineKind::Reference, EngineKind::Threaded] {
+        let engine = engine(kind);
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        for &(name, arg, expected) in cases {
+            let f = instance.get_func(name).unwrap_or_else(|| panic!("no export {name}"));
+            let got = outcome(f.call_vec(&mut store, &[Val::I32(arg)]));
+            assert_eq!(got, expected, "{name}({arg}) on {kind:?}");
+        }
+    }
+}
+
+const PROGRAMS: &[(&str, &str)] = &[
+    ("deep_throw.wat", include_str!("programs/deep_throw.wat")),
+    ("rethrow.wat", include_str!("programs/rethrow.wat")),
+    ("legacy.wat", include_str!("programs/legacy.wat")),
+];
+
+/// The hand-written programs (`tests/exceptions.rs` checks their results
+/// on both engines) translate completely.
+#[test]
+fn the_programs_translate_completely() {
+    for (file, text) in PROGRAMS {
+        let module = Module::new(&engine(EngineKind::Threaded), *text).unwrap();
+        let stats = module.translate_all();
+        assert_eq!(stats.translated, stats.functions, "{file}: {stats:?}");
+    }
+}
+
+#[test]
+fn catch_by_tag_across_many_frames() {
+    check(
+        r#"(module
+            (tag $e (param i32 i64))
+            (tag $f (param i32 i64))
+            (tag $g (param i32))
+            (func $down (param $n i32) (result i32)
+                (if (i32.eqz (local.get $n))
+                    (then (throw $e (i32.const 7) (i64.const 35))))
+                (i32.add (i32.const 1) (call $down (i32.sub (local.get $n) (i32.const 1)))))
+            (func (export "deep") (param $n i32) (result i32)
+                (block $h (result i32 i64)
+                    (try_table (result i32) (catch $f $h) (catch $e $h)
+                        (call $down (local.get $n)))
+                    (return))
+                (i32.wrap_i64)
+                (i32.add))
+            (func (export "miss") (param $n i32) (result i32)
+                (block $h (result i32 i64)
+                    (try_table (result i32) (catch $f $h)
+                        (call $down (local.get $n)))
+                    (return))
+                (drop))
+            (func (export "same_frame") (param $n i32) (result i32) (local $i i32) (local $sum i32)
+                (loop $l
+                    (block $h (result i32)
+                        (try_table (catch $g $h)
+                            (throw $g (local.get $i)))
+                        (unreachable))
+                    (local.set $sum (i32.add (local.get $sum)))
+                    (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+                (local.get $sum)))"#,
+        &[
+            ("deep", 1000, "[I32(42)]"),
+            ("deep", 0, "[I32(42)]"),
+            ("miss", 3, "exception [I32(7), I64(35)]"),
+            ("same_frame", 100, "[I32(4950)]"),
+        ],
+    );
+}
+
+#[test]
+fn catch_all_and_ref_kinds_and_throw_ref() {
+    check(
+        r#"(module
+            (tag $e (param i32))
+            (tag $g)
+            (func $t (param i32) (throw $e (local.get 0)))
+            (func (export "all") (param $x i32) (result i32)
+                (block $h
+                    (try_table (catch $g $h) (catch_all $h) (call $t (local.get $x)))
+                    (return (i32.const -1)))
+                (i32.const 11))
+            (func (export "ref") (param $x i32) (result i32)
+                (local $r exnref)
+                (block $h (result i32 exnref)
+                    (try_table (catch_ref $e $h) (call $t (local.get $x)))
+                    (return (i32.const -1)))
+                (local.set $r)
+                ;; rethrow the same instance and catch its payload again
+                (block $h2 (result i32)
+                    (try_table (catch $e $h2) (throw_ref (local.get $r)))
+                    (return (i32.const -2)))
+                (i32.add))
+            (func (export "all_ref") (param $x i32) (result i32)
+                (block $h (result exnref)
+                    (try_table (catch_all_ref $h) (call $t (local.get $x)))
+                    (return (i32.const -1)))
+                (throw_ref))
+            (func (export "null_ref") (param $x i32) (result i32)
+                (throw_ref (ref.null exn)))
+            (func (export "is_null") (param $x i32) (result i32)
+                (block $h (result exnref)
+                    (try_table (catch_all_ref $h) (throw $g))
+                    (return (i32.const -1)))
+                (ref.is_null))
+            (func (export "to_caller") (param $x i32) (result i32)
+                ;; a clause that targets the function's own label returns
+                (try_table (catch $e 0) (call $t (local.get $x)))
+                (i32.const -1))
+            (func (export "into_loop") (param $x i32) (result i32)
+                (local $n i32)
+                (block $done
+                    (i32.const 0)
+                    (loop $l (param i32)
+                        (local.set $n (i32.add (local.get $n)))
+                        (br_if $done (i32.ge_u (local.get $n) (i32.const 100)))
+                        (try_table (catch $e $l) (call $t (local.get $x)))))
+                (local.get $n)))"#,
+        &[
+            ("all", 1, "[I32(11)]"),
+            ("ref", 21, "[I32(42)]"),
+            ("all_ref", 5, "exception [I32(5)]"),
+            ("null_ref", 0, "trap null exception reference"),
+            ("is_null", 0, "[I32(0)]"),
+            ("to_caller", 9, "[I32(9)]"),
+            ("into_loop", 30, "[I32(120)]"),
+        ],
+    );
+}
+
+#[test]
+fn through_call_indirect_and_host_boundary_traps() {
+    check(
+        r#"(module
+            (type $v (func (param i32)))
+            (tag $e (param i32))
+            (table 2 funcref)
+            (elem (i32.const 0) $t $boom)
+            (func $t (param i32) (throw $e (local.get 0)))
+            (func $boom (param i32) (unreachable))
+            (func $relay (param $i i32) (param $x i32)
+                (call_indirect (type $v) (local.get $x) (local.get $i)))
+            (func (export "indirect") (param $x i32) (result i32)
+                (block $h (result i32)
+                    (try_table (catch $e $h) (call $relay (i32.const 0) (local.get $x)))
+                    (return (i32.const -1)))
+                (i32.const 1)
+                (i32.add))
+            (func (export "trap_passes") (param $x i32) (result i32)
+                (block $h
+                    (try_table (catch_all $h) (call $relay (i32.const 1) (local.get $x)))
+                    (return (i32.const -1)))
+                (i32.const 1)))"#,
+        &[("indirect", 41, "[I32(42)]"), ("trap_passes", 0, "trap unreachable")],
+    );
+}
+
+#[test]
+fn legacy_try_catch_rethrow_delegate() {
+    check(
+        r#"(module
+            (tag $e (param i32))
+            (tag $f)
+            (func $t (param i32) (throw $e (local.get 0)))
+            (func (export "catch") (param $x i32) (result i32)
+                try (result i32)
+                    local.get $x
+                    call $t
+                    i32.const 0
+                catch $f
+                    i32.const 1
+                catch $e
+                    i32.const 100
+                    i32.add
+                end)
+            (func (export "catch_all") (param $x i32) (result i32)
+                try (result i32)
+                    throw $f
+                catch $e
+                catch_all
+                    i32.const 3
+                end)
+            (func (export "rethrow") (param $x i32) (result i32)
+                try (result i32)
+                    try (result i32)
+                        local.get $x
+                        call $t
+                        i32.const 0
+                    catch $e
+                        drop
+                        block
+                            rethrow 1
+                        end
+                        i32.const 0
+                    end
+                catch $e
+                    i32.const 1000
+                    i32.add
+                end)
+            (func (export "delegate") (param $x i32) (result i32)
+                try $outer (result i32)
+                    try (result i32)
+                        try
+                            local.get $x
+                            call $t
+                        delegate $outer
+                        i32.const 0
+                    catch $e
+                        drop
+                        i32.const -1
+                    end
+                catch $e
+                    i32.const 2000
+                    i32.add
+                end)
+            (func $deleg (param $x i32)
+                try
+                    try
+                        local.get $x
+                        call $t
+                    delegate 1
+                catch_all
+                end)
+            (func (export "delegate_caller") (param $x i32) (result i32)
+                try (result i32)
+                    local.get $x
+                    call $deleg
+                    i32.const 0
+                catch $e
+                    i32.const 3000
+                    i32.add
+                end)
+            (func (export "uncaught") (param $x i32) (result i32)
+                try (result i32)
+                    local.get $x
+                    call $t
+                    i32.const 0
+                catch_all
+                    rethrow 0
+                end))"#,
+        &[
+            ("catch", 5, "[I32(105)]"),
+            ("catch_all", 0, "[I32(3)]"),
+            ("rethrow", 5, "[I32(1005)]"),
+            ("delegate", 5, "[I32(2005)]"),
+            ("delegate_caller", 5, "[I32(3005)]"),
+            ("uncaught", 4, "exception [I32(4)]"),
+        ],
+    );
+}
