@@ -235,6 +235,13 @@ const GROWTH: &str = r#"(module
     (func (export "poke") (param i32 i32) (result i32)
         (i32.store (local.get 0) (local.get 1))
         (i32.load (local.get 0)))
+    (func (export "grow_and_touch") (param i32) (result i32) (local $end i32)
+        ;; grow (or fail to), then store and load at the last word, in the
+        ;; same activation: the engines' cached memory base must follow.
+        (drop (memory.grow (local.get 0)))
+        (local.set $end (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 4)))
+        (i32.store (local.get $end) (i32.const 5))
+        (i32.add (i32.load (local.get $end)) (memory.size)))
     (func (export "grow_table") (param i32) (result i32) (table.grow (ref.func $seven) (local.get 0)))
     (func (export "table_size") (result i32) (table.size))
     (func (export "call_at") (param i32) (result i32) (call_indirect (type $v) (local.get 0))))"#;
@@ -261,15 +268,19 @@ fn failed_growth_leaves_the_instance_usable_on_both_engines() {
             assert_eq!(grow.call(&mut store, delta).unwrap(), -1, "{kind:?} memory.grow({:#x})", delta as u32);
             assert_eq!(size.call(&mut store, ()).unwrap(), 1, "{kind:?}");
         }
-        // Still readable and writable, and growable.
+        // Still readable and writable, and growable (also within one call).
         assert_eq!(poke.call(&mut store, (65532, 0)).unwrap(), 0, "{kind:?}");
-        assert_eq!(grow.call(&mut store, 1).unwrap(), 1, "{kind:?}");
-        assert_eq!(poke.call(&mut store, (2 * 65536 - 4, 9)).unwrap(), 9, "{kind:?}");
+        let grow_and_touch = instance.get_typed_func::<i32, i32, _>(&store, "grow_and_touch").unwrap();
+        assert_eq!(grow_and_touch.call(&mut store, -1).unwrap(), 5 + 1, "{kind:?}");
+        assert_eq!(grow_and_touch.call(&mut store, 1).unwrap(), 5 + 2, "{kind:?}");
+        assert_eq!(grow_and_touch.call(&mut store, 0x1_0000).unwrap(), 5 + 2, "{kind:?}");
+        assert_eq!(grow.call(&mut store, 1).unwrap(), 2, "{kind:?}");
+        assert_eq!(poke.call(&mut store, (3 * 65536 - 4, 9)).unwrap(), 9, "{kind:?}");
         let memory = instance.get_memory("memory").unwrap();
         assert!(memory.grow(&mut store, u64::MAX).is_err());
         assert!(memory.grow(&mut store, 1 << 40).is_err());
         let mut buf = [0u8; 4];
-        memory.read(&store, 2 * 65536 - 4, &mut buf).unwrap();
+        memory.read(&store, 3 * 65536 - 4, &mut buf).unwrap();
         assert_eq!(buf, 9u32.to_le_bytes());
 
         let grow_table = instance.get_typed_func::<i32, i32, _>(&store, "grow_table").unwrap();
