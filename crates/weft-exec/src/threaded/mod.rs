@@ -16,7 +16,7 @@
 //! # What falls back to the reference engine
 //!
 //! A function whose body uses anything the translator does not handle —
-//! SIMD (`v128` anywhere in its types, locals or body), exceptions, tail
+//! SIMD (`v128` anywhere in its types, locals or body), tail
 //! calls, typed function references (`call_ref`, `br_on_null`), wide
 //! arithmetic, atomics, memory64/table64, a memory index other than 0, an
 //! `if` with parameters — is run entirely by the reference engine. The
@@ -26,15 +26,22 @@
 //!
 //! # Exceptions
 //!
-//! Threaded code holds no exception handlers: `try_table` and `try` are
-//! never translated, and the reference engine runs every wasm callee of a
-//! function it runs. An exception thrown below a threaded frame (by a
-//! fallback callee, or returned by a host function) therefore arrives as an
-//! `Err` of kind `TrapKind::Exception`, which the handlers return like
-//! any trap, unwinding its frames on the way to the host or to the host
-//! function that re-entered it (which may re-throw it into reference-run
-//! wasm that catches it). Translating `try_table` would need a handler table
-//! per function and a catch step on the loop's error path.
+//! `throw`, `throw_ref`, `try_table` (every catch kind), `exnref` values
+//! (slot bits: 0 for null, the instance's store index + 1) and the legacy
+//! `try`/`catch`/`catch_all`/`rethrow`/`delegate` are translated
+//! (`translate/exceptions.rs`): each function carries a handler table
+//! (`Code::handlers`) from op ranges to catch clauses. An exception raised
+//! by a throw op, or returned by a call to a host function or to a
+//! function on the reference engine, is offered to the running frame's
+//! handlers at the raising op, then to each caller's at its call op
+//! (`exec/exceptions.rs`); a matching clause pops the frames above it,
+//! writes the fields and/or the `exnref` where a branch to its label puts
+//! its values, and continues there. An uncaught exception leaves the
+//! activation as an `Err` of kind `TrapKind::Exception`, every frame in its
+//! backtrace: to the host, or to the host function that re-entered wasm
+//! (which may return it, re-throwing it in its own caller). Traps and host
+//! errors are never caught. `tests/threaded_exceptions.rs` checks that
+//! modules using each form translate fully.
 //!
 //! # Fuel
 //!

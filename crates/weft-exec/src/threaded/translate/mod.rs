@@ -19,8 +19,8 @@
 //!   are ([`Translator::materialize_all`]).
 //!
 //! Control flow is in `control.rs`, memory, table and reference ops in
-//! `memory.rs`. Anything the engine does not translate (SIMD, exceptions,
-//! tail calls, memory64, multiple memories, ...) makes the whole function
+//! `memory.rs`. Anything the engine does not translate (SIMD, atomics,
+//! GC, ...) makes the whole function
 //! [`Unsupported`]; it then runs on the reference engine.
 
 mod control;
@@ -108,7 +108,7 @@ struct Translator<'m> {
 }
 
 /// Whether a slot can hold values of type `t`: numbers, and function and
-/// extern references (not `v128`, exception or GC references).
+/// extern references, and `exnref`s (not `v128` or GC references).
 pub(crate) fn supported_type(t: ValType) -> bool {
     match t {
         ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 => true,
