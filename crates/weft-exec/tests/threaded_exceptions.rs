@@ -320,3 +320,45 @@ fn a_million_throws_on_a_256k_stack() {
         .join()
         .unwrap();
 }
+
+/// A tail call ends its frame before the callee runs, so the frame's own
+/// handlers do not see the callee's exception; its caller's do — also when
+/// the callee runs on the reference engine (SIMD makes it fall back) and
+/// its exception comes back as an error.
+#[test]
+fn a_tail_call_leaves_its_handlers_behind() {
+    let wat = r#"(module
+        (tag $e (param i32))
+        (func $fallback_throw (param i32) (result i32)
+            (drop (i32x4.extract_lane 0 (i32x4.splat (local.get 0))))
+            (throw $e (local.get 0)))
+        (func $threaded_throw (param i32) (result i32)
+            (throw $e (local.get 0)))
+        (func $tail (param i32) (result i32)
+            (block $h (result i32)
+                (try_table (result i32) (catch $e $h)
+                    (if (result i32) (i32.and (local.get 0) (i32.const 1))
+                        (then (return_call $fallback_throw (local.get 0)))
+                        (else (return_call $threaded_throw (local.get 0)))))
+                (return))
+            (i32.add (i32.const 1000)))
+        (func (export "run") (param i32) (result i32)
+            (block $h (result i32)
+                (try_table (result i32) (catch $e $h) (call $tail (local.get 0)))
+                (return))
+            (i32.add (i32.const 1)))
+        (func (export "uncaught") (param i32) (result i32)
+            (call $tail (local.get 0))))"#;
+    for kind in [EngineKind::Reference, EngineKind::Threaded] {
+        let engine = engine(kind);
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let call = |store: &mut Store<()>, name: &str, arg: i32| {
+            outcome(instance.get_func(name).unwrap().call_vec(store, &[Val::I32(arg)]))
+        };
+        assert_eq!(call(&mut store, "run", 5), "[I32(6)]", "fallback callee on {kind:?}");
+        assert_eq!(call(&mut store, "run", 8), "[I32(9)]", "threaded callee on {kind:?}");
+        assert_eq!(call(&mut store, "uncaught", 3), "exception [I32(3)]", "{kind:?}");
+    }
+}

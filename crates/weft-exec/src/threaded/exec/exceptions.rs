@@ -100,6 +100,21 @@ impl<T> Exec<'_, T> {
     #[cold]
     #[inline(never)]
     pub(super) fn raise(&mut self, ip: Ip, trap: Trap) -> Option<Ip> {
+        self.raise_from(ip, trap, false)
+    }
+
+    /// [`raise`](Self::raise) for an error returned by the host or
+    /// reference-engine callee of a tail call at `ip`: the running frame
+    /// ended with the tail call, so its own handlers do not apply and the
+    /// search starts at its caller (as the reference engine, which pops
+    /// the frame before the call).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn raise_after_tail_call(&mut self, ip: Ip, trap: Trap) -> Option<Ip> {
+        self.raise_from(ip, trap, true)
+    }
+
+    fn raise_from(&mut self, ip: Ip, trap: Trap, skip_running: bool) -> Option<Ip> {
         let exn = match trap.exception() {
             Some(t) if t.exn.0.store == self.store.inner.id => t.exn.0.index,
             _ => {
@@ -108,7 +123,7 @@ impl<T> Exec<'_, T> {
             }
         };
         let tag = self.store.inner.exns[exn as usize].tag;
-        match self.find_handler(ip, tag) {
+        match self.find_handler(ip, tag, skip_running) {
             Some((frames, clause)) => {
                 self.land(frames, clause, exn);
                 Some(Ip::at(self.code(), clause.target as usize))
@@ -122,17 +137,21 @@ impl<T> Exec<'_, T> {
     }
 
     /// The clause that catches an exception of tag `tag` (a store address)
-    /// raised at `ip`, and how many frames are above the one it belongs to.
-    fn find_handler(&self, ip: Ip, tag: u32) -> Option<(usize, ExnClause)> {
+    /// raised at `ip` (with `skip_running`, by the running frame's tail
+    /// call: only its callers' handlers), and how many frames are above the
+    /// one it belongs to.
+    fn find_handler(&self, ip: Ip, tag: u32, skip_running: bool) -> Option<(usize, ExnClause)> {
         let mut code = self.code();
         let mut pc = ip.pc(code);
         let mut inst = &self.inst;
         let mut suspended = self.frames.iter().rev();
         let mut above = 0;
+        let mut skip = skip_running;
         loop {
-            if let Some(c) = search(code, pc as u32, |x| inst.tags.get(x as usize) == Some(&tag)) {
+            if !skip && let Some(c) = search(code, pc as u32, |x| inst.tags.get(x as usize) == Some(&tag)) {
                 return Some((above, c));
             }
+            skip = false;
             let f = suspended.next()?;
             inst = f.instance.as_ref().unwrap_or(inst);
             // SAFETY: a suspended frame's code lives as long as the frame
