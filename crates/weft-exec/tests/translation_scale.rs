@@ -193,10 +193,10 @@ fn br_table_with_a_million_targets() {
     }
 }
 
-/// Each phase's shortest time over three runs (less noise from other load).
-fn best_of_three(mut f: impl FnMut() -> Times) -> Times {
+/// Each phase's shortest time over five runs (less noise from other load).
+fn best_of_five(mut f: impl FnMut() -> Times) -> Times {
     let mut best = f();
-    for _ in 0..2 {
+    for _ in 0..4 {
         let t = f();
         best.compile = best.compile.min(t.compile);
         best.instantiate = best.instantiate.min(t.instantiate);
@@ -216,7 +216,7 @@ fn translation_time_is_linear() {
     for kind in KINDS {
         for n in [TINY / 4, TINY / 2, TINY] {
             let bytes = tiny_functions(n);
-            let t = best_of_three(|| run(kind, &bytes, "call_all", n as i32, tiny_functions_sum(n)));
+            let t = best_of_five(|| run(kind, &bytes, "call_all", n as i32, tiny_functions_sum(n)));
             let translate = t.first_call.saturating_sub(t.second_call);
             println!(
                 "{kind:?} tiny functions n={n:>7} ({:>5.1} MB): compile {:>7.1?} ({:.0} ns/fn), instantiate {:>7.1?}, \
@@ -233,7 +233,7 @@ fn translation_time_is_linear() {
         }
         for targets in [250_000u32, 500_000, 1_000_000] {
             let bytes = big_br_table(targets);
-            let t = best_of_three(|| run(kind, &bytes, "pick", 5, 12));
+            let t = best_of_five(|| run(kind, &bytes, "pick", 5, 12));
             let translate = t.first_call.saturating_sub(t.second_call);
             println!(
                 "{kind:?} br_table targets={targets:>7}: compile {:>7.1?} ({:.1} ns/target), first call {:>7.1?}, \
