@@ -5,7 +5,11 @@
 //! (`Module::translate_all` reports no function left to the reference
 //! engine), and each gives the reference engine's result.
 
-use weft_exec::{Config, Engine, EngineKind, Error, Linker, Module, Store, Trap, TrapKind, Val};
+mod common;
+
+use arbitrary::Unstructured;
+use common::{Rng, dummy_imports, seed_bytes};
+use weft_exec::{Config, Engine, EngineKind, Error, Instance, Linker, Module, Store, Trap, TrapKind, Val};
 
 fn engine(kind: EngineKind) -> Engine {
     let mut config = Config::default();
@@ -361,4 +365,113 @@ fn a_tail_call_leaves_its_handlers_behind() {
         assert_eq!(call(&mut store, "run", 8), "[I32(9)]", "threaded callee on {kind:?}");
         assert_eq!(call(&mut store, "uncaught", 3), "exception [I32(3)]", "{kind:?}");
     }
+}
+
+/// What one engine did with a random module: per exported function called
+/// with default arguments, its results or its error (exceptions with their
+/// payload), and how many functions it translated.
+fn observe_random(kind: EngineKind, bytes: &[u8]) -> Option<(Vec<String>, usize)> {
+    let mut config = Config::default();
+    config.engine_kind(kind).max_call_depth(1_000);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, bytes).ok()?;
+    let translated = module.translate_all().translated;
+    let mut store = Store::new(&engine, ());
+    let imports = dummy_imports(&mut store, &module)?;
+    let instance = Instance::new(&mut store, &module, &imports).ok()?;
+    let funcs: Vec<_> = instance.exports().filter_map(|(_, e)| e.into_func()).collect();
+    let mut out = Vec::new();
+    for func in funcs {
+        let ty = func.ty(&store).ok()?;
+        let args: Vec<Val> = ty.params().iter().map(|t| Val::default_for(*t)).collect();
+        let r = func.call_vec(&mut store, &args);
+        if r.as_ref().is_err_and(|e| e.message() == "call stack exhausted") {
+            break;
+        }
+        // References by kind only: each engine has its own store.
+        let norm = |v: &Val| match v {
+            Val::FuncRef(Some(_)) => "funcref".to_string(),
+            Val::ExnRef(Some(_)) => "exnref".to_string(),
+            v => format!("{v:?}"),
+        };
+        out.push(match r {
+            Ok(vals) => format!("{:?}", vals.iter().map(norm).collect::<Vec<_>>()),
+            Err(e) => match e.as_trap().map(Trap::kind) {
+                Some(TrapKind::Exception(t)) => {
+                    format!("exception {:?}", t.payload.iter().map(norm).collect::<Vec<_>>())
+                }
+                _ => e.message(),
+            },
+        });
+    }
+    Some((out, translated))
+}
+
+/// How many `throw`, `throw_ref` and `try_table` instructions `bytes` holds.
+fn exception_ops(bytes: &[u8]) -> usize {
+    use weft_decode::Operator;
+    let Ok(module) = weft_decode::Module::decode(bytes) else { return 0 };
+    let mut n = 0;
+    for f in 0..module.code.len() {
+        let mut ops = module.operators(f);
+        while !ops.is_finished() {
+            match ops.read() {
+                Ok(Operator::Throw { .. } | Operator::ThrowRef {} | Operator::TryTable { .. }) => n += 1,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+    n
+}
+
+/// Random modules with exception handling (wasm-smith's `try_table`,
+/// `throw`, `throw_ref` and `exnref`s) give the same results on both
+/// engines, and the threaded engine translates their functions.
+#[test]
+fn random_modules_with_exceptions_agree_with_the_reference_engine() {
+    let mut rng = Rng(0xe8ce_7105_5eed);
+    let (mut compared, mut with_exceptions, mut thrown) = (0, 0, 0);
+    for case in 0..120 {
+        let seed = seed_bytes(&mut rng);
+        let config = wasm_smith::Config {
+            exceptions_enabled: true,
+            gc_enabled: false,
+            custom_descriptors_enabled: false,
+            shared_everything_threads_enabled: false,
+            threads_enabled: false,
+            simd_enabled: false,
+            relaxed_simd_enabled: false,
+            min_funcs: 2,
+            max_funcs: 20,
+            min_tags: 1,
+            max_instructions: 300,
+            max_nesting_depth: 20,
+            export_everything: true,
+            ..wasm_smith::Config::default()
+        };
+        let Ok(mut module) = wasm_smith::Module::new(config, &mut Unstructured::new(&seed)) else { continue };
+        if module.ensure_termination(2_000).is_err() {
+            continue;
+        }
+        let bytes = module.to_bytes();
+        let (Some((reference, _)), Some((threaded, translated))) =
+            (observe_random(EngineKind::Reference, &bytes), observe_random(EngineKind::Threaded, &bytes))
+        else {
+            continue;
+        };
+        if reference != threaded {
+            let path = std::env::temp_dir().join(format!("weft-threaded-exn-diff-{case}.wasm"));
+            std::fs::write(&path, &bytes).unwrap();
+            panic!("case {case} differs ({}):\nreference {reference:?}\nthreaded  {threaded:?}", path.display());
+        }
+        compared += 1;
+        if translated > 0 && exception_ops(&bytes) > 0 {
+            with_exceptions += 1;
+        }
+        thrown += reference.iter().filter(|r| r.starts_with("exception")).count();
+    }
+    eprintln!("{compared} modules compared, {with_exceptions} with exception instructions, {thrown} calls threw");
+    assert!(compared > 60, "too few cases: {compared}");
+    assert!(with_exceptions > 20, "too few modules with exceptions: {with_exceptions}");
 }
