@@ -61,12 +61,17 @@ fn hundred_thousand_frames_on_a_256k_stack() {
 
 /// One iteration runs most kinds of handler — fused and plain branches,
 /// `br_table`, every load and store width, globals, `select`, float and
-/// conversion ops, a trapping-op family, `memory.size`, table access, and
-/// internal, indirect and multi-result calls — so a handler whose final
+/// conversion ops, a trapping-op family, `memory.size`, table access,
+/// internal, indirect and multi-result calls, tail calls (to threaded code
+/// directly, through a table and a reference, and to a function on the
+/// reference engine), `call_ref`, `br_on_null`, wide arithmetic, and loads
+/// and stores on a second memory and a 64-bit one — so a handler whose final
 /// call was not turned into a jump would grow the stack a frame per
 /// iteration and overflow it long before a million.
 const KITCHEN_SINK: &str = r#"(module
     (memory 1)
+    (memory $m1 1)
+    (memory $m64 i64 1)
     (global $g (mut i64) (i64.const 7))
     (table 2 funcref)
     (elem (i32.const 0) $twice $pair_sum)
@@ -76,6 +81,14 @@ const KITCHEN_SINK: &str = r#"(module
     (func $twice (param i32) (result i32) (i32.shl (local.get 0) (i32.const 1)))
     (func $pair (param i32) (result i32 i32) (local.get 0) (i32.add (local.get 0) (i32.const 1)))
     (func $pair_sum (param i32) (result i32) (call $pair (local.get 0)) (i32.add))
+    (elem declare func $twice)
+    (func $tail (param i32) (result i32) (return_call $twice (local.get 0)))
+    (func $tail_ref (param i32) (result i32) (return_call_ref $i2i (local.get 0) (ref.func $twice)))
+    (func $tail_indirect (param i32) (result i32)
+        (return_call_indirect (type $i2i) (local.get 0) (i32.and (local.get 0) (i32.const 1))))
+    ;; SIMD: runs on the reference engine, so a tail call to it calls and returns.
+    (func $simd (param i32) (result i32) (i32x4.extract_lane 1 (i32x4.splat (local.get 0))))
+    (func $tail_fallback (param i32) (result i32) (return_call $simd (local.get 0)))
     (func (export "sink") (param $n i32) (result i64)
         (local $i i32) (local $acc i64) (local $f f64)
         (loop $next
@@ -101,6 +114,23 @@ const KITCHEN_SINK: &str = r#"(module
             (local.set $acc (i64.add (local.get $acc)
                 (i64.extend_i32_u (call_indirect (type $i2i) (local.get $i) (i32.and (local.get $i) (i32.const 1))))))
             (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $twice (local.get $i)))))
+            (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $tail (local.get $i)))))
+            (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $tail_ref (local.get $i)))))
+            (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $tail_indirect (local.get $i)))))
+            (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $tail_fallback (local.get $i)))))
+            (local.set $acc (i64.add (local.get $acc)
+                (i64.extend_i32_u (call_ref $i2i (local.get $i) (ref.func $twice)))))
+            (block $null (br_on_null $null (ref.func $twice)) (drop))
+            (i32.store $m1 (i32.const 4) (local.get $i))
+            (i64.store $m64 offset=8 (i64.const 0) (local.get $acc))
+            (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.load $m1 (i32.const 4)))))
+            (local.set $acc (i64.xor (local.get $acc) (i64.load $m64 offset=8 (i64.const 0))))
+            (local.set $acc (i64.add (local.get $acc) (i64.load8_u $m64 (i64.const 9))))
+            (i64.add128 (local.get $acc) (i64.const 0) (i64.extend_i32_u (local.get $i)) (i64.const 1))
+            (drop)
+            (local.set $acc)
+            (i64.mul_wide_s (local.get $acc) (i64.const 7))
+            (local.set $acc (i64.xor))
             ;; a throw caught in the same function, then one from a callee
             (block $caught (result i32)
                 (try_table (catch $exn $caught) (throw $exn (local.get $i)))

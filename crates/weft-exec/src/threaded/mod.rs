@@ -16,13 +16,33 @@
 //! # What falls back to the reference engine
 //!
 //! A function whose body uses anything the translator does not handle —
-//! SIMD (`v128` anywhere in its types, locals or body), tail
-//! calls, typed function references (`call_ref`, `br_on_null`), wide
-//! arithmetic, atomics, memory64/table64, a memory index other than 0, an
-//! `if` with parameters — is run entirely by the reference engine. The
-//! decision is made once, at translation. A whole call also runs on the
-//! reference engine when deterministic NaNs are enabled in the
-//! [`Config`](crate::Config) (the threaded engine does not canonicalize).
+//! SIMD (`v128` anywhere in its types, locals or body), atomics, an `if`
+//! with parameters — is run entirely by the reference engine (and so is a
+//! module with GC types). The decision is made once, at translation. Tail
+//! calls, typed function references, wide arithmetic, memory64, table64,
+//! multiple memories and custom page sizes are translated (see below);
+//! `tests/threaded_native.rs` checks that modules using them translate
+//! fully. A whole call also runs on the reference engine when
+//! deterministic NaNs are enabled in the [`Config`](crate::Config) (the
+//! threaded engine does not canonicalize).
+//!
+//! # Tail calls
+//!
+//! `return_call`, `return_call_indirect` and `return_call_ref` reuse the
+//! running frame: the arguments move to its first slots and the callee's
+//! code runs there, so mutual tail recursion of any depth runs in constant
+//! slot, frame and native stack space (`tests/tail_calls.rs`). A tail call
+//! to a host function or a function on the reference engine calls it, then
+//! returns its results (`exec/calls.rs`).
+//!
+//! # Memories
+//!
+//! Memory 0 with 32-bit addresses, almost every module's only memory, has
+//! its buffer in a register and its own load and store ops. Other memories
+//! and 64-bit memories use ops that look the memory up in the store on
+//! each access and check bounds in `u64` arithmetic that cannot overflow
+//! (`exec/memory.rs`); sizes are in the memory's own page size. Table64
+//! indices are read at their table's width by the table ops.
 //!
 //! # Exceptions
 //!
@@ -91,6 +111,9 @@ pub(crate) struct Code {
     pub(crate) offsets: Vec<u32>,
     /// `br_table` targets (op positions), default last.
     pub(crate) br_tables: Vec<Box<[u32]>>,
+    /// Memory and offset of each `LoadExt`/`StoreExt` op (memory64 and
+    /// memories other than 0).
+    pub(crate) mem_args: Vec<op::MemArgExt>,
     /// The exception handlers, innermost first for any op they cover
     /// (`translate/exceptions.rs`).
     pub(crate) handlers: Box<[translate::exceptions::ExnHandler]>,

@@ -359,6 +359,39 @@ macro_rules! define_op {
             /// Traps "null reference" if `a` is null.
             RefAsNonNull { a: Slot },
 
+            // ---- tail calls and typed function references (`exec/calls.rs`) ----
+            /// `return_call` of function `func` (an instance index): the
+            /// callee reuses the running frame; its arguments are at `base..`.
+            ReturnCall { func: u32, base: Slot },
+            /// `return_call_indirect`, as [`Op::CallIndirect`].
+            ReturnCallIndirect { ty: u32, table: u32, c: Slot, base: Slot },
+            /// `call_ref` of the function reference in `c` (traps on null).
+            CallRef { c: Slot, base: Slot },
+            /// `return_call_ref` of the function reference in `c`.
+            ReturnCallRef { c: Slot, base: Slot },
+            /// Continues at `t` if the reference in `c` is null.
+            BrOnNull { c: Slot, t: u32 },
+            /// Continues at `t` if the reference in `c` is not null.
+            BrOnNonNull { c: Slot, t: u32 },
+
+            // ---- wide arithmetic: results `(lo, hi)` in `d`, `d + 1` ----
+            I64Add128 { d: Slot, lo1: Slot, hi1: Slot, lo2: Slot, hi2: Slot },
+            I64Sub128 { d: Slot, lo1: Slot, hi1: Slot, lo2: Slot, hi2: Slot },
+            I64MulWideS { d: Slot, a: Slot, b: Slot },
+            I64MulWideU { d: Slot, a: Slot, b: Slot },
+
+            // ---- memories other than a 32-bit memory 0 (`exec/memory.rs`);
+            // `mem` is an instance index, `arg` indexes `Code::mem_args` ----
+            /// A load of `access` at the address in `a`.
+            LoadExt { d: Slot, a: Slot, access: Access, arg: u32 },
+            /// Stores the low `bytes` bytes of `v` at the address in `a`.
+            StoreExt { a: Slot, v: Slot, bytes: u8, arg: u32 },
+            MemorySizeExt { d: Slot, mem: u32 },
+            MemoryGrowExt { d: Slot, a: Slot, mem: u32 },
+            MemoryFillExt { d: Slot, v: Slot, n: Slot, mem: u32 },
+            MemoryCopyExt { d: Slot, s: Slot, n: Slot, dst: u32, src: u32 },
+            MemoryInitExt { d: Slot, s: Slot, n: Slot, data: u32, mem: u32 },
+
             // ---- exceptions (`exec/exceptions.rs`; what catches them is
             // `Code::handlers`) ----
             /// `throw`: raises a new exception of tag `tag` (module index)
@@ -419,6 +452,7 @@ macro_rules! define_op {
                 match self {
                     $( Op::$cj { t, .. } | Op::$cji { t, .. } => Some(t), )*
                     Op::Br { t } | Op::BrIfZero { t, .. } | Op::BrIfNonZero { t, .. } => Some(t),
+                    Op::BrOnNull { t, .. } | Op::BrOnNonNull { t, .. } => Some(t),
                     _ => None,
                 }
             }
@@ -428,3 +462,24 @@ macro_rules! define_op {
 
 for_each_numeric_op!(define_op);
 pub(crate) use for_each_numeric_op;
+
+// Ops are copied on every dispatch: keep them two words at most (big
+// immediates go to side tables in `Code`).
+const _: () = assert!(size_of::<Op>() <= 16);
+
+/// What a [`Op::LoadExt`] reads: `bytes` little-endian bytes, sign- or
+/// zero-extended, to an i32 (`wide == false`) or a 64-bit value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Access {
+    pub(crate) bytes: u8,
+    pub(crate) signed: bool,
+    pub(crate) wide: bool,
+}
+
+/// The static part of an access to a memory other than a 32-bit memory 0:
+/// the memory (instance index) and the offset, which may exceed 32 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MemArgExt {
+    pub(crate) mem: u32,
+    pub(crate) offset: u64,
+}

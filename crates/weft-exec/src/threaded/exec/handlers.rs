@@ -8,13 +8,12 @@
 use std::sync::Arc;
 
 use super::backend::{Flow, Handler, exit, next};
-use super::{Exec, Exit, Ip, Mem, Sp, ref_val, to_raw, to_val};
+use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, to_raw, to_val, wide};
 use crate::instance::InstanceData;
 use crate::numeric as n;
 use crate::reference::ops;
 use crate::threaded::op::{Op, Raw, for_each_numeric_op};
 use crate::trap::TrapKind;
-use crate::value::Val;
 
 /// Binds the operands of the op at `ip`, which must be a `$variant`.
 macro_rules! operands {
@@ -203,6 +202,18 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         Op::Store16Imm { .. } => store16_imm::<T>,
         Op::Store32Imm { .. } => store32_imm::<T>,
         Op::Store64Imm { .. } => store64_imm::<T>,
+        Op::ReturnCall { .. } => calls::return_call::<T>,
+        Op::ReturnCallIndirect { .. } => calls::return_call_indirect::<T>,
+        Op::CallRef { .. } => calls::call_ref::<T>,
+        Op::ReturnCallRef { .. } => calls::return_call_ref::<T>,
+        Op::BrOnNull { .. } => calls::br_on_null::<T>,
+        Op::BrOnNonNull { .. } => calls::br_on_non_null::<T>,
+        Op::I64Add128 { .. } => wide::i64_add128::<T>,
+        Op::I64Sub128 { .. } => wide::i64_sub128::<T>,
+        Op::I64MulWideS { .. } => wide::i64_mul_wide_s::<T>,
+        Op::I64MulWideU { .. } => wide::i64_mul_wide_u::<T>,
+        Op::LoadExt { .. } => memory::load_ext::<T>,
+        Op::StoreExt { .. } => memory::store_ext::<T>,
         Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw::<T>,
         Op::Unreachable
         | Op::MemorySize { .. }
@@ -221,7 +232,12 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         | Op::ElemDrop { .. }
         | Op::RefIsNull { .. }
         | Op::RefFunc { .. }
-        | Op::RefAsNonNull { .. } => slow::<T>,
+        | Op::RefAsNonNull { .. }
+        | Op::MemorySizeExt { .. }
+        | Op::MemoryGrowExt { .. }
+        | Op::MemoryFillExt { .. }
+        | Op::MemoryCopyExt { .. }
+        | Op::MemoryInitExt { .. } => slow::<T>,
     })
 }
 
@@ -371,17 +387,7 @@ fn call_defined_slow<T>(ex: &mut Exec<'_, T>, ip: Ip, defined: u32, base: u16) -
 
 fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
     operands!(ip, CallIndirect { ty, table, c, base });
-    let t = ex.inst.tables[table as usize] as usize;
-    let i = s.get::<i32>(c) as u32;
-    let addr = match ex.store.inner.tables[t].elements.get(i as usize) {
-        Some(Val::FuncRef(Some(f))) => f.index(),
-        Some(_) => return ex.trap(ip, TrapKind::UninitializedElement(u64::from(i))),
-        None => return ex.trap(ip, TrapKind::UndefinedElement),
-    };
-    let expected = &ex.inst.module.canon[ty as usize];
-    if ex.store.inner.funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
-        return ex.trap(ip, TrapKind::IndirectCallTypeMismatch);
-    }
+    let Some(addr) = ex.indirect_target(ip, ty, table, s.raw(c)) else { return exit(Exit::Trap) };
     match ex.call(ip, addr, base) {
         Some(ip) => {
             let (s, m) = (ex.sp(), ex.memory());
@@ -486,12 +492,25 @@ store_imm_handlers! {
 /// The ops that are rare in hot code, or call into the store anyway: bulk
 /// memory, `memory.size`/`grow`, tables, references, traps.
 fn slow<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+    if !slow_step(ex, ip, s) {
+        return exit(Exit::Trap);
+    }
+    let m = ex.memory();
+    next(ex, ip.next(), s, m)
+}
+
+/// Runs the op at `ip` with [`slow_op`]; `false` after recording its trap.
+/// Out of line and returning a `bool`: `slow_op`'s `Result` and the op it
+/// takes live in memory, and kept in `slow`'s frame they would stop its
+/// final call from being a jump (`tests/threaded_stack.rs` caught it).
+#[inline(never)]
+fn slow_step<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp) -> bool {
     match slow_op(ex, ip.op(), s) {
-        Ok(()) => {
-            let m = ex.memory();
-            next(ex, ip.next(), s, m)
+        Ok(()) => true,
+        Err(k) => {
+            ex.record_trap(ip, k);
+            false
         }
-        Err(k) => ex.trap(ip, k),
     }
 }
 
@@ -520,7 +539,8 @@ fn slow_op<T>(ex: &mut Exec<'_, T>, op: Op, s: Sp) -> Result<(), TrapKind> {
         }
         Op::TableGet { d, i, table } => {
             let t = inst.tables[table as usize] as usize;
-            match store.inner.tables[t].elements.get(index(i) as usize) {
+            let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
+            match store.inner.tables[t].elements.get(i) {
                 Some(v) => s.set_raw(d, to_raw(*v)),
                 None => return Err(TrapKind::TableOutOfBounds),
             }
@@ -528,32 +548,36 @@ fn slow_op<T>(ex: &mut Exec<'_, T>, op: Op, s: Sp) -> Result<(), TrapKind> {
         Op::TableSet { i, v, table } => {
             let t = inst.tables[table as usize] as usize;
             let val = ref_val(store, s.raw(v), store.inner.tables[t].ty.element.heap);
-            match store.inner.tables[t].elements.get_mut(index(i) as usize) {
+            let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
+            match store.inner.tables[t].elements.get_mut(i) {
                 Some(e) => *e = val,
                 None => return Err(TrapKind::TableOutOfBounds),
             }
         }
         Op::TableSize { d, table } => {
             let t = inst.tables[table as usize] as usize;
-            s.set(d, store.inner.tables[t].elements.len() as i32);
+            set_table_index(store, t, s, d, store.inner.tables[t].elements.len() as u64);
         }
         Op::TableGrow { d, v, n, table } => {
             let t = inst.tables[table as usize] as usize;
             let init = ref_val(store, s.raw(v), store.inner.tables[t].ty.element.heap);
-            let old = ops::table_grow(store, t, index(n), init).map_or(u64::MAX, |o| o);
-            s.set(d, old as i32);
+            let old = ops::table_grow(store, t, table_index(store, t, s, n), init).map_or(u64::MAX, |o| o);
+            set_table_index(store, t, s, d, old);
         }
         Op::TableFill { i, v, n, table } => {
             let t = inst.tables[table as usize] as usize;
             let val = ref_val(store, s.raw(v), store.inner.tables[t].ty.element.heap);
-            ops::table_fill(store, t, index(i), val, index(n))?;
+            ops::table_fill(store, t, table_index(store, t, s, i), val, table_index(store, t, s, n))?;
         }
         Op::TableCopy { d, s: src, n, dst, src: src_table } => {
             let (dt, st) = (inst.tables[dst as usize] as usize, inst.tables[src_table as usize] as usize);
-            ops::table_copy(store, dt, st, index(d), index(src), index(n))?;
+            // The length is 64-bit only if both tables are.
+            let n = if store.inner.tables[dt].ty.index64 { table_index(store, st, s, n) } else { index(n) };
+            ops::table_copy(store, dt, st, table_index(store, dt, s, d), table_index(store, st, s, src), n)?;
         }
         Op::TableInit { d, s: src, n, table, elem } => {
-            ops::table_init(store, inst, table, elem, index(d), index(src), index(n))?;
+            let t = inst.tables[table as usize] as usize;
+            ops::table_init(store, inst, table, elem, table_index(store, t, s, d), index(src), index(n))?;
         }
         Op::ElemDrop { elem } => {
             let a = inst.elems[elem as usize] as usize;
@@ -566,7 +590,24 @@ fn slow_op<T>(ex: &mut Exec<'_, T>, op: Op, s: Sp) -> Result<(), TrapKind> {
                 return Err(TrapKind::NullReference);
             }
         }
+        Op::MemorySizeExt { .. }
+        | Op::MemoryGrowExt { .. }
+        | Op::MemoryFillExt { .. }
+        | Op::MemoryCopyExt { .. }
+        | Op::MemoryInitExt { .. } => memory::slow_memory_op(store, inst, op, s)?,
         other => unreachable!("{other:?} has its own handler"),
     }
     Ok(())
+}
+
+/// An index operand of table address `t`: `i64` for a 64-bit table
+/// (table64), else an unsigned `i32`.
+fn table_index<T>(store: &crate::store::Store<T>, t: usize, s: Sp, x: crate::threaded::op::Slot) -> u64 {
+    if store.inner.tables[t].ty.index64 { s.raw(x) } else { u64::from(s.get::<i32>(x) as u32) }
+}
+
+/// Writes an index result (a size, or `u64::MAX` for failure) of table
+/// address `t`, typed as its index type.
+fn set_table_index<T>(store: &crate::store::Store<T>, t: usize, s: Sp, d: crate::threaded::op::Slot, v: u64) {
+    if store.inner.tables[t].ty.index64 { s.set_raw(d, v) } else { s.set(d, v as i32) }
 }

@@ -16,8 +16,13 @@
 //! `memory.grow`, a host function — hands the handler after it fresh
 //! values.
 
+#[macro_use]
+mod operands;
 mod backend;
+mod calls;
 mod handlers;
+mod memory;
+mod wide;
 
 use std::sync::Arc;
 

@@ -15,7 +15,7 @@ use super::{Ctrl, Entry, Kind, Result, Translator, unsupported};
 use crate::threaded::op::Op;
 
 /// Whether any of `types` is one slots cannot hold (see [`super::supported_type`]).
-fn has_unsupported(types: &[ValType]) -> bool {
+pub(super) fn has_unsupported(types: &[ValType]) -> bool {
     !types.iter().all(|t| super::supported_type(*t))
 }
 
@@ -206,7 +206,7 @@ impl Translator<'_> {
 
     /// Whether a branch to `depth` is a plain jump: not a return, and its
     /// values are already in the label's home slots.
-    fn branch_is_jump(&self, depth: u32) -> bool {
+    pub(super) fn branch_is_jump(&self, depth: u32) -> bool {
         let c = &self.ctrl[self.label(depth)];
         if c.kind == Kind::Func {
             return false;
@@ -218,7 +218,7 @@ impl Translator<'_> {
 
     /// Emits an unconditional branch to `depth` without changing the
     /// compile-time stack (the fall-through path may still use it).
-    fn branch(&mut self, depth: u32) {
+    pub(super) fn branch(&mut self, depth: u32) {
         let i = self.label(depth);
         let c = &self.ctrl[i];
         if c.kind == Kind::Func {
@@ -239,7 +239,7 @@ impl Translator<'_> {
     }
 
     /// Registers branch op `at` (already emitted) as going to label `depth`.
-    fn target_label(&mut self, at: usize, depth: u32) {
+    pub(super) fn target_label(&mut self, at: usize, depth: u32) {
         let i = self.label(depth);
         if self.ctrl[i].kind == Kind::Loop {
             let start = self.ctrl[i].start;
@@ -348,13 +348,13 @@ impl Translator<'_> {
 
     /// Puts the top `params` entries (a call's arguments) in their home
     /// slots and returns the first one's slot: the callee's frame base.
-    fn call_args(&mut self, params: usize) -> u16 {
+    pub(super) fn call_args(&mut self, params: usize) -> u16 {
         let n = self.stack.len();
         self.materialize_from(n - params);
         self.home(n - params)
     }
 
-    fn call_results(&mut self, params: usize, results: usize) -> Result<()> {
+    pub(super) fn call_results(&mut self, params: usize, results: usize) -> Result<()> {
         let n = self.stack.len();
         self.stack.truncate(n - params);
         for _ in 0..results {

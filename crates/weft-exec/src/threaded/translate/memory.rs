@@ -1,11 +1,41 @@
-//! Memory, table and reference instructions. Only memory 0 with 32-bit
-//! addresses is translated; the module-level check in `translate` sends
-//! memory64/table64 modules to the reference engine.
+//! Memory, table and reference instructions. Memory 0 with 32-bit
+//! addresses has its own ops, which find its buffer in a register; other
+//! memories and 64-bit memories use the `*Ext` ops, which look the memory
+//! up in the store (`exec/memory.rs`).
 
-use weft_decode::{MemArg, Operator, ValType};
+use weft_decode::{ImportType, MemArg, MemoryType, Operator, ValType};
 
 use super::{Entry, Result, Translator, unsupported};
-use crate::threaded::op::{Op, Slot};
+use crate::threaded::op::{Access, MemArgExt, Op, Slot};
+
+/// What a load instruction reads (for `Op::LoadExt`).
+fn load_access(op: &Operator<'_>) -> Access {
+    let (bytes, signed, wide) = match op {
+        Operator::I32Load { .. } | Operator::F32Load { .. } => (4, false, false),
+        Operator::I64Load { .. } | Operator::F64Load { .. } => (8, false, true),
+        Operator::I32Load8S { .. } => (1, true, false),
+        Operator::I32Load8U { .. } => (1, false, false),
+        Operator::I32Load16S { .. } => (2, true, false),
+        Operator::I32Load16U { .. } => (2, false, false),
+        Operator::I64Load8S { .. } => (1, true, true),
+        Operator::I64Load8U { .. } => (1, false, true),
+        Operator::I64Load16S { .. } => (2, true, true),
+        Operator::I64Load16U { .. } => (2, false, true),
+        Operator::I64Load32S { .. } => (4, true, true),
+        _ => (4, false, true), // i64.load32_u, the only load left
+    };
+    Access { bytes, signed, wide }
+}
+
+/// How many bytes a store instruction writes (for `Op::StoreExt`).
+fn store_bytes(op: &Operator<'_>) -> u8 {
+    match op {
+        Operator::I32Store8 { .. } | Operator::I64Store8 { .. } => 1,
+        Operator::I32Store16 { .. } | Operator::I64Store16 { .. } => 2,
+        Operator::I64Store { .. } | Operator::F64Store { .. } => 8,
+        _ => 4, // i32.store, f32.store, i64.store32
+    }
+}
 
 /// A store's op with the value in a slot, and with a constant value.
 type StoreOps = (fn(Slot, Slot, u32) -> Op, fn(Slot, u32, u64) -> Op);
@@ -32,6 +62,9 @@ impl Translator<'_> {
             _ => None,
         };
         if let Some((memarg, f)) = load_op {
+            if !self.fast_memory(memarg.memory) {
+                return Some(self.load_ext(memarg, load_access(op)));
+            }
             return Some(self.load(memarg, f));
         }
         let store_op: Option<(MemArg, StoreOps)> = match *op {
@@ -63,7 +96,13 @@ impl Translator<'_> {
             _ => None,
         };
         if let Some((memarg, f)) = store_op {
+            if !self.fast_memory(memarg.memory) {
+                return Some(self.store_ext(memarg, store_bytes(op)));
+            }
             return Some(self.store(memarg, f));
+        }
+        if let Some(r) = self.translate_memory_ext(op) {
+            return Some(r);
         }
         Some(match *op {
             Operator::MemorySize { mem } if mem.0 == 0 => self.nullary(|d| Op::MemorySize { d }),
@@ -168,6 +207,76 @@ impl Translator<'_> {
         let x = self.operand(n - 3);
         self.stack.truncate(n - 3);
         (x, y, z)
+    }
+
+    /// Whether memory `mem` (module index) is memory 0 with 32-bit
+    /// addresses, whose accesses take the fast path (the `Mem` register).
+    fn fast_memory(&self, mem: u32) -> bool {
+        mem == 0 && self.memory_type(0).is_some_and(|m| !m.index64)
+    }
+
+    /// The type of memory `mem` (module index: imports first).
+    fn memory_type(&self, mem: u32) -> Option<&MemoryType> {
+        let d = &self.module.decoded;
+        let imported = d.imports.iter().filter_map(|i| match &i.ty {
+            ImportType::Memory(m) => Some(m),
+            _ => None,
+        });
+        imported.chain(d.memories.iter()).nth(mem as usize)
+    }
+
+    /// `memory.size`, `grow`, `fill`, `copy` and `init` on memories off the
+    /// fast path: the `*Ext` ops.
+    fn translate_memory_ext(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
+        Some(match *op {
+            Operator::MemorySize { mem } if !self.fast_memory(mem.0) => {
+                self.nullary(|d| Op::MemorySizeExt { d, mem: mem.0 })
+            }
+            Operator::MemoryGrow { mem } if !self.fast_memory(mem.0) => {
+                let a = self.pop_slot();
+                self.result(|d| Op::MemoryGrowExt { d, a, mem: mem.0 })
+            }
+            Operator::MemoryFill { mem } if !self.fast_memory(mem) => {
+                let (d, v, n) = self.pop3();
+                self.emit(Op::MemoryFillExt { d, v, n, mem });
+                Ok(())
+            }
+            Operator::MemoryCopy { dst_mem: dst, src_mem: src }
+                if !(self.fast_memory(dst) && self.fast_memory(src)) =>
+            {
+                let (d, s, n) = self.pop3();
+                self.emit(Op::MemoryCopyExt { d, s, n, dst, src });
+                Ok(())
+            }
+            Operator::MemoryInit { data_index: data, mem } if !self.fast_memory(mem) => {
+                let (d, s, n) = self.pop3();
+                self.emit(Op::MemoryInitExt { d, s, n, data, mem });
+                Ok(())
+            }
+            _ => return None,
+        })
+    }
+
+    /// The side-table entry of an access off the fast path.
+    fn mem_arg(&mut self, memarg: MemArg) -> u32 {
+        self.code.mem_args.push(MemArgExt { mem: memarg.memory, offset: memarg.offset });
+        (self.code.mem_args.len() - 1) as u32
+    }
+
+    fn load_ext(&mut self, memarg: MemArg, access: Access) -> Result<()> {
+        let arg = self.mem_arg(memarg);
+        let a = self.pop_slot();
+        self.result(|d| Op::LoadExt { d, a, access, arg })
+    }
+
+    fn store_ext(&mut self, memarg: MemArg, bytes: u8) -> Result<()> {
+        let arg = self.mem_arg(memarg);
+        let n = self.stack.len();
+        let v = self.operand(n - 1);
+        let a = self.operand(n - 2);
+        self.stack.truncate(n - 2);
+        self.emit(Op::StoreExt { a, v, bytes, arg });
+        Ok(())
     }
 
     fn offset(memarg: MemArg) -> Result<u32> {

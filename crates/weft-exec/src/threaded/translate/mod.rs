@@ -23,6 +23,7 @@
 //! GC, ...) makes the whole function
 //! [`Unsupported`]; it then runs on the reference engine.
 
+mod calls;
 mod control;
 pub(super) mod exceptions;
 mod memory;
@@ -130,24 +131,22 @@ pub(crate) fn supported_type(t: ValType) -> bool {
 
 /// The module-wide conditions for translating any of its functions: every
 /// type is a function type over [`supported_type`]s (so block types and
-/// call signatures are), globals and tables hold supported types, and
-/// memories and tables use 32-bit indices.
+/// call signatures are), and globals and tables hold supported types.
+/// (64-bit and further memories and tables are translated: memory 0 with
+/// 32-bit addresses takes the fast path, the others the `*Ext` ops.)
 pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
     let d = &module.decoded;
     let func_types = d
         .types
         .iter()
         .all(|t| t.as_func().is_some_and(|f| f.params().iter().chain(f.results()).all(|v| supported_type(*v))));
-    let table_ok = |t: &weft_decode::TableType| !t.index64 && supported_type(ValType::Ref(t.element));
+    let table_ok = |t: &weft_decode::TableType| supported_type(ValType::Ref(t.element));
     let imports = d.imports.iter().all(|i| match &i.ty {
-        ImportType::Memory(m) => !m.index64,
         ImportType::Table(t) => table_ok(t),
         ImportType::Global(g) => supported_type(g.content),
         _ => true,
     });
-    let defined = d.memories.iter().all(|m| !m.index64)
-        && d.tables.iter().all(|t| table_ok(&t.ty))
-        && d.globals.iter().all(|g| supported_type(g.ty.content));
+    let defined = d.tables.iter().all(|t| table_ok(&t.ty)) && d.globals.iter().all(|g| supported_type(g.ty.content));
     if func_types && imports && defined { Ok(()) } else { unsupported("module uses types slots do not hold") }
 }
 
@@ -182,6 +181,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32) -> Result<Cod
             ops: Vec::new(),
             offsets: Vec::new(),
             br_tables: Vec::new(),
+            mem_args: Vec::new(),
             handlers: Box::default(),
             params: params as u32,
             locals: locals as u32,
@@ -296,6 +296,9 @@ fn verify(code: &Code) -> Result<()> {
                 | Op::Br { .. }
                 | Op::BrTable { .. }
                 | Op::Unreachable
+                | Op::ReturnCall { .. }
+                | Op::ReturnCallIndirect { .. }
+                | Op::ReturnCallRef { .. }
                 | Op::Throw { .. }
                 | Op::ThrowRef { .. }
         )
@@ -629,6 +632,9 @@ impl Translator<'_> {
             return r;
         }
         if let Some(r) = self.translate_memory(&op) {
+            return r;
+        }
+        if let Some(r) = self.translate_calls(&op) {
             return r;
         }
         unsupported(format!("{op:?}"))

@@ -1,0 +1,233 @@
+//! Tail calls (`return_call`, `return_call_indirect`, `return_call_ref`)
+//! and typed function references (`call_ref`, `br_on_null`,
+//! `br_on_non_null`).
+//!
+//! A tail call to threaded code reuses the running frame: the arguments
+//! move to the frame's first slots, the callee's locals are zeroed and its
+//! code becomes the running code, so neither the frame stack, the call
+//! depth nor the native stack grows. A tail call to a host function or to a
+//! function on the reference engine calls it as usual and then returns its
+//! results from the running frame.
+//!
+//! The handlers keep the dispatch chain's rule (see `backend.rs`): the
+//! work is in out-of-line helpers that return at most two words and record
+//! their traps in [`Exec`], so each handler's final call stays a jump.
+
+use std::sync::Arc;
+
+use super::backend::{Flow, exit, next};
+use super::{Called, Exec, Exit, Ip, Mem, Sp, call};
+use crate::threaded::op::{Op, Slot};
+use crate::trap::TrapKind;
+use crate::value::Val;
+
+/// Where a tail call continues.
+#[derive(Clone, Copy)]
+enum Tail {
+    /// At this op of the callee, which now owns the running frame.
+    Enter(Ip),
+    /// The callee (host or reference engine) ran; its results are in the
+    /// frame's first slots, to be returned.
+    Return,
+    /// A trap was recorded.
+    Trap,
+}
+
+impl<T> Exec<'_, T> {
+    /// Tail-calls function `func` (an instance index) with its arguments
+    /// at frame slot `base`.
+    #[inline(never)]
+    fn tail_call_func(&mut self, ip: Ip, func: u32, base: Slot) -> Tail {
+        let imported = self.inst.module.decoded.num_imported_functions;
+        if let Some(defined) = func.checked_sub(imported)
+            && let Some(code) = self.inst.module.threaded_code(defined)
+        {
+            // Same module, so the same configuration as the running code.
+            let code = Arc::as_ptr(code);
+            return self.replace_frame(ip, code, None, base);
+        }
+        let addr = self.inst.funcs[func as usize];
+        self.tail_call(ip, addr, base)
+    }
+
+    /// Tail-calls store function `addr` with its arguments at frame slot
+    /// `base`.
+    #[inline(never)]
+    fn tail_call(&mut self, ip: Ip, addr: u32, base: Slot) -> Tail {
+        let config = self.store.inner.engine.config();
+        let Some(entity) = self.store.inner.funcs.get(addr as usize) else {
+            self.record_trap(ip, crate::trap::Trap::host("invalid function address"));
+            return Tail::Trap;
+        };
+        let threaded = match entity {
+            crate::store::FuncEntity::Wasm { module, defined, instance, .. } => {
+                module.threaded(*defined).filter(|code| code.runs_under(config)).map(|code| (code, instance.clone()))
+            }
+            crate::store::FuncEntity::Host { .. } => None,
+        };
+        if let Some((code, instance)) = threaded {
+            let instance = if Arc::ptr_eq(&instance, &self.inst) { None } else { Some(instance) };
+            // The code stays alive through its module, which its instance
+            // (the running instance once the frame is replaced) keeps alive.
+            return self.replace_frame(ip, Arc::as_ptr(&code), instance, base);
+        }
+        // A host function or one on the reference engine: call, then return.
+        let results = entity.ty().results().len();
+        let abs = self.fp + usize::from(base);
+        match call(self.store, self.slots, addr, abs, &self.inst) {
+            Ok(Called::Done) => {
+                self.slots.copy_within(abs..abs + results, self.fp);
+                Tail::Return
+            }
+            Ok(Called::Wasm(..)) => unreachable!("a threaded callee is entered above"),
+            // An exception may be caught by a caller (`exec/exceptions.rs`).
+            Err(t) => match self.raise_after_tail_call(ip, t) {
+                Some(ip) => Tail::Enter(ip),
+                None => Tail::Trap,
+            },
+        }
+    }
+
+    /// Makes threaded `code` (of `instance`, if not the running one) the
+    /// running frame's code, its arguments moved from frame slot `base` to
+    /// the frame's first slots.
+    fn replace_frame(
+        &mut self,
+        ip: Ip,
+        code: *const crate::threaded::Code,
+        instance: Option<Arc<crate::instance::InstanceData>>,
+        base: Slot,
+    ) -> Tail {
+        // SAFETY: `code` belongs to the module of the running instance or
+        // of `instance`, alive for this call and, once it runs, kept alive
+        // by the running instance.
+        let callee = unsafe { &*code };
+        let max_values = self.store.inner.engine.config().max_value_stack;
+        if self.fp + callee.frame_size as usize > max_values {
+            self.stack_exhausted(ip);
+            return Tail::Trap;
+        }
+        let (fp, params, locals) = (self.fp, callee.params as usize, callee.locals as usize);
+        let from = fp + usize::from(base);
+        // The window after `fp` covers every slot of any frame there.
+        self.slots.copy_within(from..from + params, fp);
+        self.slots[fp + params..fp + locals].fill(0);
+        if let Some(instance) = instance {
+            let caller_inst = self.set_instance(instance);
+            // The suspended caller's frame said "same instance as my
+            // callee"; its callee now runs in another one.
+            if let Some(frame) = self.frames.last_mut()
+                && frame.instance.is_none()
+            {
+                frame.instance = Some(caller_inst);
+            }
+        }
+        self.code = code;
+        Tail::Enter(Ip::at(callee, 0))
+    }
+
+    /// The function a `call_indirect` through `table` (instance index) at
+    /// element `i` reaches, checked against type `ty`; `None` after
+    /// recording a trap.
+    #[inline(never)]
+    pub(super) fn indirect_target(&mut self, ip: Ip, ty: u32, table: u32, raw: u64) -> Option<u32> {
+        let t = &self.store.inner.tables[self.inst.tables[table as usize] as usize];
+        let i = if t.ty.index64 { raw } else { raw as u32 as u64 };
+        let addr = match usize::try_from(i).ok().and_then(|i| t.elements.get(i)) {
+            Some(Val::FuncRef(Some(f))) => f.index(),
+            Some(_) => return self.trap_none(ip, TrapKind::UninitializedElement(i)),
+            None => return self.trap_none(ip, TrapKind::UndefinedElement),
+        };
+        let expected = &self.inst.module.canon[ty as usize];
+        if self.store.inner.funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
+            return self.trap_none(ip, TrapKind::IndirectCallTypeMismatch);
+        }
+        Some(addr)
+    }
+
+    #[cold]
+    fn trap_none(&mut self, ip: Ip, kind: TrapKind) -> Option<u32> {
+        self.record_trap(ip, kind);
+        None
+    }
+
+    /// Records "null function reference" (scalars only, see
+    /// `stack_exhausted`).
+    #[cold]
+    #[inline(never)]
+    fn null_function(&mut self, ip: Ip) {
+        self.record_trap(ip, TrapKind::NullFunctionReference);
+    }
+}
+
+/// Continues after a tail call.
+#[inline(always)]
+fn after_tail<T>(ex: &mut Exec<'_, T>, tail: Tail) -> Flow {
+    match tail {
+        Tail::Enter(ip) => {
+            let (s, m) = (ex.sp(), ex.memory());
+            next(ex, ip, s, m)
+        }
+        Tail::Return => {
+            // The callee may have grown memory 0.
+            let m = ex.memory();
+            match ex.return_from_frame(m) {
+                Some((ip, s, m)) => next(ex, ip, s, m),
+                None => exit(Exit::Return),
+            }
+        }
+        Tail::Trap => exit(Exit::Trap),
+    }
+}
+
+pub(super) fn return_call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem) -> Flow {
+    operands!(ip, ReturnCall { func, base });
+    let tail = ex.tail_call_func(ip, func, base);
+    after_tail(ex, tail)
+}
+
+pub(super) fn return_call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+    operands!(ip, ReturnCallIndirect { ty, table, c, base });
+    let Some(addr) = ex.indirect_target(ip, ty, table, s.raw(c)) else { return exit(Exit::Trap) };
+    let tail = ex.tail_call(ip, addr, base);
+    after_tail(ex, tail)
+}
+
+pub(super) fn return_call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+    operands!(ip, ReturnCallRef { c, base });
+    let r = s.raw(c);
+    if r == 0 {
+        ex.null_function(ip);
+        return exit(Exit::Trap);
+    }
+    let tail = ex.tail_call(ip, (r - 1) as u32, base);
+    after_tail(ex, tail)
+}
+
+pub(super) fn call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+    operands!(ip, CallRef { c, base });
+    let r = s.raw(c);
+    if r == 0 {
+        ex.null_function(ip);
+        return exit(Exit::Trap);
+    }
+    match ex.call(ip, (r - 1) as u32, base) {
+        Some(ip) => {
+            let (s, m) = (ex.sp(), ex.memory());
+            next(ex, ip, s, m)
+        }
+        None => exit(Exit::Trap),
+    }
+}
+
+pub(super) fn br_on_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, BrOnNull { c, t });
+    let ip = if s.raw(c) == 0 { ip.jump(t) } else { ip.next() };
+    next(ex, ip, s, m)
+}
+
+pub(super) fn br_on_non_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, BrOnNonNull { c, t });
+    let ip = if s.raw(c) != 0 { ip.jump(t) } else { ip.next() };
+    next(ex, ip, s, m)
+}
