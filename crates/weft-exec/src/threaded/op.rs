@@ -483,3 +483,42 @@ pub(crate) struct MemArgExt {
     pub(crate) mem: u32,
     pub(crate) offset: u64,
 }
+
+impl Op {
+    /// The destination slot of an op whose only effect on `d` is to write
+    /// its result there, for retargeting the result straight into a local
+    /// (`local.set`/`local.tee` after the op).
+    pub(crate) fn result_dst_mut(&mut self) -> Option<&mut Slot> {
+        if self.numeric_dst_mut().is_some() {
+            return self.numeric_dst_mut();
+        }
+        match self {
+            Op::Copy { d, .. }
+            | Op::Const { d, .. }
+            | Op::Select { d, .. }
+            | Op::GlobalGet { d, .. }
+            | Op::I32Load { d, .. }
+            | Op::I64Load { d, .. }
+            | Op::F32Load { d, .. }
+            | Op::F64Load { d, .. }
+            | Op::I32Load8S { d, .. }
+            | Op::I32Load8U { d, .. }
+            | Op::I32Load16S { d, .. }
+            | Op::I32Load16U { d, .. }
+            | Op::I64Load8S { d, .. }
+            | Op::I64Load8U { d, .. }
+            | Op::I64Load16S { d, .. }
+            | Op::I64Load16U { d, .. }
+            | Op::I64Load32S { d, .. }
+            | Op::I64Load32U { d, .. }
+            | Op::MemorySize { d }
+            | Op::MemoryGrow { d, .. }
+            | Op::TableGet { d, .. }
+            | Op::TableSize { d, .. }
+            | Op::TableGrow { d, .. }
+            | Op::RefIsNull { d, .. }
+            | Op::RefFunc { d, .. } => Some(d),
+            _ => None,
+        }
+    }
+}

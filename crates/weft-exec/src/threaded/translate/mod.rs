@@ -485,7 +485,7 @@ impl Translator<'_> {
                 }
             }
         }
-        match retarget.and_then(|at| self.code.ops[at].numeric_dst_mut()) {
+        match retarget.and_then(|at| self.code.ops[at].result_dst_mut()) {
             Some(d) => {
                 *d = x;
                 self.stack[n - 1] = Entry::Local(x);
