@@ -268,6 +268,67 @@ fn legacy_try_catch_rethrow_delegate() {
                     i32.const 3000
                     i32.add
                 end)
+            (func (export "delegate_to_block") (param $x i32) (result i32)
+                ;; label 0 of the delegate is a plain block: the search goes on
+                ;; outside it, skipping the middle try's catch_all
+                try (result i32)
+                    block
+                        try
+                            try
+                                local.get $x
+                                call $t
+                            delegate 1
+                        catch_all
+                        end
+                    end
+                    i32.const -1
+                catch $e
+                    i32.const 4000
+                    i32.add
+                end)
+            (func (export "nested_rethrow") (param $x i32) (result i32)
+                ;; rethrow 1 inside an inner catch body re-raises the outer
+                ;; catch's exception, even after a try_table caught a copy
+                try (result i32)
+                    try (result i32)
+                        local.get $x
+                        call $t
+                        i32.const 0
+                    catch $e
+                        drop
+                        block $h
+                            try_table (catch_all $h)
+                                rethrow 2
+                            end
+                        end
+                        try (result i32)
+                            throw $f
+                        catch_all
+                            rethrow 1
+                        end
+                    end
+                catch $e
+                    i32.const 5000
+                    i32.add
+                end)
+            (func (export "in_a_loop") (param $x i32) (result i32)
+                (local $sum i32)
+                loop $l
+                    try
+                        local.get $x
+                        call $t
+                    catch $e
+                        local.get $sum
+                        i32.add
+                        local.set $sum
+                    end
+                    local.get $x
+                    i32.const 1
+                    i32.sub
+                    local.tee $x
+                    br_if $l
+                end
+                local.get $sum)
             (func (export "uncaught") (param $x i32) (result i32)
                 try (result i32)
                     local.get $x
@@ -282,6 +343,9 @@ fn legacy_try_catch_rethrow_delegate() {
             ("rethrow", 5, "[I32(1005)]"),
             ("delegate", 5, "[I32(2005)]"),
             ("delegate_caller", 5, "[I32(3005)]"),
+            ("delegate_to_block", 5, "[I32(4005)]"),
+            ("nested_rethrow", 5, "[I32(5005)]"),
+            ("in_a_loop", 10, "[I32(55)]"),
             ("uncaught", 4, "exception [I32(4)]"),
         ],
     );

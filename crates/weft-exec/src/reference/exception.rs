@@ -162,6 +162,10 @@ impl Machine {
                 }
             }
             Action::Legacy { at, fields } => {
+                // The catch body's label refers to it (for `rethrow`): a
+                // handler inside the body that catches a rethrown copy
+                // must not recycle it.
+                escape(store, exn);
                 if fields {
                     self.stack.extend_from_slice(&store.inner.exns[exn as usize].fields);
                 }
