@@ -1,6 +1,6 @@
 //! The Wasm 3.0 features the threaded engine runs natively — tail calls,
 //! typed function references, wide arithmetic, memory64, multiple
-//! memories and table64 — translate fully (no function falls back to the
+//! memories, table64, custom page sizes and `if` with parameters — translate fully (no function falls back to the
 //! reference engine), and the threaded results agree with the reference
 //! engine's.
 
@@ -247,4 +247,36 @@ fn table64_is_native_and_agrees() {
     check(TABLE64, "size_grow", &[], Ok(vec![Val::I64(4), Val::I64(4)]));
     check(TABLE64, "set_get", &[Val::I64(3)], Ok(vec![Val::I32(0)]));
     check(TABLE64, "set_get", &[Val::I64(4)], Err("out of bounds table access"));
+}
+
+const IF_PARAMS: &str = r#"(module
+    ;; The true arm replaces its parameters' stack positions with constants;
+    ;; the false arm must still see the parameters.
+    (func (export "pick") (param i32 i32 i32) (result i32 i32)
+        (local.get 0) (local.get 1)
+        (if (param i32 i32) (result i32 i32) (local.get 2)
+            (then (drop) (drop) (i32.const 10) (i32.const 20))
+            (else (i32.add) (i32.const 1))))
+    ;; No `else`: the parameters are the results when the condition is false.
+    (func (export "maybe_double") (param i64 i32) (result i64)
+        (local.get 0)
+        (if (param i64) (result i64) (local.get 1)
+            (then (i64.const 2) (i64.mul))))
+    ;; A branch out of the true arm carries its own values.
+    (func (export "branchy") (param i32 i32) (result i32)
+        (local.get 0)
+        (if (param i32) (result i32) (local.get 1)
+            (then (br 0 (i32.const 7)))
+            (else (i32.const 1) (i32.sub)))))"#;
+
+#[test]
+fn if_with_parameters_is_native_and_agrees() {
+    assert_native("if with parameters", IF_PARAMS);
+    let i = Val::I32;
+    check(IF_PARAMS, "pick", &[i(3), i(4), i(1)], Ok(vec![i(10), i(20)]));
+    check(IF_PARAMS, "pick", &[i(3), i(4), i(0)], Ok(vec![i(7), i(1)]));
+    check(IF_PARAMS, "maybe_double", &[Val::I64(21), i(1)], Ok(vec![Val::I64(42)]));
+    check(IF_PARAMS, "maybe_double", &[Val::I64(21), i(0)], Ok(vec![Val::I64(21)]));
+    check(IF_PARAMS, "branchy", &[i(5), i(1)], Ok(vec![i(7)]));
+    check(IF_PARAMS, "branchy", &[i(5), i(0)], Ok(vec![i(4)]));
 }

@@ -16,11 +16,11 @@
 //! # What falls back to the reference engine
 //!
 //! A function whose body uses anything the translator does not handle —
-//! SIMD (`v128` anywhere in its types, locals or body), atomics, an `if`
-//! with parameters — is run entirely by the reference engine (and so is a
-//! module with GC types). The decision is made once, at translation. Tail
-//! calls, typed function references, wide arithmetic, memory64, table64,
-//! multiple memories and custom page sizes are translated (see below);
+//! SIMD (`v128` anywhere in its types, locals or body) or atomics — is run
+//! entirely by the reference engine (and so is a module with GC types).
+//! The decision is made once, at translation. Tail calls, typed function
+//! references, wide arithmetic, memory64, table64, multiple memories,
+//! custom page sizes and `if` with parameters are translated (see below);
 //! `tests/threaded_native.rs` checks that modules using them translate
 //! fully. A whole call also runs on the reference engine when
 //! deterministic NaNs are enabled in the [`Config`](crate::Config) (the

@@ -115,13 +115,11 @@ impl Translator<'_> {
         Ok(())
     }
 
-    /// `if`: branches to the false arm when the condition is zero.
+    /// `if`: branches to the false arm when the condition is zero. Its
+    /// parameters stay in their home slots, where the false arm (or, with
+    /// no `else`, the `end`) finds them.
     fn enter_if(&mut self, bt: BlockType) -> Result<()> {
         let (params, results) = self.block_arity(bt)?;
-        if params > 0 {
-            // The false arm would need the parameters the true arm consumed.
-            return unsupported("if with parameters");
-        }
         let fused = self.take_fusable();
         let cond = if fused.is_some() {
             self.stack.pop();
@@ -136,7 +134,7 @@ impl Translator<'_> {
             (None, None) => unreachable!("a condition or a fused comparison"),
         };
         self.start_fuel_block();
-        let height = self.stack.len();
+        let height = self.stack.len() - params;
         let start = self.here();
         self.ctrl.push(Ctrl {
             kind: Kind::If,
@@ -167,7 +165,11 @@ impl Translator<'_> {
         }
         if let Some(c) = self.ctrl.last_mut() {
             c.kind = Kind::Else;
-            self.stack.truncate(c.height + c.params);
+            // The false arm starts from the `if`'s parameters as they were
+            // when it branched: in their home slots, whatever the true arm
+            // made of those stack positions.
+            self.stack.truncate(c.height);
+            self.stack.extend(std::iter::repeat_n(Entry::Stack, c.params));
         }
         self.reachable = true;
     }
