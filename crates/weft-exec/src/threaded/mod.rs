@@ -20,8 +20,9 @@
 //! entirely by the reference engine (and so is a module with GC types).
 //! The decision is made once, at translation. Tail calls, typed function
 //! references, wide arithmetic, memory64, table64, multiple memories,
-//! custom page sizes and `if` with parameters are translated (see below);
-//! `tests/threaded_native.rs` checks that modules using them translate
+//! custom page sizes, `if` with parameters and exception handling are
+//! translated (see below); `tests/threaded_native.rs` and
+//! `tests/threaded_exceptions.rs` check that modules using them translate
 //! fully. A whole call also runs on the reference engine when
 //! deterministic NaNs are enabled in the [`Config`](crate::Config) (the
 //! threaded engine does not canonicalize).
