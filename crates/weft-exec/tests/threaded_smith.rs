@@ -11,7 +11,9 @@ use arbitrary::Unstructured;
 use common::{Rng, dummy_imports, seed_bytes};
 use weft_exec::{Config, Engine, EngineKind, Extern, Instance, Module, Store, Val};
 
-fn generate(rng: &mut Rng) -> Option<Vec<u8>> {
+/// A random module; with `wasm3`, also using memory64, several memories,
+/// custom page sizes and wide arithmetic (tail calls are always on).
+fn generate(rng: &mut Rng, wasm3: bool) -> Option<Vec<u8>> {
     let seed = seed_bytes(rng);
     let config = wasm_smith::Config {
         gc_enabled: false,
@@ -22,9 +24,10 @@ fn generate(rng: &mut Rng) -> Option<Vec<u8>> {
         // What the threaded engine translates, so few functions fall back.
         simd_enabled: false,
         relaxed_simd_enabled: false,
-        wide_arithmetic_enabled: false,
-        memory64_enabled: false,
-        max_memories: 1,
+        wide_arithmetic_enabled: wasm3,
+        memory64_enabled: wasm3,
+        custom_page_sizes_enabled: wasm3,
+        max_memories: if wasm3 { 3 } else { 1 },
         max_tables: 3,
         min_funcs: 2,
         max_funcs: 20,
@@ -98,10 +101,22 @@ fn observe(kind: EngineKind, bytes: &[u8]) -> Option<Observed> {
 
 #[test]
 fn threaded_agrees_with_reference_on_random_modules() {
-    let mut rng = Rng(0x7417_ead3_d00d);
+    agree_on_random_modules(0x7417_ead3_d00d, false, 150);
+}
+
+/// The same with memory64, multiple memories, custom page sizes and wide
+/// arithmetic, which the threaded engine also translates.
+#[test]
+fn threaded_agrees_with_reference_on_random_wasm3_modules() {
+    agree_on_random_modules(0x3a11_0c64_5eed, true, 60);
+}
+
+/// Compares the engines on `cases` random modules; most must run.
+fn agree_on_random_modules(seed: u64, wasm3: bool, cases: usize) {
+    let mut rng = Rng(seed);
     let (mut compared, mut calls) = (0, 0);
-    for case in 0..150 {
-        let Some(bytes) = generate(&mut rng) else { continue };
+    for case in 0..cases {
+        let Some(bytes) = generate(&mut rng, wasm3) else { continue };
         let (Some(reference), Some(threaded)) =
             (observe(EngineKind::Reference, &bytes), observe(EngineKind::Threaded, &bytes))
         else {
@@ -121,5 +136,5 @@ fn threaded_agrees_with_reference_on_random_modules() {
         compared += 1;
         calls += reference.calls.len();
     }
-    assert!(compared > 80 && calls > 100, "too few cases: {compared} modules, {calls} calls");
+    assert!(compared > cases / 2 && calls > cases * 2 / 3, "too few cases: {compared} modules, {calls} calls");
 }
