@@ -539,3 +539,50 @@ fn random_modules_with_exceptions_agree_with_the_reference_engine() {
     assert!(compared > 60, "too few cases: {compared}");
     assert!(with_exceptions > 20, "too few modules with exceptions: {with_exceptions}");
 }
+
+/// With fuel, the threaded engine runs metered code (a charge at every
+/// block start, catch landings included): a throwing loop gives the same
+/// result as on the reference engine, spends about as much fuel, and runs
+/// out of it as a trap, not as a catchable exception.
+#[test]
+fn throwing_under_fuel() {
+    let wat = r#"(module
+        (tag $e (param i32))
+        (func $t (param i32) (throw $e (local.get 0)))
+        (func (export "run") (param $n i32) (result i32) (local $sum i32)
+            (loop $l
+                (block $h (result i32)
+                    (try_table (catch $e $h) (call $t (local.get $n)))
+                    (unreachable))
+                (local.set $sum (i32.add (local.get $sum)))
+                try
+                    local.get $n
+                    call $t
+                catch_all
+                end
+                (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $sum)))"#;
+    let run = |kind: EngineKind, fuel: u64| {
+        let mut config = Config::default();
+        config.engine_kind(kind).consume_fuel(fuel);
+        let engine = Engine::new(&config);
+        let module = Module::new(&engine, wat).unwrap();
+        assert_eq!(module.translate_all().translated, 2, "{kind:?}");
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let r = outcome(instance.get_func("run").unwrap().call_vec(&mut store, &[Val::I32(100)]));
+        (r, store.get_fuel().unwrap())
+    };
+    let (reference, ref_left) = run(EngineKind::Reference, 1_000_000);
+    let (threaded, threaded_left) = run(EngineKind::Threaded, 1_000_000);
+    assert_eq!(threaded, reference);
+    assert_eq!(threaded, "[I32(5050)]");
+    let (spent_ref, spent_threaded) = (1_000_000 - ref_left, 1_000_000 - threaded_left);
+    assert!(
+        spent_threaded.abs_diff(spent_ref) * 5 < spent_ref,
+        "fuel: reference {spent_ref}, threaded {spent_threaded}"
+    );
+    for kind in [EngineKind::Reference, EngineKind::Threaded] {
+        assert_eq!(run(kind, 500).0, "trap all fuel consumed", "{kind:?}");
+    }
+}
