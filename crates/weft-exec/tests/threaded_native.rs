@@ -280,3 +280,43 @@ fn if_with_parameters_is_native_and_agrees() {
     check(IF_PARAMS, "branchy", &[i(5), i(1)], Ok(vec![i(7)]));
     check(IF_PARAMS, "branchy", &[i(5), i(0)], Ok(vec![i(4)]));
 }
+
+/// Memory 0 with 64-bit addresses: its loads and stores use the memory
+/// register (offsets below 2^32) or the store lookup (larger offsets).
+const MEMORY0_64: &str = r#"(module
+    (memory i64 1)
+    (func (export "roundtrip") (param $a i64) (param $v i64) (result i64 i32 i32 i64 f32)
+        (i64.store (local.get $a) (local.get $v))
+        (i64.load (local.get $a))
+        (i32.load8_s offset=1 (local.get $a))
+        (i32.load16_u offset=2 (local.get $a))
+        (i64.load32_s offset=4 (local.get $a))
+        (f32.load (local.get $a)))
+    (func (export "narrow") (param $a i64) (param $v i32) (result i64)
+        (i32.store8 (local.get $a) (local.get $v))
+        (i32.store16 offset=2 (local.get $a) (local.get $v))
+        (i64.store32 offset=4 (local.get $a) (i64.extend_i32_s (local.get $v)))
+        (i64.load (local.get $a)))
+    (func (export "big_offset") (param $a i64) (result i32)
+        (i32.load offset=0x100000000 (local.get $a)))
+    (func (export "load_at") (param $a i64) (result i64) (i64.load offset=8 (local.get $a))))"#;
+
+#[test]
+fn memory64_on_memory_0_is_native_and_agrees() {
+    assert_native("memory 0 with 64-bit addresses", MEMORY0_64);
+    let (i, l) = (Val::I32, Val::I64);
+    let v = 0x8899_aabb_ccdd_eeff_u64 as i64;
+    check(
+        MEMORY0_64,
+        "roundtrip",
+        &[l(100), l(v)],
+        Ok(vec![l(v), i(-18), i(0xccdd), l(0xffff_ffff_8899_aabb_u64 as i64), Val::F32(0xccdd_eeff)]),
+    );
+    check(MEMORY0_64, "roundtrip", &[l(65529), l(1)], Err("out of bounds memory access"));
+    check(MEMORY0_64, "roundtrip", &[l(-1), l(1)], Err("out of bounds memory access"));
+    check(MEMORY0_64, "narrow", &[l(16), i(-2)], Ok(vec![l(0xffff_fffe_fffe_00fe_u64 as i64)]));
+    check(MEMORY0_64, "big_offset", &[l(0)], Err("out of bounds memory access"));
+    check(MEMORY0_64, "load_at", &[l(65520)], Ok(vec![l(0)]));
+    check(MEMORY0_64, "load_at", &[l(65521)], Err("out of bounds memory access"));
+    check(MEMORY0_64, "load_at", &[l(-8)], Err("out of bounds memory access"));
+}

@@ -167,3 +167,35 @@ fn every_kind_of_handler_a_million_times_on_a_256k_stack() {
         let _ = run(EngineKind::Threaded, 1_000_000);
     });
 }
+
+/// Memory 0 with 64-bit addresses has its own load and store handlers
+/// (`Mem64Load`, `Mem64Store`); they too must pass control on by a jump.
+#[test]
+fn memory64_loads_and_stores_a_million_times_on_a_256k_stack() {
+    const PROGRAM: &str = r#"(module
+        (memory i64 1)
+        (func (export "run") (param $n i64) (result i64)
+            (local $i i64) (local $acc i64)
+            (loop $next
+                (i64.store offset=8 (i64.and (local.get $i) (i64.const 0xff)) (local.get $acc))
+                (i32.store16 (i64.const 2) (i32.wrap_i64 (local.get $i)))
+                (local.set $acc (i64.add (local.get $acc) (i64.load offset=8 (i64.const 0))))
+                (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_s (i32.load8_s (i64.const 3)))))
+                (local.set $i (i64.add (local.get $i) (i64.const 1)))
+                (br_if $next (i64.lt_u (local.get $i) (local.get $n))))
+            (local.get $acc)))"#;
+    on_small_stack(|| {
+        let run = |kind: EngineKind, n: i64| {
+            let mut config = Config::default();
+            config.engine_kind(kind);
+            let engine = Engine::new(&config);
+            let mut store = Store::new(&engine, ());
+            let module = Module::new(&engine, PROGRAM).unwrap();
+            let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+            let f = instance.get_typed_func::<i64, i64, _>(&store, "run").unwrap();
+            f.call(&mut store, n).unwrap()
+        };
+        assert_eq!(run(EngineKind::Threaded, 1000), run(EngineKind::Reference, 1000));
+        let _ = run(EngineKind::Threaded, 1_000_000);
+    });
+}

@@ -386,6 +386,10 @@ macro_rules! define_op {
             LoadExt { d: Slot, a: Slot, access: Access, arg: u32 },
             /// Stores the low `bytes` bytes of `v` at the address in `a`.
             StoreExt { a: Slot, v: Slot, bytes: u8, arg: u32 },
+            /// A load of `access` from memory 0 when it has 64-bit addresses.
+            Mem64Load { d: Slot, a: Slot, access: Access, offset: u32 },
+            /// A store of `bytes` bytes to memory 0 when it has 64-bit addresses.
+            Mem64Store { a: Slot, v: Slot, bytes: u8, offset: u32 },
             MemorySizeExt { d: Slot, mem: u32 },
             MemoryGrowExt { d: Slot, a: Slot, mem: u32 },
             MemoryFillExt { d: Slot, v: Slot, n: Slot, mem: u32 },

@@ -214,6 +214,8 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         Op::I64MulWideU { .. } => wide::i64_mul_wide_u::<T>,
         Op::LoadExt { .. } => memory::load_ext::<T>,
         Op::StoreExt { .. } => memory::store_ext::<T>,
+        Op::Mem64Load { .. } => memory::mem64_load::<T>,
+        Op::Mem64Store { .. } => memory::mem64_store::<T>,
         Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw::<T>,
         Op::Unreachable
         | Op::MemorySize { .. }

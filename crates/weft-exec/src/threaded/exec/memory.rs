@@ -1,9 +1,11 @@
 //! Memory access beyond the fast path: memories other than 0 (multiple
-//! memories) and 64-bit memories (memory64). Memory 0 with 32-bit
-//! addresses keeps its buffer in the [`Mem`] register (`handlers.rs`);
-//! these ops look their memory up in the store on every access instead,
-//! and do their bounds checks in `u64` with `checked_add`, so no address
-//! plus offset plus width can wrap around.
+//! memories) and 64-bit memories (memory64). Memory 0 keeps its buffer in
+//! the [`Mem`] register; with 32-bit addresses its loads and stores are in
+//! `handlers.rs`, with 64-bit addresses (and offsets below 2^32) they are
+//! `Mem64Load`/`Mem64Store` here. Other memories, and larger offsets, use
+//! `LoadExt`/`StoreExt`, which look their memory up in the store on every
+//! access. All bounds checks here are in `u64` with `checked_add`, so no
+//! address plus offset plus width can wrap around.
 //!
 //! `memory.size`, `grow`, `fill`, `copy` and `init` on such memories run
 //! in the `slow` handler (through [`slow_memory_op`]) with the shared
@@ -19,6 +21,69 @@ use crate::reference::ops;
 use crate::store::Store;
 use crate::threaded::op::{Access, MemArgExt, Op};
 use crate::trap::TrapKind;
+
+/// `v`, the little-endian bytes a load read, extended as `access` says.
+#[inline(always)]
+fn extend(v: u64, access: Access) -> u64 {
+    let mut v = v;
+    if access.signed {
+        let shift = 64 - 8 * u32::from(access.bytes);
+        v = (((v << shift) as i64) >> shift) as u64;
+    }
+    if access.wide { v } else { v as u32 as u64 }
+}
+
+impl Mem {
+    /// The start of the `n` bytes at 64-bit address `addr` plus `offset`, if
+    /// they are inside memory (no sum can wrap: both are checked).
+    #[inline(always)]
+    fn range64(self, addr: u64, offset: u32, n: u8) -> Option<usize> {
+        let ea = addr.checked_add(u64::from(offset))?;
+        let end = ea.checked_add(u64::from(n))?;
+        if end > self.len as u64 {
+            return None;
+        }
+        Some(ea as usize)
+    }
+
+    /// What `access` reads at 64-bit address `addr` plus `offset`.
+    #[inline(always)]
+    fn load64(self, addr: u64, offset: u32, access: Access) -> Option<u64> {
+        let ea = self.range64(addr, offset, access.bytes)?;
+        // SAFETY: `ea + bytes <= len` (`range64`), and `ptr`/`len` describe
+        // memory 0's current buffer (see `Mem::load`). One read per width,
+        // into registers: no buffer on the handler's stack.
+        let v = unsafe {
+            let p = self.ptr.add(ea);
+            match access.bytes {
+                1 => u64::from(*p),
+                2 => u64::from(u16::from_le(std::ptr::read_unaligned(p.cast::<u16>()))),
+                4 => u64::from(u32::from_le(std::ptr::read_unaligned(p.cast::<u32>()))),
+                _ => u64::from_le(std::ptr::read_unaligned(p.cast::<u64>())),
+            }
+        };
+        Some(extend(v, access))
+    }
+
+    /// Stores the low `bytes` bytes of `v` at 64-bit address `addr` plus
+    /// `offset`; `None` if out of bounds.
+    #[inline(always)]
+    fn store64(self, addr: u64, offset: u32, bytes: u8, v: u64) -> Option<()> {
+        let ea = self.range64(addr, offset, bytes)?;
+        // SAFETY: as for `load64`; nothing else borrows the buffer while
+        // handlers run.
+        unsafe {
+            let p = self.ptr.add(ea);
+            match bytes {
+                1 => *p = v as u8,
+                2 => std::ptr::write_unaligned(p.cast::<u16>(), (v as u16).to_le()),
+                4 => std::ptr::write_unaligned(p.cast::<u32>(), (v as u32).to_le()),
+                _ => std::ptr::write_unaligned(p.cast::<u64>(), v.to_le()),
+            }
+        }
+        Some(())
+    }
+}
 
 impl<T> Exec<'_, T> {
     /// The store address, index type and effective address of the access
@@ -41,12 +106,7 @@ impl<T> Exec<'_, T> {
         let range = ops::range_in(ea, n as u64, data.len())?;
         let mut bytes = [0u8; 8];
         bytes[..n].copy_from_slice(&data[range]);
-        let mut v = u64::from_le_bytes(bytes);
-        if access.signed {
-            let shift = 64 - 8 * n as u32;
-            v = (((v << shift) as i64) >> shift) as u64;
-        }
-        Some(if access.wide { v } else { v as u32 as u64 })
+        Some(extend(u64::from_le_bytes(bytes), access))
     }
 
     /// Stores the low `bytes` bytes of `v` at address `raw` of access
@@ -67,6 +127,23 @@ pub(super) fn load_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
     match ex.load_ext(s.raw(a), access, arg) {
         Some(v) => s.set_raw(d, v),
         None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+    }
+    next(ex, ip.next(), s, m)
+}
+
+pub(super) fn mem64_load<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, Mem64Load { d, a, access, offset });
+    match m.load64(s.raw(a), offset, access) {
+        Some(v) => s.set_raw(d, v),
+        None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+    }
+    next(ex, ip.next(), s, m)
+}
+
+pub(super) fn mem64_store<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, Mem64Store { a, v, bytes, offset });
+    if m.store64(s.raw(a), offset, bytes, s.raw(v)).is_none() {
+        return ex.trap(ip, TrapKind::MemoryOutOfBounds);
     }
     next(ex, ip.next(), s, m)
 }

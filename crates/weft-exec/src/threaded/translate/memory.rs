@@ -62,6 +62,10 @@ impl Translator<'_> {
             _ => None,
         };
         if let Some((memarg, f)) = load_op {
+            if let Some(offset) = self.memory0_64(memarg) {
+                let (a, access) = (self.pop_slot(), load_access(op));
+                return Some(self.result(|d| Op::Mem64Load { d, a, access, offset }));
+            }
             if !self.fast_memory(memarg.memory) {
                 return Some(self.load_ext(memarg, load_access(op)));
             }
@@ -96,6 +100,14 @@ impl Translator<'_> {
             _ => None,
         };
         if let Some((memarg, f)) = store_op {
+            if let Some(offset) = self.memory0_64(memarg) {
+                let (n, bytes) = (self.stack.len(), store_bytes(op));
+                let v = self.operand(n - 1);
+                let a = self.operand(n - 2);
+                self.stack.truncate(n - 2);
+                self.emit(Op::Mem64Store { a, v, bytes, offset });
+                return Some(Ok(()));
+            }
             if !self.fast_memory(memarg.memory) {
                 return Some(self.store_ext(memarg, store_bytes(op)));
             }
@@ -213,6 +225,14 @@ impl Translator<'_> {
     /// addresses, whose accesses take the fast path (the `Mem` register).
     fn fast_memory(&self, mem: u32) -> bool {
         mem == 0 && self.memory_type(0).is_some_and(|m| !m.index64)
+    }
+
+    /// For an access to memory 0 with 64-bit addresses whose offset fits
+    /// in 32 bits (the `Mem64Load`/`Mem64Store` ops, which use memory 0's
+    /// buffer register): the offset.
+    fn memory0_64(&self, memarg: MemArg) -> Option<u32> {
+        let wide = memarg.memory == 0 && self.memory_type(0).is_some_and(|m| m.index64);
+        if wide { u32::try_from(memarg.offset).ok() } else { None }
     }
 
     /// The type of memory `mem` (module index: imports first).
