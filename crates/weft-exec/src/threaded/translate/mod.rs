@@ -19,7 +19,8 @@
 //!   are ([`Translator::materialize_all`]).
 //!
 //! Control flow is in `control.rs`, memory, table and reference ops in
-//! `memory.rs`. Anything the engine does not translate (SIMD, atomics,
+//! `memory.rs`, tail calls, `call_ref`, `br_on_null`/`br_on_non_null` and
+//! wide arithmetic in `calls.rs`. Anything the engine does not translate (SIMD, atomics,
 //! GC, ...) makes the whole function
 //! [`Unsupported`]; it then runs on the reference engine.
 
