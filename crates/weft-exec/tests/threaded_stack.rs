@@ -64,8 +64,10 @@ fn hundred_thousand_frames_on_a_256k_stack() {
 /// conversion ops, a trapping-op family, `memory.size`, table access,
 /// internal, indirect and multi-result calls, tail calls (to threaded code
 /// directly, through a table and a reference, and to a function on the
-/// reference engine), `call_ref`, `br_on_null`, wide arithmetic, and loads
-/// and stores on a second memory and a 64-bit one — so a handler whose final
+/// reference engine), `call_ref`, `br_on_null`, wide arithmetic, loads
+/// and stores on a second memory and a 64-bit one, and `v128` code (a
+/// function with v-slots: its moves, calls, loads, stores and lane ops) —
+/// so a handler whose final
 /// call was not turned into a jump would grow the stack a frame per
 /// iteration and overflow it long before a million.
 const KITCHEN_SINK: &str = r#"(module
@@ -86,9 +88,47 @@ const KITCHEN_SINK: &str = r#"(module
     (func $tail_ref (param i32) (result i32) (return_call_ref $i2i (local.get 0) (ref.func $twice)))
     (func $tail_indirect (param i32) (result i32)
         (return_call_indirect (type $i2i) (local.get 0) (i32.and (local.get 0) (i32.const 1))))
-    ;; SIMD: runs on the reference engine, so a tail call to it calls and returns.
-    (func $simd (param i32) (result i32) (i32x4.extract_lane 1 (i32x4.splat (local.get 0))))
-    (func $tail_fallback (param i32) (result i32) (return_call $simd (local.get 0)))
+    ;; Exception handling in v128 code: runs on the reference engine, so a
+    ;; tail call to it calls and returns.
+    (func $fallback (param i32) (result i32)
+        (try_table (nop))
+        (i32x4.extract_lane 1 (i32x4.splat (local.get 0))))
+    (func $tail_fallback (param i32) (result i32) (return_call $fallback (local.get 0)))
+    ;; v128 code (v-slots): moves, calls, globals, loads and stores, the
+    ;; dedicated lane ops and each shared sub-op handler.
+    (global $vg (mut v128) (v128.const i64x2 3 5))
+    (func $vadd (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1)))
+    (func $vec (param $i i32) (result i32) (local $v v128) (local $w v128)
+        (v128.store (i32.const 32) (i32x4.splat (local.get $i)))
+        (local.set $v (v128.load (i32.const 32)))
+        (local.set $w (call $vadd (local.get $v) (v128.const i32x4 1 2 3 4)))
+        (local.set $w (i32x4.sub (i32x4.mul (local.get $w) (local.get $v)) (local.get $v)))
+        (local.set $w (v128.xor (v128.and (local.get $w) (local.get $v))
+            (v128.or (local.get $w) (v128.andnot (local.get $v) (local.get $w)))))
+        (local.set $w (i64x2.sub (i64x2.add (local.get $w) (local.get $v)) (global.get $vg)))
+        (local.set $w (i16x8.add (i8x16.add (local.get $w) (local.get $v)) (local.get $w)))
+        (local.set $w (f32x4.sub (f32x4.add (local.get $w) (local.get $v)) (f32x4.mul (local.get $v) (local.get $v))))
+        (local.set $w (f64x2.sub (f64x2.add (local.get $w) (local.get $v)) (f64x2.mul (local.get $v) (local.get $w))))
+        (local.set $w (v128.xor (local.get $w) (v128.or (i8x16.eq (local.get $w) (local.get $v))
+            (v128.or (i32x4.eq (local.get $w) (local.get $v)) (v128.or (i32x4.lt_s (local.get $w) (local.get $v))
+            (v128.or (i32x4.gt_s (local.get $w) (local.get $v))
+            (v128.or (f32x4.lt (local.get $w) (local.get $v)) (f32x4.gt (local.get $w) (local.get $v)))))))))
+        (local.set $w (i8x16.shuffle 0 17 2 19 4 21 6 23 8 25 10 27 12 29 14 31 (local.get $w) (local.get $v)))
+        (local.set $w (v128.bitselect (local.get $w) (local.get $v) (v128.const i64x2 -1 0)))
+        (local.set $w (i32x4.replace_lane 1 (local.get $w) (local.get $i)))
+        (local.set $w (select (local.get $w) (local.get $v) (i32.and (local.get $i) (i32.const 1))))
+        (local.set $w (i16x8.narrow_i32x4_s (i8x16.abs (local.get $w)) (local.get $v)))
+        (local.set $w (f32x4.relaxed_madd (local.get $w) (local.get $v) (i32x4.shl (local.get $w) (local.get $i))))
+        (global.set $vg (i64x2.add (global.get $vg) (v128.load8x8_s (i32.const 32))))
+        (v128.store16_lane 3 (i32.const 48) (local.get $w))
+        (local.set $w (v128.load32_lane 2 (i32.const 48) (local.get $w)))
+        (block $b (result v128)
+            (br_if $b (local.get $w) (i32.and (local.get $i) (i32.const 2)))
+            (drop)
+            (local.get $v))
+        (local.set $w)
+        (i32.add (i32x4.extract_lane 0 (local.get $w))
+            (i32.add (v128.any_true (local.get $w)) (i8x16.bitmask (local.get $v)))))
     (func (export "sink") (param $n i32) (result i64)
         (local $i i32) (local $acc i64) (local $f f64)
         (loop $next
@@ -118,6 +158,7 @@ const KITCHEN_SINK: &str = r#"(module
             (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $tail_ref (local.get $i)))))
             (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $tail_indirect (local.get $i)))))
             (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $tail_fallback (local.get $i)))))
+            (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (call $vec (local.get $i)))))
             (local.set $acc (i64.add (local.get $acc)
                 (i64.extend_i32_u (call_ref $i2i (local.get $i) (ref.func $twice)))))
             (block $null (br_on_null $null (ref.func $twice)) (drop))
@@ -161,6 +202,9 @@ fn every_kind_of_handler_a_million_times_on_a_256k_stack() {
             let sink = instance.get_typed_func::<i32, i64, _>(&store, "sink").unwrap();
             sink.call(&mut store, n).unwrap()
         };
+        // Every function but `$fallback` is threaded code (`$vec` too).
+        let stats = Module::new(&Engine::default(), KITCHEN_SINK).unwrap().translate_all();
+        assert_eq!(stats.translated + 1, stats.functions, "{stats:?}");
         // The reference engine agrees on a short run; the threaded engine
         // then runs a million iterations.
         assert_eq!(run(EngineKind::Threaded, 1000), run(EngineKind::Reference, 1000));

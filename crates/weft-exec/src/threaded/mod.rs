@@ -132,6 +132,11 @@ pub(crate) struct Code {
     /// Whether the code checks the store's interrupt flag
     /// (`Op::CheckInterrupt` at entry and loop headers).
     pub(crate) interruptible: bool,
+    /// Whether the code uses `v128` values: its frames get v-slots (a
+    /// `u128` per slot, beside the `u64` slots) and its moves move both.
+    pub(crate) v128: bool,
+    /// `v128.const` values and `i8x16.shuffle` lane indices.
+    pub(crate) v128_consts: Vec<u128>,
 }
 
 impl Code {

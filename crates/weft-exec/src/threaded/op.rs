@@ -15,6 +15,8 @@
 //!   translating, then (the last translation step) an offset from the
 //!   branch op itself, as `i32` bits.
 
+pub(crate) mod simd;
+
 /// A frame-relative slot index (locals, then the operand stack).
 pub(crate) type Slot = u16;
 
@@ -405,6 +407,73 @@ macro_rules! define_op {
             /// slot): re-raises the exception instance whose `exnref` is in
             /// `a`; traps "null exception reference" if it is null.
             ThrowRef { a: Slot },
+
+            // ---- v128 (`exec/simd.rs`): a `v128` in slot `x` lives in the
+            // frame's v-slot `x` (a parallel `u128` array); code that uses
+            // `v128` moves both halves of a slot (`VCopy`, `VSelect`, ...) ----
+            /// `d = a`, slot and v-slot.
+            VCopy { d: Slot, a: Slot },
+            /// `select` of slots and v-slots.
+            VSelect { d: Slot, a: Slot, b: Slot, c: Slot },
+            /// Returns the value in `a` (slot and v-slot).
+            VReturn1 { a: Slot },
+            /// Returns the `n` values in slots and v-slots `a..a + n`.
+            VReturnN { a: Slot, n: u16 },
+            /// `v-slot d = Code::v128_consts[k]`.
+            VConst { d: Slot, k: u32 },
+            VGlobalGet { d: Slot, g: u32 },
+            VGlobalSet { a: Slot, g: u32 },
+            /// `v128.load` from memory 0 (32-bit addresses).
+            VLoad { d: Slot, a: Slot, offset: u32 },
+            /// `v128.store` to memory 0 (32-bit addresses).
+            VStore { a: Slot, v: Slot, offset: u32 },
+            /// The extending, splatting and zeroing loads.
+            VLoadExt { d: Slot, a: Slot, kind: simd::VLoadKind, offset: u32 },
+            /// `v128.loadN_lane`: `bytes` bytes into lane `lane` of `v`.
+            VLoadLane { d: Slot, a: Slot, v: Slot, bytes: u8, lane: u8, offset: u32 },
+            /// `v128.storeN_lane`.
+            VStoreLane { a: Slot, v: Slot, bytes: u8, lane: u8, offset: u32 },
+            VUn { d: Slot, a: Slot, f: simd::VUnOp },
+            VBin { d: Slot, a: Slot, b: Slot, f: simd::VBinOp },
+            VTern { d: Slot, a: Slot, b: Slot, c: Slot, f: simd::VTernOp },
+            /// `v128 -> i32` into slot `d`.
+            VTest { d: Slot, a: Slot, f: simd::VTestOp },
+            /// A shift of v-slot `a` by the i32 in slot `b`.
+            VShift { d: Slot, a: Slot, b: Slot, f: simd::VShiftOp },
+            /// A splat of slot `a`.
+            VSplat { d: Slot, a: Slot, f: simd::VSplatOp },
+            /// A lane of v-slot `a` into slot `d`.
+            VExtract { d: Slot, a: Slot, lane: u8, f: simd::VExtractOp },
+            /// v-slot `a` with lane `lane` replaced by slot `b`.
+            VReplace { d: Slot, a: Slot, b: Slot, lane: u8, f: simd::VReplaceOp },
+            /// `i8x16.shuffle` with the lane indices in `Code::v128_consts[k]`.
+            VShuffle { d: Slot, a: Slot, b: Slot, k: u32 },
+            /// `v128.bitselect`.
+            VBitselect { d: Slot, a: Slot, b: Slot, c: Slot },
+            // The common lane arithmetic, a handler each (`exec/simd.rs`).
+            VAnd { d: Slot, a: Slot, b: Slot },
+            VOr { d: Slot, a: Slot, b: Slot },
+            VXor { d: Slot, a: Slot, b: Slot },
+            VAndNot { d: Slot, a: Slot, b: Slot },
+            VI8x16Add { d: Slot, a: Slot, b: Slot },
+            VI16x8Add { d: Slot, a: Slot, b: Slot },
+            VI32x4Add { d: Slot, a: Slot, b: Slot },
+            VI32x4Sub { d: Slot, a: Slot, b: Slot },
+            VI32x4Mul { d: Slot, a: Slot, b: Slot },
+            VI64x2Add { d: Slot, a: Slot, b: Slot },
+            VI64x2Sub { d: Slot, a: Slot, b: Slot },
+            VF32x4Add { d: Slot, a: Slot, b: Slot },
+            VF32x4Sub { d: Slot, a: Slot, b: Slot },
+            VF32x4Mul { d: Slot, a: Slot, b: Slot },
+            VF64x2Add { d: Slot, a: Slot, b: Slot },
+            VF64x2Sub { d: Slot, a: Slot, b: Slot },
+            VF64x2Mul { d: Slot, a: Slot, b: Slot },
+            VI8x16Eq { d: Slot, a: Slot, b: Slot },
+            VI32x4Eq { d: Slot, a: Slot, b: Slot },
+            VI32x4LtS { d: Slot, a: Slot, b: Slot },
+            VI32x4GtS { d: Slot, a: Slot, b: Slot },
+            VF32x4Lt { d: Slot, a: Slot, b: Slot },
+            VF32x4Gt { d: Slot, a: Slot, b: Slot },
         }
 
         impl Op {
@@ -522,7 +591,7 @@ impl Op {
             | Op::TableGrow { d, .. }
             | Op::RefIsNull { d, .. }
             | Op::RefFunc { d, .. } => Some(d),
-            _ => None,
+            _ => self.v128_dst_mut(),
         }
     }
 }

@@ -74,9 +74,12 @@ impl<T> Exec<'_, T> {
         // A host function or one on the reference engine: call, then return.
         let results = entity.ty().results().len();
         let abs = self.fp + usize::from(base);
-        match call(self.store, self.slots, addr, abs, &self.inst) {
+        match call(self.store, self.slots, self.vslots, addr, abs, &self.inst) {
             Ok(Called::Done) => {
                 self.slots.copy_within(abs..abs + results, self.fp);
+                if self.vslots.len() >= abs + results {
+                    self.vslots.copy_within(abs..abs + results, self.fp);
+                }
                 Tail::Return
             }
             Ok(Called::Wasm(..)) => unreachable!("a threaded callee is entered above"),
@@ -112,6 +115,9 @@ impl<T> Exec<'_, T> {
         // The window after `fp` covers every slot of any frame there.
         self.slots.copy_within(from..from + params, fp);
         self.slots[fp + params..fp + locals].fill(0);
+        if callee.v128 {
+            super::simd::replace_v128_frame(self.vslots, callee, fp, from);
+        }
         if let Some(instance) = instance {
             let caller_inst = self.set_instance(instance);
             // The suspended caller's frame said "same instance as my

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::backend::{Flow, Handler, exit, next};
-use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, to_raw, to_val, wide};
+use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_val, wide};
 use crate::instance::InstanceData;
 use crate::numeric as n;
 use crate::reference::ops;
@@ -217,6 +217,51 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         Op::Mem64Load { .. } => memory::mem64_load::<T>,
         Op::Mem64Store { .. } => memory::mem64_store::<T>,
         Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw::<T>,
+        Op::VCopy { .. } => simd::vcopy::<T>,
+        Op::VSelect { .. } => simd::vselect::<T>,
+        Op::VReturn1 { .. } => simd::vreturn1::<T>,
+        Op::VReturnN { .. } => simd::vreturn_n::<T>,
+        Op::VConst { .. } => simd::vconst::<T>,
+        Op::VGlobalGet { .. } => simd::vglobal_get::<T>,
+        Op::VGlobalSet { .. } => simd::vglobal_set::<T>,
+        Op::VLoad { .. } => simd::vload::<T>,
+        Op::VStore { .. } => simd::vstore::<T>,
+        Op::VLoadExt { .. } => simd::vload_ext::<T>,
+        Op::VLoadLane { .. } => simd::vload_lane::<T>,
+        Op::VStoreLane { .. } => simd::vstore_lane::<T>,
+        Op::VUn { .. } => simd::vun::<T>,
+        Op::VBin { .. } => simd::vbin::<T>,
+        Op::VTern { .. } => simd::vtern::<T>,
+        Op::VTest { .. } => simd::vtest::<T>,
+        Op::VShift { .. } => simd::vshift::<T>,
+        Op::VSplat { .. } => simd::vsplat::<T>,
+        Op::VExtract { .. } => simd::vextract::<T>,
+        Op::VReplace { .. } => simd::vreplace::<T>,
+        Op::VShuffle { .. } => simd::vshuffle::<T>,
+        Op::VBitselect { .. } => simd::vbitselect::<T>,
+        Op::VAnd { .. } => simd::v_and::<T>,
+        Op::VOr { .. } => simd::v_or::<T>,
+        Op::VXor { .. } => simd::v_xor::<T>,
+        Op::VAndNot { .. } => simd::v_andnot::<T>,
+        Op::VI8x16Add { .. } => simd::v_i8x16_add::<T>,
+        Op::VI16x8Add { .. } => simd::v_i16x8_add::<T>,
+        Op::VI32x4Add { .. } => simd::v_i32x4_add::<T>,
+        Op::VI32x4Sub { .. } => simd::v_i32x4_sub::<T>,
+        Op::VI32x4Mul { .. } => simd::v_i32x4_mul::<T>,
+        Op::VI64x2Add { .. } => simd::v_i64x2_add::<T>,
+        Op::VI64x2Sub { .. } => simd::v_i64x2_sub::<T>,
+        Op::VF32x4Add { .. } => simd::v_f32x4_add::<T>,
+        Op::VF32x4Sub { .. } => simd::v_f32x4_sub::<T>,
+        Op::VF32x4Mul { .. } => simd::v_f32x4_mul::<T>,
+        Op::VF64x2Add { .. } => simd::v_f64x2_add::<T>,
+        Op::VF64x2Sub { .. } => simd::v_f64x2_sub::<T>,
+        Op::VF64x2Mul { .. } => simd::v_f64x2_mul::<T>,
+        Op::VI8x16Eq { .. } => simd::v_i8x16_eq::<T>,
+        Op::VI32x4Eq { .. } => simd::v_i32x4_eq::<T>,
+        Op::VI32x4LtS { .. } => simd::v_i32x4_lt_s::<T>,
+        Op::VI32x4GtS { .. } => simd::v_i32x4_gt_s::<T>,
+        Op::VF32x4Lt { .. } => simd::v_f32x4_lt::<T>,
+        Op::VF32x4Gt { .. } => simd::v_f32x4_gt::<T>,
         Op::Unreachable
         | Op::MemorySize { .. }
         | Op::MemoryGrow { .. }

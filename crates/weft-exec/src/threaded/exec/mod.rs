@@ -22,6 +22,7 @@ mod backend;
 mod calls;
 mod handlers;
 mod memory;
+mod simd;
 mod wide;
 
 use std::sync::Arc;
@@ -237,6 +238,10 @@ struct Frame {
 pub(super) struct Exec<'a, T> {
     store: &'a mut Store<T>,
     slots: &'a mut Vec<u64>,
+    /// The v-slots: slot `x` of a frame at `fp` holds a `v128` in
+    /// `vslots[fp + x]` (`simd.rs`). Empty until code that uses `v128`
+    /// runs; then at least a window past every such frame's first slot.
+    vslots: &'a mut Vec<u128>,
     /// The suspended frames, outermost first.
     frames: Vec<Frame>,
     /// The running function's code. Valid while `inst` (or, for the entry
@@ -363,7 +368,7 @@ impl<T> Exec<'_, T> {
     #[inline(never)]
     fn call(&mut self, ip: Ip, addr: u32, base: Slot) -> Option<Ip> {
         let abs = self.fp + usize::from(base);
-        match call(self.store, self.slots, addr, abs, &self.inst) {
+        match call(self.store, self.slots, self.vslots, addr, abs, &self.inst) {
             Ok(Called::Wasm(code, instance)) => {
                 let code_ptr = Arc::as_ptr(&code);
                 let caller_inst =
@@ -384,7 +389,7 @@ impl<T> Exec<'_, T> {
     /// `false` after recording a trap if that would exceed a limit.
     #[inline(always)]
     fn enter_frame(&mut self, ip: Ip, code: &Code, base: usize) -> bool {
-        let entered = enter_frame(self.store, self.slots, code, base);
+        let entered = enter_frame(self.store, self.slots, self.vslots, code, base);
         if !entered {
             self.stack_exhausted(ip);
         }
@@ -434,24 +439,36 @@ pub(crate) fn invoke<T>(
     for (slot, arg) in slots.iter_mut().zip(args) {
         *slot = to_raw(*arg);
     }
+    let mut vslots = if code.v128 { vec![0u128; WINDOW] } else { Vec::new() };
+    simd::args_to_vslots(&mut vslots, args);
     store.inner.activations += 1;
     let depth = store.inner.call_depth;
     store.inner.call_depth += 1;
-    let r = run(store, &code, instance, &mut slots);
+    let r = run(store, &code, instance, &mut slots, &mut vslots);
     store.inner.call_depth = depth;
     store.inner.activations -= 1;
     r?;
     for (i, (r, ty)) in results.iter_mut().zip(result_types).enumerate() {
-        *r = to_val(store, slots[i], ty);
+        *r = match ty {
+            ValType::V128 => Val::V128(vslots.get(i).copied().unwrap_or(0)),
+            _ => to_val(store, slots[i], ty),
+        };
     }
     Ok(())
 }
 
 /// Runs function `code` of `inst`, whose frame starts at slot 0, until it
 /// returns.
-fn run<T>(store: &mut Store<T>, code: &Arc<Code>, inst: Arc<InstanceData>, slots: &mut Vec<u64>) -> Result<(), Trap> {
+fn run<T>(
+    store: &mut Store<T>,
+    code: &Arc<Code>,
+    inst: Arc<InstanceData>,
+    slots: &mut Vec<u64>,
+    vslots: &mut Vec<u128>,
+) -> Result<(), Trap> {
     let mem = memory0(&inst);
-    let mut ex = Exec { store, slots, frames: Vec::new(), code: Arc::as_ptr(code), inst, fp: 0, mem, trap: None };
+    let mut ex =
+        Exec { store, slots, vslots, frames: Vec::new(), code: Arc::as_ptr(code), inst, fp: 0, mem, trap: None };
     let (ip, sp, m) = (Ip::at(code, 0), ex.sp(), ex.memory());
     match backend::execute(&mut ex, ip, sp, m) {
         Exit::Return => Ok(()),
@@ -463,7 +480,13 @@ fn run<T>(store: &mut Store<T>, code: &Arc<Code>, inst: Arc<InstanceData>, slots
 /// against the call-depth and value-stack limits; `false` if it would
 /// exceed one ("call stack exhausted").
 #[inline(always)]
-fn enter_frame<T>(store: &mut Store<T>, slots: &mut Vec<u64>, code: &Code, base: usize) -> bool {
+fn enter_frame<T>(
+    store: &mut Store<T>,
+    slots: &mut Vec<u64>,
+    vslots: &mut Vec<u128>,
+    code: &Code,
+    base: usize,
+) -> bool {
     let config = store.inner.engine.config();
     // Every frame's slots count against `max_value_stack`, its operand
     // stack's reserved slots included.
@@ -473,6 +496,9 @@ fn enter_frame<T>(store: &mut Store<T>, slots: &mut Vec<u64>, code: &Code, base:
     }
     reserve_slots(slots, base + WINDOW, max_values);
     slots[base + code.params as usize..base + code.locals as usize].fill(0);
+    if code.v128 {
+        simd::enter_v128_frame(vslots, code, base);
+    }
     store.inner.call_depth += 1;
     true
 }
@@ -500,6 +526,7 @@ fn grow_slots(slots: &mut Vec<u64>, len: usize, max: usize) {
 fn call<T>(
     store: &mut Store<T>,
     slots: &mut Vec<u64>,
+    vslots: &mut Vec<u128>,
     addr: u32,
     base: usize,
     caller: &Arc<InstanceData>,
@@ -517,7 +544,7 @@ fn call<T>(
         FuncEntity::Host { .. } => None,
     };
     if let Some((code, instance)) = threaded {
-        if !enter_frame(store, slots, &code, base) {
+        if !enter_frame(store, slots, vslots, &code, base) {
             return Err(Trap::new(TrapKind::CallStackExhausted));
         }
         return Ok(Called::Wasm(code, instance));
@@ -529,7 +556,15 @@ fn call<T>(
         FuncEntity::Wasm { .. } => None,
     };
     reserve_slots(slots, base + ty.params().len().max(ty.results().len()), max_values);
-    let args: Vec<Val> = ty.params().iter().enumerate().map(|(i, t)| to_val(store, slots[base + i], *t)).collect();
+    let args: Vec<Val> = ty
+        .params()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match t {
+            ValType::V128 => Val::V128(vslots.get(base + i).copied().unwrap_or(0)),
+            _ => to_val(store, slots[base + i], *t),
+        })
+        .collect();
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
     match host {
         Some(func) => {
@@ -547,6 +582,10 @@ fn call<T>(
         }
     }
     for (i, v) in results.into_iter().enumerate() {
+        if let Val::V128(x) = v {
+            simd::reserve_vslots(vslots, base + WINDOW);
+            vslots[base + i] = x;
+        }
         slots[base + i] = to_raw(v);
     }
     Ok(Called::Done)

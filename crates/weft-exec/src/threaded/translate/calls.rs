@@ -12,7 +12,6 @@
 
 use weft_decode::Operator;
 
-use super::control::has_unsupported;
 use super::{Result, Translator, Unsupported, unsupported};
 use crate::threaded::op::{Op, Slot};
 
@@ -71,7 +70,7 @@ impl Translator<'_> {
 
     fn return_call(&mut self, func: u32) -> Result<()> {
         let ty = self.module.type_of_func(func).ok_or_else(|| Unsupported("call type".into()))?;
-        if has_unsupported(ty.params()) || has_unsupported(ty.results()) {
+        if self.has_unsupported(ty.params()) || self.has_unsupported(ty.results()) {
             return unsupported("v128 call");
         }
         let base = self.call_args(ty.params().len());
@@ -85,7 +84,7 @@ impl Translator<'_> {
     /// the block.
     fn typed_call(&mut self, ty: u32, tail: bool, f: impl FnOnce(Slot, Slot) -> Op) -> Result<()> {
         let t = self.module.func_type(ty).ok_or_else(|| Unsupported("call type".into()))?;
-        if has_unsupported(t.params()) || has_unsupported(t.results()) {
+        if self.has_unsupported(t.params()) || self.has_unsupported(t.results()) {
             return unsupported("v128 call");
         }
         let (p, r) = (t.params().len(), t.results().len());

@@ -9,15 +9,10 @@
 
 use std::collections::HashMap;
 
-use weft_decode::{BlockType, BrTable, Operator, ValType};
+use weft_decode::{BlockType, BrTable, Operator};
 
 use super::{Ctrl, Entry, Kind, Result, Translator, unsupported};
 use crate::threaded::op::Op;
-
-/// Whether any of `types` is one slots cannot hold (see [`super::supported_type`]).
-pub(super) fn has_unsupported(types: &[ValType]) -> bool {
-    !types.iter().all(|t| super::supported_type(*t))
-}
 
 impl Translator<'_> {
     /// Translates `op` if it is a control instruction.
@@ -85,11 +80,13 @@ impl Translator<'_> {
     fn block_arity(&self, bt: BlockType) -> Result<(usize, usize)> {
         match bt {
             BlockType::Empty => Ok((0, 0)),
-            BlockType::Value(t) if !super::supported_type(t) => unsupported("block of an unsupported type"),
+            BlockType::Value(t) if !super::simd::holds(self.code.v128, t) => {
+                unsupported("block of an unsupported type")
+            }
             BlockType::Value(_) => Ok((0, 1)),
             BlockType::Func(i) => {
                 let t = self.module.func_type(i).ok_or_else(|| super::Unsupported("block type".into()))?;
-                if has_unsupported(t.params()) || has_unsupported(t.results()) {
+                if self.has_unsupported(t.params()) || self.has_unsupported(t.results()) {
                     return unsupported("v128 block");
                 }
                 Ok((t.params().len(), t.results().len()))
@@ -367,7 +364,7 @@ impl Translator<'_> {
 
     fn call(&mut self, func: u32) -> Result<()> {
         let ty = self.module.type_of_func(func).ok_or_else(|| super::Unsupported("call type".into()))?;
-        if has_unsupported(ty.params()) || has_unsupported(ty.results()) {
+        if self.has_unsupported(ty.params()) || self.has_unsupported(ty.results()) {
             return unsupported("v128 call");
         }
         let (p, r) = (ty.params().len(), ty.results().len());
@@ -382,7 +379,7 @@ impl Translator<'_> {
 
     fn call_indirect(&mut self, ty: u32, table: u32) -> Result<()> {
         let t = self.module.func_type(ty).ok_or_else(|| super::Unsupported("call type".into()))?;
-        if has_unsupported(t.params()) || has_unsupported(t.results()) {
+        if self.has_unsupported(t.params()) || self.has_unsupported(t.results()) {
             return unsupported("v128 call");
         }
         let (p, r) = (t.params().len(), t.results().len());

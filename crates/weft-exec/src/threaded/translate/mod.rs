@@ -28,6 +28,7 @@ mod calls;
 mod control;
 pub(super) mod exceptions;
 mod memory;
+mod simd;
 
 use weft_decode::{HeapType, ImportType, Operator, ValType};
 
@@ -140,22 +141,28 @@ pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
     let func_types = d
         .types
         .iter()
-        .all(|t| t.as_func().is_some_and(|f| f.params().iter().chain(f.results()).all(|v| supported_type(*v))));
+        .all(|t| t.as_func().is_some_and(|f| f.params().iter().chain(f.results()).all(|v| simd::holds(true, *v))));
     let table_ok = |t: &weft_decode::TableType| supported_type(ValType::Ref(t.element));
     let imports = d.imports.iter().all(|i| match &i.ty {
         ImportType::Table(t) => table_ok(t),
-        ImportType::Global(g) => supported_type(g.content),
+        ImportType::Global(g) => simd::holds(true, g.content),
         _ => true,
     });
-    let defined = d.tables.iter().all(|t| table_ok(&t.ty)) && d.globals.iter().all(|g| supported_type(g.ty.content));
+    let defined = d.tables.iter().all(|t| table_ok(&t.ty)) && d.globals.iter().all(|g| simd::holds(true, g.ty.content));
     if func_types && imports && defined { Ok(()) } else { unsupported("module uses types slots do not hold") }
 }
 
-/// Translates defined function `defined` of `module`.
+/// Translates defined function `defined` of `module`: first as code
+/// without `v128` values; if that fails, as code with v-slots
+/// (`simd.rs`), whose moves move both halves of a slot.
 pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
-    match translate_with(module, defined, 0) {
+    translate_mode(module, defined, false).or_else(|_| translate_mode(module, defined, true))
+}
+
+fn translate_mode(module: &ModuleInner, defined: u32, v128: bool) -> Result<Code> {
+    match translate_with(module, defined, 0, v128) {
         Err(Unsupported(why)) if why == exceptions::NEEDS_HIDDEN_SLOTS => {
-            translate_with(module, defined, exceptions::count_tries(module, defined)?)
+            translate_with(module, defined, exceptions::count_tries(module, defined)?, v128)
         }
         r => r,
     }
@@ -163,7 +170,7 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
 
 /// Translates defined function `defined` of `module` with `hidden` extra
 /// locals for legacy `try`s (see `exceptions.rs`).
-fn translate_with(module: &ModuleInner, defined: u32, hidden: u32) -> Result<Code> {
+fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -> Result<Code> {
     let d = &module.decoded;
     let body = d.code.get(defined as usize).ok_or_else(|| Unsupported("no such function body".into()))?;
     let func_index = d.num_imported_functions + defined;
@@ -173,7 +180,9 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32) -> Result<Cod
     if locals > u64::from(Slot::MAX) / 2 {
         return unsupported("too many locals");
     }
-    if !body.locals.iter().all(|(_, t)| supported_type(*t)) {
+    if !body.locals.iter().all(|(_, t)| simd::holds(v128, *t))
+        || !ty.params().iter().chain(ty.results()).all(|t| simd::holds(v128, *t))
+    {
         return unsupported("a local of a type slots do not hold");
     }
     let mut t = Translator {
@@ -190,6 +199,8 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32) -> Result<Cod
             func_index: 0,
             metered: module.engine.config().fuel.is_some(),
             interruptible: module.engine.config().interruptible,
+            v128,
+            v128_consts: Vec::new(),
         },
         offset: 0,
         stack: Vec::new(),
@@ -237,6 +248,9 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32) -> Result<Cod
     t.end_fuel_block();
     thread_jumps(&mut t.code);
     verify(&t.code)?;
+    if v128 {
+        simd::move_both_halves(&mut t.code);
+    }
     make_targets_relative(&mut t.code);
     Ok(t.code)
 }
@@ -588,7 +602,7 @@ impl Translator<'_> {
                 self.pop_entry();
                 Ok(())
             }
-            Operator::TypedSelect { types } if !types.first.is_none_or(supported_type) => {
+            Operator::TypedSelect { types } if !types.first.is_none_or(|t| simd::holds(self.code.v128, t)) => {
                 unsupported("select of an unsupported type")
             }
             Operator::Select {} | Operator::TypedSelect { .. } => {
@@ -610,6 +624,12 @@ impl Translator<'_> {
                 self.write_local(local_index as Slot, true);
                 Ok(())
             }
+            Operator::GlobalGet { global_index } if self.global_is_v128(global_index) => {
+                self.v128_global_get(global_index)
+            }
+            Operator::GlobalSet { global_index } if self.global_is_v128(global_index) => {
+                self.v128_global_set(global_index)
+            }
             Operator::GlobalGet { global_index } => {
                 let d = self.push_result()?;
                 self.emit_result(Op::GlobalGet { d, g: global_index });
@@ -627,6 +647,9 @@ impl Translator<'_> {
     /// Control, memory, table and reference instructions.
     fn translate_other(&mut self, op: Operator<'_>) -> Result<()> {
         if let Some(r) = self.translate_control(&op) {
+            return r;
+        }
+        if let Some(r) = self.translate_simd(&op) {
             return r;
         }
         if let Some(r) = self.translate_exception(&op) {
