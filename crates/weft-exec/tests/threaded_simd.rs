@@ -178,3 +178,26 @@ fn scalar_signature_v128_body_is_native() {
     assert_native("scalar signature", wat);
     assert_eq!(agree(wat, "f", &[Val::I32(41)]), Ok(vec![Val::I32(41)]));
 }
+
+/// Vector loads and stores on a second memory and a 64-bit one (the
+/// `VMemExt` op), bounds checks included.
+#[test]
+fn v128_on_other_memories_is_native() {
+    let wat = r#"(module
+        (memory $m0 1)
+        (memory $m1 1)
+        (memory $m64 i64 1)
+        (func (export "f") (param $x v128) (param $a i32) (result v128 v128 i64)
+            (v128.store $m1 offset=3 (local.get $a) (local.get $x))
+            (v128.store $m64 (i64.extend_i32_u (local.get $a)) (i8x16.neg (local.get $x)))
+            (v128.store16_lane $m1 5 (i32.const 200) (local.get $x))
+            (v128.load $m1 offset=3 (local.get $a))
+            (v128.load8_lane $m64 9 (i64.const 3) (v128.load16x4_s $m1 (i32.const 200)))
+            (i64x2.extract_lane 0 (v128.load64_splat $m64 (i64.extend_i32_u (local.get $a)))))
+        (func (export "oob") (param $a i64) (result v128) (v128.load $m64 offset=4 (local.get $a))))"#;
+    assert_native("other memories", wat);
+    agree(wat, "f", &[Val::V128(V), Val::I32(17)]).unwrap();
+    assert_eq!(agree(wat, "f", &[Val::V128(V), Val::I32(65530)]), Err("out of bounds memory access".to_string()));
+    assert_eq!(agree(wat, "oob", &[Val::I64(65520)]), Err("out of bounds memory access".to_string()));
+    agree(wat, "oob", &[Val::I64(65516)]).unwrap();
+}

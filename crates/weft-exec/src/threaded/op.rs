@@ -433,6 +433,9 @@ macro_rules! define_op {
             VLoadLane { d: Slot, a: Slot, v: Slot, bytes: u8, lane: u8, offset: u32 },
             /// `v128.storeN_lane`.
             VStoreLane { a: Slot, v: Slot, bytes: u8, lane: u8, offset: u32 },
+            /// A vector access of `kind` at the address in `a` to a memory off
+            /// the fast path (`Code::mem_args[arg]`); loads write v-slot `d`.
+            VMemExt { d: Slot, a: Slot, v: Slot, kind: simd::VMemKind, arg: u32 },
             VUn { d: Slot, a: Slot, f: simd::VUnOp },
             VBin { d: Slot, a: Slot, b: Slot, f: simd::VBinOp },
             VTern { d: Slot, a: Slot, b: Slot, c: Slot, f: simd::VTernOp },

@@ -229,6 +229,7 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         Op::VLoadExt { .. } => simd::vload_ext::<T>,
         Op::VLoadLane { .. } => simd::vload_lane::<T>,
         Op::VStoreLane { .. } => simd::vstore_lane::<T>,
+        Op::VMemExt { .. } => simd::vmem_ext::<T>,
         Op::VUn { .. } => simd::vun::<T>,
         Op::VBin { .. } => simd::vbin::<T>,
         Op::VTern { .. } => simd::vtern::<T>,

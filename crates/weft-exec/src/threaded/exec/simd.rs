@@ -15,9 +15,11 @@
 
 use super::backend::{Flow, exit, next};
 use super::{Exec, Exit, Ip, Mem, Sp, WINDOW};
+use crate::reference::ops;
 use crate::simd as s;
 use crate::threaded::Code;
-use crate::threaded::op::{Op, Slot};
+use crate::threaded::op::simd::VMemKind;
+use crate::threaded::op::{MemArgExt, Op, Slot};
 use crate::trap::TrapKind;
 use crate::value::Val;
 
@@ -236,6 +238,49 @@ pub(super) fn vstore_lane<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flo
     let n = u64::from(bytes);
     let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
     write_le(m, ea, n, lane_bits(ex.v(v), lane, bytes));
+    next(ex, ip.next(), s, m)
+}
+
+/// Runs the [`Op::VMemExt`] at `ip`; `false` if out of bounds.
+#[inline(never)]
+fn vmem_ext_step<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp) -> bool {
+    let Op::VMemExt { d, a, v, kind, arg } = ip.op() else { return false };
+    let MemArgExt { mem, offset } = ex.code().mem_args[arg as usize];
+    let addr = ex.inst.memories[mem as usize] as usize;
+    let memory = &ex.store.inner.memories[addr];
+    let raw = s.raw(a);
+    let index = if memory.ty.index64 { raw } else { raw as u32 as u64 };
+    let Some(ea) = index.checked_add(offset) else { return false };
+    let n = match kind {
+        VMemKind::Load | VMemKind::Store => 16,
+        VMemKind::Ext(k) => k.bytes(),
+        VMemKind::LoadLane { bytes, .. } | VMemKind::StoreLane { bytes, .. } => u64::from(bytes),
+    };
+    let Some(range) = ops::range_in(ea, n, memory.data.len()) else { return false };
+    let mut bytes = [0u8; 16];
+    bytes[..n as usize].copy_from_slice(&memory.data[range.clone()]);
+    let read = u128::from_le_bytes(bytes);
+    let result = match kind {
+        VMemKind::Load => read,
+        VMemKind::Ext(k) => k.build(read as u64),
+        VMemKind::LoadLane { bytes, lane } => insert_lane(ex.v(v), lane, bytes, read as u64),
+        VMemKind::Store | VMemKind::StoreLane { .. } => {
+            let value = match kind {
+                VMemKind::StoreLane { bytes, lane } => lane_bits(ex.v(v), lane, bytes),
+                _ => ex.v(v),
+            };
+            ex.store.inner.memories[addr].data[range].copy_from_slice(&value.to_le_bytes()[..n as usize]);
+            return true;
+        }
+    };
+    ex.set_v(d, result);
+    true
+}
+
+pub(super) fn vmem_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    if !vmem_ext_step(ex, ip, s) {
+        return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+    }
     next(ex, ip.next(), s, m)
 }
 

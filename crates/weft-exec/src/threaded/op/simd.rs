@@ -426,3 +426,19 @@ impl super::Op {
         }
     }
 }
+
+/// What a [`super::Op::VMemExt`] does: a vector access to a memory off
+/// the fast path (memories other than 0, 64-bit memories).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VMemKind {
+    /// `v128.load`.
+    Load,
+    /// An extending, splatting or zeroing load.
+    Ext(VLoadKind),
+    /// `v128.loadN_lane` of `bytes` bytes into lane `lane` of `v`.
+    LoadLane { bytes: u8, lane: u8 },
+    /// `v128.store` of `v`.
+    Store,
+    /// `v128.storeN_lane`.
+    StoreLane { bytes: u8, lane: u8 },
+}

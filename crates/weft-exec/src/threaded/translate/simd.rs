@@ -13,17 +13,18 @@
 //! writes the half its type says. Calls need nothing: a callee's frame
 //! starts at its arguments' slots, v-slots included.
 //!
-//! Not translated in v128 mode (the function falls back to the reference
-//! engine): exception handling, and vector loads and stores on memories
-//! other than a 32-bit memory 0.
+//! Vector loads and stores on memory 0 with 32-bit addresses have their
+//! own ops; those on other memories share [`Op::VMemExt`]. Not translated
+//! in v128 mode (the function falls back to the reference engine):
+//! exception handling.
 
 use weft_decode::{ImportType, MemArg, Operator, ValType};
 
 use super::{Code, Result, Translator, supported_type, unsupported};
-use crate::threaded::op::Op;
 use crate::threaded::op::simd::{
-    VBinOp, VExtractOp, VLoadKind, VReplaceOp, VShiftOp, VSplatOp, VTernOp, VTestOp, VUnOp,
+    VBinOp, VExtractOp, VLoadKind, VMemKind, VReplaceOp, VShiftOp, VSplatOp, VTernOp, VTestOp, VUnOp,
 };
+use crate::threaded::op::{MemArgExt, Op};
 
 /// Whether slots hold values of type `t` in code with (`v128`) or without
 /// v-slots.
@@ -158,15 +159,42 @@ impl Translator<'_> {
         (a, b)
     }
 
-    /// The offset of a vector access on memory 0 with 32-bit addresses;
-    /// other memories are not translated.
-    fn v_offset(&self, memarg: MemArg) -> Result<u32> {
-        let fast = memarg.memory == 0
-            && !self.module.decoded.imports.iter().any(|i| matches!(&i.ty, ImportType::Memory(m) if m.index64))
-            && !self.module.decoded.memories.first().is_some_and(|m| m.index64);
-        match u32::try_from(memarg.offset) {
-            Ok(offset) if fast => Ok(offset),
-            _ => unsupported("v128 access off memory 0"),
+    /// The offset of a vector access on memory 0 with 32-bit addresses
+    /// (the fast path), if it is one.
+    fn fast_offset(&self, memarg: MemArg) -> Option<u32> {
+        let d = &self.module.decoded;
+        let mem0 = d
+            .imports
+            .iter()
+            .filter_map(|i| match &i.ty {
+                ImportType::Memory(m) => Some(m),
+                _ => None,
+            })
+            .chain(d.memories.iter())
+            .next();
+        let fast = memarg.memory == 0 && mem0.is_some_and(|m| !m.index64);
+        if fast { u32::try_from(memarg.offset).ok() } else { None }
+    }
+
+    /// A vector access of `kind` off the fast path ([`Op::VMemExt`]),
+    /// pushing a result unless it is a store.
+    fn v_mem_ext(&mut self, memarg: MemArg, kind: VMemKind) -> Result<()> {
+        self.code.mem_args.push(MemArgExt { mem: memarg.memory, offset: memarg.offset });
+        let arg = (self.code.mem_args.len() - 1) as u32;
+        match kind {
+            VMemKind::Load | VMemKind::Ext(_) => {
+                let a = self.pop_slot();
+                self.v_result(|d| Op::VMemExt { d, a, v: 0, kind, arg })
+            }
+            VMemKind::LoadLane { .. } => {
+                let (a, v) = self.pop2();
+                self.v_result(|d| Op::VMemExt { d, a, v, kind, arg })
+            }
+            VMemKind::Store | VMemKind::StoreLane { .. } => {
+                let (a, v) = self.pop2();
+                self.emit(Op::VMemExt { d: 0, a, v, kind, arg });
+                Ok(())
+            }
         }
     }
 
@@ -226,7 +254,7 @@ impl Translator<'_> {
             return self.v_result(|d| Op::VReplace { d, a, b, lane, f });
         }
         if let Some((kind, memarg)) = VLoadKind::from_operator(op) {
-            let offset = self.v_offset(memarg)?;
+            let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Ext(kind)) };
             let a = self.pop_slot();
             return self.v_result(|d| Op::VLoadExt { d, a, kind, offset });
         }
@@ -245,12 +273,12 @@ impl Translator<'_> {
                 self.v_result(|d| Op::VBitselect { d, a, b, c })
             }
             Operator::V128Load { memarg } => {
-                let offset = self.v_offset(memarg)?;
+                let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Load) };
                 let a = self.pop_slot();
                 self.v_result(|d| Op::VLoad { d, a, offset })
             }
             Operator::V128Store { memarg } => {
-                let offset = self.v_offset(memarg)?;
+                let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Store) };
                 let (a, v) = self.pop2();
                 self.emit(Op::VStore { a, v, offset });
                 Ok(())
@@ -260,7 +288,9 @@ impl Translator<'_> {
             | Operator::V128Load32Lane { memarg, lane }
             | Operator::V128Load64Lane { memarg, lane } => {
                 let bytes = lane_bytes(op);
-                let offset = self.v_offset(memarg)?;
+                let Some(offset) = self.fast_offset(memarg) else {
+                    return self.v_mem_ext(memarg, VMemKind::LoadLane { bytes, lane });
+                };
                 let (a, v) = self.pop2();
                 self.v_result(|d| Op::VLoadLane { d, a, v, bytes, lane, offset })
             }
@@ -269,7 +299,9 @@ impl Translator<'_> {
             | Operator::V128Store32Lane { memarg, lane }
             | Operator::V128Store64Lane { memarg, lane } => {
                 let bytes = lane_bytes(op);
-                let offset = self.v_offset(memarg)?;
+                let Some(offset) = self.fast_offset(memarg) else {
+                    return self.v_mem_ext(memarg, VMemKind::StoreLane { bytes, lane });
+                };
                 let (a, v) = self.pop2();
                 self.emit(Op::VStoreLane { a, v, bytes, lane, offset });
                 Ok(())
