@@ -391,7 +391,8 @@ fn a_million_throws_on_a_256k_stack() {
 
 /// A tail call ends its frame before the callee runs, so the frame's own
 /// handlers do not see the callee's exception; its caller's do — also when
-/// the callee runs on the reference engine (SIMD makes it fall back) and
+/// the callee runs on the reference engine (exception handling in a
+/// function with `v128` values makes it fall back) and
 /// its exception comes back as an error.
 #[test]
 fn a_tail_call_leaves_its_handlers_behind() {

@@ -16,14 +16,15 @@
 //! # What falls back to the reference engine
 //!
 //! A function whose body uses anything the translator does not handle —
-//! SIMD (`v128` anywhere in its types, locals or body) or atomics — is run
+//! atomics, or exception handling together with `v128` values — is run
 //! entirely by the reference engine (and so is a module with GC types).
 //! The decision is made once, at translation. Tail calls, typed function
 //! references, wide arithmetic, memory64, table64, multiple memories,
-//! custom page sizes, `if` with parameters and exception handling are
-//! translated (see below); `tests/threaded_native.rs` and
-//! `tests/threaded_exceptions.rs` check that modules using them translate
-//! fully. A whole call also runs on the reference engine when
+//! custom page sizes, `if` with parameters, exception handling and SIMD
+//! (`v128` values in v-slots, `translate/simd.rs`, `exec/simd.rs`) are
+//! translated (see below); `tests/threaded_native.rs`,
+//! `tests/threaded_exceptions.rs` and `tests/threaded_simd.rs` check that
+//! modules using them translate fully. A whole call also runs on the reference engine when
 //! deterministic NaNs are enabled in the [`Config`](crate::Config) (the
 //! threaded engine does not canonicalize).
 //!

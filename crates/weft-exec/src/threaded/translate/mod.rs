@@ -20,8 +20,9 @@
 //!
 //! Control flow is in `control.rs`, memory, table and reference ops in
 //! `memory.rs`, tail calls, `call_ref`, `br_on_null`/`br_on_non_null` and
-//! wide arithmetic in `calls.rs`. Anything the engine does not translate (SIMD, atomics,
-//! GC, ...) makes the whole function
+//! wide arithmetic in `calls.rs`, `v128` values and vector instructions in
+//! `simd.rs`. Anything the engine does not translate (atomics, GC, ...)
+//! makes the whole function
 //! [`Unsupported`]; it then runs on the reference engine.
 
 mod calls;
