@@ -95,14 +95,31 @@ impl Lane for f64 {
 #[inline]
 pub fn lanes<T: Lane, const M: usize>(v: u128) -> [T; M] {
     const { assert!(M as u32 * T::BITS == 128) };
-    array::from_fn(|i| T::from_low_bits(v >> (i as u32 * T::BITS)))
+    // Lane by lane from the two 64-bit halves: shifts of a `u64` by a
+    // constant, which compile to far fewer instructions than shifts of the
+    // whole `u128` by each lane's offset.
+    let (lo, hi) = (v as u64, (v >> 64) as u64);
+    array::from_fn(|i| {
+        let half = if i < M / 2 { lo } else { hi };
+        T::from_low_bits(u128::from(half >> ((i % (M / 2)) as u32 * T::BITS)))
+    })
 }
 
 /// The vector made of `lanes` (`M * T::BITS == 128`).
 #[inline]
 pub fn from_lanes<T: Lane, const M: usize>(lanes: [T; M]) -> u128 {
     const { assert!(M as u32 * T::BITS == 128) };
-    lanes.iter().enumerate().fold(0, |v, (i, x)| v | (x.to_bits() << (i as u32 * T::BITS)))
+    // Into the two 64-bit halves, as `lanes` reads them.
+    let (mut lo, mut hi) = (0u64, 0u64);
+    for (i, x) in lanes.iter().enumerate() {
+        let bits = (x.to_bits() as u64) << ((i % (M / 2)) as u32 * T::BITS);
+        if i < M / 2 {
+            lo |= bits;
+        } else {
+            hi |= bits;
+        }
+    }
+    u128::from(lo) | (u128::from(hi) << 64)
 }
 
 /// Applies `f` to every lane.

@@ -347,3 +347,19 @@ fn lane_index(op: &Operator<'_>) -> u8 {
         _ => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::threaded::tests::disassemble;
+
+    /// The SIMD benchmark's inner loop: every value computed straight into
+    /// its local, no moves.
+    #[test]
+    fn simd_loop_has_no_moves() {
+        let wat = include_str!("../../../../../benches/programs/simd_checksum.wat");
+        let text = disassemble(wat, 2);
+        println!("{text}");
+        let inner = text.lines().skip(2).take(27).collect::<Vec<_>>().join("\n");
+        assert!(!inner.contains("VCopy") && inner.contains("BrI32NeImm"), "{text}");
+    }
+}
