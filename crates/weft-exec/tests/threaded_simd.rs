@@ -128,6 +128,9 @@ const MODULE: &str = r#"(module
         (f32x4.relaxed_madd (local.get 0) (local.get 1))
         (i32x4.relaxed_trunc_f32x4_s)
         (i8x16.relaxed_laneselect (local.get 0) (local.get 1)))
+    (func (export "splats") (result v128 v128 v128 v128 v128 v128)
+        (i8x16.splat (i32.const -3)) (i16x8.splat (i32.const 70000)) (i32x4.splat (i32.const -5))
+        (i64x2.splat (i64.const -7)) (f32x4.splat (f32.const -0.5)) (f64x2.splat (f64.const 1e300)))
     (func (export "oob") (param i32) (result v128) (v128.load (local.get 0))))"#;
 
 #[test]
@@ -165,6 +168,7 @@ fn v128_results_agree_with_the_reference_engine() {
     agree(MODULE, "tests", &[v]).unwrap();
     agree(MODULE, "tests", &[Val::V128(0)]).unwrap();
     agree(MODULE, "arith", &[v, w]).unwrap();
+    agree(MODULE, "splats", &[]).unwrap();
     assert_eq!(agree(MODULE, "oob", &[Val::I32(65530)]), Err("out of bounds memory access".to_string()));
 }
 

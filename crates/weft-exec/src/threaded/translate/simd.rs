@@ -20,7 +20,7 @@
 
 use weft_decode::{ImportType, MemArg, Operator, ValType};
 
-use super::{Code, Result, Translator, supported_type, unsupported};
+use super::{Code, Entry, Result, Translator, supported_type, unsupported};
 use crate::threaded::op::simd::{
     VBinOp, VExtractOp, VLoadKind, VMemKind, VReplaceOp, VShiftOp, VSplatOp, VTernOp, VTestOp, VUnOp,
 };
@@ -240,6 +240,12 @@ impl Translator<'_> {
             return self.v_result(|d| Op::VShift { d, a, b, f });
         }
         if let Some(f) = VSplatOp::from_operator(op) {
+            // A splat of a constant is a vector constant.
+            if let Some(&Entry::Const(bits)) = self.stack.last() {
+                self.stack.pop();
+                let k = self.v128_const(f.apply(bits));
+                return self.v_result(|d| Op::VConst { d, k });
+            }
             let a = self.pop_slot();
             return self.v_result(|d| Op::VSplat { d, a, f });
         }
@@ -359,7 +365,10 @@ mod tests {
         let wat = include_str!("../../../../../benches/programs/simd_checksum.wat");
         let text = disassemble(wat, 2);
         println!("{text}");
-        let inner = text.lines().skip(2).take(27).collect::<Vec<_>>().join("\n");
-        assert!(!inner.contains("VCopy") && inner.contains("BrI32NeImm"), "{text}");
+        // The loop: ops 2 to 27, its constants folded (`f32x4.splat` of a
+        // constant is a `VConst`).
+        let inner = text.lines().skip(2).take(26).collect::<Vec<_>>().join("\n");
+        assert!(inner.ends_with("BrI32NeImm { a: 1, imm: 65536, t: 4294967271 }"), "{text}");
+        assert!(!inner.contains("VCopy") && !inner.contains("VSplat"), "{text}");
     }
 }
