@@ -16,6 +16,7 @@
 use std::sync::Arc;
 
 use super::backend::{Flow, exit, next};
+use super::handlers::{call_and_continue, return_to_caller};
 use super::{Called, Exec, Exit, Ip, Mem, Sp, call};
 use crate::threaded::op::{Op, Slot};
 use crate::trap::TrapKind;
@@ -177,10 +178,7 @@ fn after_tail<T>(ex: &mut Exec<'_, T>, tail: Tail) -> Flow {
         Tail::Return => {
             // The callee may have grown memory 0.
             let m = ex.memory();
-            match ex.return_from_frame(m) {
-                Some((ip, s, m)) => next(ex, ip, s, m),
-                None => exit(Exit::Return),
-            }
+            return_to_caller(ex, m)
         }
         Tail::Trap => exit(Exit::Trap),
     }
@@ -217,13 +215,7 @@ pub(super) fn call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
         ex.null_function(ip);
         return exit(Exit::Trap);
     }
-    match ex.call(ip, (r - 1) as u32, base) {
-        Some(ip) => {
-            let (s, m) = (ex.sp(), ex.memory());
-            next(ex, ip, s, m)
-        }
-        None => exit(Exit::Trap),
-    }
+    call_and_continue(ex, ip, (r - 1) as u32, base)
 }
 
 pub(super) fn br_on_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {

@@ -12,7 +12,7 @@ use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_va
 use crate::instance::InstanceData;
 use crate::numeric as n;
 use crate::reference::ops;
-use crate::threaded::op::{Op, Raw, for_each_numeric_op};
+use crate::threaded::op::{Op, Raw, Slot, for_each_numeric_op};
 use crate::trap::TrapKind;
 
 /// Binds the operands of the op at `ip`, which must be a `$variant`.
@@ -362,34 +362,21 @@ fn br_table<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
     next(ex, ip, s, m)
 }
 
-fn return0<T>(ex: &mut Exec<'_, T>, _: Ip, _: Sp, m: Mem) -> Flow {
+/// Leaves the running frame (its results are in place) and continues in
+/// the caller, or ends the chain after the entry frame.
+#[inline(always)]
+pub(super) fn return_to_caller<T>(ex: &mut Exec<'_, T>, m: Mem) -> Flow {
     match ex.return_from_frame(m) {
         Some((ip, s, m)) => next(ex, ip, s, m),
         None => exit(Exit::Return),
     }
 }
 
-fn return1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
-    operands!(ip, Return1 { a });
-    s.set_raw(0, s.raw(a));
-    match ex.return_from_frame(m) {
-        Some((ip, s, m)) => next(ex, ip, s, m),
-        None => exit(Exit::Return),
-    }
-}
-
-fn return_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
-    operands!(ip, ReturnN { a, n });
-    s.copy_to_start(a, n);
-    match ex.return_from_frame(m) {
-        Some((ip, s, m)) => next(ex, ip, s, m),
-        None => exit(Exit::Return),
-    }
-}
-
-fn call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem) -> Flow {
-    operands!(ip, Call { func, base });
-    let addr = ex.inst.funcs[func as usize];
+/// Calls store function `addr` (arguments at frame slot `base`) and
+/// continues with the callee's first op, or after the call if it already
+/// ran (host or reference engine).
+#[inline(always)]
+pub(super) fn call_and_continue<T>(ex: &mut Exec<'_, T>, ip: Ip, addr: u32, base: Slot) -> Flow {
     match ex.call(ip, addr, base) {
         Some(ip) => {
             let (s, m) = (ex.sp(), ex.memory());
@@ -397,6 +384,28 @@ fn call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem) -> Flow {
         }
         None => exit(Exit::Trap),
     }
+}
+
+fn return0<T>(ex: &mut Exec<'_, T>, _: Ip, _: Sp, m: Mem) -> Flow {
+    return_to_caller(ex, m)
+}
+
+fn return1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, Return1 { a });
+    s.set_raw(0, s.raw(a));
+    return_to_caller(ex, m)
+}
+
+fn return_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+    operands!(ip, ReturnN { a, n });
+    s.copy_to_start(a, n);
+    return_to_caller(ex, m)
+}
+
+fn call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem) -> Flow {
+    operands!(ip, Call { func, base });
+    let addr = ex.inst.funcs[func as usize];
+    call_and_continue(ex, ip, addr, base)
 }
 
 fn call_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, m: Mem) -> Flow {
@@ -424,25 +433,13 @@ fn call_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, m: Mem) -> Flow {
 #[inline(never)]
 fn call_defined_slow<T>(ex: &mut Exec<'_, T>, ip: Ip, defined: u32, base: u16) -> Flow {
     let addr = ex.inst.funcs[(defined + ex.inst.module.decoded.num_imported_functions) as usize];
-    match ex.call(ip, addr, base) {
-        Some(ip) => {
-            let (s, m) = (ex.sp(), ex.memory());
-            next(ex, ip, s, m)
-        }
-        None => exit(Exit::Trap),
-    }
+    call_and_continue(ex, ip, addr, base)
 }
 
 fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
     operands!(ip, CallIndirect { ty, table, c, base });
     let Some(addr) = ex.indirect_target(ip, ty, table, s.raw(c)) else { return exit(Exit::Trap) };
-    match ex.call(ip, addr, base) {
-        Some(ip) => {
-            let (s, m) = (ex.sp(), ex.memory());
-            next(ex, ip, s, m)
-        }
-        None => exit(Exit::Trap),
-    }
+    call_and_continue(ex, ip, addr, base)
 }
 
 // ---- variables ----

@@ -13,8 +13,9 @@
 //! [`crate::threaded::op::simd`]) is in out-of-line functions that take
 //! and return integers, so each handler's final call stays a jump.
 
-use super::backend::{Flow, exit, next};
-use super::{Exec, Exit, Ip, Mem, Sp, WINDOW};
+use super::backend::{Flow, next};
+use super::handlers::return_to_caller;
+use super::{Exec, Ip, Mem, Sp, WINDOW};
 use crate::reference::ops;
 use crate::simd as s;
 use crate::threaded::Code;
@@ -101,10 +102,7 @@ pub(super) fn vreturn1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
     s.set_raw(0, s.raw(a));
     let v = ex.v(a);
     ex.set_v(0, v);
-    match ex.return_from_frame(m) {
-        Some((ip, s, m)) => next(ex, ip, s, m),
-        None => exit(Exit::Return),
-    }
+    return_to_caller(ex, m)
 }
 
 pub(super) fn vreturn_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
@@ -113,10 +111,7 @@ pub(super) fn vreturn_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow 
     let from = ex.fp + usize::from(a);
     let fp = ex.fp;
     ex.vslots.copy_within(from..from + usize::from(n), fp);
-    match ex.return_from_frame(m) {
-        Some((ip, s, m)) => next(ex, ip, s, m),
-        None => exit(Exit::Return),
-    }
+    return_to_caller(ex, m)
 }
 
 pub(super) fn vconst<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
