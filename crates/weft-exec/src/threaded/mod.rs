@@ -111,8 +111,6 @@ pub(crate) struct Code {
     pub(crate) ops: Vec<op::Op>,
     /// Per op: the byte offset of the wasm instruction it came from.
     pub(crate) offsets: Vec<u32>,
-    /// `br_table` targets (op positions), default last.
-    pub(crate) br_tables: Vec<Box<[u32]>>,
     /// Memory and offset of each `LoadExt`/`StoreExt` op (memory64 and
     /// memories other than 0).
     pub(crate) mem_args: Vec<op::MemArgExt>,
@@ -295,8 +293,7 @@ impl crate::Module {
             let Some(code) = inner.threaded_code(defined as u32) else { continue };
             stats.translated += 1;
             stats.wasm_code_bytes += body.code.len();
-            stats.code_bytes += code.ops.len() * size_of::<op::Op>()
-                + code.br_tables.iter().map(|t| t.len() * size_of::<u32>()).sum::<usize>();
+            stats.code_bytes += code.ops.len() * size_of::<op::Op>();
             stats.offset_bytes += code.offsets.len() * size_of::<u32>();
         }
         stats

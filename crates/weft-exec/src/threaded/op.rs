@@ -285,8 +285,10 @@ macro_rules! define_op {
             BrIfZero { c: Slot, t: u32 },
             /// Continues at `t` if the i32 in `c` is not zero.
             BrIfNonZero { c: Slot, t: u32 },
-            /// `br_table`: continues at `tables[table][min(c, len - 1)]`.
-            BrTable { c: Slot, table: u32 },
+            /// `br_table`: the `len` ops after this one are its entries,
+            /// the default last, each a `Br`; continues at the target of
+            /// entry `min(c, len - 1)` (without dispatching the entry).
+            BrTable { c: Slot, len: u32 },
             /// Returns with no results.
             Return0,
             /// Returns the value in `a`.

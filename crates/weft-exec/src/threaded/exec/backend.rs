@@ -54,6 +54,26 @@ pub(super) fn next<T>(_: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
     Flow::Next(ip, s, m)
 }
 
+/// Continues with the op `t` ops away from `ip` if `taken`, else with the
+/// op after `ip`.
+///
+/// Two calls, not one call on a selected `ip`: LLVM compiles the selected
+/// form to a conditional move, and then every load of the next op waits for
+/// this op's compare, so a loop runs at the latency of its whole
+/// load-compare-dispatch chain. A branch lets the CPU go on along its
+/// prediction. `cold_path` on one side is what keeps LLVM from merging the
+/// two calls back into that select (it will not if-convert a branch it is
+/// told is biased); it only moves the fall-through jump out of line.
+#[inline(always)]
+pub(super) fn branch<T>(ex: &mut Exec<'_, T>, taken: bool, ip: Ip, t: u32, s: Sp, m: Mem) -> Flow {
+    if taken {
+        next(ex, ip.jump(t), s, m)
+    } else {
+        std::hint::cold_path();
+        next(ex, ip.next(), s, m)
+    }
+}
+
 /// Stops the chain.
 #[cfg(weft_tail_dispatch)]
 #[inline(always)]

@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use super::backend::{Flow, exit, next};
+use super::backend::{Flow, branch, exit, next};
 use super::handlers::{call_and_continue, return_to_caller};
 use super::{Called, Exec, Exit, Ip, Mem, Sp, call};
 use crate::threaded::op::{Op, Slot};
@@ -220,12 +220,10 @@ pub(super) fn call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
 
 pub(super) fn br_on_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
     operands!(ip, BrOnNull { c, t });
-    let ip = if s.raw(c) == 0 { ip.jump(t) } else { ip.next() };
-    next(ex, ip, s, m)
+    branch(ex, s.raw(c) == 0, ip, t, s, m)
 }
 
 pub(super) fn br_on_non_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
     operands!(ip, BrOnNonNull { c, t });
-    let ip = if s.raw(c) != 0 { ip.jump(t) } else { ip.next() };
-    next(ex, ip, s, m)
+    branch(ex, s.raw(c) != 0, ip, t, s, m)
 }

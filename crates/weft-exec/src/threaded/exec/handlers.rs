@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::backend::{Flow, Handler, exit, next};
+use super::backend::{Flow, Handler, branch, exit, next};
 use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_val, wide};
 use crate::instance::InstanceData;
 use crate::numeric as n;
@@ -123,13 +123,11 @@ macro_rules! numeric_handlers {
             }
             pub(super) fn $cj<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
                 operands!(ip, $cj { a, b, t });
-                let ip = if ($cf)(s.get::<$ct>(a), s.get::<$ct>(b)) { ip.jump(t) } else { ip.next() };
-                next(ex, ip, s, m)
+                branch(ex, ($cf)(s.get::<$ct>(a), s.get::<$ct>(b)), ip, t, s, m)
             }
             pub(super) fn $cji<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
                 operands!(ip, $cji { a, imm, t });
-                let ip = if ($cf)(s.get::<$ct>(a), imm) { ip.jump(t) } else { ip.next() };
-                next(ex, ip, s, m)
+                branch(ex, ($cf)(s.get::<$ct>(a), imm), ip, t, s, m)
             }
         )*
         $(
@@ -344,22 +342,20 @@ fn br<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
 
 fn br_if_zero<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
     operands!(ip, BrIfZero { c, t });
-    let ip = if s.get::<i32>(c) == 0 { ip.jump(t) } else { ip.next() };
-    next(ex, ip, s, m)
+    branch(ex, s.get::<i32>(c) == 0, ip, t, s, m)
 }
 
 fn br_if_non_zero<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
     operands!(ip, BrIfNonZero { c, t });
-    let ip = if s.get::<i32>(c) != 0 { ip.jump(t) } else { ip.next() };
-    next(ex, ip, s, m)
+    branch(ex, s.get::<i32>(c) != 0, ip, t, s, m)
 }
 
 fn br_table<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
-    operands!(ip, BrTable { c, table });
-    let targets = &ex.code().br_tables[table as usize];
-    let i = (s.get::<i32>(c) as u32 as usize).min(targets.len() - 1);
-    let ip = ip.jump(targets[i]);
-    next(ex, ip, s, m)
+    operands!(ip, BrTable { c, len });
+    let entry = ip.jump(1 + (s.get::<i32>(c) as u32).min(len - 1));
+    // Every entry is a `br` (checked by the translator's `verify`).
+    let Op::Br { t } = entry.op() else { unreachable!("a br_table entry is not a br") };
+    next(ex, entry.jump(t), s, m)
 }
 
 /// Leaves the running frame (its results are in place) and continues in

@@ -121,7 +121,7 @@ impl Ip {
 
     /// The op `rel` ops away (a branch target, relative to this op).
     #[inline(always)]
-    fn jump(self, rel: u32) -> Ip {
+    pub(super) fn jump(self, rel: u32) -> Ip {
         Ip(self.0.wrapping_offset(rel as i32 as isize))
     }
 

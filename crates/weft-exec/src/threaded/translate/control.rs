@@ -290,15 +290,20 @@ impl Translator<'_> {
         }
     }
 
-    /// `br_table`: a table of stubs, one per distinct label, each moving
-    /// its label's values and jumping.
+    /// `br_table`: the op, its entries (a `br` each), then one stub per
+    /// distinct label, moving the label's values and jumping. An entry
+    /// jumps to its stub; jump threading later sends it on to the label
+    /// when the stub is only a `br`.
     fn br_table(&mut self, targets: BrTable<'_>) {
         let c = self.pop_slot();
-        let table = self.code.br_tables.len() as u32;
-        self.emit(Op::BrTable { c, table });
+        let len = targets.len() + 1;
+        self.emit(Op::BrTable { c, len });
+        let first = self.here() as usize;
+        for _ in 0..len {
+            self.emit(Op::Br { t: 0 });
+        }
         let mut stubs: HashMap<u32, u32> = HashMap::new();
-        let mut entries = Vec::with_capacity(targets.len() as usize + 1);
-        for depth in targets.targets().chain(std::iter::once(targets.default())) {
+        for (k, depth) in targets.targets().chain(std::iter::once(targets.default())).enumerate() {
             let stub = match stubs.get(&depth) {
                 Some(s) => *s,
                 None => {
@@ -308,9 +313,8 @@ impl Translator<'_> {
                     s
                 }
             };
-            entries.push(stub);
+            self.code.ops[first + k] = Op::Br { t: stub };
         }
-        self.code.br_tables.push(entries.into_boxed_slice());
         self.reachable = false;
     }
 

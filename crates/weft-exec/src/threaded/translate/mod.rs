@@ -191,7 +191,6 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
         code: Code {
             ops: Vec::new(),
             offsets: Vec::new(),
-            br_tables: Vec::new(),
             mem_args: Vec::new(),
             handlers: Box::default(),
             params: params as u32,
@@ -268,7 +267,24 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
 /// ```
 ///
 /// — one op fewer per iteration, same behavior (the `br` could not trap).
+///
+/// Before that, a branch to a `br` goes straight to that `br`'s target (as
+/// `br_table` entries to their labels' stubs usually do).
 fn thread_jumps(code: &mut Code) {
+    for pc in 0..code.ops.len() {
+        let mut op = code.ops[pc];
+        let Some(mut t) = op.target_mut().copied() else { continue };
+        // Bounded: `br` cycles (`loop br 0`) exist.
+        for _ in 0..8 {
+            match code.ops.get(t as usize) {
+                Some(Op::Br { t: next }) if *next != t => t = *next,
+                _ => break,
+            }
+        }
+        if let Some(target) = code.ops[pc].target_mut() {
+            *target = t;
+        }
+    }
     for pc in 0..code.ops.len() {
         let Op::Br { t } = code.ops[pc] else { continue };
         let Some(target) = code.ops.get(t as usize) else { continue };
@@ -280,7 +296,7 @@ fn thread_jumps(code: &mut Code) {
     }
 }
 
-/// Rewrites every branch target, `br_table` entries included, as an offset
+/// Rewrites every branch target as an offset
 /// from its branch op (`i32` bits in the `u32`), so handlers branch without
 /// knowing where the op vector starts.
 fn make_targets_relative(code: &mut Code) {
@@ -288,11 +304,6 @@ fn make_targets_relative(code: &mut Code) {
     for (pc, op) in code.ops.iter_mut().enumerate() {
         if let Some(t) = op.target_mut() {
             *t = relative(*t, pc);
-        }
-        if let Op::BrTable { table, .. } = op {
-            for t in code.br_tables[*table as usize].iter_mut() {
-                *t = relative(*t, pc);
-            }
         }
     }
 }
@@ -319,13 +330,18 @@ fn verify(code: &Code) -> Result<()> {
                 | Op::ThrowRef { .. }
         )
     );
-    let targets_in_range =
-        code.ops.iter().all(|op| {
-            let mut op = *op;
-            op.target_mut().is_none_or(|t| (*t as usize) < len)
-        }) && code.br_tables.iter().all(|table| !table.is_empty() && table.iter().all(|t| (*t as usize) < len));
-    let tables_exist = code.ops.iter().all(|op| match op {
-        Op::BrTable { table, .. } => (*table as usize) < code.br_tables.len(),
+    let targets_in_range = code.ops.iter().all(|op| {
+        let mut op = *op;
+        op.target_mut().is_none_or(|t| (*t as usize) < len)
+    });
+    let tables_exist = code.ops.iter().enumerate().all(|(pc, op)| match op {
+        Op::BrTable { len, .. } => {
+            *len > 0
+                && code
+                    .ops
+                    .get(pc + 1..pc + 1 + *len as usize)
+                    .is_some_and(|entries| entries.iter().all(|e| matches!(e, Op::Br { .. })))
+        }
         _ => true,
     });
     if ends && targets_in_range && tables_exist && exceptions::verify(code) {
