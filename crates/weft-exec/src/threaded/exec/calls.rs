@@ -18,9 +18,22 @@ use std::sync::Arc;
 use super::backend::{Flow, branch, exit, next};
 use super::handlers::{call_and_continue, return_to_caller};
 use super::{Called, Exec, Exit, Ip, Mem, Sp, call};
+use crate::store::FuncEntity;
+use crate::threaded::Code;
 use crate::threaded::op::{Op, Slot};
 use crate::trap::TrapKind;
 use crate::value::Val;
+
+/// Where a `call_indirect` goes.
+pub(super) enum IndirectCallee {
+    /// Threaded code of the running instance, kept alive by it: entered as
+    /// a direct call enters a defined function.
+    Internal(*const Code),
+    /// Any other function (its store address): the general call path.
+    Other(u32),
+    /// The call trapped (recorded).
+    Trap,
+}
 
 /// Where a tail call continues.
 #[derive(Clone, Copy)]
@@ -150,6 +163,21 @@ impl<T> Exec<'_, T> {
             return self.trap_none(ip, TrapKind::IndirectCallTypeMismatch);
         }
         Some(addr)
+    }
+
+    /// [`indirect_target`](Self::indirect_target), and whether the callee
+    /// can be entered as directly as a `call` of a defined function: a
+    /// function of the running instance, with threaded code.
+    #[inline(never)]
+    pub(super) fn indirect_callee(&mut self, ip: Ip, ty: u32, table: u32, raw: u64) -> IndirectCallee {
+        let Some(addr) = self.indirect_target(ip, ty, table, raw) else { return IndirectCallee::Trap };
+        if let Some(FuncEntity::Wasm { instance, defined, .. }) = self.store.inner.funcs.get(addr as usize)
+            && Arc::ptr_eq(instance, &self.inst)
+            && let Some(code) = self.inst.module.threaded_code(*defined)
+        {
+            return IndirectCallee::Internal(Arc::as_ptr(code));
+        }
+        IndirectCallee::Other(addr)
     }
 
     #[cold]

@@ -8,10 +8,12 @@
 use std::sync::Arc;
 
 use super::backend::{Flow, Handler, branch, exit, next};
+use super::calls::IndirectCallee;
 use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_val, wide};
 use crate::instance::InstanceData;
 use crate::numeric as n;
 use crate::reference::ops;
+use crate::threaded::Code;
 use crate::threaded::op::{Op, Raw, Slot, for_each_numeric_op};
 use crate::trap::TrapKind;
 
@@ -406,10 +408,16 @@ fn call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem) -> Flow {
 
 fn call_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, m: Mem) -> Flow {
     operands!(ip, CallInternal { defined, base });
-    let callee = match ex.inst.module.threaded_code(defined) {
-        Some(code) => Arc::as_ptr(code),
-        None => return call_defined_slow(ex, ip, defined, base),
-    };
+    match ex.inst.module.threaded_code(defined) {
+        Some(code) => enter_internal(ex, ip, Arc::as_ptr(code), base, m),
+        None => call_defined_slow(ex, ip, defined, base),
+    }
+}
+
+/// Calls `callee`, threaded code of the running instance's module, with
+/// its arguments at frame slot `base`.
+#[inline(always)]
+fn enter_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, callee: *const Code, base: Slot, m: Mem) -> Flow {
     let abs = ex.fp + usize::from(base);
     // SAFETY: the callee's code belongs to the running instance's module,
     // which `ex.inst` keeps alive while this frame and the callee's run.
@@ -432,10 +440,13 @@ fn call_defined_slow<T>(ex: &mut Exec<'_, T>, ip: Ip, defined: u32, base: u16) -
     call_and_continue(ex, ip, addr, base)
 }
 
-fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
     operands!(ip, CallIndirect { ty, table, c, base });
-    let Some(addr) = ex.indirect_target(ip, ty, table, s.raw(c)) else { return exit(Exit::Trap) };
-    call_and_continue(ex, ip, addr, base)
+    match ex.indirect_callee(ip, ty, table, s.raw(c)) {
+        IndirectCallee::Internal(code) => enter_internal(ex, ip, code, base, m),
+        IndirectCallee::Other(addr) => call_and_continue(ex, ip, addr, base),
+        IndirectCallee::Trap => exit(Exit::Trap),
+    }
 }
 
 // ---- variables ----
