@@ -6,7 +6,7 @@
 //! so every consumer sees the same "malformed" verdicts.
 
 use crate::error::{DecodeError, DecodeErrorKind, Result};
-use crate::operator::Operator;
+use crate::operator::{Build, Operator, VisitOperator, visit_one};
 use crate::reader::Reader;
 
 /// The kind of an open block, for the structural checks.
@@ -67,40 +67,43 @@ impl<'a> OperatorsReader<'a> {
     /// Reads the next instruction.
     #[inline]
     pub fn read(&mut self) -> Result<Operator<'a>> {
+        self.visit(&mut Build)
+    }
+
+    /// Reads the next instruction and calls `v`'s method for it (see
+    /// [`VisitOperator`]): the fast way to consume a body, without an
+    /// [`Operator`] for the instructions `v` handles itself. Checks the
+    /// structure as [`OperatorsReader::read`] does, before `v` sees the
+    /// instruction.
+    #[inline]
+    pub fn visit<V: VisitOperator<'a> + ?Sized>(&mut self, v: &mut V) -> Result<V::Output> {
         let start = self.reader.offset();
         if self.finished {
             return Err(DecodeError::new(DecodeErrorKind::SectionSizeMismatch, start));
         }
-        let byte = match self.reader.peek_u8() {
-            Ok(b) => b,
-            Err(e) => return Err(self.overrun_error(start, e)),
-        };
-        let op = match Operator::decode(&mut self.reader) {
-            Ok(op) => op,
-            Err(e) => return Err(self.overrun_error(start, e)),
-        };
-        if is_structural(byte) {
-            self.structure(&op, start)?;
-        }
-        Ok(op)
-    }
-
-    /// The structural effect of a block instruction (`block`, `else`,
-    /// `end`...), checked as the spec's decoder checks it.
-    #[inline]
-    fn structure(&mut self, op: &Operator<'a>, start: usize) -> Result<()> {
-        let outermost = self.open.is_empty();
-        if let Err(kind) = step(&mut self.open, op) {
-            return Err(DecodeError::new(kind, start));
-        }
-        if outermost && matches!(op, Operator::End {}) {
-            // The outermost `end`: the body must end right here.
-            self.finished = true;
-            if self.exact_end && !self.reader.is_empty() {
-                return Err(DecodeError::new(DecodeErrorKind::SectionSizeMismatch, self.reader.offset()));
+        let OperatorsReader { reader, open, finished, exact_end } = self;
+        let mut structure = |byte: u8, r: &Reader<'a>| {
+            let outermost = open.is_empty();
+            if let Err(kind) = step(open, byte) {
+                return Err(DecodeError::new(kind, start));
             }
+            if outermost && byte == END {
+                // The outermost `end`: the body must end right here.
+                *finished = true;
+                if *exact_end && !r.is_empty() {
+                    return Err(DecodeError::new(DecodeErrorKind::SectionSizeMismatch, r.offset()));
+                }
+            }
+            Ok(())
+        };
+        let result = visit_one(reader, v, &mut structure);
+        // Returned as it is (rebuilding it would copy an `Operator` that
+        // was just written piecewise, a stalled load per instruction). A
+        // structural verdict stands; running out may be an overrun.
+        match &result {
+            Err(e) if !self.finished && e.kind() != &DecodeErrorKind::EndExpected => Err(self.overrun_error(start, e)),
+            _ => result,
         }
-        Ok(())
     }
 
     /// Checks that the sequence has been read to its final `end`.
@@ -122,67 +125,71 @@ impl<'a> OperatorsReader<'a> {
     /// body's structure closes. Reproduce that verdict without ever handing
     /// out an instruction from beyond the body.
     #[cold]
-    fn overrun_error(&self, start: usize, original: DecodeError) -> DecodeError {
+    fn overrun_error(&self, start: usize, original: &DecodeError) -> DecodeError {
         let ran_out = matches!(original.kind(), DecodeErrorKind::SectionSizeMismatch | DecodeErrorKind::UnexpectedEnd);
         if !ran_out {
-            return original;
+            return original.clone();
         }
         let data = self.reader.data();
         let mut rest = Reader::with_range(data, start, data.len(), self.reader.features());
         let mut open = self.open.clone();
         loop {
-            let at = rest.offset();
-            let op = match Operator::decode(&mut rest) {
-                Ok(op) => op,
-                Err(e) => return e,
+            let mut closed = false;
+            let mut structure = |byte: u8, r: &Reader<'_>| {
+                let outermost = open.is_empty();
+                step(&mut open, byte).map_err(|kind| DecodeError::new(kind, r.offset()))?;
+                closed = outermost && byte == END;
+                Ok(())
             };
-            let outermost = open.is_empty();
-            if let Err(kind) = step(&mut open, &op) {
-                return DecodeError::new(kind, at);
-            }
-            if outermost && matches!(op, Operator::End {}) {
-                return DecodeError::new(DecodeErrorKind::SectionSizeMismatch, self.reader.end());
+            let at = rest.offset();
+            match visit_one(&mut rest, &mut Build, &mut structure) {
+                Err(e) if e.kind() == &DecodeErrorKind::EndExpected => {
+                    return DecodeError::new(DecodeErrorKind::EndExpected, at);
+                }
+                Err(e) => return e,
+                Ok(_) if closed => return DecodeError::new(DecodeErrorKind::SectionSizeMismatch, self.reader.end()),
+                Ok(_) => {}
             }
         }
     }
 }
 
-/// Whether the opcode byte starts an instruction that opens, continues or
-/// closes a block: `block` `loop` `if` `else` `try` `catch` `end`
-/// `delegate` `catch_all` `try_table`.
-#[inline(always)]
-fn is_structural(byte: u8) -> bool {
-    const MASK: u64 = (0b1111_1100) | (1 << 0x0B) | (1 << 0x18) | (1 << 0x19) | (1 << 0x1F);
-    byte < 64 && (MASK >> byte) & 1 != 0
-}
+/// The opcode of `end`.
+const END: u8 = 0x0B;
 
-/// Applies the structural effect of `op` to the stack of open blocks.
-/// An `end` with nothing open closes the whole sequence and leaves it empty.
+/// Applies the structural effect of the block instruction with opcode
+/// `byte` to the stack of open blocks. An `end` with nothing open closes
+/// the whole sequence and leaves it empty.
 #[inline]
-fn step(open: &mut Vec<Open>, op: &Operator<'_>) -> std::result::Result<(), DecodeErrorKind> {
-    match op {
-        Operator::Block { .. } | Operator::Loop { .. } | Operator::TryTable { .. } => open.push(Open::Block),
-        Operator::If { .. } => open.push(Open::If),
-        Operator::Try { .. } => open.push(Open::Try),
-        Operator::Else {} => match open.last_mut() {
+fn step(open: &mut Vec<Open>, byte: u8) -> std::result::Result<(), DecodeErrorKind> {
+    match byte {
+        // block, loop, try_table
+        0x02 | 0x03 | 0x1F => open.push(Open::Block),
+        0x04 => open.push(Open::If),
+        0x06 => open.push(Open::Try),
+        // else
+        0x05 => match open.last_mut() {
             Some(top @ Open::If) => *top = Open::Else,
             _ => return Err(DecodeErrorKind::EndExpected),
         },
-        Operator::Catch { .. } => match open.last_mut() {
+        // catch
+        0x07 => match open.last_mut() {
             Some(top @ (Open::Try | Open::Catch)) => *top = Open::Catch,
             _ => return Err(DecodeErrorKind::EndExpected),
         },
-        Operator::CatchAll {} => match open.last_mut() {
+        // catch_all
+        0x19 => match open.last_mut() {
             Some(top @ (Open::Try | Open::Catch)) => *top = Open::CatchAll,
             _ => return Err(DecodeErrorKind::EndExpected),
         },
-        Operator::Delegate { .. } => match open.last() {
+        // delegate
+        0x18 => match open.last() {
             Some(Open::Try) => {
                 open.pop();
             }
             _ => return Err(DecodeErrorKind::EndExpected),
         },
-        Operator::End {} => {
+        END => {
             open.pop();
         }
         _ => {}

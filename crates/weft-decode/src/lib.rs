@@ -49,6 +49,6 @@ pub use immediates::{
 };
 pub use module::*;
 pub use names::Names;
-pub use operator::{INSTRUCTIONS, Operator, Prefix, Signature};
+pub use operator::{INSTRUCTIONS, Operator, Prefix, Signature, VisitOperator};
 pub use reader::Reader;
 pub use types::*;

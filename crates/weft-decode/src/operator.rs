@@ -110,14 +110,69 @@ macro_rules! define_operator {
             $( pub const $name: u32 = opcode_key(prefix_of!($prefix), $code); )*
         }
 
-        /// Decodes the instruction whose opcode key is `key`; the opcode
-        /// bytes have been read already and start at `at`.
+        /// Decodes the immediates of the instruction whose opcode key is
+        /// `key` (its opcode bytes, at `at`, have been read already), lets
+        /// `structure` check a block instruction, and calls `v`'s method for
+        /// the instruction: one match on the opcode, the visitor's code in
+        /// its arm.
         #[inline(always)]
-        fn decode_with_key<'a>(key: u32, at: usize, r: &mut Reader<'a>) -> Result<Operator<'a>> {
+        fn visit_with_key<'a, V: VisitOperator<'a> + ?Sized>(
+            key: u32,
+            at: usize,
+            r: &mut Reader<'a>,
+            v: &mut V,
+            structure: &mut impl FnMut(u8, &Reader<'a>) -> Result<()>,
+        ) -> Result<V::Output> {
             Ok(match key {
-                $( opcode::$name => Operator::$name { $($imm: <$ty as Immediate<'a>>::decode(r)?),* }, )*
+                $(
+                    opcode::$name => {
+                        $( let $imm = <$ty as Immediate<'a>>::decode(r)?; )*
+                        // A constant per arm: the check vanishes from the
+                        // arms of instructions that are not block structure.
+                        if is_structural(opcode::$name) {
+                            structure(opcode::$name as u8, r)?;
+                        }
+                        v.$name($($imm),*)
+                    }
+                )*
                 _ => return Err(unknown_key(r, key, at)),
             })
+        }
+
+        /// A consumer of decoded instructions with one method per
+        /// instruction, named like its [`Operator`] variant and taking its
+        /// immediates, in the manner of wasmparser's `VisitOperator`.
+        ///
+        /// [`OperatorsReader::visit`](crate::OperatorsReader::visit) calls
+        /// the method from the decoder's own match on the opcode, so a
+        /// visitor that overrides the instructions it cares about handles
+        /// them without an [`Operator`] being built and matched again. Every
+        /// method not overridden builds the [`Operator`] and calls
+        /// [`VisitOperator::visit_operator`].
+        #[allow(non_snake_case)]
+        pub trait VisitOperator<'a> {
+            /// What visiting one instruction returns.
+            type Output;
+
+            /// Visits an instruction whose own method is not overridden.
+            fn visit_operator(&mut self, op: Operator<'a>) -> Self::Output;
+
+            $(
+                #[doc = concat!("Visits `", $mnemonic, "`.")]
+                #[inline]
+                fn $name(&mut self, $($imm: $ty),*) -> Self::Output {
+                    self.visit_operator(Operator::$name { $($imm),* })
+                }
+            )*
+        }
+
+        impl<'a> Operator<'a> {
+            /// Calls `v`'s method for this instruction.
+            pub fn visit<V: VisitOperator<'a> + ?Sized>(self, v: &mut V) -> V::Output {
+                match self {
+                    $( Operator::$name { $($imm),* } => v.$name($($imm),*), )*
+                }
+            }
         }
 
         impl<'a> Operator<'a> {
@@ -184,35 +239,74 @@ impl fmt::Display for Operator<'_> {
     }
 }
 
+/// The visitor that builds the [`Operator`] (every method is the default).
+pub(crate) struct Build;
+
+impl<'a> VisitOperator<'a> for Build {
+    type Output = Operator<'a>;
+
+    #[inline(always)]
+    fn visit_operator(&mut self, op: Operator<'a>) -> Operator<'a> {
+        op
+    }
+}
+
+/// Decodes one instruction and hands it to `v`; `structure` sees the
+/// opcode of every block instruction (`block`, `else`, `end`...) after
+/// its immediates and before `v`, and may refuse it.
+#[inline(always)]
+pub(crate) fn visit_one<'a, V: VisitOperator<'a> + ?Sized>(
+    r: &mut Reader<'a>,
+    v: &mut V,
+    structure: &mut impl FnMut(u8, &Reader<'a>) -> Result<()>,
+) -> Result<V::Output> {
+    let at = r.offset();
+    let byte = r.read_u8()?;
+    if byte < 0xFC {
+        // One-byte opcodes: a dense jump table. Only the few that belong
+        // to a proposal pay for the feature check.
+        if GATED[byte as usize] && !enabled(u32::from(byte), r.features()) {
+            return Err(unknown_key(r, u32::from(byte), at));
+        }
+        return visit_with_key(u32::from(byte), at, r, v, structure);
+    }
+    visit_prefixed(byte, at, r, v, structure)
+}
+
+#[inline(never)]
+fn visit_prefixed<'a, V: VisitOperator<'a> + ?Sized>(
+    byte: u8,
+    at: usize,
+    r: &mut Reader<'a>,
+    v: &mut V,
+    structure: &mut impl FnMut(u8, &Reader<'a>) -> Result<()>,
+) -> Result<V::Output> {
+    let code = r.read_var_u32()?;
+    if code >= 1 << 24 {
+        let text = format!("{byte:02x} {code:02x}");
+        return Err(r.error_at(DecodeErrorKind::IllegalOpcode(text), at));
+    }
+    let key = (u32::from(byte) << 24) | code;
+    if !enabled(key, r.features()) {
+        return Err(unknown_key(r, key, at));
+    }
+    visit_with_key(key, at, r, v, structure)
+}
+
+/// Whether the opcode key is an instruction that opens, continues or
+/// closes a block: `block` `loop` `if` `else` `try` `catch` `end`
+/// `delegate` `catch_all` `try_table` (all one-byte opcodes).
+#[inline(always)]
+pub(crate) const fn is_structural(key: u32) -> bool {
+    const MASK: u64 = (0b1111_1100) | (1 << 0x0B) | (1 << 0x18) | (1 << 0x19) | (1 << 0x1F);
+    key < 64 && (MASK >> key) & 1 != 0
+}
+
 impl<'a> Operator<'a> {
     /// Decodes one instruction.
     #[inline]
     pub fn decode(r: &mut Reader<'a>) -> Result<Operator<'a>> {
-        let at = r.offset();
-        let byte = r.read_u8()?;
-        if byte < 0xFC {
-            // One-byte opcodes: a dense jump table. Only the few that belong
-            // to a proposal pay for the feature check.
-            if GATED[byte as usize] && !enabled(u32::from(byte), r.features()) {
-                return Err(unknown_key(r, u32::from(byte), at));
-            }
-            return decode_with_key(u32::from(byte), at, r);
-        }
-        Self::decode_prefixed(byte, at, r)
-    }
-
-    #[inline(never)]
-    fn decode_prefixed(byte: u8, at: usize, r: &mut Reader<'a>) -> Result<Operator<'a>> {
-        let code = r.read_var_u32()?;
-        if code >= 1 << 24 {
-            let text = format!("{byte:02x} {code:02x}");
-            return Err(r.error_at(DecodeErrorKind::IllegalOpcode(text), at));
-        }
-        let key = (u32::from(byte) << 24) | code;
-        if !enabled(key, r.features()) {
-            return Err(unknown_key(r, key, at));
-        }
-        decode_with_key(key, at, r)
+        visit_one(r, &mut Build, &mut |_, _| Ok(()))
     }
 
     /// Whether this instruction opens a block that `end` closes.

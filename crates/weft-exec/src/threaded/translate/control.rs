@@ -16,6 +16,7 @@ use crate::threaded::op::Op;
 
 impl Translator<'_> {
     /// Translates `op` if it is a control instruction.
+    #[inline(always)]
     pub(super) fn translate_control(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
         Some(match *op {
             Operator::Unreachable {} => {
@@ -108,7 +109,8 @@ impl Translator<'_> {
             self.fuel_count = 1;
             self.check_interrupt();
         }
-        self.ctrl.push(Ctrl { kind, height, params, results, start, fixups: Vec::new(), else_fixup: None });
+        let fixups = self.spare_fixups.pop().unwrap_or_default();
+        self.ctrl.push(Ctrl { kind, height, params, results, start, fixups, else_fixup: None });
         Ok(())
     }
 
@@ -139,7 +141,7 @@ impl Translator<'_> {
             params,
             results,
             start,
-            fixups: Vec::new(),
+            fixups: self.spare_fixups.pop().unwrap_or_default(),
             else_fixup: Some(at),
         });
         Ok(())
@@ -177,7 +179,10 @@ impl Translator<'_> {
             if self.reachable {
                 self.emit_return();
             }
-            self.ctrl.pop();
+            if let Some(mut c) = self.ctrl.pop() {
+                c.fixups.clear();
+                self.spare_fixups.push(c.fixups);
+            }
             return;
         }
         let Some(c) = self.ctrl.pop() else { return };
@@ -186,9 +191,12 @@ impl Translator<'_> {
         }
         let here = self.here();
         self.start_fuel_block();
-        for at in c.fixups {
+        for &at in &c.fixups {
             self.patch(at, here);
         }
+        let mut fixups = c.fixups;
+        fixups.clear();
+        self.spare_fixups.push(fixups);
         if let Some(at) = c.else_fixup {
             self.patch(at, here);
         }

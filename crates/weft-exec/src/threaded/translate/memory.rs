@@ -42,6 +42,7 @@ type StoreOps = (fn(Slot, Slot, u32) -> Op, fn(Slot, u32, u64) -> Op);
 
 impl Translator<'_> {
     /// Translates `op` if it is a memory, table or reference instruction.
+    #[inline(always)]
     pub(super) fn translate_memory(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
         type Load = fn(Slot, Slot, u32) -> Op;
         let load_op: Option<(MemArg, Load)> = match *op {

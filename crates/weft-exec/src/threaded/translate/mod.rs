@@ -31,7 +31,7 @@ pub(super) mod exceptions;
 mod memory;
 mod simd;
 
-use weft_decode::{HeapType, ImportType, Operator, ValType};
+use weft_decode::{BlockType, HeapType, Ieee32, Ieee64, ImportType, MemArg, Operator, ValType, VisitOperator};
 
 use super::Code;
 use super::op::{Op, Raw, Slot, for_each_numeric_op};
@@ -85,8 +85,23 @@ struct Ctrl {
     else_fixup: Option<usize>,
 }
 
+/// The buffers a translation borrows and gives back, so that translating
+/// function after function reuses them instead of allocating them again.
+#[derive(Default)]
+struct Scratch {
+    stack: Vec<Entry>,
+    ctrl: Vec<Ctrl>,
+    fixups: Vec<Vec<usize>>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::default();
+}
+
 struct Translator<'m> {
     module: &'m ModuleInner,
+    /// Emptied `Ctrl::fixups` vectors, for the next frames.
+    spare_fixups: Vec<Vec<usize>>,
     code: Code,
     /// The byte offset of the instruction being translated.
     offset: u32,
@@ -186,11 +201,16 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     {
         return unsupported("a local of a type slots do not hold");
     }
+    let scratch = SCRATCH.take();
+    // Room for the ops without regrowing on typical code (about one op per
+    // four bytes of wasm).
+    let capacity = body.code.len() / 4 + 8;
     let mut t = Translator {
         module,
+        spare_fixups: scratch.fixups,
         code: Code {
-            ops: Vec::new(),
-            offsets: Vec::new(),
+            ops: Vec::with_capacity(capacity),
+            offsets: Vec::with_capacity(capacity),
             mem_args: Vec::new(),
             handlers: Box::default(),
             params: params as u32,
@@ -203,16 +223,8 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
             v128_consts: Vec::new(),
         },
         offset: 0,
-        stack: Vec::new(),
-        ctrl: vec![Ctrl {
-            kind: Kind::Func,
-            height: 0,
-            params: 0,
-            results: ty.results().len(),
-            start: 0,
-            fixups: Vec::new(),
-            else_fixup: None,
-        }],
+        stack: scratch.stack,
+        ctrl: scratch.ctrl,
         reachable: true,
         dead_depth: 0,
         retarget: None,
@@ -223,22 +235,29 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
         fuel_count: 0,
         exn: exceptions::ExnState::new((locals - u64::from(hidden)) as u32, hidden, ty.results().len()),
     };
+    t.stack.clear();
+    t.ctrl.clear();
+    let fixups = t.spare_fixups.pop().unwrap_or_default();
+    t.ctrl.push(Ctrl {
+        kind: Kind::Func,
+        height: 0,
+        params: 0,
+        results: ty.results().len(),
+        start: 0,
+        fixups,
+        else_fixup: None,
+    });
     t.start_fuel_block();
     t.check_interrupt();
     let mut ops = d.operators(defined as usize);
     while !ops.is_finished() {
         t.offset = ops.offset() as u32;
-        let op = ops.read().map_err(|e| Unsupported(format!("malformed body: {e}")))?;
-        t.retarget = t.next_retarget.take();
-        t.fusable = t.next_fusable.take();
-        if t.reachable {
-            // Counted in the block it ends or belongs to: `br_if`, `else`
-            // and `end` are paid by the code before them, as the
-            // reference engine charges them before it executes them.
-            t.fuel_count += 1;
-            t.translate_op(op)?;
-        } else {
-            t.skip_dead(&op)?;
+        // The decoder calls the translator's method for the instruction
+        // from its own match on the opcode (`VisitOperator`).
+        match ops.visit(&mut t) {
+            Ok(Ok(())) => {}
+            Ok(Err(why)) => return Err(*why),
+            Err(e) => return unsupported(format!("malformed body: {e}")),
         }
         if t.ctrl.is_empty() {
             break;
@@ -246,6 +265,11 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     }
     t.finish_exceptions();
     t.end_fuel_block();
+    SCRATCH.set(Scratch {
+        stack: std::mem::take(&mut t.stack),
+        ctrl: std::mem::take(&mut t.ctrl),
+        fixups: std::mem::take(&mut t.spare_fixups),
+    });
     thread_jumps(&mut t.code);
     verify(&t.code)?;
     if v128 {
@@ -564,48 +588,51 @@ impl Translator<'_> {
         Ok(())
     }
 
-    /// Translates one reachable instruction.
-    fn translate_op(&mut self, op: Operator<'_>) -> Result<()> {
-        macro_rules! numeric {
-            (
-                bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
-                bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
-                bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
-                cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
-                cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
-                un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
-                un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
-            ) => {
-                match op {
-                    $( Operator::$bi {} => return self.binary(
-                        |d, a, b| Op::$bi { d, a, b },
-                        Some(|d, a, imm| Op::$bii { d, a, imm: <$bit as Raw>::from_raw(imm) }),
-                    ), )*
-                    $( Operator::$bt {} => return self.binary(
-                        |d, a, b| Op::$bt { d, a, b },
-                        Some(|d, a, imm| Op::$bti { d, a, imm: <$btt as Raw>::from_raw(imm) }),
-                    ), )*
-                    $( Operator::$b {} => return self.binary(|d, a, b| Op::$b { d, a, b }, None), )*
-                    $( Operator::$c {} => return self.compare(
-                        |d, a, b| Op::$c { d, a, b },
-                        Some(|d, a, imm| Op::$ci { d, a, imm: <$ct as Raw>::from_raw(imm) }),
-                    ), )*
-                    $( Operator::$f {} => return self.compare(|d, a, b| Op::$f { d, a, b }, None), )*
-                    $( Operator::$u {} => {
-                        self.unary(|d, a| Op::$u { d, a })?;
-                        if matches!(op, Operator::I32Eqz {}) {
-                            self.next_fusable = self.next_retarget;
-                        }
-                        return Ok(());
-                    } )*
-                    $( Operator::$ut_ {} => return self.unary(|d, a| Op::$ut_ { d, a }), )*
-                    _ => {}
-                }
-            };
+    /// The bookkeeping every instruction starts with; whether it is
+    /// reachable (else it emits nothing).
+    #[inline(always)]
+    fn begin(&mut self) -> bool {
+        self.retarget = self.next_retarget.take();
+        self.fusable = self.next_fusable.take();
+        if self.reachable {
+            // Counted in the block it ends or belongs to: `br_if`, `else`
+            // and `end` are paid by the code before them, as the
+            // reference engine charges them before it executes them.
+            self.fuel_count += 1;
         }
-        for_each_numeric_op!(numeric);
+        self.reachable
+    }
 
-        match op {
+    /// Translates one instruction (numeric ones have their own visitor
+    /// methods, below).
+    #[inline(always)]
+    fn step(&mut self, op: &Operator<'_>) -> Result<()> {
+        if self.begin() { self.translate_op(op) } else { self.skip_dead(op) }
+    }
+
+    /// [`Translator::step`] for an instruction that `part` translates
+    /// (anything else it leaves to [`Translator::translate_other`]).
+    #[inline(always)]
+    fn step_in(&mut self, op: &Operator<'_>, part: fn(&mut Self, &Operator<'_>) -> Option<Result<()>>) -> Result<()> {
+        if !self.begin() {
+            return self.skip_dead(op);
+        }
+        match part(self, op) {
+            Some(r) => r,
+            None => self.translate_other(op),
+        }
+    }
+
+    /// [`Translator::translate_op`] as a part for [`Translator::step_in`].
+    #[inline(always)]
+    fn translate_plain(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
+        Some(self.translate_op(op))
+    }
+
+    /// Translates one reachable instruction.
+    #[inline(always)]
+    fn translate_op(&mut self, op: &Operator<'_>) -> Result<()> {
+        match *op {
             Operator::I32Const { value } => self.push(Entry::Const(value.to_raw())),
             Operator::I64Const { value } => self.push(Entry::Const(value.to_raw())),
             Operator::F32Const { value } => self.push(Entry::Const(u64::from(value.0))),
@@ -657,27 +684,181 @@ impl Translator<'_> {
                 self.emit(Op::GlobalSet { a, g: global_index });
                 Ok(())
             }
-            other => self.translate_other(other),
+            _ => self.translate_other(op),
         }
     }
 
     /// Control, memory, table and reference instructions.
-    fn translate_other(&mut self, op: Operator<'_>) -> Result<()> {
-        if let Some(r) = self.translate_control(&op) {
+    fn translate_other(&mut self, op: &Operator<'_>) -> Result<()> {
+        if let Some(r) = self.translate_control(op) {
             return r;
         }
-        if let Some(r) = self.translate_simd(&op) {
+        if let Some(r) = self.translate_simd(op) {
             return r;
         }
-        if let Some(r) = self.translate_exception(&op) {
+        if let Some(r) = self.translate_exception(op) {
             return r;
         }
-        if let Some(r) = self.translate_memory(&op) {
+        if let Some(r) = self.translate_memory(op) {
             return r;
         }
-        if let Some(r) = self.translate_calls(&op) {
+        if let Some(r) = self.translate_calls(op) {
             return r;
         }
         unsupported(format!("{op:?}"))
+    }
+}
+
+/// Visitor methods for the numeric instructions of `for_each_numeric_op!`:
+/// a binary op folds a constant right operand into its immediate form
+/// where it has one, and a comparison may fuse with a following branch.
+macro_rules! numeric_visitors {
+    (
+        bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+        bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+        bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+        cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+        cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+        un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+        un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+    ) => {
+        $( fn $bi(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.binary(
+                |d, a, b| Op::$bi { d, a, b },
+                Some(|d, a, imm| Op::$bii { d, a, imm: <$bit as Raw>::from_raw(imm) }),
+            )
+            .map_err(Box::new)
+        } )*
+        $( fn $bt(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.binary(
+                |d, a, b| Op::$bt { d, a, b },
+                Some(|d, a, imm| Op::$bti { d, a, imm: <$btt as Raw>::from_raw(imm) }),
+            )
+            .map_err(Box::new)
+        } )*
+        $( fn $b(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.binary(|d, a, b| Op::$b { d, a, b }, None).map_err(Box::new)
+        } )*
+        $( fn $c(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.compare(
+                |d, a, b| Op::$c { d, a, b },
+                Some(|d, a, imm| Op::$ci { d, a, imm: <$ct as Raw>::from_raw(imm) }),
+            )
+            .map_err(Box::new)
+        } )*
+        $( fn $f(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.compare(|d, a, b| Op::$f { d, a, b }, None).map_err(Box::new)
+        } )*
+        $( fn $u(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.unary(|d, a| Op::$u { d, a }).map_err(Box::new)?;
+            if matches!(Operator::$u {}, Operator::I32Eqz {}) {
+                self.next_fusable = self.next_retarget;
+            }
+            Ok(())
+        } )*
+        $( fn $ut_(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.unary(|d, a| Op::$ut_ { d, a }).map_err(Box::new)
+        } )*
+    };
+}
+
+/// Visitor methods that build their instruction's [`Operator`] in place
+/// and hand it to the part of the translator that handles it (`part`,
+/// inlined): the matches on the operator fold away, leaving the
+/// instruction's own code.
+macro_rules! inline_visitors {
+    ($( $part:ident: [$( $name:ident { $($imm:ident : $ty:ty),* } )*] )*) => {
+        $($( fn $name(&mut self, $($imm: $ty),*) -> std::result::Result<(), Box<Unsupported>> {
+            self.step_in(&Operator::$name { $($imm),* }, Self::$part).map_err(Box::new)
+        } )*)*
+    };
+}
+
+/// The decoder hands every instruction to the translator through these
+/// methods: the frequent ones translate directly, the rest arrive as an
+/// [`Operator`] in [`VisitOperator::visit_operator`].
+impl<'a> VisitOperator<'a> for Translator<'_> {
+    /// Boxed, so that the decoder's result around it is two words and
+    /// comes back in registers.
+    type Output = std::result::Result<(), Box<Unsupported>>;
+
+    fn visit_operator(&mut self, op: Operator<'a>) -> Self::Output {
+        self.step(&op).map_err(Box::new)
+    }
+
+    for_each_numeric_op!(numeric_visitors);
+
+    inline_visitors! {
+        translate_plain: [
+            Nop {}
+            Drop {}
+            Select {}
+            LocalGet { local_index: u32 }
+            LocalSet { local_index: u32 }
+            LocalTee { local_index: u32 }
+            GlobalGet { global_index: u32 }
+            GlobalSet { global_index: u32 }
+            I32Const { value: i32 }
+            I64Const { value: i64 }
+            F32Const { value: Ieee32 }
+            F64Const { value: Ieee64 }
+        ]
+        translate_control: [
+            Block { blockty: BlockType }
+            Loop { blockty: BlockType }
+            If { blockty: BlockType }
+            Else {}
+            End {}
+            Br { relative_depth: u32 }
+            BrIf { relative_depth: u32 }
+            Return {}
+            Call { function_index: u32 }
+        ]
+        translate_memory: [
+            I32Load { memarg: MemArg }
+            I64Load { memarg: MemArg }
+            F32Load { memarg: MemArg }
+            F64Load { memarg: MemArg }
+            I32Load8S { memarg: MemArg }
+            I32Load8U { memarg: MemArg }
+            I32Load16S { memarg: MemArg }
+            I32Load16U { memarg: MemArg }
+            I64Load8S { memarg: MemArg }
+            I64Load8U { memarg: MemArg }
+            I64Load16S { memarg: MemArg }
+            I64Load16U { memarg: MemArg }
+            I64Load32S { memarg: MemArg }
+            I64Load32U { memarg: MemArg }
+            I32Store { memarg: MemArg }
+            I64Store { memarg: MemArg }
+            F32Store { memarg: MemArg }
+            F64Store { memarg: MemArg }
+            I32Store8 { memarg: MemArg }
+            I32Store16 { memarg: MemArg }
+            I64Store8 { memarg: MemArg }
+            I64Store16 { memarg: MemArg }
+            I64Store32 { memarg: MemArg }
+        ]
     }
 }
