@@ -267,6 +267,9 @@ impl Translator<'_> {
         op.fuse_branch(0, false)?;
         self.code.ops.pop();
         self.code.offsets.pop();
+        if self.branches.last() == Some(&(at as u32)) {
+            self.branches.pop();
+        }
         Some(op)
     }
 

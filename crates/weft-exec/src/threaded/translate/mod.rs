@@ -92,6 +92,7 @@ struct Scratch {
     stack: Vec<Entry>,
     ctrl: Vec<Ctrl>,
     fixups: Vec<Vec<usize>>,
+    branches: Vec<u32>,
 }
 
 thread_local! {
@@ -102,6 +103,8 @@ struct Translator<'m> {
     module: &'m ModuleInner,
     /// Emptied `Ctrl::fixups` vectors, for the next frames.
     spare_fixups: Vec<Vec<usize>>,
+    /// The positions of the branch ops emitted, in order.
+    branches: Vec<u32>,
     code: Code,
     /// The byte offset of the instruction being translated.
     offset: u32,
@@ -208,6 +211,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     let mut t = Translator {
         module,
         spare_fixups: scratch.fixups,
+        branches: scratch.branches,
         code: Code {
             ops: Vec::with_capacity(capacity),
             offsets: Vec::with_capacity(capacity),
@@ -237,6 +241,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     };
     t.stack.clear();
     t.ctrl.clear();
+    t.branches.clear();
     let fixups = t.spare_fixups.pop().unwrap_or_default();
     t.ctrl.push(Ctrl {
         kind: Kind::Func,
@@ -265,17 +270,21 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     }
     t.finish_exceptions();
     t.end_fuel_block();
+    // The passes below change branch targets only, never which ops are
+    // branches: they visit the branches `emit` noted.
+    let branches = std::mem::take(&mut t.branches);
+    thread_jumps(&mut t.code, &branches);
+    verify(&t.code, &branches)?;
+    if v128 {
+        simd::move_both_halves(&mut t.code);
+    }
+    make_targets_relative(&mut t.code, &branches);
     SCRATCH.set(Scratch {
         stack: std::mem::take(&mut t.stack),
         ctrl: std::mem::take(&mut t.ctrl),
         fixups: std::mem::take(&mut t.spare_fixups),
+        branches,
     });
-    thread_jumps(&mut t.code);
-    verify(&t.code)?;
-    if v128 {
-        simd::move_both_halves(&mut t.code);
-    }
-    make_targets_relative(&mut t.code);
     Ok(t.code)
 }
 
@@ -294,8 +303,9 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
 ///
 /// Before that, a branch to a `br` goes straight to that `br`'s target (as
 /// `br_table` entries to their labels' stubs usually do).
-fn thread_jumps(code: &mut Code) {
-    for pc in 0..code.ops.len() {
+fn thread_jumps(code: &mut Code, branches: &[u32]) {
+    for &pc in branches {
+        let pc = pc as usize;
         let mut op = code.ops[pc];
         let Some(mut t) = op.target_mut().copied() else { continue };
         // Bounded: `br` cycles (`loop br 0`) exist.
@@ -309,7 +319,8 @@ fn thread_jumps(code: &mut Code) {
             *target = t;
         }
     }
-    for pc in 0..code.ops.len() {
+    for &pc in branches {
+        let pc = pc as usize;
         let Op::Br { t } = code.ops[pc] else { continue };
         let Some(target) = code.ops.get(t as usize) else { continue };
         if let Some((negated, exit)) = target.negated_branch(t + 1)
@@ -323,10 +334,11 @@ fn thread_jumps(code: &mut Code) {
 /// Rewrites every branch target as an offset
 /// from its branch op (`i32` bits in the `u32`), so handlers branch without
 /// knowing where the op vector starts.
-fn make_targets_relative(code: &mut Code) {
+fn make_targets_relative(code: &mut Code, branches: &[u32]) {
     let relative = |t: u32, pc: usize| (i64::from(t) - pc as i64) as i32 as u32;
-    for (pc, op) in code.ops.iter_mut().enumerate() {
-        if let Some(t) = op.target_mut() {
+    for &pc in branches {
+        let pc = pc as usize;
+        if let Some(t) = code.ops[pc].target_mut() {
             *t = relative(*t, pc);
         }
     }
@@ -336,7 +348,7 @@ fn make_targets_relative(code: &mut Code) {
 /// checks: execution cannot leave the op vector. The last op ends the
 /// function (a return, an unconditional branch or a trap), so falling
 /// through never passes the end, and every branch target is an op.
-fn verify(code: &Code) -> Result<()> {
+fn verify(code: &Code, branches: &[u32]) -> Result<()> {
     let len = code.ops.len();
     let ends = matches!(
         code.ops.last(),
@@ -354,9 +366,17 @@ fn verify(code: &Code) -> Result<()> {
                 | Op::ThrowRef { .. }
         )
     );
-    let targets_in_range = code.ops.iter().all(|op| {
-        let mut op = *op;
+    let targets_in_range = branches.iter().all(|&pc| {
+        let mut op = code.ops[pc as usize];
         op.target_mut().is_none_or(|t| (*t as usize) < len)
+    });
+    // `emit` noted every branch (checked where it costs nothing).
+    debug_assert!({
+        let mut noted = branches.iter();
+        code.ops.iter().enumerate().all(|(pc, op)| {
+            let mut op = *op;
+            op.target_mut().is_none() || noted.next() == Some(&(pc as u32))
+        }) && noted.next().is_none()
     });
     let tables_exist = code.ops.iter().enumerate().all(|(pc, op)| match op {
         Op::BrTable { len, .. } => {
@@ -378,11 +398,20 @@ fn verify(code: &Code) -> Result<()> {
 impl Translator<'_> {
     // ---- emitting ----
 
-    /// Appends `op`, returning its position.
+    /// Appends `op`, returning its position, and notes it if it is a
+    /// branch. (Inlined, the check folds away where the caller names the
+    /// op; a pass over all ops after translation would pay a hard to
+    /// predict jump on the op's kind for every op.)
+    #[inline(always)]
     fn emit(&mut self, op: Op) -> usize {
+        let at = self.code.ops.len();
+        let mut probe = op;
+        if probe.target_mut().is_some() {
+            self.branches.push(at as u32);
+        }
         self.code.ops.push(op);
         self.code.offsets.push(self.offset);
-        self.code.ops.len() - 1
+        at
     }
 
     /// The position the next op will have (a branch target).
@@ -556,6 +585,7 @@ impl Translator<'_> {
     // ---- numeric ----
 
     /// A binary op: with an immediate form, a constant right operand folds in.
+    #[inline(always)]
     fn binary(&mut self, slots: fn(Slot, Slot, Slot) -> Op, imm: Option<fn(Slot, Slot, u64) -> Op>) -> Result<()> {
         let n = self.stack.len();
         let op = match (imm, self.stack[n - 1]) {
@@ -575,12 +605,14 @@ impl Translator<'_> {
         Ok(())
     }
 
+    #[inline(always)]
     fn compare(&mut self, slots: fn(Slot, Slot, Slot) -> Op, imm: Option<fn(Slot, Slot, u64) -> Op>) -> Result<()> {
         self.binary(slots, imm)?;
         self.next_fusable = self.next_retarget;
         Ok(())
     }
 
+    #[inline(always)]
     fn unary(&mut self, f: fn(Slot, Slot) -> Op) -> Result<()> {
         let a = self.pop_slot();
         let d = self.push_result()?;
