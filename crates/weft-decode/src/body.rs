@@ -75,7 +75,7 @@ impl<'a> OperatorsReader<'a> {
     /// [`Operator`] for the instructions `v` handles itself. Checks the
     /// structure as [`OperatorsReader::read`] does, before `v` sees the
     /// instruction.
-    #[inline]
+    #[inline(always)]
     pub fn visit<V: VisitOperator<'a> + ?Sized>(&mut self, v: &mut V) -> Result<V::Output> {
         let start = self.reader.offset();
         if self.finished {

@@ -395,6 +395,70 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
     }
 }
 
+/// Whether `op` is of a kind that never has a branch target: the kinds
+/// translation emits most. A match here folds away where the op is named
+/// (`Op::target_mut`, out of line, cannot); ops of other kinds still ask
+/// `target_mut`, so a kind missing here costs time, never correctness.
+#[inline(always)]
+fn never_branches(op: &Op) -> bool {
+    macro_rules! value_ops {
+        (
+            bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+            bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+            bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+            cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+            cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+            un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+            un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+        ) => {
+            matches!(
+                op,
+                $( Op::$bi { .. } | Op::$bii { .. } | )*
+                $( Op::$bt { .. } | Op::$bti { .. } | )*
+                $( Op::$b { .. } | )*
+                $( Op::$c { .. } | Op::$ci { .. } | )*
+                $( Op::$f { .. } | )*
+                $( Op::$u { .. } | )*
+                $( Op::$ut_ { .. } | )*
+                Op::Copy { .. }
+                    | Op::Const { .. }
+                    | Op::Select { .. }
+                    | Op::GlobalGet { .. }
+                    | Op::GlobalSet { .. }
+                    | Op::Fuel { .. }
+                    | Op::Call { .. }
+                    | Op::CallInternal { .. }
+                    | Op::Return0
+                    | Op::Return1 { .. }
+                    | Op::ReturnN { .. }
+                    | Op::I32Load { .. }
+                    | Op::I64Load { .. }
+                    | Op::F32Load { .. }
+                    | Op::F64Load { .. }
+                    | Op::I32Load8S { .. }
+                    | Op::I32Load8U { .. }
+                    | Op::I32Load16S { .. }
+                    | Op::I32Load16U { .. }
+                    | Op::I64Load8S { .. }
+                    | Op::I64Load8U { .. }
+                    | Op::I64Load16S { .. }
+                    | Op::I64Load16U { .. }
+                    | Op::I64Load32S { .. }
+                    | Op::I64Load32U { .. }
+                    | Op::Store8 { .. }
+                    | Op::Store16 { .. }
+                    | Op::Store32 { .. }
+                    | Op::Store64 { .. }
+                    | Op::Store8Imm { .. }
+                    | Op::Store16Imm { .. }
+                    | Op::Store32Imm { .. }
+                    | Op::Store64Imm { .. }
+            )
+        };
+    }
+    for_each_numeric_op!(value_ops)
+}
+
 impl Translator<'_> {
     // ---- emitting ----
 
@@ -406,7 +470,7 @@ impl Translator<'_> {
     fn emit(&mut self, op: Op) -> usize {
         let at = self.code.ops.len();
         let mut probe = op;
-        if probe.target_mut().is_some() {
+        if !never_branches(&op) && probe.target_mut().is_some() {
             self.branches.push(at as u32);
         }
         self.code.ops.push(op);
@@ -479,6 +543,7 @@ impl Translator<'_> {
 
     /// Emits an op that wrote the top entry's home slot, remembering it for
     /// `local.set` retargeting.
+    #[inline(always)]
     fn emit_result(&mut self, op: Op) {
         let at = self.emit(op);
         self.next_retarget = Some(at);
