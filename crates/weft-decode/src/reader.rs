@@ -153,9 +153,13 @@ impl<'a> Reader<'a> {
         self.read_var_u32_slow()
     }
 
-    #[cold]
     #[inline(never)]
     fn read_var_u32_slow(&mut self) -> Result<u32> {
+        // Up to four bytes (28 bits) without the checks a fifth byte needs.
+        if let Some((value, len)) = leb_prefix(&self.data[self.pos.min(self.end)..self.end], 4) {
+            self.pos += len;
+            return Ok(value as u32);
+        }
         // The value is at most 32 bits by construction.
         self.read_unsigned(32).map(|v| v as u32)
     }
@@ -163,6 +167,11 @@ impl<'a> Reader<'a> {
     /// An unsigned LEB128 `u64`.
     #[inline]
     pub fn read_var_u64(&mut self) -> Result<u64> {
+        // Up to nine bytes (63 bits) without the checks a tenth needs.
+        if let Some((value, len)) = leb_prefix(&self.data[self.pos.min(self.end)..self.end], 9) {
+            self.pos += len;
+            return Ok(value);
+        }
         self.read_unsigned(64)
     }
 
@@ -181,12 +190,26 @@ impl<'a> Reader<'a> {
 
     #[inline(never)]
     fn read_var_i32_slow(&mut self) -> Result<i32> {
+        // Up to four bytes (28 bits), sign-extended, without the checks a
+        // fifth byte needs.
+        if let Some((value, len)) = leb_prefix(&self.data[self.pos.min(self.end)..self.end], 4) {
+            self.pos += len;
+            let unused = 64 - 7 * len as u32;
+            return Ok(((value << unused) as i64 >> unused) as i32);
+        }
         self.read_signed(32).map(|v| v as i32)
     }
 
     /// A signed LEB128 `i64` (the spec's `s64`).
     #[inline]
     pub fn read_var_i64(&mut self) -> Result<i64> {
+        // Up to nine bytes (63 bits), sign-extended, without the checks a
+        // tenth byte needs.
+        if let Some((value, len)) = leb_prefix(&self.data[self.pos.min(self.end)..self.end], 9) {
+            self.pos += len;
+            let unused = 64 - 7 * len as u32;
+            return Ok((value << unused) as i64 >> unused);
+        }
         self.read_signed(64)
     }
 
@@ -282,6 +305,22 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The LEB128 number at the start of `bytes` if it takes at most `max`
+/// bytes (`max` ≤ 9, so its bits fit without checks): its `7 * len` value
+/// bits, zero-extended, and `len`. `None` if it is longer or cut off; the
+/// careful readers then decide, with the spec's errors.
+#[inline(always)]
+fn leb_prefix(bytes: &[u8], max: usize) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, &b) in bytes.iter().take(max).enumerate() {
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +361,34 @@ mod tests {
         assert_eq!(reader(&min).read_var_i64().unwrap(), i64::MIN);
         let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00];
         assert_eq!(reader(&max).read_var_i64().unwrap(), i64::MAX);
+    }
+
+    /// The fast prefixes agree with the careful readers on every length.
+    #[test]
+    fn fast_paths_agree_with_careful_readers() {
+        let values: [i64; 12] =
+            [0, 1, -1, 63, -64, 64, -65, 1 << 20, -(1 << 27), (1 << 27) - 1, i64::MAX >> 1, i64::MIN >> 1];
+        for v in values {
+            let mut bytes = Vec::new();
+            leb128::write::signed(&mut bytes, v).unwrap();
+            bytes.push(0xAA);
+            assert_eq!(reader(&bytes).read_var_i64().unwrap(), reader(&bytes).read_signed(64).unwrap(), "{v}");
+            if let Ok(v32) = i32::try_from(v) {
+                let mut r = reader(&bytes);
+                assert_eq!(r.read_var_i32().unwrap(), v32);
+                assert_eq!(r.offset(), bytes.len() - 1);
+            }
+            let u = v.unsigned_abs();
+            bytes.clear();
+            leb128::write::unsigned(&mut bytes, u).unwrap();
+            assert_eq!(reader(&bytes).read_var_u64().unwrap(), u);
+            if let Ok(u32) = u32::try_from(u) {
+                assert_eq!(reader(&bytes).read_var_u32().unwrap(), u32);
+            }
+        }
+        // Cut off after a continuation byte: still the careful error.
+        assert_eq!(reader(&[0x80, 0x80]).read_var_i32().unwrap_err().kind(), &DecodeErrorKind::UnexpectedEnd);
+        assert_eq!(reader(&[0x80, 0x80]).read_var_u64().unwrap_err().kind(), &DecodeErrorKind::UnexpectedEnd);
     }
 
     #[test]

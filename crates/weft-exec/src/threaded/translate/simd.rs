@@ -99,6 +99,11 @@ impl Translator<'_> {
     /// The type of global `g` (module index: imports first).
     fn global_type(&self, g: u32) -> Option<ValType> {
         let d = &self.module.decoded;
+        if let Some(defined) = g.checked_sub(d.num_imported_globals) {
+            // The common case (a C program's stack pointer), without a walk
+            // over the imports on every `global.get`.
+            return d.globals.get(defined as usize).map(|g| g.ty.content);
+        }
         let imported = d.imports.iter().filter_map(|i| match &i.ty {
             ImportType::Global(g) => Some(g.content),
             _ => None,
