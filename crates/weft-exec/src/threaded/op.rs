@@ -238,8 +238,171 @@ macro_rules! for_each_numeric_op {
     };
 }
 
+/// Calls `$m!` with any extra tokens given, then the accumulator forms of
+/// ops as `acc: { ... }`, then the numeric table (as
+/// [`for_each_numeric_op!`]).
+///
+/// An accumulator form is an op whose first operand is *the accumulator*:
+/// the value the op just before it produced, which every handler of a
+/// producing op passes on in a register as well as writing it to its slot.
+/// Reading it from there saves the trip through memory (a store, then a
+/// load that must wait for it) on a chain of dependent ops. The translator
+/// picks these forms only where the op always runs right after its
+/// producer (`translate/acc.rs`). Groups, each `Base Acc` with the base
+/// op's semantics named where the base op is not itself in the numeric
+/// table's value-producing forms:
+///
+/// * `bin`: `{ d, a, b }` becomes `{ d, b }`;
+/// * `bin_imm`: `{ d, a, imm }` becomes `{ d, imm }` (`: imm type = semantics`);
+/// * `br`: `{ a, b, t }` becomes `{ b, t }` (`= the comparison`);
+/// * `br_imm`: `{ a, imm, t }` becomes `{ imm, t }`;
+/// * `un`: `{ d, a }` becomes `{ d }`.
+macro_rules! for_each_acc_op {
+    ($m:ident $($extra:tt)*) => {
+        for_each_numeric_op! { $m $($extra)*
+            acc: {
+                bin: [
+                    I32Add I32AddAcc,
+                    I32Sub I32SubAcc,
+                    I32Mul I32MulAcc,
+                    I32And I32AndAcc,
+                    I32Or I32OrAcc,
+                    I32Xor I32XorAcc,
+                    I32Shl I32ShlAcc,
+                    I32ShrS I32ShrSAcc,
+                    I32ShrU I32ShrUAcc,
+                    I32Rotl I32RotlAcc,
+                    I32Rotr I32RotrAcc,
+                    I64Add I64AddAcc,
+                    I64Sub I64SubAcc,
+                    I64Mul I64MulAcc,
+                    I64And I64AndAcc,
+                    I64Or I64OrAcc,
+                    I64Xor I64XorAcc,
+                    I64Shl I64ShlAcc,
+                    I64ShrS I64ShrSAcc,
+                    I64ShrU I64ShrUAcc,
+                    I64Rotl I64RotlAcc,
+                    I64Rotr I64RotrAcc,
+                    F32Add F32AddAcc,
+                    F32Sub F32SubAcc,
+                    F32Mul F32MulAcc,
+                    F32Div F32DivAcc,
+                    F32Min F32MinAcc,
+                    F32Max F32MaxAcc,
+                    F32Copysign F32CopysignAcc,
+                    F64Add F64AddAcc,
+                    F64Sub F64SubAcc,
+                    F64Mul F64MulAcc,
+                    F64Div F64DivAcc,
+                    F64Min F64MinAcc,
+                    F64Max F64MaxAcc,
+                    F64Copysign F64CopysignAcc,
+                ]
+                bin_imm: [
+                    I32AddImm I32AddImmAcc : i32 = I32Add,
+                    I32SubImm I32SubImmAcc : i32 = I32Sub,
+                    I32MulImm I32MulImmAcc : i32 = I32Mul,
+                    I32AndImm I32AndImmAcc : i32 = I32And,
+                    I32OrImm I32OrImmAcc : i32 = I32Or,
+                    I32XorImm I32XorImmAcc : i32 = I32Xor,
+                    I32ShlImm I32ShlImmAcc : i32 = I32Shl,
+                    I32ShrSImm I32ShrSImmAcc : i32 = I32ShrS,
+                    I32ShrUImm I32ShrUImmAcc : i32 = I32ShrU,
+                    I32RotlImm I32RotlImmAcc : i32 = I32Rotl,
+                    I32RotrImm I32RotrImmAcc : i32 = I32Rotr,
+                    I64AddImm I64AddImmAcc : i64 = I64Add,
+                    I64SubImm I64SubImmAcc : i64 = I64Sub,
+                    I64MulImm I64MulImmAcc : i64 = I64Mul,
+                    I64AndImm I64AndImmAcc : i64 = I64And,
+                    I64OrImm I64OrImmAcc : i64 = I64Or,
+                    I64XorImm I64XorImmAcc : i64 = I64Xor,
+                    I64ShlImm I64ShlImmAcc : i64 = I64Shl,
+                    I64ShrSImm I64ShrSImmAcc : i64 = I64ShrS,
+                    I64ShrUImm I64ShrUImmAcc : i64 = I64ShrU,
+                    I64RotlImm I64RotlImmAcc : i64 = I64Rotl,
+                    I64RotrImm I64RotrImmAcc : i64 = I64Rotr,
+                ]
+                br: [
+                    BrI32Eq BrI32EqAcc = I32Eq,
+                    BrI32Ne BrI32NeAcc = I32Ne,
+                    BrI32LtS BrI32LtSAcc = I32LtS,
+                    BrI32LtU BrI32LtUAcc = I32LtU,
+                    BrI32GtS BrI32GtSAcc = I32GtS,
+                    BrI32GtU BrI32GtUAcc = I32GtU,
+                    BrI32LeS BrI32LeSAcc = I32LeS,
+                    BrI32LeU BrI32LeUAcc = I32LeU,
+                    BrI32GeS BrI32GeSAcc = I32GeS,
+                    BrI32GeU BrI32GeUAcc = I32GeU,
+                    BrI64Eq BrI64EqAcc = I64Eq,
+                    BrI64Ne BrI64NeAcc = I64Ne,
+                    BrI64LtS BrI64LtSAcc = I64LtS,
+                    BrI64LtU BrI64LtUAcc = I64LtU,
+                    BrI64GtS BrI64GtSAcc = I64GtS,
+                    BrI64GtU BrI64GtUAcc = I64GtU,
+                    BrI64LeS BrI64LeSAcc = I64LeS,
+                    BrI64LeU BrI64LeUAcc = I64LeU,
+                    BrI64GeS BrI64GeSAcc = I64GeS,
+                    BrI64GeU BrI64GeUAcc = I64GeU,
+                ]
+                br_imm: [
+                    BrI32EqImm BrI32EqImmAcc : i32 = I32Eq,
+                    BrI32NeImm BrI32NeImmAcc : i32 = I32Ne,
+                    BrI32LtSImm BrI32LtSImmAcc : i32 = I32LtS,
+                    BrI32LtUImm BrI32LtUImmAcc : i32 = I32LtU,
+                    BrI32GtSImm BrI32GtSImmAcc : i32 = I32GtS,
+                    BrI32GtUImm BrI32GtUImmAcc : i32 = I32GtU,
+                    BrI32LeSImm BrI32LeSImmAcc : i32 = I32LeS,
+                    BrI32LeUImm BrI32LeUImmAcc : i32 = I32LeU,
+                    BrI32GeSImm BrI32GeSImmAcc : i32 = I32GeS,
+                    BrI32GeUImm BrI32GeUImmAcc : i32 = I32GeU,
+                    BrI64EqImm BrI64EqImmAcc : i64 = I64Eq,
+                    BrI64NeImm BrI64NeImmAcc : i64 = I64Ne,
+                    BrI64LtSImm BrI64LtSImmAcc : i64 = I64LtS,
+                    BrI64LtUImm BrI64LtUImmAcc : i64 = I64LtU,
+                    BrI64GtSImm BrI64GtSImmAcc : i64 = I64GtS,
+                    BrI64GtUImm BrI64GtUImmAcc : i64 = I64GtU,
+                    BrI64LeSImm BrI64LeSImmAcc : i64 = I64LeS,
+                    BrI64LeUImm BrI64LeUImmAcc : i64 = I64LeU,
+                    BrI64GeSImm BrI64GeSImmAcc : i64 = I64GeS,
+                    BrI64GeUImm BrI64GeUImmAcc : i64 = I64GeU,
+                ]
+                un: [
+                    I32Eqz I32EqzAcc,
+                    I64Eqz I64EqzAcc,
+                    I32Popcnt I32PopcntAcc,
+                    I64ExtendI32S I64ExtendI32SAcc,
+                    I64ExtendI32U I64ExtendI32UAcc,
+                    I32WrapI64 I32WrapI64Acc,
+                    F64ConvertI32S F64ConvertI32SAcc,
+                    F64ConvertI32U F64ConvertI32UAcc,
+                    F32ConvertI32S F32ConvertI32SAcc,
+                    F64PromoteF32 F64PromoteF32Acc,
+                    F32DemoteF64 F32DemoteF64Acc,
+                    F32Neg F32NegAcc,
+                    F64Neg F64NegAcc,
+                    F32Abs F32AbsAcc,
+                    F64Abs F64AbsAcc,
+                    F32Sqrt F32SqrtAcc,
+                    F64Sqrt F64SqrtAcc,
+                    I32Extend8S I32Extend8SAcc,
+                    I32Extend16S I32Extend16SAcc,
+                    I64Extend32S I64Extend32SAcc,
+                ]
+            }
+        }
+    };
+}
+
 macro_rules! define_op {
     (
+        acc: {
+            bin: [$($ab:ident $abx:ident),* $(,)?]
+            bin_imm: [$($abi:ident $abix:ident : $abit:ty = $abis:ident),* $(,)?]
+            br: [$($aj:ident $ajx:ident = $ajs:ident),* $(,)?]
+            br_imm: [$($aji:ident $ajix:ident : $ajit:ty = $ajis:ident),* $(,)?]
+            un: [$($au:ident $aux:ident),* $(,)?]
+        }
         bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
         bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
         bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
@@ -260,6 +423,28 @@ macro_rules! define_op {
             $( $f { d: Slot, a: Slot, b: Slot }, )*
             $( $u { d: Slot, a: Slot }, )*
             $( $ut_ { d: Slot, a: Slot }, )*
+
+            // ---- accumulator forms (`for_each_acc_op!`; `exec/acc.rs`) ----
+            $( $abx { d: Slot, b: Slot }, )*
+            $( $abix { d: Slot, imm: $abit }, )*
+            $( $ajx { b: Slot, t: u32 }, )*
+            $( $ajix { imm: $ajit, t: u32 }, )*
+            $( $aux { d: Slot }, )*
+            I32LoadAcc { d: Slot, offset: u32 },
+            I64LoadAcc { d: Slot, offset: u32 },
+            F32LoadAcc { d: Slot, offset: u32 },
+            F64LoadAcc { d: Slot, offset: u32 },
+            I32Load8SAcc { d: Slot, offset: u32 },
+            I32Load8UAcc { d: Slot, offset: u32 },
+            I32Load16SAcc { d: Slot, offset: u32 },
+            I32Load16UAcc { d: Slot, offset: u32 },
+            /// Stores the accumulator at the address in `a`.
+            Store8Acc { a: Slot, offset: u32 },
+            Store16Acc { a: Slot, offset: u32 },
+            Store32Acc { a: Slot, offset: u32 },
+            Store64Acc { a: Slot, offset: u32 },
+            BrIfZeroAcc { t: u32 },
+            BrIfNonZeroAcc { t: u32 },
 
             // ---- moves ----
             /// `d = a`.
@@ -525,11 +710,79 @@ macro_rules! define_op {
                 })
             }
 
+            /// This op with its first operand read from the accumulator
+            /// instead of slot `r` (which holds the same value: the
+            /// accumulator is what the op before wrote to `r`), if it has
+            /// such a form and reads `r` there.
+            pub(crate) fn with_acc_operand(self, r: Slot) -> Option<Op> {
+                Some(match self {
+                    $( Op::$ab { d, a, b } if a == r => Op::$abx { d, b }, )*
+                    $( Op::$abi { d, a, imm } if a == r => Op::$abix { d, imm }, )*
+                    $( Op::$aj { a, b, t } if a == r => Op::$ajx { b, t }, )*
+                    $( Op::$aji { a, imm, t } if a == r => Op::$ajix { imm, t }, )*
+                    $( Op::$au { d, a } if a == r => Op::$aux { d }, )*
+                    Op::I32Load { d, a, offset } if a == r => Op::I32LoadAcc { d, offset },
+                    Op::I64Load { d, a, offset } if a == r => Op::I64LoadAcc { d, offset },
+                    Op::F32Load { d, a, offset } if a == r => Op::F32LoadAcc { d, offset },
+                    Op::F64Load { d, a, offset } if a == r => Op::F64LoadAcc { d, offset },
+                    Op::I32Load8S { d, a, offset } if a == r => Op::I32Load8SAcc { d, offset },
+                    Op::I32Load8U { d, a, offset } if a == r => Op::I32Load8UAcc { d, offset },
+                    Op::I32Load16S { d, a, offset } if a == r => Op::I32Load16SAcc { d, offset },
+                    Op::I32Load16U { d, a, offset } if a == r => Op::I32Load16UAcc { d, offset },
+                    Op::Store8 { a, v, offset } if v == r => Op::Store8Acc { a, offset },
+                    Op::Store16 { a, v, offset } if v == r => Op::Store16Acc { a, offset },
+                    Op::Store32 { a, v, offset } if v == r => Op::Store32Acc { a, offset },
+                    Op::Store64 { a, v, offset } if v == r => Op::Store64Acc { a, offset },
+                    Op::BrIfZero { c, t } if c == r => Op::BrIfZeroAcc { t },
+                    Op::BrIfNonZero { c, t } if c == r => Op::BrIfNonZeroAcc { t },
+                    _ => return None,
+                })
+            }
+
+            /// The slot an op writes whose handler also leaves the value
+            /// written in the accumulator: numeric ops (accumulator forms
+            /// included), memory-0 loads, `Copy` and `Const`.
+            pub(crate) fn acc_result(&self) -> Option<Slot> {
+                match *self {
+                    $( Op::$abx { d, .. } => Some(d), )*
+                    $( Op::$abix { d, .. } => Some(d), )*
+                    $( Op::$aux { d } => Some(d), )*
+                    Op::I32LoadAcc { d, .. }
+                    | Op::I64LoadAcc { d, .. }
+                    | Op::F32LoadAcc { d, .. }
+                    | Op::F64LoadAcc { d, .. }
+                    | Op::I32Load8SAcc { d, .. }
+                    | Op::I32Load8UAcc { d, .. }
+                    | Op::I32Load16SAcc { d, .. }
+                    | Op::I32Load16UAcc { d, .. }
+                    | Op::I32Load { d, .. }
+                    | Op::I64Load { d, .. }
+                    | Op::F32Load { d, .. }
+                    | Op::F64Load { d, .. }
+                    | Op::I32Load8S { d, .. }
+                    | Op::I32Load8U { d, .. }
+                    | Op::I32Load16S { d, .. }
+                    | Op::I32Load16U { d, .. }
+                    | Op::I64Load8S { d, .. }
+                    | Op::I64Load8U { d, .. }
+                    | Op::I64Load16S { d, .. }
+                    | Op::I64Load16U { d, .. }
+                    | Op::I64Load32S { d, .. }
+                    | Op::I64Load32U { d, .. }
+                    | Op::Copy { d, .. }
+                    | Op::Const { d, .. } => Some(d),
+                    mut op => op.numeric_dst_mut().copied(),
+                }
+            }
+
             /// The branch target of a branch op, for patching.
             pub(crate) fn target_mut(&mut self) -> Option<&mut u32> {
                 match self {
                     $( Op::$cj { t, .. } | Op::$cji { t, .. } => Some(t), )*
+                    $( Op::$ajx { t, .. } => Some(t), )*
+                    $( Op::$ajix { t, .. } => Some(t), )*
                     Op::Br { t } | Op::BrIfZero { t, .. } | Op::BrIfNonZero { t, .. } => Some(t),
+                    Op::BrIfZeroAcc { t } | Op::BrIfNonZeroAcc { t } => Some(t),
                     Op::BrOnNull { t, .. } | Op::BrOnNonNull { t, .. } => Some(t),
                     _ => None,
                 }
@@ -538,7 +791,8 @@ macro_rules! define_op {
     };
 }
 
-for_each_numeric_op!(define_op);
+for_each_acc_op!(define_op);
+pub(crate) use for_each_acc_op;
 pub(crate) use for_each_numeric_op;
 
 // Ops are copied on every dispatch: keep them two words at most (big

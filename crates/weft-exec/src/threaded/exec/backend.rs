@@ -15,6 +15,11 @@
 //! per executed op, so here each handler returns the next registers to a
 //! loop that calls the next handler. Slower, and obviously bounded.
 //!
+//! Either way a handler receives five registers: the op pointer, the slot
+//! pointer, memory 0's base and length, and the *accumulator*, the value
+//! the op before produced (`translate/acc.rs`), so a chain of dependent
+//! ops passes values in a register rather than through their slots.
+//!
 //! The trade-off of tail calls is that stable Rust cannot *require* the
 //! sibling call (`become` is unstable): a handler that keeps a value with a
 //! destructor alive past its final call, or passes arguments in memory,
@@ -27,7 +32,7 @@ use super::handlers::handler;
 use super::{Exec, Exit, Ip, Mem, Sp};
 
 /// An op's handler.
-pub(super) type Handler<T> = for<'a, 'b> fn(&'a mut Exec<'b, T>, Ip, Sp, Mem) -> Flow;
+pub(super) type Handler<T> = for<'a, 'b> fn(&'a mut Exec<'b, T>, Ip, Sp, Mem, u64) -> Flow;
 
 /// What a handler returns: with tail calls, the chain's final [`Exit`].
 #[cfg(weft_tail_dispatch)]
@@ -36,22 +41,28 @@ pub(super) type Flow = Exit;
 /// What a handler returns: the next registers, or the chain's [`Exit`].
 #[cfg(not(weft_tail_dispatch))]
 pub(super) enum Flow {
-    Next(Ip, Sp, Mem),
+    Next(Ip, Sp, Mem, u64),
     Exit(Exit),
 }
+
+/// The accumulator where control arrives from elsewhere than the op
+/// before (a call, a return, a throw): nothing reads it there, since the
+/// translator lets an op read the accumulator only when it always runs
+/// right after the op that set it (`translate/acc.rs`).
+pub(super) const NO_ACC: u64 = 0;
 
 /// Continues with the op at `ip`.
 #[cfg(weft_tail_dispatch)]
 #[inline(always)]
-pub(super) fn next<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
-    handler::<T>(ip)(ex, ip, s, m)
+pub(super) fn next<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    handler::<T>(ip)(ex, ip, s, m, acc)
 }
 
 /// Continues with the op at `ip`.
 #[cfg(not(weft_tail_dispatch))]
 #[inline(always)]
-pub(super) fn next<T>(_: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
-    Flow::Next(ip, s, m)
+pub(super) fn next<T>(_: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    Flow::Next(ip, s, m, acc)
 }
 
 /// Continues with the op `t` ops away from `ip` if `taken`, else with the
@@ -65,12 +76,12 @@ pub(super) fn next<T>(_: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
 /// two calls back into that select (it will not if-convert a branch it is
 /// told is biased); it only moves the fall-through jump out of line.
 #[inline(always)]
-pub(super) fn branch<T>(ex: &mut Exec<'_, T>, taken: bool, ip: Ip, t: u32, s: Sp, m: Mem) -> Flow {
+pub(super) fn branch<T>(ex: &mut Exec<'_, T>, taken: bool, ip: Ip, t: u32, s: Sp, m: Mem, acc: u64) -> Flow {
     if taken {
-        next(ex, ip.jump(t), s, m)
+        next(ex, ip.jump(t), s, m, acc)
     } else {
         std::hint::cold_path();
-        next(ex, ip.next(), s, m)
+        next(ex, ip.next(), s, m, acc)
     }
 }
 
@@ -91,16 +102,16 @@ pub(super) fn exit(e: Exit) -> Flow {
 /// Runs the chain from `ip` until it exits.
 #[cfg(weft_tail_dispatch)]
 pub(super) fn execute<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Exit {
-    handler::<T>(ip)(ex, ip, s, m)
+    handler::<T>(ip)(ex, ip, s, m, 0)
 }
 
 /// Runs the chain from `ip` until it exits.
 #[cfg(not(weft_tail_dispatch))]
 pub(super) fn execute<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Exit {
-    let (mut ip, mut s, mut m) = (ip, s, m);
+    let (mut ip, mut s, mut m, mut acc) = (ip, s, m, 0);
     loop {
-        match handler::<T>(ip)(ex, ip, s, m) {
-            Flow::Next(i, sp, mem) => (ip, s, m) = (i, sp, mem),
+        match handler::<T>(ip)(ex, ip, s, m, acc) {
+            Flow::Next(i, sp, mem, a) => (ip, s, m, acc) = (i, sp, mem, a),
             Flow::Exit(e) => return e,
         }
     }

@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use super::backend::{Flow, branch, exit, next};
+use super::backend::{Flow, NO_ACC, branch, exit, next};
 use super::handlers::{call_and_continue, return_to_caller};
 use super::{Called, Exec, Exit, Ip, Mem, Sp, call};
 use crate::store::FuncEntity;
@@ -201,7 +201,7 @@ fn after_tail<T>(ex: &mut Exec<'_, T>, tail: Tail) -> Flow {
     match tail {
         Tail::Enter(ip) => {
             let (s, m) = (ex.sp(), ex.memory());
-            next(ex, ip, s, m)
+            next(ex, ip, s, m, NO_ACC)
         }
         Tail::Return => {
             // The callee may have grown memory 0.
@@ -212,20 +212,20 @@ fn after_tail<T>(ex: &mut Exec<'_, T>, tail: Tail) -> Flow {
     }
 }
 
-pub(super) fn return_call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem) -> Flow {
+pub(super) fn return_call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, ReturnCall { func, base });
     let tail = ex.tail_call_func(ip, func, base);
     after_tail(ex, tail)
 }
 
-pub(super) fn return_call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+pub(super) fn return_call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, ReturnCallIndirect { ty, table, c, base });
     let Some(addr) = ex.indirect_target(ip, ty, table, s.raw(c)) else { return exit(Exit::Trap) };
     let tail = ex.tail_call(ip, addr, base);
     after_tail(ex, tail)
 }
 
-pub(super) fn return_call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+pub(super) fn return_call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, ReturnCallRef { c, base });
     let r = s.raw(c);
     if r == 0 {
@@ -236,7 +236,7 @@ pub(super) fn return_call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) ->
     after_tail(ex, tail)
 }
 
-pub(super) fn call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+pub(super) fn call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, CallRef { c, base });
     let r = s.raw(c);
     if r == 0 {
@@ -246,12 +246,12 @@ pub(super) fn call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
     call_and_continue(ex, ip, (r - 1) as u32, base)
 }
 
-pub(super) fn br_on_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn br_on_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrOnNull { c, t });
-    branch(ex, s.raw(c) == 0, ip, t, s, m)
+    branch(ex, s.raw(c) == 0, ip, t, s, m, acc)
 }
 
-pub(super) fn br_on_non_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn br_on_non_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrOnNonNull { c, t });
-    branch(ex, s.raw(c) != 0, ip, t, s, m)
+    branch(ex, s.raw(c) != 0, ip, t, s, m, acc)
 }

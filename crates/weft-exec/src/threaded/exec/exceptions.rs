@@ -24,7 +24,7 @@
 //! handlers that call them keep no stack slot whose address escapes and
 //! their final call stays a jump (see `backend.rs`).
 
-use super::backend::{Flow, exit, next};
+use super::backend::{Flow, NO_ACC, exit, next};
 use super::{Exec, Exit, Ip, Mem, Sp, to_raw, to_val};
 use crate::exception::{Thrown, alloc, escape, escape_error, release};
 use crate::threaded::Code;
@@ -35,11 +35,11 @@ use crate::value::Val;
 
 /// `throw` and `throw_ref`: raise, then continue at the handler that
 /// caught the exception (possibly in a caller), or stop the chain.
-pub(super) fn throw<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+pub(super) fn throw<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     match ex.throw_op(ip, s) {
         Some(ip) => {
             let (s, m) = (ex.sp(), ex.memory());
-            next(ex, ip, s, m)
+            next(ex, ip, s, m, NO_ACC)
         }
         None => exit(Exit::Trap),
     }

@@ -7,14 +7,14 @@
 
 use std::sync::Arc;
 
-use super::backend::{Flow, Handler, branch, exit, next};
+use super::backend::{Flow, Handler, NO_ACC, branch, exit, next};
 use super::calls::IndirectCallee;
 use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_val, wide};
 use crate::instance::InstanceData;
 use crate::numeric as n;
 use crate::reference::ops;
 use crate::threaded::Code;
-use crate::threaded::op::{Op, Raw, Slot, for_each_numeric_op};
+use crate::threaded::op::{Op, Raw, Slot, for_each_acc_op, for_each_numeric_op};
 use crate::trap::TrapKind;
 
 /// Binds the operands of the op at `ip`, which must be a `$variant`.
@@ -37,6 +37,13 @@ macro_rules! operands {
 macro_rules! lookup {
     (
         ($op:expr) { $($arms:tt)* }
+        acc: {
+            bin: [$($ab:ident $abx:ident),* $(,)?]
+            bin_imm: [$($abi:ident $abix:ident : $abit:ty = $abis:ident),* $(,)?]
+            br: [$($aj:ident $ajx:ident = $ajs:ident),* $(,)?]
+            br_imm: [$($aji:ident $ajix:ident : $ajit:ty = $ajis:ident),* $(,)?]
+            un: [$($au:ident $aux:ident),* $(,)?]
+        }
         bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
         bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
         bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
@@ -59,6 +66,11 @@ macro_rules! lookup {
             $( Op::$f { .. } => num::$f::<T>, )*
             $( Op::$u { .. } => num::$u::<T>, )*
             $( Op::$ut_ { .. } => num::$ut_::<T>, )*
+            $( Op::$abx { .. } => num::$abx::<T>, )*
+            $( Op::$abix { .. } => num::$abix::<T>, )*
+            $( Op::$ajx { .. } => num::$ajx::<T>, )*
+            $( Op::$ajix { .. } => num::$ajix::<T>, )*
+            $( Op::$aux { .. } => num::$aux::<T>, )*
         };
         h
     }};
@@ -67,6 +79,13 @@ macro_rules! lookup {
 /// Expands to one handler per numeric op.
 macro_rules! numeric_handlers {
     (
+        acc: {
+            bin: [$($ab:ident $abx:ident),* $(,)?]
+            bin_imm: [$($abi:ident $abix:ident : $abit:ty = $abis:ident),* $(,)?]
+            br: [$($aj:ident $ajx:ident = $ajs:ident),* $(,)?]
+            br_imm: [$($aji:ident $ajix:ident : $ajit:ty = $ajis:ident),* $(,)?]
+            un: [$($au:ident $aux:ident),* $(,)?]
+        }
         bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
         bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
         bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
@@ -76,84 +95,127 @@ macro_rules! numeric_handlers {
         un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
     ) => {
         $(
-            pub(super) fn $bi<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $bi<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bi { d, a, b });
-                s.set::<$bir>(d, ($bif)(s.get::<$bit>(a), s.get::<$bit>(b)));
-                next(ex, ip.next(), s, m)
+                let acc = s.put::<$bir>(d, ($bif)(s.get::<$bit>(a), s.get::<$bit>(b)));
+                next(ex, ip.next(), s, m, acc)
             }
-            pub(super) fn $bii<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $bii<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bii { d, a, imm });
-                s.set::<$bir>(d, ($bif)(s.get::<$bit>(a), imm));
-                next(ex, ip.next(), s, m)
+                let acc = s.put::<$bir>(d, ($bif)(s.get::<$bit>(a), imm));
+                next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $bt<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $bt<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bt { d, a, b });
-                match ($btf)(s.get::<$btt>(a), s.get::<$btt>(b)) {
-                    Ok(v) => s.set::<$btr>(d, v),
+                let acc = match ($btf)(s.get::<$btt>(a), s.get::<$btt>(b)) {
+                    Ok(v) => s.put::<$btr>(d, v),
                     Err(k) => return ex.trap(ip, k),
-                }
-                next(ex, ip.next(), s, m)
+                };
+                next(ex, ip.next(), s, m, acc)
             }
-            pub(super) fn $bti<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $bti<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bti { d, a, imm });
-                match ($btf)(s.get::<$btt>(a), imm) {
-                    Ok(v) => s.set::<$btr>(d, v),
+                let acc = match ($btf)(s.get::<$btt>(a), imm) {
+                    Ok(v) => s.put::<$btr>(d, v),
                     Err(k) => return ex.trap(ip, k),
-                }
-                next(ex, ip.next(), s, m)
+                };
+                next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $b<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $b<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $b { d, a, b });
-                s.set::<$br>(d, ($bf)(s.get::<$bty>(a), s.get::<$bty>(b)));
-                next(ex, ip.next(), s, m)
+                let acc = s.put::<$br>(d, ($bf)(s.get::<$bty>(a), s.get::<$bty>(b)));
+                next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $c<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $c<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $c { d, a, b });
-                s.set(d, i32::from(($cf)(s.get::<$ct>(a), s.get::<$ct>(b))));
-                next(ex, ip.next(), s, m)
+                let acc = s.put(d, i32::from(($cf)(s.get::<$ct>(a), s.get::<$ct>(b))));
+                next(ex, ip.next(), s, m, acc)
             }
-            pub(super) fn $ci<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $ci<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $ci { d, a, imm });
-                s.set(d, i32::from(($cf)(s.get::<$ct>(a), imm)));
-                next(ex, ip.next(), s, m)
+                let acc = s.put(d, i32::from(($cf)(s.get::<$ct>(a), imm)));
+                next(ex, ip.next(), s, m, acc)
             }
-            pub(super) fn $cj<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $cj<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $cj { a, b, t });
-                branch(ex, ($cf)(s.get::<$ct>(a), s.get::<$ct>(b)), ip, t, s, m)
+                branch(ex, ($cf)(s.get::<$ct>(a), s.get::<$ct>(b)), ip, t, s, m, acc)
             }
-            pub(super) fn $cji<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $cji<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $cji { a, imm, t });
-                branch(ex, ($cf)(s.get::<$ct>(a), imm), ip, t, s, m)
+                branch(ex, ($cf)(s.get::<$ct>(a), imm), ip, t, s, m, acc)
             }
         )*
         $(
-            pub(super) fn $f<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $f<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $f { d, a, b });
-                s.set(d, i32::from(($ff)(s.get::<$ft>(a), s.get::<$ft>(b))));
-                next(ex, ip.next(), s, m)
+                let acc = s.put(d, i32::from(($ff)(s.get::<$ft>(a), s.get::<$ft>(b))));
+                next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $u<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $u<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $u { d, a });
-                s.set::<$ur>(d, ($uf)(s.get::<$ut>(a)));
-                next(ex, ip.next(), s, m)
+                let acc = s.put::<$ur>(d, ($uf)(s.get::<$ut>(a)));
+                next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $ut_<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+            pub(super) fn $ut_<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $ut_ { d, a });
-                match ($utf)(s.get::<$utt>(a)) {
-                    Ok(v) => s.set::<$utr>(d, v),
+                let acc = match ($utf)(s.get::<$utt>(a)) {
+                    Ok(v) => s.put::<$utr>(d, v),
                     Err(k) => return ex.trap(ip, k),
-                }
-                next(ex, ip.next(), s, m)
+                };
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        /// Each numeric op's semantics as a function, for the accumulator
+        /// forms' handlers (which cover only some of the unary ops).
+        #[allow(dead_code)]
+        mod sem {
+            use super::*;
+            $( pub(super) fn $bi(a: $bit, b: $bit) -> $bir { ($bif)(a, b) } )*
+            $( pub(super) fn $b(a: $bty, b: $bty) -> $br { ($bf)(a, b) } )*
+            $( pub(super) fn $c(a: $ct, b: $ct) -> bool { ($cf)(a, b) } )*
+            $( pub(super) fn $u(a: $ut) -> $ur { ($uf)(a) } )*
+        }
+        $(
+            pub(super) fn $abx<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $abx { d, b });
+                let acc = s.put(d, sem::$ab(Raw::from_raw(acc), s.get(b)));
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $abix<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $abix { d, imm });
+                let acc = s.put(d, sem::$abis(Raw::from_raw(acc), imm));
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $ajx<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $ajx { b, t });
+                branch(ex, sem::$ajs(Raw::from_raw(acc), s.get(b)), ip, t, s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $ajix<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $ajix { imm, t });
+                branch(ex, sem::$ajis(Raw::from_raw(acc), imm), ip, t, s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $aux<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $aux { d });
+                let acc = s.put(d, sem::$au(Raw::from_raw(acc)));
+                next(ex, ip.next(), s, m, acc)
             }
         )*
     };
@@ -162,7 +224,7 @@ macro_rules! numeric_handlers {
 /// The handler of the op at `ip`.
 #[inline(always)]
 pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
-    for_each_numeric_op!(lookup (ip.op()) {
+    for_each_acc_op!(lookup (ip.op()) {
         Op::Copy { .. } => copy::<T>,
         Op::Const { .. } => constant::<T>,
         Op::Select { .. } => select::<T>,
@@ -172,6 +234,20 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         Op::BrIfZero { .. } => br_if_zero::<T>,
         Op::BrIfNonZero { .. } => br_if_non_zero::<T>,
         Op::BrTable { .. } => br_table::<T>,
+        Op::BrIfZeroAcc { .. } => br_if_zero_acc::<T>,
+        Op::BrIfNonZeroAcc { .. } => br_if_non_zero_acc::<T>,
+        Op::I32LoadAcc { .. } => i32_load_acc::<T>,
+        Op::I64LoadAcc { .. } => i64_load_acc::<T>,
+        Op::F32LoadAcc { .. } => f32_load_acc::<T>,
+        Op::F64LoadAcc { .. } => f64_load_acc::<T>,
+        Op::I32Load8SAcc { .. } => i32_load8_s_acc::<T>,
+        Op::I32Load8UAcc { .. } => i32_load8_u_acc::<T>,
+        Op::I32Load16SAcc { .. } => i32_load16_s_acc::<T>,
+        Op::I32Load16UAcc { .. } => i32_load16_u_acc::<T>,
+        Op::Store8Acc { .. } => store8_acc::<T>,
+        Op::Store16Acc { .. } => store16_acc::<T>,
+        Op::Store32Acc { .. } => store32_acc::<T>,
+        Op::Store64Acc { .. } => store64_acc::<T>,
         Op::Return0 => return0::<T>,
         Op::Return1 { .. } => return1::<T>,
         Op::ReturnN { .. } => return_n::<T>,
@@ -293,32 +369,32 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
 #[allow(non_snake_case)]
 mod num {
     use super::*;
-    for_each_numeric_op!(numeric_handlers);
+    for_each_acc_op!(numeric_handlers);
 }
 
 // ---- moves ----
 
-fn copy<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn copy<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Copy { d, a });
-    s.set_raw(d, s.raw(a));
-    next(ex, ip.next(), s, m)
+    let acc = s.put_raw(d, s.raw(a));
+    next(ex, ip.next(), s, m, acc)
 }
 
-fn constant<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn constant<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Const { d, imm });
-    s.set_raw(d, imm);
-    next(ex, ip.next(), s, m)
+    let acc = s.put_raw(d, imm);
+    next(ex, ip.next(), s, m, acc)
 }
 
-fn select<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn select<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Select { d, a, b, c });
     s.set_raw(d, if s.get::<i32>(c) != 0 { s.raw(a) } else { s.raw(b) });
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
 // ---- control ----
 
-fn fuel<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn fuel<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Fuel { n });
     let n = u64::from(n);
     let fuel = &mut ex.store.inner.fuel;
@@ -327,37 +403,47 @@ fn fuel<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
         return ex.trap(ip, TrapKind::OutOfFuel);
     }
     *fuel -= n;
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-fn check_interrupt<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn check_interrupt<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     if ex.store.inner.interrupt.take() {
         return ex.trap(ip, TrapKind::Interrupted);
     }
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-fn br<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn br<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Br { t });
-    next(ex, ip.jump(t), s, m)
+    next(ex, ip.jump(t), s, m, acc)
 }
 
-fn br_if_zero<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn br_if_zero<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrIfZero { c, t });
-    branch(ex, s.get::<i32>(c) == 0, ip, t, s, m)
+    branch(ex, s.get::<i32>(c) == 0, ip, t, s, m, acc)
 }
 
-fn br_if_non_zero<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn br_if_zero_acc<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, BrIfZeroAcc { t });
+    branch(ex, i32::from_raw(acc) == 0, ip, t, s, m, acc)
+}
+
+fn br_if_non_zero_acc<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, BrIfNonZeroAcc { t });
+    branch(ex, i32::from_raw(acc) != 0, ip, t, s, m, acc)
+}
+
+fn br_if_non_zero<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrIfNonZero { c, t });
-    branch(ex, s.get::<i32>(c) != 0, ip, t, s, m)
+    branch(ex, s.get::<i32>(c) != 0, ip, t, s, m, acc)
 }
 
-fn br_table<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn br_table<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrTable { c, len });
     let entry = ip.jump(1 + (s.get::<i32>(c) as u32).min(len - 1));
     // Every entry is a `br` (checked by the translator's `verify`).
     let Op::Br { t } = entry.op() else { unreachable!("a br_table entry is not a br") };
-    next(ex, entry.jump(t), s, m)
+    next(ex, entry.jump(t), s, m, acc)
 }
 
 /// Leaves the running frame (its results are in place) and continues in
@@ -365,7 +451,7 @@ fn br_table<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
 #[inline(always)]
 pub(super) fn return_to_caller<T>(ex: &mut Exec<'_, T>, m: Mem) -> Flow {
     match ex.return_from_frame(m) {
-        Some((ip, s, m)) => next(ex, ip, s, m),
+        Some((ip, s, m)) => next(ex, ip, s, m, NO_ACC),
         None => exit(Exit::Return),
     }
 }
@@ -378,35 +464,35 @@ pub(super) fn call_and_continue<T>(ex: &mut Exec<'_, T>, ip: Ip, addr: u32, base
     match ex.call(ip, addr, base) {
         Some(ip) => {
             let (s, m) = (ex.sp(), ex.memory());
-            next(ex, ip, s, m)
+            next(ex, ip, s, m, NO_ACC)
         }
         None => exit(Exit::Trap),
     }
 }
 
-fn return0<T>(ex: &mut Exec<'_, T>, _: Ip, _: Sp, m: Mem) -> Flow {
+fn return0<T>(ex: &mut Exec<'_, T>, _: Ip, _: Sp, m: Mem, _: u64) -> Flow {
     return_to_caller(ex, m)
 }
 
-fn return1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn return1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Return1 { a });
     s.set_raw(0, s.raw(a));
     return_to_caller(ex, m)
 }
 
-fn return_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn return_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, ReturnN { a, n });
     s.copy_to_start(a, n);
     return_to_caller(ex, m)
 }
 
-fn call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem) -> Flow {
+fn call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, Call { func, base });
     let addr = ex.inst.funcs[func as usize];
     call_and_continue(ex, ip, addr, base)
 }
 
-fn call_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, m: Mem) -> Flow {
+fn call_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, CallInternal { defined, base });
     match ex.inst.module.threaded_code(defined) {
         Some(code) => enter_internal(ex, ip, Arc::as_ptr(code), base, m),
@@ -428,7 +514,7 @@ fn enter_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, callee: *const Code, base: Sl
     ex.push_frame(ip.next(), callee, None, abs);
     let (ip, s) = (Ip::at(code, 0), ex.sp());
     // Same instance, and nothing ran yet: memory 0 is as it was.
-    next(ex, ip, s, m)
+    next(ex, ip, s, m, NO_ACC)
 }
 
 /// A call to a defined function of the running instance that is not
@@ -440,7 +526,7 @@ fn call_defined_slow<T>(ex: &mut Exec<'_, T>, ip: Ip, defined: u32, base: u16) -
     call_and_continue(ex, ip, addr, base)
 }
 
-fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, CallIndirect { ty, table, c, base });
     match ex.indirect_callee(ip, ty, table, s.raw(c)) {
         IndirectCallee::Internal(code) => enter_internal(ex, ip, code, base, m),
@@ -451,19 +537,19 @@ fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
 
 // ---- variables ----
 
-fn global_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn global_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, GlobalGet { d, g });
     let a = ex.inst.globals[g as usize] as usize;
     s.set_raw(d, to_raw(ex.store.inner.globals[a].value));
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-fn global_set<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+fn global_set<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, GlobalSet { a, g });
     let addr = ex.inst.globals[g as usize] as usize;
     let ty = ex.store.inner.globals[addr].ty.content;
     ex.store.inner.globals[addr].value = to_val(ex.store, s.raw(a), ty);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
 // ---- memory 0 ----
@@ -471,13 +557,23 @@ fn global_set<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
 /// Expands to load handlers: `name Variant bytes conversion`.
 macro_rules! load_handlers {
     ($($name:ident $variant:ident $n:literal $conv:expr;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
             operands!(ip, $variant { d, a, offset });
-            match m.load::<$n>(s.raw(a), offset) {
-                Some(bytes) => s.set_raw(d, ($conv)(bytes)),
+            let acc = match m.load::<$n>(s.raw(a), offset) {
+                Some(bytes) => s.put_raw(d, ($conv)(bytes)),
                 None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
-            }
-            next(ex, ip.next(), s, m)
+            };
+            next(ex, ip.next(), s, m, acc)
+        }
+    )*};
+    (acc: $($name:ident $variant:ident $n:literal $conv:expr;)*) => {$(
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            operands!(ip, $variant { d, offset });
+            let acc = match m.load::<$n>(acc, offset) {
+                Some(bytes) => s.put_raw(d, ($conv)(bytes)),
+                None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+            };
+            next(ex, ip.next(), s, m, acc)
         }
     )*};
 }
@@ -499,15 +595,27 @@ load_handlers! {
     i64_load32_u I64Load32U 4 |b| u64::from(u32::from_le_bytes(b));
 }
 
+// The same, with the address in the accumulator.
+load_handlers! { acc:
+    i32_load_acc I32LoadAcc 4 |b| u64::from(u32::from_le_bytes(b));
+    i64_load_acc I64LoadAcc 8 u64::from_le_bytes;
+    f32_load_acc F32LoadAcc 4 |b| u64::from(u32::from_le_bytes(b));
+    f64_load_acc F64LoadAcc 8 u64::from_le_bytes;
+    i32_load8_s_acc I32Load8SAcc 1 |b: [u8; 1]| i32::from(b[0] as i8).to_raw();
+    i32_load8_u_acc I32Load8UAcc 1 |b: [u8; 1]| u64::from(b[0]);
+    i32_load16_s_acc I32Load16SAcc 2 |b| i32::from(i16::from_le_bytes(b)).to_raw();
+    i32_load16_u_acc I32Load16UAcc 2 |b| u64::from(u16::from_le_bytes(b));
+}
+
 /// Expands to store handlers: `name Variant bytes`.
 macro_rules! store_handlers {
     ($($name:ident $variant:ident $n:literal;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
             operands!(ip, $variant { a, v, offset });
             if m.store::<$n>(s.raw(a), offset, s.raw(v)).is_none() {
                 return ex.trap(ip, TrapKind::MemoryOutOfBounds);
             }
-            next(ex, ip.next(), s, m)
+            next(ex, ip.next(), s, m, acc)
         }
     )*};
 }
@@ -519,15 +627,35 @@ store_handlers! {
     store64 Store64 8;
 }
 
+/// Expands to handlers of stores of the accumulator: `name Variant bytes`.
+macro_rules! store_acc_handlers {
+    ($($name:ident $variant:ident $n:literal;)*) => {$(
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            operands!(ip, $variant { a, offset });
+            if m.store::<$n>(s.raw(a), offset, acc).is_none() {
+                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+            }
+            next(ex, ip.next(), s, m, acc)
+        }
+    )*};
+}
+
+store_acc_handlers! {
+    store8_acc Store8Acc 1;
+    store16_acc Store16Acc 2;
+    store32_acc Store32Acc 4;
+    store64_acc Store64Acc 8;
+}
+
 /// Expands to handlers of stores of a constant: `name Variant bytes`.
 macro_rules! store_imm_handlers {
     ($($name:ident $variant:ident $n:literal;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
             operands!(ip, $variant { a, offset, imm });
             if m.store::<$n>(s.raw(a), offset, u64::from(imm)).is_none() {
                 return ex.trap(ip, TrapKind::MemoryOutOfBounds);
             }
-            next(ex, ip.next(), s, m)
+            next(ex, ip.next(), s, m, acc)
         }
     )*};
 }
@@ -543,12 +671,12 @@ store_imm_handlers! {
 
 /// The ops that are rare in hot code, or call into the store anyway: bulk
 /// memory, `memory.size`/`grow`, tables, references, traps.
-fn slow<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem) -> Flow {
+fn slow<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, acc: u64) -> Flow {
     if !slow_step(ex, ip, s) {
         return exit(Exit::Trap);
     }
     let m = ex.memory();
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
 /// Runs the op at `ip` with [`slow_op`]; `false` after recording its trap.

@@ -122,38 +122,38 @@ impl<T> Exec<'_, T> {
     }
 }
 
-pub(super) fn load_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn load_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, LoadExt { d, a, access, arg });
     match ex.load_ext(s.raw(a), access, arg) {
         Some(v) => s.set_raw(d, v),
         None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
     }
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn mem64_load<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn mem64_load<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Mem64Load { d, a, access, offset });
     match m.load64(s.raw(a), offset, access) {
         Some(v) => s.set_raw(d, v),
         None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
     }
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn mem64_store<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn mem64_store<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Mem64Store { a, v, bytes, offset });
     if m.store64(s.raw(a), offset, bytes, s.raw(v)).is_none() {
         return ex.trap(ip, TrapKind::MemoryOutOfBounds);
     }
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn store_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn store_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, StoreExt { a, v, bytes, arg });
     if !ex.store_ext(s.raw(a), s.raw(v), bytes, arg) {
         return ex.trap(ip, TrapKind::MemoryOutOfBounds);
     }
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
 /// An address, index or length operand of a memory with 64-bit (`index64`)

@@ -154,6 +154,20 @@ impl Sp {
         unsafe { *self.0.add(usize::from(x)) = v }
     }
 
+    /// Sets slot `x` to the raw bits `v` and returns them (for the
+    /// accumulator).
+    #[inline(always)]
+    fn put_raw(self, x: Slot, v: u64) -> u64 {
+        self.set_raw(x, v);
+        v
+    }
+
+    /// Sets slot `x` to `v` and returns its raw bits (for the accumulator).
+    #[inline(always)]
+    fn put<V: Raw>(self, x: Slot, v: V) -> u64 {
+        self.put_raw(x, v.to_raw())
+    }
+
     #[inline(always)]
     fn get<V: Raw>(self, x: Slot) -> V {
         V::from_raw(self.raw(x))

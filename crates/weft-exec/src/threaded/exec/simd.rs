@@ -80,24 +80,24 @@ impl<T> Exec<'_, T> {
 
 // ---- moves ----
 
-pub(super) fn vcopy<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vcopy<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VCopy { d, a });
     s.set_raw(d, s.raw(a));
     let v = ex.v(a);
     ex.set_v(d, v);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vselect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vselect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VSelect { d, a, b, c });
     let from = if s.get::<i32>(c) != 0 { a } else { b };
     s.set_raw(d, s.raw(from));
     let v = ex.v(from);
     ex.set_v(d, v);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vreturn1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vreturn1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, VReturn1 { a });
     s.set_raw(0, s.raw(a));
     let v = ex.v(a);
@@ -105,7 +105,7 @@ pub(super) fn vreturn1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
     return_to_caller(ex, m)
 }
 
-pub(super) fn vreturn_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vreturn_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, VReturnN { a, n });
     s.copy_to_start(a, n);
     let from = ex.fp + usize::from(a);
@@ -114,14 +114,14 @@ pub(super) fn vreturn_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow 
     return_to_caller(ex, m)
 }
 
-pub(super) fn vconst<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vconst<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VConst { d, k });
     let v = ex.code().v128_consts[k as usize];
     ex.set_v(d, v);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vglobal_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vglobal_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VGlobalGet { d, g });
     let addr = ex.inst.globals[g as usize] as usize;
     let v = match ex.store.inner.globals[addr].value {
@@ -129,15 +129,15 @@ pub(super) fn vglobal_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flo
         _ => 0,
     };
     ex.set_v(d, v);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vglobal_set<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vglobal_set<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VGlobalSet { a, g });
     let addr = ex.inst.globals[g as usize] as usize;
     let v = ex.v(a);
     ex.store.inner.globals[addr].value = Val::V128(v);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
 // ---- memory 0 ----
@@ -170,28 +170,28 @@ fn write_le(m: Mem, ea: usize, n: u64, v: u128) {
     unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), m.ptr.add(ea), n.min(16) as usize) };
 }
 
-pub(super) fn vload<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vload<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoad { d, a, offset });
     match m.load::<16>(s.raw(a), offset) {
         Some(bytes) => ex.set_v(d, u128::from_le_bytes(bytes)),
         None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
     }
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vstore<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vstore<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VStore { a, v, offset });
     let Some(ea) = effective(m, s.raw(a), offset, 16) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
     write_le(m, ea, 16, ex.v(v));
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vload_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vload_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoadExt { d, a, kind, offset });
     let n = kind.bytes();
     let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
     ex.set_v(d, kind.build(read_le(m, ea, n)));
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
 /// `v` with lane `lane` (of `bytes` bytes) set to the low bytes of `raw`.
@@ -219,21 +219,21 @@ fn lane_bits(v: u128, lane: u8, bytes: u8) -> u128 {
     u128::from_le_bytes(b)
 }
 
-pub(super) fn vload_lane<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vload_lane<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoadLane { d, a, v, bytes, lane, offset });
     let n = u64::from(bytes);
     let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
     let r = insert_lane(ex.v(v), lane, bytes, read_le(m, ea, n));
     ex.set_v(d, r);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vstore_lane<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vstore_lane<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VStoreLane { a, v, bytes, lane, offset });
     let n = u64::from(bytes);
     let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
     write_le(m, ea, n, lane_bits(ex.v(v), lane, bytes));
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
 /// Runs the [`Op::VMemExt`] at `ip`; `false` if out of bounds.
@@ -272,66 +272,66 @@ fn vmem_ext_step<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp) -> bool {
     true
 }
 
-pub(super) fn vmem_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vmem_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     if !vmem_ext_step(ex, ip, s) {
         return ex.trap(ip, TrapKind::MemoryOutOfBounds);
     }
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
 // ---- lane operations: the shared handlers of the sub-op groups ----
 
-pub(super) fn vun<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vun<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VUn { d, a, f });
     let r = f.apply(ex.v(a));
     ex.set_v(d, r);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vbin<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vbin<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBin { d, a, b, f });
     let r = f.apply(ex.v(a), ex.v(b));
     ex.set_v(d, r);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vtern<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vtern<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VTern { d, a, b, c, f });
     let r = f.apply(ex.v(a), ex.v(b), ex.v(c));
     ex.set_v(d, r);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vtest<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vtest<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VTest { d, a, f });
     s.set::<i32>(d, f.apply(ex.v(a)));
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vshift<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vshift<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShift { d, a, b, f });
     let r = f.apply(ex.v(a), s.get::<i32>(b) as u32);
     ex.set_v(d, r);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vsplat<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vsplat<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VSplat { d, a, f });
     ex.set_v(d, f.apply(s.raw(a)));
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vextract<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vextract<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VExtract { d, a, lane, f });
     s.set_raw(d, f.apply(ex.v(a), lane));
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vreplace<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vreplace<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VReplace { d, a, b, lane, f });
     let r = f.apply(ex.v(a), lane, s.raw(b));
     ex.set_v(d, r);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
 /// `i8x16.shuffle` with the lane indices as the bytes of `sel`.
@@ -340,19 +340,19 @@ fn shuffle(a: u128, b: u128, sel: u128) -> u128 {
     s::i8x16_shuffle(a, b, sel.to_le_bytes())
 }
 
-pub(super) fn vshuffle<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vshuffle<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShuffle { d, a, b, k });
     let sel = ex.code().v128_consts[k as usize];
     let r = shuffle(ex.v(a), ex.v(b), sel);
     ex.set_v(d, r);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vbitselect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+pub(super) fn vbitselect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBitselect { d, a, b, c });
     let r = s::v128_bitselect(ex.v(a), ex.v(b), ex.v(c));
     ex.set_v(d, r);
-    next(ex, ip.next(), s, m)
+    next(ex, ip.next(), s, m, acc)
 }
 
 // ---- the common lane arithmetic, a handler each ----
@@ -360,11 +360,11 @@ pub(super) fn vbitselect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow
 /// Expands to binary vector handlers: `name Variant semantics`.
 macro_rules! fast_binary {
     ($($name:ident $variant:ident $f:path;)*) => {$(
-        pub(super) fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Flow {
+        pub(super) fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
             operands!(ip, $variant { d, a, b });
             let r = $f(ex.v(a), ex.v(b));
             ex.set_v(d, r);
-            next(ex, ip.next(), s, m)
+            next(ex, ip.next(), s, m, acc)
         }
     )*};
 }

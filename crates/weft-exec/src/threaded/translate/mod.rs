@@ -25,6 +25,7 @@
 //! makes the whole function
 //! [`Unsupported`]; it then runs on the reference engine.
 
+mod acc;
 mod calls;
 mod control;
 pub(super) mod exceptions;
@@ -277,6 +278,8 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     verify(&t.code, &branches)?;
     if v128 {
         simd::move_both_halves(&mut t.code);
+    } else {
+        acc::use_accumulator(&mut t.code, &branches);
     }
     make_targets_relative(&mut t.code, &branches);
     SCRATCH.set(Scratch {
