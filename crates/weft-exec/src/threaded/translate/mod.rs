@@ -889,9 +889,13 @@ macro_rules! numeric_visitors {
 /// instruction's own code.
 macro_rules! inline_visitors {
     ($( $part:ident: [$( $name:ident { $($imm:ident : $ty:ty),* } )*] )*) => {
-        $($( fn $name(&mut self, $($imm: $ty),*) -> std::result::Result<(), Box<Unsupported>> {
-            self.step_in(&Operator::$name { $($imm),* }, Self::$part).map_err(Box::new)
-        } )*)*
+        $($(
+            // Inlined into the decoder's match: no call per instruction.
+            #[inline(always)]
+            fn $name(&mut self, $($imm: $ty),*) -> std::result::Result<(), Box<Unsupported>> {
+                self.step_in(&Operator::$name { $($imm),* }, Self::$part).map_err(Box::new)
+            }
+        )*)*
     };
 }
 
