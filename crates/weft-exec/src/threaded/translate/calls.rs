@@ -123,12 +123,12 @@ impl Translator<'_> {
         if self.branch_is_jump(depth) {
             let at = self.emit(taken);
             self.target_label(at, depth);
-            self.start_fuel_block();
+            self.fuel_block_after_branch(depth);
         } else {
             let at = self.emit(skip);
             self.branch(depth);
             let here = self.here();
-            self.start_fuel_block();
+            self.fuel_block_after_branch(depth);
             self.patch(at, here);
         }
     }

@@ -211,6 +211,15 @@ impl Translator<'_> {
         self.ctrl.len() - 1 - depth as usize
     }
 
+    /// After a conditional branch to `depth`: a new fuel block if the
+    /// branch goes back to a loop, whose fall-through leaves it; otherwise
+    /// the fall-through stays in the running block (`start_fuel_block`).
+    pub(super) fn fuel_block_after_branch(&mut self, depth: u32) {
+        if self.ctrl[self.label(depth)].kind == Kind::Loop {
+            self.start_fuel_block();
+        }
+    }
+
     /// Whether a branch to `depth` is a plain jump: not a return, and its
     /// values are already in the label's home slots.
     pub(super) fn branch_is_jump(&self, depth: u32) -> bool {
@@ -292,11 +301,11 @@ impl Translator<'_> {
         };
         if jump {
             self.target_label(at, depth);
-            self.start_fuel_block();
+            self.fuel_block_after_branch(depth);
         } else {
             self.branch(depth);
             let here = self.here();
-            self.start_fuel_block();
+            self.fuel_block_after_branch(depth);
             self.patch(at, here);
         }
     }

@@ -488,8 +488,14 @@ impl Translator<'_> {
 
     /// Starts a new fuel block here (metered code only): a `Fuel` op that
     /// will charge for the instructions translated until the next one.
-    /// Called at every label and after every conditional branch, so every
-    /// path through the code passes a `Fuel` op per block it runs.
+    /// Called at the entry, at every label (where paths join), at `if`
+    /// arms and after a conditional branch back to a loop, so every path
+    /// through the code passes a `Fuel` op per block it runs. Not after a
+    /// forward conditional branch: the code after one is reached only from
+    /// it, so it is charged with the code before, and a branch taken out
+    /// of a block has paid for the block's rest too. That over-charge buys
+    /// one `Fuel` op per block instead of one per `br_if`; a loop that
+    /// tests its exit at the top runs one `Fuel` op per iteration, not two.
     fn start_fuel_block(&mut self) {
         if self.code.metered {
             self.end_fuel_block();
