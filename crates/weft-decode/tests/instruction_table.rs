@@ -158,3 +158,61 @@ fn printer_shows_immediates() {
         assert_eq!(op.to_string(), text);
     }
 }
+
+/// A visitor whose method for each instruction answers its mnemonic: the
+/// decoder must call the method of the instruction it read.
+struct Named;
+
+macro_rules! named_visitor {
+    ($( $prefix:ident $code:literal $name:ident $mnemonic:literal { $($imm:ident : $ty:ty),* } $sig:tt )*) => {
+        #[allow(unused_variables)]
+        impl<'a> VisitOperator<'a> for Named {
+            type Output = &'static str;
+            fn visit_operator(&mut self, _: Operator<'a>) -> &'static str {
+                "visit_operator"
+            }
+            $( fn $name(&mut self, $($imm: $ty),*) -> &'static str { $mnemonic } )*
+        }
+    };
+}
+
+for_each_instruction!(named_visitor);
+
+#[test]
+fn visitors_get_the_method_of_the_instruction() {
+    for (op, mnemonic) in rows() {
+        assert_eq!(op.visit(&mut Named), mnemonic);
+        let mut bytes = Vec::new();
+        op.encode(&mut bytes);
+        let mut ops = OperatorsReader::new_expr(Reader::new(&bytes, Features::all()));
+        // Block structure aside (an `else` alone is malformed), the reader
+        // hands the instruction to its method.
+        if let Ok(visited) = ops.visit(&mut Named) {
+            assert_eq!(visited, mnemonic);
+        }
+    }
+}
+
+/// A visitor that handles `i32.add` itself and everything else as an
+/// `Operator`, over a whole body.
+#[test]
+fn overridden_and_default_methods_mix() {
+    struct Adds(Vec<String>);
+    impl<'a> VisitOperator<'a> for Adds {
+        type Output = ();
+        fn visit_operator(&mut self, op: Operator<'a>) {
+            self.0.push(op.to_string());
+        }
+        fn I32Add(&mut self) {
+            self.0.push("add!".into());
+        }
+    }
+    // i32.const 1; i32.const 2; i32.add; drop; end
+    let bytes = [0x41, 0x01, 0x41, 0x02, 0x6A, 0x1A, 0x0B];
+    let mut ops = OperatorsReader::new(Reader::new(&bytes, Features::default()));
+    let mut v = Adds(Vec::new());
+    while !ops.is_finished() {
+        ops.visit(&mut v).unwrap();
+    }
+    assert_eq!(v.0, ["i32.const 1", "i32.const 2", "add!", "drop", "end"]);
+}
