@@ -443,6 +443,18 @@ macro_rules! define_op {
             Store16Acc { a: Slot, offset: u32 },
             Store32Acc { a: Slot, offset: u32 },
             Store64Acc { a: Slot, offset: u32 },
+            /// Stores `v` at the address in the accumulator.
+            Store8AccAddr { v: Slot, offset: u32 },
+            Store16AccAddr { v: Slot, offset: u32 },
+            Store32AccAddr { v: Slot, offset: u32 },
+            Store64AccAddr { v: Slot, offset: u32 },
+            /// Stores a constant at the address in the accumulator.
+            Store8ImmAcc { offset: u32, imm: u32 },
+            Store16ImmAcc { offset: u32, imm: u32 },
+            Store32ImmAcc { offset: u32, imm: u32 },
+            Store64ImmAcc { offset: u32, imm: u64 },
+            /// `select` with the condition in the accumulator.
+            SelectAcc { d: Slot, a: Slot, b: Slot },
             BrIfZeroAcc { t: u32 },
             BrIfNonZeroAcc { t: u32 },
 
@@ -733,6 +745,15 @@ macro_rules! define_op {
                     Op::Store16 { a, v, offset } if v == r => Op::Store16Acc { a, offset },
                     Op::Store32 { a, v, offset } if v == r => Op::Store32Acc { a, offset },
                     Op::Store64 { a, v, offset } if v == r => Op::Store64Acc { a, offset },
+                    Op::Store8 { a, v, offset } if a == r => Op::Store8AccAddr { v, offset },
+                    Op::Store16 { a, v, offset } if a == r => Op::Store16AccAddr { v, offset },
+                    Op::Store32 { a, v, offset } if a == r => Op::Store32AccAddr { v, offset },
+                    Op::Store64 { a, v, offset } if a == r => Op::Store64AccAddr { v, offset },
+                    Op::Store8Imm { a, offset, imm } if a == r => Op::Store8ImmAcc { offset, imm },
+                    Op::Store16Imm { a, offset, imm } if a == r => Op::Store16ImmAcc { offset, imm },
+                    Op::Store32Imm { a, offset, imm } if a == r => Op::Store32ImmAcc { offset, imm },
+                    Op::Store64Imm { a, offset, imm } if a == r => Op::Store64ImmAcc { offset, imm },
+                    Op::Select { d, a, b, c } if c == r => Op::SelectAcc { d, a, b },
                     Op::BrIfZero { c, t } if c == r => Op::BrIfZeroAcc { t },
                     Op::BrIfNonZero { c, t } if c == r => Op::BrIfNonZeroAcc { t },
                     _ => return None,
@@ -741,7 +762,8 @@ macro_rules! define_op {
 
             /// The slot an op writes whose handler also leaves the value
             /// written in the accumulator: numeric ops (accumulator forms
-            /// included), memory-0 loads, `Copy` and `Const`.
+            /// included), memory-0 loads, `Copy`, `Const`, `Select` and
+            /// `GlobalGet`.
             pub(crate) fn acc_result(&self) -> Option<Slot> {
                 match *self {
                     $( Op::$abx { d, .. } => Some(d), )*
@@ -770,7 +792,10 @@ macro_rules! define_op {
                     | Op::I64Load32S { d, .. }
                     | Op::I64Load32U { d, .. }
                     | Op::Copy { d, .. }
-                    | Op::Const { d, .. } => Some(d),
+                    | Op::Const { d, .. }
+                    | Op::Select { d, .. }
+                    | Op::SelectAcc { d, .. }
+                    | Op::GlobalGet { d, .. } => Some(d),
                     mut op => op.numeric_dst_mut().copied(),
                 }
             }

@@ -248,6 +248,15 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         Op::Store16Acc { .. } => store16_acc::<T>,
         Op::Store32Acc { .. } => store32_acc::<T>,
         Op::Store64Acc { .. } => store64_acc::<T>,
+        Op::Store8AccAddr { .. } => store8_acc_addr::<T>,
+        Op::Store16AccAddr { .. } => store16_acc_addr::<T>,
+        Op::Store32AccAddr { .. } => store32_acc_addr::<T>,
+        Op::Store64AccAddr { .. } => store64_acc_addr::<T>,
+        Op::Store8ImmAcc { .. } => store8_imm_acc::<T>,
+        Op::Store16ImmAcc { .. } => store16_imm_acc::<T>,
+        Op::Store32ImmAcc { .. } => store32_imm_acc::<T>,
+        Op::Store64ImmAcc { .. } => store64_imm_acc::<T>,
+        Op::SelectAcc { .. } => select_acc::<T>,
         Op::Return0 => return0::<T>,
         Op::Return1 { .. } => return1::<T>,
         Op::ReturnN { .. } => return_n::<T>,
@@ -386,9 +395,15 @@ fn constant<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     next(ex, ip.next(), s, m, acc)
 }
 
-fn select<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn select<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Select { d, a, b, c });
-    s.set_raw(d, if s.get::<i32>(c) != 0 { s.raw(a) } else { s.raw(b) });
+    let acc = s.put_raw(d, if s.get::<i32>(c) != 0 { s.raw(a) } else { s.raw(b) });
+    next(ex, ip.next(), s, m, acc)
+}
+
+fn select_acc<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, SelectAcc { d, a, b });
+    let acc = s.put_raw(d, if i32::from_raw(acc) != 0 { s.raw(a) } else { s.raw(b) });
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -537,10 +552,10 @@ fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow
 
 // ---- variables ----
 
-fn global_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn global_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, GlobalGet { d, g });
     let a = ex.inst.globals[g as usize] as usize;
-    s.set_raw(d, to_raw(ex.store.inner.globals[a].value));
+    let acc = s.put_raw(d, to_raw(ex.store.inner.globals[a].value));
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -645,6 +660,48 @@ store_acc_handlers! {
     store16_acc Store16Acc 2;
     store32_acc Store32Acc 4;
     store64_acc Store64Acc 8;
+}
+
+/// Expands to handlers of stores to the address in the accumulator:
+/// `name Variant bytes`.
+macro_rules! store_acc_addr_handlers {
+    ($($name:ident $variant:ident $n:literal;)*) => {$(
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            operands!(ip, $variant { v, offset });
+            if m.store::<$n>(acc, offset, s.raw(v)).is_none() {
+                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+            }
+            next(ex, ip.next(), s, m, acc)
+        }
+    )*};
+}
+
+store_acc_addr_handlers! {
+    store8_acc_addr Store8AccAddr 1;
+    store16_acc_addr Store16AccAddr 2;
+    store32_acc_addr Store32AccAddr 4;
+    store64_acc_addr Store64AccAddr 8;
+}
+
+/// Expands to handlers of stores of a constant to the address in the
+/// accumulator: `name Variant bytes`.
+macro_rules! store_imm_acc_handlers {
+    ($($name:ident $variant:ident $n:literal;)*) => {$(
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            operands!(ip, $variant { offset, imm });
+            if m.store::<$n>(acc, offset, u64::from(imm)).is_none() {
+                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+            }
+            next(ex, ip.next(), s, m, acc)
+        }
+    )*};
+}
+
+store_imm_acc_handlers! {
+    store8_imm_acc Store8ImmAcc 1;
+    store16_imm_acc Store16ImmAcc 2;
+    store32_imm_acc Store32ImmAcc 4;
+    store64_imm_acc Store64ImmAcc 8;
 }
 
 /// Expands to handlers of stores of a constant: `name Variant bytes`.
