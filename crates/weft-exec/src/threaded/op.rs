@@ -453,6 +453,14 @@ macro_rules! define_op {
             Store16ImmAcc { offset: u32, imm: u32 },
             Store32ImmAcc { offset: u32, imm: u32 },
             Store64ImmAcc { offset: u32, imm: u64 },
+            /// Loads and stores at a constant address (`i32.const` and the
+            /// offset added at translation).
+            I32LoadAbs { d: Slot, addr: u32 },
+            I64LoadAbs { d: Slot, addr: u32 },
+            Store32Abs { v: Slot, addr: u32 },
+            Store64Abs { v: Slot, addr: u32 },
+            Store32AbsAcc { addr: u32 },
+            Store64AbsAcc { addr: u32 },
             /// `select` with the condition in the accumulator.
             SelectAcc { d: Slot, a: Slot, b: Slot },
             BrIfZeroAcc { t: u32 },
@@ -754,6 +762,8 @@ macro_rules! define_op {
                     Op::Store32Imm { a, offset, imm } if a == r => Op::Store32ImmAcc { offset, imm },
                     Op::Store64Imm { a, offset, imm } if a == r => Op::Store64ImmAcc { offset, imm },
                     Op::Select { d, a, b, c } if c == r => Op::SelectAcc { d, a, b },
+                    Op::Store32Abs { v, addr } if v == r => Op::Store32AbsAcc { addr },
+                    Op::Store64Abs { v, addr } if v == r => Op::Store64AbsAcc { addr },
                     Op::BrIfZero { c, t } if c == r => Op::BrIfZeroAcc { t },
                     Op::BrIfNonZero { c, t } if c == r => Op::BrIfNonZeroAcc { t },
                     _ => return None,
@@ -795,6 +805,8 @@ macro_rules! define_op {
                     | Op::Const { d, .. }
                     | Op::Select { d, .. }
                     | Op::SelectAcc { d, .. }
+                    | Op::I32LoadAbs { d, .. }
+                    | Op::I64LoadAbs { d, .. }
                     | Op::GlobalGet { d, .. } => Some(d),
                     mut op => op.numeric_dst_mut().copied(),
                 }
@@ -868,6 +880,8 @@ impl Op {
             | Op::I64Load16U { d, .. }
             | Op::I64Load32S { d, .. }
             | Op::I64Load32U { d, .. }
+            | Op::I32LoadAbs { d, .. }
+            | Op::I64LoadAbs { d, .. }
             | Op::MemorySize { d }
             | Op::MemoryGrow { d, .. }
             | Op::TableGet { d, .. }

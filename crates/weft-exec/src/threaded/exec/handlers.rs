@@ -257,6 +257,12 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         Op::Store32ImmAcc { .. } => store32_imm_acc::<T>,
         Op::Store64ImmAcc { .. } => store64_imm_acc::<T>,
         Op::SelectAcc { .. } => select_acc::<T>,
+        Op::I32LoadAbs { .. } => i32_load_abs::<T>,
+        Op::I64LoadAbs { .. } => i64_load_abs::<T>,
+        Op::Store32Abs { .. } => store32_abs::<T>,
+        Op::Store64Abs { .. } => store64_abs::<T>,
+        Op::Store32AbsAcc { .. } => store32_abs_acc::<T>,
+        Op::Store64AbsAcc { .. } => store64_abs_acc::<T>,
         Op::Return0 => return0::<T>,
         Op::Return1 { .. } => return1::<T>,
         Op::ReturnN { .. } => return_n::<T>,
@@ -702,6 +708,52 @@ store_imm_acc_handlers! {
     store16_imm_acc Store16ImmAcc 2;
     store32_imm_acc Store32ImmAcc 4;
     store64_imm_acc Store64ImmAcc 8;
+}
+
+/// Expands to handlers of loads from a constant address:
+/// `name Variant bytes conversion`.
+macro_rules! load_abs_handlers {
+    ($($name:ident $variant:ident $n:literal $conv:expr;)*) => {$(
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            operands!(ip, $variant { d, addr });
+            let acc = match m.load::<$n>(0, addr) {
+                Some(bytes) => s.put_raw(d, ($conv)(bytes)),
+                None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+            };
+            next(ex, ip.next(), s, m, acc)
+        }
+    )*};
+}
+
+load_abs_handlers! {
+    i32_load_abs I32LoadAbs 4 |b| u64::from(u32::from_le_bytes(b));
+    i64_load_abs I64LoadAbs 8 u64::from_le_bytes;
+}
+
+/// Expands to handlers of stores to a constant address, of a slot and of
+/// the accumulator: `name name_acc Variant VariantAcc bytes`.
+macro_rules! store_abs_handlers {
+    ($($name:ident $acc_name:ident $variant:ident $acc_variant:ident $n:literal;)*) => {$(
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            operands!(ip, $variant { v, addr });
+            if m.store::<$n>(0, addr, s.raw(v)).is_none() {
+                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+            }
+            next(ex, ip.next(), s, m, acc)
+        }
+        fn $acc_name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            operands!(ip, $acc_variant { addr });
+            if m.store::<$n>(0, addr, acc).is_none() {
+                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+            }
+            next(ex, ip.next(), s, m, acc)
+        }
+    )*};
+}
+
+store_abs_handlers! {
+    store32_abs store32_abs_acc Store32Abs Store32AbsAcc 4;
+    store64_abs store64_abs_acc Store64Abs Store64AbsAcc 8;
 }
 
 /// Expands to handlers of stores of a constant: `name Variant bytes`.

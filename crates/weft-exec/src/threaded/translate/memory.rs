@@ -309,6 +309,23 @@ impl Translator<'_> {
 
     fn load(&mut self, memarg: MemArg, f: fn(Slot, Slot, u32) -> Op) -> Result<()> {
         let offset = Self::offset(memarg)?;
+        if let Some(Entry::Const(c)) = self.stack.last()
+            && let Some(addr) = absolute(*c, offset)
+            // Which load `f` makes (the raw bits of an f32 or f64 load are
+            // those of an i32 or i64 load).
+            && let Some(abs) = match f(0, 0, 0) {
+                Op::I32Load { .. } | Op::F32Load { .. } => {
+                    Some::<fn(Slot, u32) -> Op>(|d, addr| Op::I32LoadAbs { d, addr })
+                }
+                Op::I64Load { .. } | Op::F64Load { .. } => {
+                    Some::<fn(Slot, u32) -> Op>(|d, addr| Op::I64LoadAbs { d, addr })
+                }
+                _ => None,
+            }
+        {
+            self.stack.pop();
+            return self.result(|d| abs(d, addr));
+        }
         let a = self.pop_slot();
         self.result(|d| f(d, a, offset))
     }
@@ -324,10 +341,53 @@ impl Translator<'_> {
             self.emit(fi(a, offset, imm));
             return Ok(());
         }
+        if let Entry::Const(c) = self.stack[n - 2]
+            && let Some(addr) = absolute(c, offset)
+            // Which store `f` makes.
+            && let Some(abs) = match f(0, 0, 0) {
+                Op::Store32 { .. } => Some::<fn(Slot, u32) -> Op>(|v, addr| Op::Store32Abs { v, addr }),
+                Op::Store64 { .. } => Some::<fn(Slot, u32) -> Op>(|v, addr| Op::Store64Abs { v, addr }),
+                _ => None,
+            }
+        {
+            let v = self.operand(n - 1);
+            self.stack.truncate(n - 2);
+            self.emit(abs(v, addr));
+            return Ok(());
+        }
         let v = self.operand(n - 1);
         let a = self.operand(n - 2);
         self.stack.truncate(n - 2);
         self.emit(f(a, v, offset));
         Ok(())
+    }
+}
+
+/// The effective address of an access at the constant address `c` (an
+/// `i32.const`'s raw bits) plus `offset`, if it fits in 32 bits (else the
+/// access always traps, and the ordinary op says so).
+fn absolute(c: u64, offset: u32) -> Option<u32> {
+    u32::try_from(u64::from(c as u32) + u64::from(offset)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::threaded::tests::disassemble;
+
+    #[test]
+    fn constant_addresses_fold_into_the_access() {
+        let wat = r#"(module (memory 1)
+          (func (param i64)
+            (i64.store offset=8 (i32.const 16) (i64.load (i32.const 4)))
+            (i32.store (i32.const -1) (i32.load offset=4 (i32.const -8)))
+            (drop (i32.load offset=2 (i32.const -1)))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("I64LoadAbs { d: 2, addr: 4 }"), "{text}");
+        assert!(text.contains("Store64AbsAcc { addr: 24 }"), "{text}");
+        // 0xFFFF_FFF8 + 4 still fits in 32 bits; 0xFFFF_FFFF + 2 does not,
+        // so that load keeps its address in a slot (and traps at run time).
+        assert!(text.contains("I32LoadAbs { d: 2, addr: 4294967292 }"), "{text}");
+        assert!(text.contains("Store32AbsAcc { addr: 4294967295 }"), "{text}");
+        assert!(text.contains("Const { d: 1, imm: 4294967295 }"), "{text}");
     }
 }
