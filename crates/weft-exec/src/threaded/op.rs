@@ -787,28 +787,22 @@ macro_rules! define_op {
                     | Op::I32Load8UAcc { d, .. }
                     | Op::I32Load16SAcc { d, .. }
                     | Op::I32Load16UAcc { d, .. }
-                    | Op::I32Load { d, .. }
-                    | Op::I64Load { d, .. }
-                    | Op::F32Load { d, .. }
-                    | Op::F64Load { d, .. }
-                    | Op::I32Load8S { d, .. }
-                    | Op::I32Load8U { d, .. }
-                    | Op::I32Load16S { d, .. }
-                    | Op::I32Load16U { d, .. }
-                    | Op::I64Load8S { d, .. }
-                    | Op::I64Load8U { d, .. }
-                    | Op::I64Load16S { d, .. }
-                    | Op::I64Load16U { d, .. }
-                    | Op::I64Load32S { d, .. }
-                    | Op::I64Load32U { d, .. }
-                    | Op::Copy { d, .. }
-                    | Op::Const { d, .. }
-                    | Op::Select { d, .. }
-                    | Op::SelectAcc { d, .. }
-                    | Op::I32LoadAbs { d, .. }
-                    | Op::I64LoadAbs { d, .. }
-                    | Op::GlobalGet { d, .. } => Some(d),
-                    mut op => op.numeric_dst_mut().copied(),
+                    | Op::SelectAcc { d, .. } => Some(d),
+                    // Results the slow handlers write, and v128 results: their
+                    // handlers do not set the accumulator.
+                    Op::MemorySize { .. }
+                    | Op::MemoryGrow { .. }
+                    | Op::TableGet { .. }
+                    | Op::TableSize { .. }
+                    | Op::TableGrow { .. }
+                    | Op::RefIsNull { .. }
+                    | Op::RefFunc { .. } => None,
+                    mut op => match op.v128_dst_mut() {
+                        Some(_) => None,
+                        // Numeric ops, memory-0 loads, `Copy`, `Const`,
+                        // `Select`, `GlobalGet`.
+                        None => op.result_dst_mut().copied(),
+                    },
                 }
             }
 
