@@ -575,205 +575,98 @@ fn global_set<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
 
 // ---- memory 0 ----
 
-/// Expands to load handlers: `name Variant bytes conversion`.
+/// Expands to load handlers: `name Variant { d, fields } bytes: address,
+/// offset => conversion;` — the address a slot read, the accumulator
+/// (`acc`) or a constant, the handler's slot pointer named `s`. Each
+/// passes the value loaded on as the accumulator.
 macro_rules! load_handlers {
-    ($($name:ident $variant:ident $n:literal $conv:expr;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
-            operands!(ip, $variant { d, a, offset });
-            let acc = match m.load::<$n>(s.raw(a), offset) {
-                Some(bytes) => s.put_raw(d, ($conv)(bytes)),
+    (|$s:ident, $acc:ident| $($name:ident $variant:ident { $d:ident $(, $field:ident)* } $n:literal: $addr:expr, $offset:expr => $conv:expr;)*) => {$(
+        // Only the accumulator forms read the accumulator they receive.
+        #[allow(unused_variables)]
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+            operands!(ip, $variant { $d $(, $field)* });
+            let loaded = match m.load::<$n>($addr, $offset) {
+                Some(bytes) => $s.put_raw($d, ($conv)(bytes)),
                 None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
             };
-            next(ex, ip.next(), s, m, acc)
-        }
-    )*};
-    (acc: $($name:ident $variant:ident $n:literal $conv:expr;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-            operands!(ip, $variant { d, offset });
-            let acc = match m.load::<$n>(acc, offset) {
-                Some(bytes) => s.put_raw(d, ($conv)(bytes)),
-                None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
-            };
-            next(ex, ip.next(), s, m, acc)
+            next(ex, ip.next(), $s, m, loaded)
         }
     )*};
 }
 
-load_handlers! {
-    i32_load I32Load 4 |b| u64::from(u32::from_le_bytes(b));
-    i64_load I64Load 8 u64::from_le_bytes;
-    f32_load F32Load 4 |b| u64::from(u32::from_le_bytes(b));
-    f64_load F64Load 8 u64::from_le_bytes;
-    i32_load8_s I32Load8S 1 |b: [u8; 1]| i32::from(b[0] as i8).to_raw();
-    i32_load8_u I32Load8U 1 |b: [u8; 1]| u64::from(b[0]);
-    i32_load16_s I32Load16S 2 |b| i32::from(i16::from_le_bytes(b)).to_raw();
-    i32_load16_u I32Load16U 2 |b| u64::from(u16::from_le_bytes(b));
-    i64_load8_s I64Load8S 1 |b: [u8; 1]| i64::from(b[0] as i8).to_raw();
-    i64_load8_u I64Load8U 1 |b: [u8; 1]| u64::from(b[0]);
-    i64_load16_s I64Load16S 2 |b| i64::from(i16::from_le_bytes(b)).to_raw();
-    i64_load16_u I64Load16U 2 |b| u64::from(u16::from_le_bytes(b));
-    i64_load32_s I64Load32S 4 |b| i64::from(i32::from_le_bytes(b)).to_raw();
-    i64_load32_u I64Load32U 4 |b| u64::from(u32::from_le_bytes(b));
+load_handlers! { |s, acc|
+    i32_load I32Load { d, a, offset } 4: s.raw(a), offset => |b| u64::from(u32::from_le_bytes(b));
+    i64_load I64Load { d, a, offset } 8: s.raw(a), offset => u64::from_le_bytes;
+    f32_load F32Load { d, a, offset } 4: s.raw(a), offset => |b| u64::from(u32::from_le_bytes(b));
+    f64_load F64Load { d, a, offset } 8: s.raw(a), offset => u64::from_le_bytes;
+    i32_load8_s I32Load8S { d, a, offset } 1: s.raw(a), offset => |b: [u8; 1]| i32::from(b[0] as i8).to_raw();
+    i32_load8_u I32Load8U { d, a, offset } 1: s.raw(a), offset => |b: [u8; 1]| u64::from(b[0]);
+    i32_load16_s I32Load16S { d, a, offset } 2: s.raw(a), offset => |b| i32::from(i16::from_le_bytes(b)).to_raw();
+    i32_load16_u I32Load16U { d, a, offset } 2: s.raw(a), offset => |b| u64::from(u16::from_le_bytes(b));
+    i64_load8_s I64Load8S { d, a, offset } 1: s.raw(a), offset => |b: [u8; 1]| i64::from(b[0] as i8).to_raw();
+    i64_load8_u I64Load8U { d, a, offset } 1: s.raw(a), offset => |b: [u8; 1]| u64::from(b[0]);
+    i64_load16_s I64Load16S { d, a, offset } 2: s.raw(a), offset => |b| i64::from(i16::from_le_bytes(b)).to_raw();
+    i64_load16_u I64Load16U { d, a, offset } 2: s.raw(a), offset => |b| u64::from(u16::from_le_bytes(b));
+    i64_load32_s I64Load32S { d, a, offset } 4: s.raw(a), offset => |b| i64::from(i32::from_le_bytes(b)).to_raw();
+    i64_load32_u I64Load32U { d, a, offset } 4: s.raw(a), offset => |b| u64::from(u32::from_le_bytes(b));
+    // The address in the accumulator.
+    i32_load_acc I32LoadAcc { d, offset } 4: acc, offset => |b| u64::from(u32::from_le_bytes(b));
+    i64_load_acc I64LoadAcc { d, offset } 8: acc, offset => u64::from_le_bytes;
+    f32_load_acc F32LoadAcc { d, offset } 4: acc, offset => |b| u64::from(u32::from_le_bytes(b));
+    f64_load_acc F64LoadAcc { d, offset } 8: acc, offset => u64::from_le_bytes;
+    i32_load8_s_acc I32Load8SAcc { d, offset } 1: acc, offset => |b: [u8; 1]| i32::from(b[0] as i8).to_raw();
+    i32_load8_u_acc I32Load8UAcc { d, offset } 1: acc, offset => |b: [u8; 1]| u64::from(b[0]);
+    i32_load16_s_acc I32Load16SAcc { d, offset } 2: acc, offset => |b| i32::from(i16::from_le_bytes(b)).to_raw();
+    i32_load16_u_acc I32Load16UAcc { d, offset } 2: acc, offset => |b| u64::from(u16::from_le_bytes(b));
+    // A constant address (`i32.const` plus the offset).
+    i32_load_abs I32LoadAbs { d, addr } 4: 0, addr => |b| u64::from(u32::from_le_bytes(b));
+    i64_load_abs I64LoadAbs { d, addr } 8: 0, addr => u64::from_le_bytes;
 }
 
-// The same, with the address in the accumulator.
-load_handlers! { acc:
-    i32_load_acc I32LoadAcc 4 |b| u64::from(u32::from_le_bytes(b));
-    i64_load_acc I64LoadAcc 8 u64::from_le_bytes;
-    f32_load_acc F32LoadAcc 4 |b| u64::from(u32::from_le_bytes(b));
-    f64_load_acc F64LoadAcc 8 u64::from_le_bytes;
-    i32_load8_s_acc I32Load8SAcc 1 |b: [u8; 1]| i32::from(b[0] as i8).to_raw();
-    i32_load8_u_acc I32Load8UAcc 1 |b: [u8; 1]| u64::from(b[0]);
-    i32_load16_s_acc I32Load16SAcc 2 |b| i32::from(i16::from_le_bytes(b)).to_raw();
-    i32_load16_u_acc I32Load16UAcc 2 |b| u64::from(u16::from_le_bytes(b));
-}
-
-/// Expands to store handlers: `name Variant bytes`.
+/// Expands to store handlers: `name Variant { fields } bytes: address,
+/// offset, value;` — the address and value as slot reads, the accumulator
+/// (`acc`) or constants, the handler's slot pointer named `s`.
 macro_rules! store_handlers {
-    ($($name:ident $variant:ident $n:literal;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-            operands!(ip, $variant { a, v, offset });
-            if m.store::<$n>(s.raw(a), offset, s.raw(v)).is_none() {
+    (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $n:literal: $addr:expr, $offset:expr, $value:expr;)*) => {$(
+        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+            operands!(ip, $variant { $($field),* });
+            if m.store::<$n>($addr, $offset, $value).is_none() {
                 return ex.trap(ip, TrapKind::MemoryOutOfBounds);
             }
-            next(ex, ip.next(), s, m, acc)
+            next(ex, ip.next(), $s, m, $acc)
         }
     )*};
 }
 
-store_handlers! {
-    store8 Store8 1;
-    store16 Store16 2;
-    store32 Store32 4;
-    store64 Store64 8;
-}
-
-/// Expands to handlers of stores of the accumulator: `name Variant bytes`.
-macro_rules! store_acc_handlers {
-    ($($name:ident $variant:ident $n:literal;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-            operands!(ip, $variant { a, offset });
-            if m.store::<$n>(s.raw(a), offset, acc).is_none() {
-                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
-            }
-            next(ex, ip.next(), s, m, acc)
-        }
-    )*};
-}
-
-store_acc_handlers! {
-    store8_acc Store8Acc 1;
-    store16_acc Store16Acc 2;
-    store32_acc Store32Acc 4;
-    store64_acc Store64Acc 8;
-}
-
-/// Expands to handlers of stores to the address in the accumulator:
-/// `name Variant bytes`.
-macro_rules! store_acc_addr_handlers {
-    ($($name:ident $variant:ident $n:literal;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-            operands!(ip, $variant { v, offset });
-            if m.store::<$n>(acc, offset, s.raw(v)).is_none() {
-                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
-            }
-            next(ex, ip.next(), s, m, acc)
-        }
-    )*};
-}
-
-store_acc_addr_handlers! {
-    store8_acc_addr Store8AccAddr 1;
-    store16_acc_addr Store16AccAddr 2;
-    store32_acc_addr Store32AccAddr 4;
-    store64_acc_addr Store64AccAddr 8;
-}
-
-/// Expands to handlers of stores of a constant to the address in the
-/// accumulator: `name Variant bytes`.
-macro_rules! store_imm_acc_handlers {
-    ($($name:ident $variant:ident $n:literal;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-            operands!(ip, $variant { offset, imm });
-            if m.store::<$n>(acc, offset, u64::from(imm)).is_none() {
-                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
-            }
-            next(ex, ip.next(), s, m, acc)
-        }
-    )*};
-}
-
-store_imm_acc_handlers! {
-    store8_imm_acc Store8ImmAcc 1;
-    store16_imm_acc Store16ImmAcc 2;
-    store32_imm_acc Store32ImmAcc 4;
-    store64_imm_acc Store64ImmAcc 8;
-}
-
-/// Expands to handlers of loads from a constant address:
-/// `name Variant bytes conversion`.
-macro_rules! load_abs_handlers {
-    ($($name:ident $variant:ident $n:literal $conv:expr;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
-            operands!(ip, $variant { d, addr });
-            let acc = match m.load::<$n>(0, addr) {
-                Some(bytes) => s.put_raw(d, ($conv)(bytes)),
-                None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
-            };
-            next(ex, ip.next(), s, m, acc)
-        }
-    )*};
-}
-
-load_abs_handlers! {
-    i32_load_abs I32LoadAbs 4 |b| u64::from(u32::from_le_bytes(b));
-    i64_load_abs I64LoadAbs 8 u64::from_le_bytes;
-}
-
-/// Expands to handlers of stores to a constant address, of a slot and of
-/// the accumulator: `name name_acc Variant VariantAcc bytes`.
-macro_rules! store_abs_handlers {
-    ($($name:ident $acc_name:ident $variant:ident $acc_variant:ident $n:literal;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-            operands!(ip, $variant { v, addr });
-            if m.store::<$n>(0, addr, s.raw(v)).is_none() {
-                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
-            }
-            next(ex, ip.next(), s, m, acc)
-        }
-        fn $acc_name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-            operands!(ip, $acc_variant { addr });
-            if m.store::<$n>(0, addr, acc).is_none() {
-                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
-            }
-            next(ex, ip.next(), s, m, acc)
-        }
-    )*};
-}
-
-store_abs_handlers! {
-    store32_abs store32_abs_acc Store32Abs Store32AbsAcc 4;
-    store64_abs store64_abs_acc Store64Abs Store64AbsAcc 8;
-}
-
-/// Expands to handlers of stores of a constant: `name Variant bytes`.
-macro_rules! store_imm_handlers {
-    ($($name:ident $variant:ident $n:literal;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-            operands!(ip, $variant { a, offset, imm });
-            if m.store::<$n>(s.raw(a), offset, u64::from(imm)).is_none() {
-                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
-            }
-            next(ex, ip.next(), s, m, acc)
-        }
-    )*};
-}
-
-store_imm_handlers! {
-    store8_imm Store8Imm 1;
-    store16_imm Store16Imm 2;
-    store32_imm Store32Imm 4;
-    store64_imm Store64Imm 8;
+store_handlers! { |s, acc|
+    store8 Store8 { a, v, offset } 1: s.raw(a), offset, s.raw(v);
+    store16 Store16 { a, v, offset } 2: s.raw(a), offset, s.raw(v);
+    store32 Store32 { a, v, offset } 4: s.raw(a), offset, s.raw(v);
+    store64 Store64 { a, v, offset } 8: s.raw(a), offset, s.raw(v);
+    // A constant value.
+    store8_imm Store8Imm { a, offset, imm } 1: s.raw(a), offset, u64::from(imm);
+    store16_imm Store16Imm { a, offset, imm } 2: s.raw(a), offset, u64::from(imm);
+    store32_imm Store32Imm { a, offset, imm } 4: s.raw(a), offset, u64::from(imm);
+    store64_imm Store64Imm { a, offset, imm } 8: s.raw(a), offset, imm;
+    // The value in the accumulator.
+    store8_acc Store8Acc { a, offset } 1: s.raw(a), offset, acc;
+    store16_acc Store16Acc { a, offset } 2: s.raw(a), offset, acc;
+    store32_acc Store32Acc { a, offset } 4: s.raw(a), offset, acc;
+    store64_acc Store64Acc { a, offset } 8: s.raw(a), offset, acc;
+    // The address in the accumulator.
+    store8_acc_addr Store8AccAddr { v, offset } 1: acc, offset, s.raw(v);
+    store16_acc_addr Store16AccAddr { v, offset } 2: acc, offset, s.raw(v);
+    store32_acc_addr Store32AccAddr { v, offset } 4: acc, offset, s.raw(v);
+    store64_acc_addr Store64AccAddr { v, offset } 8: acc, offset, s.raw(v);
+    store8_imm_acc Store8ImmAcc { offset, imm } 1: acc, offset, u64::from(imm);
+    store16_imm_acc Store16ImmAcc { offset, imm } 2: acc, offset, u64::from(imm);
+    store32_imm_acc Store32ImmAcc { offset, imm } 4: acc, offset, u64::from(imm);
+    store64_imm_acc Store64ImmAcc { offset, imm } 8: acc, offset, imm;
+    // A constant address (`i32.const` plus the offset).
+    store32_abs Store32Abs { v, addr } 4: 0, addr, s.raw(v);
+    store64_abs Store64Abs { v, addr } 8: 0, addr, s.raw(v);
+    store32_abs_acc Store32AbsAcc { addr } 4: 0, addr, acc;
+    store64_abs_acc Store64AbsAcc { addr } 8: 0, addr, acc;
 }
 
 // ---- everything else ----
