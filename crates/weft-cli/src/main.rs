@@ -1,5 +1,11 @@
 //! `weft`: run, validate and inspect WebAssembly modules.
 
+// First, so that its `print!`/`println!`/`eprint!`/`eprintln!` shadow
+// std's in every module below: a closed pipe (`weft inspect x | head`)
+// ends the process quietly with status 141, as it ends `cat`.
+#[macro_use]
+mod output;
+
 mod commands;
 mod input;
 mod values;

@@ -32,7 +32,6 @@
 //! the host call that wrote it.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -146,8 +145,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         writeln!(tracer.out, "{name}({}) {{", list(&params))?;
     }
     let result = tracer.trace(&mut store, &mut stepper);
-    // Written like the trace, not with `println!`: standard output may be
-    // closed already (`weft trace ... | head`).
+    // The results follow the trace in the same buffer.
     let out = &mut tracer.out;
     let code = match result {
         Ok(Some(results)) => {
@@ -183,13 +181,11 @@ struct Tracer<'a> {
 }
 
 impl Tracer<'_> {
-    /// Writes the trace so far to standard output; `false` once standard
-    /// output is gone (`weft trace ... | head`).
-    fn flush(&mut self) -> bool {
-        let mut stdout = std::io::stdout().lock();
-        let ok = stdout.write_all(self.out.as_bytes()).and_then(|()| stdout.flush()).is_ok();
+    /// Writes the trace so far to standard output (a closed pipe,
+    /// `weft trace ... | head`, ends the process quietly: see `output`).
+    fn flush(&mut self) {
+        crate::output::write_stdout(self.out.as_bytes());
         self.out.clear();
-        ok
     }
 
     /// Steps to the end, or `--max-steps`: `Ok(None)` if stopped early.
@@ -283,8 +279,8 @@ impl Tracer<'_> {
             if let Step::Finished(results) = step {
                 return Ok(Some(results));
             }
-            if self.out.len() > 1 << 16 && !self.flush() {
-                return Ok(None);
+            if self.out.len() > 1 << 16 {
+                self.flush();
             }
         }
     }
