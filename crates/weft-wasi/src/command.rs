@@ -34,9 +34,9 @@ pub fn run_command(engine: &Engine, module: &Module, ctx: WasiCtx) -> Result<(i3
         .ok_or_else(|| Error::Usage("the module exports no `_start` function (not a WASI command)".into()))?;
     match start.call(&mut store, &[], &mut []) {
         Ok(()) => Ok((0, store.into_data())),
-        Err(e) => match store.data().exit_code() {
-            Some(status) if e.as_trap().is_some() => Ok((status, store.into_data())),
-            _ => Err(e),
+        Err(e) => match e.as_trap().and_then(weft_exec::Trap::exit_status) {
+            Some(status) => Ok((status, store.into_data())),
+            None => Err(e),
         },
     }
 }

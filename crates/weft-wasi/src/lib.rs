@@ -45,8 +45,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! `proc_exit` ends the run with a trap; the status is then in
-//! [`WasiCtx::exit_code`] (or read from the trap with [`exit_status`]).
+//! `proc_exit` ends the run with a trap of kind
+//! [`TrapKind::Exit`](weft_exec::TrapKind::Exit) carrying the status
+//! ([`Trap::exit_status`](weft_exec::Trap::exit_status)); it is also kept
+//! in [`WasiCtx::exit_code`].
+//!
+//! With an [`interruptible`](weft_exec::Config::interruptible) engine, a
+//! call that blocks (`poll_oneoff` waiting for a clock, `fd_read` of an
+//! inherited standard input) looks at the store's
+//! [`InterruptHandle`](weft_exec::InterruptHandle) every 10 ms and ends
+//! with [`TrapKind::Interrupted`](weft_exec::TrapKind::Interrupted) when
+//! asked to.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -66,10 +75,8 @@ pub use preview1::{MODULE, add_to_linker, call};
 pub use table::MAX_FDS;
 
 /// The exit status carried by a trap that `proc_exit` raised, if `trap`
-/// is one.
+/// is one: [`TrapKind::Exit`](weft_exec::TrapKind::Exit), the same as
+/// [`Trap::exit_status`](weft_exec::Trap::exit_status).
 pub fn exit_status(trap: &weft_exec::Trap) -> Option<i32> {
-    match trap.kind() {
-        weft_exec::TrapKind::Host(msg) => msg.strip_prefix(preview1::EXIT_PREFIX)?.strip_suffix(')')?.parse().ok(),
-        _ => None,
-    }
+    trap.exit_status()
 }

@@ -5,6 +5,13 @@
 //! lies outside the memory, so a bad pointer is an error code for the
 //! guest, never a host panic. Nothing here allocates from a guest-given
 //! length: callers get slices of the memory itself.
+//!
+//! No guest address is ever computed with a plain `+` (which would wrap,
+//! or panic in a debug build, at the top of a 4 GiB memory): a structure
+//! is checked as a whole and its fields are read and written at offsets
+//! inside it ([`GuestMemory::record`], [`GuestMemory::record_mut`]), and
+//! the address of an array element comes from [`element`], which answers
+//! [`Errno::Fault`] on overflow.
 
 use crate::errno::Errno;
 
@@ -123,9 +130,23 @@ impl<'a> GuestMemory<'a> {
 
     /// The `(buf, buf_len)` pair of iovec number `i` of the array at `iovs`.
     pub fn iovec(&self, iovs: u32, i: u32) -> Result<(u32, u32), Errno> {
-        let at =
-            i.checked_mul(crate::types::layout::IOVEC_SIZE).and_then(|o| iovs.checked_add(o)).ok_or(Errno::Fault)?;
-        Ok((self.read_u32(at)?, self.read_u32(at + 4)?))
+        const SIZE: u32 = crate::types::layout::IOVEC_SIZE;
+        let iovec = self.record(element(iovs, i, SIZE)?, SIZE)?;
+        Ok((iovec.u32(0), iovec.u32(4)))
+    }
+
+    /// The `size` bytes of a structure at `ptr`, checked as a whole, for
+    /// reading its fields at offsets inside it.
+    pub(crate) fn record(&self, ptr: u32, size: u32) -> Result<Record<'_>, Errno> {
+        self.slice(ptr, size).map(Record)
+    }
+
+    /// The `size` bytes of a structure at `ptr` for the host to fill,
+    /// checked as a whole and zeroed (so padding never leaks old bytes).
+    pub(crate) fn record_mut(&mut self, ptr: u32, size: u32) -> Result<RecordMut<'_>, Errno> {
+        let bytes = self.slice_mut(ptr, size)?;
+        bytes.fill(0);
+        Ok(RecordMut(bytes))
     }
 
     /// Checks that an iovec array of `count` entries lies in memory, so a
@@ -133,6 +154,76 @@ impl<'a> GuestMemory<'a> {
     pub fn check_iovecs(&self, iovs: u32, count: u32) -> Result<(), Errno> {
         let bytes = count.checked_mul(crate::types::layout::IOVEC_SIZE).ok_or(Errno::Fault)?;
         self.range(iovs, bytes).map(|_| ())
+    }
+}
+
+/// The address of element `i` of an array of `size`-byte elements at
+/// `base`: [`Errno::Fault`] if it does not fit in 32 bits.
+pub(crate) fn element(base: u32, i: u32, size: u32) -> Result<u32, Errno> {
+    i.checked_mul(size).and_then(|offset| base.checked_add(offset)).ok_or(Errno::Fault)
+}
+
+/// A structure in guest memory whose bounds were checked as a whole
+/// ([`GuestMemory::record`]). Fields are read at offsets given by the
+/// WASI layout, constants of the host that always lie inside the record.
+pub(crate) struct Record<'a>(&'a [u8]);
+
+impl Record<'_> {
+    fn field<const N: usize>(&self, offset: usize) -> [u8; N] {
+        let mut out = [0; N];
+        out.copy_from_slice(&self.0[offset..offset + N]);
+        out
+    }
+
+    /// The `u8` at `offset`.
+    pub(crate) fn u8(&self, offset: usize) -> u8 {
+        self.0[offset]
+    }
+
+    /// The little-endian `u16` at `offset`.
+    pub(crate) fn u16(&self, offset: usize) -> u16 {
+        u16::from_le_bytes(self.field(offset))
+    }
+
+    /// The little-endian `u32` at `offset`.
+    pub(crate) fn u32(&self, offset: usize) -> u32 {
+        u32::from_le_bytes(self.field(offset))
+    }
+
+    /// The little-endian `u64` at `offset`.
+    pub(crate) fn u64(&self, offset: usize) -> u64 {
+        u64::from_le_bytes(self.field(offset))
+    }
+}
+
+/// A structure in guest memory for the host to fill
+/// ([`GuestMemory::record_mut`]), written at offsets of the WASI layout.
+pub(crate) struct RecordMut<'a>(&'a mut [u8]);
+
+impl RecordMut<'_> {
+    fn put(&mut self, offset: usize, bytes: &[u8]) -> &mut Self {
+        self.0[offset..offset + bytes.len()].copy_from_slice(bytes);
+        self
+    }
+
+    /// Writes a `u8` at `offset`.
+    pub(crate) fn u8(&mut self, offset: usize, v: u8) -> &mut Self {
+        self.put(offset, &[v])
+    }
+
+    /// Writes a little-endian `u16` at `offset`.
+    pub(crate) fn u16(&mut self, offset: usize, v: u16) -> &mut Self {
+        self.put(offset, &v.to_le_bytes())
+    }
+
+    /// Writes a little-endian `u32` at `offset`.
+    pub(crate) fn u32(&mut self, offset: usize, v: u32) -> &mut Self {
+        self.put(offset, &v.to_le_bytes())
+    }
+
+    /// Writes a little-endian `u64` at `offset`.
+    pub(crate) fn u64(&mut self, offset: usize, v: u64) -> &mut Self {
+        self.put(offset, &v.to_le_bytes())
     }
 }
 
@@ -149,6 +240,28 @@ mod tests {
         assert_eq!(m.write_u32(12, 7), Ok(()));
         assert_eq!(m.read_u32(12), Ok(7));
         assert_eq!(m.check_iovecs(0, u32::MAX), Err(Errno::Fault));
+    }
+
+    #[test]
+    fn element_addresses_never_wrap() {
+        assert_eq!(element(16, 2, 8), Ok(32));
+        assert_eq!(element(u32::MAX - 7, 1, 8), Err(Errno::Fault));
+        assert_eq!(element(u32::MAX - 7, 0, 8), Ok(u32::MAX - 7));
+        assert_eq!(element(0, u32::MAX, 2), Err(Errno::Fault));
+    }
+
+    #[test]
+    fn records_are_checked_whole_and_zeroed() {
+        let mut bytes = vec![0xAAu8; 32];
+        let mut m = GuestMemory::new(&mut bytes);
+        assert!(m.record(25, 8).is_err());
+        assert!(m.record_mut(u32::MAX, 8).is_err());
+        m.record_mut(16, 16).unwrap().u16(0, 0x0102).u64(8, 7);
+        assert_eq!(&bytes[16..], &[2, 1, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(bytes[15], 0xAA);
+        let m = GuestMemory::new(&mut bytes);
+        let r = m.record(16, 16).unwrap();
+        assert_eq!((r.u8(0), r.u16(0), r.u32(8), r.u64(8)), (2, 0x0102, 7, 7));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use weft::{Config, Engine, EngineKind, Error, ImportType, LinkError, Module};
+use weft::{Config, Engine, EngineKind, Error, ImportType, LinkError, Module, Trap};
 use weft_wasi::WasiCtx;
 
 use super::wast::EngineArg;
@@ -156,10 +156,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         && let Some(init) = instance.get_func("_initialize")
         && let Err(e) = init.call(&mut store, &[], &mut [])
     {
-        return Ok(match store.data().exit_code() {
-            Some(status) => ExitCode::from(status as u8),
-            None => report(&module, &e),
-        });
+        return Ok(exit_or_report(&module, &e));
     }
     match func.call_vec(&mut store, &params) {
         Ok(results) => {
@@ -168,11 +165,18 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => Ok(match store.data().exit_code() {
-            // A process exit status is one byte: larger statuses wrap, as
-            // they would for a native program.
-            Some(status) if e.as_trap().is_some() => ExitCode::from(status as u8),
-            _ => report(&module, &e),
-        }),
+        Err(e) => Ok(exit_or_report(&module, &e)),
+    }
+}
+
+/// The exit code of a call that failed: the status of `proc_exit` (a
+/// [`TrapKind::Exit`](weft::TrapKind::Exit) trap), or else the error
+/// reported by [`report`].
+fn exit_or_report(module: &Module, e: &Error) -> ExitCode {
+    match e.as_trap().and_then(Trap::exit_status) {
+        // A process exit status is one byte: larger statuses wrap, as
+        // they would for a native program.
+        Some(status) => ExitCode::from(status as u8),
+        None => report(module, e),
     }
 }

@@ -158,7 +158,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             writeln!(out, "stopped after {} steps (--max-steps)", args.max_steps)?;
             ExitCode::SUCCESS
         }
-        Err(trap) => match store.data().wasi.exit_code() {
+        Err(trap) => match trap.exit_status() {
             Some(status) => {
                 writeln!(out, "exit {status} (proc_exit)")?;
                 ExitCode::from(status as u8)

@@ -4,17 +4,18 @@
 use super::{Args, WasiResult};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
-use crate::memory::GuestMemory;
+use crate::memory::{GuestMemory, element};
 
 /// Writes `strings` NUL-terminated into the buffer at `buf` and a pointer
 /// to each into the array at `ptrs`.
 fn write_strings(mem: &mut GuestMemory<'_>, strings: &[String], ptrs: u32, buf: u32) -> WasiResult {
     let mut at = buf;
     for (i, s) in strings.iter().enumerate() {
-        let slot = ptrs.checked_add(4 * i as u32).ok_or(Errno::Fault)?;
+        let slot = element(ptrs, u32::try_from(i).map_err(|_| Errno::Fault)?, 4)?;
         mem.write_u32(slot, at)?;
         mem.write_bytes(at, s.as_bytes())?;
-        let end = at.checked_add(s.len() as u32).ok_or(Errno::Fault)?;
+        let len = u32::try_from(s.len()).map_err(|_| Errno::Fault)?;
+        let end = at.checked_add(len).ok_or(Errno::Fault)?;
         mem.write_u8(end, 0)?;
         at = end.checked_add(1).ok_or(Errno::Fault)?;
     }

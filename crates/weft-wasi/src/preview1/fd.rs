@@ -1,12 +1,12 @@
 //! `fd_*`: operations on open descriptors.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::time::{Duration, SystemTime};
 
 use cap_fs_ext::OsMetadataExt;
 use cap_std::fs::FileExt;
 
-use super::{Args, WasiResult};
+use super::{Args, INTERRUPT_POLL, WasiResult};
 use crate::ctx::{Stdio, WasiCtx};
 use crate::errno::Errno;
 use crate::memory::GuestMemory;
@@ -52,12 +52,10 @@ pub(crate) fn write_filestat(mem: &mut GuestMemory<'_>, at: u32, m: &cap_std::fs
 }
 
 fn write_filestat_fields(mem: &mut GuestMemory<'_>, at: u32, dev_ino: [u64; 2], ft: u8, rest: [u64; 5]) -> WasiResult {
-    mem.slice_mut(at, layout::FILESTAT_SIZE)?.fill(0);
-    mem.write_u64(at, dev_ino[0])?;
-    mem.write_u64(at + 8, dev_ino[1])?;
-    mem.write_u8(at + 16, ft)?;
+    let mut filestat = mem.record_mut(at, layout::FILESTAT_SIZE)?;
+    filestat.u64(0, dev_ino[0]).u64(8, dev_ino[1]).u8(16, ft);
     for (i, v) in rest.into_iter().enumerate() {
-        mem.write_u64(at + 24 + 8 * i as u32, v)?;
+        filestat.u64(24 + 8 * i, v);
     }
     Ok(())
 }
@@ -92,6 +90,12 @@ pub(crate) fn times(atim: u64, mtim: u64, fst: u16) -> Result<[Option<SystemTime
         }
     };
     Ok([pick(Fstflags::ATIM, Fstflags::ATIM_NOW, atim)?, pick(Fstflags::MTIM, Fstflags::MTIM_NOW, mtim)?])
+}
+
+/// A file offset moved past `n` bytes just transferred: `EOVERFLOW` rather
+/// than a wrap for a guest-given offset near 2^64.
+fn advance(offset: u64, n: usize) -> Result<u64, Errno> {
+    offset.checked_add(n as u64).ok_or(Errno::Overflow)
 }
 
 /// Checks every buffer of an iovec array lies in memory before any I/O,
@@ -155,11 +159,42 @@ fn write_from(
     Ok(total)
 }
 
-fn stdio_read(io: &Stdio, buf: &mut [u8]) -> Result<usize, Errno> {
+fn stdio_read(io: &Stdio, buf: &mut [u8], a: &Args<'_>) -> Result<usize, Errno> {
     match io {
         Stdio::Null => Ok(0),
-        Stdio::Inherit => Ok(std::io::stdin().read(buf)?),
+        Stdio::Inherit => read_host_stdin(buf, a),
         Stdio::Pipe(p) => Ok(p.read(buf)),
+    }
+}
+
+/// Reads the host's standard input straight from its descriptor (std's
+/// buffer would hold bytes back from the guest, and hide them from
+/// `poll`). When the call is interruptible, it first waits for input in
+/// slices of [`INTERRUPT_POLL`], so a guest blocked on a terminal or an
+/// idle pipe can be stopped; `EINTR` then (the call ends with the
+/// interrupt trap).
+fn read_host_stdin(buf: &mut [u8], a: &Args<'_>) -> Result<usize, Errno> {
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let stdin = std::io::stdin();
+    if a.interruptible() {
+        let slice = Timespec { tv_sec: 0, tv_nsec: INTERRUPT_POLL.as_nanos() as _ };
+        loop {
+            if a.take_interrupt() {
+                return Err(Errno::Intr);
+            }
+            let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+            match rustix::event::poll(&mut fds, Some(&slice)) {
+                Ok(0) | Err(rustix::io::Errno::INTR) => continue,
+                // Readable, at its end, or an error the read reports.
+                _ => break,
+            }
+        }
+    }
+    loop {
+        match rustix::io::read(&stdin, &mut *buf) {
+            Err(rustix::io::Errno::INTR) => continue,
+            result => return result.map_err(|e| Errno::from(std::io::Error::from(e))),
+        }
     }
 }
 
@@ -254,12 +289,9 @@ pub(crate) fn fd_fdstat_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Ar
         Desc::File(f) => (filetype_of(f.file.metadata()?.file_type()), f.flags, f.rights, f.inheriting),
         Desc::Dir(d) => (filetype::DIRECTORY, Fdflags::empty(), d.rights, d.inheriting),
     };
-    let at = a.u32(1);
-    mem.slice_mut(at, layout::FDSTAT_SIZE)?.fill(0);
-    mem.write_u8(at, ft)?;
-    mem.write_u16(at + 2, flags.bits())?;
-    mem.write_u64(at + 8, base.bits())?;
-    mem.write_u64(at + 16, inheriting.bits())
+    let mut fdstat = mem.record_mut(a.u32(1), layout::FDSTAT_SIZE)?;
+    fdstat.u8(0, ft).u16(2, flags.bits()).u64(8, base.bits()).u64(16, inheriting.bits());
+    Ok(())
 }
 
 /// `fd_fdstat_set_flags(fd, flags)`: files may switch `append` and
@@ -351,7 +383,7 @@ pub(crate) fn fd_pread(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_
     let mut offset = a.u64(3);
     let n = read_into(mem, a.u32(1), a.u32(2), |buf| {
         let n = f.file.read_at(buf, offset)?;
-        offset += n as u64;
+        offset = advance(offset, n)?;
         Ok(n)
     })?;
     mem.write_u32(a.u32(4), n)
@@ -365,7 +397,7 @@ pub(crate) fn fd_pwrite(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'
     let mut offset = a.u64(3);
     let n = write_from(mem, a.u32(1), a.u32(2), |buf| {
         let n = f.file.write_at(buf, offset)?;
-        offset += n as u64;
+        offset = advance(offset, n)?;
         Ok(n)
     })?;
     mem.write_u32(a.u32(4), n)
@@ -376,10 +408,10 @@ pub(crate) fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>
     let desc = ctx.table.get_mut(a.u32(0))?;
     desc.require(Rights::FD_READ)?;
     let n = match desc {
-        Desc::Stdio { io, .. } => read_into(mem, a.u32(1), a.u32(2), |buf| stdio_read(io, buf))?,
+        Desc::Stdio { io, .. } => read_into(mem, a.u32(1), a.u32(2), |buf| stdio_read(io, buf, a))?,
         Desc::File(f) => read_into(mem, a.u32(1), a.u32(2), |buf| {
             let n = f.file.read_at(buf, f.position)?;
-            f.position += n as u64;
+            f.position = advance(f.position, n)?;
             Ok(n)
         })?,
         Desc::Dir(_) => return Err(Errno::Isdir),
@@ -399,7 +431,7 @@ pub(crate) fn fd_write(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_
             }
             write_from(mem, a.u32(1), a.u32(2), |buf| {
                 let n = f.file.write_at(buf, f.position)?;
-                f.position += n as u64;
+                f.position = advance(f.position, n)?;
                 Ok(n)
             })?
         }
@@ -414,9 +446,9 @@ pub(crate) fn fd_prestat_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &A
         Desc::Dir(d) => d.preopen.as_deref().ok_or(Errno::Badf)?,
         _ => return Err(Errno::Badf),
     };
-    let at = a.u32(1);
-    mem.slice_mut(at, layout::PRESTAT_SIZE)?.fill(0);
-    mem.write_u32(at + 4, name.len() as u32)
+    let len = u32::try_from(name.len()).map_err(|_| Errno::Nametoolong)?;
+    mem.record_mut(a.u32(1), layout::PRESTAT_SIZE)?.u32(4, len);
+    Ok(())
 }
 
 /// `fd_prestat_dir_name(fd, path, path_len)`.
@@ -445,42 +477,48 @@ pub(crate) fn fd_readdir(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<
         return Err(Errno::Notcapable);
     }
     let (buf, buf_len, cookie) = (a.u32(1), a.u32(2), a.u64(3));
-    mem.slice(buf, buf_len)?;
     let self_ino = d.dir.dir_metadata()?.ino();
-    let mut used: u32 = 0;
-    let mut put = |mem: &mut GuestMemory<'_>, next: u64, ino: u64, ft: u8, name: &[u8]| -> Result<bool, Errno> {
+    // The whole buffer, checked once; entries are copied in at offsets
+    // within it, so no guest address is computed.
+    let out = mem.slice_mut(buf, buf_len)?;
+    let mut used = 0usize;
+    let mut put = |next: u64, ino: u64, ft: u8, name: &[u8]| -> bool {
         let mut header = [0u8; layout::DIRENT_SIZE as usize];
         header[0..8].copy_from_slice(&next.to_le_bytes());
         header[8..16].copy_from_slice(&ino.to_le_bytes());
-        header[16..20].copy_from_slice(&(name.len() as u32).to_le_bytes());
+        header[16..20].copy_from_slice(&u32::try_from(name.len()).unwrap_or(u32::MAX).to_le_bytes());
         header[20] = ft;
         for part in [&header[..], name] {
-            let room = (buf_len - used) as usize;
-            let n = room.min(part.len());
-            mem.write_bytes(buf + used, &part[..n])?;
-            used += n as u32;
+            let n = (out.len() - used).min(part.len());
+            out[used..used + n].copy_from_slice(&part[..n]);
+            used += n;
         }
-        Ok(used < buf_len)
+        used < out.len()
     };
     let specials = [(".", self_ino), ("..", 0)];
+    let mut full = false;
     for (k, (name, ino)) in specials.iter().enumerate() {
-        if (k as u64) >= cookie && !put(mem, k as u64 + 1, *ino, filetype::DIRECTORY, name.as_bytes())? {
-            return mem.write_u32(a.u32(4), used);
-        }
-    }
-    for (k, entry) in d.dir.entries()?.enumerate() {
-        let k = k as u64 + 2;
-        if k < cookie {
-            continue;
-        }
-        let entry = entry?;
-        let ft = entry.file_type().map(filetype_of).unwrap_or(filetype::UNKNOWN);
-        let name = entry.file_name();
-        if !put(mem, k + 1, entry.ino(), ft, name.as_encoded_bytes())? {
+        if (k as u64) >= cookie && !put(k as u64 + 1, *ino, filetype::DIRECTORY, name.as_bytes()) {
+            full = true;
             break;
         }
     }
-    mem.write_u32(a.u32(4), used)
+    if !full {
+        for (k, entry) in d.dir.entries()?.enumerate() {
+            let k = k as u64 + 2;
+            if k < cookie {
+                continue;
+            }
+            let entry = entry?;
+            let ft = entry.file_type().map(filetype_of).unwrap_or(filetype::UNKNOWN);
+            let name = entry.file_name();
+            if !put(k + 1, entry.ino(), ft, name.as_encoded_bytes()) {
+                break;
+            }
+        }
+    }
+    // `used` is at most `buf_len`, a `u32`.
+    mem.write_u32(a.u32(4), used as u32)
 }
 
 /// `fd_renumber(from, to)`: both must be the guest's own descriptors.

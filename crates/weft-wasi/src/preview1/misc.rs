@@ -5,7 +5,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::{Args, Exit, WasiResult};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
-use crate::memory::GuestMemory;
+use crate::memory::{GuestMemory, element};
 use crate::table::Desc;
 use crate::types::{Rights, Subclockflags, clockid, eventtype, layout};
 
@@ -68,37 +68,40 @@ pub(crate) fn random_get(_ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args
 
 /// One decoded subscription.
 enum Subscription {
-    /// A clock timeout: when it fires, or the error to report.
-    Clock(Result<Instant, Errno>),
+    /// A clock timeout: when it fires (`None`: later than the host's
+    /// clock can say), or the error to report.
+    Clock(Result<Option<Instant>, Errno>),
     /// Readiness of a descriptor: the byte count to report, or the error.
     Fd { kind: u8, ready: Result<u64, Errno> },
 }
 
+/// Reads subscription `i` of the array at `input` (whose bounds the
+/// caller checked; the address is computed with overflow checks anyway).
 fn read_subscription(
     ctx: &WasiCtx,
     mem: &GuestMemory<'_>,
-    at: u32,
+    input: u32,
+    i: u32,
     start: Instant,
 ) -> Result<(u64, Subscription), Errno> {
-    let userdata = mem.read_u64(at)?;
-    let tag = mem.read_u8(at + 8)?;
+    let sub = mem.record(element(input, i, layout::SUBSCRIPTION_SIZE)?, layout::SUBSCRIPTION_SIZE)?;
+    let (userdata, tag) = (sub.u64(0), sub.u8(8));
     let sub = match tag {
         eventtype::CLOCK => {
-            let id = mem.read_u32(at + 16)?;
-            let timeout = mem.read_u64(at + 24)?;
-            let flags = Subclockflags::from_bits_truncate(mem.read_u16(at + 40)?);
+            let (id, timeout) = (sub.u32(16), sub.u64(24));
+            let flags = Subclockflags::from_bits_truncate(sub.u16(40));
             let deadline = now(ctx, id).map(|current| {
                 let wait = if flags.contains(Subclockflags::SUBSCRIPTION_CLOCK_ABSTIME) {
                     timeout.saturating_sub(current)
                 } else {
                     timeout
                 };
-                start.checked_add(Duration::from_nanos(wait)).unwrap_or(start + Duration::from_secs(u32::MAX as u64))
+                start.checked_add(Duration::from_nanos(wait))
             });
             Subscription::Clock(deadline)
         }
         eventtype::FD_READ | eventtype::FD_WRITE => {
-            let fd = mem.read_u32(at + 16)?;
+            let fd = sub.u32(16);
             let ready = ctx.table.get(fd).and_then(|desc| {
                 desc.require(Rights::POLL_FD_READWRITE)?;
                 Ok(match desc {
@@ -118,19 +121,18 @@ fn read_subscription(
 }
 
 fn write_event(mem: &mut GuestMemory<'_>, at: u32, userdata: u64, error: Errno, kind: u8, nbytes: u64) -> WasiResult {
-    mem.slice_mut(at, layout::EVENT_SIZE)?.fill(0);
-    mem.write_u64(at, userdata)?;
-    mem.write_u16(at + 8, error as u16)?;
-    mem.write_u8(at + 10, kind)?;
-    mem.write_u64(at + 16, nbytes)
+    mem.record_mut(at, layout::EVENT_SIZE)?.u64(0, userdata).u16(8, error as u16).u8(10, kind).u64(16, nbytes);
+    Ok(())
 }
 
 /// `poll_oneoff(in, out, nsubscriptions) -> nevents`. Files and the
 /// standard streams are always ready, so a poll with any descriptor
 /// subscription returns at once with those (and any expired clocks);
-/// otherwise it sleeps until the earliest clock fires. Subscriptions are
-/// read from guest memory one at a time, never collected, so their count
-/// costs no host memory.
+/// otherwise it sleeps until the earliest clock fires — in slices, when
+/// the engine is interruptible, so an interrupt ends the sleep (and the
+/// call, with the interrupt trap). Subscriptions are read from guest
+/// memory one at a time, never collected, so their count costs no host
+/// memory.
 pub(crate) fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> WasiResult {
     let (input, output, n, nevents_ptr) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
     if n == 0 {
@@ -140,30 +142,35 @@ pub(crate) fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args
     mem.slice(output, n.checked_mul(layout::EVENT_SIZE).ok_or(Errno::Fault)?)?;
     let start = Instant::now();
     let mut any_fd = false;
-    let mut earliest: Option<Instant> = None;
+    // `None` inside: a clock that never fires.
+    let mut earliest: Option<Option<Instant>> = None;
     for i in 0..n {
-        match read_subscription(ctx, mem, input + i * layout::SUBSCRIPTION_SIZE, start)?.1 {
+        match read_subscription(ctx, mem, input, i, start)?.1 {
             Subscription::Fd { .. } | Subscription::Clock(Err(_)) => any_fd = true,
-            Subscription::Clock(Ok(deadline)) => earliest = Some(earliest.map_or(deadline, |e| e.min(deadline))),
+            Subscription::Clock(Ok(deadline)) => {
+                earliest = Some(match earliest {
+                    Some(Some(e)) => Some(deadline.map_or(e, |d| d.min(e))),
+                    _ => deadline,
+                });
+            }
         }
     }
     if !any_fd && let Some(deadline) = earliest {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        std::thread::sleep(wait);
+        a.sleep_until(deadline)?;
     }
     let fired = Instant::now();
     let mut count = 0u32;
     for i in 0..n {
-        let (userdata, sub) = read_subscription(ctx, mem, input + i * layout::SUBSCRIPTION_SIZE, start)?;
+        let (userdata, sub) = read_subscription(ctx, mem, input, i, start)?;
         let event = match sub {
-            Subscription::Clock(Ok(deadline)) if deadline <= fired => Some((Errno::Success, eventtype::CLOCK, 0)),
+            Subscription::Clock(Ok(Some(deadline))) if deadline <= fired => Some((Errno::Success, eventtype::CLOCK, 0)),
             Subscription::Clock(Ok(_)) => None,
             Subscription::Clock(Err(e)) => Some((e, eventtype::CLOCK, 0)),
             Subscription::Fd { kind, ready: Ok(nbytes) } => Some((Errno::Success, kind, nbytes)),
             Subscription::Fd { kind, ready: Err(e) } => Some((e, kind, 0)),
         };
         if let Some((error, kind, nbytes)) = event {
-            write_event(mem, output + count * layout::EVENT_SIZE, userdata, error, kind, nbytes)?;
+            write_event(mem, element(output, count, layout::EVENT_SIZE)?, userdata, error, kind, nbytes)?;
             count += 1;
         }
     }

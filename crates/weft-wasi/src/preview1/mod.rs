@@ -11,9 +11,11 @@ mod misc;
 mod path;
 mod sock;
 
+use std::cell::Cell;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use weft_exec::{Caller, Extern, FuncType, Linker, Trap, Val, ValType};
+use weft_exec::{AsContext, Caller, Extern, FuncType, InterruptHandle, Linker, Trap, TrapKind, Val, ValType};
 
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
@@ -22,13 +24,30 @@ use crate::memory::GuestMemory;
 /// The module name guests import from.
 pub const MODULE: &str = "wasi_snapshot_preview1";
 
-/// The arguments of one call, read by position.
-pub(crate) struct Args<'a>(&'a [Val]);
+/// How long a blocking call sleeps between two looks at the store's
+/// interrupt flag: the most an interrupt waits for a sleeping guest.
+pub(crate) const INTERRUPT_POLL: Duration = Duration::from_millis(10);
 
-impl Args<'_> {
+/// The arguments of one call, read by position, and what a call that
+/// blocks needs to honour the store's [`InterruptHandle`].
+pub(crate) struct Args<'a> {
+    params: &'a [Val],
+    /// The store's interrupt handle, if its engine is
+    /// [`interruptible`](weft_exec::Config::interruptible).
+    interrupt: Option<InterruptHandle>,
+    /// Set when a blocking call gave up because of an interrupt: the call
+    /// then ends with [`TrapKind::Interrupted`], not with its errno.
+    interrupted: Cell<bool>,
+}
+
+impl<'a> Args<'a> {
+    fn new(params: &'a [Val], interrupt: Option<InterruptHandle>) -> Self {
+        Args { params, interrupt, interrupted: Cell::new(false) }
+    }
+
     /// Argument `i` as an unsigned 32-bit value (pointers, lengths, fds, flags).
     pub(crate) fn u32(&self, i: usize) -> u32 {
-        match self.0.get(i) {
+        match self.params.get(i) {
             Some(Val::I32(v)) => *v as u32,
             _ => 0,
         }
@@ -36,9 +55,46 @@ impl Args<'_> {
 
     /// Argument `i` as an unsigned 64-bit value.
     pub(crate) fn u64(&self, i: usize) -> u64 {
-        match self.0.get(i) {
+        match self.params.get(i) {
             Some(Val::I64(v)) => *v as u64,
             _ => 0,
+        }
+    }
+
+    /// Whether the call can be interrupted (the engine is interruptible).
+    pub(crate) fn interruptible(&self) -> bool {
+        self.interrupt.is_some()
+    }
+
+    /// Whether an interrupt was requested. A request is consumed: the call
+    /// is marked interrupted and must return at once (any errno; the guest
+    /// sees the interrupt trap instead).
+    pub(crate) fn take_interrupt(&self) -> bool {
+        let Some(handle) = &self.interrupt else { return false };
+        if !handle.is_interrupted() {
+            return false;
+        }
+        // A second request racing with this one asks for the same thing:
+        // the trap this call ends with.
+        handle.clear();
+        self.interrupted.set(true);
+        true
+    }
+
+    /// Sleeps until `deadline` (`None`: until interrupted), looking at the
+    /// interrupt flag every [`INTERRUPT_POLL`]; `EINTR` if interrupted.
+    pub(crate) fn sleep_until(&self, deadline: Option<Instant>) -> WasiResult {
+        loop {
+            if self.take_interrupt() {
+                return Err(Errno::Intr);
+            }
+            let now = Instant::now();
+            let left = match deadline {
+                Some(d) if d <= now => return Ok(()),
+                Some(d) => d - now,
+                None => INTERRUPT_POLL,
+            };
+            std::thread::sleep(if self.interruptible() { left.min(INTERRUPT_POLL) } else { left });
         }
     }
 
@@ -114,13 +170,11 @@ fn param_types(sig: &str) -> Vec<ValType> {
     sig.chars().map(|c| if c == 'I' { ValType::I64 } else { ValType::I32 }).collect()
 }
 
-/// The trap message of `proc_exit(status)`; [`crate::exit_status`] parses it.
-pub(crate) fn exit_message(status: i32) -> String {
-    format!("{EXIT_PREFIX}{status})")
+/// The store's interrupt handle, if its engine is interruptible (blocking
+/// calls then watch it).
+fn interrupt_handle<T>(caller: &Caller<'_, T>) -> Option<InterruptHandle> {
+    caller.engine().config().interruptible.then(|| caller.as_context().interrupt_handle())
 }
-
-/// The start of [`exit_message`].
-pub(crate) const EXIT_PREFIX: &str = "wasi: proc_exit(";
 
 /// Runs `f` with the guest's [`WasiCtx`] and memory. The context is moved
 /// out of the store for the duration of the call so the two can be
@@ -154,16 +208,20 @@ pub fn add_to_linker<T: 'static>(
         let get_cx = get_cx.clone();
         let ty = FuncType::new(param_types(sig), [ValType::I32]);
         linker.func_new(MODULE, name, ty, move |mut caller, params, results| {
-            let errno = with_ctx(&mut caller, &*get_cx, |ctx, mem| implementation(ctx, mem, &Args(params)));
+            let args = Args::new(params, interrupt_handle(&caller));
+            let errno = with_ctx(&mut caller, &*get_cx, |ctx, mem| implementation(ctx, mem, &args));
+            if args.interrupted.get() {
+                return Err(Trap::new(TrapKind::Interrupted));
+            }
             results[0] = Val::I32(errno.err().unwrap_or(Errno::Success) as i32);
             Ok(())
         })?;
     }
     let exit_cx = get_cx.clone();
     linker.func_new(MODULE, "proc_exit", FuncType::new([ValType::I32], []), move |mut caller, params, _| {
-        let Exit::Status(status) = misc::proc_exit(&Args(params));
+        let Exit::Status(status) = misc::proc_exit(&Args::new(params, None));
         exit_cx(caller.data_mut()).exit_code = Some(status);
-        Err(Trap::host(exit_message(status)))
+        Err(Trap::exit(status))
     })?;
     Ok(())
 }
@@ -173,11 +231,11 @@ pub fn add_to_linker<T: 'static>(
 #[doc(hidden)]
 pub fn call(ctx: &mut WasiCtx, memory: &mut [u8], name: &str, params: &[Val]) -> Result<i32, i32> {
     if name == "proc_exit" {
-        let Exit::Status(status) = misc::proc_exit(&Args(params));
+        let Exit::Status(status) = misc::proc_exit(&Args::new(params, None));
         ctx.exit_code = Some(status);
         return Err(status);
     }
     let (_, _, implementation) = FUNCTIONS.iter().find(|(n, _, _)| *n == name).ok_or(-1)?;
-    let r = implementation(ctx, &mut GuestMemory::new(memory), &Args(params));
+    let r = implementation(ctx, &mut GuestMemory::new(memory), &Args::new(params, None));
     Ok(r.err().unwrap_or(Errno::Success) as i32)
 }
