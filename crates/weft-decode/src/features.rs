@@ -73,6 +73,9 @@ features! {
     wide_arithmetic,
     /// Memories with a page size other than 64 KiB.
     custom_page_sizes,
+    /// The compact import section: items of one module grouped after an
+    /// empty name and a `0x7F`/`0x7E` discriminator.
+    compact_imports,
 }
 
 impl Features {
@@ -108,8 +111,15 @@ impl Features {
 
 impl Default for Features {
     /// Everything weft supports: WebAssembly 3.0 without GC, plus wide
-    /// arithmetic, custom page sizes and the threads proposal's encodings.
+    /// arithmetic, custom page sizes, compact import sections and the
+    /// threads proposal's encodings.
     fn default() -> Self {
-        Features { wide_arithmetic: true, custom_page_sizes: true, threads: true, ..Features::wasm3() }
+        Features {
+            wide_arithmetic: true,
+            custom_page_sizes: true,
+            compact_imports: true,
+            threads: true,
+            ..Features::wasm3()
+        }
     }
 }

@@ -470,38 +470,69 @@ impl Module {
         Ok(())
     }
 
+    /// The import section: a vector of imports, each a module name, an item
+    /// name and a kind. With the compact-import-section proposal an empty
+    /// item name followed by a discriminator byte starts a group of items
+    /// from one module: `0x7F` then `vec(name externtype)`, or `0x7E` then
+    /// one `externtype` shared by `vec(name)`. The discriminator is one byte
+    /// (not a LEB128), and after a non-empty name it is an import kind like
+    /// any other (so malformed).
     fn import_section(&mut self, s: &mut Reader<'_>) -> Result<()> {
         let count = s.read_len()?;
         for _ in 0..count {
-            let module = s.read_name()?.to_string();
-            let name = s.read_name()?.to_string();
-            let at = s.offset();
-            let ty = match s.read_u8()? {
-                0x00 => {
-                    self.num_imported_functions += 1;
-                    ImportType::Func(s.read_var_u32()?)
+            let module = s.read_name()?;
+            let name = s.read_name()?;
+            let compact = if name.is_empty() && self.features.compact_imports { s.peek_u8()? } else { 0 };
+            match compact {
+                0x7F => {
+                    s.read_u8()?;
+                    for _ in 0..s.read_len()? {
+                        let name = s.read_name()?;
+                        let ty = self.import_type(s)?;
+                        self.push_import(module, name, ty);
+                    }
                 }
-                0x01 => {
-                    self.num_imported_tables += 1;
-                    ImportType::Table(decode_table_type(s)?)
+                0x7E => {
+                    s.read_u8()?;
+                    let ty = self.import_type(s)?;
+                    for _ in 0..s.read_len()? {
+                        let name = s.read_name()?;
+                        self.push_import(module, name, ty.clone());
+                    }
                 }
-                0x02 => {
-                    self.num_imported_memories += 1;
-                    ImportType::Memory(decode_memory_type(s)?)
+                _ => {
+                    let ty = self.import_type(s)?;
+                    self.push_import(module, name, ty);
                 }
-                0x03 => {
-                    self.num_imported_globals += 1;
-                    ImportType::Global(decode_global_type(s)?)
-                }
-                0x04 if self.features.exceptions => {
-                    self.num_imported_tags += 1;
-                    ImportType::Tag(decode_tag_type(s)?)
-                }
-                _ => return Err(DecodeError::new(DecodeErrorKind::ImportKind, at)),
-            };
-            self.imports.push(Import { module, name, ty });
+            }
         }
         Ok(())
+    }
+
+    /// One import's kind and type (`externtype`).
+    fn import_type(&self, s: &mut Reader<'_>) -> Result<ImportType> {
+        let at = s.offset();
+        Ok(match s.read_u8()? {
+            0x00 => ImportType::Func(s.read_var_u32()?),
+            0x01 => ImportType::Table(decode_table_type(s)?),
+            0x02 => ImportType::Memory(decode_memory_type(s)?),
+            0x03 => ImportType::Global(decode_global_type(s)?),
+            0x04 if self.features.exceptions => ImportType::Tag(decode_tag_type(s)?),
+            _ => return Err(DecodeError::new(DecodeErrorKind::ImportKind, at)),
+        })
+    }
+
+    /// Records an import and counts it in its kind's index space.
+    fn push_import(&mut self, module: &str, name: &str, ty: ImportType) {
+        let counter = match ty {
+            ImportType::Func(_) => &mut self.num_imported_functions,
+            ImportType::Table(_) => &mut self.num_imported_tables,
+            ImportType::Memory(_) => &mut self.num_imported_memories,
+            ImportType::Global(_) => &mut self.num_imported_globals,
+            ImportType::Tag(_) => &mut self.num_imported_tags,
+        };
+        *counter += 1;
+        self.imports.push(Import { module: module.to_string(), name: name.to_string(), ty });
     }
 
     fn function_section(&mut self, s: &mut Reader<'_>) -> Result<()> {

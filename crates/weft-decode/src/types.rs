@@ -234,6 +234,11 @@ impl HeapType {
         if v >= 0 {
             // An s33 is below 2^32.
             Ok(HeapType::Concrete(v as u32))
+        } else if r.offset() - at > 1 {
+            // A negative number is an abstract heap type, which is one
+            // byte: the spec interpreter reads it as an `s7`, whose
+            // representation a second byte makes too long.
+            Err(r.error_at(DecodeErrorKind::IntegerTooLong, at))
         } else {
             Err(r.error_at(DecodeErrorKind::HeapType, at))
         }
