@@ -8,6 +8,7 @@ mod output;
 
 mod commands;
 mod input;
+mod stepping;
 mod values;
 
 use std::process::ExitCode;
@@ -38,6 +39,10 @@ enum Command {
     /// Run one call on the reference engine and print every instruction
     /// it executes with the operand stack after it, then the results.
     Trace(commands::trace::Args),
+    /// Step through a call in the browser: serves a page and a JSON API on
+    /// 127.0.0.1 showing the code, operand stack, labels, frames, globals
+    /// and memory as each instruction runs.
+    Studio(commands::studio::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +53,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Wast(args) => commands::wast::run(&args),
         Command::Trace(args) => commands::trace::run(&args),
+        Command::Studio(args) => commands::studio::run(&args),
     };
     match result {
         Ok(code) => code,

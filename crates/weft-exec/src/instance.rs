@@ -439,3 +439,36 @@ impl From<TrapKind> for Error {
         Error::Trap(Trap::new(kind))
     }
 }
+
+/// The instance's index spaces by index, exported or not: what a debugger
+/// shows (`weft studio` lists every global and views memory 0).
+impl Instance {
+    /// Global `index` of the module's global index space (imports first);
+    /// `None` if there is no such global. An error if `store` is not the
+    /// instance's store (or, for an instance that defines no function, if
+    /// that cannot be checked).
+    pub fn global_by_index(&self, store: impl crate::store::AsContext, index: u32) -> Result<Option<Global>> {
+        let store = store.as_context();
+        self.check_store(store)?;
+        Ok(self.data.globals.get(index as usize).map(|&a| Global(store.stored(a as usize))))
+    }
+
+    /// Memory `index` of the module's memory index space (imports first);
+    /// `None` if there is no such memory. Errors as
+    /// [`Instance::global_by_index`].
+    pub fn memory_by_index(&self, store: impl crate::store::AsContext, index: u32) -> Result<Option<Memory>> {
+        let store = store.as_context();
+        self.check_store(store)?;
+        Ok(self.data.memories.get(index as usize).map(|&a| Memory(store.stored(a as usize))))
+    }
+
+    /// Checks that `store` holds this instance: its defined functions point
+    /// back at it.
+    fn check_store<T>(&self, store: &Store<T>) -> Result<()> {
+        let owned = self.data.funcs.iter().any(|&a| {
+            matches!(store.inner.funcs.get(a as usize),
+                Some(FuncEntity::Wasm { instance, .. }) if Arc::ptr_eq(instance, &self.data))
+        });
+        if owned { Ok(()) } else { Err(Error::usage("instance used with the wrong store")) }
+    }
+}

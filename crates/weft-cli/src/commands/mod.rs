@@ -3,6 +3,7 @@
 pub mod explain;
 pub mod inspect;
 pub mod run;
+pub mod studio;
 pub mod trace;
 pub mod validate;
 pub mod wast;

@@ -27,7 +27,7 @@
 //! them.
 //!
 //! Imports are WASI preview1 (`wasi_snapshot_preview1`, from `weft-wasi`)
-//! and a small built-in host, see [`TraceHost`]. What the guest writes to
+//! and a small built-in host, see [`StepHost`]. What the guest writes to
 //! its standard output and error shows in the trace as `| ` lines, after
 //! the host call that wrote it.
 
@@ -36,14 +36,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use weft::raw::exec::reference::{Instr, Instruction};
-use weft::{
-    Caller, Config, Engine, EngineKind, Extern, FuncType, Global, ImportType, Linker, Memory, Module, Step, Stepper,
-    Store, Table, Trap, Val, ValType,
-};
-use weft_wasi::{Pipe, WasiCtx};
+use weft::{FuncType, ImportType, Module, Step, Stepper, Store, Trap, Val};
 
 use crate::input::read_module;
-use crate::values::{format_val, parse_val};
+use crate::stepping::{self, Call, Started, StepHost, effect, list};
+use crate::values::format_val;
 
 /// The exit code of a trace that trapped (as `weft run`).
 const TRAP_EXIT: u8 = 134;
@@ -77,67 +74,14 @@ pub struct Args {
     args: Vec<String>,
 }
 
-/// The host a traced module runs against: WASI preview1 with standard
-/// output and error captured in pipes; `env.log` and `env.alert` with type
-/// `(i32 i32) -> ()` print the string at (pointer, length) in the module's
-/// exported `memory` (the browser's `console.log`, as in
-/// `examples/hello.wat`); any other function import is a stub that traps
-/// when called. Memory, table and global imports get fresh objects of the
-/// declared type. What the host prints is collected here and printed
-/// after the trace line of the call, so the output reads in order.
-struct TraceHost {
-    printed: Vec<String>,
-    wasi: WasiCtx,
-    stdout: Pipe,
-    stderr: Pipe,
-}
-
-impl TraceHost {
-    /// What was printed since the last call, line by line.
-    fn take_output(&mut self) -> Vec<String> {
-        let mut lines = std::mem::take(&mut self.printed);
-        for (pipe, prefix) in [(&self.stdout, ""), (&self.stderr, "stderr: ")] {
-            let bytes = pipe.take();
-            let text = String::from_utf8_lossy(&bytes);
-            lines.extend(text.lines().map(|l| format!("{prefix}{l}")));
-        }
-        lines
-    }
-}
-
 /// Runs `weft trace`.
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let bytes = read_module(&args.file)?;
-    let mut config = Config::new();
-    config.engine_kind(EngineKind::Reference);
-    let engine = Engine::new(&config);
+    let engine = stepping::reference_engine();
     let module = Module::new(&engine, &bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
-    let (stdout, stderr) = (Pipe::new(), Pipe::new());
-    let mut wasi = WasiCtx::builder();
-    wasi.stdout(stdout.clone()).stderr(stderr.clone());
-    if args.invoke.is_none() {
-        wasi.arg(args.file.display().to_string()).args(&args.args);
-    }
-    let host = TraceHost { printed: Vec::new(), wasi: wasi.build()?, stdout, stderr };
-    let mut store = Store::new(&engine, host);
-    let linker = host_linker(&engine, &mut store, &module)?;
-    let instance = linker.instantiate(&mut store, &module).map_err(|e| format!("{}: {e}", args.file.display()))?;
-
-    let name = args.invoke.as_deref().unwrap_or("_start");
-    let func = instance.get_func(name).ok_or_else(|| match &args.invoke {
-        Some(_) => format!("the module exports no function `{name}`"),
-        None => "the module exports no `_start` function; use --invoke NAME to trace an export".to_string(),
-    })?;
-    let ty = func.ty(&store)?;
-    let args_for_func = if args.invoke.is_some() { args.args.as_slice() } else { &[] };
-    if ty.params().len() != args_for_func.len() {
-        return Err(
-            format!("`{name}` takes {} arguments ({ty}), got {}", ty.params().len(), args_for_func.len()).into()
-        );
-    }
-    let params = args_for_func.iter().zip(ty.params()).map(|(p, t)| parse_val(p, *t)).collect::<Result<Vec<_>, _>>()?;
-
-    let mut stepper = Stepper::new(&mut store, func, &params)?;
+    let call =
+        Call { tool: "weft trace", file: &args.file, invoke: args.invoke.as_deref(), args: &args.args, dirs: &[] };
+    let Started { mut store, mut stepper, params, .. } = stepping::start(&engine, &module, &call)?;
     let mut tracer = Tracer { args, module: &module, out: String::new() };
     flush_host_output(&mut store, &mut tracer.out, 0);
     if let Some(frame) = stepper.frames().first() {
@@ -189,7 +133,7 @@ impl Tracer<'_> {
     }
 
     /// Steps to the end, or `--max-steps`: `Ok(None)` if stopped early.
-    fn trace(&mut self, store: &mut Store<TraceHost>, stepper: &mut Stepper) -> Result<Option<Vec<Val>>, Trap> {
+    fn trace(&mut self, store: &mut Store<StepHost>, stepper: &mut Stepper) -> Result<Option<Vec<Val>>, Trap> {
         let mut steps = 0u64;
         loop {
             let depth = stepper.depth();
@@ -309,24 +253,12 @@ impl Tracer<'_> {
         }
     }
 
-    /// The instruction as the text format writes it, with function indices
-    /// replaced by their names where the name section has them.
     fn instruction_text(&self, instr: Option<Instr>, text: &str) -> String {
-        match instr {
-            Some(Instruction::Call { function_index } | Instruction::ReturnCall { function_index }) => {
-                let mnemonic = text.split(' ').next().unwrap_or(text);
-                format!("{mnemonic} {}", self.func_name(function_index))
-            }
-            _ => text.to_string(),
-        }
+        stepping::instruction_text(self.module, instr, text)
     }
 
-    /// `$name` from the name section, else the index.
     fn func_name(&self, index: u32) -> String {
-        match self.module.decoded().names.function(index) {
-            Some(name) => format!("${name}"),
-            None => format!("func {index}"),
-        }
+        stepping::func_name(self.module, index)
     }
 
     /// The type of the function a call instruction calls.
@@ -364,104 +296,8 @@ impl Tracer<'_> {
     }
 }
 
-/// What a store, `global.set` or `table.set` is about to write, from the
-/// operands before it runs.
-fn effect(instr: Instr, text: &str, before: &[Val]) -> Option<String> {
-    let top = |n: usize| before.len().checked_sub(n).and_then(|i| before.get(i)).copied();
-    let index = |v: Val| match v {
-        Val::I32(a) => Some(u64::from(a as u32)),
-        Val::I64(a) => Some(a as u64),
-        _ => None,
-    };
-    match instr {
-        Instruction::GlobalSet { global_index } => return Some(format!("global {global_index} := {}", top(1)?)),
-        Instruction::TableSet { table_index } => {
-            return Some(format!("table {table_index}[{}] := {}", index(top(2)?)?, top(1)?));
-        }
-        _ => {}
-    }
-    let mnemonic = instr.mnemonic();
-    let width = match mnemonic.split_once('.')?.1 {
-        "store8" => 1,
-        "store16" => 2,
-        "store32" => 4,
-        "store" if mnemonic.starts_with("v128") => 16,
-        "store" if mnemonic.starts_with("i64") || mnemonic.starts_with("f64") => 8,
-        "store" => 4,
-        _ => return None,
-    };
-    let addr = index(top(2)?)?;
-    let offset: u64 = text.split(' ').find_map(|w| w.strip_prefix("offset=")).and_then(|o| o.parse().ok()).unwrap_or(0);
-    let ea = addr.checked_add(offset)?;
-    Some(format!("mem[{ea}..{}] := {}", ea + width, top(1)?))
-}
-
-/// A linker with [`TraceHost`]'s definitions for `module`'s imports.
-fn host_linker(
-    engine: &Engine,
-    store: &mut Store<TraceHost>,
-    module: &Module,
-) -> Result<Linker<TraceHost>, Box<dyn std::error::Error>> {
-    let mut linker = Linker::new(engine);
-    weft_wasi::add_to_linker(&mut linker, |host: &mut TraceHost| &mut host.wasi)?;
-    let d = module.decoded();
-    for import in &d.imports {
-        let (m, n) = (import.module.as_str(), import.name.as_str());
-        match &import.ty {
-            ImportType::Func(_) if m == weft_wasi::MODULE => {}
-            ImportType::Func(type_index) => {
-                let ty = d.types.get(*type_index as usize).and_then(|t| t.as_func()).cloned().unwrap_or_default();
-                let prints = m == "env"
-                    && matches!(n, "log" | "alert")
-                    && ty.params() == [ValType::I32, ValType::I32]
-                    && ty.results().is_empty();
-                if prints {
-                    let name = n.to_string();
-                    linker.func_new(m, n, ty, move |mut caller, args, _| {
-                        let text = read_string(&caller, args)?;
-                        caller.data_mut().printed.push(format!("{name}: {text}"));
-                        Ok(())
-                    })?;
-                } else {
-                    let what = format!("{m}.{n}");
-                    linker.func_new(m, n, ty, move |_, _, _| {
-                        Err(Trap::host(format!("{what} is not provided by `weft trace`")))
-                    })?;
-                }
-            }
-            ImportType::Memory(ty) => {
-                let memory = Memory::new(&mut *store, *ty)?;
-                linker.define(m, n, Extern::Memory(memory))?;
-            }
-            ImportType::Table(ty) => {
-                let table = Table::new(&mut *store, *ty, Val::null_of(ty.element.heap))?;
-                linker.define(m, n, Extern::Table(table))?;
-            }
-            ImportType::Global(ty) => {
-                let global = Global::new(&mut *store, *ty, Val::default_for(ty.content))?;
-                linker.define(m, n, Extern::Global(global))?;
-            }
-            ImportType::Tag(_) => return Err(format!("`weft trace` cannot provide the tag import {m}.{n}").into()),
-        }
-    }
-    Ok(linker)
-}
-
-/// The UTF-8 string at (pointer, length) `args` in the caller's exported
-/// memory.
-fn read_string(caller: &Caller<'_, TraceHost>, args: &[Val]) -> Result<String, Trap> {
-    let (Some(ptr), Some(len)) = (args.first().and_then(Val::i32), args.get(1).and_then(Val::i32)) else {
-        return Err(Trap::host("expected (i32, i32)"));
-    };
-    let memory =
-        caller.get_export("memory").and_then(Extern::into_memory).ok_or_else(|| Trap::host("no exported memory"))?;
-    let mut buf = vec![0; len as u32 as usize];
-    memory.read(caller, ptr as u32 as usize, &mut buf).map_err(|e| Trap::host(e.to_string()))?;
-    Ok(String::from_utf8_lossy(&buf).into_owned())
-}
-
 /// Moves what the host printed into the trace, at `depth`.
-fn flush_host_output(store: &mut Store<TraceHost>, out: &mut String, depth: usize) {
+fn flush_host_output(store: &mut Store<StepHost>, out: &mut String, depth: usize) {
     for text in store.data_mut().take_output() {
         let _ = writeln!(out, "{}| {text}", indent(depth));
     }
@@ -475,8 +311,4 @@ fn pad_to(line: &mut String, column: usize) {
     let width = line.chars().count();
     let pad = if width < column { column - width } else { 1 };
     line.extend(std::iter::repeat_n(' ', pad));
-}
-
-fn list(values: &[Val]) -> String {
-    values.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }

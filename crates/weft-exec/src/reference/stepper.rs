@@ -191,3 +191,29 @@ fn label_kind(code: &Compiled, cont: usize) -> &'static str {
         .find(|instr| !matches!(instr, Instruction::Else {} | Instruction::Catch { .. } | Instruction::CatchAll {}))
         .map_or("block", |instr| instr.mnemonic())
 }
+
+/// Cheap views of the innermost frame, for tools that step many
+/// instructions and look at each one before it runs (`weft studio` runs to
+/// a breakpoint through these): unlike [`Stepper::frames`], nothing is
+/// copied.
+impl Stepper {
+    /// The next instruction of the innermost frame (`None` once the call
+    /// has returned).
+    pub fn next_instruction(&self) -> Option<Instr> {
+        let f = self.machine.frames.last()?;
+        f.code.code.get(f.pc).copied()
+    }
+
+    /// The byte offset in the module of the innermost frame's next
+    /// instruction.
+    pub fn next_offset(&self) -> Option<usize> {
+        let f = self.machine.frames.last()?;
+        f.code.offsets.get(f.pc).map(|o| *o as usize)
+    }
+
+    /// The text form of the innermost frame's next instruction
+    /// (`i32.store offset=4`), empty once the call has returned.
+    pub fn next_text(&self) -> String {
+        self.machine.frames.last().map(|f| f.code.instruction_text(f.pc)).unwrap_or_default()
+    }
+}

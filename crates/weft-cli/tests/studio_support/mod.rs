@@ -1,0 +1,138 @@
+//! Running `weft studio` from a test and talking HTTP to it with plain
+//! `std::net::TcpStream` (shared by the API tests and the browser tests).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A running `weft studio`, killed when dropped.
+pub struct Studio {
+    child: Child,
+    /// The server's standard output, kept open while it runs.
+    _stdout: BufReader<std::process::ChildStdout>,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl Studio {
+    /// Starts `weft studio ARGS` from the repository root and reads its
+    /// address from the first line it prints.
+    pub fn spawn(args: &[&str]) -> Studio {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+            .arg("studio")
+            .args(args)
+            .current_dir(root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("weft runs");
+        let mut first = String::new();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut first).unwrap();
+        let port = first
+            .trim_end()
+            .strip_prefix("weft studio: http://127.0.0.1:")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+        Studio { child, _stdout: stdout, port }
+    }
+
+    /// The page's address.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// Sends a request with extra header lines; returns the status and
+    /// the body.
+    pub fn request(&self, method: &str, path: &str, headers: &[&str], body: &str) -> (u16, String) {
+        let default_host = format!("Host: 127.0.0.1:{}", self.port);
+        let has_host = headers.iter().any(|h| h.to_ascii_lowercase().starts_with("host:"));
+        let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !has_host {
+            request.push_str(&default_host);
+            request.push_str("\r\n");
+        }
+        for h in headers {
+            request.push_str(h);
+            request.push_str("\r\n");
+        }
+        request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        http(self.port, &request)
+    }
+
+    /// `GET path` as JSON (panics on a status other than 200).
+    pub fn get(&self, path: &str) -> Value {
+        let (status, body) = self.request("GET", path, &[], "");
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// `POST path` with a JSON body, as JSON (panics on a status other
+    /// than 200).
+    pub fn post(&self, path: &str, body: &str) -> Value {
+        let (status, text) = self.request("POST", path, &["Content-Type: application/json"], body);
+        assert_eq!(status, 200, "POST {path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+impl Drop for Studio {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends `request` to 127.0.0.1:`port` and reads the whole answer
+/// (`Connection: close`): status and body.
+pub fn http(port: u16, request: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let chunked = head.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("transfer-encoding:") && l.contains("chunked")
+    });
+    (status, if chunked { dechunk(body) } else { body.to_string() })
+}
+
+/// Decodes a chunked HTTP body.
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].strip_prefix("\r\n").unwrap_or(&rest[size..]);
+    }
+    out
+}
+
+/// The strings of a JSON array.
+pub fn strings(v: &Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+}
+
+/// A temporary `.wat` file holding `text`.
+pub fn wat_file(text: &str) -> tempfile::TempPath {
+    let mut file = tempfile::Builder::new().suffix(".wat").tempfile().unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    file.into_temp_path()
+}
