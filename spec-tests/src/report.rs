@@ -303,7 +303,7 @@ mod tests {
         assert_eq!(groups[0], GroupRow { group: "a".into(), files: 2, unsupported: 0, counts: vec![(3, 1), (3, 1)] });
         assert_eq!(groups[1], GroupRow { group: "b".into(), files: 0, unsupported: 1, counts: vec![(0, 0), (0, 0)] });
         assert_eq!(report.closing_line(), "6 passed, 2 failed, 1 unsupported");
-        assert_eq!(report.scripts[1].outcomes[1].failures[0].location, "a/bad.wast:2:1");
+        assert_eq!(report.scripts[1].outcomes[1].failures[0].location, "a/bad.wast:2:2");
         let md = report.markdown();
         assert!(md.contains("| **total** | **2** | **1** | **3** | **1** | **3** | **1** |"), "{md}");
         assert!(md.contains("- `b/gc.wast`: needs GC"), "{md}");

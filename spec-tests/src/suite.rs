@@ -59,6 +59,19 @@ impl SpecFile {
         crate::parse_buffer(self.contents)
     }
 
+    /// The script as a [`crate::Job`] for [`crate::Report::run`]: listed as
+    /// unsupported when the skip list says weft cannot run it.
+    pub fn job(&self) -> crate::Job {
+        crate::Job {
+            path: self.path(),
+            group: self.suite.to_string(),
+            key: self.path(),
+            features: self.features,
+            unsupported: skip_reason(self, Skip::Running),
+            contents: std::borrow::Cow::Borrowed(self.contents),
+        }
+    }
+
     /// The script, ready for [`crate::run_script`].
     pub fn script(&self) -> Script<'static> {
         Script { path: self.path(), key: self.path(), contents: self.contents, features: self.features }
@@ -100,4 +113,14 @@ pub fn all_files() -> Vec<SpecFile> {
 /// ([`crate::expectations::skip_reason`]).
 pub fn skip_reason(file: &SpecFile, what: Skip) -> Option<&'static str> {
     crate::expectations::skip_reason(&file.path(), what)
+}
+
+/// Every file of the pinned testsuite run on both engines (unsupported
+/// ones listed), on as many threads as there are cores: the report of
+/// `docs/CONFORMANCE.md`.
+pub fn pinned_report() -> crate::Report {
+    let jobs = all_files().iter().map(SpecFile::job).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let engines = [weft::EngineKind::Reference, weft::EngineKind::Threaded];
+    crate::Report::run(jobs, &engines, threads, &|_, _| {})
 }
