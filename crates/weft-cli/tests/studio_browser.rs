@@ -328,3 +328,41 @@ fn c_hello_world_in_the_browser() {
     assert!(browser.text("#status").contains("returned"), "{}", browser.text("#status"));
     assert_eq!(browser.text("#stdout"), "Hello, World!\n");
 }
+
+#[test]
+fn a_deep_stack_and_a_full_memory_page_stay_small_in_the_page() {
+    let Some(browser) = Browser::start() else { return };
+    let wat = studio_support::wat_file(
+        r#"(module
+          (memory (export "memory") 1)
+          (func $down (export "down") (param i32) (result i32)
+            (i32.store (i32.mul (local.get 0) (i32.const 64)) (local.get 0))
+            (if (result i32) (local.get 0)
+              (then (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))
+              (else (i32.const 0)))))"#,
+    );
+    let studio = Studio::spawn(&[wat.to_str().unwrap(), "--invoke", "down", "999"]);
+    browser.goto(&studio.url());
+    browser.wait_for("Number(document.body.dataset.version) >= 1");
+    let base = browser.script("return String(lines.find(l => l.text.trim() === 'i32.const 0').offset)");
+    let base = base.as_str().unwrap().to_string();
+    browser.click(&format!(".line[data-offset=\"{base}\"]"));
+    browser.click("#run");
+    assert!(browser.text("#status").contains("at a breakpoint"));
+    // 1,000 frames: the innermost 8, a fold, the outermost 3.
+    assert_eq!(browser.script("return document.querySelectorAll('#frames li').length"), json!(12));
+    assert!(browser.text("#frames li.more").contains("989 frames folded"), "{}", browser.text("#frames li.more"));
+    assert_eq!(browser.script("return document.querySelectorAll('#stack li.value').length"), json!(64));
+    // One page of memory (256 bytes of 64 KiB), showing the last store.
+    assert_eq!(browser.script("return document.querySelectorAll('#memory > div').length"), json!(16));
+    assert_eq!(browser.script("return document.querySelectorAll('#memory .w').length"), json!(4));
+    // Unfolding adds 100 frames at a time.
+    browser.script("document.querySelector('#frames li.more button').click(); return 0");
+    assert_eq!(browser.script("return document.querySelectorAll('#frames li').length"), json!(112));
+    // How long a step takes, request and redraw (printed, not asserted).
+    let start = Instant::now();
+    for _ in 0..10 {
+        browser.click("#step");
+    }
+    println!("1000-deep stack: {:.1} ms per step, click to redraw", start.elapsed().as_secs_f64() * 100.0);
+}
