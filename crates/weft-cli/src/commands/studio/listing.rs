@@ -94,14 +94,16 @@ fn function(module: &Module, defined: usize, out: &mut Listing) {
     let local_name = |i: usize| names.and_then(|n| n.get(&(i as u32))).map(|n| format!("${n} ")).unwrap_or_default();
     let ty = d.func_type(index).cloned().unwrap_or_default();
     let mut header = format!("(func {}{}", func_name(module, index), exports(d, ExternKind::Func, index as usize));
-    for (i, p) in ty.params().iter().enumerate() {
-        header.push_str(&format!(" (param {}{p})", local_name(i)));
+    // Named parameters one by one (`(param $n i64)`), unnamed ones together.
+    if (0..ty.params().len()).any(|i| !local_name(i).is_empty()) {
+        for (i, p) in ty.params().iter().enumerate() {
+            header.push_str(&format!(" (param {}{p})", local_name(i)));
+        }
+    } else if !ty.params().is_empty() {
+        header.push_str(&format!(" (param {})", type_list(ty.params())));
     }
     if !ty.results().is_empty() {
-        header.push_str(&format!(
-            " (result {})",
-            ty.results().iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
-        ));
+        header.push_str(&format!(" (result {})", type_list(ty.results())));
     }
     out.lines.push(Line { text: header, offset: None });
     let mut locals: Vec<ValType> = ty.params().to_vec();
@@ -157,13 +159,10 @@ fn signature(d: &Decoded, index: u32) -> String {
     let Some(ty) = d.func_type(index) else { return String::new() };
     let mut s = String::new();
     if !ty.params().is_empty() {
-        s.push_str(&format!(" (param {})", ty.params().iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")));
+        s.push_str(&format!(" (param {})", type_list(ty.params())));
     }
     if !ty.results().is_empty() {
-        s.push_str(&format!(
-            " (result {})",
-            ty.results().iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
-        ));
+        s.push_str(&format!(" (result {})", type_list(ty.results())));
     }
     s
 }
@@ -175,6 +174,11 @@ fn exports(d: &Decoded, kind: ExternKind, index: usize) -> String {
         .filter(|e| e.kind == kind && e.index as usize == index)
         .map(|e| format!(" (export \"{}\")", e.name))
         .collect()
+}
+
+/// `i32 i64`.
+fn type_list(types: &[ValType]) -> String {
+    types.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
 }
 
 fn limits(min: u64, max: Option<u64>) -> String {

@@ -81,7 +81,8 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Server::http(("127.0.0.1", args.port)).map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
     let port = server.server_addr().to_ip().map_or(args.port, |a| a.port());
     let mut stdout = std::io::stdout();
-    let hello = format!("weft studio: http://127.0.0.1:{port}/\nOpen that address in a browser; Ctrl-C stops the server.\n");
+    let hello =
+        format!("weft studio: http://127.0.0.1:{port}/\nOpen that address in a browser; Ctrl-C stops the server.\n");
     // Whoever started the server may stop reading its output; it serves on.
     let _ = stdout.write_all(hello.as_bytes()).and_then(|()| stdout.flush());
     let mut studio = Studio { session, file: args.file.display().to_string(), port };

@@ -158,6 +158,9 @@ pub struct FrameView {
     pub instruction: String,
     /// The frame's locals, as `TYPE:VALUE`.
     pub locals: Vec<String>,
+    /// How many of the locals are the function's parameters (its
+    /// arguments).
+    pub params: usize,
 }
 
 /// A global variable.
@@ -410,6 +413,7 @@ impl Session {
                 offset: f.offset,
                 instruction: stepping::instruction_text(&self.module, f.next, &f.next_text),
                 locals: f.locals.iter().map(ToString::to_string).collect(),
+                params: d.func_type(f.func_index).map_or(0, |t| t.params().len()),
             })
             .collect();
         let (results, trap, exit_code) = match &self.outcome {

@@ -171,7 +171,7 @@ function drawFrames() {
   if (frames.length === 0) list.append(el("li", { class: "empty" }, "(no frames: the call has ended)"));
   const item = (f, i) => {
     const where = f.offset === null ? "" : ` @${hex(f.offset, 4)}  ${f.instruction}`;
-    const li = el("li", { "data-depth": i }, f.function + "(" + f.locals.slice(0, paramCount(f)).join(", ") + ")",
+    const li = el("li", { "data-depth": i }, f.function + "(" + f.locals.slice(0, f.params).join(", ") + ")",
       el("span", { class: "where" }, where));
     li.addEventListener("click", () => showLine(lineOf.get(f.offset), true) || drawCode());
     return li;
@@ -186,23 +186,6 @@ function drawFrames() {
       el("button", { onclick: () => { framesShown += FRAMES_PAGE; drawFrames(); } }, `show ${more} more`)));
   }
   for (let i = tailStart; i < frames.length; i++) list.append(item(frames[i], i));
-}
-
-// A frame's arguments are its first locals; how many is in the listing's
-// header line `(func $f (param ...)`, but the innermost frame's names are
-// enough to show what the call was: count `(param` in its header.
-const paramCounts = new Map();
-function paramCount(frame) {
-  if (frame.offset === null) return 0;
-  const line = lineOf.get(frame.offset);
-  if (line === undefined) return 0;
-  for (let i = line; i >= 0; i--) {
-    if (lines[i].offset === null && lines[i].text.startsWith("(func")) {
-      if (!paramCounts.has(i)) paramCounts.set(i, (lines[i].text.match(/\(param /g) || []).length);
-      return paramCounts.get(i);
-    }
-  }
-  return 0;
 }
 
 function drawGlobals() {
@@ -220,6 +203,7 @@ function drawGlobals() {
 async function drawMemory() {
   const pre = $("memory");
   const memory = state.memory;
+  document.querySelector(".memory-nav").hidden = !memory;
   if (!memory) {
     $("memory-size").textContent = "";
     pre.textContent = "(this module has no memory)";
@@ -270,7 +254,7 @@ function statusText() {
 function render(next) {
   state = next;
   breakpoints = new Set(state.breakpoints);
-  $("status").textContent = statusText();
+  $("status").textContent = statusText().split("\n")[0];
   if (state.rule) {
     $("rule-typing").textContent = state.rule.typing;
     $("rule-explain").textContent = state.rule.explain;
