@@ -285,7 +285,7 @@ function keys(e) {
   if (e.target.tagName === "INPUT" || e.ctrlKey || e.metaKey || e.altKey) return;
   const k = e.key;
   const actions = {
-    s: () => act("/api/step"), ArrowDown: () => act("/api/step"),
+    s: () => act("/api/step"),
     n: () => act("/api/step_over"), o: () => act("/api/step_out"), r: () => act("/api/run"),
     R: () => act("/api/reset"),
     b: () => { if (state && state.offset !== null) toggleBreakpoint(state.offset); },
