@@ -193,6 +193,7 @@ fn a_trap_ends_the_run_with_its_message() {
     assert_eq!(s["done"], true);
     assert_eq!(s["reason"], "trap");
     assert!(s["trap"].as_str().unwrap().contains("integer divide by zero"), "{s}");
+    assert_eq!(s["ended_at"].as_u64(), Some(offset_of(&studio, "i32.div_u")));
     assert_eq!(strings(&s["results"]), Vec::<String>::new());
 }
 
@@ -215,6 +216,7 @@ fn wasi_hello_prints_to_the_page_and_proc_exit_ends_the_run() {
     assert_eq!(s["done"], true);
     assert_eq!(s["reason"], "exit");
     assert_eq!(s["exit_code"], 3);
+    assert_eq!(s["ended_at"].as_u64(), Some(offset_of(&studio, "call $exit")));
     assert_eq!(s["trap"], Value::Null);
 }
 
@@ -286,6 +288,19 @@ fn the_page_and_bad_requests() {
     let (status, body) = studio.request("POST", "/api/breakpoints", &["Content-Type: application/json"], "{\"x\":1}");
     assert_eq!(status, 400);
     assert!(body.contains("list of byte offsets"), "{body}");
+}
+
+#[test]
+fn a_run_that_does_not_end_pauses_and_can_be_reset() {
+    let wat = wat_file(r#"(module (func (export "spin") (loop (br 0))))"#);
+    let studio = Studio::spawn(&[wat.to_str().unwrap(), "--invoke", "spin"]);
+    let s = studio.post("/api/run", "null");
+    assert_eq!(s["reason"], "paused");
+    assert_eq!(s["done"], false);
+    assert!(s["steps"].as_u64().unwrap() > 1000);
+    let s = studio.post("/api/reset", "null");
+    assert_eq!(s["steps"], 0);
+    assert_eq!(s["instruction"], "loop");
 }
 
 #[test]
