@@ -193,6 +193,7 @@ fn a_trap_ends_the_run_with_its_message() {
     assert_eq!(s["done"], true);
     assert_eq!(s["reason"], "trap");
     assert!(s["trap"].as_str().unwrap().contains("integer divide by zero"), "{s}");
+    assert_eq!(s["ended_at"].as_u64(), Some(offset_of(&studio, "i32.div_u")));
     assert_eq!(strings(&s["results"]), Vec::<String>::new());
 }
 
@@ -215,7 +216,21 @@ fn wasi_hello_prints_to_the_page_and_proc_exit_ends_the_run() {
     assert_eq!(s["done"], true);
     assert_eq!(s["reason"], "exit");
     assert_eq!(s["exit_code"], 3);
+    assert_eq!(s["ended_at"].as_u64(), Some(offset_of(&studio, "call $exit")));
     assert_eq!(s["trap"], Value::Null);
+}
+
+#[test]
+fn dir_grants_a_directory_and_args_reach_the_program() {
+    let studio = Studio::spawn(&["examples/cat.wasm", "--dir", "examples/data::/data", "/data/greeting.txt"]);
+    let s = studio.post("/api/run", "null");
+    assert_eq!(s["done"], true, "{s}");
+    assert_eq!(s["stdout"], "Hello from a preopened directory!\n");
+    // Without the grant, the file is not there.
+    let studio = Studio::spawn(&["examples/cat.wasm", "/data/greeting.txt"]);
+    let s = studio.post("/api/run", "null");
+    assert_eq!(s["done"], true);
+    assert_ne!(s["stdout"], "Hello from a preopened directory!\n");
 }
 
 #[test]
@@ -276,6 +291,28 @@ fn the_page_and_bad_requests() {
 }
 
 #[test]
+fn a_run_that_does_not_end_pauses_and_can_be_reset() {
+    let wat = wat_file(r#"(module (func (export "spin") (loop (br 0))))"#);
+    let studio = Studio::spawn(&[wat.to_str().unwrap(), "--invoke", "spin"]);
+    let s = studio.post("/api/run", "null");
+    assert_eq!(s["reason"], "paused");
+    assert_eq!(s["done"], false);
+    assert!(s["steps"].as_u64().unwrap() > 1000);
+    let s = studio.post("/api/reset", "null");
+    assert_eq!(s["steps"], 0);
+    assert_eq!(s["instruction"], "loop");
+}
+
+#[test]
+fn ctrl_c_stops_the_server() {
+    let mut studio = fac();
+    studio.get("/api/state");
+    let status = studio.interrupt();
+    assert!(!status.success());
+    assert!(std::net::TcpStream::connect(("127.0.0.1", studio.port)).is_err());
+}
+
+#[test]
 fn bad_arguments_are_errors_before_the_server_starts() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(["studio", "examples/fac.wat", "--invoke", "fac"])
@@ -307,6 +344,23 @@ fn measure_step_latency_and_run_speed() {
         n += 1;
     }
     println!("hello.wasm: {n} steps, {:.2} ms per step request", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+
+    // A 1,000-deep call stack: every state lists all frames.
+    let wat = wat_file(
+        r#"(module (func $down (export "down") (param i32) (result i32)
+             (if (result i32) (local.get 0)
+               (then (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))
+               (else (i32.const 0)))))"#,
+    );
+    let studio = Studio::spawn(&[wat.to_str().unwrap(), "--invoke", "down", "999"]);
+    let base = offset_of(&studio, "i32.const 0");
+    studio.post("/api/breakpoints", &format!("[{base}]"));
+    studio.post("/api/run", "null");
+    let t = Instant::now();
+    for _ in 0..50 {
+        studio.post("/api/step", "null");
+    }
+    println!("1000-deep stack: {:.2} ms per step request", t.elapsed().as_secs_f64() * 1e3 / 50.0);
 
     // A loop of 10^6 instructions (7 per iteration), run to a breakpoint
     // after it.

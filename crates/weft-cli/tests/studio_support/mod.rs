@@ -48,6 +48,13 @@ impl Studio {
         Studio { child, _stdout: stdout, port }
     }
 
+    /// Sends SIGINT (what Ctrl-C sends) and waits for the server to end.
+    pub fn interrupt(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+        self.child.wait().unwrap()
+    }
+
     /// The page's address.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.port)

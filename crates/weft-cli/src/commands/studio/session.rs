@@ -60,6 +60,8 @@ pub struct Session {
     steps: u64,
     /// Why execution last stopped.
     reason: &'static str,
+    /// Where a trap or `proc_exit` ended the call.
+    ended_at: Option<usize>,
     /// The memory bytes the last store wrote (memory 0 only).
     last_write: Option<MemoryRange>,
     stdout: Vec<u8>,
@@ -112,6 +114,9 @@ pub struct State {
     pub results: Vec<String>,
     /// The trap's message, if it trapped.
     pub trap: Option<String>,
+    /// The byte offset of the instruction that trapped (or called
+    /// `proc_exit`): where the call ended, when it did not return.
+    pub ended_at: Option<usize>,
     /// The `proc_exit` status, if the program exited.
     pub exit_code: Option<i32>,
     /// Instructions executed so far.
@@ -219,6 +224,7 @@ impl Session {
             outcome: Outcome::Running,
             steps: 0,
             reason: "start",
+            ended_at: None,
             last_write: None,
             stdout: Vec::new(),
             stderr: Vec::new(),
@@ -239,6 +245,7 @@ impl Session {
         self.outcome = Outcome::Running;
         self.steps = 0;
         self.reason = "start";
+        self.ended_at = None;
         self.last_write = None;
         self.stdout.clear();
         self.stderr.clear();
@@ -310,6 +317,7 @@ impl Session {
             return false;
         }
         let write = self.stepper.next_instruction().and_then(|instr| self.memory_write(instr));
+        let at = self.stepper.next_offset();
         match self.stepper.step(&mut self.store) {
             Ok(Step::Running) => {
                 self.steps += 1;
@@ -326,6 +334,7 @@ impl Session {
             }
             Err(trap) => {
                 self.steps += 1;
+                self.ended_at = at;
                 (self.outcome, self.reason) = match self.store.data().wasi.exit_code() {
                     Some(status) => (Outcome::Exited(status), "exit"),
                     None => (Outcome::Trapped(trap.to_string()), "trap"),
@@ -444,6 +453,7 @@ impl Session {
             done: !matches!(self.outcome, Outcome::Running),
             results,
             trap,
+            ended_at: self.ended_at,
             exit_code,
             steps: self.steps,
             reason: self.reason,

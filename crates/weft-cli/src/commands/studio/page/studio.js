@@ -83,6 +83,7 @@ function drawCode() {
   const first = Math.max(0, Math.floor(code.scrollTop / LINE_HEIGHT) - 10);
   const last = Math.min(lines.length, first + Math.ceil(code.clientHeight / LINE_HEIGHT) + 20);
   const current = state && state.offset !== null ? lineOf.get(state.offset) : undefined;
+  const ended = state && state.ended_at !== null ? lineOf.get(state.ended_at) : undefined;
   const box = $("code-lines");
   box.style.top = first * LINE_HEIGHT + "px";
   box.replaceChildren();
@@ -92,6 +93,7 @@ function drawCode() {
     if (line.offset === null) classes.push("decl");
     if (line.offset !== null && breakpoints.has(line.offset)) classes.push("bp");
     if (i === current) classes.push("current");
+    if (i === ended) classes.push(state.trap ? "trapped" : "exited");
     const gutter = line.offset === null ? "" : hex(line.offset, 4);
     const row = el("div", { class: classes.join(" "), "data-line": i },
       el("span", { class: "gutter" }, gutter), el("span", { class: "text" }, line.text));
@@ -275,6 +277,7 @@ function render(next) {
     : state.exit_code !== null ? `exit ${state.exit_code}`
     : state.done ? "result: " + (state.results.length ? state.results.join(", ") : "(none)") : "";
   if (state.offset !== null) showLine(lineOf.get(state.offset));
+  else if (state.ended_at !== null) showLine(lineOf.get(state.ended_at));
   drawCode();
   setButtons();
   drawMemory().catch((e) => { $("memory").textContent = "error: " + e.message; })
@@ -285,7 +288,7 @@ function keys(e) {
   if (e.target.tagName === "INPUT" || e.ctrlKey || e.metaKey || e.altKey) return;
   const k = e.key;
   const actions = {
-    s: () => act("/api/step"), ArrowDown: () => act("/api/step"),
+    s: () => act("/api/step"),
     n: () => act("/api/step_over"), o: () => act("/api/step_out"), r: () => act("/api/run"),
     R: () => act("/api/reset"),
     b: () => { if (state && state.offset !== null) toggleBreakpoint(state.offset); },
