@@ -101,17 +101,22 @@ pub fn run_script(script: &Script<'_>, kind: EngineKind) -> Outcome {
     let fail = |outcome: &mut Outcome, location: String, message: String| {
         outcome.failures.push(Failure { location, message });
     };
+    // Where the `wast` crate gave up, as `file:line:col`.
+    let located = |e: wast::Error| {
+        let (line, col) = e.span().linecol_in(script.contents);
+        format!("{} at {}:{}:{}", e.message(), script.path, line + 1, col + 1)
+    };
     let buf = match parse_buffer(script.contents) {
         Ok(b) => b,
         Err(e) => {
-            fail(&mut outcome, script.path.clone(), format!("cannot lex the script: {e}"));
+            fail(&mut outcome, script.path.clone(), format!("cannot lex the script: {}", located(e)));
             return outcome;
         }
     };
     let list = match directives(&buf) {
         Ok(d) => d,
         Err(e) => {
-            fail(&mut outcome, script.path.clone(), format!("cannot parse the script: {e}"));
+            fail(&mut outcome, script.path.clone(), format!("cannot parse the script: {}", located(e)));
             return outcome;
         }
     };
@@ -370,8 +375,18 @@ impl<'s> Runner<'s> {
             WastDirective::AssertSuspension { .. } => Err("unsupported directive: assert_suspension".into()),
             WastDirective::Thread(_) => Err("unsupported directive: thread".into()),
             WastDirective::Wait { .. } => Err("unsupported directive: wait".into()),
-            WastDirective::AssertInvalidCustom { .. } => Err("unsupported directive: assert_invalid_custom".into()),
-            WastDirective::AssertMalformedCustom { .. } => Err("unsupported directive: assert_malformed_custom".into()),
+            // A malformed or invalid custom section or annotation: the
+            // text layer may reject it; otherwise the module must still
+            // compile, since an engine ignores what it does not interpret
+            // in custom sections and must not reject a module for them.
+            WastDirective::AssertInvalidCustom { mut module, message, .. }
+            | WastDirective::AssertMalformedCustom { mut module, message, .. } => match module.encode() {
+                Err(_) => Ok(()),
+                Ok(bytes) => match Module::from_binary(&self.engine, &bytes) {
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(format!("a custom section that is \"{message}\" made the module fail: {e}")),
+                },
+            },
             #[allow(unreachable_patterns)]
             _ => Err("unsupported directive".into()),
         }

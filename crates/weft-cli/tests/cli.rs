@@ -164,3 +164,19 @@ fn wast_lists_unsupported_scripts_with_their_reason() {
     assert_eq!(stdout.lines().last(), Some("0 passed, 0 failed, 1 unsupported"), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn wast_custom_assertions_and_spectest_table64() {
+    let dir = std::env::temp_dir().join(format!("weft-cli-wast-custom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = "(module (import \"spectest\" \"table64\" (table i64 10 funcref)))\n\
+                  (assert_malformed_custom (module quote \"(@custom)\") \"@custom annotation: missing section name\")\n\
+                  (assert_invalid_custom (module (@custom \"x\" \"\")) \"whatever the tool says\")\n";
+    let path = dir.join("custom.wast");
+    std::fs::write(&path, script).unwrap();
+    let out = weft(&["wast", "--engine", "both", path.to_str().unwrap()]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some("6 passed, 0 failed"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

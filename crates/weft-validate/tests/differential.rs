@@ -41,7 +41,7 @@ impl Rng {
 #[derive(Clone, Copy, Debug)]
 enum Profile {
     /// `Features::default()`: WebAssembly 3.0 without GC, plus wide
-    /// arithmetic, custom page sizes and threads.
+    /// arithmetic, custom page sizes, compact imports and threads.
     Default,
     /// `Features::wasm2()`, to check feature gating.
     Wasm2,
@@ -73,6 +73,7 @@ impl Profile {
                     | WasmFeatures::MEMORY64
                     | WasmFeatures::WIDE_ARITHMETIC
                     | WasmFeatures::CUSTOM_PAGE_SIZES
+                    | WasmFeatures::COMPACT_IMPORTS
             }
             Profile::Wasm2 => WasmFeatures::WASM2,
             Profile::Wasm1 => WasmFeatures::WASM1,

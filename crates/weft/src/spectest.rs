@@ -31,8 +31,9 @@ use crate::{
 ///   as [`format_value`] does, and return nothing;
 /// * `global_i32` = 666, `global_i64` = 666, `global_f32` = 666.6,
 ///   `global_f64` = 666.6 (immutable);
-/// * `table`: `(table 10 20 funcref)`; `memory`: `(memory 1 2)`;
-///   `shared_memory`: `(memory 1 2 shared)`.
+/// * `table`: `(table 10 20 funcref)`; `table64`: `(table i64 10 20
+///   funcref)`; `memory`: `(memory 1 2)`; `shared_memory`: `(memory 1 2
+///   shared)`.
 pub fn define<T>(linker: &mut Linker<T>, store: &mut Store<T>) -> Result<()> {
     define_with_output(linker, store, |line| {
         use std::io::Write as _;
@@ -81,9 +82,11 @@ pub fn define_with_output<T>(
         let global = Global::new(&mut *store, GlobalType { content, mutable: false }, value)?;
         linker.define("spectest", name, global)?;
     }
-    let table_type = TableType { element: RefType::FUNCREF, limits: Limits { min: 10, max: Some(20) }, index64: false };
-    let table = Table::new(&mut *store, table_type, Val::FuncRef(None))?;
-    linker.define("spectest", "table", table)?;
+    for (name, index64) in [("table", false), ("table64", true)] {
+        let ty = TableType { element: RefType::FUNCREF, limits: Limits { min: 10, max: Some(20) }, index64 };
+        let table = Table::new(&mut *store, ty, Val::FuncRef(None))?;
+        linker.define("spectest", name, table)?;
+    }
     for (name, shared) in [("memory", false), ("shared_memory", true)] {
         let ty = MemoryType { limits: Limits { min: 1, max: Some(2) }, index64: false, shared, page_size_log2: None };
         let memory = Memory::new(&mut *store, ty)?;
