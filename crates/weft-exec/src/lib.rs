@@ -37,6 +37,7 @@ mod instance;
 mod linker;
 mod module;
 pub mod numeric;
+pub(crate) mod ops;
 pub mod reference;
 pub mod simd;
 mod store;

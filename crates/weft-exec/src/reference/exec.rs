@@ -10,7 +10,7 @@ use super::exception::raise;
 use super::{Compiled, Handler, Instruction as I, Label, Machine, stack_underflow};
 use crate::func::{Func, WasmTy};
 use crate::instance::InstanceData;
-use crate::reference::ops;
+use crate::ops;
 use crate::store::Store;
 use crate::trap::{Trap, TrapKind};
 use crate::value::Val;

@@ -42,7 +42,6 @@ mod compile;
 mod exception;
 mod exec;
 mod numeric_instr;
-pub(crate) mod ops;
 mod simd_instr;
 mod stepper;
 

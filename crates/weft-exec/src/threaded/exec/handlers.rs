@@ -12,7 +12,7 @@ use super::calls::IndirectCallee;
 use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_val, wide};
 use crate::instance::InstanceData;
 use crate::numeric as n;
-use crate::reference::ops;
+use crate::ops;
 use crate::threaded::Code;
 use crate::threaded::op::{Op, Raw, Slot, for_each_acc_op, for_each_numeric_op};
 use crate::trap::TrapKind;

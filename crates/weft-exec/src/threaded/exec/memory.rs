@@ -9,7 +9,7 @@
 //!
 //! `memory.size`, `grow`, `fill`, `copy` and `init` on such memories run
 //! in the `slow` handler (through [`slow_memory_op`]) with the shared
-//! [`crate::reference::ops`] functions; sizes count the memory's own
+//! [`crate::ops`] functions; sizes count the memory's own
 //! pages (custom page sizes).
 
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use std::sync::Arc;
 use super::backend::{Flow, next};
 use super::{Exec, Ip, Mem, Sp};
 use crate::instance::InstanceData;
-use crate::reference::ops;
+use crate::ops;
 use crate::store::Store;
 use crate::threaded::op::{Access, MemArgExt, Op};
 use crate::trap::TrapKind;

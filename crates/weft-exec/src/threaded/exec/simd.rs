@@ -16,7 +16,7 @@
 use super::backend::{Flow, next};
 use super::handlers::return_to_caller;
 use super::{Exec, Ip, Mem, Sp, WINDOW};
-use crate::reference::ops;
+use crate::ops;
 use crate::simd as s;
 use crate::threaded::Code;
 use crate::threaded::op::simd::VMemKind;
