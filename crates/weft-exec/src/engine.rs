@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use weft_decode::Features;
 
+use crate::executor::{Executor, Executors};
+
 /// Which interpreter executes wasm code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EngineKind {
@@ -148,15 +150,44 @@ impl Config {
 }
 
 /// A configured execution engine; cheap to clone, shared by modules and stores.
-#[derive(Debug, Clone, Default)]
+///
+/// It holds the configuration and the two executors the seam
+/// ([`executor`](crate::executor)) runs wasm on: the configured one and
+/// the fallback for the functions it declines.
+#[derive(Debug, Clone)]
 pub struct Engine {
     config: Arc<Config>,
+    executors: Option<Executors>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(&Config::default())
+    }
 }
 
 impl Engine {
-    /// An engine with `config`.
+    /// An engine with `config`, running wasm on the engines of this crate
+    /// that `config.kind` names.
     pub fn new(config: &Config) -> Self {
-        Engine { config: Arc::new(config.clone()) }
+        let reference: Arc<dyn Executor> = Arc::new(crate::reference::ReferenceExecutor);
+        let primary: Arc<dyn Executor> = match config.kind {
+            EngineKind::Threaded => Arc::new(crate::threaded::ThreadedExecutor),
+            EngineKind::Reference => reference.clone(),
+        };
+        Engine::with_executors(config, primary, reference)
+    }
+
+    /// An engine with `config` that runs wasm on `executor`, and the
+    /// functions it declines on `fallback` (which must run every function;
+    /// see [`Executor`]).
+    pub fn with_executors(config: &Config, executor: Arc<dyn Executor>, fallback: Arc<dyn Executor>) -> Self {
+        Engine { config: Arc::new(config.clone()), executors: Some(Executors { primary: executor, fallback }) }
+    }
+
+    /// The executors, if any were given.
+    pub(crate) fn executors(&self) -> Option<&Executors> {
+        self.executors.as_ref()
     }
 
     /// The configuration.

@@ -27,7 +27,7 @@ use crate::value::{Val, ref_type_matches};
 
 /// A module instance's index spaces, as store addresses (spec 4.2.5).
 #[derive(Debug)]
-pub(crate) struct InstanceData {
+pub struct InstanceData {
     pub(crate) module: Arc<ModuleInner>,
     pub(crate) funcs: Vec<u32>,
     pub(crate) tables: Vec<u32>,
@@ -397,7 +397,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
                 let env = ConstEnv { funcs: &data.funcs, globals: &data.globals };
                 let offset = const_index(eval_const(store, m, &env, offset)?);
                 let n = elem.items.len() as u64;
-                crate::ops::table_init(store, &data, *table, i as u32, offset, 0, n)
+                crate::ops::table_init(&mut store.inner, &data, *table, i as u32, offset, 0, n)
                     .map_err(|k| Error::Trap(Trap::new(k)))?;
                 store.inner.elems[data.elems[i] as usize].items = Vec::new();
             }
@@ -411,7 +411,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
             let env = ConstEnv { funcs: &data.funcs, globals: &data.globals };
             let offset = const_index(eval_const(store, m, &env, offset)?);
             let n = seg.range.len() as u64;
-            crate::ops::memory_init(store, &data, *memory, i as u32, offset, 0, n)
+            crate::ops::memory_init(&mut store.inner, &data, *memory, i as u32, offset, 0, n)
                 .map_err(|k| Error::Trap(Trap::new(k)))?;
             store.inner.datas[data.datas[i] as usize].bytes = Vec::new();
         }

@@ -31,6 +31,7 @@
 
 mod engine;
 mod exception;
+pub mod executor;
 mod externals;
 mod func;
 mod instance;

@@ -1,21 +1,22 @@
 //! [`Module`]: a decoded and validated module, ready to instantiate, with a
 //! per-function cache of the engines' translated code.
 
-use std::sync::{Arc, OnceLock};
+use std::any::Any;
+use std::sync::Arc;
 
 use weft_decode::{ExternKind, FuncType, ImportType};
 use weft_validate::ModuleInfo;
 
 use crate::engine::Engine;
-use crate::reference::Compiled;
-use crate::trap::{Error, Result, Trap};
+use crate::executor::{Decline, Fallback};
+use crate::trap::{Error, Result};
 use crate::types::CanonType;
 
 /// A compiled module: decoded, validated, shareable between stores.
 #[derive(Clone)]
 pub struct Module(pub(crate) Arc<ModuleInner>);
 
-pub(crate) struct ModuleInner {
+pub struct ModuleInner {
     pub(crate) engine: Engine,
     pub(crate) decoded: weft_decode::Module,
     #[allow(dead_code)]
@@ -24,10 +25,9 @@ pub(crate) struct ModuleInner {
     pub(crate) types: Vec<FuncType>,
     /// The module-independent form of each type.
     pub(crate) canon: Vec<Arc<CanonType>>,
-    /// The reference engine's code for each defined function, translated on first call.
-    pub(crate) compiled: Vec<OnceLock<std::result::Result<Arc<Compiled>, Trap>>>,
-    /// The threaded engine's code for each defined function, translated on first call.
-    pub(crate) threaded: crate::threaded::ModuleCache,
+    /// Each executor's state for this module (its translated code), made
+    /// by [`Executor::module_state`](crate::executor::Executor::module_state).
+    states: Vec<Box<dyn Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Module {
@@ -59,10 +59,12 @@ impl Module {
     /// Wraps an already decoded and validated module.
     pub fn from_parts(engine: &Engine, decoded: weft_decode::Module, info: ModuleInfo) -> Module {
         let types = decoded.types.iter().map(|t| t.as_func().cloned().unwrap_or_default()).collect();
-        let compiled = (0..decoded.code.len()).map(|_| OnceLock::new()).collect();
-        let threaded = crate::threaded::ModuleCache::new(decoded.code.len());
+        let states = match engine.executors() {
+            Some(executors) => executors.distinct().map(|e| e.module_state(&decoded)).collect(),
+            None => Vec::new(),
+        };
         let canon = crate::types::canonicalize(&decoded.types);
-        Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, canon, compiled, threaded }))
+        Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, canon, states }))
     }
 
     /// The decoded module.
@@ -83,6 +85,26 @@ impl Module {
     /// The imports: module name, field name and type.
     pub fn imports(&self) -> impl Iterator<Item = (&str, &str, &ImportType)> {
         self.0.decoded.imports.iter().map(|i| (i.module.as_str(), i.name.as_str(), &i.ty))
+    }
+
+    /// The functions the engine's configured executor leaves to the
+    /// fallback executor, and why (preparing every function to find out).
+    /// Empty when the engine runs everything on one executor.
+    pub fn fallbacks(&self) -> Vec<Fallback> {
+        let Some(executors) = self.0.engine.executors() else { return Vec::new() };
+        if Arc::ptr_eq(&executors.primary, &executors.fallback) {
+            return Vec::new();
+        }
+        let config = self.0.engine.config();
+        let d = &self.0.decoded;
+        (0..d.code.len() as u32)
+            .filter_map(|defined| {
+                let reason: Decline = executors.primary.prepare(&self.0, defined, config).err()?;
+                let func_index = d.num_imported_functions + defined;
+                let name = d.names.function(func_index).map(str::to_string);
+                Some(Fallback { func_index, name, executor: executors.fallback.name(), reason })
+            })
+            .collect()
     }
 
     /// The exports: name and kind.
@@ -107,10 +129,9 @@ impl ModuleInner {
         self.func_type(*self.decoded.function_types.get(func as usize)?)
     }
 
-    /// The reference engine's code for defined function `defined`,
-    /// translating it on first use.
-    pub(crate) fn compiled(&self, defined: u32) -> std::result::Result<Arc<Compiled>, Trap> {
-        let slot = self.compiled.get(defined as usize).ok_or_else(|| Trap::host("function index out of range"))?;
-        slot.get_or_init(|| crate::reference::compile(self, defined).map(Arc::new)).clone()
+    /// The state of type `S` an executor made for this module, if the
+    /// module's engine has that executor.
+    pub fn state<S: Any>(&self) -> Option<&S> {
+        self.states.iter().find_map(|s| s.downcast_ref::<S>())
     }
 }

@@ -4,7 +4,7 @@
 //! is written, so a failing operation changes nothing.
 
 use crate::instance::InstanceData;
-use crate::store::Store;
+use crate::store::{EngineStore, StoreInner};
 use crate::trap::TrapKind;
 use crate::value::Val;
 
@@ -22,8 +22,8 @@ pub(crate) fn range_in(offset: u64, len: u64, size: usize) -> Option<std::ops::R
 
 /// `memory.grow` on memory address `mem`: the old size in pages, or `None`
 /// if the type's maximum, the address space or the store's limiter forbid it.
-pub(crate) fn memory_grow<T>(store: &mut Store<T>, mem: usize, delta: u64) -> Option<u64> {
-    let entity = store.inner.memories.get(mem)?;
+pub(crate) fn memory_grow(store: &mut dyn EngineStore, mem: usize, delta: u64) -> Option<u64> {
+    let entity = store.inner().memories.get(mem)?;
     let old = entity.pages();
     let new = old.checked_add(delta)?;
     let log2 = entity.ty.page_size_log2();
@@ -43,15 +43,15 @@ pub(crate) fn memory_grow<T>(store: &mut Store<T>, mem: usize, delta: u64) -> Op
     if !store.memory_may_grow(current, desired, max_bytes) {
         return None;
     }
-    let data = &mut store.inner.memories[mem].data;
+    let data = &mut store.inner_mut().memories[mem].data;
     data.try_reserve_exact(desired - current).ok()?;
     data.resize(desired, 0);
     Some(old)
 }
 
 /// `table.grow` on table address `table`: the old size, or `None` on failure.
-pub(crate) fn table_grow<T>(store: &mut Store<T>, table: usize, delta: u64, init: Val) -> Option<u64> {
-    let entity = store.inner.tables.get(table)?;
+pub(crate) fn table_grow(store: &mut dyn EngineStore, table: usize, delta: u64, init: Val) -> Option<u64> {
+    let entity = store.inner().tables.get(table)?;
     let old = entity.elements.len() as u64;
     let new = old.checked_add(delta)?;
     let spec_max = if entity.ty.index64 { u64::MAX } else { u64::from(u32::MAX) };
@@ -67,7 +67,7 @@ pub(crate) fn table_grow<T>(store: &mut Store<T>, table: usize, delta: u64, init
     if !store.table_may_grow(old as usize, desired, max_elems) {
         return None;
     }
-    let elements = &mut store.inner.tables[table].elements;
+    let elements = &mut store.inner_mut().tables[table].elements;
     elements.try_reserve_exact(desired - elements.len()).ok()?;
     elements.resize(desired, init);
     Some(old)
@@ -75,8 +75,8 @@ pub(crate) fn table_grow<T>(store: &mut Store<T>, table: usize, delta: u64, init
 
 /// `table.init`: copies `n` references from element segment `elem` at `src`
 /// into table `table` at `dst` (indices are the instance's).
-pub(crate) fn table_init<T>(
-    store: &mut Store<T>,
+pub(crate) fn table_init(
+    store: &mut StoreInner,
     inst: &InstanceData,
     table: u32,
     elem: u32,
@@ -86,7 +86,7 @@ pub(crate) fn table_init<T>(
 ) -> R<()> {
     let t = *inst.tables.get(table as usize).ok_or(TrapKind::TableOutOfBounds)? as usize;
     let e = *inst.elems.get(elem as usize).ok_or(TrapKind::TableOutOfBounds)? as usize;
-    let inner = &mut store.inner;
+    let inner = store;
     let items = &inner.elems.get(e).ok_or(TrapKind::TableOutOfBounds)?.items;
     let table = inner.tables.get_mut(t).ok_or(TrapKind::TableOutOfBounds)?;
     let s = range_in(src, n, items.len()).ok_or(TrapKind::TableOutOfBounds)?;
@@ -97,8 +97,8 @@ pub(crate) fn table_init<T>(
 
 /// `memory.init`: copies `n` bytes from data segment `data` at `src` into
 /// memory `mem` at `dst` (indices are the instance's).
-pub(crate) fn memory_init<T>(
-    store: &mut Store<T>,
+pub(crate) fn memory_init(
+    store: &mut StoreInner,
     inst: &InstanceData,
     mem: u32,
     data: u32,
@@ -108,7 +108,7 @@ pub(crate) fn memory_init<T>(
 ) -> R<()> {
     let m = *inst.memories.get(mem as usize).ok_or(TrapKind::MemoryOutOfBounds)? as usize;
     let d = *inst.datas.get(data as usize).ok_or(TrapKind::MemoryOutOfBounds)? as usize;
-    let inner = &mut store.inner;
+    let inner = store;
     let bytes = &inner.datas.get(d).ok_or(TrapKind::MemoryOutOfBounds)?.bytes;
     let memory = inner.memories.get_mut(m).ok_or(TrapKind::MemoryOutOfBounds)?;
     let s = range_in(src, n, bytes.len()).ok_or(TrapKind::MemoryOutOfBounds)?;
@@ -118,15 +118,8 @@ pub(crate) fn memory_init<T>(
 }
 
 /// `memory.copy` between memory addresses (overlap-safe).
-pub(crate) fn memory_copy<T>(
-    store: &mut Store<T>,
-    dst_mem: usize,
-    src_mem: usize,
-    dst: u64,
-    src: u64,
-    n: u64,
-) -> R<()> {
-    let mems = &mut store.inner.memories;
+pub(crate) fn memory_copy(store: &mut StoreInner, dst_mem: usize, src_mem: usize, dst: u64, src: u64, n: u64) -> R<()> {
+    let mems = &mut store.memories;
     let src_len = mems.get(src_mem).ok_or(TrapKind::MemoryOutOfBounds)?.data.len();
     let dst_len = mems.get(dst_mem).ok_or(TrapKind::MemoryOutOfBounds)?.data.len();
     let s = range_in(src, n, src_len).ok_or(TrapKind::MemoryOutOfBounds)?;
@@ -141,16 +134,16 @@ pub(crate) fn memory_copy<T>(
 }
 
 /// `memory.fill`.
-pub(crate) fn memory_fill<T>(store: &mut Store<T>, mem: usize, dst: u64, value: u8, n: u64) -> R<()> {
-    let memory = store.inner.memories.get_mut(mem).ok_or(TrapKind::MemoryOutOfBounds)?;
+pub(crate) fn memory_fill(store: &mut StoreInner, mem: usize, dst: u64, value: u8, n: u64) -> R<()> {
+    let memory = store.memories.get_mut(mem).ok_or(TrapKind::MemoryOutOfBounds)?;
     let d = range_in(dst, n, memory.data.len()).ok_or(TrapKind::MemoryOutOfBounds)?;
     memory.data[d].fill(value);
     Ok(())
 }
 
 /// `table.copy` between table addresses (overlap-safe).
-pub(crate) fn table_copy<T>(store: &mut Store<T>, dst_t: usize, src_t: usize, dst: u64, src: u64, n: u64) -> R<()> {
-    let tables = &mut store.inner.tables;
+pub(crate) fn table_copy(store: &mut StoreInner, dst_t: usize, src_t: usize, dst: u64, src: u64, n: u64) -> R<()> {
+    let tables = &mut store.tables;
     let src_len = tables.get(src_t).ok_or(TrapKind::TableOutOfBounds)?.elements.len();
     let dst_len = tables.get(dst_t).ok_or(TrapKind::TableOutOfBounds)?.elements.len();
     let s = range_in(src, n, src_len).ok_or(TrapKind::TableOutOfBounds)?;
@@ -165,8 +158,8 @@ pub(crate) fn table_copy<T>(store: &mut Store<T>, dst_t: usize, src_t: usize, ds
 }
 
 /// `table.fill`.
-pub(crate) fn table_fill<T>(store: &mut Store<T>, table: usize, dst: u64, value: Val, n: u64) -> R<()> {
-    let t = store.inner.tables.get_mut(table).ok_or(TrapKind::TableOutOfBounds)?;
+pub(crate) fn table_fill(store: &mut StoreInner, table: usize, dst: u64, value: Val, n: u64) -> R<()> {
+    let t = store.tables.get_mut(table).ok_or(TrapKind::TableOutOfBounds)?;
     let d = range_in(dst, n, t.elements.len()).ok_or(TrapKind::TableOutOfBounds)?;
     t.elements[d].fill(value);
     Ok(())

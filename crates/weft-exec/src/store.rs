@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use weft_decode::{FuncType, GlobalType, MemoryType, RefType, TableType, TagType};
 
 use crate::engine::Engine;
-use crate::func::HostFunc;
+use crate::func::{Caller, HostFunc};
 use crate::instance::InstanceData;
 use crate::module::ModuleInner;
-use crate::trap::{Error, Result};
+use crate::trap::{Error, Result, Trap};
 use crate::types::CanonType;
 use crate::value::Val;
 
@@ -113,7 +113,7 @@ impl InterruptHandle {
 }
 
 /// A function instance (spec 4.2.6).
-pub(crate) enum FuncEntity<T> {
+pub(crate) enum FuncEntity {
     /// A function defined by a module.
     Wasm {
         ty: FuncType,
@@ -126,11 +126,13 @@ pub(crate) enum FuncEntity<T> {
         /// Its index among the module's *defined* functions.
         defined: u32,
     },
-    /// A host function.
-    Host { ty: FuncType, canon: Arc<CanonType>, func: HostFunc<T> },
+    /// A host function: `func` indexes the typed part of the store
+    /// ([`Store`]'s host functions), which only [`EngineStore::call_host`]
+    /// reaches.
+    Host { ty: FuncType, canon: Arc<CanonType>, func: u32 },
 }
 
-impl<T> FuncEntity<T> {
+impl FuncEntity {
     pub(crate) fn ty(&self) -> &FuncType {
         match self {
             FuncEntity::Wasm { ty, .. } | FuncEntity::Host { ty, .. } => ty,
@@ -194,11 +196,12 @@ pub(crate) struct TagEntity {
     pub(crate) canon: Arc<CanonType>,
 }
 
-/// Everything in a store except the host data.
-pub(crate) struct StoreInner<T> {
+/// Everything in a store that does not depend on the host data type `T`:
+/// what the engines see (through [`EngineStore`]).
+pub struct StoreInner {
     pub(crate) id: StoreId,
     pub(crate) engine: Engine,
-    pub(crate) funcs: Vec<FuncEntity<T>>,
+    pub(crate) funcs: Vec<FuncEntity>,
     pub(crate) tables: Vec<TableEntity>,
     pub(crate) memories: Vec<MemoryEntity>,
     pub(crate) globals: Vec<GlobalEntity>,
@@ -228,8 +231,10 @@ type LimiterFn<T> = Box<dyn FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send +
 /// A store: all runtime instances, plus host data `T` that host functions
 /// can reach through their [`Caller`](crate::Caller).
 pub struct Store<T> {
-    pub(crate) inner: StoreInner<T>,
+    pub(crate) inner: StoreInner,
     pub(crate) data: T,
+    /// The host functions, indexed by [`FuncEntity::Host`]'s `func`.
+    host_funcs: Vec<HostFunc<T>>,
     limiter: Option<LimiterFn<T>>,
     default_limits: StoreLimits,
 }
@@ -258,6 +263,7 @@ impl<T> Store<T> {
                 interrupt: InterruptHandle::default(),
             },
             data,
+            host_funcs: Vec::new(),
             limiter: None,
             default_limits: StoreLimits::default(),
         }
@@ -314,15 +320,20 @@ impl<T> Store<T> {
 
     /// Checks a handle belongs to this store.
     pub(crate) fn check(&self, s: Stored) -> Result<usize> {
-        if s.store == self.inner.id {
-            Ok(s.index as usize)
-        } else {
-            Err(Error::usage("object used with the wrong store"))
-        }
+        self.inner.check(s)
     }
 
     pub(crate) fn stored(&self, index: usize) -> Stored {
-        Stored { store: self.inner.id, index: index as u32 }
+        self.inner.stored(index)
+    }
+
+    /// Adds host function `func` of type `ty`, returning its store address.
+    pub(crate) fn push_host(&mut self, ty: FuncType, func: HostFunc<T>) -> usize {
+        let canon = crate::types::canonicalize_func(&ty);
+        self.host_funcs.push(func);
+        let func = (self.host_funcs.len() - 1) as u32;
+        self.inner.funcs.push(FuncEntity::Host { ty, canon, func });
+        self.inner.funcs.len() - 1
     }
 
     /// Asks the limiter whether a memory may grow to `desired` bytes.
@@ -339,6 +350,81 @@ impl<T> Store<T> {
             Some(f) => f(&mut self.data).table_growing(current, desired, maximum),
             None => self.default_limits.table_growing(current, desired, maximum),
         }
+    }
+}
+
+impl StoreInner {
+    /// Checks a handle belongs to this store.
+    pub(crate) fn check(&self, s: Stored) -> Result<usize> {
+        if s.store == self.id { Ok(s.index as usize) } else { Err(Error::usage("object used with the wrong store")) }
+    }
+
+    /// The handle of slot `index` of this store.
+    pub(crate) fn stored(&self, index: usize) -> Stored {
+        Stored { store: self.id, index: index as u32 }
+    }
+}
+
+/// The store as an engine sees it: its untyped part ([`StoreInner`]), and
+/// the few operations that need the host data type `T` — calling a host
+/// function (which receives a [`Caller<'_, T>`]) and asking the resource
+/// limiter (found in the host data) whether a memory or table may grow.
+///
+/// [`Store<T>`] implements it once per `T`, so engines take
+/// `&mut dyn EngineStore` and are compiled once, never generic over `T`. A
+/// host function that re-enters wasm does so through the `&mut Store<T>`
+/// its `Caller` holds, and so through the seam again.
+pub trait EngineStore {
+    /// The untyped part.
+    fn inner(&self) -> &StoreInner;
+    /// The untyped part, mutably.
+    fn inner_mut(&mut self) -> &mut StoreInner;
+    /// Calls host function `func` (a store address of a
+    /// [`FuncEntity::Host`]) for a caller in `instance`.
+    fn call_host(
+        &mut self,
+        func: u32,
+        instance: Option<Arc<InstanceData>>,
+        args: &[Val],
+        results: &mut [Val],
+    ) -> std::result::Result<(), Trap>;
+    /// Asks the limiter whether a memory may grow to `desired` bytes.
+    fn memory_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
+    /// Asks the limiter whether a table may grow to `desired` elements.
+    fn table_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
+}
+
+impl<T> EngineStore for Store<T> {
+    #[inline(always)]
+    fn inner(&self) -> &StoreInner {
+        &self.inner
+    }
+
+    #[inline(always)]
+    fn inner_mut(&mut self) -> &mut StoreInner {
+        &mut self.inner
+    }
+
+    fn call_host(
+        &mut self,
+        func: u32,
+        instance: Option<Arc<InstanceData>>,
+        args: &[Val],
+        results: &mut [Val],
+    ) -> std::result::Result<(), Trap> {
+        let host = match self.inner.funcs.get(func as usize) {
+            Some(FuncEntity::Host { func, .. }) => self.host_funcs[*func as usize].clone(),
+            _ => return Err(Trap::host("not a host function")),
+        };
+        host(Caller { store: self, instance }, args, results)
+    }
+
+    fn memory_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool {
+        Store::memory_may_grow(self, current, desired, maximum)
+    }
+
+    fn table_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool {
+        Store::table_may_grow(self, current, desired, maximum)
     }
 }
 

@@ -122,7 +122,7 @@ impl Trap {
     pub fn throw(store: impl crate::AsContext, exn: crate::Exn) -> Result<Self> {
         let store = store.as_context();
         let index = store.check(exn.0)?;
-        Ok(Trap::new(TrapKind::Exception(Thrown::of(store, index as u32))))
+        Ok(Trap::new(TrapKind::Exception(Thrown::of(&store.inner, index as u32))))
     }
 
     /// The uncaught wasm exception, if this is one.

@@ -29,7 +29,7 @@ use super::exec::Branch;
 use super::{Handler, Label, Machine};
 use crate::exception::{Exn, Thrown, alloc, escape, release};
 use crate::instance::InstanceData;
-use crate::store::Store;
+use crate::store::EngineStore;
 use crate::trap::{Trap, TrapKind};
 use crate::value::Val;
 
@@ -52,27 +52,27 @@ enum Action {
 }
 
 /// The error raising exception instance `exn` (a store address).
-pub(super) fn raise<T>(store: &Store<T>, exn: u32) -> Trap {
-    Trap::new(TrapKind::Exception(Thrown::of(store, exn)))
+pub(super) fn raise(store: &dyn EngineStore, exn: u32) -> Trap {
+    Trap::new(TrapKind::Exception(Thrown::of(store.inner(), exn)))
 }
 
 impl Machine {
     /// `throw x` (spec 4.4.8): allocates an instance of tag `x` of `inst`
     /// with the tag's parameters popped as fields, and raises it.
-    pub(super) fn throw<T>(&mut self, store: &mut Store<T>, inst: &InstanceData, tag_index: u32) -> Trap {
+    pub(super) fn throw(&mut self, store: &mut dyn EngineStore, inst: &InstanceData, tag_index: u32) -> Trap {
         let Some(&tag) = inst.tags.get(tag_index as usize) else { return Trap::host("no such tag") };
-        let n = store.inner.tags[tag as usize].func_type.params().len();
+        let n = store.inner_mut().tags[tag as usize].func_type.params().len();
         let Some(start) = self.stack.len().checked_sub(n) else { return super::stack_underflow() };
         let fields = self.stack.split_off(start).into_boxed_slice();
-        let exn = alloc(store, tag, fields);
+        let exn = alloc(store.inner_mut(), tag, fields);
         raise(store, exn)
     }
 
     /// Handles an error raised while running: an exception with a handler
     /// in this machine continues there (`Ok`); anything else is returned.
-    pub(super) fn catch<T>(&mut self, store: &mut Store<T>, trap: Trap) -> Result<(), Trap> {
+    pub(super) fn catch(&mut self, store: &mut dyn EngineStore, trap: Trap) -> Result<(), Trap> {
         let Some(thrown) = trap.exception() else { return Err(trap) };
-        if thrown.exn.0.store != store.inner.id {
+        if thrown.exn.0.store != store.inner_mut().id {
             return Err(trap);
         }
         let exn = thrown.exn.0.index;
@@ -83,8 +83,8 @@ impl Machine {
     }
 
     /// The innermost handler that catches instance `exn`, if any.
-    fn find_handler<T>(&self, store: &Store<T>, exn: u32) -> Option<Found> {
-        let tag = store.inner.exns[exn as usize].tag;
+    fn find_handler(&self, store: &dyn EngineStore, exn: u32) -> Option<Found> {
+        let tag = store.inner().exns[exn as usize].tag;
         let mut from = self.labels.len();
         for (fi, frame) in self.frames.iter().enumerate().rev() {
             let is_tag = |x: u32| frame.instance.tags.get(x as usize) == Some(&tag);
@@ -131,13 +131,13 @@ impl Machine {
     }
 
     /// Unwinds to `found` and continues in its handler.
-    fn enter_handler<T>(&mut self, store: &mut Store<T>, exn: u32, found: Found) -> Result<(), Trap> {
+    fn enter_handler(&mut self, store: &mut dyn EngineStore, exn: u32, found: Found) -> Result<(), Trap> {
         while self.frames.len() > found.frame + 1 {
             if let Some(frame) = self.frames.pop() {
                 self.stack.truncate(frame.stack_base);
                 self.locals.truncate(frame.locals_base);
                 self.labels.truncate(frame.label_base);
-                store.inner.call_depth -= 1;
+                store.inner_mut().call_depth -= 1;
             }
         }
         let label: Label = self.labels[found.label];
@@ -147,14 +147,14 @@ impl Machine {
         match found.action {
             Action::Branch { depth, fields, exnref } => {
                 if fields {
-                    self.stack.extend_from_slice(&store.inner.exns[exn as usize].fields);
+                    self.stack.extend_from_slice(&store.inner_mut().exns[exn as usize].fields);
                 }
                 if exnref {
-                    escape(store, exn);
-                    self.stack.push(Val::ExnRef(Some(Exn(store.stored(exn as usize)))));
+                    escape(store.inner_mut(), exn);
+                    self.stack.push(Val::ExnRef(Some(Exn(store.inner().stored(exn as usize)))));
                 } else {
                     // Nothing refers to it any more (unless it escaped).
-                    release(store, exn);
+                    release(store.inner_mut(), exn);
                 }
                 match self.branch(depth, label_base)? {
                     Branch::To(target) => self.save_pc(target),
@@ -165,9 +165,9 @@ impl Machine {
                 // The catch body's label refers to it (for `rethrow`): a
                 // handler inside the body that catches a rethrown copy
                 // must not recycle it.
-                escape(store, exn);
+                escape(store.inner_mut(), exn);
                 if fields {
-                    self.stack.extend_from_slice(&store.inner.exns[exn as usize].fields);
+                    self.stack.extend_from_slice(&store.inner_mut().exns[exn as usize].fields);
                 }
                 self.labels.push(Label { handler: Handler::Caught(exn), ..label });
                 self.save_pc(at as usize + 1);

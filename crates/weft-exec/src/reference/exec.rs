@@ -11,7 +11,7 @@ use super::{Compiled, Handler, Instruction as I, Label, Machine, stack_underflow
 use crate::func::{Func, WasmTy};
 use crate::instance::InstanceData;
 use crate::ops;
-use crate::store::Store;
+use crate::store::EngineStore;
 use crate::trap::{Trap, TrapKind};
 use crate::value::Val;
 
@@ -95,14 +95,14 @@ impl Machine {
 
     /// Reads `N` bytes at the popped address plus the static offset
     /// (spec 4.4.7 `t.load`), or traps "out of bounds memory access".
-    pub(super) fn load<T, const N: usize>(
+    pub(super) fn load<const N: usize>(
         &mut self,
-        store: &Store<T>,
+        store: &dyn EngineStore,
         inst: &InstanceData,
         m: MemArg,
     ) -> Result<[u8; N], Trap> {
         let addr = self.pop_index()?;
-        let mem = &store.inner.memories[Self::memory_addr(inst, m.memory)?];
+        let mem = &store.inner().memories[Self::memory_addr(inst, m.memory)?];
         let ea = addr.checked_add(m.offset).ok_or(TrapKind::MemoryOutOfBounds)?;
         let range = ops::range_in(ea, N as u64, mem.data.len()).ok_or(TrapKind::MemoryOutOfBounds)?;
         let mut out = [0u8; N];
@@ -111,15 +111,15 @@ impl Machine {
     }
 
     /// Writes `bytes` at the popped address plus the static offset.
-    pub(super) fn store_bytes<T, const N: usize>(
+    pub(super) fn store_bytes<const N: usize>(
         &mut self,
-        store: &mut Store<T>,
+        store: &mut dyn EngineStore,
         inst: &InstanceData,
         m: MemArg,
         bytes: [u8; N],
     ) -> Result<(), Trap> {
         let addr = self.pop_index()?;
-        let mem = &mut store.inner.memories[Self::memory_addr(inst, m.memory)?];
+        let mem = &mut store.inner_mut().memories[Self::memory_addr(inst, m.memory)?];
         let ea = addr.checked_add(m.offset).ok_or(TrapKind::MemoryOutOfBounds)?;
         let range = ops::range_in(ea, N as u64, mem.data.len()).ok_or(TrapKind::MemoryOutOfBounds)?;
         mem.data[range].copy_from_slice(&bytes);
@@ -129,7 +129,7 @@ impl Machine {
     /// Runs the current frame until it calls, returns or traps. On a call
     /// the frame's `pc` is saved and the callee's frame pushed; the caller
     /// (`run`) then continues with whatever frame is on top.
-    pub(super) fn run_frame<T>(&mut self, store: &mut Store<T>) -> Result<(), Trap> {
+    pub(super) fn run_frame(&mut self, store: &mut dyn EngineStore) -> Result<(), Trap> {
         let frame = self.frames.last().ok_or_else(|| Trap::host("no frame"))?;
         let code = frame.code.clone();
         let inst = frame.instance.clone();
@@ -152,20 +152,20 @@ impl Machine {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn exec<T>(
+    fn exec(
         &mut self,
-        store: &mut Store<T>,
+        store: &mut dyn EngineStore,
         code: &Compiled,
         inst: &Arc<InstanceData>,
         locals_base: usize,
         label_base: usize,
         pc: &mut usize,
     ) -> Result<(), Trap> {
-        let metered = store.inner.engine.config().fuel.is_some();
+        let metered = store.inner_mut().engine.config().fuel.is_some();
         // Interrupts are checked where a frame starts or resumes (every
         // call and return passes here) and at every loop iteration.
-        let interruptible = store.inner.engine.config().interruptible;
-        if interruptible && store.inner.interrupt.take() {
+        let interruptible = store.inner_mut().engine.config().interruptible;
+        if interruptible && store.inner_mut().interrupt.take() {
             return Err(Trap::new(TrapKind::Interrupted));
         }
         let mut executed_one = false;
@@ -178,10 +178,10 @@ impl Machine {
                 executed_one = true;
             }
             if metered {
-                if store.inner.fuel == 0 {
+                if store.inner_mut().fuel == 0 {
                     return Err(Trap::new(TrapKind::OutOfFuel));
                 }
-                store.inner.fuel -= 1;
+                store.inner_mut().fuel -= 1;
             }
             let instr = *code.code.get(*pc).ok_or_else(|| Trap::host("ran off the end of a function"))?;
             match instr {
@@ -193,7 +193,7 @@ impl Machine {
                     self.enter(b.params, b.results, b.end as usize + 1)?;
                 }
                 I::Loop { .. } => {
-                    if interruptible && store.inner.interrupt.take() {
+                    if interruptible && store.inner_mut().interrupt.take() {
                         return Err(Trap::new(TrapKind::Interrupted));
                     }
                     let b = code.blocks[*pc];
@@ -364,18 +364,18 @@ impl Machine {
                 }
                 I::GlobalGet { global_index } => {
                     let a = *inst.globals.get(global_index as usize).ok_or_else(bad_global)?;
-                    self.stack.push(store.inner.globals[a as usize].value);
+                    self.stack.push(store.inner_mut().globals[a as usize].value);
                 }
                 I::GlobalSet { global_index } => {
                     let a = *inst.globals.get(global_index as usize).ok_or_else(bad_global)?;
-                    store.inner.globals[a as usize].value = self.pop()?;
+                    store.inner_mut().globals[a as usize].value = self.pop()?;
                 }
 
                 // ---- table instructions (spec 4.4.6) ----
                 I::TableGet { table_index } => {
                     let t = Self::table_addr(inst, table_index)?;
                     let i = self.pop_index()?;
-                    let elements = &store.inner.tables[t].elements;
+                    let elements = &store.inner_mut().tables[t].elements;
                     let v = usize::try_from(i).ok().and_then(|i| elements.get(i)).ok_or(TrapKind::TableOutOfBounds)?;
                     self.stack.push(*v);
                 }
@@ -383,12 +383,12 @@ impl Machine {
                     let t = Self::table_addr(inst, table_index)?;
                     let v = self.pop()?;
                     let i = self.pop_index()?;
-                    let elements = &mut store.inner.tables[t].elements;
+                    let elements = &mut store.inner_mut().tables[t].elements;
                     let slot = usize::try_from(i).ok().and_then(|i| elements.get_mut(i));
                     *slot.ok_or(TrapKind::TableOutOfBounds)? = v;
                 }
                 I::TableSize { table_index } => {
-                    let t = &store.inner.tables[Self::table_addr(inst, table_index)?];
+                    let t = &store.inner_mut().tables[Self::table_addr(inst, table_index)?];
                     self.stack.push(Self::index_val(t.ty.index64, t.elements.len() as u64));
                 }
                 I::TableGrow { table_index } => {
@@ -396,14 +396,14 @@ impl Machine {
                     let n = self.pop_index()?;
                     let init = self.pop()?;
                     let old = ops::table_grow(store, t, n, init).map_or(u64::MAX, |o| o);
-                    self.stack.push(Self::index_val(store.inner.tables[t].ty.index64, old));
+                    self.stack.push(Self::index_val(store.inner_mut().tables[t].ty.index64, old));
                 }
                 I::TableFill { table_index } => {
                     let t = Self::table_addr(inst, table_index)?;
                     let n = self.pop_index()?;
                     let v = self.pop()?;
                     let i = self.pop_index()?;
-                    ops::table_fill(store, t, i, v, n)?;
+                    ops::table_fill(store.inner_mut(), t, i, v, n)?;
                 }
                 I::TableCopy { dst_table, src_table } => {
                     let d = Self::table_addr(inst, dst_table)?;
@@ -411,74 +411,74 @@ impl Machine {
                     let n = self.pop_index()?;
                     let src = self.pop_index()?;
                     let dst = self.pop_index()?;
-                    ops::table_copy(store, d, s, dst, src, n)?;
+                    ops::table_copy(store.inner_mut(), d, s, dst, src, n)?;
                 }
                 I::TableInit { elem_index, table_index } => {
                     let n = self.pop_index()?;
                     let src = self.pop_index()?;
                     let dst = self.pop_index()?;
-                    ops::table_init(store, inst, table_index, elem_index, dst, src, n)?;
+                    ops::table_init(store.inner_mut(), inst, table_index, elem_index, dst, src, n)?;
                 }
                 I::ElemDrop { elem_index } => {
                     let e = *inst.elems.get(elem_index as usize).ok_or_else(|| Trap::host("no such element"))?;
-                    store.inner.elems[e as usize].items = Vec::new();
+                    store.inner_mut().elems[e as usize].items = Vec::new();
                 }
 
                 // ---- memory instructions (spec 4.4.7) ----
                 I::I32Load { memarg } => {
-                    let b = self.load::<T, 4>(store, inst, memarg)?;
+                    let b = self.load::<4>(store, inst, memarg)?;
                     self.push(i32::from_le_bytes(b));
                 }
                 I::I64Load { memarg } => {
-                    let b = self.load::<T, 8>(store, inst, memarg)?;
+                    let b = self.load::<8>(store, inst, memarg)?;
                     self.push(i64::from_le_bytes(b));
                 }
                 I::F32Load { memarg } => {
-                    let b = self.load::<T, 4>(store, inst, memarg)?;
+                    let b = self.load::<4>(store, inst, memarg)?;
                     self.stack.push(Val::F32(u32::from_le_bytes(b)));
                 }
                 I::F64Load { memarg } => {
-                    let b = self.load::<T, 8>(store, inst, memarg)?;
+                    let b = self.load::<8>(store, inst, memarg)?;
                     self.stack.push(Val::F64(u64::from_le_bytes(b)));
                 }
                 I::I32Load8S { memarg } => {
-                    let b = self.load::<T, 1>(store, inst, memarg)?;
+                    let b = self.load::<1>(store, inst, memarg)?;
                     self.push(i32::from(b[0] as i8));
                 }
                 I::I32Load8U { memarg } => {
-                    let b = self.load::<T, 1>(store, inst, memarg)?;
+                    let b = self.load::<1>(store, inst, memarg)?;
                     self.push(i32::from(b[0]));
                 }
                 I::I32Load16S { memarg } => {
-                    let b = self.load::<T, 2>(store, inst, memarg)?;
+                    let b = self.load::<2>(store, inst, memarg)?;
                     self.push(i32::from(i16::from_le_bytes(b)));
                 }
                 I::I32Load16U { memarg } => {
-                    let b = self.load::<T, 2>(store, inst, memarg)?;
+                    let b = self.load::<2>(store, inst, memarg)?;
                     self.push(i32::from(u16::from_le_bytes(b)));
                 }
                 I::I64Load8S { memarg } => {
-                    let b = self.load::<T, 1>(store, inst, memarg)?;
+                    let b = self.load::<1>(store, inst, memarg)?;
                     self.push(i64::from(b[0] as i8));
                 }
                 I::I64Load8U { memarg } => {
-                    let b = self.load::<T, 1>(store, inst, memarg)?;
+                    let b = self.load::<1>(store, inst, memarg)?;
                     self.push(i64::from(b[0]));
                 }
                 I::I64Load16S { memarg } => {
-                    let b = self.load::<T, 2>(store, inst, memarg)?;
+                    let b = self.load::<2>(store, inst, memarg)?;
                     self.push(i64::from(i16::from_le_bytes(b)));
                 }
                 I::I64Load16U { memarg } => {
-                    let b = self.load::<T, 2>(store, inst, memarg)?;
+                    let b = self.load::<2>(store, inst, memarg)?;
                     self.push(i64::from(u16::from_le_bytes(b)));
                 }
                 I::I64Load32S { memarg } => {
-                    let b = self.load::<T, 4>(store, inst, memarg)?;
+                    let b = self.load::<4>(store, inst, memarg)?;
                     self.push(i64::from(i32::from_le_bytes(b)));
                 }
                 I::I64Load32U { memarg } => {
-                    let b = self.load::<T, 4>(store, inst, memarg)?;
+                    let b = self.load::<4>(store, inst, memarg)?;
                     self.push(i64::from(u32::from_le_bytes(b)));
                 }
                 I::I32Store { memarg } => {
@@ -518,24 +518,24 @@ impl Machine {
                     self.store_bytes(store, inst, memarg, (v as u32).to_le_bytes())?;
                 }
                 I::MemorySize { mem } => {
-                    let m = &store.inner.memories[Self::memory_addr(inst, mem.0)?];
+                    let m = &store.inner_mut().memories[Self::memory_addr(inst, mem.0)?];
                     self.stack.push(Self::index_val(m.ty.index64, m.pages()));
                 }
                 I::MemoryGrow { mem } => {
                     let a = Self::memory_addr(inst, mem.0)?;
                     let delta = self.pop_index()?;
                     let old = ops::memory_grow(store, a, delta).map_or(u64::MAX, |o| o);
-                    self.stack.push(Self::index_val(store.inner.memories[a].ty.index64, old));
+                    self.stack.push(Self::index_val(store.inner_mut().memories[a].ty.index64, old));
                 }
                 I::MemoryInit { data_index, mem } => {
                     let n = self.pop_index()?;
                     let src = self.pop_index()?;
                     let dst = self.pop_index()?;
-                    ops::memory_init(store, inst, mem, data_index, dst, src, n)?;
+                    ops::memory_init(store.inner_mut(), inst, mem, data_index, dst, src, n)?;
                 }
                 I::DataDrop { data_index } => {
                     let d = *inst.datas.get(data_index as usize).ok_or_else(|| Trap::host("no such data"))?;
-                    store.inner.datas[d as usize].bytes = Vec::new();
+                    store.inner_mut().datas[d as usize].bytes = Vec::new();
                 }
                 I::MemoryCopy { dst_mem, src_mem } => {
                     let d = Self::memory_addr(inst, dst_mem)?;
@@ -543,14 +543,14 @@ impl Machine {
                     let n = self.pop_index()?;
                     let src = self.pop_index()?;
                     let dst = self.pop_index()?;
-                    ops::memory_copy(store, d, s, dst, src, n)?;
+                    ops::memory_copy(store.inner_mut(), d, s, dst, src, n)?;
                 }
                 I::MemoryFill { mem } => {
                     let a = Self::memory_addr(inst, mem)?;
                     let n = self.pop_index()?;
                     let v: i32 = self.pop_as()?;
                     let dst = self.pop_index()?;
-                    ops::memory_fill(store, a, dst, v as u8, n)?;
+                    ops::memory_fill(store.inner_mut(), a, dst, v as u8, n)?;
                 }
 
                 // ---- reference instructions (spec 4.4.2) ----
@@ -561,7 +561,7 @@ impl Machine {
                 }
                 I::RefFunc { function_index } => {
                     let a = *inst.funcs.get(function_index as usize).ok_or_else(|| Trap::host("no such function"))?;
-                    self.stack.push(Val::FuncRef(Some(Func(store.stored(a as usize)))));
+                    self.stack.push(Val::FuncRef(Some(Func(store.inner().stored(a as usize)))));
                 }
                 I::RefAsNonNull {} => {
                     let v = self.pop()?;
@@ -584,21 +584,21 @@ impl Machine {
 
     /// The function `call_indirect` reaches (spec 4.4.8 `call_indirect`):
     /// traps on an index beyond the table, a null entry, or a type mismatch.
-    fn indirect_target<T>(
+    fn indirect_target(
         &mut self,
-        store: &Store<T>,
+        store: &dyn EngineStore,
         inst: &InstanceData,
         table: u32,
         type_index: u32,
     ) -> Result<u32, Trap> {
         let t = Self::table_addr(inst, table)?;
         let i = self.pop_index()?;
-        let elements = &store.inner.tables[t].elements;
+        let elements = &store.inner().tables[t].elements;
         let entry = usize::try_from(i).ok().and_then(|i| elements.get(i)).ok_or(TrapKind::UndefinedElement)?;
         let Val::FuncRef(Some(f)) = entry else { return Err(Trap::new(TrapKind::UninitializedElement(i))) };
         let expected = inst.module.canon.get(type_index as usize).ok_or_else(|| Trap::host("no such type"))?;
         let addr = f.0.index;
-        if store.inner.funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
+        if store.inner().funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
             return Err(Trap::new(TrapKind::IndirectCallTypeMismatch));
         }
         Ok(addr)
@@ -615,15 +615,15 @@ impl Machine {
 
     /// `return_call` (tail calls): the current frame is replaced by the
     /// callee's, so the frame stack does not grow.
-    fn tail_call<T>(&mut self, store: &mut Store<T>, addr: u32, inst: &Arc<InstanceData>) -> Result<(), Trap> {
-        let n = store.inner.funcs.get(addr as usize).map(|f| f.ty().params().len()).unwrap_or(0);
+    fn tail_call(&mut self, store: &mut dyn EngineStore, addr: u32, inst: &Arc<InstanceData>) -> Result<(), Trap> {
+        let n = store.inner_mut().funcs.get(addr as usize).map(|f| f.ty().params().len()).unwrap_or(0);
         let args_start = self.stack.len().checked_sub(n).ok_or_else(stack_underflow)?;
         let args = self.stack.split_off(args_start);
         let frame = self.frames.pop().ok_or_else(|| Trap::host("no frame"))?;
         self.stack.truncate(frame.stack_base);
         self.locals.truncate(frame.locals_base);
         self.labels.truncate(frame.label_base);
-        store.inner.call_depth -= 1;
+        store.inner_mut().call_depth -= 1;
         self.stack.extend(args);
         self.call(store, addr, Some(inst))
     }

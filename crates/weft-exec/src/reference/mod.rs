@@ -45,17 +45,61 @@ mod numeric_instr;
 mod simd_instr;
 mod stepper;
 
-use std::sync::Arc;
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
 
-pub(crate) use compile::compile;
 pub use compile::{BlockInfo, BrTableId, CatchesId, Compiled, Instr, Instruction, LegacyTry};
 pub use stepper::{FrameState, LabelState, Step, Stepper};
 
-use crate::func::Caller;
+use crate::engine::Config;
+use crate::executor::{Decline, Executor};
 use crate::instance::InstanceData;
-use crate::store::{FuncEntity, Store};
+use crate::module::ModuleInner;
+use crate::store::{EngineStore, FuncEntity};
 use crate::trap::{FrameInfo, Trap, TrapKind};
 use crate::value::Val;
+
+/// The reference engine as an [`Executor`]: it runs every function, host
+/// functions included, so it is also every engine's fallback.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReferenceExecutor;
+
+impl Executor for ReferenceExecutor {
+    fn name(&self) -> &'static str {
+        "reference"
+    }
+
+    fn module_state(&self, module: &weft_decode::Module) -> Box<dyn Any + Send + Sync> {
+        Box::new(ModuleCode { funcs: (0..module.code.len()).map(|_| OnceLock::new()).collect() })
+    }
+
+    fn prepare(&self, _: &ModuleInner, _: u32, _: &Config) -> Result<(), Decline> {
+        Ok(())
+    }
+
+    fn invoke(&self, store: &mut dyn EngineStore, func: u32, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+        invoke(store, func, args, results)
+    }
+}
+
+/// The reference engine's state for a module: each defined function's
+/// code, compiled on its first call.
+struct ModuleCode {
+    funcs: Vec<OnceLock<Result<Arc<Compiled>, Trap>>>,
+}
+
+/// The code of defined function `defined` of `module`, compiled on first
+/// use (and not kept if the module's engine has no reference executor: a
+/// [`Stepper`] on such a module compiles each function it enters).
+fn compiled(module: &ModuleInner, defined: u32) -> Result<Arc<Compiled>, Trap> {
+    match module.state::<ModuleCode>() {
+        Some(state) => {
+            let slot = state.funcs.get(defined as usize).ok_or_else(|| Trap::host("function index out of range"))?;
+            slot.get_or_init(|| compile::compile(module, defined).map(Arc::new)).clone()
+        }
+        None => compile::compile(module, defined).map(Arc::new),
+    }
+}
 
 /// A label (spec 4.2.13 "labels").
 #[derive(Debug, Clone, Copy)]
@@ -115,17 +159,18 @@ pub(crate) struct Machine {
 
 /// Invokes function `func` (a store address) with `args`, writing `results`
 /// (spec 4.5.5 "invocation"). Argument types were checked by the caller.
-pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
-    if store.inner.activations >= store.inner.engine.config().max_reentry_depth {
+pub(crate) fn invoke(store: &mut dyn EngineStore, func: u32, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+    if store.inner().activations >= store.inner().engine.config().max_reentry_depth {
         return Err(Trap::new(TrapKind::CallStackExhausted));
     }
-    store.inner.activations += 1;
-    let depth = store.inner.call_depth;
-    let mut machine = Machine { canonical_nans: store.inner.engine.config().deterministic_nans, ..Machine::default() };
+    store.inner_mut().activations += 1;
+    let depth = store.inner_mut().call_depth;
+    let mut machine =
+        Machine { canonical_nans: store.inner().engine.config().deterministic_nans, ..Machine::default() };
     machine.stack.extend_from_slice(args);
     let r = machine.call(store, func, None).and_then(|()| machine.run(store));
-    store.inner.call_depth = depth;
-    store.inner.activations -= 1;
+    store.inner_mut().call_depth = depth;
+    store.inner_mut().activations -= 1;
     r?;
     let start = machine.stack.len().checked_sub(results.len()).ok_or_else(|| Trap::host("missing results"))?;
     results.copy_from_slice(&machine.stack[start..]);
@@ -136,18 +181,20 @@ impl Machine {
     /// Calls function address `func` with its arguments on the stack
     /// (spec 4.4.10 "invocation of function address"): a wasm function gets
     /// a new frame (run by the loop), a host function runs now.
-    fn call<T>(&mut self, store: &mut Store<T>, func: u32, caller: Option<&Arc<InstanceData>>) -> Result<(), Trap> {
-        let config_depth = store.inner.engine.config().max_call_depth;
-        if store.inner.call_depth >= config_depth {
+    fn call(&mut self, store: &mut dyn EngineStore, func: u32, caller: Option<&Arc<InstanceData>>) -> Result<(), Trap> {
+        let inner = store.inner_mut();
+        let config = inner.engine.config();
+        if inner.call_depth >= config.max_call_depth {
             return Err(Trap::new(TrapKind::CallStackExhausted));
         }
-        let entity = store.inner.funcs.get(func as usize).ok_or_else(|| Trap::host("invalid function address"))?;
+        let max_values = config.max_value_stack;
+        let entity = inner.funcs.get(func as usize).ok_or_else(|| Trap::host("invalid function address"))?;
         match entity {
             FuncEntity::Wasm { ty, instance, module, defined, .. } => {
-                let code = module.compiled(*defined)?;
+                let code = compiled(module, *defined)?;
                 let n = ty.params().len();
                 let values = self.locals.len() + self.stack.len() + code.locals.len();
-                if values > store.inner.engine.config().max_value_stack {
+                if values > max_values {
                     return Err(Trap::new(TrapKind::CallStackExhausted));
                 }
                 let args_start = self.stack.len().checked_sub(n).ok_or_else(stack_underflow)?;
@@ -164,17 +211,16 @@ impl Machine {
                     label_base: self.labels.len(),
                     stack_base: self.stack.len(),
                 });
-                store.inner.call_depth += 1;
+                inner.call_depth += 1;
                 Ok(())
             }
-            FuncEntity::Host { ty, func, .. } => {
-                let func = func.clone();
+            FuncEntity::Host { ty, .. } => {
                 let args_start = self.stack.len().checked_sub(ty.params().len()).ok_or_else(stack_underflow)?;
                 let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
                 let args = self.stack.split_off(args_start);
-                store.inner.call_depth += 1;
-                let r = func(Caller { store: &mut *store, instance: caller.cloned() }, &args, &mut results);
-                store.inner.call_depth -= 1;
+                inner.call_depth += 1;
+                let r = store.call_host(func, caller.cloned(), &args, &mut results);
+                store.inner_mut().call_depth -= 1;
                 r?;
                 self.stack.extend(results);
                 Ok(())
@@ -184,7 +230,7 @@ impl Machine {
 
     /// Returns from the current frame (spec 4.4.9 "return"): its results
     /// replace everything it pushed.
-    fn return_from_frame<T>(&mut self, store: &mut Store<T>) -> Result<(), Trap> {
+    fn return_from_frame(&mut self, store: &mut dyn EngineStore) -> Result<(), Trap> {
         let frame = self.frames.pop().ok_or_else(|| Trap::host("return without a frame"))?;
         let results_start = self.stack.len().checked_sub(frame.arity as usize).ok_or_else(stack_underflow)?;
         if results_start < frame.stack_base {
@@ -193,18 +239,18 @@ impl Machine {
         self.stack.drain(frame.stack_base..results_start);
         self.locals.truncate(frame.locals_base);
         self.labels.truncate(frame.label_base);
-        store.inner.call_depth -= 1;
+        store.inner_mut().call_depth -= 1;
         Ok(())
     }
 
     /// Runs until the frames present at entry have returned.
-    fn run<T>(&mut self, store: &mut Store<T>) -> Result<(), Trap> {
+    fn run(&mut self, store: &mut dyn EngineStore) -> Result<(), Trap> {
         let base = self.frames.len().saturating_sub(1);
         while self.frames.len() > base {
             if let Err(trap) = self.run_frame(store)
                 && let Err(trap) = self.catch(store, trap)
             {
-                crate::exception::escape_error(store, &trap);
+                crate::exception::escape_error(store.inner_mut(), &trap);
                 return Err(trap.with_backtrace(self.backtrace()));
             }
         }

@@ -10,7 +10,7 @@ use weft_decode::MemArg;
 use super::{Instr, Instruction as I, Machine};
 use crate::instance::InstanceData;
 use crate::simd as s;
-use crate::store::Store;
+use crate::store::EngineStore;
 use crate::trap::Trap;
 use crate::value::Val;
 
@@ -93,38 +93,38 @@ impl Machine {
 
     /// `v128.load*` that read `N` bytes and build the vector with `f`.
     #[inline]
-    fn v_load<T, const N: usize>(
+    fn v_load<const N: usize>(
         &mut self,
-        store: &Store<T>,
+        store: &dyn EngineStore,
         inst: &InstanceData,
         memarg: MemArg,
         f: fn([u8; N]) -> u128,
     ) -> Result<(), Trap> {
-        let bytes = self.load::<T, N>(store, inst, memarg)?;
+        let bytes = self.load::<N>(store, inst, memarg)?;
         self.stack.push(Val::V128(f(bytes)));
         Ok(())
     }
 
     /// `v128.loadN_lane`: `[addr v128] -> [v128]`.
     #[inline]
-    fn v_load_lane<T, const N: usize>(
+    fn v_load_lane<const N: usize>(
         &mut self,
-        store: &Store<T>,
+        store: &dyn EngineStore,
         inst: &InstanceData,
         memarg: MemArg,
         lane: u8,
     ) -> Result<(), Trap> {
         let v = self.pop_v128()?;
-        let bytes = self.load::<T, N>(store, inst, memarg)?;
+        let bytes = self.load::<N>(store, inst, memarg)?;
         self.stack.push(Val::V128(s::v128_load_lane(v, lane, bytes)));
         Ok(())
     }
 
     /// `v128.storeN_lane`: `[addr v128] -> []`.
     #[inline]
-    fn v_store_lane<T, const N: usize>(
+    fn v_store_lane<const N: usize>(
         &mut self,
-        store: &mut Store<T>,
+        store: &mut dyn EngineStore,
         inst: &InstanceData,
         memarg: MemArg,
         lane: u8,
@@ -135,39 +135,39 @@ impl Machine {
 
     /// Executes `instr` if it is a vector instruction; `Ok(false)` if not.
     #[allow(clippy::too_many_lines)]
-    pub(super) fn exec_simd<T>(
+    pub(super) fn exec_simd(
         &mut self,
-        store: &mut Store<T>,
+        store: &mut dyn EngineStore,
         inst: &Arc<InstanceData>,
         instr: Instr,
     ) -> Result<bool, Trap> {
         match instr {
             // ---- memory (spec 4.4.7) ----
-            I::V128Load { memarg } => self.v_load::<T, 16>(store, inst, memarg, u128::from_le_bytes)?,
+            I::V128Load { memarg } => self.v_load::<16>(store, inst, memarg, u128::from_le_bytes)?,
             I::V128Load8x8S { memarg } => self.v_load(store, inst, memarg, s::v128_load8x8_s)?,
             I::V128Load8x8U { memarg } => self.v_load(store, inst, memarg, s::v128_load8x8_u)?,
             I::V128Load16x4S { memarg } => self.v_load(store, inst, memarg, s::v128_load16x4_s)?,
             I::V128Load16x4U { memarg } => self.v_load(store, inst, memarg, s::v128_load16x4_u)?,
             I::V128Load32x2S { memarg } => self.v_load(store, inst, memarg, s::v128_load32x2_s)?,
             I::V128Load32x2U { memarg } => self.v_load(store, inst, memarg, s::v128_load32x2_u)?,
-            I::V128Load8Splat { memarg } => self.v_load::<T, 1>(store, inst, memarg, s::v128_load_splat)?,
-            I::V128Load16Splat { memarg } => self.v_load::<T, 2>(store, inst, memarg, s::v128_load_splat)?,
-            I::V128Load32Splat { memarg } => self.v_load::<T, 4>(store, inst, memarg, s::v128_load_splat)?,
-            I::V128Load64Splat { memarg } => self.v_load::<T, 8>(store, inst, memarg, s::v128_load_splat)?,
-            I::V128Load32Zero { memarg } => self.v_load::<T, 4>(store, inst, memarg, s::v128_load_zero)?,
-            I::V128Load64Zero { memarg } => self.v_load::<T, 8>(store, inst, memarg, s::v128_load_zero)?,
-            I::V128Load8Lane { memarg, lane } => self.v_load_lane::<T, 1>(store, inst, memarg, lane)?,
-            I::V128Load16Lane { memarg, lane } => self.v_load_lane::<T, 2>(store, inst, memarg, lane)?,
-            I::V128Load32Lane { memarg, lane } => self.v_load_lane::<T, 4>(store, inst, memarg, lane)?,
-            I::V128Load64Lane { memarg, lane } => self.v_load_lane::<T, 8>(store, inst, memarg, lane)?,
+            I::V128Load8Splat { memarg } => self.v_load::<1>(store, inst, memarg, s::v128_load_splat)?,
+            I::V128Load16Splat { memarg } => self.v_load::<2>(store, inst, memarg, s::v128_load_splat)?,
+            I::V128Load32Splat { memarg } => self.v_load::<4>(store, inst, memarg, s::v128_load_splat)?,
+            I::V128Load64Splat { memarg } => self.v_load::<8>(store, inst, memarg, s::v128_load_splat)?,
+            I::V128Load32Zero { memarg } => self.v_load::<4>(store, inst, memarg, s::v128_load_zero)?,
+            I::V128Load64Zero { memarg } => self.v_load::<8>(store, inst, memarg, s::v128_load_zero)?,
+            I::V128Load8Lane { memarg, lane } => self.v_load_lane::<1>(store, inst, memarg, lane)?,
+            I::V128Load16Lane { memarg, lane } => self.v_load_lane::<2>(store, inst, memarg, lane)?,
+            I::V128Load32Lane { memarg, lane } => self.v_load_lane::<4>(store, inst, memarg, lane)?,
+            I::V128Load64Lane { memarg, lane } => self.v_load_lane::<8>(store, inst, memarg, lane)?,
             I::V128Store { memarg } => {
                 let v = self.pop_v128()?;
                 self.store_bytes(store, inst, memarg, v.to_le_bytes())?;
             }
-            I::V128Store8Lane { memarg, lane } => self.v_store_lane::<T, 1>(store, inst, memarg, lane)?,
-            I::V128Store16Lane { memarg, lane } => self.v_store_lane::<T, 2>(store, inst, memarg, lane)?,
-            I::V128Store32Lane { memarg, lane } => self.v_store_lane::<T, 4>(store, inst, memarg, lane)?,
-            I::V128Store64Lane { memarg, lane } => self.v_store_lane::<T, 8>(store, inst, memarg, lane)?,
+            I::V128Store8Lane { memarg, lane } => self.v_store_lane::<1>(store, inst, memarg, lane)?,
+            I::V128Store16Lane { memarg, lane } => self.v_store_lane::<2>(store, inst, memarg, lane)?,
+            I::V128Store32Lane { memarg, lane } => self.v_store_lane::<4>(store, inst, memarg, lane)?,
+            I::V128Store64Lane { memarg, lane } => self.v_store_lane::<8>(store, inst, memarg, lane)?,
 
             // ---- constants, splats, lanes, permutations ----
             I::V128Const { value } => self.stack.push(Val::V128(u128::from_le_bytes(value.0))),

@@ -6,7 +6,7 @@
 
 use super::{Compiled, Instr, Instruction, Machine};
 use crate::func::Func;
-use crate::store::Store;
+use crate::store::EngineStore;
 use crate::trap::{Error, Result, Trap};
 use crate::value::Val;
 
@@ -67,23 +67,24 @@ pub struct Stepper {
 impl Stepper {
     /// Prepares a call of `func` with `params`; nothing runs until
     /// [`Stepper::step`] (a host function runs at once, as one step).
-    pub fn new<T>(store: &mut Store<T>, func: Func, params: &[Val]) -> Result<Stepper> {
-        let ty = func.ty(&*store)?;
+    pub fn new(store: &mut dyn EngineStore, func: Func, params: &[Val]) -> Result<Stepper> {
+        let index = store.inner().check(func.0)?;
+        let ty = store.inner().funcs[index].ty().clone();
         if ty.params().len() != params.len() || params.iter().zip(ty.params()).any(|(p, t)| !p.matches(*t)) {
             return Err(Error::Usage(format!("arguments do not match {ty}")));
         }
-        let canonical_nans = store.inner.engine.config().deterministic_nans;
+        let canonical_nans = store.inner_mut().engine.config().deterministic_nans;
         let mut machine = Machine { single_step: true, canonical_nans, ..Machine::default() };
         machine.stack.extend_from_slice(params);
-        let base = store.inner.call_depth;
-        let r = machine.call(store, store.check(func.0)? as u32, None);
-        store.inner.call_depth = base;
+        let base = store.inner_mut().call_depth;
+        let r = machine.call(store, index as u32, None);
+        store.inner_mut().call_depth = base;
         r?;
         Ok(Stepper { machine, results: ty.results().len(), finished: false })
     }
 
     /// Executes one instruction.
-    pub fn step<T>(&mut self, store: &mut Store<T>) -> Result<Step, Trap> {
+    pub fn step(&mut self, store: &mut dyn EngineStore) -> Result<Step, Trap> {
         if self.machine.frames.is_empty() || self.finished {
             self.finished = true;
             let start = self.machine.stack.len().saturating_sub(self.results);
@@ -91,12 +92,12 @@ impl Stepper {
         }
         // The frames of this call count towards the store's call depth
         // only while they run.
-        let base = store.inner.call_depth;
-        store.inner.call_depth = base + self.machine.frames.len();
+        let base = store.inner_mut().call_depth;
+        store.inner_mut().call_depth = base + self.machine.frames.len();
         let r = self.machine.run_frame(store).or_else(|trap| self.machine.catch(store, trap));
-        store.inner.call_depth = base;
+        store.inner_mut().call_depth = base;
         if let Err(trap) = r {
-            crate::exception::escape_error(store, &trap);
+            crate::exception::escape_error(store.inner_mut(), &trap);
             self.finished = true;
             let trap = trap.with_backtrace(self.machine.backtrace());
             self.machine.frames.clear();
@@ -109,7 +110,7 @@ impl Stepper {
     }
 
     /// Runs to the end.
-    pub fn run<T>(&mut self, store: &mut Store<T>) -> Result<Vec<Val>, Trap> {
+    pub fn run(&mut self, store: &mut dyn EngineStore) -> Result<Vec<Val>, Trap> {
         loop {
             if let Step::Finished(results) = self.step(store)? {
                 return Ok(results);

@@ -98,9 +98,12 @@ mod translate;
 
 use std::sync::{Arc, OnceLock};
 
-use crate::engine::EngineKind;
+use std::any::Any;
+
+use crate::engine::Config;
+use crate::executor::{Decline, Executor};
 use crate::module::ModuleInner;
-use crate::store::{FuncEntity, Store};
+use crate::store::{EngineStore, FuncEntity};
 use crate::trap::Trap;
 use crate::value::Val;
 
@@ -147,34 +150,79 @@ impl Code {
     }
 }
 
+/// The threaded engine as an [`Executor`]. It declines functions it does
+/// not translate (with the translator's reason), every function when the
+/// configuration asks for deterministic NaNs, and code translated under
+/// another fuel or interrupt setting than the store's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThreadedExecutor;
+
+impl Executor for ThreadedExecutor {
+    fn name(&self) -> &'static str {
+        "threaded"
+    }
+
+    fn module_state(&self, module: &weft_decode::Module) -> Box<dyn Any + Send + Sync> {
+        Box::new(ModuleCache::new(module.code.len()))
+    }
+
+    fn prepare(&self, module: &ModuleInner, defined: u32, config: &Config) -> Result<(), Decline> {
+        if config.deterministic_nans {
+            return Err(Decline::DeterministicNans);
+        }
+        let cache = ModuleCache::of(module).ok_or(Decline::ConfigMismatch)?;
+        let code = cache.translated(module, defined)?;
+        if code.runs_under(config) { Ok(()) } else { Err(Decline::ConfigMismatch) }
+    }
+
+    fn invoke(&self, store: &mut dyn EngineStore, func: u32, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+        let code = match store.inner().funcs.get(func as usize) {
+            Some(FuncEntity::Wasm { module, defined, instance, .. }) => {
+                module_code(module, *defined).map(|code| (code.clone(), instance.clone()))
+            }
+            _ => None,
+        };
+        let (code, instance) =
+            code.ok_or_else(|| Trap::host("the threaded engine was asked to run a function it declined"))?;
+        exec::invoke(store, func, code, instance, args, results)
+    }
+}
+
 /// A module's threaded code: per defined function, translated on first
-/// call (`None`: the function falls back to the reference engine), and
-/// whether the module's types let any function be translated at all.
+/// call (or why the function is left to the fallback), and whether the
+/// module's types let any function be translated at all.
 pub(crate) struct ModuleCache {
-    funcs: Vec<OnceLock<Option<Arc<Code>>>>,
-    module_supported: OnceLock<bool>,
+    funcs: Vec<OnceLock<Result<Arc<Code>, Decline>>>,
+    module_supported: OnceLock<Result<(), Decline>>,
 }
 
 impl ModuleCache {
     /// An empty cache for `functions` defined functions.
-    pub(crate) fn new(functions: usize) -> Self {
+    fn new(functions: usize) -> Self {
         ModuleCache { funcs: (0..functions).map(|_| OnceLock::new()).collect(), module_supported: OnceLock::new() }
     }
-}
 
-impl ModuleInner {
-    /// The threaded code of defined function `defined`, translating it on
-    /// first use; `None` if it runs on the reference engine.
-    pub(crate) fn threaded(&self, defined: u32) -> Option<Arc<Code>> {
-        self.threaded_code(defined).cloned()
+    /// The cache of `module`, if its engine has the threaded executor.
+    pub(crate) fn of(module: &ModuleInner) -> Option<&ModuleCache> {
+        module.state::<ModuleCache>()
     }
 
-    /// [`threaded`](Self::threaded), borrowed from the module's cache.
+    /// The threaded code of defined function `defined` of `module` (this
+    /// cache's module), translating it on first use; `None` if it is left
+    /// to the fallback.
     #[inline(always)]
-    pub(crate) fn threaded_code(&self, defined: u32) -> Option<&Arc<Code>> {
-        match self.threaded.funcs.get(defined as usize)?.get() {
-            Some(code) => code.as_ref(),
-            None => self.translate_once(defined),
+    pub(crate) fn code(&self, module: &ModuleInner, defined: u32) -> Option<&Arc<Code>> {
+        match self.funcs.get(defined as usize)?.get() {
+            Some(code) => code.as_ref().ok(),
+            None => self.translate_once(module, defined).ok(),
+        }
+    }
+
+    /// [`code`](Self::code), or why there is none.
+    fn translated(&self, module: &ModuleInner, defined: u32) -> Result<&Arc<Code>, Decline> {
+        match self.funcs.get(defined as usize).and_then(OnceLock::get) {
+            Some(code) => code.as_ref().map_err(Decline::clone),
+            None => self.translate_once(module, defined),
         }
     }
 
@@ -184,54 +232,36 @@ impl ModuleInner {
     /// control on, or its final call could not be a jump.
     #[cold]
     #[inline(never)]
-    fn translate_once(&self, defined: u32) -> Option<&Arc<Code>> {
-        let slot = self.threaded.funcs.get(defined as usize)?;
-        if !*self.threaded.module_supported.get_or_init(|| translate::module_supported(self).is_ok()) {
-            return None;
-        }
+    fn translate_once(&self, module: &ModuleInner, defined: u32) -> Result<&Arc<Code>, Decline> {
+        let slot = self.funcs.get(defined as usize).ok_or_else(|| Decline::Internal("no such function".into()))?;
+        self.module_supported.get_or_init(|| translate::module_supported(module).map_err(|u| u.0)).clone()?;
         slot.get_or_init(|| {
-            let mut code = translate::translate(self, defined).ok()?;
-            code.func_index = self.decoded.num_imported_functions + defined;
-            Some(Arc::new(code))
+            let mut code = translate::translate(module, defined).map_err(|u| u.0)?;
+            code.func_index = module.decoded.num_imported_functions + defined;
+            Ok(Arc::new(code))
         })
         .as_ref()
+        .map_err(Decline::clone)
     }
 }
 
-/// Whether this store's configuration runs calls on the threaded engine.
-fn threaded_enabled<T>(store: &Store<T>) -> bool {
-    let config = store.inner.engine.config();
-    config.kind == EngineKind::Threaded && !config.deterministic_nans
-}
-
-/// Invokes function `func` (a store address) with `args`, writing
-/// `results`, on the engine the store's configuration picks. Argument types
-/// were checked by the caller.
-pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
-    if !threaded_enabled(store) {
-        return crate::reference::invoke(store, func, args, results);
-    }
-    let code = match store.inner.funcs.get(func as usize) {
-        Some(FuncEntity::Wasm { module, defined, instance, .. }) => module
-            .threaded(*defined)
-            .filter(|code| code.runs_under(store.inner.engine.config()))
-            .map(|code| (code, instance.clone())),
-        _ => None,
-    };
-    match code {
-        Some((code, instance)) => exec::invoke(store, func, code, instance, args, results),
-        None => crate::reference::invoke(store, func, args, results),
-    }
+/// The threaded code of defined function `defined` of `module`,
+/// translating it on first use; `None` if it is left to the fallback (or
+/// the module's engine has no threaded executor).
+#[inline(always)]
+pub(crate) fn module_code(module: &ModuleInner, defined: u32) -> Option<&Arc<Code>> {
+    ModuleCache::of(module)?.code(module, defined)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::module_code;
     use crate::{Engine, Module};
 
     /// The threaded code of defined function `defined` of `wat`, one op a line.
     pub(crate) fn disassemble(wat: &str, defined: u32) -> String {
         let module = Module::new(&Engine::default(), wat).unwrap();
-        let code = module.0.threaded(defined).expect("translates");
+        let code = module_code(&module.0, defined).expect("translates");
         code.ops.iter().enumerate().map(|(i, op)| format!("{i:3}: {op:?}\n")).collect()
     }
 
@@ -258,7 +288,7 @@ mod tests {
         let mut config = crate::Config::default();
         config.interruptible(true).consume_fuel(10);
         let module = Module::new(&Engine::new(&config), wat).unwrap();
-        let code = module.0.threaded(0).expect("translates");
+        let code = module_code(&module.0, 0).expect("translates");
         let checks = code.ops.iter().filter(|op| matches!(op, super::op::Op::CheckInterrupt)).count();
         assert_eq!(checks, 3, "{:?}", code.ops);
         assert!(!disassemble(wat, 0).contains("CheckInterrupt"));
@@ -288,9 +318,19 @@ impl crate::Module {
     #[doc(hidden)]
     pub fn translate_all(&self) -> TranslationStats {
         let inner = &self.0;
+        // A module of an engine without the threaded executor has no
+        // cache: translate into a temporary one.
+        let local;
+        let cache = match ModuleCache::of(inner) {
+            Some(cache) => cache,
+            None => {
+                local = ModuleCache::new(inner.decoded.code.len());
+                &local
+            }
+        };
         let mut stats = TranslationStats { functions: inner.decoded.code.len(), ..TranslationStats::default() };
         for (defined, body) in inner.decoded.code.iter().enumerate() {
-            let Some(code) = inner.threaded_code(defined as u32) else { continue };
+            let Some(code) = cache.code(inner, defined as u32) else { continue };
             stats.translated += 1;
             stats.wasm_code_bytes += body.code.len();
             stats.code_bytes += code.ops.len() * size_of::<op::Op>();

@@ -32,7 +32,7 @@ use super::handlers::handler;
 use super::{Exec, Exit, Ip, Mem, Sp};
 
 /// An op's handler.
-pub(super) type Handler<T> = for<'a, 'b> fn(&'a mut Exec<'b, T>, Ip, Sp, Mem, u64) -> Flow;
+pub(super) type Handler = for<'a, 'b> fn(&'a mut Exec<'b>, Ip, Sp, Mem, u64) -> Flow;
 
 /// What a handler returns: with tail calls, the chain's final [`Exit`].
 #[cfg(weft_tail_dispatch)]
@@ -54,14 +54,14 @@ pub(super) const NO_ACC: u64 = 0;
 /// Continues with the op at `ip`.
 #[cfg(weft_tail_dispatch)]
 #[inline(always)]
-pub(super) fn next<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-    handler::<T>(ip)(ex, ip, s, m, acc)
+pub(super) fn next(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    handler(ip)(ex, ip, s, m, acc)
 }
 
 /// Continues with the op at `ip`.
 #[cfg(not(weft_tail_dispatch))]
 #[inline(always)]
-pub(super) fn next<T>(_: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn next(_: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     Flow::Next(ip, s, m, acc)
 }
 
@@ -76,7 +76,7 @@ pub(super) fn next<T>(_: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> F
 /// two calls back into that select (it will not if-convert a branch it is
 /// told is biased); it only moves the fall-through jump out of line.
 #[inline(always)]
-pub(super) fn branch<T>(ex: &mut Exec<'_, T>, taken: bool, ip: Ip, t: u32, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn branch(ex: &mut Exec<'_>, taken: bool, ip: Ip, t: u32, s: Sp, m: Mem, acc: u64) -> Flow {
     if taken {
         next(ex, ip.jump(t), s, m, acc)
     } else {
@@ -101,16 +101,16 @@ pub(super) fn exit(e: Exit) -> Flow {
 
 /// Runs the chain from `ip` until it exits.
 #[cfg(weft_tail_dispatch)]
-pub(super) fn execute<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Exit {
-    handler::<T>(ip)(ex, ip, s, m, 0)
+pub(super) fn execute(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem) -> Exit {
+    handler(ip)(ex, ip, s, m, 0)
 }
 
 /// Runs the chain from `ip` until it exits.
 #[cfg(not(weft_tail_dispatch))]
-pub(super) fn execute<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem) -> Exit {
+pub(super) fn execute(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem) -> Exit {
     let (mut ip, mut s, mut m, mut acc) = (ip, s, m, 0);
     loop {
-        match handler::<T>(ip)(ex, ip, s, m, acc) {
+        match handler(ip)(ex, ip, s, m, acc) {
             Flow::Next(i, sp, mem, a) => (ip, s, m, acc) = (i, sp, mem, a),
             Flow::Exit(e) => return e,
         }

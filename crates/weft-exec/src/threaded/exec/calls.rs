@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use super::backend::{Flow, NO_ACC, branch, exit, next};
 use super::handlers::{call_and_continue, return_to_caller};
-use super::{Called, Exec, Exit, Ip, Mem, Sp, call};
+use super::{Called, Exec, Exit, Ip, Mem, Sp};
 use crate::store::FuncEntity;
 use crate::threaded::Code;
 use crate::threaded::op::{Op, Slot};
@@ -47,14 +47,14 @@ enum Tail {
     Trap,
 }
 
-impl<T> Exec<'_, T> {
+impl Exec<'_> {
     /// Tail-calls function `func` (an instance index) with its arguments
     /// at frame slot `base`.
     #[inline(never)]
     fn tail_call_func(&mut self, ip: Ip, func: u32, base: Slot) -> Tail {
         let imported = self.inst.module.decoded.num_imported_functions;
         if let Some(defined) = func.checked_sub(imported)
-            && let Some(code) = self.inst.module.threaded_code(defined)
+            && let Some(code) = self.own_code(defined)
         {
             // Same module, so the same configuration as the running code.
             let code = Arc::as_ptr(code);
@@ -68,14 +68,17 @@ impl<T> Exec<'_, T> {
     /// `base`.
     #[inline(never)]
     fn tail_call(&mut self, ip: Ip, addr: u32, base: Slot) -> Tail {
-        let config = self.store.inner.engine.config();
-        let Some(entity) = self.store.inner.funcs.get(addr as usize) else {
+        let config = self.store.engine.config();
+        let Some(entity) = self.store.funcs.get(addr as usize) else {
             self.record_trap(ip, crate::trap::Trap::host("invalid function address"));
             return Tail::Trap;
         };
         let threaded = match entity {
             crate::store::FuncEntity::Wasm { module, defined, instance, .. } => {
-                module.threaded(*defined).filter(|code| code.runs_under(config)).map(|code| (code, instance.clone()))
+                crate::threaded::module_code(module, *defined)
+                    .cloned()
+                    .filter(|code| code.runs_under(config))
+                    .map(|code| (code, instance.clone()))
             }
             crate::store::FuncEntity::Host { .. } => None,
         };
@@ -88,7 +91,7 @@ impl<T> Exec<'_, T> {
         // A host function or one on the reference engine: call, then return.
         let results = entity.ty().results().len();
         let abs = self.fp + usize::from(base);
-        match call(self.store, self.slots, self.vslots, addr, abs, &self.inst) {
+        match self.call_addr(addr, abs) {
             Ok(Called::Done) => {
                 self.slots.copy_within(abs..abs + results, self.fp);
                 if self.vslots.len() >= abs + results {
@@ -119,7 +122,7 @@ impl<T> Exec<'_, T> {
         // of `instance`, alive for this call and, once it runs, kept alive
         // by the running instance.
         let callee = unsafe { &*code };
-        let max_values = self.store.inner.engine.config().max_value_stack;
+        let max_values = self.store.engine.config().max_value_stack;
         if self.fp + callee.frame_size as usize > max_values {
             self.stack_exhausted(ip);
             return Tail::Trap;
@@ -151,7 +154,7 @@ impl<T> Exec<'_, T> {
     /// recording a trap.
     #[inline(never)]
     pub(super) fn indirect_target(&mut self, ip: Ip, ty: u32, table: u32, raw: u64) -> Option<u32> {
-        let t = &self.store.inner.tables[self.inst.tables[table as usize] as usize];
+        let t = &self.store.tables[self.inst.tables[table as usize] as usize];
         let i = if t.ty.index64 { raw } else { raw as u32 as u64 };
         let addr = match usize::try_from(i).ok().and_then(|i| t.elements.get(i)) {
             Some(Val::FuncRef(Some(f))) => f.index(),
@@ -159,7 +162,7 @@ impl<T> Exec<'_, T> {
             None => return self.trap_none(ip, TrapKind::UndefinedElement),
         };
         let expected = &self.inst.module.canon[ty as usize];
-        if self.store.inner.funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
+        if self.store.funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
             return self.trap_none(ip, TrapKind::IndirectCallTypeMismatch);
         }
         Some(addr)
@@ -171,9 +174,9 @@ impl<T> Exec<'_, T> {
     #[inline(never)]
     pub(super) fn indirect_callee(&mut self, ip: Ip, ty: u32, table: u32, raw: u64) -> IndirectCallee {
         let Some(addr) = self.indirect_target(ip, ty, table, raw) else { return IndirectCallee::Trap };
-        if let Some(FuncEntity::Wasm { instance, defined, .. }) = self.store.inner.funcs.get(addr as usize)
+        if let Some(FuncEntity::Wasm { instance, defined, .. }) = self.store.funcs.get(addr as usize)
             && Arc::ptr_eq(instance, &self.inst)
-            && let Some(code) = self.inst.module.threaded_code(*defined)
+            && let Some(code) = self.own_code(*defined)
         {
             return IndirectCallee::Internal(Arc::as_ptr(code));
         }
@@ -197,7 +200,7 @@ impl<T> Exec<'_, T> {
 
 /// Continues after a tail call.
 #[inline(always)]
-fn after_tail<T>(ex: &mut Exec<'_, T>, tail: Tail) -> Flow {
+fn after_tail(ex: &mut Exec<'_>, tail: Tail) -> Flow {
     match tail {
         Tail::Enter(ip) => {
             let (s, m) = (ex.sp(), ex.memory());
@@ -212,20 +215,20 @@ fn after_tail<T>(ex: &mut Exec<'_, T>, tail: Tail) -> Flow {
     }
 }
 
-pub(super) fn return_call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
+pub(super) fn return_call(ex: &mut Exec<'_>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, ReturnCall { func, base });
     let tail = ex.tail_call_func(ip, func, base);
     after_tail(ex, tail)
 }
 
-pub(super) fn return_call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
+pub(super) fn return_call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, ReturnCallIndirect { ty, table, c, base });
     let Some(addr) = ex.indirect_target(ip, ty, table, s.raw(c)) else { return exit(Exit::Trap) };
     let tail = ex.tail_call(ip, addr, base);
     after_tail(ex, tail)
 }
 
-pub(super) fn return_call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
+pub(super) fn return_call_ref(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, ReturnCallRef { c, base });
     let r = s.raw(c);
     if r == 0 {
@@ -236,7 +239,7 @@ pub(super) fn return_call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, _:
     after_tail(ex, tail)
 }
 
-pub(super) fn call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
+pub(super) fn call_ref(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, CallRef { c, base });
     let r = s.raw(c);
     if r == 0 {
@@ -246,12 +249,12 @@ pub(super) fn call_ref<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, _: u64) -
     call_and_continue(ex, ip, (r - 1) as u32, base)
 }
 
-pub(super) fn br_on_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn br_on_null(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrOnNull { c, t });
     branch(ex, s.raw(c) == 0, ip, t, s, m, acc)
 }
 
-pub(super) fn br_on_non_null<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn br_on_non_null(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrOnNonNull { c, t });
     branch(ex, s.raw(c) != 0, ip, t, s, m, acc)
 }

@@ -35,7 +35,7 @@ use crate::value::Val;
 
 /// `throw` and `throw_ref`: raise, then continue at the handler that
 /// caught the exception (possibly in a caller), or stop the chain.
-pub(super) fn throw<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
+pub(super) fn throw(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     match ex.throw_op(ip, s) {
         Some(ip) => {
             let (s, m) = (ex.sp(), ex.memory());
@@ -67,7 +67,7 @@ fn search(code: &Code, pc: u32, is_tag: impl Fn(u32) -> bool) -> Option<ExnClaus
     None
 }
 
-impl<T> Exec<'_, T> {
+impl Exec<'_> {
     /// Executes the `Throw` or `ThrowRef` at `ip`: the op to continue at,
     /// or `None` after recording the error.
     #[cold]
@@ -76,7 +76,7 @@ impl<T> Exec<'_, T> {
         let exn = match ip.op() {
             Op::Throw { a, tag } => {
                 let addr = self.inst.tags[tag as usize];
-                let types = self.store.inner.tags[addr as usize].func_type.params().to_vec();
+                let types = self.store.tags[addr as usize].func_type.params().to_vec();
                 let fields: Box<[Val]> =
                     types.iter().enumerate().map(|(k, t)| to_val(self.store, s.raw(a + k as u16), *t)).collect();
                 alloc(self.store, addr, fields)
@@ -116,13 +116,13 @@ impl<T> Exec<'_, T> {
 
     fn raise_from(&mut self, ip: Ip, trap: Trap, skip_running: bool) -> Option<Ip> {
         let exn = match trap.exception() {
-            Some(t) if t.exn.0.store == self.store.inner.id => t.exn.0.index,
+            Some(t) if t.exn.0.store == self.store.id => t.exn.0.index,
             _ => {
                 self.record_trap(ip, trap);
                 return None;
             }
         };
-        let tag = self.store.inner.exns[exn as usize].tag;
+        let tag = self.store.exns[exn as usize].tag;
         match self.find_handler(ip, tag, skip_running) {
             Some((frames, clause)) => {
                 self.land(frames, clause, exn);
@@ -172,7 +172,7 @@ impl<T> Exec<'_, T> {
         }
         if let Some(first) = clause.fields {
             let base = self.fp + usize::from(first);
-            for (k, v) in self.store.inner.exns[exn as usize].fields.iter().enumerate() {
+            for (k, v) in self.store.exns[exn as usize].fields.iter().enumerate() {
                 self.slots[base + k] = to_raw(*v);
             }
         }

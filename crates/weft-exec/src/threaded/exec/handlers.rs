@@ -13,6 +13,7 @@ use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_va
 use crate::instance::InstanceData;
 use crate::numeric as n;
 use crate::ops;
+use crate::store::StoreInner;
 use crate::threaded::Code;
 use crate::threaded::op::{Op, Raw, Slot, for_each_acc_op, for_each_numeric_op};
 use crate::trap::TrapKind;
@@ -52,25 +53,25 @@ macro_rules! lookup {
         un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
         un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
     ) => {{
-        let h: Handler<T> = match $op {
+        let h: Handler = match $op {
             $($arms)*
-            $( Op::$bi { .. } => num::$bi::<T>, Op::$bii { .. } => num::$bii::<T>, )*
-            $( Op::$bt { .. } => num::$bt::<T>, Op::$bti { .. } => num::$bti::<T>, )*
-            $( Op::$b { .. } => num::$b::<T>, )*
+            $( Op::$bi { .. } => num::$bi, Op::$bii { .. } => num::$bii, )*
+            $( Op::$bt { .. } => num::$bt, Op::$bti { .. } => num::$bti, )*
+            $( Op::$b { .. } => num::$b, )*
             $(
-                Op::$c { .. } => num::$c::<T>,
-                Op::$ci { .. } => num::$ci::<T>,
-                Op::$cj { .. } => num::$cj::<T>,
-                Op::$cji { .. } => num::$cji::<T>,
+                Op::$c { .. } => num::$c,
+                Op::$ci { .. } => num::$ci,
+                Op::$cj { .. } => num::$cj,
+                Op::$cji { .. } => num::$cji,
             )*
-            $( Op::$f { .. } => num::$f::<T>, )*
-            $( Op::$u { .. } => num::$u::<T>, )*
-            $( Op::$ut_ { .. } => num::$ut_::<T>, )*
-            $( Op::$abx { .. } => num::$abx::<T>, )*
-            $( Op::$abix { .. } => num::$abix::<T>, )*
-            $( Op::$ajx { .. } => num::$ajx::<T>, )*
-            $( Op::$ajix { .. } => num::$ajix::<T>, )*
-            $( Op::$aux { .. } => num::$aux::<T>, )*
+            $( Op::$f { .. } => num::$f, )*
+            $( Op::$u { .. } => num::$u, )*
+            $( Op::$ut_ { .. } => num::$ut_, )*
+            $( Op::$abx { .. } => num::$abx, )*
+            $( Op::$abix { .. } => num::$abix, )*
+            $( Op::$ajx { .. } => num::$ajx, )*
+            $( Op::$ajix { .. } => num::$ajix, )*
+            $( Op::$aux { .. } => num::$aux, )*
         };
         h
     }};
@@ -95,19 +96,19 @@ macro_rules! numeric_handlers {
         un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
     ) => {
         $(
-            pub(super) fn $bi<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            pub(super) fn $bi(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bi { d, a, b });
                 let acc = s.put::<$bir>(d, ($bif)(s.get::<$bit>(a), s.get::<$bit>(b)));
                 next(ex, ip.next(), s, m, acc)
             }
-            pub(super) fn $bii<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            pub(super) fn $bii(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bii { d, a, imm });
                 let acc = s.put::<$bir>(d, ($bif)(s.get::<$bit>(a), imm));
                 next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $bt<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            pub(super) fn $bt(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bt { d, a, b });
                 let acc = match ($btf)(s.get::<$btt>(a), s.get::<$btt>(b)) {
                     Ok(v) => s.put::<$btr>(d, v),
@@ -115,7 +116,7 @@ macro_rules! numeric_handlers {
                 };
                 next(ex, ip.next(), s, m, acc)
             }
-            pub(super) fn $bti<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            pub(super) fn $bti(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bti { d, a, imm });
                 let acc = match ($btf)(s.get::<$btt>(a), imm) {
                     Ok(v) => s.put::<$btr>(d, v),
@@ -125,48 +126,48 @@ macro_rules! numeric_handlers {
             }
         )*
         $(
-            pub(super) fn $b<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            pub(super) fn $b(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $b { d, a, b });
                 let acc = s.put::<$br>(d, ($bf)(s.get::<$bty>(a), s.get::<$bty>(b)));
                 next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $c<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            pub(super) fn $c(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $c { d, a, b });
                 let acc = s.put(d, i32::from(($cf)(s.get::<$ct>(a), s.get::<$ct>(b))));
                 next(ex, ip.next(), s, m, acc)
             }
-            pub(super) fn $ci<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            pub(super) fn $ci(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $ci { d, a, imm });
                 let acc = s.put(d, i32::from(($cf)(s.get::<$ct>(a), imm)));
                 next(ex, ip.next(), s, m, acc)
             }
-            pub(super) fn $cj<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            pub(super) fn $cj(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $cj { a, b, t });
                 branch(ex, ($cf)(s.get::<$ct>(a), s.get::<$ct>(b)), ip, t, s, m, acc)
             }
-            pub(super) fn $cji<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            pub(super) fn $cji(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $cji { a, imm, t });
                 branch(ex, ($cf)(s.get::<$ct>(a), imm), ip, t, s, m, acc)
             }
         )*
         $(
-            pub(super) fn $f<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            pub(super) fn $f(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $f { d, a, b });
                 let acc = s.put(d, i32::from(($ff)(s.get::<$ft>(a), s.get::<$ft>(b))));
                 next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $u<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            pub(super) fn $u(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $u { d, a });
                 let acc = s.put::<$ur>(d, ($uf)(s.get::<$ut>(a)));
                 next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $ut_<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+            pub(super) fn $ut_(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $ut_ { d, a });
                 let acc = match ($utf)(s.get::<$utt>(a)) {
                     Ok(v) => s.put::<$utr>(d, v),
@@ -186,33 +187,33 @@ macro_rules! numeric_handlers {
             $( pub(super) fn $u(a: $ut) -> $ur { ($uf)(a) } )*
         }
         $(
-            pub(super) fn $abx<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            pub(super) fn $abx(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $abx { d, b });
                 let acc = s.put(d, sem::$ab(Raw::from_raw(acc), s.get(b)));
                 next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $abix<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            pub(super) fn $abix(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $abix { d, imm });
                 let acc = s.put(d, sem::$abis(Raw::from_raw(acc), imm));
                 next(ex, ip.next(), s, m, acc)
             }
         )*
         $(
-            pub(super) fn $ajx<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            pub(super) fn $ajx(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $ajx { b, t });
                 branch(ex, sem::$ajs(Raw::from_raw(acc), s.get(b)), ip, t, s, m, acc)
             }
         )*
         $(
-            pub(super) fn $ajix<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            pub(super) fn $ajix(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $ajix { imm, t });
                 branch(ex, sem::$ajis(Raw::from_raw(acc), imm), ip, t, s, m, acc)
             }
         )*
         $(
-            pub(super) fn $aux<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            pub(super) fn $aux(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $aux { d });
                 let acc = s.put(d, sem::$au(Raw::from_raw(acc)));
                 next(ex, ip.next(), s, m, acc)
@@ -223,137 +224,137 @@ macro_rules! numeric_handlers {
 
 /// The handler of the op at `ip`.
 #[inline(always)]
-pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
+pub(super) fn handler(ip: Ip) -> Handler {
     for_each_acc_op!(lookup (ip.op()) {
-        Op::Copy { .. } => copy::<T>,
-        Op::Const { .. } => constant::<T>,
-        Op::Select { .. } => select::<T>,
-        Op::Fuel { .. } => fuel::<T>,
-        Op::CheckInterrupt => check_interrupt::<T>,
-        Op::Br { .. } => br::<T>,
-        Op::BrIfZero { .. } => br_if_zero::<T>,
-        Op::BrIfNonZero { .. } => br_if_non_zero::<T>,
-        Op::BrTable { .. } => br_table::<T>,
-        Op::BrIfZeroAcc { .. } => br_if_zero_acc::<T>,
-        Op::BrIfNonZeroAcc { .. } => br_if_non_zero_acc::<T>,
-        Op::I32LoadAcc { .. } => i32_load_acc::<T>,
-        Op::I64LoadAcc { .. } => i64_load_acc::<T>,
-        Op::F32LoadAcc { .. } => f32_load_acc::<T>,
-        Op::F64LoadAcc { .. } => f64_load_acc::<T>,
-        Op::I32Load8SAcc { .. } => i32_load8_s_acc::<T>,
-        Op::I32Load8UAcc { .. } => i32_load8_u_acc::<T>,
-        Op::I32Load16SAcc { .. } => i32_load16_s_acc::<T>,
-        Op::I32Load16UAcc { .. } => i32_load16_u_acc::<T>,
-        Op::Store8Acc { .. } => store8_acc::<T>,
-        Op::Store16Acc { .. } => store16_acc::<T>,
-        Op::Store32Acc { .. } => store32_acc::<T>,
-        Op::Store64Acc { .. } => store64_acc::<T>,
-        Op::Store8AccAddr { .. } => store8_acc_addr::<T>,
-        Op::Store16AccAddr { .. } => store16_acc_addr::<T>,
-        Op::Store32AccAddr { .. } => store32_acc_addr::<T>,
-        Op::Store64AccAddr { .. } => store64_acc_addr::<T>,
-        Op::Store8ImmAcc { .. } => store8_imm_acc::<T>,
-        Op::Store16ImmAcc { .. } => store16_imm_acc::<T>,
-        Op::Store32ImmAcc { .. } => store32_imm_acc::<T>,
-        Op::Store64ImmAcc { .. } => store64_imm_acc::<T>,
-        Op::SelectAcc { .. } => select_acc::<T>,
-        Op::I32LoadAbs { .. } => i32_load_abs::<T>,
-        Op::I64LoadAbs { .. } => i64_load_abs::<T>,
-        Op::Store32Abs { .. } => store32_abs::<T>,
-        Op::Store64Abs { .. } => store64_abs::<T>,
-        Op::Store32AbsAcc { .. } => store32_abs_acc::<T>,
-        Op::Store64AbsAcc { .. } => store64_abs_acc::<T>,
-        Op::Return0 => return0::<T>,
-        Op::Return1 { .. } => return1::<T>,
-        Op::ReturnN { .. } => return_n::<T>,
-        Op::Call { .. } => call::<T>,
-        Op::CallInternal { .. } => call_internal::<T>,
-        Op::CallIndirect { .. } => call_indirect::<T>,
-        Op::GlobalGet { .. } => global_get::<T>,
-        Op::GlobalSet { .. } => global_set::<T>,
-        Op::I32Load { .. } => i32_load::<T>,
-        Op::I64Load { .. } => i64_load::<T>,
-        Op::F32Load { .. } => f32_load::<T>,
-        Op::F64Load { .. } => f64_load::<T>,
-        Op::I32Load8S { .. } => i32_load8_s::<T>,
-        Op::I32Load8U { .. } => i32_load8_u::<T>,
-        Op::I32Load16S { .. } => i32_load16_s::<T>,
-        Op::I32Load16U { .. } => i32_load16_u::<T>,
-        Op::I64Load8S { .. } => i64_load8_s::<T>,
-        Op::I64Load8U { .. } => i64_load8_u::<T>,
-        Op::I64Load16S { .. } => i64_load16_s::<T>,
-        Op::I64Load16U { .. } => i64_load16_u::<T>,
-        Op::I64Load32S { .. } => i64_load32_s::<T>,
-        Op::I64Load32U { .. } => i64_load32_u::<T>,
-        Op::Store8 { .. } => store8::<T>,
-        Op::Store16 { .. } => store16::<T>,
-        Op::Store32 { .. } => store32::<T>,
-        Op::Store64 { .. } => store64::<T>,
-        Op::Store8Imm { .. } => store8_imm::<T>,
-        Op::Store16Imm { .. } => store16_imm::<T>,
-        Op::Store32Imm { .. } => store32_imm::<T>,
-        Op::Store64Imm { .. } => store64_imm::<T>,
-        Op::ReturnCall { .. } => calls::return_call::<T>,
-        Op::ReturnCallIndirect { .. } => calls::return_call_indirect::<T>,
-        Op::CallRef { .. } => calls::call_ref::<T>,
-        Op::ReturnCallRef { .. } => calls::return_call_ref::<T>,
-        Op::BrOnNull { .. } => calls::br_on_null::<T>,
-        Op::BrOnNonNull { .. } => calls::br_on_non_null::<T>,
-        Op::I64Add128 { .. } => wide::i64_add128::<T>,
-        Op::I64Sub128 { .. } => wide::i64_sub128::<T>,
-        Op::I64MulWideS { .. } => wide::i64_mul_wide_s::<T>,
-        Op::I64MulWideU { .. } => wide::i64_mul_wide_u::<T>,
-        Op::LoadExt { .. } => memory::load_ext::<T>,
-        Op::StoreExt { .. } => memory::store_ext::<T>,
-        Op::Mem64Load { .. } => memory::mem64_load::<T>,
-        Op::Mem64Store { .. } => memory::mem64_store::<T>,
-        Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw::<T>,
-        Op::VCopy { .. } => simd::vcopy::<T>,
-        Op::VSelect { .. } => simd::vselect::<T>,
-        Op::VReturn1 { .. } => simd::vreturn1::<T>,
-        Op::VReturnN { .. } => simd::vreturn_n::<T>,
-        Op::VConst { .. } => simd::vconst::<T>,
-        Op::VGlobalGet { .. } => simd::vglobal_get::<T>,
-        Op::VGlobalSet { .. } => simd::vglobal_set::<T>,
-        Op::VLoad { .. } => simd::vload::<T>,
-        Op::VStore { .. } => simd::vstore::<T>,
-        Op::VLoadExt { .. } => simd::vload_ext::<T>,
-        Op::VLoadLane { .. } => simd::vload_lane::<T>,
-        Op::VStoreLane { .. } => simd::vstore_lane::<T>,
-        Op::VMemExt { .. } => simd::vmem_ext::<T>,
-        Op::VUn { .. } => simd::vun::<T>,
-        Op::VBin { .. } => simd::vbin::<T>,
-        Op::VTern { .. } => simd::vtern::<T>,
-        Op::VTest { .. } => simd::vtest::<T>,
-        Op::VShift { .. } => simd::vshift::<T>,
-        Op::VSplat { .. } => simd::vsplat::<T>,
-        Op::VExtract { .. } => simd::vextract::<T>,
-        Op::VReplace { .. } => simd::vreplace::<T>,
-        Op::VShuffle { .. } => simd::vshuffle::<T>,
-        Op::VBitselect { .. } => simd::vbitselect::<T>,
-        Op::VAnd { .. } => simd::v_and::<T>,
-        Op::VOr { .. } => simd::v_or::<T>,
-        Op::VXor { .. } => simd::v_xor::<T>,
-        Op::VAndNot { .. } => simd::v_andnot::<T>,
-        Op::VI8x16Add { .. } => simd::v_i8x16_add::<T>,
-        Op::VI16x8Add { .. } => simd::v_i16x8_add::<T>,
-        Op::VI32x4Add { .. } => simd::v_i32x4_add::<T>,
-        Op::VI32x4Sub { .. } => simd::v_i32x4_sub::<T>,
-        Op::VI32x4Mul { .. } => simd::v_i32x4_mul::<T>,
-        Op::VI64x2Add { .. } => simd::v_i64x2_add::<T>,
-        Op::VI64x2Sub { .. } => simd::v_i64x2_sub::<T>,
-        Op::VF32x4Add { .. } => simd::v_f32x4_add::<T>,
-        Op::VF32x4Sub { .. } => simd::v_f32x4_sub::<T>,
-        Op::VF32x4Mul { .. } => simd::v_f32x4_mul::<T>,
-        Op::VF64x2Add { .. } => simd::v_f64x2_add::<T>,
-        Op::VF64x2Sub { .. } => simd::v_f64x2_sub::<T>,
-        Op::VF64x2Mul { .. } => simd::v_f64x2_mul::<T>,
-        Op::VI8x16Eq { .. } => simd::v_i8x16_eq::<T>,
-        Op::VI32x4Eq { .. } => simd::v_i32x4_eq::<T>,
-        Op::VI32x4LtS { .. } => simd::v_i32x4_lt_s::<T>,
-        Op::VI32x4GtS { .. } => simd::v_i32x4_gt_s::<T>,
-        Op::VF32x4Lt { .. } => simd::v_f32x4_lt::<T>,
-        Op::VF32x4Gt { .. } => simd::v_f32x4_gt::<T>,
+        Op::Copy { .. } => copy,
+        Op::Const { .. } => constant,
+        Op::Select { .. } => select,
+        Op::Fuel { .. } => fuel,
+        Op::CheckInterrupt => check_interrupt,
+        Op::Br { .. } => br,
+        Op::BrIfZero { .. } => br_if_zero,
+        Op::BrIfNonZero { .. } => br_if_non_zero,
+        Op::BrTable { .. } => br_table,
+        Op::BrIfZeroAcc { .. } => br_if_zero_acc,
+        Op::BrIfNonZeroAcc { .. } => br_if_non_zero_acc,
+        Op::I32LoadAcc { .. } => i32_load_acc,
+        Op::I64LoadAcc { .. } => i64_load_acc,
+        Op::F32LoadAcc { .. } => f32_load_acc,
+        Op::F64LoadAcc { .. } => f64_load_acc,
+        Op::I32Load8SAcc { .. } => i32_load8_s_acc,
+        Op::I32Load8UAcc { .. } => i32_load8_u_acc,
+        Op::I32Load16SAcc { .. } => i32_load16_s_acc,
+        Op::I32Load16UAcc { .. } => i32_load16_u_acc,
+        Op::Store8Acc { .. } => store8_acc,
+        Op::Store16Acc { .. } => store16_acc,
+        Op::Store32Acc { .. } => store32_acc,
+        Op::Store64Acc { .. } => store64_acc,
+        Op::Store8AccAddr { .. } => store8_acc_addr,
+        Op::Store16AccAddr { .. } => store16_acc_addr,
+        Op::Store32AccAddr { .. } => store32_acc_addr,
+        Op::Store64AccAddr { .. } => store64_acc_addr,
+        Op::Store8ImmAcc { .. } => store8_imm_acc,
+        Op::Store16ImmAcc { .. } => store16_imm_acc,
+        Op::Store32ImmAcc { .. } => store32_imm_acc,
+        Op::Store64ImmAcc { .. } => store64_imm_acc,
+        Op::SelectAcc { .. } => select_acc,
+        Op::I32LoadAbs { .. } => i32_load_abs,
+        Op::I64LoadAbs { .. } => i64_load_abs,
+        Op::Store32Abs { .. } => store32_abs,
+        Op::Store64Abs { .. } => store64_abs,
+        Op::Store32AbsAcc { .. } => store32_abs_acc,
+        Op::Store64AbsAcc { .. } => store64_abs_acc,
+        Op::Return0 => return0,
+        Op::Return1 { .. } => return1,
+        Op::ReturnN { .. } => return_n,
+        Op::Call { .. } => call,
+        Op::CallInternal { .. } => call_internal,
+        Op::CallIndirect { .. } => call_indirect,
+        Op::GlobalGet { .. } => global_get,
+        Op::GlobalSet { .. } => global_set,
+        Op::I32Load { .. } => i32_load,
+        Op::I64Load { .. } => i64_load,
+        Op::F32Load { .. } => f32_load,
+        Op::F64Load { .. } => f64_load,
+        Op::I32Load8S { .. } => i32_load8_s,
+        Op::I32Load8U { .. } => i32_load8_u,
+        Op::I32Load16S { .. } => i32_load16_s,
+        Op::I32Load16U { .. } => i32_load16_u,
+        Op::I64Load8S { .. } => i64_load8_s,
+        Op::I64Load8U { .. } => i64_load8_u,
+        Op::I64Load16S { .. } => i64_load16_s,
+        Op::I64Load16U { .. } => i64_load16_u,
+        Op::I64Load32S { .. } => i64_load32_s,
+        Op::I64Load32U { .. } => i64_load32_u,
+        Op::Store8 { .. } => store8,
+        Op::Store16 { .. } => store16,
+        Op::Store32 { .. } => store32,
+        Op::Store64 { .. } => store64,
+        Op::Store8Imm { .. } => store8_imm,
+        Op::Store16Imm { .. } => store16_imm,
+        Op::Store32Imm { .. } => store32_imm,
+        Op::Store64Imm { .. } => store64_imm,
+        Op::ReturnCall { .. } => calls::return_call,
+        Op::ReturnCallIndirect { .. } => calls::return_call_indirect,
+        Op::CallRef { .. } => calls::call_ref,
+        Op::ReturnCallRef { .. } => calls::return_call_ref,
+        Op::BrOnNull { .. } => calls::br_on_null,
+        Op::BrOnNonNull { .. } => calls::br_on_non_null,
+        Op::I64Add128 { .. } => wide::i64_add128,
+        Op::I64Sub128 { .. } => wide::i64_sub128,
+        Op::I64MulWideS { .. } => wide::i64_mul_wide_s,
+        Op::I64MulWideU { .. } => wide::i64_mul_wide_u,
+        Op::LoadExt { .. } => memory::load_ext,
+        Op::StoreExt { .. } => memory::store_ext,
+        Op::Mem64Load { .. } => memory::mem64_load,
+        Op::Mem64Store { .. } => memory::mem64_store,
+        Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw,
+        Op::VCopy { .. } => simd::vcopy,
+        Op::VSelect { .. } => simd::vselect,
+        Op::VReturn1 { .. } => simd::vreturn1,
+        Op::VReturnN { .. } => simd::vreturn_n,
+        Op::VConst { .. } => simd::vconst,
+        Op::VGlobalGet { .. } => simd::vglobal_get,
+        Op::VGlobalSet { .. } => simd::vglobal_set,
+        Op::VLoad { .. } => simd::vload,
+        Op::VStore { .. } => simd::vstore,
+        Op::VLoadExt { .. } => simd::vload_ext,
+        Op::VLoadLane { .. } => simd::vload_lane,
+        Op::VStoreLane { .. } => simd::vstore_lane,
+        Op::VMemExt { .. } => simd::vmem_ext,
+        Op::VUn { .. } => simd::vun,
+        Op::VBin { .. } => simd::vbin,
+        Op::VTern { .. } => simd::vtern,
+        Op::VTest { .. } => simd::vtest,
+        Op::VShift { .. } => simd::vshift,
+        Op::VSplat { .. } => simd::vsplat,
+        Op::VExtract { .. } => simd::vextract,
+        Op::VReplace { .. } => simd::vreplace,
+        Op::VShuffle { .. } => simd::vshuffle,
+        Op::VBitselect { .. } => simd::vbitselect,
+        Op::VAnd { .. } => simd::v_and,
+        Op::VOr { .. } => simd::v_or,
+        Op::VXor { .. } => simd::v_xor,
+        Op::VAndNot { .. } => simd::v_andnot,
+        Op::VI8x16Add { .. } => simd::v_i8x16_add,
+        Op::VI16x8Add { .. } => simd::v_i16x8_add,
+        Op::VI32x4Add { .. } => simd::v_i32x4_add,
+        Op::VI32x4Sub { .. } => simd::v_i32x4_sub,
+        Op::VI32x4Mul { .. } => simd::v_i32x4_mul,
+        Op::VI64x2Add { .. } => simd::v_i64x2_add,
+        Op::VI64x2Sub { .. } => simd::v_i64x2_sub,
+        Op::VF32x4Add { .. } => simd::v_f32x4_add,
+        Op::VF32x4Sub { .. } => simd::v_f32x4_sub,
+        Op::VF32x4Mul { .. } => simd::v_f32x4_mul,
+        Op::VF64x2Add { .. } => simd::v_f64x2_add,
+        Op::VF64x2Sub { .. } => simd::v_f64x2_sub,
+        Op::VF64x2Mul { .. } => simd::v_f64x2_mul,
+        Op::VI8x16Eq { .. } => simd::v_i8x16_eq,
+        Op::VI32x4Eq { .. } => simd::v_i32x4_eq,
+        Op::VI32x4LtS { .. } => simd::v_i32x4_lt_s,
+        Op::VI32x4GtS { .. } => simd::v_i32x4_gt_s,
+        Op::VF32x4Lt { .. } => simd::v_f32x4_lt,
+        Op::VF32x4Gt { .. } => simd::v_f32x4_gt,
         Op::Unreachable
         | Op::MemorySize { .. }
         | Op::MemoryGrow { .. }
@@ -376,7 +377,7 @@ pub(super) fn handler<T>(ip: Ip) -> Handler<T> {
         | Op::MemoryGrowExt { .. }
         | Op::MemoryFillExt { .. }
         | Op::MemoryCopyExt { .. }
-        | Op::MemoryInitExt { .. } => slow::<T>,
+        | Op::MemoryInitExt { .. } => slow,
     })
 }
 
@@ -389,25 +390,25 @@ mod num {
 
 // ---- moves ----
 
-fn copy<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+fn copy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Copy { d, a });
     let acc = s.put_raw(d, s.raw(a));
     next(ex, ip.next(), s, m, acc)
 }
 
-fn constant<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+fn constant(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Const { d, imm });
     let acc = s.put_raw(d, imm);
     next(ex, ip.next(), s, m, acc)
 }
 
-fn select<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+fn select(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Select { d, a, b, c });
     let acc = s.put_raw(d, if s.get::<i32>(c) != 0 { s.raw(a) } else { s.raw(b) });
     next(ex, ip.next(), s, m, acc)
 }
 
-fn select_acc<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn select_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, SelectAcc { d, a, b });
     let acc = s.put_raw(d, if i32::from_raw(acc) != 0 { s.raw(a) } else { s.raw(b) });
     next(ex, ip.next(), s, m, acc)
@@ -415,10 +416,10 @@ fn select_acc<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
 
 // ---- control ----
 
-fn fuel<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn fuel(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Fuel { n });
     let n = u64::from(n);
-    let fuel = &mut ex.store.inner.fuel;
+    let fuel = &mut ex.store.fuel;
     if *fuel < n {
         *fuel = 0;
         return ex.trap(ip, TrapKind::OutOfFuel);
@@ -427,39 +428,39 @@ fn fuel<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     next(ex, ip.next(), s, m, acc)
 }
 
-fn check_interrupt<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-    if ex.store.inner.interrupt.take() {
+fn check_interrupt(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    if ex.store.interrupt.take() {
         return ex.trap(ip, TrapKind::Interrupted);
     }
     next(ex, ip.next(), s, m, acc)
 }
 
-fn br<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn br(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Br { t });
     next(ex, ip.jump(t), s, m, acc)
 }
 
-fn br_if_zero<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn br_if_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrIfZero { c, t });
     branch(ex, s.get::<i32>(c) == 0, ip, t, s, m, acc)
 }
 
-fn br_if_zero_acc<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn br_if_zero_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrIfZeroAcc { t });
     branch(ex, i32::from_raw(acc) == 0, ip, t, s, m, acc)
 }
 
-fn br_if_non_zero_acc<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn br_if_non_zero_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrIfNonZeroAcc { t });
     branch(ex, i32::from_raw(acc) != 0, ip, t, s, m, acc)
 }
 
-fn br_if_non_zero<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn br_if_non_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrIfNonZero { c, t });
     branch(ex, s.get::<i32>(c) != 0, ip, t, s, m, acc)
 }
 
-fn br_table<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn br_table(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrTable { c, len });
     let entry = ip.jump(1 + (s.get::<i32>(c) as u32).min(len - 1));
     // Every entry is a `br` (checked by the translator's `verify`).
@@ -470,7 +471,7 @@ fn br_table<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 /// Leaves the running frame (its results are in place) and continues in
 /// the caller, or ends the chain after the entry frame.
 #[inline(always)]
-pub(super) fn return_to_caller<T>(ex: &mut Exec<'_, T>, m: Mem) -> Flow {
+pub(super) fn return_to_caller(ex: &mut Exec<'_>, m: Mem) -> Flow {
     match ex.return_from_frame(m) {
         Some((ip, s, m)) => next(ex, ip, s, m, NO_ACC),
         None => exit(Exit::Return),
@@ -481,7 +482,7 @@ pub(super) fn return_to_caller<T>(ex: &mut Exec<'_, T>, m: Mem) -> Flow {
 /// continues with the callee's first op, or after the call if it already
 /// ran (host or reference engine).
 #[inline(always)]
-pub(super) fn call_and_continue<T>(ex: &mut Exec<'_, T>, ip: Ip, addr: u32, base: Slot) -> Flow {
+pub(super) fn call_and_continue(ex: &mut Exec<'_>, ip: Ip, addr: u32, base: Slot) -> Flow {
     match ex.call(ip, addr, base) {
         Some(ip) => {
             let (s, m) = (ex.sp(), ex.memory());
@@ -491,31 +492,31 @@ pub(super) fn call_and_continue<T>(ex: &mut Exec<'_, T>, ip: Ip, addr: u32, base
     }
 }
 
-fn return0<T>(ex: &mut Exec<'_, T>, _: Ip, _: Sp, m: Mem, _: u64) -> Flow {
+fn return0(ex: &mut Exec<'_>, _: Ip, _: Sp, m: Mem, _: u64) -> Flow {
     return_to_caller(ex, m)
 }
 
-fn return1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+fn return1(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Return1 { a });
     s.set_raw(0, s.raw(a));
     return_to_caller(ex, m)
 }
 
-fn return_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+fn return_n(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, ReturnN { a, n });
     s.copy_to_start(a, n);
     return_to_caller(ex, m)
 }
 
-fn call<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
+fn call(ex: &mut Exec<'_>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, Call { func, base });
     let addr = ex.inst.funcs[func as usize];
     call_and_continue(ex, ip, addr, base)
 }
 
-fn call_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, m: Mem, _: u64) -> Flow {
+fn call_internal(ex: &mut Exec<'_>, ip: Ip, _: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, CallInternal { defined, base });
-    match ex.inst.module.threaded_code(defined) {
+    match ex.own_code(defined) {
         Some(code) => enter_internal(ex, ip, Arc::as_ptr(code), base, m),
         None => call_defined_slow(ex, ip, defined, base),
     }
@@ -524,7 +525,7 @@ fn call_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, _: Sp, m: Mem, _: u64) -> Flow
 /// Calls `callee`, threaded code of the running instance's module, with
 /// its arguments at frame slot `base`.
 #[inline(always)]
-fn enter_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, callee: *const Code, base: Slot, m: Mem) -> Flow {
+fn enter_internal(ex: &mut Exec<'_>, ip: Ip, callee: *const Code, base: Slot, m: Mem) -> Flow {
     let abs = ex.fp + usize::from(base);
     // SAFETY: the callee's code belongs to the running instance's module,
     // which `ex.inst` keeps alive while this frame and the callee's run.
@@ -542,12 +543,12 @@ fn enter_internal<T>(ex: &mut Exec<'_, T>, ip: Ip, callee: *const Code, base: Sl
 /// threaded code (it falls back to the reference engine).
 #[cold]
 #[inline(never)]
-fn call_defined_slow<T>(ex: &mut Exec<'_, T>, ip: Ip, defined: u32, base: u16) -> Flow {
+fn call_defined_slow(ex: &mut Exec<'_>, ip: Ip, defined: u32, base: u16) -> Flow {
     let addr = ex.inst.funcs[(defined + ex.inst.module.decoded.num_imported_functions) as usize];
     call_and_continue(ex, ip, addr, base)
 }
 
-fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+fn call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, CallIndirect { ty, table, c, base });
     match ex.indirect_callee(ip, ty, table, s.raw(c)) {
         IndirectCallee::Internal(code) => enter_internal(ex, ip, code, base, m),
@@ -558,18 +559,18 @@ fn call_indirect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow
 
 // ---- variables ----
 
-fn global_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+fn global_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, GlobalGet { d, g });
     let a = ex.inst.globals[g as usize] as usize;
-    let acc = s.put_raw(d, to_raw(ex.store.inner.globals[a].value));
+    let acc = s.put_raw(d, to_raw(ex.store.globals[a].value));
     next(ex, ip.next(), s, m, acc)
 }
 
-fn global_set<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+fn global_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, GlobalSet { a, g });
     let addr = ex.inst.globals[g as usize] as usize;
-    let ty = ex.store.inner.globals[addr].ty.content;
-    ex.store.inner.globals[addr].value = to_val(ex.store, s.raw(a), ty);
+    let ty = ex.store.globals[addr].ty.content;
+    ex.store.globals[addr].value = to_val(&*ex.store, s.raw(a), ty);
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -583,7 +584,7 @@ macro_rules! load_handlers {
     (|$s:ident, $acc:ident| $($name:ident $variant:ident { $d:ident $(, $field:ident)* } $n:literal: $addr:expr, $offset:expr => $conv:expr;)*) => {$(
         // Only the accumulator forms read the accumulator they receive.
         #[allow(unused_variables)]
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+        fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
             operands!(ip, $variant { $d $(, $field)* });
             let loaded = match m.load::<$n>($addr, $offset) {
                 Some(bytes) => $s.put_raw($d, ($conv)(bytes)),
@@ -628,7 +629,7 @@ load_handlers! { |s, acc|
 /// (`acc`) or constants, the handler's slot pointer named `s`.
 macro_rules! store_handlers {
     (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $n:literal: $addr:expr, $offset:expr, $value:expr;)*) => {$(
-        fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+        fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
             operands!(ip, $variant { $($field),* });
             if m.store::<$n>($addr, $offset, $value).is_none() {
                 return ex.trap(ip, TrapKind::MemoryOutOfBounds);
@@ -673,7 +674,7 @@ store_handlers! { |s, acc|
 
 /// The ops that are rare in hot code, or call into the store anyway: bulk
 /// memory, `memory.size`/`grow`, tables, references, traps.
-fn slow<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, acc: u64) -> Flow {
+fn slow(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, acc: u64) -> Flow {
     if !slow_step(ex, ip, s) {
         return exit(Exit::Trap);
     }
@@ -686,7 +687,7 @@ fn slow<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, _: Mem, acc: u64) -> Flow {
 /// takes live in memory, and kept in `slow`'s frame they would stop its
 /// final call from being a jump (`tests/threaded_stack.rs` caught it).
 #[inline(never)]
-fn slow_step<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp) -> bool {
+fn slow_step(ex: &mut Exec<'_>, ip: Ip, s: Sp) -> bool {
     match slow_op(ex, ip.op(), s) {
         Ok(()) => true,
         Err(k) => {
@@ -698,16 +699,16 @@ fn slow_step<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp) -> bool {
 
 /// Executes `op`, one of the ops [`slow`] handles.
 #[inline(never)]
-fn slow_op<T>(ex: &mut Exec<'_, T>, op: Op, s: Sp) -> Result<(), TrapKind> {
+fn slow_op(ex: &mut Exec<'_>, op: Op, s: Sp) -> Result<(), TrapKind> {
     let index = |x| u64::from(s.get::<i32>(x) as u32);
     let inst: &Arc<InstanceData> = &ex.inst;
     let store = &mut *ex.store;
     let mem = ex.mem;
     match op {
         Op::Unreachable => return Err(TrapKind::Unreachable),
-        Op::MemorySize { d } => s.set(d, store.inner.memories[mem].pages() as i32),
+        Op::MemorySize { d } => s.set(d, store.memories[mem].pages() as i32),
         Op::MemoryGrow { d, a } => {
-            let old = ops::memory_grow(store, mem, index(a)).map_or(u64::MAX, |o| o);
+            let old = ex.with_erased(|store| ops::memory_grow(store, mem, index(a))).map_or(u64::MAX, |o| o);
             s.set(d, old as i32);
         }
         Op::MemoryFill { d, v, n } => ops::memory_fill(store, mem, index(d), s.raw(v) as u8, index(n))?,
@@ -717,44 +718,45 @@ fn slow_op<T>(ex: &mut Exec<'_, T>, op: Op, s: Sp) -> Result<(), TrapKind> {
         }
         Op::DataDrop { data } => {
             let a = inst.datas[data as usize] as usize;
-            store.inner.datas[a].bytes = Vec::new();
+            store.datas[a].bytes = Vec::new();
         }
         Op::TableGet { d, i, table } => {
             let t = inst.tables[table as usize] as usize;
             let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
-            match store.inner.tables[t].elements.get(i) {
+            match store.tables[t].elements.get(i) {
                 Some(v) => s.set_raw(d, to_raw(*v)),
                 None => return Err(TrapKind::TableOutOfBounds),
             }
         }
         Op::TableSet { i, v, table } => {
             let t = inst.tables[table as usize] as usize;
-            let val = ref_val(store, s.raw(v), store.inner.tables[t].ty.element.heap);
+            let val = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
             let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
-            match store.inner.tables[t].elements.get_mut(i) {
+            match store.tables[t].elements.get_mut(i) {
                 Some(e) => *e = val,
                 None => return Err(TrapKind::TableOutOfBounds),
             }
         }
         Op::TableSize { d, table } => {
             let t = inst.tables[table as usize] as usize;
-            set_table_index(store, t, s, d, store.inner.tables[t].elements.len() as u64);
+            set_table_index(store, t, s, d, store.tables[t].elements.len() as u64);
         }
         Op::TableGrow { d, v, n, table } => {
             let t = inst.tables[table as usize] as usize;
-            let init = ref_val(store, s.raw(v), store.inner.tables[t].ty.element.heap);
-            let old = ops::table_grow(store, t, table_index(store, t, s, n), init).map_or(u64::MAX, |o| o);
-            set_table_index(store, t, s, d, old);
+            let init = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
+            let delta = table_index(store, t, s, n);
+            let old = ex.with_erased(|store| ops::table_grow(store, t, delta, init)).map_or(u64::MAX, |o| o);
+            set_table_index(ex.store, t, s, d, old);
         }
         Op::TableFill { i, v, n, table } => {
             let t = inst.tables[table as usize] as usize;
-            let val = ref_val(store, s.raw(v), store.inner.tables[t].ty.element.heap);
+            let val = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
             ops::table_fill(store, t, table_index(store, t, s, i), val, table_index(store, t, s, n))?;
         }
         Op::TableCopy { d, s: src, n, dst, src: src_table } => {
             let (dt, st) = (inst.tables[dst as usize] as usize, inst.tables[src_table as usize] as usize);
             // The length is 64-bit only if both tables are.
-            let n = if store.inner.tables[dt].ty.index64 { table_index(store, st, s, n) } else { index(n) };
+            let n = if store.tables[dt].ty.index64 { table_index(store, st, s, n) } else { index(n) };
             ops::table_copy(store, dt, st, table_index(store, dt, s, d), table_index(store, st, s, src), n)?;
         }
         Op::TableInit { d, s: src, n, table, elem } => {
@@ -763,7 +765,7 @@ fn slow_op<T>(ex: &mut Exec<'_, T>, op: Op, s: Sp) -> Result<(), TrapKind> {
         }
         Op::ElemDrop { elem } => {
             let a = inst.elems[elem as usize] as usize;
-            store.inner.elems[a].items = Vec::new();
+            store.elems[a].items = Vec::new();
         }
         Op::RefIsNull { d, a } => s.set(d, i32::from(s.raw(a) == 0)),
         Op::RefFunc { d, func } => s.set_raw(d, u64::from(inst.funcs[func as usize]) + 1),
@@ -776,7 +778,7 @@ fn slow_op<T>(ex: &mut Exec<'_, T>, op: Op, s: Sp) -> Result<(), TrapKind> {
         | Op::MemoryGrowExt { .. }
         | Op::MemoryFillExt { .. }
         | Op::MemoryCopyExt { .. }
-        | Op::MemoryInitExt { .. } => memory::slow_memory_op(store, inst, op, s)?,
+        | Op::MemoryInitExt { .. } => memory::slow_memory_op(ex, op, s)?,
         other => unreachable!("{other:?} has its own handler"),
     }
     Ok(())
@@ -784,12 +786,12 @@ fn slow_op<T>(ex: &mut Exec<'_, T>, op: Op, s: Sp) -> Result<(), TrapKind> {
 
 /// An index operand of table address `t`: `i64` for a 64-bit table
 /// (table64), else an unsigned `i32`.
-fn table_index<T>(store: &crate::store::Store<T>, t: usize, s: Sp, x: crate::threaded::op::Slot) -> u64 {
-    if store.inner.tables[t].ty.index64 { s.raw(x) } else { u64::from(s.get::<i32>(x) as u32) }
+fn table_index(store: &StoreInner, t: usize, s: Sp, x: crate::threaded::op::Slot) -> u64 {
+    if store.tables[t].ty.index64 { s.raw(x) } else { u64::from(s.get::<i32>(x) as u32) }
 }
 
 /// Writes an index result (a size, or `u64::MAX` for failure) of table
 /// address `t`, typed as its index type.
-fn set_table_index<T>(store: &crate::store::Store<T>, t: usize, s: Sp, d: crate::threaded::op::Slot, v: u64) {
-    if store.inner.tables[t].ty.index64 { s.set_raw(d, v) } else { s.set(d, v as i32) }
+fn set_table_index(store: &StoreInner, t: usize, s: Sp, d: crate::threaded::op::Slot, v: u64) {
+    if store.tables[t].ty.index64 { s.set_raw(d, v) } else { s.set(d, v as i32) }
 }

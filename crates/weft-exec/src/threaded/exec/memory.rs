@@ -12,13 +12,10 @@
 //! [`crate::ops`] functions; sizes count the memory's own
 //! pages (custom page sizes).
 
-use std::sync::Arc;
-
 use super::backend::{Flow, next};
 use super::{Exec, Ip, Mem, Sp};
-use crate::instance::InstanceData;
 use crate::ops;
-use crate::store::Store;
+use crate::store::StoreInner;
 use crate::threaded::op::{Access, MemArgExt, Op};
 use crate::trap::TrapKind;
 
@@ -85,14 +82,14 @@ impl Mem {
     }
 }
 
-impl<T> Exec<'_, T> {
+impl Exec<'_> {
     /// The store address, index type and effective address of the access
     /// `arg` at address `raw`; `None` if address plus offset overflows.
     #[inline(always)]
     fn effective(&self, arg: u32, raw: u64) -> Option<(usize, u64)> {
         let MemArgExt { mem, offset } = self.code().mem_args[arg as usize];
         let addr = self.inst.memories[mem as usize] as usize;
-        let index = if self.store.inner.memories[addr].ty.index64 { raw } else { raw as u32 as u64 };
+        let index = if self.store.memories[addr].ty.index64 { raw } else { raw as u32 as u64 };
         Some((addr, index.checked_add(offset)?))
     }
 
@@ -102,7 +99,7 @@ impl<T> Exec<'_, T> {
     fn load_ext(&self, raw: u64, access: Access, arg: u32) -> Option<u64> {
         let (addr, ea) = self.effective(arg, raw)?;
         let n = usize::from(access.bytes);
-        let data = &self.store.inner.memories[addr].data;
+        let data = &self.store.memories[addr].data;
         let range = ops::range_in(ea, n as u64, data.len())?;
         let mut bytes = [0u8; 8];
         bytes[..n].copy_from_slice(&data[range]);
@@ -115,14 +112,14 @@ impl<T> Exec<'_, T> {
     fn store_ext(&mut self, raw: u64, v: u64, bytes: u8, arg: u32) -> bool {
         let Some((addr, ea)) = self.effective(arg, raw) else { return false };
         let n = usize::from(bytes);
-        let data = &mut self.store.inner.memories[addr].data;
+        let data = &mut self.store.memories[addr].data;
         let Some(range) = ops::range_in(ea, n as u64, data.len()) else { return false };
         data[range].copy_from_slice(&v.to_le_bytes()[..n]);
         true
     }
 }
 
-pub(super) fn load_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn load_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, LoadExt { d, a, access, arg });
     match ex.load_ext(s.raw(a), access, arg) {
         Some(v) => s.set_raw(d, v),
@@ -131,7 +128,7 @@ pub(super) fn load_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64)
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn mem64_load<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn mem64_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Mem64Load { d, a, access, offset });
     match m.load64(s.raw(a), offset, access) {
         Some(v) => s.set_raw(d, v),
@@ -140,7 +137,7 @@ pub(super) fn mem64_load<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u6
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn mem64_store<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn mem64_store(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Mem64Store { a, v, bytes, offset });
     if m.store64(s.raw(a), offset, bytes, s.raw(v)).is_none() {
         return ex.trap(ip, TrapKind::MemoryOutOfBounds);
@@ -148,7 +145,7 @@ pub(super) fn mem64_store<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn store_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn store_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, StoreExt { a, v, bytes, arg });
     if !ex.store_ext(s.raw(a), s.raw(v), bytes, arg) {
         return ex.trap(ip, TrapKind::MemoryOutOfBounds);
@@ -163,19 +160,21 @@ fn index(s: Sp, x: crate::threaded::op::Slot, index64: bool) -> u64 {
 }
 
 /// Executes one of the `Memory*Ext` ops (for the `slow` handler).
-pub(super) fn slow_memory_op<T>(store: &mut Store<T>, inst: &Arc<InstanceData>, op: Op, s: Sp) -> Result<(), TrapKind> {
+pub(super) fn slow_memory_op(ex: &mut Exec<'_>, op: Op, s: Sp) -> Result<(), TrapKind> {
+    let inst = ex.inst.clone();
     let addr = |mem: u32| inst.memories[mem as usize] as usize;
-    let is64 = |store: &Store<T>, a: usize| store.inner.memories[a].ty.index64;
+    let is64 = |store: &StoreInner, a: usize| store.memories[a].ty.index64;
+    let store = &mut *ex.store;
     match op {
         Op::MemorySizeExt { d, mem } => {
             let a = addr(mem);
-            let pages = store.inner.memories[a].pages();
+            let pages = store.memories[a].pages();
             if is64(store, a) { s.set_raw(d, pages) } else { s.set(d, pages as i32) }
         }
         Op::MemoryGrowExt { d, a: delta, mem } => {
             let a = addr(mem);
             let wide = is64(store, a);
-            let old = ops::memory_grow(store, a, index(s, delta, wide)).unwrap_or(u64::MAX);
+            let old = ex.with_erased(|store| ops::memory_grow(store, a, index(s, delta, wide))).unwrap_or(u64::MAX);
             if wide { s.set_raw(d, old) } else { s.set(d, old as i32) }
         }
         Op::MemoryFillExt { d, v, n, mem } => {
@@ -191,7 +190,7 @@ pub(super) fn slow_memory_op<T>(store: &mut Store<T>, inst: &Arc<InstanceData>, 
         }
         Op::MemoryInitExt { d, s: src, n, data, mem } => {
             let wide = is64(store, addr(mem));
-            ops::memory_init(store, inst, mem, data, index(s, d, wide), index(s, src, false), index(s, n, false))?;
+            ops::memory_init(store, &inst, mem, data, index(s, d, wide), index(s, src, false), index(s, n, false))?;
         }
         other => unreachable!("{other:?} is not an extended memory op"),
     }

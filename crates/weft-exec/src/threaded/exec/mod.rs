@@ -29,11 +29,11 @@ use std::sync::Arc;
 
 use weft_decode::{HeapType, ValType};
 
-use super::Code;
 use super::op::{Op, Raw, Slot};
-use crate::func::{Caller, Func};
+use super::{Code, ModuleCache};
+use crate::func::Func;
 use crate::instance::InstanceData;
-use crate::store::{FuncEntity, Store};
+use crate::store::{EngineStore, FuncEntity, StoreInner};
 use crate::trap::{FrameInfo, Trap, TrapKind};
 use crate::value::{ExternRef, Val};
 
@@ -61,7 +61,7 @@ pub(crate) fn to_raw(v: Val) -> u64 {
 }
 
 /// The reference of heap type `heap` whose slot bits are `raw`.
-fn ref_val<T>(store: &Store<T>, raw: u64, heap: HeapType) -> Val {
+fn ref_val(store: &StoreInner, raw: u64, heap: HeapType) -> Val {
     match heap {
         HeapType::Extern | HeapType::NoExtern => Val::ExternRef((raw != 0).then(|| ExternRef(raw - 1))),
         HeapType::Exn | HeapType::NoExn => {
@@ -72,7 +72,7 @@ fn ref_val<T>(store: &Store<T>, raw: u64, heap: HeapType) -> Val {
 }
 
 /// The value of type `ty` whose slot bits are `raw`.
-fn to_val<T>(store: &Store<T>, raw: u64, ty: ValType) -> Val {
+fn to_val(store: &StoreInner, raw: u64, ty: ValType) -> Val {
     match ty {
         ValType::I32 => Val::I32(i32::from_raw(raw)),
         ValType::I64 => Val::I64(raw as i64),
@@ -249,8 +249,16 @@ struct Frame {
 
 /// Everything one activation of the threaded engine needs that is not in
 /// the handlers' registers.
-pub(super) struct Exec<'a, T> {
-    store: &'a mut Store<T>,
+pub(super) struct Exec<'a> {
+    /// The store's untyped part, which handlers use directly. It is
+    /// derived from `erased` and re-derived after every use of `erased`
+    /// ([`Exec::with_erased`]), so the two are never used interleaved.
+    store: &'a mut StoreInner,
+    /// The whole store, type-erased: reached only through
+    /// [`Exec::with_erased`], for what needs the host data type (host
+    /// calls, growth the limiter decides, running a function on the
+    /// reference engine).
+    erased: *mut (dyn EngineStore + 'a),
     slots: &'a mut Vec<u64>,
     /// The v-slots: slot `x` of a frame at `fp` holds a `v128` in
     /// `vslots[fp + x]` (`simd.rs`). Empty until code that uses `v128`
@@ -265,6 +273,10 @@ pub(super) struct Exec<'a, T> {
     code: *const Code,
     /// The running frame's instance.
     inst: Arc<InstanceData>,
+    /// The threaded code cache of `inst`'s module (null if its engine has
+    /// no threaded executor), found once per instance switch so calls
+    /// within the instance need not look it up.
+    cache: *const ModuleCache,
     /// The running frame's first slot (absolute).
     fp: usize,
     /// Memory 0's store address (`usize::MAX` if the instance has none).
@@ -273,12 +285,27 @@ pub(super) struct Exec<'a, T> {
     trap: Option<Trap>,
 }
 
-impl<T> Exec<'_, T> {
+impl Exec<'_> {
     /// The running code.
     #[inline(always)]
     fn code(&self) -> &Code {
         // SAFETY: see the field: the code outlives the frame running it.
         unsafe { &*self.code }
+    }
+
+    /// Runs `f` on the whole store, then re-derives [`Exec::store`]
+    /// from it. Out of line: it is crossed at host calls, fallbacks and
+    /// growth only.
+    #[inline(never)]
+    fn with_erased<R>(&mut self, f: impl FnOnce(&mut dyn EngineStore) -> R) -> R {
+        // SAFETY: `erased` points at the store this activation was given
+        // (`run` borrows it mutably for `'a`), and `self.store` is a
+        // sub-borrow of it that is not used while `f` runs: it is replaced
+        // right after by a fresh borrow of the store's untyped part.
+        let erased = unsafe { &mut *self.erased };
+        let r = f(&mut *erased);
+        self.store = erased.inner_mut();
+        r
     }
 
     /// The running frame's first slot.
@@ -289,15 +316,28 @@ impl<T> Exec<'_, T> {
 
     /// Memory 0 of the running instance as it is now.
     fn memory(&mut self) -> Mem {
-        match self.store.inner.memories.get_mut(self.mem) {
+        match self.store.memories.get_mut(self.mem) {
             Some(m) => Mem { ptr: m.data.as_mut_ptr(), len: m.data.len() },
             None => Mem { ptr: std::ptr::null_mut(), len: 0 },
         }
     }
 
+    /// The threaded code of the running instance's defined function
+    /// `defined`, translating it on first use; `None` if it is left to
+    /// the fallback.
+    #[inline(always)]
+    fn own_code(&self, defined: u32) -> Option<&Arc<Code>> {
+        // SAFETY: `cache` is null or the cache of the running instance's
+        // module (`set_instance` keeps it so), which `self.inst` keeps
+        // alive.
+        let cache = unsafe { self.cache.as_ref() }?;
+        cache.code(&self.inst.module, defined)
+    }
+
     /// Switches to `inst` as the running instance.
     fn set_instance(&mut self, inst: Arc<InstanceData>) -> Arc<InstanceData> {
         self.mem = memory0(&inst);
+        self.cache = cache_of(&inst);
         std::mem::replace(&mut self.inst, inst)
     }
 
@@ -346,7 +386,7 @@ impl<T> Exec<'_, T> {
     /// and memory, or `None` after the entry frame.
     #[inline(always)]
     fn return_from_frame(&mut self, m: Mem) -> Option<(Ip, Sp, Mem)> {
-        self.store.inner.call_depth -= 1;
+        self.store.call_depth -= 1;
         let frame = self.frames.pop()?;
         self.code = frame.code;
         self.fp = frame.fp;
@@ -382,7 +422,7 @@ impl<T> Exec<'_, T> {
     #[inline(never)]
     fn call(&mut self, ip: Ip, addr: u32, base: Slot) -> Option<Ip> {
         let abs = self.fp + usize::from(base);
-        match call(self.store, self.slots, self.vslots, addr, abs, &self.inst) {
+        match self.call_addr(addr, abs) {
             Ok(Called::Wasm(code, instance)) => {
                 let code_ptr = Arc::as_ptr(&code);
                 let caller_inst =
@@ -419,6 +459,11 @@ impl<T> Exec<'_, T> {
     }
 }
 
+/// The threaded code cache of `inst`'s module, or null.
+fn cache_of(inst: &InstanceData) -> *const ModuleCache {
+    ModuleCache::of(&inst.module).map_or(std::ptr::null(), |c| c as *const ModuleCache)
+}
+
 /// Memory 0's store address in `inst`.
 fn memory0(inst: &InstanceData) -> usize {
     inst.memories.first().map_or(usize::MAX, |m| *m as usize)
@@ -433,39 +478,41 @@ enum Called {
 }
 
 /// Runs threaded function `code` (store address `func`) of `instance`.
-pub(crate) fn invoke<T>(
-    store: &mut Store<T>,
+pub(crate) fn invoke(
+    store: &mut dyn EngineStore,
     func: u32,
     code: Arc<Code>,
     instance: Arc<InstanceData>,
     args: &[Val],
     results: &mut [Val],
 ) -> Result<(), Trap> {
-    let config = store.inner.engine.config();
-    if store.inner.activations >= config.max_reentry_depth
-        || store.inner.call_depth >= config.max_call_depth
+    let inner = store.inner_mut();
+    let config = inner.engine.config();
+    if inner.activations >= config.max_reentry_depth
+        || inner.call_depth >= config.max_call_depth
         || code.frame_size as usize > config.max_value_stack
     {
         return Err(Trap::new(TrapKind::CallStackExhausted));
     }
-    let result_types: Vec<ValType> = store.inner.funcs[func as usize].ty().results().to_vec();
+    let result_types: Vec<ValType> = inner.funcs[func as usize].ty().results().to_vec();
     let mut slots = vec![0u64; WINDOW.max(results.len())];
     for (slot, arg) in slots.iter_mut().zip(args) {
         *slot = to_raw(*arg);
     }
     let mut vslots = if code.v128 { vec![0u128; WINDOW] } else { Vec::new() };
     simd::args_to_vslots(&mut vslots, args);
-    store.inner.activations += 1;
-    let depth = store.inner.call_depth;
-    store.inner.call_depth += 1;
+    inner.activations += 1;
+    let depth = inner.call_depth;
+    inner.call_depth += 1;
     let r = run(store, &code, instance, &mut slots, &mut vslots);
-    store.inner.call_depth = depth;
-    store.inner.activations -= 1;
+    let inner = store.inner_mut();
+    inner.call_depth = depth;
+    inner.activations -= 1;
     r?;
     for (i, (r, ty)) in results.iter_mut().zip(result_types).enumerate() {
         *r = match ty {
             ValType::V128 => Val::V128(vslots.get(i).copied().unwrap_or(0)),
-            _ => to_val(store, slots[i], ty),
+            _ => to_val(inner, slots[i], ty),
         };
     }
     Ok(())
@@ -473,16 +520,32 @@ pub(crate) fn invoke<T>(
 
 /// Runs function `code` of `inst`, whose frame starts at slot 0, until it
 /// returns.
-fn run<T>(
-    store: &mut Store<T>,
+fn run(
+    store: &mut dyn EngineStore,
     code: &Arc<Code>,
     inst: Arc<InstanceData>,
     slots: &mut Vec<u64>,
     vslots: &mut Vec<u128>,
 ) -> Result<(), Trap> {
     let mem = memory0(&inst);
-    let mut ex =
-        Exec { store, slots, vslots, frames: Vec::new(), code: Arc::as_ptr(code), inst, fp: 0, mem, trap: None };
+    let erased: *mut (dyn EngineStore + '_) = store;
+    // SAFETY: `erased` is `store`, borrowed mutably for this whole call;
+    // `Exec` uses the untyped part derived here until it next uses
+    // `erased`, and re-derives it then (`Exec::with_erased`).
+    let inner = unsafe { (*erased).inner_mut() };
+    let mut ex = Exec {
+        store: inner,
+        erased,
+        slots,
+        vslots,
+        frames: Vec::new(),
+        code: Arc::as_ptr(code),
+        cache: cache_of(&inst),
+        inst,
+        fp: 0,
+        mem,
+        trap: None,
+    };
     let (ip, sp, m) = (Ip::at(code, 0), ex.sp(), ex.memory());
     match backend::execute(&mut ex, ip, sp, m) {
         Exit::Return => Ok(()),
@@ -494,18 +557,12 @@ fn run<T>(
 /// against the call-depth and value-stack limits; `false` if it would
 /// exceed one ("call stack exhausted").
 #[inline(always)]
-fn enter_frame<T>(
-    store: &mut Store<T>,
-    slots: &mut Vec<u64>,
-    vslots: &mut Vec<u128>,
-    code: &Code,
-    base: usize,
-) -> bool {
-    let config = store.inner.engine.config();
+fn enter_frame(store: &mut StoreInner, slots: &mut Vec<u64>, vslots: &mut Vec<u128>, code: &Code, base: usize) -> bool {
+    let config = store.engine.config();
     // Every frame's slots count against `max_value_stack`, its operand
     // stack's reserved slots included.
     let max_values = config.max_value_stack;
-    if store.inner.call_depth >= config.max_call_depth || base + code.frame_size as usize > max_values {
+    if store.call_depth >= config.max_call_depth || base + code.frame_size as usize > max_values {
         return false;
     }
     reserve_slots(slots, base + WINDOW, max_values);
@@ -513,7 +570,7 @@ fn enter_frame<T>(
     if code.v128 {
         simd::enter_v128_frame(vslots, code, base);
     }
-    store.inner.call_depth += 1;
+    store.call_depth += 1;
     true
 }
 
@@ -533,74 +590,95 @@ fn grow_slots(slots: &mut Vec<u64>, len: usize, max: usize) {
     slots.resize(len.max(doubled), 0);
 }
 
-/// Calls store function `addr` whose arguments are at absolute slot
-/// `base`, for a caller in instance `caller`: a threaded wasm callee gets
-/// its frame's slots; a host function or a function on the reference
-/// engine runs now.
-fn call<T>(
-    store: &mut Store<T>,
+/// A threaded callee whose frame is ready: its code and instance.
+type Entered = (Arc<Code>, Arc<InstanceData>);
+
+/// Enters store function `addr` whose arguments are at absolute slot
+/// `base`, if it is threaded wasm code: its frame's slots are made and it
+/// is returned. `None` for a host function or a function on the reference
+/// engine, which [`Exec::call_out`] runs.
+fn enter_call(
+    store: &mut StoreInner,
     slots: &mut Vec<u64>,
     vslots: &mut Vec<u128>,
     addr: u32,
     base: usize,
-    caller: &Arc<InstanceData>,
-) -> Result<Called, Trap> {
-    let config = store.inner.engine.config();
-    let max_values = config.max_value_stack;
-    if store.inner.call_depth >= config.max_call_depth {
+) -> Result<Option<Entered>, Trap> {
+    let config = store.engine.config();
+    if store.call_depth >= config.max_call_depth {
         return Err(Trap::new(TrapKind::CallStackExhausted));
     }
-    let entity = store.inner.funcs.get(addr as usize).ok_or_else(|| Trap::host("invalid function address"))?;
+    let entity = store.funcs.get(addr as usize).ok_or_else(|| Trap::host("invalid function address"))?;
     let threaded = match entity {
-        FuncEntity::Wasm { module, defined, instance, .. } => {
-            module.threaded(*defined).filter(|code| code.runs_under(config)).map(|code| (code, instance.clone()))
-        }
+        FuncEntity::Wasm { module, defined, instance, .. } => crate::threaded::module_code(module, *defined)
+            .cloned()
+            .filter(|code| code.runs_under(config))
+            .map(|code| (code, instance.clone())),
         FuncEntity::Host { .. } => None,
     };
-    if let Some((code, instance)) = threaded {
-        if !enter_frame(store, slots, vslots, &code, base) {
-            return Err(Trap::new(TrapKind::CallStackExhausted));
-        }
-        return Ok(Called::Wasm(code, instance));
+    if let Some((code, _)) = &threaded
+        && !enter_frame(store, slots, vslots, code, base)
+    {
+        return Err(Trap::new(TrapKind::CallStackExhausted));
     }
-    // A host function, or a wasm function on the reference engine.
-    let ty = entity.ty().clone();
-    let host = match entity {
-        FuncEntity::Host { func, .. } => Some(func.clone()),
-        FuncEntity::Wasm { .. } => None,
-    };
-    reserve_slots(slots, base + ty.params().len().max(ty.results().len()), max_values);
-    let args: Vec<Val> = ty
-        .params()
-        .iter()
-        .enumerate()
-        .map(|(i, t)| match t {
-            ValType::V128 => Val::V128(vslots.get(base + i).copied().unwrap_or(0)),
-            _ => to_val(store, slots[base + i], *t),
-        })
-        .collect();
-    let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    match host {
-        Some(func) => {
-            store.inner.call_depth += 1;
-            let r = func(Caller { store: &mut *store, instance: Some(caller.clone()) }, &args, &mut results);
-            store.inner.call_depth -= 1;
-            r?;
-        }
-        None => {
-            // Not a re-entry from the host: do not count it as one.
-            store.inner.activations -= 1;
-            let r = crate::reference::invoke(store, addr, &args, &mut results);
-            store.inner.activations += 1;
-            r?;
+    Ok(threaded)
+}
+
+impl Exec<'_> {
+    /// Calls store function `addr` whose arguments are at absolute slot
+    /// `base`: a threaded wasm callee gets its frame's slots; a host
+    /// function or a function on the reference engine runs now.
+    fn call_addr(&mut self, addr: u32, base: usize) -> Result<Called, Trap> {
+        match enter_call(self.store, self.slots, self.vslots, addr, base)? {
+            Some((code, instance)) => Ok(Called::Wasm(code, instance)),
+            None => self.call_out(addr, base).map(|()| Called::Done),
         }
     }
-    for (i, v) in results.into_iter().enumerate() {
-        if let Val::V128(x) = v {
-            simd::reserve_vslots(vslots, base + WINDOW);
-            vslots[base + i] = x;
+
+    /// Runs store function `addr` — a host function, or a wasm function
+    /// on the reference engine — with its arguments at absolute slot
+    /// `base`, and writes its results there.
+    #[inline(never)]
+    fn call_out(&mut self, addr: u32, base: usize) -> Result<(), Trap> {
+        let max_values = self.store.engine.config().max_value_stack;
+        let entity = self.store.funcs.get(addr as usize).ok_or_else(|| Trap::host("invalid function address"))?;
+        let host = matches!(entity, FuncEntity::Host { .. });
+        let ty = entity.ty().clone();
+        reserve_slots(self.slots, base + ty.params().len().max(ty.results().len()), max_values);
+        let args: Vec<Val> = ty
+            .params()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                ValType::V128 => Val::V128(self.vslots.get(base + i).copied().unwrap_or(0)),
+                _ => to_val(self.store, self.slots[base + i], *t),
+            })
+            .collect();
+        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+        let caller = self.inst.clone();
+        self.with_erased(|store| {
+            if host {
+                store.inner_mut().call_depth += 1;
+                let r = store.call_host(addr, Some(caller), &args, &mut results);
+                store.inner_mut().call_depth -= 1;
+                r
+            } else {
+                // A function this engine declined: the seam runs it on the
+                // fallback. Not a re-entry from the host: do not count it
+                // as one.
+                store.inner_mut().activations -= 1;
+                let r = crate::executor::invoke(store, addr, &args, &mut results);
+                store.inner_mut().activations += 1;
+                r
+            }
+        })?;
+        for (i, v) in results.into_iter().enumerate() {
+            if let Val::V128(x) = v {
+                simd::reserve_vslots(self.vslots, base + WINDOW);
+                self.vslots[base + i] = x;
+            }
+            self.slots[base + i] = to_raw(v);
         }
-        slots[base + i] = to_raw(v);
+        Ok(())
     }
-    Ok(Called::Done)
 }

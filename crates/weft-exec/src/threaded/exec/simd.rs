@@ -63,7 +63,7 @@ pub(super) fn replace_v128_frame(vslots: &mut Vec<u128>, callee: &Code, fp: usiz
     vslots[fp + params..fp + locals].fill(0);
 }
 
-impl<T> Exec<'_, T> {
+impl Exec<'_> {
     /// The `v128` in v-slot `x` of the running frame.
     #[inline(always)]
     fn v(&self, x: Slot) -> u128 {
@@ -80,7 +80,7 @@ impl<T> Exec<'_, T> {
 
 // ---- moves ----
 
-pub(super) fn vcopy<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vcopy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VCopy { d, a });
     s.set_raw(d, s.raw(a));
     let v = ex.v(a);
@@ -88,7 +88,7 @@ pub(super) fn vcopy<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) ->
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vselect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vselect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VSelect { d, a, b, c });
     let from = if s.get::<i32>(c) != 0 { a } else { b };
     s.set_raw(d, s.raw(from));
@@ -97,7 +97,7 @@ pub(super) fn vselect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) 
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vreturn1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+pub(super) fn vreturn1(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, VReturn1 { a });
     s.set_raw(0, s.raw(a));
     let v = ex.v(a);
@@ -105,7 +105,7 @@ pub(super) fn vreturn1<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -
     return_to_caller(ex, m)
 }
 
-pub(super) fn vreturn_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+pub(super) fn vreturn_n(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, VReturnN { a, n });
     s.copy_to_start(a, n);
     let from = ex.fp + usize::from(a);
@@ -114,17 +114,17 @@ pub(super) fn vreturn_n<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, _: u64) 
     return_to_caller(ex, m)
 }
 
-pub(super) fn vconst<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vconst(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VConst { d, k });
     let v = ex.code().v128_consts[k as usize];
     ex.set_v(d, v);
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vglobal_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vglobal_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VGlobalGet { d, g });
     let addr = ex.inst.globals[g as usize] as usize;
-    let v = match ex.store.inner.globals[addr].value {
+    let v = match ex.store.globals[addr].value {
         Val::V128(v) => v,
         _ => 0,
     };
@@ -132,11 +132,11 @@ pub(super) fn vglobal_get<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vglobal_set<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vglobal_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VGlobalSet { a, g });
     let addr = ex.inst.globals[g as usize] as usize;
     let v = ex.v(a);
-    ex.store.inner.globals[addr].value = Val::V128(v);
+    ex.store.globals[addr].value = Val::V128(v);
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -170,7 +170,7 @@ fn write_le(m: Mem, ea: usize, n: u64, v: u128) {
     unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), m.ptr.add(ea), n.min(16) as usize) };
 }
 
-pub(super) fn vload<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vload(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoad { d, a, offset });
     match m.load::<16>(s.raw(a), offset) {
         Some(bytes) => ex.set_v(d, u128::from_le_bytes(bytes)),
@@ -179,14 +179,14 @@ pub(super) fn vload<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) ->
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vstore<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vstore(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VStore { a, v, offset });
     let Some(ea) = effective(m, s.raw(a), offset, 16) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
     write_le(m, ea, 16, ex.v(v));
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vload_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vload_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoadExt { d, a, kind, offset });
     let n = kind.bytes();
     let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
@@ -219,7 +219,7 @@ fn lane_bits(v: u128, lane: u8, bytes: u8) -> u128 {
     u128::from_le_bytes(b)
 }
 
-pub(super) fn vload_lane<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vload_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoadLane { d, a, v, bytes, lane, offset });
     let n = u64::from(bytes);
     let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
@@ -228,7 +228,7 @@ pub(super) fn vload_lane<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u6
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vstore_lane<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vstore_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VStoreLane { a, v, bytes, lane, offset });
     let n = u64::from(bytes);
     let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
@@ -238,11 +238,11 @@ pub(super) fn vstore_lane<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u
 
 /// Runs the [`Op::VMemExt`] at `ip`; `false` if out of bounds.
 #[inline(never)]
-fn vmem_ext_step<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp) -> bool {
+fn vmem_ext_step(ex: &mut Exec<'_>, ip: Ip, s: Sp) -> bool {
     let Op::VMemExt { d, a, v, kind, arg } = ip.op() else { return false };
     let MemArgExt { mem, offset } = ex.code().mem_args[arg as usize];
     let addr = ex.inst.memories[mem as usize] as usize;
-    let memory = &ex.store.inner.memories[addr];
+    let memory = &ex.store.memories[addr];
     let raw = s.raw(a);
     let index = if memory.ty.index64 { raw } else { raw as u32 as u64 };
     let Some(ea) = index.checked_add(offset) else { return false };
@@ -264,7 +264,7 @@ fn vmem_ext_step<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp) -> bool {
                 VMemKind::StoreLane { bytes, lane } => lane_bits(ex.v(v), lane, bytes),
                 _ => ex.v(v),
             };
-            ex.store.inner.memories[addr].data[range].copy_from_slice(&value.to_le_bytes()[..n as usize]);
+            ex.store.memories[addr].data[range].copy_from_slice(&value.to_le_bytes()[..n as usize]);
             return true;
         }
     };
@@ -272,7 +272,7 @@ fn vmem_ext_step<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp) -> bool {
     true
 }
 
-pub(super) fn vmem_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vmem_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     if !vmem_ext_step(ex, ip, s) {
         return ex.trap(ip, TrapKind::MemoryOutOfBounds);
     }
@@ -281,53 +281,53 @@ pub(super) fn vmem_ext<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64)
 
 // ---- lane operations: the shared handlers of the sub-op groups ----
 
-pub(super) fn vun<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vun(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VUn { d, a, f });
     let r = f.apply(ex.v(a));
     ex.set_v(d, r);
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vbin<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vbin(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBin { d, a, b, f });
     let r = f.apply(ex.v(a), ex.v(b));
     ex.set_v(d, r);
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vtern<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vtern(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VTern { d, a, b, c, f });
     let r = f.apply(ex.v(a), ex.v(b), ex.v(c));
     ex.set_v(d, r);
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vtest<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vtest(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VTest { d, a, f });
     s.set::<i32>(d, f.apply(ex.v(a)));
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vshift<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vshift(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShift { d, a, b, f });
     let r = f.apply(ex.v(a), s.get::<i32>(b) as u32);
     ex.set_v(d, r);
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vsplat<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vsplat(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VSplat { d, a, f });
     ex.set_v(d, f.apply(s.raw(a)));
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vextract<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vextract(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VExtract { d, a, lane, f });
     s.set_raw(d, f.apply(ex.v(a), lane));
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vreplace<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vreplace(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VReplace { d, a, b, lane, f });
     let r = f.apply(ex.v(a), lane, s.raw(b));
     ex.set_v(d, r);
@@ -340,7 +340,7 @@ fn shuffle(a: u128, b: u128, sel: u128) -> u128 {
     s::i8x16_shuffle(a, b, sel.to_le_bytes())
 }
 
-pub(super) fn vshuffle<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vshuffle(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShuffle { d, a, b, k });
     let sel = ex.code().v128_consts[k as usize];
     let r = shuffle(ex.v(a), ex.v(b), sel);
@@ -348,7 +348,7 @@ pub(super) fn vshuffle<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64)
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn vbitselect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn vbitselect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBitselect { d, a, b, c });
     let r = s::v128_bitselect(ex.v(a), ex.v(b), ex.v(c));
     ex.set_v(d, r);
@@ -360,7 +360,7 @@ pub(super) fn vbitselect<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u6
 /// Expands to binary vector handlers: `name Variant semantics`.
 macro_rules! fast_binary {
     ($($name:ident $variant:ident $f:path;)*) => {$(
-        pub(super) fn $name<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+        pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
             operands!(ip, $variant { d, a, b });
             let r = $f(ex.v(a), ex.v(b));
             ex.set_v(d, r);

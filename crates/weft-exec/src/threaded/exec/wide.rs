@@ -7,7 +7,7 @@ use super::{Exec, Ip, Mem, Sp};
 use crate::numeric as n;
 use crate::threaded::op::Op;
 
-pub(super) fn i64_add128<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn i64_add128(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, I64Add128 { d, lo1, hi1, lo2, hi2 });
     let (lo, hi) = n::i64_add128(s.get(lo1), s.get(hi1), s.get(lo2), s.get(hi2));
     s.set(d, lo);
@@ -15,7 +15,7 @@ pub(super) fn i64_add128<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u6
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn i64_sub128<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn i64_sub128(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, I64Sub128 { d, lo1, hi1, lo2, hi2 });
     let (lo, hi) = n::i64_sub128(s.get(lo1), s.get(hi1), s.get(lo2), s.get(hi2));
     s.set(d, lo);
@@ -23,7 +23,7 @@ pub(super) fn i64_sub128<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u6
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn i64_mul_wide_s<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn i64_mul_wide_s(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, I64MulWideS { d, a, b });
     let (lo, hi) = n::i64_mul_wide_s(s.get(a), s.get(b));
     s.set(d, lo);
@@ -31,7 +31,7 @@ pub(super) fn i64_mul_wide_s<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc
     next(ex, ip.next(), s, m, acc)
 }
 
-pub(super) fn i64_mul_wide_u<T>(ex: &mut Exec<'_, T>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn i64_mul_wide_u(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, I64MulWideU { d, a, b });
     let (lo, hi) = n::i64_mul_wide_u(s.get(a), s.get(b));
     s.set(d, lo);

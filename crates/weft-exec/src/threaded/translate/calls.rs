@@ -13,6 +13,7 @@
 use weft_decode::Operator;
 
 use super::{Result, Translator, Unsupported, unsupported};
+use crate::executor::Decline;
 use crate::threaded::op::{Op, Slot};
 
 impl Translator<'_> {
@@ -69,9 +70,9 @@ impl Translator<'_> {
     }
 
     fn return_call(&mut self, func: u32) -> Result<()> {
-        let ty = self.module.type_of_func(func).ok_or_else(|| Unsupported("call type".into()))?;
+        let ty = self.module.type_of_func(func).ok_or_else(|| Unsupported(Decline::Internal("call type".into())))?;
         if self.has_unsupported(ty.params()) || self.has_unsupported(ty.results()) {
-            return unsupported("v128 call");
+            return unsupported(Decline::ValueType("a call's parameters or results".into()));
         }
         let base = self.call_args(ty.params().len());
         self.emit(Op::ReturnCall { func, base });
@@ -83,9 +84,9 @@ impl Translator<'_> {
     /// function reference): `f(operand, base)`; a tail call (`tail`) ends
     /// the block.
     fn typed_call(&mut self, ty: u32, tail: bool, f: impl FnOnce(Slot, Slot) -> Op) -> Result<()> {
-        let t = self.module.func_type(ty).ok_or_else(|| Unsupported("call type".into()))?;
+        let t = self.module.func_type(ty).ok_or_else(|| Unsupported(Decline::Internal("call type".into())))?;
         if self.has_unsupported(t.params()) || self.has_unsupported(t.results()) {
-            return unsupported("v128 call");
+            return unsupported(Decline::ValueType("a call's parameters or results".into()));
         }
         let (p, r) = (t.params().len(), t.results().len());
         let c = self.pop_slot();

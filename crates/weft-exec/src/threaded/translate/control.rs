@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use weft_decode::{BlockType, BrTable, Operator};
 
 use super::{Ctrl, Entry, Kind, Result, Translator, unsupported};
+use crate::executor::Decline;
 use crate::threaded::op::Op;
 
 impl Translator<'_> {
@@ -82,13 +83,16 @@ impl Translator<'_> {
         match bt {
             BlockType::Empty => Ok((0, 0)),
             BlockType::Value(t) if !super::simd::holds(self.code.v128, t) => {
-                unsupported("block of an unsupported type")
+                unsupported(Decline::ValueType("a block's type".into()))
             }
             BlockType::Value(_) => Ok((0, 1)),
             BlockType::Func(i) => {
-                let t = self.module.func_type(i).ok_or_else(|| super::Unsupported("block type".into()))?;
+                let t = self
+                    .module
+                    .func_type(i)
+                    .ok_or_else(|| super::Unsupported(Decline::Internal("block type".into())))?;
                 if self.has_unsupported(t.params()) || self.has_unsupported(t.results()) {
-                    return unsupported("v128 block");
+                    return unsupported(Decline::ValueType("a block's parameters or results".into()));
                 }
                 Ok((t.params().len(), t.results().len()))
             }
@@ -387,9 +391,10 @@ impl Translator<'_> {
     }
 
     fn call(&mut self, func: u32) -> Result<()> {
-        let ty = self.module.type_of_func(func).ok_or_else(|| super::Unsupported("call type".into()))?;
+        let ty =
+            self.module.type_of_func(func).ok_or_else(|| super::Unsupported(Decline::Internal("call type".into())))?;
         if self.has_unsupported(ty.params()) || self.has_unsupported(ty.results()) {
-            return unsupported("v128 call");
+            return unsupported(Decline::ValueType("a call's parameters or results".into()));
         }
         let (p, r) = (ty.params().len(), ty.results().len());
         let base = self.call_args(p);
@@ -402,9 +407,9 @@ impl Translator<'_> {
     }
 
     fn call_indirect(&mut self, ty: u32, table: u32) -> Result<()> {
-        let t = self.module.func_type(ty).ok_or_else(|| super::Unsupported("call type".into()))?;
+        let t = self.module.func_type(ty).ok_or_else(|| super::Unsupported(Decline::Internal("call type".into())))?;
         if self.has_unsupported(t.params()) || self.has_unsupported(t.results()) {
-            return unsupported("v128 call");
+            return unsupported(Decline::ValueType("a call's parameters or results".into()));
         }
         let (p, r) = (t.params().len(), t.results().len());
         let c = self.pop_slot();

@@ -33,6 +33,7 @@
 use weft_decode::{BlockType, Catch, Catches, FuncType, ImportType, Operator};
 
 use super::{Entry, Kind, Result, Translator, Unsupported, unsupported};
+use crate::executor::Decline;
 use crate::threaded::Code;
 use crate::threaded::op::{Op, Slot};
 
@@ -135,7 +136,9 @@ pub(super) fn count_tries(module: &crate::module::ModuleInner, defined: u32) -> 
     let mut ops = module.decoded.operators(defined as usize);
     let mut n = 0u32;
     while !ops.is_finished() {
-        if let Operator::Try { .. } = ops.read().map_err(|e| Unsupported(format!("malformed body: {e}")))? {
+        if let Operator::Try { .. } =
+            ops.read().map_err(|e| Unsupported(Decline::Internal(format!("malformed body: {e}"))))?
+        {
             n += 1;
         }
     }
@@ -182,14 +185,15 @@ impl Translator<'_> {
             _ => None,
         });
         let ty = imported.chain(d.tags.iter().copied()).nth(x as usize);
-        ty.and_then(|t| self.module.func_type(t.type_index)).ok_or_else(|| Unsupported("no such tag".into()))
+        ty.and_then(|t| self.module.func_type(t.type_index))
+            .ok_or_else(|| Unsupported(Decline::Internal("no such tag".into())))
     }
 
     /// Makes the frame large enough for stack positions below `p`.
     fn reserve_positions(&mut self, p: usize) -> Result<()> {
         let size = self.code.locals as usize + p;
         if size >= usize::from(Slot::MAX) {
-            return unsupported("operand stack too deep");
+            return unsupported(Decline::FrameTooLarge);
         }
         self.code.frame_size = self.code.frame_size.max(size as u32);
         Ok(())
@@ -249,7 +253,7 @@ impl Translator<'_> {
     fn legacy_try(&mut self, bt: BlockType) -> Result<()> {
         let e = &mut self.exn;
         if e.hidden_used >= e.hidden_count {
-            return unsupported(NEEDS_HIDDEN_SLOTS);
+            return unsupported(Decline::Internal(NEEDS_HIDDEN_SLOTS.into()));
         }
         let hidden = (e.hidden_base + e.hidden_used) as Slot;
         e.hidden_used += 1;
@@ -266,7 +270,7 @@ impl Translator<'_> {
             Some(o) if o.ctrl + 1 == self.ctrl.len() && matches!(o.form, Form::Try { .. }) => {
                 Ok(self.exn.open.len() - 1)
             }
-            _ => unsupported("catch outside try (module not validated?)"),
+            _ => unsupported(Decline::Internal("catch outside try".into())),
         }
     }
 
@@ -324,7 +328,8 @@ impl Translator<'_> {
         let o = self.innermost_try()?;
         let open = &self.exn.open[o];
         let (ctrl, start) = (open.ctrl, open.start);
-        let to = (ctrl as u32).checked_sub(1 + l).ok_or_else(|| Unsupported("delegate depth".into()))?;
+        let to =
+            (ctrl as u32).checked_sub(1 + l).ok_or_else(|| Unsupported(Decline::Internal("delegate depth".into())))?;
         let here = self.here();
         self.exn.handlers.push(ExnHandler { start, end: here, depth: ctrl as u32, action: ExnAction::Delegate { to } });
         // `end` below finds no body to close: the handler is made.
@@ -343,7 +348,7 @@ impl Translator<'_> {
             Form::Try { hidden, handler: Some(_) } if o.ctrl == ctrl => Some(hidden),
             _ => None,
         });
-        let Some(a) = hidden else { return unsupported("rethrow outside a catch (module not validated?)") };
+        let Some(a) = hidden else { return unsupported(Decline::Internal("rethrow outside a catch".into())) };
         self.emit(Op::ThrowRef { a });
         self.reachable = false;
         Ok(())

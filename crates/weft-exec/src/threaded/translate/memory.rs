@@ -6,6 +6,7 @@
 use weft_decode::{ImportType, MemArg, MemoryType, Operator, ValType};
 
 use super::{Entry, Result, Translator, unsupported};
+use crate::executor::Decline;
 use crate::threaded::op::{Access, MemArgExt, Op, Slot};
 
 /// What a load instruction reads (for `Op::LoadExt`).
@@ -183,7 +184,7 @@ impl Translator<'_> {
             }
             Operator::RefNull { hty } => {
                 if !super::supported_type(ValType::Ref(weft_decode::RefType { nullable: true, heap: hty })) {
-                    return Some(unsupported("ref.null of an unsupported type"));
+                    return Some(unsupported(Decline::ValueType("ref.null's type".into())));
                 }
                 self.push(Entry::Const(0))
             }
@@ -302,9 +303,9 @@ impl Translator<'_> {
 
     fn offset(memarg: MemArg) -> Result<u32> {
         if memarg.memory != 0 {
-            return unsupported("memory index other than 0");
+            return unsupported(Decline::MemArg);
         }
-        u32::try_from(memarg.offset).or_else(|_| unsupported("64-bit offset"))
+        u32::try_from(memarg.offset).or_else(|_| unsupported(Decline::MemArg))
     }
 
     fn load(&mut self, memarg: MemArg, f: fn(Slot, Slot, u32) -> Op) -> Result<()> {

@@ -36,16 +36,17 @@ use weft_decode::{BlockType, HeapType, Ieee32, Ieee64, ImportType, MemArg, Opera
 
 use super::Code;
 use super::op::{Op, Raw, Slot, for_each_numeric_op};
+use crate::executor::Decline;
 use crate::module::ModuleInner;
 
 /// Why a function stays on the reference engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Unsupported(pub(crate) String);
+pub(crate) struct Unsupported(pub(crate) Decline);
 
 type Result<T> = std::result::Result<T, Unsupported>;
 
-fn unsupported<T>(what: impl Into<String>) -> Result<T> {
-    Err(Unsupported(what.into()))
+fn unsupported<T>(why: Decline) -> Result<T> {
+    Err(Unsupported(why))
 }
 
 /// Where a compile-time operand's value is.
@@ -169,7 +170,7 @@ pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
         _ => true,
     });
     let defined = d.tables.iter().all(|t| table_ok(&t.ty)) && d.globals.iter().all(|g| simd::holds(true, g.ty.content));
-    if func_types && imports && defined { Ok(()) } else { unsupported("module uses types slots do not hold") }
+    if func_types && imports && defined { Ok(()) } else { unsupported(Decline::ModuleTypes) }
 }
 
 /// Translates defined function `defined` of `module`: first as code
@@ -181,7 +182,7 @@ pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
 
 fn translate_mode(module: &ModuleInner, defined: u32, v128: bool) -> Result<Code> {
     match translate_with(module, defined, 0, v128) {
-        Err(Unsupported(why)) if why == exceptions::NEEDS_HIDDEN_SLOTS => {
+        Err(Unsupported(Decline::Internal(why))) if why == exceptions::NEEDS_HIDDEN_SLOTS => {
             translate_with(module, defined, exceptions::count_tries(module, defined)?, v128)
         }
         r => r,
@@ -192,18 +193,19 @@ fn translate_mode(module: &ModuleInner, defined: u32, v128: bool) -> Result<Code
 /// locals for legacy `try`s (see `exceptions.rs`).
 fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -> Result<Code> {
     let d = &module.decoded;
-    let body = d.code.get(defined as usize).ok_or_else(|| Unsupported("no such function body".into()))?;
+    let body =
+        d.code.get(defined as usize).ok_or_else(|| Unsupported(Decline::Internal("no such function body".into())))?;
     let func_index = d.num_imported_functions + defined;
-    let ty = module.type_of_func(func_index).ok_or_else(|| Unsupported("no type".into()))?;
+    let ty = module.type_of_func(func_index).ok_or_else(|| Unsupported(Decline::Internal("no type".into())))?;
     let params = ty.params().len() as u64;
     let locals = params + body.num_locals + u64::from(hidden);
     if locals > u64::from(Slot::MAX) / 2 {
-        return unsupported("too many locals");
+        return unsupported(Decline::FrameTooLarge);
     }
     if !body.locals.iter().all(|(_, t)| simd::holds(v128, *t))
         || !ty.params().iter().chain(ty.results()).all(|t| simd::holds(v128, *t))
     {
-        return unsupported("a local of a type slots do not hold");
+        return unsupported(Decline::ValueType("a local".into()));
     }
     let scratch = SCRATCH.take();
     // Room for the ops without regrowing on typical code (about one op per
@@ -263,7 +265,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
         match ops.visit(&mut t) {
             Ok(Ok(())) => {}
             Ok(Err(why)) => return Err(*why),
-            Err(e) => return unsupported(format!("malformed body: {e}")),
+            Err(e) => return unsupported(Decline::Internal(format!("malformed body: {e}"))),
         }
         if t.ctrl.is_empty() {
             break;
@@ -394,7 +396,7 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
     if ends && targets_in_range && tables_exist && exceptions::verify(code) {
         Ok(())
     } else {
-        unsupported("translator invariant violated (a bug): falling back")
+        unsupported(Decline::Internal("translator invariant violated".into()))
     }
 }
 
@@ -538,7 +540,7 @@ impl Translator<'_> {
         self.stack.push(e);
         let size = self.code.locals as usize + self.stack.len();
         if size >= usize::from(Slot::MAX) {
-            return unsupported("operand stack too deep");
+            return unsupported(Decline::FrameTooLarge);
         }
         self.code.frame_size = self.code.frame_size.max(size as u32);
         Ok(())
@@ -753,7 +755,7 @@ impl Translator<'_> {
                 Ok(())
             }
             Operator::TypedSelect { types } if !types.first.is_none_or(|t| simd::holds(self.code.v128, t)) => {
-                unsupported("select of an unsupported type")
+                unsupported(Decline::ValueType("select's operands".into()))
             }
             Operator::Select {} | Operator::TypedSelect { .. } => {
                 let n = self.stack.len();
@@ -811,7 +813,7 @@ impl Translator<'_> {
         if let Some(r) = self.translate_calls(op) {
             return r;
         }
-        unsupported(format!("{op:?}"))
+        unsupported(Decline::Instruction(format!("{op:?}")))
     }
 }
 

@@ -21,6 +21,7 @@
 use weft_decode::{ImportType, MemArg, Operator, ValType};
 
 use super::{Code, Entry, Result, Translator, supported_type, unsupported};
+use crate::executor::Decline;
 use crate::threaded::op::simd::{
     VBinOp, VExtractOp, VLoadKind, VMemKind, VReplaceOp, VShiftOp, VSplatOp, VTernOp, VTestOp, VUnOp,
 };
@@ -145,7 +146,7 @@ impl Translator<'_> {
 
     /// Fails unless the code is translated in v128 mode.
     fn need_v128(&self) -> Result<()> {
-        if self.code.v128 { Ok(()) } else { unsupported("v128 outside v128 mode") }
+        if self.code.v128 { Ok(()) } else { unsupported(Decline::ValueType("v128 outside v128 code".into())) }
     }
 
     /// Pushes the result of `f(d)`, emitted as the top entry's op.
@@ -208,7 +209,7 @@ impl Translator<'_> {
     /// is not translated in v128 mode, nor with tags that carry a `v128`.
     pub(super) fn translate_simd(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
         if is_exception_op(op) && (self.code.v128 || self.v128_tags()) {
-            return Some(unsupported("exceptions in v128 code"));
+            return Some(unsupported(Decline::ExceptionsWithV128));
         }
         if op.opcode().0 != weft_decode::Prefix::Fd {
             return None;
@@ -317,7 +318,7 @@ impl Translator<'_> {
                 self.emit(Op::VStoreLane { a, v, bytes, lane, offset });
                 Ok(())
             }
-            _ => unsupported(format!("vector instruction {op:?}")),
+            _ => unsupported(Decline::Instruction(format!("{op:?}"))),
         }
     }
 
