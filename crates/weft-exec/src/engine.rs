@@ -161,21 +161,22 @@ pub struct Engine {
 }
 
 impl Default for Engine {
+    /// [`Engine::new`] with the default configuration.
     fn default() -> Self {
         Engine::new(&Config::default())
     }
 }
 
 impl Engine {
-    /// An engine with `config`, running wasm on the engines of this crate
-    /// that `config.kind` names.
+    /// An engine with `config` and no executor: modules compile and
+    /// validate, stores and instances can be made, but calling wasm fails
+    /// with a trap saying no executor is installed. This crate holds no
+    /// interpreter — the engines live in `weft-threaded` and
+    /// `weft-reference` — so `weft::Engine::new`, which wires
+    /// [`Config::kind`] to them, is the constructor to use; this one and
+    /// [`Engine::with_executors`] are for the layers below it.
     pub fn new(config: &Config) -> Self {
-        let reference: Arc<dyn Executor> = Arc::new(crate::reference::ReferenceExecutor);
-        let primary: Arc<dyn Executor> = match config.kind {
-            EngineKind::Threaded => Arc::new(crate::threaded::ThreadedExecutor),
-            EngineKind::Reference => reference.clone(),
-        };
-        Engine::with_executors(config, primary, reference)
+        Engine { config: Arc::new(config.clone()), executors: None }
     }
 
     /// An engine with `config` that runs wasm on `executor`, and the

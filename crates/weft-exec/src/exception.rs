@@ -24,16 +24,17 @@ use crate::value::Val;
 /// A reference to an exception instance in a store (the payload of an
 /// `exnref`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Exn(pub(crate) Stored);
+pub struct Exn(#[doc(hidden)] pub Stored);
 
 /// An exception instance: the tag it was thrown with and its fields.
 #[derive(Debug)]
-pub(crate) struct ExnEntity {
+pub struct ExnEntity {
     /// The tag's store address.
-    pub(crate) tag: u32,
-    pub(crate) fields: Box<[Val]>,
+    pub tag: u32,
+    /// The field values.
+    pub fields: Box<[Val]>,
     /// Whether an `exnref` or [`Exn`] to it may exist.
-    pub(crate) escaped: bool,
+    pub escaped: bool,
 }
 
 impl Exn {
@@ -73,7 +74,7 @@ impl Exn {
 
 /// Allocates an exception instance (spec: `alloc_exn`), returning its
 /// address.
-pub(crate) fn alloc(store: &mut StoreInner, tag: u32, fields: Box<[Val]>) -> u32 {
+pub fn alloc(store: &mut StoreInner, tag: u32, fields: Box<[Val]>) -> u32 {
     let entity = ExnEntity { tag, fields, escaped: false };
     match store.exn_free.pop() {
         Some(free) => {
@@ -88,7 +89,7 @@ pub(crate) fn alloc(store: &mut StoreInner, tag: u32, fields: Box<[Val]>) -> u32
 }
 
 /// Records that instance `exn` (a store address) may now be referred to.
-pub(crate) fn escape(store: &mut StoreInner, exn: u32) {
+pub fn escape(store: &mut StoreInner, exn: u32) {
     if let Some(e) = store.exns.get_mut(exn as usize) {
         e.escaped = true;
     }
@@ -96,7 +97,7 @@ pub(crate) fn escape(store: &mut StoreInner, exn: u32) {
 
 /// Records that an exception error leaving a machine (to the host or
 /// through a host function) escaped.
-pub(crate) fn escape_error(store: &mut StoreInner, trap: &crate::Trap) {
+pub fn escape_error(store: &mut StoreInner, trap: &crate::Trap) {
     if let Some(t) = trap.exception()
         && t.exn.0.store == store.id
     {
@@ -105,7 +106,7 @@ pub(crate) fn escape_error(store: &mut StoreInner, trap: &crate::Trap) {
 }
 
 /// Recycles instance `exn` if nothing can refer to it.
-pub(crate) fn release(store: &mut StoreInner, exn: u32) {
+pub fn release(store: &mut StoreInner, exn: u32) {
     if let Some(e) = store.exns.get_mut(exn as usize)
         && !e.escaped
     {
@@ -129,7 +130,8 @@ pub struct Thrown {
 
 impl Thrown {
     /// The description of exception instance `exn` (a store address).
-    pub(crate) fn of(store: &StoreInner, exn: u32) -> Thrown {
+    #[doc(hidden)]
+    pub fn of(store: &StoreInner, exn: u32) -> Thrown {
         let e = &store.exns[exn as usize];
         Thrown {
             exn: Exn(store.stored(exn as usize)),

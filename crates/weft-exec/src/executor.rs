@@ -25,13 +25,21 @@
 //! crates (`weft-reference`, `weft-threaded`), not for embedders: their
 //! fields may change in any release.
 
+pub use crate::exception::{ExnEntity, alloc as alloc_exn, escape as escape_exn, escape_error, release as release_exn};
+pub use crate::instance::InstanceData;
+pub use crate::module::ModuleInner;
+pub use crate::ops;
+pub use crate::store::{
+    DataEntity, ElemEntity, EngineStore, FuncEntity, GlobalEntity, MemoryEntity, StoreInner, Stored, TableEntity,
+    TagEntity,
+};
+pub use crate::types::CanonType;
+
 use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
 use crate::engine::Config;
-use crate::module::ModuleInner;
-use crate::store::{EngineStore, FuncEntity};
 use crate::trap::Trap;
 use crate::value::Val;
 

@@ -281,7 +281,7 @@ impl Global {
 
 /// An exception tag in a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Tag(pub(crate) Stored);
+pub struct Tag(#[doc(hidden)] pub Stored);
 
 /// Rejects function references from another store.
 pub(crate) fn check_val_store<T>(store: &Store<T>, v: &Val) -> Result<()> {

@@ -19,7 +19,7 @@ pub(crate) type HostFunc<T> = Arc<dyn Fn(Caller<'_, T>, &[Val], &mut [Val]) -> R
 
 /// A function instance in a store (wasm or host).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Func(pub(crate) Stored);
+pub struct Func(#[doc(hidden)] pub Stored);
 
 /// What a host function sees of its caller: the store (host data included)
 /// and the calling instance's exports.
@@ -122,7 +122,8 @@ impl Func {
         Func(store.stored(index))
     }
 
-    pub(crate) fn index(&self) -> u32 {
+    #[doc(hidden)]
+    pub fn index(&self) -> u32 {
         self.0.index
     }
 

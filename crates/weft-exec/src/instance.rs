@@ -28,16 +28,25 @@ use crate::value::{Val, ref_type_matches};
 /// A module instance's index spaces, as store addresses (spec 4.2.5).
 #[derive(Debug)]
 pub struct InstanceData {
-    pub(crate) module: Arc<ModuleInner>,
-    pub(crate) funcs: Vec<u32>,
-    pub(crate) tables: Vec<u32>,
-    pub(crate) memories: Vec<u32>,
-    pub(crate) globals: Vec<u32>,
+    /// Its module.
+    pub module: Arc<ModuleInner>,
+    /// The store address of each function index (imports first).
+    pub funcs: Vec<u32>,
+    /// The store address of each table index.
+    pub tables: Vec<u32>,
+    /// The store address of each memory index.
+    pub memories: Vec<u32>,
+    /// The store address of each global index.
+    pub globals: Vec<u32>,
     #[allow(dead_code)]
-    pub(crate) tags: Vec<u32>,
-    pub(crate) elems: Vec<u32>,
-    pub(crate) datas: Vec<u32>,
-    pub(crate) exports: Vec<(String, Extern)>,
+    /// The store address of each tag index.
+    pub tags: Vec<u32>,
+    /// The store address of each element segment index.
+    pub elems: Vec<u32>,
+    /// The store address of each data segment index.
+    pub datas: Vec<u32>,
+    /// The exports, by name.
+    pub exports: Vec<(String, Extern)>,
 }
 
 impl std::fmt::Debug for ModuleInner {

@@ -16,15 +16,20 @@ use crate::types::CanonType;
 #[derive(Clone)]
 pub struct Module(pub(crate) Arc<ModuleInner>);
 
+/// A compiled module as executors see it: decoded, validated, with its
+/// types and each executor's state.
 pub struct ModuleInner {
-    pub(crate) engine: Engine,
-    pub(crate) decoded: weft_decode::Module,
+    /// The engine it was compiled for.
+    pub engine: Engine,
+    /// The decoded module.
+    pub decoded: weft_decode::Module,
     #[allow(dead_code)]
-    pub(crate) info: ModuleInfo,
+    /// The validator's facts about it.
+    pub info: ModuleInfo,
     /// The function type of each type index (an empty type for non-function types).
-    pub(crate) types: Vec<FuncType>,
+    pub types: Vec<FuncType>,
     /// The module-independent form of each type.
-    pub(crate) canon: Vec<Arc<CanonType>>,
+    pub canon: Vec<Arc<CanonType>>,
     /// Each executor's state for this module (its translated code), made
     /// by [`Executor::module_state`](crate::executor::Executor::module_state).
     states: Vec<Box<dyn Any + Send + Sync>>,
@@ -65,6 +70,12 @@ impl Module {
         };
         let canon = crate::types::canonicalize(&decoded.types);
         Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, canon, states }))
+    }
+
+    /// The module as executors see it (the engine seam's view; see
+    /// [`executor`](crate::executor)).
+    pub fn inner(&self) -> &ModuleInner {
+        &self.0
     }
 
     /// The decoded module.
@@ -115,17 +126,17 @@ impl Module {
 
 impl ModuleInner {
     /// The function type at type index `index`.
-    pub(crate) fn func_type(&self, index: u32) -> Option<&FuncType> {
+    pub fn func_type(&self, index: u32) -> Option<&FuncType> {
         self.types.get(index as usize)
     }
 
     /// The canonical form of type index `index`.
-    pub(crate) fn canon_type(&self, index: u32) -> Arc<CanonType> {
+    pub fn canon_type(&self, index: u32) -> Arc<CanonType> {
         self.canon.get(index as usize).cloned().unwrap_or_else(|| crate::types::canonicalize_func(&FuncType::default()))
     }
 
     /// The type of function `func` (imports first).
-    pub(crate) fn type_of_func(&self, func: u32) -> Option<&FuncType> {
+    pub fn type_of_func(&self, func: u32) -> Option<&FuncType> {
         self.func_type(*self.decoded.function_types.get(func as usize)?)
     }
 

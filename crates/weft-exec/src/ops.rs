@@ -12,7 +12,7 @@ type R<T> = Result<T, TrapKind>;
 
 /// `[offset, offset + len)` as a `usize` range if it lies within `size`.
 #[inline]
-pub(crate) fn range_in(offset: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
+pub fn range_in(offset: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
     let end = offset.checked_add(len)?;
     if end > size as u64 {
         return None;
@@ -22,7 +22,7 @@ pub(crate) fn range_in(offset: u64, len: u64, size: usize) -> Option<std::ops::R
 
 /// `memory.grow` on memory address `mem`: the old size in pages, or `None`
 /// if the type's maximum, the address space or the store's limiter forbid it.
-pub(crate) fn memory_grow(store: &mut dyn EngineStore, mem: usize, delta: u64) -> Option<u64> {
+pub fn memory_grow(store: &mut dyn EngineStore, mem: usize, delta: u64) -> Option<u64> {
     let entity = store.inner().memories.get(mem)?;
     let old = entity.pages();
     let new = old.checked_add(delta)?;
@@ -50,7 +50,7 @@ pub(crate) fn memory_grow(store: &mut dyn EngineStore, mem: usize, delta: u64) -
 }
 
 /// `table.grow` on table address `table`: the old size, or `None` on failure.
-pub(crate) fn table_grow(store: &mut dyn EngineStore, table: usize, delta: u64, init: Val) -> Option<u64> {
+pub fn table_grow(store: &mut dyn EngineStore, table: usize, delta: u64, init: Val) -> Option<u64> {
     let entity = store.inner().tables.get(table)?;
     let old = entity.elements.len() as u64;
     let new = old.checked_add(delta)?;
@@ -75,7 +75,7 @@ pub(crate) fn table_grow(store: &mut dyn EngineStore, table: usize, delta: u64, 
 
 /// `table.init`: copies `n` references from element segment `elem` at `src`
 /// into table `table` at `dst` (indices are the instance's).
-pub(crate) fn table_init(
+pub fn table_init(
     store: &mut StoreInner,
     inst: &InstanceData,
     table: u32,
@@ -97,7 +97,7 @@ pub(crate) fn table_init(
 
 /// `memory.init`: copies `n` bytes from data segment `data` at `src` into
 /// memory `mem` at `dst` (indices are the instance's).
-pub(crate) fn memory_init(
+pub fn memory_init(
     store: &mut StoreInner,
     inst: &InstanceData,
     mem: u32,
@@ -118,7 +118,7 @@ pub(crate) fn memory_init(
 }
 
 /// `memory.copy` between memory addresses (overlap-safe).
-pub(crate) fn memory_copy(store: &mut StoreInner, dst_mem: usize, src_mem: usize, dst: u64, src: u64, n: u64) -> R<()> {
+pub fn memory_copy(store: &mut StoreInner, dst_mem: usize, src_mem: usize, dst: u64, src: u64, n: u64) -> R<()> {
     let mems = &mut store.memories;
     let src_len = mems.get(src_mem).ok_or(TrapKind::MemoryOutOfBounds)?.data.len();
     let dst_len = mems.get(dst_mem).ok_or(TrapKind::MemoryOutOfBounds)?.data.len();
@@ -134,7 +134,7 @@ pub(crate) fn memory_copy(store: &mut StoreInner, dst_mem: usize, src_mem: usize
 }
 
 /// `memory.fill`.
-pub(crate) fn memory_fill(store: &mut StoreInner, mem: usize, dst: u64, value: u8, n: u64) -> R<()> {
+pub fn memory_fill(store: &mut StoreInner, mem: usize, dst: u64, value: u8, n: u64) -> R<()> {
     let memory = store.memories.get_mut(mem).ok_or(TrapKind::MemoryOutOfBounds)?;
     let d = range_in(dst, n, memory.data.len()).ok_or(TrapKind::MemoryOutOfBounds)?;
     memory.data[d].fill(value);
@@ -142,7 +142,7 @@ pub(crate) fn memory_fill(store: &mut StoreInner, mem: usize, dst: u64, value: u
 }
 
 /// `table.copy` between table addresses (overlap-safe).
-pub(crate) fn table_copy(store: &mut StoreInner, dst_t: usize, src_t: usize, dst: u64, src: u64, n: u64) -> R<()> {
+pub fn table_copy(store: &mut StoreInner, dst_t: usize, src_t: usize, dst: u64, src: u64, n: u64) -> R<()> {
     let tables = &mut store.tables;
     let src_len = tables.get(src_t).ok_or(TrapKind::TableOutOfBounds)?.elements.len();
     let dst_len = tables.get(dst_t).ok_or(TrapKind::TableOutOfBounds)?.elements.len();
@@ -158,7 +158,7 @@ pub(crate) fn table_copy(store: &mut StoreInner, dst_t: usize, src_t: usize, dst
 }
 
 /// `table.fill`.
-pub(crate) fn table_fill(store: &mut StoreInner, table: usize, dst: u64, value: Val, n: u64) -> R<()> {
+pub fn table_fill(store: &mut StoreInner, table: usize, dst: u64, value: Val, n: u64) -> R<()> {
     let t = store.tables.get_mut(table).ok_or(TrapKind::TableOutOfBounds)?;
     let d = range_in(dst, n, t.elements.len()).ok_or(TrapKind::TableOutOfBounds)?;
     t.elements[d].fill(value);

@@ -30,9 +30,11 @@ impl StoreId {
 
 /// A handle's place: which store, which slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct Stored {
-    pub(crate) store: StoreId,
-    pub(crate) index: u32,
+pub struct Stored {
+    /// The store.
+    pub store: StoreId,
+    /// The slot in it.
+    pub index: u32,
 }
 
 /// Decides whether memories and tables may grow (wasmtime's
@@ -107,15 +109,16 @@ impl InterruptHandle {
 
     /// Consumes a pending request: whether running wasm must trap now.
     #[inline]
-    pub(crate) fn take(&self) -> bool {
+    pub fn take(&self) -> bool {
         self.flag.load(Ordering::Relaxed) && self.flag.swap(false, Ordering::Relaxed)
     }
 }
 
 /// A function instance (spec 4.2.6).
-pub(crate) enum FuncEntity {
+pub enum FuncEntity {
     /// A function defined by a module.
     Wasm {
+        /// Its type.
         ty: FuncType,
         /// The type's module-independent form.
         canon: Arc<CanonType>,
@@ -129,17 +132,26 @@ pub(crate) enum FuncEntity {
     /// A host function: `func` indexes the typed part of the store
     /// ([`Store`]'s host functions), which only [`EngineStore::call_host`]
     /// reaches.
-    Host { ty: FuncType, canon: Arc<CanonType>, func: u32 },
+    Host {
+        /// Its type.
+        ty: FuncType,
+        /// The type's module-independent form.
+        canon: Arc<CanonType>,
+        /// Its index among the store's host functions.
+        func: u32,
+    },
 }
 
 impl FuncEntity {
-    pub(crate) fn ty(&self) -> &FuncType {
+    /// The function's type.
+    pub fn ty(&self) -> &FuncType {
         match self {
             FuncEntity::Wasm { ty, .. } | FuncEntity::Host { ty, .. } => ty,
         }
     }
 
-    pub(crate) fn canon(&self) -> &Arc<CanonType> {
+    /// The type's module-independent form (what `call_indirect` compares).
+    pub fn canon(&self) -> &Arc<CanonType> {
         match self {
             FuncEntity::Wasm { canon, .. } | FuncEntity::Host { canon, .. } => canon,
         }
@@ -148,81 +160,103 @@ impl FuncEntity {
 
 /// A table instance (spec 4.2.7).
 #[derive(Debug)]
-pub(crate) struct TableEntity {
-    pub(crate) ty: TableType,
-    pub(crate) elements: Vec<Val>,
+pub struct TableEntity {
+    /// Its type.
+    pub ty: TableType,
+    /// The elements.
+    pub elements: Vec<Val>,
 }
 
 /// A memory instance (spec 4.2.8).
 #[derive(Debug)]
-pub(crate) struct MemoryEntity {
-    pub(crate) ty: MemoryType,
-    pub(crate) data: Vec<u8>,
+pub struct MemoryEntity {
+    /// Its type.
+    pub ty: MemoryType,
+    /// The bytes.
+    pub data: Vec<u8>,
 }
 
 impl MemoryEntity {
-    pub(crate) fn pages(&self) -> u64 {
+    /// The size in pages of its page size.
+    pub fn pages(&self) -> u64 {
         (self.data.len() as u64).checked_shr(self.ty.page_size_log2()).unwrap_or(0)
     }
 }
 
 /// A global instance (spec 4.2.9).
 #[derive(Debug)]
-pub(crate) struct GlobalEntity {
-    pub(crate) ty: GlobalType,
-    pub(crate) value: Val,
+pub struct GlobalEntity {
+    /// Its type.
+    pub ty: GlobalType,
+    /// The value.
+    pub value: Val,
 }
 
 /// An element instance (spec 4.2.10); empty once dropped.
 #[derive(Debug)]
-pub(crate) struct ElemEntity {
+pub struct ElemEntity {
     #[allow(dead_code)]
-    pub(crate) ty: RefType,
-    pub(crate) items: Vec<Val>,
+    /// Its reference type.
+    pub ty: RefType,
+    /// The references.
+    pub items: Vec<Val>,
 }
 
 /// A data instance (spec 4.2.11); empty once dropped.
 #[derive(Debug)]
-pub(crate) struct DataEntity {
-    pub(crate) bytes: Vec<u8>,
+pub struct DataEntity {
+    /// The bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// A tag instance (exception handling): its function type.
 #[derive(Debug)]
-pub(crate) struct TagEntity {
+pub struct TagEntity {
     #[allow(dead_code)]
-    pub(crate) ty: TagType,
-    pub(crate) func_type: FuncType,
-    pub(crate) canon: Arc<CanonType>,
+    /// Its type.
+    pub ty: TagType,
+    /// Its function type (the fields are the parameters).
+    pub func_type: FuncType,
+    /// The function type's module-independent form.
+    pub canon: Arc<CanonType>,
 }
 
 /// Everything in a store that does not depend on the host data type `T`:
 /// what the engines see (through [`EngineStore`]).
 pub struct StoreInner {
-    pub(crate) id: StoreId,
-    pub(crate) engine: Engine,
-    pub(crate) funcs: Vec<FuncEntity>,
-    pub(crate) tables: Vec<TableEntity>,
-    pub(crate) memories: Vec<MemoryEntity>,
-    pub(crate) globals: Vec<GlobalEntity>,
-    pub(crate) elems: Vec<ElemEntity>,
-    pub(crate) datas: Vec<DataEntity>,
-    pub(crate) tags: Vec<TagEntity>,
+    /// The store's identity (handles carry it).
+    pub id: StoreId,
+    /// The engine.
+    pub engine: Engine,
+    /// Function instances, by store address.
+    pub funcs: Vec<FuncEntity>,
+    /// Table instances.
+    pub tables: Vec<TableEntity>,
+    /// Memory instances.
+    pub memories: Vec<MemoryEntity>,
+    /// Global instances.
+    pub globals: Vec<GlobalEntity>,
+    /// Element instances.
+    pub elems: Vec<ElemEntity>,
+    /// Data instances.
+    pub datas: Vec<DataEntity>,
+    /// Tag instances.
+    pub tags: Vec<TagEntity>,
     /// Exception instances, allocated by `throw`.
-    pub(crate) exns: Vec<crate::exception::ExnEntity>,
+    pub exns: Vec<crate::exception::ExnEntity>,
     /// Addresses of recycled exception instances (`exception::release`).
-    pub(crate) exn_free: Vec<u32>,
+    pub exn_free: Vec<u32>,
     /// Fuel left, if the engine consumes fuel.
-    pub(crate) fuel: u64,
+    pub fuel: u64,
     /// Wasm and host frames currently active across all activations.
-    pub(crate) call_depth: usize,
+    pub call_depth: usize,
     /// Nested host-to-wasm entries currently active.
-    pub(crate) activations: usize,
+    pub activations: usize,
     /// The native stack address of the outermost call into wasm now
     /// running (0 when none runs): nested calls measure their depth from it.
-    pub(crate) native_stack_base: usize,
+    pub native_stack_base: usize,
     /// The flag behind the store's [`InterruptHandle`]s.
-    pub(crate) interrupt: InterruptHandle,
+    pub interrupt: InterruptHandle,
 }
 
 /// A limiter callback: picks the limiter out of the host data.
@@ -355,12 +389,12 @@ impl<T> Store<T> {
 
 impl StoreInner {
     /// Checks a handle belongs to this store.
-    pub(crate) fn check(&self, s: Stored) -> Result<usize> {
+    pub fn check(&self, s: Stored) -> Result<usize> {
         if s.store == self.id { Ok(s.index as usize) } else { Err(Error::usage("object used with the wrong store")) }
     }
 
     /// The handle of slot `index` of this store.
-    pub(crate) fn stored(&self, index: usize) -> Stored {
+    pub fn stored(&self, index: usize) -> Stored {
         Stored { store: self.id, index: index as u32 }
     }
 }

@@ -151,7 +151,7 @@ impl Trap {
     /// Appends the frames of the activation the trap is passing through
     /// (outer activations come after inner ones, when a host function that
     /// re-entered wasm propagates a trap).
-    pub(crate) fn with_backtrace(mut self, frames: Vec<FrameInfo>) -> Self {
+    pub fn with_backtrace(mut self, frames: Vec<FrameInfo>) -> Self {
         self.0.backtrace.extend(frames);
         self
     }

@@ -36,7 +36,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use weft::raw::exec::reference::{Instr, Instruction};
+use weft::raw::reference::{Instr, Instruction};
 use weft::{
     Caller, Config, Engine, EngineKind, Extern, FuncType, Global, ImportType, Linker, Memory, Module, Step, Stepper,
     Store, Table, Trap, Val, ValType,
