@@ -11,14 +11,16 @@ use crate::executor::{Executor, Executors};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EngineKind {
     /// The fast threaded-dispatch interpreter (register-style translated
-    /// code). Functions it does not translate (SIMD, exceptions, tail
-    /// calls, memory64, ...) run on the reference interpreter, and so does
-    /// everything when deterministic NaNs are enabled. Fuel is charged per
-    /// block.
+    /// code, crate `weft-threaded`). Functions it declines (atomics,
+    /// exception handling inside `v128` code, modules with GC types) run on
+    /// the reference interpreter, and so does everything when
+    /// deterministic NaNs are enabled ([`Module::fallbacks`](crate::Module::fallbacks)
+    /// says which and why). Fuel is charged per block.
     #[default]
     Threaded,
     /// The readable reference interpreter shaped like the spec's execution
-    /// chapter, with an explicit operand, label and frame stack.
+    /// chapter, with an explicit operand, label and frame stack (crate
+    /// `weft-reference`).
     Reference,
 }
 

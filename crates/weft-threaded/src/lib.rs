@@ -25,17 +25,23 @@
 //! # What falls back to the reference engine
 //!
 //! A function whose body uses anything the translator does not handle —
-//! atomics, or exception handling together with `v128` values — is run
-//! entirely by the reference engine (and so is a module with GC types).
-//! The decision is made once, at translation. Tail calls, typed function
+//! atomics, or exception handling together with `v128` values — is
+//! declined ([`Executor::prepare`] returns the [`Decline`]) and the seam
+//! runs it entirely on the engine's fallback, the reference engine (and so
+//! is every function of a module with GC types). The decision is made
+//! once, at translation, and kept in the module's cache; a call from
+//! threaded code to a declined function goes back to the seam
+//! (`weft_exec::executor::invoke`), never to the reference engine directly. Tail calls, typed function
 //! references, wide arithmetic, memory64, table64, multiple memories,
 //! custom page sizes, `if` with parameters, exception handling and SIMD
 //! (`v128` values in v-slots, `translate/simd.rs`, `exec/simd.rs`) are
 //! translated (see below); `tests/threaded_native.rs`,
 //! `tests/threaded_exceptions.rs` and `tests/threaded_simd.rs` check that
-//! modules using them translate fully. A whole call also runs on the reference engine when
-//! deterministic NaNs are enabled in the [`Config`](weft_exec::Config) (the
-//! threaded engine does not canonicalize).
+//! modules using them translate fully (they live in `crates/weft/tests/`,
+//! where both engines are wired). A whole call also runs on the reference
+//! engine when deterministic NaNs are enabled in the
+//! [`Config`](weft_exec::Config) (the threaded engine does not
+//! canonicalize).
 //!
 //! # Tail calls
 //!
@@ -215,6 +221,13 @@ impl ModuleCache {
     }
 
     /// The cache of `module`, if its engine has the threaded executor.
+    ///
+    /// Never inlined: finding it asks each module state for its `TypeId`
+    /// through a virtual call that returns it in a stack slot, and a
+    /// handler holding the address of a stack slot (`set_instance` in the
+    /// return handlers) could not pass control on with a jump
+    /// (`tests/threaded_stack.rs` in release builds).
+    #[inline(never)]
     pub(crate) fn of(module: &ModuleInner) -> Option<&ModuleCache> {
         module.state::<ModuleCache>()
     }

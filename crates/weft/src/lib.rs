@@ -140,12 +140,16 @@
 //! ## Engines
 //!
 //! [`EngineKind::Reference`] is the readable interpreter shaped like the
-//! spec's execution chapter. [`EngineKind::Threaded`], the default, is the
-//! fast interpreter: each function is translated on its first call into
-//! register-style code. Functions it does not translate yet (SIMD,
-//! exceptions, tail calls, memory64, ...) run on the reference interpreter,
-//! and so does every call when fuel or deterministic NaNs are enabled; both
-//! engines share the store, so the choice never changes results.
+//! spec's execution chapter (crate `weft-reference`).
+//! [`EngineKind::Threaded`], the default, is the fast interpreter (crate
+//! `weft-threaded`): each function is translated on its first call into
+//! register-style code. The functions it declines (atomics, exception
+//! handling inside `v128` code, modules with GC types) run on the
+//! reference interpreter, and so does every call when deterministic NaNs
+//! are enabled; [`Module::fallbacks`] lists them with the reason, and
+//! `weft inspect` prints it. Both engines share the store, so the choice
+//! never changes results. The runtime (`weft-exec`) runs wasm only through
+//! its engine seam; [`Engine::new`] is where the two engines are wired to it.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

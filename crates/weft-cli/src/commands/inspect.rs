@@ -1,4 +1,5 @@
-//! `weft inspect FILE`: what a module contains, section by section.
+//! `weft inspect FILE`: what a module contains, section by section, and
+//! which functions the threaded engine leaves to the reference engine.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
