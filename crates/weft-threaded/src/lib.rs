@@ -8,7 +8,7 @@
 //! `EngineKind::Threaded`.
 //!
 //! The threaded engine: each function is translated, lazily on its first
-//! call, into compact register-machine code ([`op::Op`]) whose operands are
+//! call, into compact register-machine code (`op::Op`) whose operands are
 //! frame slots the translator placed statically (`translate/`), and run by
 //! handlers that pass control from op to op (`exec/`).
 //!
@@ -40,7 +40,7 @@
 //! modules using them translate fully (they live in `crates/weft/tests/`,
 //! where both engines are wired). A whole call also runs on the reference
 //! engine when deterministic NaNs are enabled in the
-//! [`Config`](weft_exec::Config) (the threaded engine does not
+//! [`Config`] (the threaded engine does not
 //! canonicalize).
 //!
 //! # Tail calls
