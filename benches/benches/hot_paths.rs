@@ -21,7 +21,7 @@
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
-use weft_exec::{Config, Engine, EngineKind, Linker, Module, Store, TypedFunc};
+use weft::{Config, Engine, EngineKind, Linker, Module, Store, TypedFunc};
 
 /// One kernel: an export of a WAT module, called with `arg`.
 struct Kernel {

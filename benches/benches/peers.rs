@@ -32,7 +32,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use weft_exec::{Config, Engine, EngineKind, Linker, Module, Store};
+use weft::{Config, Engine, EngineKind, Linker, Module, Store};
 
 /// The export each program is called through, in order of preference.
 const ENTRY_POINTS: &[&str] = &["run", "checksum"];

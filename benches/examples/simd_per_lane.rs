@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use weft_exec::{Engine, Linker, Module, Store};
+use weft::{Engine, Linker, Module, Store};
 
 const ELEMENTS: u32 = 16 * 1024;
 const PASSES: u32 = 200;
@@ -78,6 +78,6 @@ fn main() {
         let (s_ns, v_ns) = (s.as_secs_f64() * 1e9 / elements, v.as_secs_f64() * 1e9 / elements);
         println!("{:<10} {s_ns:>12.2} {v_ns:>12.2} {:>14.2}", format!("{ty}.{op}"), v_ns / s_ns);
     }
-    let translated = Module::new(&engine, kernels("i32", "add")).unwrap().translate_all();
+    let translated = weft::raw::threaded::translate_all(&Module::new(&engine, kernels("i32", "add")).unwrap());
     assert_eq!(translated.translated, translated.functions, "both kernels run natively");
 }

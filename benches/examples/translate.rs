@@ -9,8 +9,9 @@
 
 use std::time::Instant;
 
+use weft::raw::threaded::{TranslationStats, translate_all};
+use weft::{Engine, Module};
 use weft_benches::generate::large_module;
-use weft_exec::{Engine, Module, TranslationStats};
 
 fn report(name: &str, bytes: &[u8], rounds: usize) {
     let engine = Engine::default();
@@ -21,7 +22,7 @@ fn report(name: &str, bytes: &[u8], rounds: usize) {
         // A fresh module each round: translation results are cached per module.
         let module = Module::new(&engine, bytes).expect("benchmark modules are valid");
         let (start, start_cpu) = (Instant::now(), on_cpu_seconds());
-        stats = module.translate_all();
+        stats = translate_all(&module);
         best = best.min(start.elapsed().as_secs_f64());
         if let (Some(a), Some(b)) = (start_cpu, on_cpu_seconds()) {
             best_cpu = best_cpu.min(b - a);

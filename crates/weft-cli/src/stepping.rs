@@ -6,7 +6,7 @@
 use std::fmt;
 use std::path::Path;
 
-use weft::raw::exec::reference::{Instr, Instruction};
+use weft::raw::reference::{Instr, Instruction};
 use weft::{
     Caller, Config, Engine, EngineKind, Extern, Global, ImportType, Instance, Linker, Memory, Module, Stepper, Store,
     Table, Trap, Val, ValType,

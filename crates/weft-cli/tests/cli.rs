@@ -22,6 +22,23 @@ fn inspect_hello() {
     golden("inspect-hello.txt", &String::from_utf8(out.stdout).unwrap());
 }
 
+/// `weft inspect` names the functions the threaded engine leaves to the
+/// reference engine, with the seam's reason; a module without any prints
+/// no such section (the golden file above).
+#[test]
+fn inspect_lists_fallback_functions() {
+    let wat = br#"(module (memory 1 1 shared)
+        (func $plain (result i32) i32.const 1)
+        (func $atomic (result i32) i32.const 0 i32.atomic.load))"#;
+    let path = temp_file("atomics.wat", wat);
+    let out = weft(&["inspect", path.to_str().unwrap()]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("fallbacks: 1 functions run on another engine"), "{stdout}");
+    assert!(stdout.contains("  func 1 $atomic: reference engine (instruction I32AtomicLoad"), "{stdout}");
+    assert!(!stdout.contains("$plain: reference"), "{stdout}");
+}
+
 #[test]
 fn validate_accepts_valid_module() {
     let out = weft(&["validate", "examples/hello.wat"]);

@@ -5,18 +5,22 @@ use std::sync::Arc;
 
 use weft_decode::Features;
 
+use crate::executor::{Executor, Executors};
+
 /// Which interpreter executes wasm code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EngineKind {
     /// The fast threaded-dispatch interpreter (register-style translated
-    /// code). Functions it does not translate (SIMD, exceptions, tail
-    /// calls, memory64, ...) run on the reference interpreter, and so does
-    /// everything when deterministic NaNs are enabled. Fuel is charged per
-    /// block.
+    /// code, crate `weft-threaded`). Functions it declines (atomics,
+    /// exception handling inside `v128` code, modules with GC types) run on
+    /// the reference interpreter, and so does everything when
+    /// deterministic NaNs are enabled ([`Module::fallbacks`](crate::Module::fallbacks)
+    /// says which and why). Fuel is charged per block.
     #[default]
     Threaded,
     /// The readable reference interpreter shaped like the spec's execution
-    /// chapter, with an explicit operand, label and frame stack.
+    /// chapter, with an explicit operand, label and frame stack (crate
+    /// `weft-reference`).
     Reference,
 }
 
@@ -148,15 +152,45 @@ impl Config {
 }
 
 /// A configured execution engine; cheap to clone, shared by modules and stores.
-#[derive(Debug, Clone, Default)]
+///
+/// It holds the configuration and the two executors the seam
+/// ([`executor`](crate::executor)) runs wasm on: the configured one and
+/// the fallback for the functions it declines.
+#[derive(Debug, Clone)]
 pub struct Engine {
     config: Arc<Config>,
+    executors: Option<Executors>,
+}
+
+impl Default for Engine {
+    /// [`Engine::new`] with the default configuration.
+    fn default() -> Self {
+        Engine::new(&Config::default())
+    }
 }
 
 impl Engine {
-    /// An engine with `config`.
+    /// An engine with `config` and no executor: modules compile and
+    /// validate, stores and instances can be made, but calling wasm fails
+    /// with a trap saying no executor is installed. This crate holds no
+    /// interpreter — the engines live in `weft-threaded` and
+    /// `weft-reference` — so `weft::Engine::new`, which wires
+    /// [`Config::kind`] to them, is the constructor to use; this one and
+    /// [`Engine::with_executors`] are for the layers below it.
     pub fn new(config: &Config) -> Self {
-        Engine { config: Arc::new(config.clone()) }
+        Engine { config: Arc::new(config.clone()), executors: None }
+    }
+
+    /// An engine with `config` that runs wasm on `executor`, and the
+    /// functions it declines on `fallback` (which must run every function;
+    /// see [`Executor`]).
+    pub fn with_executors(config: &Config, executor: Arc<dyn Executor>, fallback: Arc<dyn Executor>) -> Self {
+        Engine { config: Arc::new(config.clone()), executors: Some(Executors { primary: executor, fallback }) }
+    }
+
+    /// The executors, if any were given.
+    pub(crate) fn executors(&self) -> Option<&Executors> {
+        self.executors.as_ref()
     }
 
     /// The configuration.

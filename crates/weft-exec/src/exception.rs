@@ -17,23 +17,24 @@
 //! escaped live as long as the store.
 
 use crate::externals::Tag;
-use crate::store::{AsContext, AsContextMut, Store, Stored};
+use crate::store::{AsContext, AsContextMut, StoreInner, Stored};
 use crate::trap::{Error, Result};
 use crate::value::Val;
 
 /// A reference to an exception instance in a store (the payload of an
 /// `exnref`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Exn(pub(crate) Stored);
+pub struct Exn(#[doc(hidden)] pub Stored);
 
 /// An exception instance: the tag it was thrown with and its fields.
 #[derive(Debug)]
-pub(crate) struct ExnEntity {
+pub struct ExnEntity {
     /// The tag's store address.
-    pub(crate) tag: u32,
-    pub(crate) fields: Box<[Val]>,
+    pub tag: u32,
+    /// The field values.
+    pub fields: Box<[Val]>,
     /// Whether an `exnref` or [`Exn`] to it may exist.
-    pub(crate) escaped: bool,
+    pub escaped: bool,
 }
 
 impl Exn {
@@ -65,7 +66,7 @@ impl Exn {
         for v in payload {
             crate::externals::check_val_store(store, v)?;
         }
-        let exn = alloc(store, t as u32, payload.into());
+        let exn = alloc(&mut store.inner, t as u32, payload.into());
         store.inner.exns[exn as usize].escaped = true;
         Ok(Exn(store.stored(exn as usize)))
     }
@@ -73,44 +74,44 @@ impl Exn {
 
 /// Allocates an exception instance (spec: `alloc_exn`), returning its
 /// address.
-pub(crate) fn alloc<T>(store: &mut Store<T>, tag: u32, fields: Box<[Val]>) -> u32 {
+pub fn alloc(store: &mut StoreInner, tag: u32, fields: Box<[Val]>) -> u32 {
     let entity = ExnEntity { tag, fields, escaped: false };
-    match store.inner.exn_free.pop() {
+    match store.exn_free.pop() {
         Some(free) => {
-            store.inner.exns[free as usize] = entity;
+            store.exns[free as usize] = entity;
             free
         }
         None => {
-            store.inner.exns.push(entity);
-            (store.inner.exns.len() - 1) as u32
+            store.exns.push(entity);
+            (store.exns.len() - 1) as u32
         }
     }
 }
 
 /// Records that instance `exn` (a store address) may now be referred to.
-pub(crate) fn escape<T>(store: &mut Store<T>, exn: u32) {
-    if let Some(e) = store.inner.exns.get_mut(exn as usize) {
+pub fn escape(store: &mut StoreInner, exn: u32) {
+    if let Some(e) = store.exns.get_mut(exn as usize) {
         e.escaped = true;
     }
 }
 
 /// Records that an exception error leaving a machine (to the host or
 /// through a host function) escaped.
-pub(crate) fn escape_error<T>(store: &mut Store<T>, trap: &crate::Trap) {
+pub fn escape_error(store: &mut StoreInner, trap: &crate::Trap) {
     if let Some(t) = trap.exception()
-        && t.exn.0.store == store.inner.id
+        && t.exn.0.store == store.id
     {
         escape(store, t.exn.0.index);
     }
 }
 
 /// Recycles instance `exn` if nothing can refer to it.
-pub(crate) fn release<T>(store: &mut Store<T>, exn: u32) {
-    if let Some(e) = store.inner.exns.get_mut(exn as usize)
+pub fn release(store: &mut StoreInner, exn: u32) {
+    if let Some(e) = store.exns.get_mut(exn as usize)
         && !e.escaped
     {
         e.fields = Box::default();
-        store.inner.exn_free.push(exn);
+        store.exn_free.push(exn);
     }
 }
 
@@ -129,8 +130,9 @@ pub struct Thrown {
 
 impl Thrown {
     /// The description of exception instance `exn` (a store address).
-    pub(crate) fn of<T>(store: &Store<T>, exn: u32) -> Thrown {
-        let e = &store.inner.exns[exn as usize];
+    #[doc(hidden)]
+    pub fn of(store: &StoreInner, exn: u32) -> Thrown {
+        let e = &store.exns[exn as usize];
         Thrown {
             exn: Exn(store.stored(exn as usize)),
             tag: Tag(store.stored(e.tag as usize)),

@@ -159,7 +159,7 @@ impl Memory {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let store = store.as_context_mut();
         let i = store.check(self.0)?;
-        crate::reference::ops::memory_grow(store, i, delta).ok_or_else(|| Error::usage("failed to grow memory"))
+        crate::ops::memory_grow(store, i, delta).ok_or_else(|| Error::usage("failed to grow memory"))
     }
 }
 
@@ -230,7 +230,7 @@ impl Table {
         if !init.matches(weft_decode::ValType::Ref(store.inner.tables[i].ty.element)) {
             return Err(Error::usage("value does not match the table's element type"));
         }
-        crate::reference::ops::table_grow(store, i, delta, init).ok_or_else(|| Error::usage("failed to grow table"))
+        crate::ops::table_grow(store, i, delta, init).ok_or_else(|| Error::usage("failed to grow table"))
     }
 }
 
@@ -281,7 +281,7 @@ impl Global {
 
 /// An exception tag in a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Tag(pub(crate) Stored);
+pub struct Tag(#[doc(hidden)] pub Stored);
 
 /// Rejects function references from another store.
 pub(crate) fn check_val_store<T>(store: &Store<T>, v: &Val) -> Result<()> {

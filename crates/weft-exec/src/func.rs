@@ -10,7 +10,7 @@ use weft_decode::{FuncType, ValType};
 use crate::exception::Exn;
 use crate::externals::{Extern, check_val_store};
 use crate::instance::InstanceData;
-use crate::store::{AsContext, AsContextMut, FuncEntity, Store, Stored};
+use crate::store::{AsContext, AsContextMut, Store, Stored};
 use crate::trap::{Error, Result, Trap, TrapKind};
 use crate::value::{ExternRef, Val};
 
@@ -19,7 +19,7 @@ pub(crate) type HostFunc<T> = Arc<dyn Fn(Caller<'_, T>, &[Val], &mut [Val]) -> R
 
 /// A function instance in a store (wasm or host).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Func(pub(crate) Stored);
+pub struct Func(#[doc(hidden)] pub Stored);
 
 /// What a host function sees of its caller: the store (host data included)
 /// and the calling instance's exports.
@@ -106,10 +106,9 @@ impl Func {
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
     ) -> Func {
         let store = store.as_context_mut();
-        let canon = crate::types::canonicalize_func(&ty);
         let func = checked_results(&ty, f);
-        store.inner.funcs.push(FuncEntity::Host { ty, canon, func });
-        Func(store.stored(store.inner.funcs.len() - 1))
+        let index = store.push_host(ty, func);
+        Func(store.stored(index))
     }
 
     /// A host function from a typed Rust closure (see [`IntoFunc`]).
@@ -119,12 +118,12 @@ impl Func {
     ) -> Func {
         let store = store.as_context_mut();
         let (ty, func) = f.into_func();
-        let canon = crate::types::canonicalize_func(&ty);
-        store.inner.funcs.push(FuncEntity::Host { ty, canon, func });
-        Func(store.stored(store.inner.funcs.len() - 1))
+        let index = store.push_host(ty, func);
+        Func(store.stored(index))
     }
 
-    pub(crate) fn index(&self) -> u32 {
+    #[doc(hidden)]
+    pub fn index(&self) -> u32 {
         self.0.index
     }
 
@@ -164,7 +163,7 @@ impl Func {
         } else if store.inner.native_stack_base.abs_diff(here) > store.inner.engine.config().max_native_stack {
             return Err(Error::Trap(Trap::new(TrapKind::CallStackExhausted)));
         }
-        let r = crate::threaded::invoke(store, index as u32, params, results);
+        let r = crate::executor::invoke(store, index as u32, params, results);
         if outermost {
             store.inner.native_stack_base = 0;
         }

@@ -27,17 +27,26 @@ use crate::value::{Val, ref_type_matches};
 
 /// A module instance's index spaces, as store addresses (spec 4.2.5).
 #[derive(Debug)]
-pub(crate) struct InstanceData {
-    pub(crate) module: Arc<ModuleInner>,
-    pub(crate) funcs: Vec<u32>,
-    pub(crate) tables: Vec<u32>,
-    pub(crate) memories: Vec<u32>,
-    pub(crate) globals: Vec<u32>,
+pub struct InstanceData {
+    /// Its module.
+    pub module: Arc<ModuleInner>,
+    /// The store address of each function index (imports first).
+    pub funcs: Vec<u32>,
+    /// The store address of each table index.
+    pub tables: Vec<u32>,
+    /// The store address of each memory index.
+    pub memories: Vec<u32>,
+    /// The store address of each global index.
+    pub globals: Vec<u32>,
     #[allow(dead_code)]
-    pub(crate) tags: Vec<u32>,
-    pub(crate) elems: Vec<u32>,
-    pub(crate) datas: Vec<u32>,
-    pub(crate) exports: Vec<(String, Extern)>,
+    /// The store address of each tag index.
+    pub tags: Vec<u32>,
+    /// The store address of each element segment index.
+    pub elems: Vec<u32>,
+    /// The store address of each data segment index.
+    pub datas: Vec<u32>,
+    /// The exports, by name.
+    pub exports: Vec<(String, Extern)>,
 }
 
 impl std::fmt::Debug for ModuleInner {
@@ -397,7 +406,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
                 let env = ConstEnv { funcs: &data.funcs, globals: &data.globals };
                 let offset = const_index(eval_const(store, m, &env, offset)?);
                 let n = elem.items.len() as u64;
-                crate::reference::ops::table_init(store, &data, *table, i as u32, offset, 0, n)
+                crate::ops::table_init(&mut store.inner, &data, *table, i as u32, offset, 0, n)
                     .map_err(|k| Error::Trap(Trap::new(k)))?;
                 store.inner.elems[data.elems[i] as usize].items = Vec::new();
             }
@@ -411,7 +420,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
             let env = ConstEnv { funcs: &data.funcs, globals: &data.globals };
             let offset = const_index(eval_const(store, m, &env, offset)?);
             let n = seg.range.len() as u64;
-            crate::reference::ops::memory_init(store, &data, *memory, i as u32, offset, 0, n)
+            crate::ops::memory_init(&mut store.inner, &data, *memory, i as u32, offset, 0, n)
                 .map_err(|k| Error::Trap(Trap::new(k)))?;
             store.inner.datas[data.datas[i] as usize].bytes = Vec::new();
         }

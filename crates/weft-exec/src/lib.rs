@@ -1,29 +1,35 @@
 //! # weft-exec
 //!
-//! The interpreter core of weft: the store and its instances, instantiation
-//! and linking, host functions, traps, fuel and limits, the numeric
-//! semantics both engines share ([`numeric`]), and the reference engine
-//! ([`reference`](mod@reference)).
+//! The runtime of weft: the store and its instances, instantiation and
+//! linking, host functions, memories, tables, globals and tags with their
+//! operations, values, traps and exceptions, fuel and limits, the numeric
+//! and SIMD semantics both engines share ([`numeric`], [`simd`]), and the
+//! **engine seam** ([`executor`]): the one interface through which the
+//! runtime runs wasm on an [`Executor`](executor::Executor).
 //!
-//! Most users want the `weft` crate, which re-exports this API.
+//! This crate holds no interpreter. The threaded engine (`weft-threaded`)
+//! and the reference engine (`weft-reference`) implement the seam and
+//! depend on this crate; it depends on neither. Most users want the `weft`
+//! crate, whose `Engine::new` wires [`EngineKind`] to them and which
+//! re-exports this API. An [`Engine`] made here with [`Engine::new`] has
+//! no executor: everything but running wasm works.
 //!
 //! ```
-//! use weft_exec::{Engine, Linker, Module, Store, Val};
+//! use weft_exec::{Engine, Linker, Module, Store};
 //!
 //! let engine = Engine::default();
 //! let module = Module::new(&engine, r#"(module
 //!     (import "env" "double" (func $double (param i32) (result i32)))
 //!     (func (export "run") (param i32) (result i32)
 //!         local.get 0
-//!         call $double
-//!         i32.const 1
-//!         i32.add))"#)?;
+//!         call $double))"#)?;
 //! let mut linker = Linker::new(&engine);
 //! linker.func_wrap("env", "double", |x: i32| x * 2)?;
 //! let mut store = Store::new(&engine, ());
 //! let instance = linker.instantiate(&mut store, &module)?;
 //! let run = instance.get_typed_func::<i32, i32, _>(&store, "run")?;
-//! assert_eq!(run.call(&mut store, 20)?, 41);
+//! let err = run.call(&mut store, 20).unwrap_err();
+//! assert!(err.to_string().contains("no executor"), "{err}");
 //! # Ok::<(), weft_exec::Error>(())
 //! ```
 #![deny(unsafe_code)]
@@ -31,16 +37,17 @@
 
 mod engine;
 mod exception;
+pub mod executor;
 mod externals;
 mod func;
 mod instance;
 mod linker;
 mod module;
 pub mod numeric;
-pub mod reference;
+#[doc(hidden)]
+pub mod ops;
 pub mod simd;
 mod store;
-mod threaded;
 mod trap;
 mod types;
 mod value;
@@ -53,8 +60,6 @@ pub use instance::Instance;
 pub use linker::Linker;
 pub use module::Module;
 pub use store::{AsContext, AsContextMut, InterruptHandle, ResourceLimiter, Store, StoreId, StoreLimits};
-#[doc(hidden)]
-pub use threaded::TranslationStats;
 pub use trap::{Error, FrameInfo, LinkError, Result, Trap, TrapKind};
 pub use value::{ExternRef, Val};
 pub use weft_decode::{

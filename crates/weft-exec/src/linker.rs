@@ -10,7 +10,7 @@ use crate::externals::Extern;
 use crate::func::{Caller, Func, HostFunc, IntoFunc};
 use crate::instance::Instance;
 use crate::module::Module;
-use crate::store::{AsContextMut, FuncEntity, Store};
+use crate::store::{AsContextMut, Store};
 use crate::trap::{Error, LinkError, Result, Trap};
 use crate::value::Val;
 
@@ -117,9 +117,8 @@ fn materialize<T>(store: &mut Store<T>, def: &Definition<T>) -> Extern {
     match def {
         Definition::Extern(e) => *e,
         Definition::Host { ty, func } => {
-            let canon = crate::types::canonicalize_func(ty);
-            store.inner.funcs.push(FuncEntity::Host { ty: ty.clone(), canon, func: func.clone() });
-            Extern::Func(Func(store.stored(store.inner.funcs.len() - 1)))
+            let index = store.push_host(ty.clone(), func.clone());
+            Extern::Func(Func(store.stored(index)))
         }
     }
 }

@@ -1,33 +1,38 @@
 //! [`Module`]: a decoded and validated module, ready to instantiate, with a
 //! per-function cache of the engines' translated code.
 
-use std::sync::{Arc, OnceLock};
+use std::any::Any;
+use std::sync::Arc;
 
 use weft_decode::{ExternKind, FuncType, ImportType};
 use weft_validate::ModuleInfo;
 
 use crate::engine::Engine;
-use crate::reference::Compiled;
-use crate::trap::{Error, Result, Trap};
+use crate::executor::{Decline, Fallback};
+use crate::trap::{Error, Result};
 use crate::types::CanonType;
 
 /// A compiled module: decoded, validated, shareable between stores.
 #[derive(Clone)]
 pub struct Module(pub(crate) Arc<ModuleInner>);
 
-pub(crate) struct ModuleInner {
-    pub(crate) engine: Engine,
-    pub(crate) decoded: weft_decode::Module,
+/// A compiled module as executors see it: decoded, validated, with its
+/// types and each executor's state.
+pub struct ModuleInner {
+    /// The engine it was compiled for.
+    pub engine: Engine,
+    /// The decoded module.
+    pub decoded: weft_decode::Module,
     #[allow(dead_code)]
-    pub(crate) info: ModuleInfo,
+    /// The validator's facts about it.
+    pub info: ModuleInfo,
     /// The function type of each type index (an empty type for non-function types).
-    pub(crate) types: Vec<FuncType>,
+    pub types: Vec<FuncType>,
     /// The module-independent form of each type.
-    pub(crate) canon: Vec<Arc<CanonType>>,
-    /// The reference engine's code for each defined function, translated on first call.
-    pub(crate) compiled: Vec<OnceLock<std::result::Result<Arc<Compiled>, Trap>>>,
-    /// The threaded engine's code for each defined function, translated on first call.
-    pub(crate) threaded: crate::threaded::ModuleCache,
+    pub canon: Vec<Arc<CanonType>>,
+    /// Each executor's state for this module (its translated code), made
+    /// by [`Executor::module_state`](crate::executor::Executor::module_state).
+    states: Vec<Box<dyn Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Module {
@@ -59,10 +64,18 @@ impl Module {
     /// Wraps an already decoded and validated module.
     pub fn from_parts(engine: &Engine, decoded: weft_decode::Module, info: ModuleInfo) -> Module {
         let types = decoded.types.iter().map(|t| t.as_func().cloned().unwrap_or_default()).collect();
-        let compiled = (0..decoded.code.len()).map(|_| OnceLock::new()).collect();
-        let threaded = crate::threaded::ModuleCache::new(decoded.code.len());
+        let states = match engine.executors() {
+            Some(executors) => executors.distinct().map(|e| e.module_state(&decoded)).collect(),
+            None => Vec::new(),
+        };
         let canon = crate::types::canonicalize(&decoded.types);
-        Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, canon, compiled, threaded }))
+        Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, canon, states }))
+    }
+
+    /// The module as executors see it (the engine seam's view; see
+    /// [`executor`](crate::executor)).
+    pub fn inner(&self) -> &ModuleInner {
+        &self.0
     }
 
     /// The decoded module.
@@ -85,6 +98,26 @@ impl Module {
         self.0.decoded.imports.iter().map(|i| (i.module.as_str(), i.name.as_str(), &i.ty))
     }
 
+    /// The functions the engine's configured executor leaves to the
+    /// fallback executor, and why (preparing every function to find out).
+    /// Empty when the engine runs everything on one executor.
+    pub fn fallbacks(&self) -> Vec<Fallback> {
+        let Some(executors) = self.0.engine.executors() else { return Vec::new() };
+        if Arc::ptr_eq(&executors.primary, &executors.fallback) {
+            return Vec::new();
+        }
+        let config = self.0.engine.config();
+        let d = &self.0.decoded;
+        (0..d.code.len() as u32)
+            .filter_map(|defined| {
+                let reason: Decline = executors.primary.prepare(&self.0, defined, config).err()?;
+                let func_index = d.num_imported_functions + defined;
+                let name = d.names.function(func_index).map(str::to_string);
+                Some(Fallback { func_index, name, executor: executors.fallback.name(), reason })
+            })
+            .collect()
+    }
+
     /// The exports: name and kind.
     pub fn exports(&self) -> impl Iterator<Item = (&str, ExternKind)> {
         self.0.decoded.exports.iter().map(|e| (e.name.as_str(), e.kind))
@@ -93,24 +126,23 @@ impl Module {
 
 impl ModuleInner {
     /// The function type at type index `index`.
-    pub(crate) fn func_type(&self, index: u32) -> Option<&FuncType> {
+    pub fn func_type(&self, index: u32) -> Option<&FuncType> {
         self.types.get(index as usize)
     }
 
     /// The canonical form of type index `index`.
-    pub(crate) fn canon_type(&self, index: u32) -> Arc<CanonType> {
+    pub fn canon_type(&self, index: u32) -> Arc<CanonType> {
         self.canon.get(index as usize).cloned().unwrap_or_else(|| crate::types::canonicalize_func(&FuncType::default()))
     }
 
     /// The type of function `func` (imports first).
-    pub(crate) fn type_of_func(&self, func: u32) -> Option<&FuncType> {
+    pub fn type_of_func(&self, func: u32) -> Option<&FuncType> {
         self.func_type(*self.decoded.function_types.get(func as usize)?)
     }
 
-    /// The reference engine's code for defined function `defined`,
-    /// translating it on first use.
-    pub(crate) fn compiled(&self, defined: u32) -> std::result::Result<Arc<Compiled>, Trap> {
-        let slot = self.compiled.get(defined as usize).ok_or_else(|| Trap::host("function index out of range"))?;
-        slot.get_or_init(|| crate::reference::compile(self, defined).map(Arc::new)).clone()
+    /// The state of type `S` an executor made for this module, if the
+    /// module's engine has that executor.
+    pub fn state<S: Any>(&self) -> Option<&S> {
+        self.states.iter().find_map(|s| s.downcast_ref::<S>())
     }
 }

@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use weft_decode::{FuncType, GlobalType, MemoryType, RefType, TableType, TagType};
 
 use crate::engine::Engine;
-use crate::func::HostFunc;
+use crate::func::{Caller, HostFunc};
 use crate::instance::InstanceData;
 use crate::module::ModuleInner;
-use crate::trap::{Error, Result};
+use crate::trap::{Error, Result, Trap};
 use crate::types::CanonType;
 use crate::value::Val;
 
@@ -30,9 +30,11 @@ impl StoreId {
 
 /// A handle's place: which store, which slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct Stored {
-    pub(crate) store: StoreId,
-    pub(crate) index: u32,
+pub struct Stored {
+    /// The store.
+    pub store: StoreId,
+    /// The slot in it.
+    pub index: u32,
 }
 
 /// Decides whether memories and tables may grow (wasmtime's
@@ -107,15 +109,16 @@ impl InterruptHandle {
 
     /// Consumes a pending request: whether running wasm must trap now.
     #[inline]
-    pub(crate) fn take(&self) -> bool {
+    pub fn take(&self) -> bool {
         self.flag.load(Ordering::Relaxed) && self.flag.swap(false, Ordering::Relaxed)
     }
 }
 
 /// A function instance (spec 4.2.6).
-pub(crate) enum FuncEntity<T> {
+pub enum FuncEntity {
     /// A function defined by a module.
     Wasm {
+        /// Its type.
         ty: FuncType,
         /// The type's module-independent form.
         canon: Arc<CanonType>,
@@ -126,18 +129,29 @@ pub(crate) enum FuncEntity<T> {
         /// Its index among the module's *defined* functions.
         defined: u32,
     },
-    /// A host function.
-    Host { ty: FuncType, canon: Arc<CanonType>, func: HostFunc<T> },
+    /// A host function: `func` indexes the typed part of the store
+    /// ([`Store`]'s host functions), which only [`EngineStore::call_host`]
+    /// reaches.
+    Host {
+        /// Its type.
+        ty: FuncType,
+        /// The type's module-independent form.
+        canon: Arc<CanonType>,
+        /// Its index among the store's host functions.
+        func: u32,
+    },
 }
 
-impl<T> FuncEntity<T> {
-    pub(crate) fn ty(&self) -> &FuncType {
+impl FuncEntity {
+    /// The function's type.
+    pub fn ty(&self) -> &FuncType {
         match self {
             FuncEntity::Wasm { ty, .. } | FuncEntity::Host { ty, .. } => ty,
         }
     }
 
-    pub(crate) fn canon(&self) -> &Arc<CanonType> {
+    /// The type's module-independent form (what `call_indirect` compares).
+    pub fn canon(&self) -> &Arc<CanonType> {
         match self {
             FuncEntity::Wasm { canon, .. } | FuncEntity::Host { canon, .. } => canon,
         }
@@ -146,80 +160,103 @@ impl<T> FuncEntity<T> {
 
 /// A table instance (spec 4.2.7).
 #[derive(Debug)]
-pub(crate) struct TableEntity {
-    pub(crate) ty: TableType,
-    pub(crate) elements: Vec<Val>,
+pub struct TableEntity {
+    /// Its type.
+    pub ty: TableType,
+    /// The elements.
+    pub elements: Vec<Val>,
 }
 
 /// A memory instance (spec 4.2.8).
 #[derive(Debug)]
-pub(crate) struct MemoryEntity {
-    pub(crate) ty: MemoryType,
-    pub(crate) data: Vec<u8>,
+pub struct MemoryEntity {
+    /// Its type.
+    pub ty: MemoryType,
+    /// The bytes.
+    pub data: Vec<u8>,
 }
 
 impl MemoryEntity {
-    pub(crate) fn pages(&self) -> u64 {
+    /// The size in pages of its page size.
+    pub fn pages(&self) -> u64 {
         (self.data.len() as u64).checked_shr(self.ty.page_size_log2()).unwrap_or(0)
     }
 }
 
 /// A global instance (spec 4.2.9).
 #[derive(Debug)]
-pub(crate) struct GlobalEntity {
-    pub(crate) ty: GlobalType,
-    pub(crate) value: Val,
+pub struct GlobalEntity {
+    /// Its type.
+    pub ty: GlobalType,
+    /// The value.
+    pub value: Val,
 }
 
 /// An element instance (spec 4.2.10); empty once dropped.
 #[derive(Debug)]
-pub(crate) struct ElemEntity {
+pub struct ElemEntity {
     #[allow(dead_code)]
-    pub(crate) ty: RefType,
-    pub(crate) items: Vec<Val>,
+    /// Its reference type.
+    pub ty: RefType,
+    /// The references.
+    pub items: Vec<Val>,
 }
 
 /// A data instance (spec 4.2.11); empty once dropped.
 #[derive(Debug)]
-pub(crate) struct DataEntity {
-    pub(crate) bytes: Vec<u8>,
+pub struct DataEntity {
+    /// The bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// A tag instance (exception handling): its function type.
 #[derive(Debug)]
-pub(crate) struct TagEntity {
+pub struct TagEntity {
     #[allow(dead_code)]
-    pub(crate) ty: TagType,
-    pub(crate) func_type: FuncType,
-    pub(crate) canon: Arc<CanonType>,
+    /// Its type.
+    pub ty: TagType,
+    /// Its function type (the fields are the parameters).
+    pub func_type: FuncType,
+    /// The function type's module-independent form.
+    pub canon: Arc<CanonType>,
 }
 
-/// Everything in a store except the host data.
-pub(crate) struct StoreInner<T> {
-    pub(crate) id: StoreId,
-    pub(crate) engine: Engine,
-    pub(crate) funcs: Vec<FuncEntity<T>>,
-    pub(crate) tables: Vec<TableEntity>,
-    pub(crate) memories: Vec<MemoryEntity>,
-    pub(crate) globals: Vec<GlobalEntity>,
-    pub(crate) elems: Vec<ElemEntity>,
-    pub(crate) datas: Vec<DataEntity>,
-    pub(crate) tags: Vec<TagEntity>,
+/// Everything in a store that does not depend on the host data type `T`:
+/// what the engines see (through [`EngineStore`]).
+pub struct StoreInner {
+    /// The store's identity (handles carry it).
+    pub id: StoreId,
+    /// The engine.
+    pub engine: Engine,
+    /// Function instances, by store address.
+    pub funcs: Vec<FuncEntity>,
+    /// Table instances.
+    pub tables: Vec<TableEntity>,
+    /// Memory instances.
+    pub memories: Vec<MemoryEntity>,
+    /// Global instances.
+    pub globals: Vec<GlobalEntity>,
+    /// Element instances.
+    pub elems: Vec<ElemEntity>,
+    /// Data instances.
+    pub datas: Vec<DataEntity>,
+    /// Tag instances.
+    pub tags: Vec<TagEntity>,
     /// Exception instances, allocated by `throw`.
-    pub(crate) exns: Vec<crate::exception::ExnEntity>,
+    pub exns: Vec<crate::exception::ExnEntity>,
     /// Addresses of recycled exception instances (`exception::release`).
-    pub(crate) exn_free: Vec<u32>,
+    pub exn_free: Vec<u32>,
     /// Fuel left, if the engine consumes fuel.
-    pub(crate) fuel: u64,
+    pub fuel: u64,
     /// Wasm and host frames currently active across all activations.
-    pub(crate) call_depth: usize,
+    pub call_depth: usize,
     /// Nested host-to-wasm entries currently active.
-    pub(crate) activations: usize,
+    pub activations: usize,
     /// The native stack address of the outermost call into wasm now
     /// running (0 when none runs): nested calls measure their depth from it.
-    pub(crate) native_stack_base: usize,
+    pub native_stack_base: usize,
     /// The flag behind the store's [`InterruptHandle`]s.
-    pub(crate) interrupt: InterruptHandle,
+    pub interrupt: InterruptHandle,
 }
 
 /// A limiter callback: picks the limiter out of the host data.
@@ -228,8 +265,10 @@ type LimiterFn<T> = Box<dyn FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send +
 /// A store: all runtime instances, plus host data `T` that host functions
 /// can reach through their [`Caller`](crate::Caller).
 pub struct Store<T> {
-    pub(crate) inner: StoreInner<T>,
+    pub(crate) inner: StoreInner,
     pub(crate) data: T,
+    /// The host functions, indexed by [`FuncEntity::Host`]'s `func`.
+    host_funcs: Vec<HostFunc<T>>,
     limiter: Option<LimiterFn<T>>,
     default_limits: StoreLimits,
 }
@@ -258,6 +297,7 @@ impl<T> Store<T> {
                 interrupt: InterruptHandle::default(),
             },
             data,
+            host_funcs: Vec::new(),
             limiter: None,
             default_limits: StoreLimits::default(),
         }
@@ -314,15 +354,20 @@ impl<T> Store<T> {
 
     /// Checks a handle belongs to this store.
     pub(crate) fn check(&self, s: Stored) -> Result<usize> {
-        if s.store == self.inner.id {
-            Ok(s.index as usize)
-        } else {
-            Err(Error::usage("object used with the wrong store"))
-        }
+        self.inner.check(s)
     }
 
     pub(crate) fn stored(&self, index: usize) -> Stored {
-        Stored { store: self.inner.id, index: index as u32 }
+        self.inner.stored(index)
+    }
+
+    /// Adds host function `func` of type `ty`, returning its store address.
+    pub(crate) fn push_host(&mut self, ty: FuncType, func: HostFunc<T>) -> usize {
+        let canon = crate::types::canonicalize_func(&ty);
+        self.host_funcs.push(func);
+        let func = (self.host_funcs.len() - 1) as u32;
+        self.inner.funcs.push(FuncEntity::Host { ty, canon, func });
+        self.inner.funcs.len() - 1
     }
 
     /// Asks the limiter whether a memory may grow to `desired` bytes.
@@ -339,6 +384,81 @@ impl<T> Store<T> {
             Some(f) => f(&mut self.data).table_growing(current, desired, maximum),
             None => self.default_limits.table_growing(current, desired, maximum),
         }
+    }
+}
+
+impl StoreInner {
+    /// Checks a handle belongs to this store.
+    pub fn check(&self, s: Stored) -> Result<usize> {
+        if s.store == self.id { Ok(s.index as usize) } else { Err(Error::usage("object used with the wrong store")) }
+    }
+
+    /// The handle of slot `index` of this store.
+    pub fn stored(&self, index: usize) -> Stored {
+        Stored { store: self.id, index: index as u32 }
+    }
+}
+
+/// The store as an engine sees it: its untyped part ([`StoreInner`]), and
+/// the few operations that need the host data type `T` — calling a host
+/// function (which receives a [`Caller<'_, T>`]) and asking the resource
+/// limiter (found in the host data) whether a memory or table may grow.
+///
+/// [`Store<T>`] implements it once per `T`, so engines take
+/// `&mut dyn EngineStore` and are compiled once, never generic over `T`. A
+/// host function that re-enters wasm does so through the `&mut Store<T>`
+/// its `Caller` holds, and so through the seam again.
+pub trait EngineStore {
+    /// The untyped part.
+    fn inner(&self) -> &StoreInner;
+    /// The untyped part, mutably.
+    fn inner_mut(&mut self) -> &mut StoreInner;
+    /// Calls host function `func` (a store address of a
+    /// [`FuncEntity::Host`]) for a caller in `instance`.
+    fn call_host(
+        &mut self,
+        func: u32,
+        instance: Option<Arc<InstanceData>>,
+        args: &[Val],
+        results: &mut [Val],
+    ) -> std::result::Result<(), Trap>;
+    /// Asks the limiter whether a memory may grow to `desired` bytes.
+    fn memory_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
+    /// Asks the limiter whether a table may grow to `desired` elements.
+    fn table_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
+}
+
+impl<T> EngineStore for Store<T> {
+    #[inline(always)]
+    fn inner(&self) -> &StoreInner {
+        &self.inner
+    }
+
+    #[inline(always)]
+    fn inner_mut(&mut self) -> &mut StoreInner {
+        &mut self.inner
+    }
+
+    fn call_host(
+        &mut self,
+        func: u32,
+        instance: Option<Arc<InstanceData>>,
+        args: &[Val],
+        results: &mut [Val],
+    ) -> std::result::Result<(), Trap> {
+        let host = match self.inner.funcs.get(func as usize) {
+            Some(FuncEntity::Host { func, .. }) => self.host_funcs[*func as usize].clone(),
+            _ => return Err(Trap::host("not a host function")),
+        };
+        host(Caller { store: self, instance }, args, results)
+    }
+
+    fn memory_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool {
+        Store::memory_may_grow(self, current, desired, maximum)
+    }
+
+    fn table_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool {
+        Store::table_may_grow(self, current, desired, maximum)
     }
 }
 

@@ -143,7 +143,7 @@ impl Trap {
     pub fn throw(store: impl crate::AsContext, exn: crate::Exn) -> Result<Self> {
         let store = store.as_context();
         let index = store.check(exn.0)?;
-        Ok(Trap::new(TrapKind::Exception(Thrown::of(store, index as u32))))
+        Ok(Trap::new(TrapKind::Exception(Thrown::of(&store.inner, index as u32))))
     }
 
     /// The uncaught wasm exception, if this is one.
@@ -172,7 +172,7 @@ impl Trap {
     /// Appends the frames of the activation the trap is passing through
     /// (outer activations come after inner ones, when a host function that
     /// re-entered wasm propagates a trap).
-    pub(crate) fn with_backtrace(mut self, frames: Vec<FrameInfo>) -> Self {
+    pub fn with_backtrace(mut self, frames: Vec<FrameInfo>) -> Self {
         self.0.backtrace.extend(frames);
         self
     }

@@ -14,7 +14,7 @@ use weft_decode::{CompositeType, FuncType, HeapType, StorageType, SubType, ValTy
 
 /// A heap type with type indices resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum CanonHeap {
+pub enum CanonHeap {
     /// An abstract heap type (`func`, `extern`, ...).
     Abstract(HeapType),
     /// The `k`th type of the enclosing recursion group.
@@ -25,7 +25,7 @@ pub(crate) enum CanonHeap {
 
 /// A value type with type indices resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum CanonVal {
+pub enum CanonVal {
     /// A numeric or vector type.
     Plain(ValType),
     /// A reference type.
@@ -36,7 +36,7 @@ pub(crate) enum CanonVal {
 
 /// A composite type with type indices resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum CanonComposite {
+pub enum CanonComposite {
     Func(Box<[CanonVal]>, Box<[CanonVal]>),
     Struct(Box<[(CanonVal, bool)]>),
     Array(CanonVal, bool),
@@ -44,7 +44,7 @@ pub(crate) enum CanonComposite {
 
 /// One type of a recursion group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct CanonSub {
+pub struct CanonSub {
     is_final: bool,
     supertype: Option<CanonHeap>,
     composite: CanonComposite,
@@ -52,13 +52,13 @@ pub(crate) struct CanonSub {
 
 /// A defined type: its recursion group and its position in it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct CanonType {
+pub struct CanonType {
     group: Arc<[CanonSub]>,
     index: u32,
 }
 
 /// Canonicalizes every type of a module, in order.
-pub(crate) fn canonicalize(types: &[SubType]) -> Vec<Arc<CanonType>> {
+pub fn canonicalize(types: &[SubType]) -> Vec<Arc<CanonType>> {
     let mut out: Vec<Arc<CanonType>> = Vec::with_capacity(types.len());
     let mut i = 0;
     while i < types.len() {
@@ -97,7 +97,7 @@ pub(crate) fn canonicalize(types: &[SubType]) -> Vec<Arc<CanonType>> {
 
 /// The canonical form of a function type that stands alone (host functions):
 /// any type index in it is kept as an opaque number.
-pub(crate) fn canonicalize_func(ty: &FuncType) -> Arc<CanonType> {
+pub fn canonicalize_func(ty: &FuncType) -> Arc<CanonType> {
     let sub = CanonSub {
         is_final: true,
         supertype: None,

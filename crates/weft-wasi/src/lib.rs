@@ -19,7 +19,7 @@
 //! A command that writes to standard output, captured in a [`Pipe`]:
 //!
 //! ```
-//! use weft_exec::{Engine, Linker, Module, Store};
+//! use weft::{Engine, Linker, Module, Store};
 //! use weft_wasi::{Pipe, WasiCtx};
 //!
 //! let engine = Engine::default();

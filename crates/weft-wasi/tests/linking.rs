@@ -1,7 +1,7 @@
 //! Every function of `wasi_snapshot_preview1` links with the spec's
 //! signature; a missing memory export or a wrong signature is handled.
 
-use weft_exec::{Engine, Error, LinkError, Module};
+use weft::{Engine, Error, LinkError, Module};
 use weft_wasi::WasiCtx;
 
 /// The spec's signatures (params; `->` the result), written out

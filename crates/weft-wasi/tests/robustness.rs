@@ -3,7 +3,7 @@
 //! (or exits), never panics. (`poll_oneoff` is left out: a random clock
 //! subscription may legitimately sleep for centuries.)
 
-use weft_exec::Val;
+use weft::Val;
 use weft_wasi::WasiCtx;
 
 /// The functions and their parameter types (`i` = i32, `I` = i64).

@@ -15,7 +15,7 @@
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
-use weft_exec::{Engine, Module, Val};
+use weft::{Engine, Module, Val};
 use weft_wasi::{Errno, Pipe, WasiCtx};
 
 const MEM: usize = 1 << 16;

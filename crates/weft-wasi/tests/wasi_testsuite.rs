@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use weft_exec::{Config, Engine, EngineKind, Module};
+use weft::{Config, Engine, EngineKind, Module};
 use weft_wasi::{Pipe, WasiCtx};
 
 /// Tests expected to fail, each with its reason. Empty: all pass.

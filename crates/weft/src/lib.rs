@@ -140,17 +140,25 @@
 //! ## Engines
 //!
 //! [`EngineKind::Reference`] is the readable interpreter shaped like the
-//! spec's execution chapter. [`EngineKind::Threaded`], the default, is the
-//! fast interpreter: each function is translated on its first call into
-//! register-style code. Functions it does not translate yet (SIMD,
-//! exceptions, tail calls, memory64, ...) run on the reference interpreter,
-//! and so does every call when fuel or deterministic NaNs are enabled; both
-//! engines share the store, so the choice never changes results.
+//! spec's execution chapter (crate `weft-reference`).
+//! [`EngineKind::Threaded`], the default, is the fast interpreter (crate
+//! `weft-threaded`): each function is translated on its first call into
+//! register-style code. The functions it declines (atomics, exception
+//! handling inside `v128` code, modules with GC types) run on the
+//! reference interpreter, and so does every call when deterministic NaNs
+//! are enabled; [`Module::fallbacks`] lists them with the reason, and
+//! `weft inspect` prints it. Both engines share the store, so the choice
+//! never changes results. The runtime (`weft-exec`) runs wasm only through
+//! its engine seam; [`Engine::new`] is where the two engines are wired to it.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+use std::sync::Arc;
+
+use weft_exec::executor::Executor;
+
 pub use weft_exec::{
-    AsContext, AsContextMut, Caller, Config, Engine, EngineKind, Error, Exn, Extern, ExternKind, ExternRef, Features,
+    AsContext, AsContextMut, Caller, Config, EngineKind, Error, Exn, Extern, ExternKind, ExternRef, Features,
     FrameInfo, Func, FuncType, Global, GlobalType, HeapType, HostResult, ImportType, Instance, InterruptHandle,
     IntoFunc, Limits, LinkError, Linker, Memory, MemoryType, Module, RefType, ResourceLimiter, Result, Store,
     StoreLimits, Table, TableType, Tag, Thrown, Trap, TrapKind, TypedFunc, Val, ValType, WasmParams, WasmResults,
@@ -167,11 +175,73 @@ pub mod spectest;
 /// Running a call one instruction at a time on the reference engine, with
 /// the spec's machine state (operand stack, frames, labels) visible between
 /// instructions: what `weft trace` is built on.
-pub use weft_exec::reference::{FrameState, LabelState, Step, Stepper};
+pub use weft_reference::{FrameState, LabelState, Step, Stepper};
+
+/// Why the threaded engine leaves a function to the reference engine, and
+/// which functions it does ([`Module::fallbacks`]): the engine seam's
+/// record, shown by `weft inspect`.
+pub use weft_exec::executor::{Decline, Fallback};
+
+/// A configured execution engine; cheap to clone, shared by modules and
+/// stores.
+///
+/// [`Engine::new`] wires [`Config::kind`] to the interpreters: the
+/// threaded engine (`weft-threaded`) for [`EngineKind::Threaded`], with the
+/// reference engine (`weft-reference`) as the fallback for the functions
+/// it declines, or the reference engine alone for
+/// [`EngineKind::Reference`]. It dereferences to the runtime's engine,
+/// which every API taking `&Engine` accepts.
+#[derive(Debug, Clone)]
+pub struct Engine(weft_exec::Engine);
+
+impl Engine {
+    /// An engine with `config`.
+    pub fn new(config: &Config) -> Engine {
+        let reference: Arc<dyn Executor> = Arc::new(weft_reference::ReferenceExecutor);
+        let executor: Arc<dyn Executor> = match config.kind {
+            EngineKind::Threaded => Arc::new(weft_threaded::ThreadedExecutor),
+            EngineKind::Reference => reference.clone(),
+        };
+        Engine(weft_exec::Engine::with_executors(config, executor, reference))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        self.0.config()
+    }
+}
+
+impl Default for Engine {
+    /// The threaded engine with the default configuration.
+    fn default() -> Self {
+        Engine::new(&Config::default())
+    }
+}
+
+impl std::ops::Deref for Engine {
+    type Target = weft_exec::Engine;
+    fn deref(&self) -> &weft_exec::Engine {
+        &self.0
+    }
+}
+
+impl AsRef<weft_exec::Engine> for Engine {
+    fn as_ref(&self) -> &weft_exec::Engine {
+        &self.0
+    }
+}
+
+impl From<Engine> for weft_exec::Engine {
+    fn from(engine: Engine) -> Self {
+        engine.0
+    }
+}
 
 /// The layers below the embedding API, for tools that need them.
 pub mod raw {
     pub use weft_decode as decode;
     pub use weft_exec as exec;
+    pub use weft_reference as reference;
+    pub use weft_threaded as threaded;
     pub use weft_validate as validate;
 }

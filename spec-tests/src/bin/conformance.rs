@@ -30,7 +30,7 @@ fn translated(file: &SpecFile) -> (usize, usize) {
             return;
         }
         if let Ok(module) = Module::new(&engine, &m.bytes[..]) {
-            let stats = module.translate_all();
+            let stats = weft::raw::threaded::translate_all(&module);
             functions += stats.functions;
             translated += stats.translated;
         }

@@ -1,4 +1,5 @@
-//! `weft inspect FILE`: what a module contains, section by section.
+//! `weft inspect FILE`: what a module contains, section by section, and
+//! which functions the threaded engine leaves to the reference engine.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match Module::decode_all(&bytes, Features::default()) {
         Ok(module) => {
             print!("{}", describe(&module));
+            print!("{}", fallbacks(&bytes));
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
@@ -151,6 +153,23 @@ pub fn describe(module: &Module) -> String {
     }
     for c in &module.customs {
         let _ = writeln!(out, "custom {:?}: {} bytes", c.name, c.range.end - c.range.start);
+    }
+    out
+}
+
+/// The functions the default (threaded) engine leaves to the reference
+/// engine, and why; empty if there are none or the module is invalid.
+pub fn fallbacks(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let Ok(module) = weft::Module::from_binary(&weft::Engine::default(), bytes) else { return out };
+    let fallbacks = module.fallbacks();
+    if fallbacks.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "fallbacks: {} functions run on another engine", fallbacks.len());
+    for f in fallbacks {
+        let name = f.name.map(|n| format!(" ${n}")).unwrap_or_default();
+        let _ = writeln!(out, "  func {}{name}: {} engine ({})", f.func_index, f.executor, f.reason);
     }
     out
 }

@@ -35,7 +35,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use weft::raw::exec::reference::{Instr, Instruction};
+use weft::raw::reference::{Instr, Instruction};
 use weft::{FuncType, ImportType, Module, Step, Stepper, Store, Trap, Val};
 
 use crate::input::read_module;

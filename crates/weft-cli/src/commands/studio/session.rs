@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use weft::raw::exec::reference::Instruction;
+use weft::raw::reference::Instruction;
 use weft::{Engine, Instance, Module, Step, Stepper, Store, Val};
 
 use super::listing::{Listing, listing};
@@ -346,7 +346,7 @@ impl Session {
 
     /// The bytes of memory 0 that `instr`, about to run, writes: a store
     /// or a bulk `memory.fill`/`memory.copy`/`memory.init`.
-    fn memory_write(&self, instr: weft::raw::exec::reference::Instr) -> Option<MemoryRange> {
+    fn memory_write(&self, instr: weft::raw::reference::Instr) -> Option<MemoryRange> {
         let stack = self.stepper.operand_stack();
         let at = |n: usize| match stack.len().checked_sub(n).map(|i| stack[i]) {
             Some(Val::I32(v)) => Some(u64::from(v as u32)),

@@ -1,0 +1,797 @@
+//! The handlers: one function per op, each doing its op's work and passing
+//! control on with [`next`]. Numeric handlers are derived from the op
+//! table ([`for_each_numeric_op!`]) and are one line of semantics each; the
+//! hot control, call, variable and memory ops are written out below; the
+//! rest (bulk memory, tables, references — ops that call into the store
+//! anyway) share one handler, [`slow`], that matches on them.
+
+use std::sync::Arc;
+
+use super::backend::{Flow, Handler, NO_ACC, branch, exit, next};
+use super::calls::IndirectCallee;
+use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_val, wide};
+use crate::Code;
+use crate::op::{Op, Raw, Slot, for_each_acc_op, for_each_numeric_op};
+use weft_exec::TrapKind;
+use weft_exec::executor::InstanceData;
+use weft_exec::executor::StoreInner;
+use weft_exec::executor::ops;
+use weft_exec::numeric as n;
+
+/// Binds the operands of the op at `ip`, which must be a `$variant`.
+macro_rules! operands {
+    ($ip:expr, $variant:ident { $($fields:tt)* }) => {
+        let Op::$variant { $($fields)* } = $ip.op() else {
+            if cfg!(debug_assertions) {
+                unreachable!("{} reached the handler of {}", format_args!("{:?}", $ip.op()), stringify!($variant));
+            }
+            // SAFETY: `handler` maps an op to this handler only if it is a
+            // `$variant`.
+            unsafe { std::hint::unreachable_unchecked() }
+        };
+    };
+}
+
+/// Expands to the handler lookup: the hand-written arms, then one arm per
+/// numeric op. The match lists every op (no wildcard), so it compiles to
+/// one table load with no range check.
+macro_rules! lookup {
+    (
+        ($op:expr) { $($arms:tt)* }
+        acc: {
+            bin: [$($ab:ident $abx:ident),* $(,)?]
+            bin_imm: [$($abi:ident $abix:ident : $abit:ty = $abis:ident),* $(,)?]
+            br: [$($aj:ident $ajx:ident = $ajs:ident),* $(,)?]
+            br_imm: [$($aji:ident $ajix:ident : $ajit:ty = $ajis:ident),* $(,)?]
+            un: [$($au:ident $aux:ident),* $(,)?]
+        }
+        bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+        bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+        bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+        cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+        cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+        un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+        un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+    ) => {{
+        let h: Handler = match $op {
+            $($arms)*
+            $( Op::$bi { .. } => num::$bi, Op::$bii { .. } => num::$bii, )*
+            $( Op::$bt { .. } => num::$bt, Op::$bti { .. } => num::$bti, )*
+            $( Op::$b { .. } => num::$b, )*
+            $(
+                Op::$c { .. } => num::$c,
+                Op::$ci { .. } => num::$ci,
+                Op::$cj { .. } => num::$cj,
+                Op::$cji { .. } => num::$cji,
+            )*
+            $( Op::$f { .. } => num::$f, )*
+            $( Op::$u { .. } => num::$u, )*
+            $( Op::$ut_ { .. } => num::$ut_, )*
+            $( Op::$abx { .. } => num::$abx, )*
+            $( Op::$abix { .. } => num::$abix, )*
+            $( Op::$ajx { .. } => num::$ajx, )*
+            $( Op::$ajix { .. } => num::$ajix, )*
+            $( Op::$aux { .. } => num::$aux, )*
+        };
+        h
+    }};
+}
+
+/// Expands to one handler per numeric op.
+macro_rules! numeric_handlers {
+    (
+        acc: {
+            bin: [$($ab:ident $abx:ident),* $(,)?]
+            bin_imm: [$($abi:ident $abix:ident : $abit:ty = $abis:ident),* $(,)?]
+            br: [$($aj:ident $ajx:ident = $ajs:ident),* $(,)?]
+            br_imm: [$($aji:ident $ajix:ident : $ajit:ty = $ajis:ident),* $(,)?]
+            un: [$($au:ident $aux:ident),* $(,)?]
+        }
+        bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+        bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+        bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+        cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+        cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+        un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+        un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+    ) => {
+        $(
+            pub(super) fn $bi(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $bi { d, a, b });
+                let acc = s.put::<$bir>(d, ($bif)(s.get::<$bit>(a), s.get::<$bit>(b)));
+                next(ex, ip.next(), s, m, acc)
+            }
+            pub(super) fn $bii(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $bii { d, a, imm });
+                let acc = s.put::<$bir>(d, ($bif)(s.get::<$bit>(a), imm));
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $bt(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $bt { d, a, b });
+                let acc = match ($btf)(s.get::<$btt>(a), s.get::<$btt>(b)) {
+                    Ok(v) => s.put::<$btr>(d, v),
+                    Err(k) => return ex.trap(ip, k),
+                };
+                next(ex, ip.next(), s, m, acc)
+            }
+            pub(super) fn $bti(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $bti { d, a, imm });
+                let acc = match ($btf)(s.get::<$btt>(a), imm) {
+                    Ok(v) => s.put::<$btr>(d, v),
+                    Err(k) => return ex.trap(ip, k),
+                };
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $b(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $b { d, a, b });
+                let acc = s.put::<$br>(d, ($bf)(s.get::<$bty>(a), s.get::<$bty>(b)));
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $c(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $c { d, a, b });
+                let acc = s.put(d, i32::from(($cf)(s.get::<$ct>(a), s.get::<$ct>(b))));
+                next(ex, ip.next(), s, m, acc)
+            }
+            pub(super) fn $ci(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $ci { d, a, imm });
+                let acc = s.put(d, i32::from(($cf)(s.get::<$ct>(a), imm)));
+                next(ex, ip.next(), s, m, acc)
+            }
+            pub(super) fn $cj(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $cj { a, b, t });
+                branch(ex, ($cf)(s.get::<$ct>(a), s.get::<$ct>(b)), ip, t, s, m, acc)
+            }
+            pub(super) fn $cji(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $cji { a, imm, t });
+                branch(ex, ($cf)(s.get::<$ct>(a), imm), ip, t, s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $f(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $f { d, a, b });
+                let acc = s.put(d, i32::from(($ff)(s.get::<$ft>(a), s.get::<$ft>(b))));
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $u(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $u { d, a });
+                let acc = s.put::<$ur>(d, ($uf)(s.get::<$ut>(a)));
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $ut_(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $ut_ { d, a });
+                let acc = match ($utf)(s.get::<$utt>(a)) {
+                    Ok(v) => s.put::<$utr>(d, v),
+                    Err(k) => return ex.trap(ip, k),
+                };
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        /// Each numeric op's semantics as a function, for the accumulator
+        /// forms' handlers (which cover only some of the unary ops).
+        #[allow(dead_code)]
+        mod sem {
+            use super::*;
+            $( pub(super) fn $bi(a: $bit, b: $bit) -> $bir { ($bif)(a, b) } )*
+            $( pub(super) fn $b(a: $bty, b: $bty) -> $br { ($bf)(a, b) } )*
+            $( pub(super) fn $c(a: $ct, b: $ct) -> bool { ($cf)(a, b) } )*
+            $( pub(super) fn $u(a: $ut) -> $ur { ($uf)(a) } )*
+        }
+        $(
+            pub(super) fn $abx(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $abx { d, b });
+                let acc = s.put(d, sem::$ab(Raw::from_raw(acc), s.get(b)));
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $abix(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $abix { d, imm });
+                let acc = s.put(d, sem::$abis(Raw::from_raw(acc), imm));
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $ajx(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $ajx { b, t });
+                branch(ex, sem::$ajs(Raw::from_raw(acc), s.get(b)), ip, t, s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $ajix(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $ajix { imm, t });
+                branch(ex, sem::$ajis(Raw::from_raw(acc), imm), ip, t, s, m, acc)
+            }
+        )*
+        $(
+            pub(super) fn $aux(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $aux { d });
+                let acc = s.put(d, sem::$au(Raw::from_raw(acc)));
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+    };
+}
+
+/// The handler of the op at `ip`.
+#[inline(always)]
+pub(super) fn handler(ip: Ip) -> Handler {
+    for_each_acc_op!(lookup (ip.op()) {
+        Op::Copy { .. } => copy,
+        Op::Const { .. } => constant,
+        Op::Select { .. } => select,
+        Op::Fuel { .. } => fuel,
+        Op::CheckInterrupt => check_interrupt,
+        Op::Br { .. } => br,
+        Op::BrIfZero { .. } => br_if_zero,
+        Op::BrIfNonZero { .. } => br_if_non_zero,
+        Op::BrTable { .. } => br_table,
+        Op::BrIfZeroAcc { .. } => br_if_zero_acc,
+        Op::BrIfNonZeroAcc { .. } => br_if_non_zero_acc,
+        Op::I32LoadAcc { .. } => i32_load_acc,
+        Op::I64LoadAcc { .. } => i64_load_acc,
+        Op::F32LoadAcc { .. } => f32_load_acc,
+        Op::F64LoadAcc { .. } => f64_load_acc,
+        Op::I32Load8SAcc { .. } => i32_load8_s_acc,
+        Op::I32Load8UAcc { .. } => i32_load8_u_acc,
+        Op::I32Load16SAcc { .. } => i32_load16_s_acc,
+        Op::I32Load16UAcc { .. } => i32_load16_u_acc,
+        Op::Store8Acc { .. } => store8_acc,
+        Op::Store16Acc { .. } => store16_acc,
+        Op::Store32Acc { .. } => store32_acc,
+        Op::Store64Acc { .. } => store64_acc,
+        Op::Store8AccAddr { .. } => store8_acc_addr,
+        Op::Store16AccAddr { .. } => store16_acc_addr,
+        Op::Store32AccAddr { .. } => store32_acc_addr,
+        Op::Store64AccAddr { .. } => store64_acc_addr,
+        Op::Store8ImmAcc { .. } => store8_imm_acc,
+        Op::Store16ImmAcc { .. } => store16_imm_acc,
+        Op::Store32ImmAcc { .. } => store32_imm_acc,
+        Op::Store64ImmAcc { .. } => store64_imm_acc,
+        Op::SelectAcc { .. } => select_acc,
+        Op::I32LoadAbs { .. } => i32_load_abs,
+        Op::I64LoadAbs { .. } => i64_load_abs,
+        Op::Store32Abs { .. } => store32_abs,
+        Op::Store64Abs { .. } => store64_abs,
+        Op::Store32AbsAcc { .. } => store32_abs_acc,
+        Op::Store64AbsAcc { .. } => store64_abs_acc,
+        Op::Return0 => return0,
+        Op::Return1 { .. } => return1,
+        Op::ReturnN { .. } => return_n,
+        Op::Call { .. } => call,
+        Op::CallInternal { .. } => call_internal,
+        Op::CallIndirect { .. } => call_indirect,
+        Op::GlobalGet { .. } => global_get,
+        Op::GlobalSet { .. } => global_set,
+        Op::I32Load { .. } => i32_load,
+        Op::I64Load { .. } => i64_load,
+        Op::F32Load { .. } => f32_load,
+        Op::F64Load { .. } => f64_load,
+        Op::I32Load8S { .. } => i32_load8_s,
+        Op::I32Load8U { .. } => i32_load8_u,
+        Op::I32Load16S { .. } => i32_load16_s,
+        Op::I32Load16U { .. } => i32_load16_u,
+        Op::I64Load8S { .. } => i64_load8_s,
+        Op::I64Load8U { .. } => i64_load8_u,
+        Op::I64Load16S { .. } => i64_load16_s,
+        Op::I64Load16U { .. } => i64_load16_u,
+        Op::I64Load32S { .. } => i64_load32_s,
+        Op::I64Load32U { .. } => i64_load32_u,
+        Op::Store8 { .. } => store8,
+        Op::Store16 { .. } => store16,
+        Op::Store32 { .. } => store32,
+        Op::Store64 { .. } => store64,
+        Op::Store8Imm { .. } => store8_imm,
+        Op::Store16Imm { .. } => store16_imm,
+        Op::Store32Imm { .. } => store32_imm,
+        Op::Store64Imm { .. } => store64_imm,
+        Op::ReturnCall { .. } => calls::return_call,
+        Op::ReturnCallIndirect { .. } => calls::return_call_indirect,
+        Op::CallRef { .. } => calls::call_ref,
+        Op::ReturnCallRef { .. } => calls::return_call_ref,
+        Op::BrOnNull { .. } => calls::br_on_null,
+        Op::BrOnNonNull { .. } => calls::br_on_non_null,
+        Op::I64Add128 { .. } => wide::i64_add128,
+        Op::I64Sub128 { .. } => wide::i64_sub128,
+        Op::I64MulWideS { .. } => wide::i64_mul_wide_s,
+        Op::I64MulWideU { .. } => wide::i64_mul_wide_u,
+        Op::LoadExt { .. } => memory::load_ext,
+        Op::StoreExt { .. } => memory::store_ext,
+        Op::Mem64Load { .. } => memory::mem64_load,
+        Op::Mem64Store { .. } => memory::mem64_store,
+        Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw,
+        Op::VCopy { .. } => simd::vcopy,
+        Op::VSelect { .. } => simd::vselect,
+        Op::VReturn1 { .. } => simd::vreturn1,
+        Op::VReturnN { .. } => simd::vreturn_n,
+        Op::VConst { .. } => simd::vconst,
+        Op::VGlobalGet { .. } => simd::vglobal_get,
+        Op::VGlobalSet { .. } => simd::vglobal_set,
+        Op::VLoad { .. } => simd::vload,
+        Op::VStore { .. } => simd::vstore,
+        Op::VLoadExt { .. } => simd::vload_ext,
+        Op::VLoadLane { .. } => simd::vload_lane,
+        Op::VStoreLane { .. } => simd::vstore_lane,
+        Op::VMemExt { .. } => simd::vmem_ext,
+        Op::VUn { .. } => simd::vun,
+        Op::VBin { .. } => simd::vbin,
+        Op::VTern { .. } => simd::vtern,
+        Op::VTest { .. } => simd::vtest,
+        Op::VShift { .. } => simd::vshift,
+        Op::VSplat { .. } => simd::vsplat,
+        Op::VExtract { .. } => simd::vextract,
+        Op::VReplace { .. } => simd::vreplace,
+        Op::VShuffle { .. } => simd::vshuffle,
+        Op::VBitselect { .. } => simd::vbitselect,
+        Op::VAnd { .. } => simd::v_and,
+        Op::VOr { .. } => simd::v_or,
+        Op::VXor { .. } => simd::v_xor,
+        Op::VAndNot { .. } => simd::v_andnot,
+        Op::VI8x16Add { .. } => simd::v_i8x16_add,
+        Op::VI16x8Add { .. } => simd::v_i16x8_add,
+        Op::VI32x4Add { .. } => simd::v_i32x4_add,
+        Op::VI32x4Sub { .. } => simd::v_i32x4_sub,
+        Op::VI32x4Mul { .. } => simd::v_i32x4_mul,
+        Op::VI64x2Add { .. } => simd::v_i64x2_add,
+        Op::VI64x2Sub { .. } => simd::v_i64x2_sub,
+        Op::VF32x4Add { .. } => simd::v_f32x4_add,
+        Op::VF32x4Sub { .. } => simd::v_f32x4_sub,
+        Op::VF32x4Mul { .. } => simd::v_f32x4_mul,
+        Op::VF64x2Add { .. } => simd::v_f64x2_add,
+        Op::VF64x2Sub { .. } => simd::v_f64x2_sub,
+        Op::VF64x2Mul { .. } => simd::v_f64x2_mul,
+        Op::VI8x16Eq { .. } => simd::v_i8x16_eq,
+        Op::VI32x4Eq { .. } => simd::v_i32x4_eq,
+        Op::VI32x4LtS { .. } => simd::v_i32x4_lt_s,
+        Op::VI32x4GtS { .. } => simd::v_i32x4_gt_s,
+        Op::VF32x4Lt { .. } => simd::v_f32x4_lt,
+        Op::VF32x4Gt { .. } => simd::v_f32x4_gt,
+        Op::Unreachable
+        | Op::MemorySize { .. }
+        | Op::MemoryGrow { .. }
+        | Op::MemoryFill { .. }
+        | Op::MemoryCopy { .. }
+        | Op::MemoryInit { .. }
+        | Op::DataDrop { .. }
+        | Op::TableGet { .. }
+        | Op::TableSet { .. }
+        | Op::TableSize { .. }
+        | Op::TableGrow { .. }
+        | Op::TableFill { .. }
+        | Op::TableCopy { .. }
+        | Op::TableInit { .. }
+        | Op::ElemDrop { .. }
+        | Op::RefIsNull { .. }
+        | Op::RefFunc { .. }
+        | Op::RefAsNonNull { .. }
+        | Op::MemorySizeExt { .. }
+        | Op::MemoryGrowExt { .. }
+        | Op::MemoryFillExt { .. }
+        | Op::MemoryCopyExt { .. }
+        | Op::MemoryInitExt { .. } => slow,
+    })
+}
+
+/// The numeric handlers, named after their ops.
+#[allow(non_snake_case)]
+mod num {
+    use super::*;
+    for_each_acc_op!(numeric_handlers);
+}
+
+// ---- moves ----
+
+fn copy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, Copy { d, a });
+    let acc = s.put_raw(d, s.raw(a));
+    next(ex, ip.next(), s, m, acc)
+}
+
+fn constant(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, Const { d, imm });
+    let acc = s.put_raw(d, imm);
+    next(ex, ip.next(), s, m, acc)
+}
+
+fn select(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, Select { d, a, b, c });
+    let acc = s.put_raw(d, if s.get::<i32>(c) != 0 { s.raw(a) } else { s.raw(b) });
+    next(ex, ip.next(), s, m, acc)
+}
+
+fn select_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, SelectAcc { d, a, b });
+    let acc = s.put_raw(d, if i32::from_raw(acc) != 0 { s.raw(a) } else { s.raw(b) });
+    next(ex, ip.next(), s, m, acc)
+}
+
+// ---- control ----
+
+fn fuel(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, Fuel { n });
+    let n = u64::from(n);
+    let fuel = &mut ex.store.fuel;
+    if *fuel < n {
+        *fuel = 0;
+        return ex.trap(ip, TrapKind::OutOfFuel);
+    }
+    *fuel -= n;
+    next(ex, ip.next(), s, m, acc)
+}
+
+fn check_interrupt(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    if ex.store.interrupt.take() {
+        return ex.trap(ip, TrapKind::Interrupted);
+    }
+    next(ex, ip.next(), s, m, acc)
+}
+
+fn br(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, Br { t });
+    next(ex, ip.jump(t), s, m, acc)
+}
+
+fn br_if_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, BrIfZero { c, t });
+    branch(ex, s.get::<i32>(c) == 0, ip, t, s, m, acc)
+}
+
+fn br_if_zero_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, BrIfZeroAcc { t });
+    branch(ex, i32::from_raw(acc) == 0, ip, t, s, m, acc)
+}
+
+fn br_if_non_zero_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, BrIfNonZeroAcc { t });
+    branch(ex, i32::from_raw(acc) != 0, ip, t, s, m, acc)
+}
+
+fn br_if_non_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, BrIfNonZero { c, t });
+    branch(ex, s.get::<i32>(c) != 0, ip, t, s, m, acc)
+}
+
+fn br_table(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, BrTable { c, len });
+    let entry = ip.jump(1 + (s.get::<i32>(c) as u32).min(len - 1));
+    // Every entry is a `br` (checked by the translator's `verify`).
+    let Op::Br { t } = entry.op() else { unreachable!("a br_table entry is not a br") };
+    next(ex, entry.jump(t), s, m, acc)
+}
+
+/// Leaves the running frame (its results are in place) and continues in
+/// the caller, or ends the chain after the entry frame.
+#[inline(always)]
+pub(super) fn return_to_caller(ex: &mut Exec<'_>, m: Mem) -> Flow {
+    match ex.return_from_frame(m) {
+        Some((ip, s, m)) => next(ex, ip, s, m, NO_ACC),
+        None => exit(Exit::Return),
+    }
+}
+
+/// Calls store function `addr` (arguments at frame slot `base`) and
+/// continues with the callee's first op, or after the call if it already
+/// ran (host or reference engine).
+#[inline(always)]
+pub(super) fn call_and_continue(ex: &mut Exec<'_>, ip: Ip, addr: u32, base: Slot) -> Flow {
+    match ex.call(ip, addr, base) {
+        Some(ip) => {
+            let (s, m) = (ex.sp(), ex.memory());
+            next(ex, ip, s, m, NO_ACC)
+        }
+        None => exit(Exit::Trap),
+    }
+}
+
+fn return0(ex: &mut Exec<'_>, _: Ip, _: Sp, m: Mem, _: u64) -> Flow {
+    return_to_caller(ex, m)
+}
+
+fn return1(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, Return1 { a });
+    s.set_raw(0, s.raw(a));
+    return_to_caller(ex, m)
+}
+
+fn return_n(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, ReturnN { a, n });
+    s.copy_to_start(a, n);
+    return_to_caller(ex, m)
+}
+
+fn call(ex: &mut Exec<'_>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
+    operands!(ip, Call { func, base });
+    let addr = ex.inst.funcs[func as usize];
+    call_and_continue(ex, ip, addr, base)
+}
+
+fn call_internal(ex: &mut Exec<'_>, ip: Ip, _: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, CallInternal { defined, base });
+    match ex.own_code(defined) {
+        Some(code) => enter_internal(ex, ip, Arc::as_ptr(code), base, m),
+        None => call_defined_slow(ex, ip, defined, base),
+    }
+}
+
+/// Calls `callee`, threaded code of the running instance's module, with
+/// its arguments at frame slot `base`.
+#[inline(always)]
+fn enter_internal(ex: &mut Exec<'_>, ip: Ip, callee: *const Code, base: Slot, m: Mem) -> Flow {
+    let abs = ex.fp + usize::from(base);
+    // SAFETY: the callee's code belongs to the running instance's module,
+    // which `ex.inst` keeps alive while this frame and the callee's run.
+    let code = unsafe { &*callee };
+    if !ex.enter_frame(ip, code, abs) {
+        return exit(Exit::Trap);
+    }
+    ex.push_frame(ip.next(), callee, None, abs);
+    let (ip, s) = (Ip::at(code, 0), ex.sp());
+    // Same instance, and nothing ran yet: memory 0 is as it was.
+    next(ex, ip, s, m, NO_ACC)
+}
+
+/// A call to a defined function of the running instance that is not
+/// threaded code (it falls back to the reference engine).
+#[cold]
+#[inline(never)]
+fn call_defined_slow(ex: &mut Exec<'_>, ip: Ip, defined: u32, base: u16) -> Flow {
+    let addr = ex.inst.funcs[(defined + ex.inst.module.decoded.num_imported_functions) as usize];
+    call_and_continue(ex, ip, addr, base)
+}
+
+fn call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, CallIndirect { ty, table, c, base });
+    match ex.indirect_callee(ip, ty, table, s.raw(c)) {
+        IndirectCallee::Internal(code) => enter_internal(ex, ip, code, base, m),
+        IndirectCallee::Other(addr) => call_and_continue(ex, ip, addr, base),
+        IndirectCallee::Trap => exit(Exit::Trap),
+    }
+}
+
+// ---- variables ----
+
+fn global_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, GlobalGet { d, g });
+    let a = ex.inst.globals[g as usize] as usize;
+    let acc = s.put_raw(d, to_raw(ex.store.globals[a].value));
+    next(ex, ip.next(), s, m, acc)
+}
+
+fn global_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, GlobalSet { a, g });
+    let addr = ex.inst.globals[g as usize] as usize;
+    let ty = ex.store.globals[addr].ty.content;
+    ex.store.globals[addr].value = to_val(&*ex.store, s.raw(a), ty);
+    next(ex, ip.next(), s, m, acc)
+}
+
+// ---- memory 0 ----
+
+/// Expands to load handlers: `name Variant { d, fields } bytes: address,
+/// offset => conversion;` — the address a slot read, the accumulator
+/// (`acc`) or a constant, the handler's slot pointer named `s`. Each
+/// passes the value loaded on as the accumulator.
+macro_rules! load_handlers {
+    (|$s:ident, $acc:ident| $($name:ident $variant:ident { $d:ident $(, $field:ident)* } $n:literal: $addr:expr, $offset:expr => $conv:expr;)*) => {$(
+        // Only the accumulator forms read the accumulator they receive.
+        #[allow(unused_variables)]
+        fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+            operands!(ip, $variant { $d $(, $field)* });
+            let loaded = match m.load::<$n>($addr, $offset) {
+                Some(bytes) => $s.put_raw($d, ($conv)(bytes)),
+                None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+            };
+            next(ex, ip.next(), $s, m, loaded)
+        }
+    )*};
+}
+
+load_handlers! { |s, acc|
+    i32_load I32Load { d, a, offset } 4: s.raw(a), offset => |b| u64::from(u32::from_le_bytes(b));
+    i64_load I64Load { d, a, offset } 8: s.raw(a), offset => u64::from_le_bytes;
+    f32_load F32Load { d, a, offset } 4: s.raw(a), offset => |b| u64::from(u32::from_le_bytes(b));
+    f64_load F64Load { d, a, offset } 8: s.raw(a), offset => u64::from_le_bytes;
+    i32_load8_s I32Load8S { d, a, offset } 1: s.raw(a), offset => |b: [u8; 1]| i32::from(b[0] as i8).to_raw();
+    i32_load8_u I32Load8U { d, a, offset } 1: s.raw(a), offset => |b: [u8; 1]| u64::from(b[0]);
+    i32_load16_s I32Load16S { d, a, offset } 2: s.raw(a), offset => |b| i32::from(i16::from_le_bytes(b)).to_raw();
+    i32_load16_u I32Load16U { d, a, offset } 2: s.raw(a), offset => |b| u64::from(u16::from_le_bytes(b));
+    i64_load8_s I64Load8S { d, a, offset } 1: s.raw(a), offset => |b: [u8; 1]| i64::from(b[0] as i8).to_raw();
+    i64_load8_u I64Load8U { d, a, offset } 1: s.raw(a), offset => |b: [u8; 1]| u64::from(b[0]);
+    i64_load16_s I64Load16S { d, a, offset } 2: s.raw(a), offset => |b| i64::from(i16::from_le_bytes(b)).to_raw();
+    i64_load16_u I64Load16U { d, a, offset } 2: s.raw(a), offset => |b| u64::from(u16::from_le_bytes(b));
+    i64_load32_s I64Load32S { d, a, offset } 4: s.raw(a), offset => |b| i64::from(i32::from_le_bytes(b)).to_raw();
+    i64_load32_u I64Load32U { d, a, offset } 4: s.raw(a), offset => |b| u64::from(u32::from_le_bytes(b));
+    // The address in the accumulator.
+    i32_load_acc I32LoadAcc { d, offset } 4: acc, offset => |b| u64::from(u32::from_le_bytes(b));
+    i64_load_acc I64LoadAcc { d, offset } 8: acc, offset => u64::from_le_bytes;
+    f32_load_acc F32LoadAcc { d, offset } 4: acc, offset => |b| u64::from(u32::from_le_bytes(b));
+    f64_load_acc F64LoadAcc { d, offset } 8: acc, offset => u64::from_le_bytes;
+    i32_load8_s_acc I32Load8SAcc { d, offset } 1: acc, offset => |b: [u8; 1]| i32::from(b[0] as i8).to_raw();
+    i32_load8_u_acc I32Load8UAcc { d, offset } 1: acc, offset => |b: [u8; 1]| u64::from(b[0]);
+    i32_load16_s_acc I32Load16SAcc { d, offset } 2: acc, offset => |b| i32::from(i16::from_le_bytes(b)).to_raw();
+    i32_load16_u_acc I32Load16UAcc { d, offset } 2: acc, offset => |b| u64::from(u16::from_le_bytes(b));
+    // A constant address (`i32.const` plus the offset).
+    i32_load_abs I32LoadAbs { d, addr } 4: 0, addr => |b| u64::from(u32::from_le_bytes(b));
+    i64_load_abs I64LoadAbs { d, addr } 8: 0, addr => u64::from_le_bytes;
+}
+
+/// Expands to store handlers: `name Variant { fields } bytes: address,
+/// offset, value;` — the address and value as slot reads, the accumulator
+/// (`acc`) or constants, the handler's slot pointer named `s`.
+macro_rules! store_handlers {
+    (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $n:literal: $addr:expr, $offset:expr, $value:expr;)*) => {$(
+        fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+            operands!(ip, $variant { $($field),* });
+            if m.store::<$n>($addr, $offset, $value).is_none() {
+                return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+            }
+            next(ex, ip.next(), $s, m, $acc)
+        }
+    )*};
+}
+
+store_handlers! { |s, acc|
+    store8 Store8 { a, v, offset } 1: s.raw(a), offset, s.raw(v);
+    store16 Store16 { a, v, offset } 2: s.raw(a), offset, s.raw(v);
+    store32 Store32 { a, v, offset } 4: s.raw(a), offset, s.raw(v);
+    store64 Store64 { a, v, offset } 8: s.raw(a), offset, s.raw(v);
+    // A constant value.
+    store8_imm Store8Imm { a, offset, imm } 1: s.raw(a), offset, u64::from(imm);
+    store16_imm Store16Imm { a, offset, imm } 2: s.raw(a), offset, u64::from(imm);
+    store32_imm Store32Imm { a, offset, imm } 4: s.raw(a), offset, u64::from(imm);
+    store64_imm Store64Imm { a, offset, imm } 8: s.raw(a), offset, imm;
+    // The value in the accumulator.
+    store8_acc Store8Acc { a, offset } 1: s.raw(a), offset, acc;
+    store16_acc Store16Acc { a, offset } 2: s.raw(a), offset, acc;
+    store32_acc Store32Acc { a, offset } 4: s.raw(a), offset, acc;
+    store64_acc Store64Acc { a, offset } 8: s.raw(a), offset, acc;
+    // The address in the accumulator.
+    store8_acc_addr Store8AccAddr { v, offset } 1: acc, offset, s.raw(v);
+    store16_acc_addr Store16AccAddr { v, offset } 2: acc, offset, s.raw(v);
+    store32_acc_addr Store32AccAddr { v, offset } 4: acc, offset, s.raw(v);
+    store64_acc_addr Store64AccAddr { v, offset } 8: acc, offset, s.raw(v);
+    store8_imm_acc Store8ImmAcc { offset, imm } 1: acc, offset, u64::from(imm);
+    store16_imm_acc Store16ImmAcc { offset, imm } 2: acc, offset, u64::from(imm);
+    store32_imm_acc Store32ImmAcc { offset, imm } 4: acc, offset, u64::from(imm);
+    store64_imm_acc Store64ImmAcc { offset, imm } 8: acc, offset, imm;
+    // A constant address (`i32.const` plus the offset).
+    store32_abs Store32Abs { v, addr } 4: 0, addr, s.raw(v);
+    store64_abs Store64Abs { v, addr } 8: 0, addr, s.raw(v);
+    store32_abs_acc Store32AbsAcc { addr } 4: 0, addr, acc;
+    store64_abs_acc Store64AbsAcc { addr } 8: 0, addr, acc;
+}
+
+// ---- everything else ----
+
+/// The ops that are rare in hot code, or call into the store anyway: bulk
+/// memory, `memory.size`/`grow`, tables, references, traps.
+fn slow(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, acc: u64) -> Flow {
+    if !slow_step(ex, ip, s) {
+        return exit(Exit::Trap);
+    }
+    let m = ex.memory();
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// Runs the op at `ip` with [`slow_op`]; `false` after recording its trap.
+/// Out of line and returning a `bool`: `slow_op`'s `Result` and the op it
+/// takes live in memory, and kept in `slow`'s frame they would stop its
+/// final call from being a jump (`tests/threaded_stack.rs` caught it).
+#[inline(never)]
+fn slow_step(ex: &mut Exec<'_>, ip: Ip, s: Sp) -> bool {
+    match slow_op(ex, ip.op(), s) {
+        Ok(()) => true,
+        Err(k) => {
+            ex.record_trap(ip, k);
+            false
+        }
+    }
+}
+
+/// Executes `op`, one of the ops [`slow`] handles.
+#[inline(never)]
+fn slow_op(ex: &mut Exec<'_>, op: Op, s: Sp) -> Result<(), TrapKind> {
+    let index = |x| u64::from(s.get::<i32>(x) as u32);
+    let inst: &Arc<InstanceData> = &ex.inst;
+    let store = &mut *ex.store;
+    let mem = ex.mem;
+    match op {
+        Op::Unreachable => return Err(TrapKind::Unreachable),
+        Op::MemorySize { d } => s.set(d, store.memories[mem].pages() as i32),
+        Op::MemoryGrow { d, a } => {
+            let old = ex.with_erased(|store| ops::memory_grow(store, mem, index(a))).map_or(u64::MAX, |o| o);
+            s.set(d, old as i32);
+        }
+        Op::MemoryFill { d, v, n } => ops::memory_fill(store, mem, index(d), s.raw(v) as u8, index(n))?,
+        Op::MemoryCopy { d, s: src, n } => ops::memory_copy(store, mem, mem, index(d), index(src), index(n))?,
+        Op::MemoryInit { d, s: src, n, data } => {
+            ops::memory_init(store, inst, 0, data, index(d), index(src), index(n))?;
+        }
+        Op::DataDrop { data } => {
+            let a = inst.datas[data as usize] as usize;
+            store.datas[a].bytes = Vec::new();
+        }
+        Op::TableGet { d, i, table } => {
+            let t = inst.tables[table as usize] as usize;
+            let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
+            match store.tables[t].elements.get(i) {
+                Some(v) => s.set_raw(d, to_raw(*v)),
+                None => return Err(TrapKind::TableOutOfBounds),
+            }
+        }
+        Op::TableSet { i, v, table } => {
+            let t = inst.tables[table as usize] as usize;
+            let val = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
+            let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
+            match store.tables[t].elements.get_mut(i) {
+                Some(e) => *e = val,
+                None => return Err(TrapKind::TableOutOfBounds),
+            }
+        }
+        Op::TableSize { d, table } => {
+            let t = inst.tables[table as usize] as usize;
+            set_table_index(store, t, s, d, store.tables[t].elements.len() as u64);
+        }
+        Op::TableGrow { d, v, n, table } => {
+            let t = inst.tables[table as usize] as usize;
+            let init = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
+            let delta = table_index(store, t, s, n);
+            let old = ex.with_erased(|store| ops::table_grow(store, t, delta, init)).map_or(u64::MAX, |o| o);
+            set_table_index(ex.store, t, s, d, old);
+        }
+        Op::TableFill { i, v, n, table } => {
+            let t = inst.tables[table as usize] as usize;
+            let val = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
+            ops::table_fill(store, t, table_index(store, t, s, i), val, table_index(store, t, s, n))?;
+        }
+        Op::TableCopy { d, s: src, n, dst, src: src_table } => {
+            let (dt, st) = (inst.tables[dst as usize] as usize, inst.tables[src_table as usize] as usize);
+            // The length is 64-bit only if both tables are.
+            let n = if store.tables[dt].ty.index64 { table_index(store, st, s, n) } else { index(n) };
+            ops::table_copy(store, dt, st, table_index(store, dt, s, d), table_index(store, st, s, src), n)?;
+        }
+        Op::TableInit { d, s: src, n, table, elem } => {
+            let t = inst.tables[table as usize] as usize;
+            ops::table_init(store, inst, table, elem, table_index(store, t, s, d), index(src), index(n))?;
+        }
+        Op::ElemDrop { elem } => {
+            let a = inst.elems[elem as usize] as usize;
+            store.elems[a].items = Vec::new();
+        }
+        Op::RefIsNull { d, a } => s.set(d, i32::from(s.raw(a) == 0)),
+        Op::RefFunc { d, func } => s.set_raw(d, u64::from(inst.funcs[func as usize]) + 1),
+        Op::RefAsNonNull { a } => {
+            if s.raw(a) == 0 {
+                return Err(TrapKind::NullReference);
+            }
+        }
+        Op::MemorySizeExt { .. }
+        | Op::MemoryGrowExt { .. }
+        | Op::MemoryFillExt { .. }
+        | Op::MemoryCopyExt { .. }
+        | Op::MemoryInitExt { .. } => memory::slow_memory_op(ex, op, s)?,
+        other => unreachable!("{other:?} has its own handler"),
+    }
+    Ok(())
+}
+
+/// An index operand of table address `t`: `i64` for a 64-bit table
+/// (table64), else an unsigned `i32`.
+fn table_index(store: &StoreInner, t: usize, s: Sp, x: crate::op::Slot) -> u64 {
+    if store.tables[t].ty.index64 { s.raw(x) } else { u64::from(s.get::<i32>(x) as u32) }
+}
+
+/// Writes an index result (a size, or `u64::MAX` for failure) of table
+/// address `t`, typed as its index type.
+fn set_table_index(store: &StoreInner, t: usize, s: Sp, d: crate::op::Slot, v: u64) {
+    if store.tables[t].ty.index64 { s.set_raw(d, v) } else { s.set(d, v as i32) }
+}

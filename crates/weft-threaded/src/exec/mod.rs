@@ -1,0 +1,684 @@
+//! Running threaded code: the execution state ([`Exec`]), the three values
+//! every handler carries in registers ([`Ip`], [`Sp`], [`Mem`]), calls and
+//! returns between frames, and traps.
+//!
+//! Each [`Op`] has a handler (`handlers.rs`): a small function that does the
+//! op's work and passes control to the next op's handler. How control
+//! passes — a jump from handler to handler, or a return to a loop — is the
+//! one choice `backend.rs` makes.
+//!
+//! # The hot state
+//!
+//! A handler receives the execution state `&mut Exec` and, as separate
+//! arguments so they stay in registers across the whole chain: the op
+//! pointer (`Ip`), the running frame's first slot (`Sp`) and memory 0's base
+//! and length (`Mem`). Everything that can move them — calls, returns,
+//! `memory.grow`, a host function — hands the handler after it fresh
+//! values.
+
+#[macro_use]
+mod operands;
+mod backend;
+mod calls;
+mod handlers;
+mod memory;
+mod simd;
+mod wide;
+
+use std::sync::Arc;
+
+use weft_decode::{HeapType, ValType};
+
+use super::op::{Op, Raw, Slot};
+use super::{Code, ModuleCache};
+use weft_exec::Func;
+use weft_exec::executor::InstanceData;
+use weft_exec::executor::{EngineStore, FuncEntity, StoreInner};
+use weft_exec::{ExternRef, Val};
+use weft_exec::{FrameInfo, Trap, TrapKind};
+
+// Throwing and catching (`throw`, `throw_ref` and the unwinding of calls).
+mod exceptions;
+
+// ---- values in slots ----
+
+/// A value's slot bits.
+pub(crate) fn to_raw(v: Val) -> u64 {
+    match v {
+        Val::I32(x) => x.to_raw(),
+        Val::I64(x) => x.to_raw(),
+        Val::F32(b) => u64::from(b),
+        Val::F64(b) => b,
+        Val::V128(b) => b as u64,
+        Val::FuncRef(f) => f.map_or(0, |f| u64::from(f.index()) + 1),
+        Val::ExternRef(e) => e.map_or(0, |e| e.0.wrapping_add(1)),
+        Val::ExnRef(e) => e.map_or(0, |e| u64::from(e.0.index) + 1),
+        // Other references never reach slots: `translate::module_supported`
+        // keeps modules that use them on the reference engine.
+        #[allow(unreachable_patterns)]
+        _ => 0,
+    }
+}
+
+/// The reference of heap type `heap` whose slot bits are `raw`.
+fn ref_val(store: &StoreInner, raw: u64, heap: HeapType) -> Val {
+    match heap {
+        HeapType::Extern | HeapType::NoExtern => Val::ExternRef((raw != 0).then(|| ExternRef(raw - 1))),
+        HeapType::Exn | HeapType::NoExn => {
+            Val::ExnRef((raw != 0).then(|| weft_exec::Exn(store.stored((raw - 1) as usize))))
+        }
+        _ => Val::FuncRef((raw != 0).then(|| Func(store.stored((raw - 1) as usize)))),
+    }
+}
+
+/// The value of type `ty` whose slot bits are `raw`.
+fn to_val(store: &StoreInner, raw: u64, ty: ValType) -> Val {
+    match ty {
+        ValType::I32 => Val::I32(i32::from_raw(raw)),
+        ValType::I64 => Val::I64(raw as i64),
+        ValType::F32 => Val::F32(raw as u32),
+        ValType::F64 => Val::F64(raw),
+        ValType::V128 => Val::V128(u128::from(raw)),
+        ValType::Ref(r) => ref_val(store, raw, r.heap),
+    }
+}
+
+// ---- the registers ----
+
+/// How many slots a frame can address: every [`Slot`] (a `u16`) is an
+/// in-bounds index of a window this large, so slot accesses need no bounds
+/// checks. The slot vector always extends a full window past the running
+/// frame's first slot (`invoke` and `enter_frame` keep it so).
+const WINDOW: usize = 1 << 16;
+
+/// The op pointer: the op being executed.
+#[derive(Clone, Copy)]
+pub(super) struct Ip(*const Op);
+
+impl Ip {
+    /// The op at `pc` of `code`.
+    fn at(code: &Code, pc: usize) -> Ip {
+        Ip(code.ops[pc..].as_ptr())
+    }
+
+    /// The op.
+    #[inline(always)]
+    fn op(self) -> Op {
+        // SAFETY: an `Ip` only ever points into the op vector of a `Code`
+        // that a live frame keeps alive: it starts at an op (`Ip::at`),
+        // moves to the next op only after an op that is not its function's
+        // last (`translate::verify` checked that the last op returns,
+        // branches or traps), and branches only to targets `verify`
+        // checked are inside the vector.
+        unsafe { *self.0 }
+    }
+
+    /// The next op.
+    #[inline(always)]
+    fn next(self) -> Ip {
+        Ip(self.0.wrapping_add(1))
+    }
+
+    /// The op `rel` ops away (a branch target, relative to this op).
+    #[inline(always)]
+    pub(super) fn jump(self, rel: u32) -> Ip {
+        Ip(self.0.wrapping_offset(rel as i32 as isize))
+    }
+
+    /// This op's position in `code`.
+    fn pc(self, code: &Code) -> usize {
+        (self.0 as usize - code.ops.as_ptr() as usize) / size_of::<Op>()
+    }
+}
+
+/// The running frame's first slot.
+#[derive(Clone, Copy)]
+pub(super) struct Sp(*mut u64);
+
+impl Sp {
+    /// The raw bits in slot `x`.
+    #[inline(always)]
+    fn raw(self, x: Slot) -> u64 {
+        // SAFETY: `Sp` points at a frame's first slot with at least
+        // `WINDOW` slots of the slot vector after it (the invariant above),
+        // and a `Slot` is below `WINDOW`. Nothing else borrows the slot
+        // vector while handlers run: `Exec` re-derives `Sp` after anything
+        // that may reallocate it.
+        unsafe { *self.0.add(usize::from(x)) }
+    }
+
+    /// Sets slot `x` to the raw bits `v`.
+    #[inline(always)]
+    fn set_raw(self, x: Slot, v: u64) {
+        // SAFETY: as for `raw`.
+        unsafe { *self.0.add(usize::from(x)) = v }
+    }
+
+    /// Sets slot `x` to the raw bits `v` and returns them (for the
+    /// accumulator).
+    #[inline(always)]
+    fn put_raw(self, x: Slot, v: u64) -> u64 {
+        self.set_raw(x, v);
+        v
+    }
+
+    /// Sets slot `x` to `v` and returns its raw bits (for the accumulator).
+    #[inline(always)]
+    fn put<V: Raw>(self, x: Slot, v: V) -> u64 {
+        self.put_raw(x, v.to_raw())
+    }
+
+    #[inline(always)]
+    fn get<V: Raw>(self, x: Slot) -> V {
+        V::from_raw(self.raw(x))
+    }
+
+    #[inline(always)]
+    fn set<V: Raw>(self, x: Slot, v: V) {
+        self.set_raw(x, v.to_raw());
+    }
+
+    /// Copies `n` slots from `from` to the frame's first slots (results).
+    fn copy_to_start(self, from: Slot, n: u16) {
+        // SAFETY: both ranges are inside the window (`from + n` is at most
+        // the frame size, a `Slot`); `copy` allows overlap.
+        unsafe { std::ptr::copy(self.0.add(usize::from(from)), self.0, usize::from(n)) }
+    }
+}
+
+/// Memory 0 of the running instance: its buffer's base and length, so
+/// loads and stores need not go through the store.
+#[derive(Clone, Copy)]
+pub(super) struct Mem {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Mem {
+    /// The `N` bytes at `addr + offset`, if they are inside memory.
+    #[inline(always)]
+    fn load<const N: usize>(self, addr: u64, offset: u32) -> Option<[u8; N]> {
+        let ea = (addr as u32 as u64) + u64::from(offset);
+        if ea + N as u64 > self.len as u64 {
+            return None;
+        }
+        // SAFETY: `ea + N <= len`, and `ptr`/`len` describe memory 0's
+        // current buffer: every handler after an op that may reallocate it
+        // (a call, `memory.grow`, a bulk memory op) got a fresh `Mem`.
+        Some(unsafe { std::ptr::read_unaligned(self.ptr.add(ea as usize).cast::<[u8; N]>()) })
+    }
+
+    /// Stores the low `N` bytes of `v` at `addr + offset`; `None` if out of
+    /// bounds.
+    #[inline(always)]
+    fn store<const N: usize>(self, addr: u64, offset: u32, v: u64) -> Option<()> {
+        let ea = (addr as u32 as u64) + u64::from(offset);
+        if ea + N as u64 > self.len as u64 {
+            return None;
+        }
+        let bytes = v.to_le_bytes();
+        // SAFETY: as for `load`: the range is inside memory 0's current
+        // buffer, which nothing else borrows while handlers run.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.ptr.add(ea as usize), N) };
+        Some(())
+    }
+}
+
+// ---- the execution state ----
+
+/// Why the handler chain stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Exit {
+    /// The entry frame returned; its results are in its first slots.
+    Return,
+    /// A trap, kept in [`Exec::trap`].
+    Trap,
+}
+
+/// A suspended wasm frame (a caller waiting for its callee).
+struct Frame {
+    code: *const Code,
+    /// The frame's instance, if it is not its callee's (calls within an
+    /// instance, the common case, touch no reference count).
+    instance: Option<Arc<InstanceData>>,
+    /// Where the frame resumes.
+    ip: Ip,
+    /// The frame's first slot.
+    fp: usize,
+}
+
+/// Everything one activation of the threaded engine needs that is not in
+/// the handlers' registers.
+pub(super) struct Exec<'a> {
+    /// The store's untyped part, which handlers use directly. It is
+    /// derived from `erased` and re-derived after every use of `erased`
+    /// ([`Exec::with_erased`]), so the two are never used interleaved.
+    store: &'a mut StoreInner,
+    /// The whole store, type-erased: reached only through
+    /// [`Exec::with_erased`], for what needs the host data type (host
+    /// calls, growth the limiter decides, running a function on the
+    /// reference engine).
+    erased: *mut (dyn EngineStore + 'a),
+    slots: &'a mut Vec<u64>,
+    /// The v-slots: slot `x` of a frame at `fp` holds a `v128` in
+    /// `vslots[fp + x]` (`simd.rs`). Empty until code that uses `v128`
+    /// runs; then at least a window past every such frame's first slot.
+    vslots: &'a mut Vec<u128>,
+    /// The suspended frames, outermost first.
+    frames: Vec<Frame>,
+    /// The running function's code. Valid while `inst` (or, for the entry
+    /// frame, `run`'s own `Arc`) lives: a function's code belongs to its
+    /// module's cache, and every frame keeps its instance, and so its
+    /// module, alive.
+    code: *const Code,
+    /// The running frame's instance.
+    inst: Arc<InstanceData>,
+    /// The threaded code cache of `inst`'s module (null if its engine has
+    /// no threaded executor), found once per instance switch so calls
+    /// within the instance need not look it up.
+    cache: *const ModuleCache,
+    /// The running frame's first slot (absolute).
+    fp: usize,
+    /// Memory 0's store address (`usize::MAX` if the instance has none).
+    mem: usize,
+    /// The trap that stopped the chain.
+    trap: Option<Trap>,
+}
+
+impl Exec<'_> {
+    /// The running code.
+    #[inline(always)]
+    fn code(&self) -> &Code {
+        // SAFETY: see the field: the code outlives the frame running it.
+        unsafe { &*self.code }
+    }
+
+    /// Runs `f` on the whole store, then re-derives [`Exec::store`]
+    /// from it. Out of line: it is crossed at host calls, fallbacks and
+    /// growth only.
+    #[inline(never)]
+    fn with_erased<R>(&mut self, f: impl FnOnce(&mut dyn EngineStore) -> R) -> R {
+        // SAFETY: `erased` points at the store this activation was given
+        // (`run` borrows it mutably for `'a`), and `self.store` is a
+        // sub-borrow of it that is not used while `f` runs: it is replaced
+        // right after by a fresh borrow of the store's untyped part.
+        let erased = unsafe { &mut *self.erased };
+        let r = f(&mut *erased);
+        self.store = erased.inner_mut();
+        r
+    }
+
+    /// The running frame's first slot.
+    #[inline(always)]
+    fn sp(&mut self) -> Sp {
+        Sp(self.slots[self.fp..].as_mut_ptr())
+    }
+
+    /// Memory 0 of the running instance as it is now.
+    fn memory(&mut self) -> Mem {
+        match self.store.memories.get_mut(self.mem) {
+            Some(m) => Mem { ptr: m.data.as_mut_ptr(), len: m.data.len() },
+            None => Mem { ptr: std::ptr::null_mut(), len: 0 },
+        }
+    }
+
+    /// The threaded code of the running instance's defined function
+    /// `defined`, translating it on first use; `None` if it is left to
+    /// the fallback.
+    #[inline(always)]
+    fn own_code(&self, defined: u32) -> Option<&Arc<Code>> {
+        // SAFETY: `cache` is null or the cache of the running instance's
+        // module (`set_instance` keeps it so), which `self.inst` keeps
+        // alive.
+        let cache = unsafe { self.cache.as_ref() }?;
+        cache.code(&self.inst.module, defined)
+    }
+
+    /// Switches to `inst` as the running instance.
+    fn set_instance(&mut self, inst: Arc<InstanceData>) -> Arc<InstanceData> {
+        self.mem = memory0(&inst);
+        self.cache = cache_of(&inst);
+        std::mem::replace(&mut self.inst, inst)
+    }
+
+    /// Records `trap` at the op `ip` and stops the chain.
+    #[cold]
+    #[inline(never)]
+    fn trap(&mut self, ip: Ip, trap: impl Into<Trap>) -> backend::Flow {
+        self.record_trap(ip, trap.into());
+        backend::exit(Exit::Trap)
+    }
+
+    /// Records `trap` at the op `ip`, with the backtrace.
+    #[cold]
+    #[inline(never)]
+    fn record_trap(&mut self, ip: Ip, trap: impl Into<Trap>) {
+        let t: Trap = trap.into();
+        let pc = ip.pc(self.code());
+        self.trap = Some(t.with_backtrace(self.backtrace(pc)));
+    }
+
+    /// The wasm frames, innermost first.
+    fn backtrace(&self, pc: usize) -> Vec<FrameInfo> {
+        let info = |code: &Code, inst: &InstanceData, pc: usize| {
+            let d = &inst.module.decoded;
+            FrameInfo {
+                func_index: code.func_index,
+                func_name: d.names.function(code.func_index).map(str::to_string),
+                module_name: d.names.module.clone(),
+                offset: code.offsets.get(pc).map(|o| *o as usize),
+            }
+        };
+        let mut out = vec![info(self.code(), &self.inst, pc)];
+        let mut callee = &self.inst;
+        for f in self.frames.iter().rev() {
+            let inst = f.instance.as_ref().unwrap_or(callee);
+            // SAFETY: a suspended frame's code lives as long as the frame
+            // (see `Exec::code`).
+            let code = unsafe { &*f.code };
+            out.push(info(code, inst, f.ip.pc(code)));
+            callee = inst;
+        }
+        out
+    }
+
+    /// Leaves the running frame. Returns the caller's op pointer, slots
+    /// and memory, or `None` after the entry frame.
+    #[inline(always)]
+    fn return_from_frame(&mut self, m: Mem) -> Option<(Ip, Sp, Mem)> {
+        self.store.call_depth -= 1;
+        let frame = self.frames.pop()?;
+        self.code = frame.code;
+        self.fp = frame.fp;
+        let m = match frame.instance {
+            // Same instance: `m` is current (every handler since the call
+            // kept it so).
+            None => m,
+            Some(caller) => {
+                self.set_instance(caller);
+                self.memory()
+            }
+        };
+        Some((frame.ip, self.sp(), m))
+    }
+
+    /// Suspends the running frame (resuming at `ret`) and enters `callee`
+    /// at absolute slot `base`; its frame was made by `enter_frame`.
+    #[inline(always)]
+    fn push_frame(&mut self, ret: Ip, callee: *const Code, instance: Option<Arc<InstanceData>>, base: usize) {
+        let caller = std::mem::replace(&mut self.code, callee);
+        self.frames.push(Frame { code: caller, instance, ip: ret, fp: self.fp });
+        self.fp = base;
+    }
+
+    /// Calls store function `addr` with its arguments at frame slot `base`:
+    /// a threaded callee becomes the running frame; a host function or a
+    /// function on the reference engine runs now. Returns the op to
+    /// continue with, or `None` after recording a trap.
+    ///
+    /// Never inlined, and returning only a pointer: a handler that calls it
+    /// keeps no stack slot whose address escapes, so its final call to the
+    /// next handler can still be a jump (see `backend.rs`).
+    #[inline(never)]
+    fn call(&mut self, ip: Ip, addr: u32, base: Slot) -> Option<Ip> {
+        let abs = self.fp + usize::from(base);
+        match self.call_addr(addr, abs) {
+            Ok(Called::Wasm(code, instance)) => {
+                let code_ptr = Arc::as_ptr(&code);
+                let caller_inst =
+                    if Arc::ptr_eq(&instance, &self.inst) { None } else { Some(self.set_instance(instance)) };
+                // The callee's code is kept alive by its module, which its
+                // instance (now `self.inst`) keeps alive.
+                drop(code);
+                self.push_frame(ip.next(), code_ptr, caller_inst, abs);
+                Some(Ip::at(self.code(), 0))
+            }
+            Ok(Called::Done) => Some(ip.next()),
+            // An exception may be caught here or by a caller.
+            Err(t) => self.raise(ip, t),
+        }
+    }
+
+    /// Makes room for the frame of `code`, a callee at frame slot `base`;
+    /// `false` after recording a trap if that would exceed a limit.
+    #[inline(always)]
+    fn enter_frame(&mut self, ip: Ip, code: &Code, base: usize) -> bool {
+        let entered = enter_frame(self.store, self.slots, self.vslots, code, base);
+        if !entered {
+            self.stack_exhausted(ip);
+        }
+        entered
+    }
+
+    /// Records "call stack exhausted" at `ip` (a function of scalars only,
+    /// so calling it does not put a `TrapKind` in the caller's frame).
+    #[cold]
+    #[inline(never)]
+    fn stack_exhausted(&mut self, ip: Ip) {
+        self.record_trap(ip, TrapKind::CallStackExhausted);
+    }
+}
+
+/// The threaded code cache of `inst`'s module, or null.
+fn cache_of(inst: &InstanceData) -> *const ModuleCache {
+    ModuleCache::of(&inst.module).map_or(std::ptr::null(), |c| c as *const ModuleCache)
+}
+
+/// Memory 0's store address in `inst`.
+fn memory0(inst: &InstanceData) -> usize {
+    inst.memories.first().map_or(usize::MAX, |m| *m as usize)
+}
+
+/// What a call did.
+enum Called {
+    /// The callee is threaded code; its frame is ready.
+    Wasm(Arc<Code>, Arc<InstanceData>),
+    /// The callee ran to completion (host or reference engine).
+    Done,
+}
+
+/// Runs threaded function `code` (store address `func`) of `instance`.
+pub(crate) fn invoke(
+    store: &mut dyn EngineStore,
+    func: u32,
+    code: Arc<Code>,
+    instance: Arc<InstanceData>,
+    args: &[Val],
+    results: &mut [Val],
+) -> Result<(), Trap> {
+    let inner = store.inner_mut();
+    let config = inner.engine.config();
+    if inner.activations >= config.max_reentry_depth
+        || inner.call_depth >= config.max_call_depth
+        || code.frame_size as usize > config.max_value_stack
+    {
+        return Err(Trap::new(TrapKind::CallStackExhausted));
+    }
+    let result_types: Vec<ValType> = inner.funcs[func as usize].ty().results().to_vec();
+    let mut slots = vec![0u64; WINDOW.max(results.len())];
+    for (slot, arg) in slots.iter_mut().zip(args) {
+        *slot = to_raw(*arg);
+    }
+    let mut vslots = if code.v128 { vec![0u128; WINDOW] } else { Vec::new() };
+    simd::args_to_vslots(&mut vslots, args);
+    inner.activations += 1;
+    let depth = inner.call_depth;
+    inner.call_depth += 1;
+    let r = run(store, &code, instance, &mut slots, &mut vslots);
+    let inner = store.inner_mut();
+    inner.call_depth = depth;
+    inner.activations -= 1;
+    r?;
+    for (i, (r, ty)) in results.iter_mut().zip(result_types).enumerate() {
+        *r = match ty {
+            ValType::V128 => Val::V128(vslots.get(i).copied().unwrap_or(0)),
+            _ => to_val(inner, slots[i], ty),
+        };
+    }
+    Ok(())
+}
+
+/// Runs function `code` of `inst`, whose frame starts at slot 0, until it
+/// returns.
+fn run(
+    store: &mut dyn EngineStore,
+    code: &Arc<Code>,
+    inst: Arc<InstanceData>,
+    slots: &mut Vec<u64>,
+    vslots: &mut Vec<u128>,
+) -> Result<(), Trap> {
+    let mem = memory0(&inst);
+    let erased: *mut (dyn EngineStore + '_) = store;
+    // SAFETY: `erased` is `store`, borrowed mutably for this whole call;
+    // `Exec` uses the untyped part derived here until it next uses
+    // `erased`, and re-derives it then (`Exec::with_erased`).
+    let inner = unsafe { (*erased).inner_mut() };
+    let mut ex = Exec {
+        store: inner,
+        erased,
+        slots,
+        vslots,
+        frames: Vec::new(),
+        code: Arc::as_ptr(code),
+        cache: cache_of(&inst),
+        inst,
+        fp: 0,
+        mem,
+        trap: None,
+    };
+    let (ip, sp, m) = (Ip::at(code, 0), ex.sp(), ex.memory());
+    match backend::execute(&mut ex, ip, sp, m) {
+        Exit::Return => Ok(()),
+        Exit::Trap => Err(ex.trap.take().unwrap_or_else(|| Trap::host("threaded engine stopped without a trap"))),
+    }
+}
+
+/// Makes room for a frame of `code` at absolute slot `base` and counts it
+/// against the call-depth and value-stack limits; `false` if it would
+/// exceed one ("call stack exhausted").
+#[inline(always)]
+fn enter_frame(store: &mut StoreInner, slots: &mut Vec<u64>, vslots: &mut Vec<u128>, code: &Code, base: usize) -> bool {
+    let config = store.engine.config();
+    // Every frame's slots count against `max_value_stack`, its operand
+    // stack's reserved slots included.
+    let max_values = config.max_value_stack;
+    if store.call_depth >= config.max_call_depth || base + code.frame_size as usize > max_values {
+        return false;
+    }
+    reserve_slots(slots, base + WINDOW, max_values);
+    slots[base + code.params as usize..base + code.locals as usize].fill(0);
+    if code.v128 {
+        simd::enter_v128_frame(vslots, code, base);
+    }
+    store.call_depth += 1;
+    true
+}
+
+/// Grows `slots` to at least `len`, doubling (within `max` plus a window)
+/// so deep recursion does not reallocate per call.
+#[inline(always)]
+fn reserve_slots(slots: &mut Vec<u64>, len: usize, max: usize) {
+    if slots.len() < len {
+        grow_slots(slots, len, max);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn grow_slots(slots: &mut Vec<u64>, len: usize, max: usize) {
+    let doubled = (slots.len() * 2).min(max.saturating_add(WINDOW));
+    slots.resize(len.max(doubled), 0);
+}
+
+/// A threaded callee whose frame is ready: its code and instance.
+type Entered = (Arc<Code>, Arc<InstanceData>);
+
+/// Enters store function `addr` whose arguments are at absolute slot
+/// `base`, if it is threaded wasm code: its frame's slots are made and it
+/// is returned. `None` for a host function or a function on the reference
+/// engine, which [`Exec::call_out`] runs.
+fn enter_call(
+    store: &mut StoreInner,
+    slots: &mut Vec<u64>,
+    vslots: &mut Vec<u128>,
+    addr: u32,
+    base: usize,
+) -> Result<Option<Entered>, Trap> {
+    let config = store.engine.config();
+    if store.call_depth >= config.max_call_depth {
+        return Err(Trap::new(TrapKind::CallStackExhausted));
+    }
+    let entity = store.funcs.get(addr as usize).ok_or_else(|| Trap::host("invalid function address"))?;
+    let threaded = match entity {
+        FuncEntity::Wasm { module, defined, instance, .. } => crate::module_code(module, *defined)
+            .cloned()
+            .filter(|code| code.runs_under(config))
+            .map(|code| (code, instance.clone())),
+        FuncEntity::Host { .. } => None,
+    };
+    if let Some((code, _)) = &threaded
+        && !enter_frame(store, slots, vslots, code, base)
+    {
+        return Err(Trap::new(TrapKind::CallStackExhausted));
+    }
+    Ok(threaded)
+}
+
+impl Exec<'_> {
+    /// Calls store function `addr` whose arguments are at absolute slot
+    /// `base`: a threaded wasm callee gets its frame's slots; a host
+    /// function or a function on the reference engine runs now.
+    fn call_addr(&mut self, addr: u32, base: usize) -> Result<Called, Trap> {
+        match enter_call(self.store, self.slots, self.vslots, addr, base)? {
+            Some((code, instance)) => Ok(Called::Wasm(code, instance)),
+            None => self.call_out(addr, base).map(|()| Called::Done),
+        }
+    }
+
+    /// Runs store function `addr` — a host function, or a wasm function
+    /// on the reference engine — with its arguments at absolute slot
+    /// `base`, and writes its results there.
+    #[inline(never)]
+    fn call_out(&mut self, addr: u32, base: usize) -> Result<(), Trap> {
+        let max_values = self.store.engine.config().max_value_stack;
+        let entity = self.store.funcs.get(addr as usize).ok_or_else(|| Trap::host("invalid function address"))?;
+        let host = matches!(entity, FuncEntity::Host { .. });
+        let ty = entity.ty().clone();
+        reserve_slots(self.slots, base + ty.params().len().max(ty.results().len()), max_values);
+        let args: Vec<Val> = ty
+            .params()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                ValType::V128 => Val::V128(self.vslots.get(base + i).copied().unwrap_or(0)),
+                _ => to_val(self.store, self.slots[base + i], *t),
+            })
+            .collect();
+        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+        let caller = self.inst.clone();
+        self.with_erased(|store| {
+            if host {
+                store.inner_mut().call_depth += 1;
+                let r = store.call_host(addr, Some(caller), &args, &mut results);
+                store.inner_mut().call_depth -= 1;
+                r
+            } else {
+                // A function this engine declined: the seam runs it on the
+                // fallback. Not a re-entry from the host: do not count it
+                // as one.
+                store.inner_mut().activations -= 1;
+                let r = weft_exec::executor::invoke(store, addr, &args, &mut results);
+                store.inner_mut().activations += 1;
+                r
+            }
+        })?;
+        for (i, v) in results.into_iter().enumerate() {
+            if let Val::V128(x) = v {
+                simd::reserve_vslots(self.vslots, base + WINDOW);
+                self.vslots[base + i] = x;
+            }
+            self.slots[base + i] = to_raw(v);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,377 @@
+//! # weft-threaded
+//!
+//! weft's fast interpreter, an [`Executor`] of the runtime's engine seam
+//! ([`weft_exec::executor`]): [`ThreadedExecutor`]. It depends on the
+//! runtime only — never on the reference engine: functions it declines go
+//! back to the seam, which runs them on the engine's fallback. Most users
+//! want the `weft` crate, whose `Engine::new` wires it in for
+//! `EngineKind::Threaded`.
+//!
+//! The threaded engine: each function is translated, lazily on its first
+//! call, into compact register-machine code (`op::Op`) whose operands are
+//! frame slots the translator placed statically (`translate/`), and run by
+//! handlers that pass control from op to op (`exec/`).
+//!
+//! # Frames and slots
+//!
+//! One activation keeps all its wasm frames in one `Vec<u64>` of slots. A
+//! frame is the function's locals (parameters first) followed by its operand
+//! stack's home slots. A call places the callee's frame at the caller's
+//! first argument slot, so arguments become the callee's parameters without
+//! a copy, and the callee's results land where the caller expects them. A
+//! wasm-to-wasm call pushes a frame and continues the same
+//! loop: the native stack never grows with wasm recursion.
+//!
+//! # What falls back to the reference engine
+//!
+//! A function whose body uses anything the translator does not handle —
+//! atomics, or exception handling together with `v128` values — is
+//! declined ([`Executor::prepare`] returns the [`Decline`]) and the seam
+//! runs it entirely on the engine's fallback, the reference engine (and so
+//! is every function of a module with GC types). The decision is made
+//! once, at translation, and kept in the module's cache; a call from
+//! threaded code to a declined function goes back to the seam
+//! (`weft_exec::executor::invoke`), never to the reference engine directly. Tail calls, typed function
+//! references, wide arithmetic, memory64, table64, multiple memories,
+//! custom page sizes, `if` with parameters, exception handling and SIMD
+//! (`v128` values in v-slots, `translate/simd.rs`, `exec/simd.rs`) are
+//! translated (see below); `tests/threaded_native.rs`,
+//! `tests/threaded_exceptions.rs` and `tests/threaded_simd.rs` check that
+//! modules using them translate fully (they live in `crates/weft/tests/`,
+//! where both engines are wired). A whole call also runs on the reference
+//! engine when deterministic NaNs are enabled in the
+//! [`Config`] (the threaded engine does not
+//! canonicalize).
+//!
+//! # Tail calls
+//!
+//! `return_call`, `return_call_indirect` and `return_call_ref` reuse the
+//! running frame: the arguments move to its first slots and the callee's
+//! code runs there, so mutual tail recursion of any depth runs in constant
+//! slot, frame and native stack space (`tests/tail_calls.rs`). A tail call
+//! to a host function or a function on the reference engine calls it, then
+//! returns its results (`exec/calls.rs`).
+//!
+//! # Memories
+//!
+//! Memory 0 with 32-bit addresses, almost every module's only memory, has
+//! its buffer in a register and its own load and store ops. Other memories
+//! and 64-bit memories use ops that look the memory up in the store on
+//! each access and check bounds in `u64` arithmetic that cannot overflow
+//! (`exec/memory.rs`); sizes are in the memory's own page size. Table64
+//! indices are read at their table's width by the table ops.
+//!
+//! # Exceptions
+//!
+//! `throw`, `throw_ref`, `try_table` (every catch kind), `exnref` values
+//! (slot bits: 0 for null, the instance's store index + 1) and the legacy
+//! `try`/`catch`/`catch_all`/`rethrow`/`delegate` are translated
+//! (`translate/exceptions.rs`): each function carries a handler table
+//! (`Code::handlers`) from op ranges to catch clauses. An exception raised
+//! by a throw op, or returned by a call to a host function or to a
+//! function on the reference engine, is offered to the running frame's
+//! handlers at the raising op, then to each caller's at its call op
+//! (`exec/exceptions.rs`); a matching clause pops the frames above it,
+//! writes the fields and/or the `exnref` where a branch to its label puts
+//! its values, and continues there. An uncaught exception leaves the
+//! activation as an `Err` of kind `TrapKind::Exception`, every frame in its
+//! backtrace: to the host, or to the host function that re-entered wasm
+//! (which may return it, re-throwing it in its own caller). Traps and host
+//! errors are never caught. `tests/threaded_exceptions.rs` checks that
+//! modules using each form translate fully.
+//!
+//! # Fuel
+//!
+//! When the engine consumes fuel, translation puts an `Op::Fuel { n }` at
+//! the start of every block (function entry, loop header, after every
+//! label and conditional branch) charging the block's `n` wasm
+//! instructions at once; if fewer units are left, the call traps "all fuel
+//! consumed" with no fuel left, before running any of the block. Totals
+//! match the reference engine's per-instruction charge closely but not
+//! exactly (it also charges the instructions of a block a trap cuts short).
+//!
+//! # Interrupts
+//!
+//! When the engine is [`interruptible`](weft_exec::Config::interruptible),
+//! translation puts an `Op::CheckInterrupt` at function entry and at every
+//! loop header (after the loop's `Fuel` op), so every call and every
+//! iteration tests the store's interrupt flag once; without it the code
+//! holds no checks at all.
+//!
+//! Slots are raw 64-bit values: references are 0 for null and
+//! `index + 1` otherwise, so an `externref` whose host payload is
+//! `u64::MAX` reads back as null in this engine.
+
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+
+// The handlers fetch ops and slots without bounds checks, relying on the
+// invariants `translate::verify` checks for every translated function and
+// the slot window `exec` maintains; its `unsafe` blocks say so. Nothing
+// else in weft uses `unsafe`.
+#[allow(unsafe_code)]
+mod exec;
+pub(crate) mod op;
+mod translate;
+
+use std::sync::{Arc, OnceLock};
+
+use std::any::Any;
+
+use weft_exec::Config;
+use weft_exec::Trap;
+use weft_exec::Val;
+use weft_exec::executor::ModuleInner;
+use weft_exec::executor::{Decline, Executor};
+use weft_exec::executor::{EngineStore, FuncEntity};
+
+/// A function translated for the threaded engine.
+#[derive(Debug)]
+pub(crate) struct Code {
+    /// The ops; execution starts at 0.
+    pub(crate) ops: Vec<op::Op>,
+    /// Per op: the byte offset of the wasm instruction it came from.
+    pub(crate) offsets: Vec<u32>,
+    /// Memory and offset of each `LoadExt`/`StoreExt` op (memory64 and
+    /// memories other than 0).
+    pub(crate) mem_args: Vec<op::MemArgExt>,
+    /// The exception handlers, innermost first for any op they cover
+    /// (`translate/exceptions.rs`).
+    pub(crate) handlers: Box<[translate::exceptions::ExnHandler]>,
+    /// Parameter count.
+    pub(crate) params: u32,
+    /// Locals, parameters included.
+    pub(crate) locals: u32,
+    /// Slots the frame needs: locals plus the operand stack's maximum.
+    pub(crate) frame_size: u32,
+    /// The function's index in its module (imports first).
+    pub(crate) func_index: u32,
+    /// Whether the code charges fuel (`Op::Fuel` at every block start),
+    /// as the module's engine configuration asked.
+    pub(crate) metered: bool,
+    /// Whether the code checks the store's interrupt flag
+    /// (`Op::CheckInterrupt` at entry and loop headers).
+    pub(crate) interruptible: bool,
+    /// Whether the code uses `v128` values: its frames get v-slots (a
+    /// `u128` per slot, beside the `u64` slots) and its moves move both.
+    pub(crate) v128: bool,
+    /// `v128.const` values and `i8x16.shuffle` lane indices.
+    pub(crate) v128_consts: Vec<u128>,
+}
+
+impl Code {
+    /// Whether the code obeys `config`'s fuel and interrupt settings (a
+    /// module's code follows its own engine's configuration; a store of
+    /// another configuration runs the function on the reference engine).
+    pub(crate) fn runs_under(&self, config: &weft_exec::Config) -> bool {
+        self.metered == config.fuel.is_some() && self.interruptible == config.interruptible
+    }
+}
+
+/// The threaded engine as an [`Executor`]. It declines functions it does
+/// not translate (with the translator's reason), every function when the
+/// configuration asks for deterministic NaNs, and code translated under
+/// another fuel or interrupt setting than the store's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThreadedExecutor;
+
+impl Executor for ThreadedExecutor {
+    fn name(&self) -> &'static str {
+        "threaded"
+    }
+
+    fn module_state(&self, module: &weft_decode::Module) -> Box<dyn Any + Send + Sync> {
+        Box::new(ModuleCache::new(module.code.len()))
+    }
+
+    fn prepare(&self, module: &ModuleInner, defined: u32, config: &Config) -> Result<(), Decline> {
+        if config.deterministic_nans {
+            return Err(Decline::DeterministicNans);
+        }
+        let cache = ModuleCache::of(module).ok_or(Decline::ConfigMismatch)?;
+        let code = cache.translated(module, defined)?;
+        if code.runs_under(config) { Ok(()) } else { Err(Decline::ConfigMismatch) }
+    }
+
+    fn invoke(&self, store: &mut dyn EngineStore, func: u32, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+        let code = match store.inner().funcs.get(func as usize) {
+            Some(FuncEntity::Wasm { module, defined, instance, .. }) => {
+                module_code(module, *defined).map(|code| (code.clone(), instance.clone()))
+            }
+            _ => None,
+        };
+        let (code, instance) =
+            code.ok_or_else(|| Trap::host("the threaded engine was asked to run a function it declined"))?;
+        exec::invoke(store, func, code, instance, args, results)
+    }
+}
+
+/// A module's threaded code: per defined function, translated on first
+/// call (or why the function is left to the fallback), and whether the
+/// module's types let any function be translated at all.
+pub(crate) struct ModuleCache {
+    funcs: Vec<OnceLock<Result<Arc<Code>, Decline>>>,
+    module_supported: OnceLock<Result<(), Decline>>,
+}
+
+impl ModuleCache {
+    /// An empty cache for `functions` defined functions.
+    fn new(functions: usize) -> Self {
+        ModuleCache { funcs: (0..functions).map(|_| OnceLock::new()).collect(), module_supported: OnceLock::new() }
+    }
+
+    /// The cache of `module`, if its engine has the threaded executor.
+    ///
+    /// Never inlined: finding it asks each module state for its `TypeId`
+    /// through a virtual call that returns it in a stack slot, and a
+    /// handler holding the address of a stack slot (`set_instance` in the
+    /// return handlers) could not pass control on with a jump
+    /// (`tests/threaded_stack.rs` in release builds).
+    #[inline(never)]
+    pub(crate) fn of(module: &ModuleInner) -> Option<&ModuleCache> {
+        module.state::<ModuleCache>()
+    }
+
+    /// The threaded code of defined function `defined` of `module` (this
+    /// cache's module), translating it on first use; `None` if it is left
+    /// to the fallback.
+    #[inline(always)]
+    pub(crate) fn code(&self, module: &ModuleInner, defined: u32) -> Option<&Arc<Code>> {
+        match self.funcs.get(defined as usize)?.get() {
+            Some(code) => code.as_ref().ok(),
+            None => self.translate_first(module, defined),
+        }
+    }
+
+    /// [`translate_once`](Self::translate_once) for the call handlers:
+    /// out of line and returning one pointer, so a handler that calls it
+    /// holds no stack slot (a returned `Result` with a [`Decline`] would
+    /// live in one) and its final call to the next handler can still be a
+    /// jump (`tests/threaded_stack.rs`).
+    #[cold]
+    #[inline(never)]
+    fn translate_first(&self, module: &ModuleInner, defined: u32) -> Option<&Arc<Code>> {
+        self.translate_once(module, defined).ok()
+    }
+
+    /// [`code`](Self::code), or why there is none.
+    fn translated(&self, module: &ModuleInner, defined: u32) -> Result<&Arc<Code>, Decline> {
+        match self.funcs.get(defined as usize).and_then(OnceLock::get) {
+            Some(code) => code.as_ref().map_err(Decline::clone),
+            None => self.translate_once(module, defined),
+        }
+    }
+
+    /// Translates defined function `defined` unless another caller already
+    /// did. Kept out of line: the handler of a call must not hold the
+    /// address of a stack slot (the closure's captures) when it passes
+    /// control on, or its final call could not be a jump.
+    #[cold]
+    #[inline(never)]
+    fn translate_once(&self, module: &ModuleInner, defined: u32) -> Result<&Arc<Code>, Decline> {
+        let slot = self.funcs.get(defined as usize).ok_or_else(|| Decline::Internal("no such function".into()))?;
+        self.module_supported.get_or_init(|| translate::module_supported(module).map_err(|u| u.0)).clone()?;
+        slot.get_or_init(|| {
+            let mut code = translate::translate(module, defined).map_err(|u| u.0)?;
+            code.func_index = module.decoded.num_imported_functions + defined;
+            Ok(Arc::new(code))
+        })
+        .as_ref()
+        .map_err(Decline::clone)
+    }
+}
+
+/// The threaded code of defined function `defined` of `module`,
+/// translating it on first use; `None` if it is left to the fallback (or
+/// the module's engine has no threaded executor).
+#[inline(always)]
+pub(crate) fn module_code(module: &ModuleInner, defined: u32) -> Option<&Arc<Code>> {
+    ModuleCache::of(module)?.code(module, defined)
+}
+
+#[cfg(test)]
+mod tests {
+    use weft_exec::{Engine, Module};
+
+    /// The threaded code of defined function `defined` of `wat`, one op a line.
+    pub(crate) fn disassemble(wat: &str, defined: u32) -> String {
+        let module = Module::new(&Engine::default(), wat).unwrap();
+        let code = crate::translate::translate(module.inner(), defined).expect("translates");
+        code.ops.iter().enumerate().map(|(i, op)| format!("{i:3}: {op:?}\n")).collect()
+    }
+
+    #[test]
+    fn loop_folds_into_few_ops() {
+        let wat = r#"(module (memory 1)
+          (func (param $n i32) (result i32) (local $i i32) (local $h i32)
+            (loop $l
+              (local.set $h (i32.mul (i32.xor (local.get $h) (i32.load8_u (local.get $i))) (i32.const 16777619)))
+              (local.set $h (i32.xor (local.get $h) (i32.rotl (local.get $h) (i32.const 5))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+            (local.get $h)))"#;
+        let text = disassemble(wat, 0);
+        println!("{text}");
+        assert_eq!(text.lines().count(), 8, "{text}");
+    }
+
+    /// Interruptible code checks at entry and at each loop header (after
+    /// the loop's fuel charge); other code holds no checks.
+    #[test]
+    fn interrupt_checks_at_entry_and_loop_headers() {
+        let wat = r#"(module (func (loop (loop (br 1)))))"#;
+        let mut config = weft_exec::Config::default();
+        config.interruptible(true).consume_fuel(10);
+        let module = Module::new(&Engine::new(&config), wat).unwrap();
+        let code = crate::translate::translate(module.inner(), 0).expect("translates");
+        let checks = code.ops.iter().filter(|op| matches!(op, super::op::Op::CheckInterrupt)).count();
+        assert_eq!(checks, 3, "{:?}", code.ops);
+        assert!(!disassemble(wat, 0).contains("CheckInterrupt"));
+    }
+}
+
+/// What translating a whole module to threaded code produced: the figures
+/// behind the translation benchmark (`benches/examples/translate.rs`).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TranslationStats {
+    /// Defined functions.
+    pub functions: usize,
+    /// Of those, the ones translated (the rest run on the reference engine).
+    pub translated: usize,
+    /// The translated functions' instruction bytes in the wasm binary.
+    pub wasm_code_bytes: usize,
+    /// Their ops and `br_table` targets in memory.
+    pub code_bytes: usize,
+    /// Their side table of wasm offsets (for trap backtraces).
+    pub offset_bytes: usize,
+}
+
+/// Translates every defined function of `module` not translated yet and
+/// reports the sizes (for benchmarks and tests; calls translate lazily
+/// anyway).
+#[doc(hidden)]
+pub fn translate_all(module: &weft_exec::Module) -> TranslationStats {
+    {
+        let inner = module.inner();
+        // A module of an engine without the threaded executor has no
+        // cache: translate into a temporary one.
+        let local;
+        let cache = match ModuleCache::of(inner) {
+            Some(cache) => cache,
+            None => {
+                local = ModuleCache::new(inner.decoded.code.len());
+                &local
+            }
+        };
+        let mut stats = TranslationStats { functions: inner.decoded.code.len(), ..TranslationStats::default() };
+        for (defined, body) in inner.decoded.code.iter().enumerate() {
+            let Some(code) = cache.code(inner, defined as u32) else { continue };
+            stats.translated += 1;
+            stats.wasm_code_bytes += body.code.len();
+            stats.code_bytes += code.ops.len() * size_of::<op::Op>();
+            stats.offset_bytes += code.offsets.len() * size_of::<u32>();
+        }
+        stats
+    }
+}

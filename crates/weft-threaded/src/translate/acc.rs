@@ -1,0 +1,96 @@
+//! The accumulator pass: an op whose first operand is the value the op
+//! before it just wrote becomes its accumulator form, which takes that
+//! value from a register instead of loading it back from the slot.
+//!
+//! Every handler of a producing op ([`Op::acc_result`]) passes the value it
+//! wrote on to the next handler as well (`exec/backend.rs`), so on a chain
+//! of dependent ops, `i32.xor` then `i32.mul` then `i32.rotl`, no op waits
+//! for the store of the one before to reach memory. The slot is still
+//! written, so nothing else about the code changes: the pass only has to
+//! know that the consumer always runs right after its producer. That holds
+//! for an op that no branch, exception handler or call returns to, whose
+//! predecessor in the op vector falls through to it (producers are
+//! straight-line ops that fall through or trap).
+
+use super::Code;
+use super::exceptions::ExnAction;
+use crate::op::Op;
+
+/// Rewrites the ops of `code` (branch targets still absolute) to read the
+/// accumulator where they can.
+/// `branches` are the positions of its branch ops.
+pub(super) fn use_accumulator(code: &mut Code, branches: &[u32]) {
+    let len = code.ops.len();
+    let mut joins = vec![false; len];
+    for &pc in branches {
+        let mut op = code.ops[pc as usize];
+        if let Some(&mut t) = op.target_mut() {
+            joins[t as usize] = true;
+        }
+    }
+    for h in code.handlers.iter() {
+        if let ExnAction::Catch(clauses) = &h.action {
+            for c in clauses.iter() {
+                joins[c.target as usize] = true;
+            }
+        }
+    }
+    for (pc, &join) in joins.iter().enumerate().skip(1) {
+        if join {
+            continue;
+        }
+        let Some(r) = code.ops[pc - 1].acc_result() else { continue };
+        let op = commuted(code.ops[pc], r);
+        if let Some(acc_form) = op.with_acc_operand(r) {
+            code.ops[pc] = acc_form;
+        }
+    }
+}
+
+/// `op` with its operands swapped if it is a commutative integer op that
+/// reads `r` only as its second operand (floats stay as they are: which
+/// operand's NaN payload survives is observable).
+fn commuted(op: Op, r: u16) -> Op {
+    macro_rules! swap {
+        ($($variant:ident),*) => {
+            match op {
+                $( Op::$variant { d, a, b } if b == r && a != r => Op::$variant { d, a: b, b: a }, )*
+                _ => op,
+            }
+        };
+    }
+    swap!(I32Add, I32Mul, I32And, I32Or, I32Xor, I64Add, I64Mul, I64And, I64Or, I64Xor)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::disassemble;
+
+    #[test]
+    fn a_chain_passes_values_in_the_accumulator() {
+        let wat = r#"(module (memory 1)
+          (func (param $h i32) (param $i i32) (result i32)
+            (i32.rotl (i32.mul (i32.xor (local.get $h) (i32.load8_u (local.get $i))) (i32.const 16777619))
+                      (i32.const 5))))"#;
+        let text = disassemble(wat, 0);
+        // The load is first; the xor reads it (commuted), the mul and the
+        // rotl read the op before.
+        for form in ["I32XorAcc", "I32MulImmAcc", "I32RotlImmAcc"] {
+            assert!(text.contains(form), "{form} missing:\n{text}");
+        }
+    }
+
+    #[test]
+    fn no_accumulator_where_control_joins() {
+        // The add after the `if` is reached from both arms: the op before
+        // it in the op vector (the else arm's constant) is not always the
+        // one that ran.
+        let wat = r#"(module
+          (func (param i32) (result i32)
+            (i32.add (local.get 0)
+                     (if (result i32) (local.get 0) (then (i32.const 1)) (else (i32.const 2))))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("I32Add {"), "{text}");
+        assert!(!text.contains("I32AddAcc"), "{text}");
+    }
+}

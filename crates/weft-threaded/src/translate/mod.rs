@@ -1,0 +1,976 @@
+//! Translation of a validated function body into threaded code, once, on
+//! its first call.
+//!
+//! The wasm operand stack disappears: the translator keeps it at compile
+//! time as a vector of [`Entry`]s, each of which knows where its value is —
+//! still in a local (`local.get` emits nothing), still a constant
+//! (`i32.const` emits nothing), or in its *home slot*, the frame slot
+//! `locals + position` reserved for stack position `position`. An
+//! instruction reads its operands wherever they are and writes its result
+//! to the home slot of the position it pushes, so `local.get 0; local.get 1;
+//! i32.add; local.set 2` becomes the single op `i32.add s2, s0, s1`.
+//!
+//! Two rules keep lazy entries correct:
+//!
+//! * before a local is written, every entry still reading it lazily is
+//!   copied to its home slot ([`Translator::write_local`]);
+//! * at every control boundary (block, loop, if, else, end) all entries are
+//!   in their home slots, so every path into a label agrees on where values
+//!   are ([`Translator::materialize_all`]).
+//!
+//! Control flow is in `control.rs`, memory, table and reference ops in
+//! `memory.rs`, tail calls, `call_ref`, `br_on_null`/`br_on_non_null` and
+//! wide arithmetic in `calls.rs`, `v128` values and vector instructions in
+//! `simd.rs`. Anything the engine does not translate (atomics, GC, ...)
+//! makes the whole function
+//! [`Unsupported`]; it then runs on the reference engine.
+
+mod acc;
+mod calls;
+mod control;
+pub(super) mod exceptions;
+mod memory;
+mod simd;
+
+use weft_decode::{BlockType, HeapType, Ieee32, Ieee64, ImportType, MemArg, Operator, ValType, VisitOperator};
+
+use super::Code;
+use super::op::{Op, Raw, Slot, for_each_numeric_op};
+use weft_exec::executor::Decline;
+use weft_exec::executor::ModuleInner;
+
+/// Why a function stays on the reference engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unsupported(pub(crate) Decline);
+
+type Result<T> = std::result::Result<T, Unsupported>;
+
+fn unsupported<T>(why: Decline) -> Result<T> {
+    Err(Unsupported(why))
+}
+
+/// Where a compile-time operand's value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    /// In this local (pushed by `local.get`, not yet copied).
+    Local(Slot),
+    /// This constant, as raw slot bits (not yet written anywhere).
+    Const(u64),
+    /// In the entry's home slot.
+    Stack,
+}
+
+/// What kind of construct a control frame is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The function body: a branch to it returns.
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+/// A control frame (the validator's `ctrl_frame`, plus what translation needs).
+#[derive(Debug)]
+struct Ctrl {
+    kind: Kind,
+    /// The operand stack height below the block's parameters.
+    height: usize,
+    params: usize,
+    results: usize,
+    /// For loops: where a branch to it goes.
+    start: u32,
+    /// Branch ops waiting for the position after the `end`.
+    fixups: Vec<usize>,
+    /// For `if`: the branch to the false arm, patched at `else`/`end`.
+    else_fixup: Option<usize>,
+}
+
+/// The buffers a translation borrows and gives back, so that translating
+/// function after function reuses them instead of allocating them again.
+#[derive(Default)]
+struct Scratch {
+    stack: Vec<Entry>,
+    ctrl: Vec<Ctrl>,
+    fixups: Vec<Vec<usize>>,
+    branches: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::default();
+}
+
+struct Translator<'m> {
+    module: &'m ModuleInner,
+    /// Emptied `Ctrl::fixups` vectors, for the next frames.
+    spare_fixups: Vec<Vec<usize>>,
+    /// The positions of the branch ops emitted, in order.
+    branches: Vec<u32>,
+    code: Code,
+    /// The byte offset of the instruction being translated.
+    offset: u32,
+    stack: Vec<Entry>,
+    ctrl: Vec<Ctrl>,
+    reachable: bool,
+    /// Blocks opened inside unreachable code (skipped without frames).
+    dead_depth: u32,
+    /// The op just emitted whose result is the top entry (set by the
+    /// previous instruction only): `local.set` may retarget it.
+    retarget: Option<usize>,
+    /// The comparison just emitted whose result is the top entry: a
+    /// following `br_if`/`if` fuses with it.
+    fusable: Option<usize>,
+    next_retarget: Option<usize>,
+    next_fusable: Option<usize>,
+    /// The `Fuel` op of the block being translated (metered code only).
+    fuel_op: Option<usize>,
+    /// Wasm instructions translated since it.
+    fuel_count: u32,
+    /// Open `try_table`s and `try`s, and the handler table (`exceptions.rs`).
+    exn: exceptions::ExnState,
+}
+
+/// Whether a slot can hold values of type `t`: numbers, and function and
+/// extern references, and `exnref`s (not `v128` or GC references).
+pub(crate) fn supported_type(t: ValType) -> bool {
+    match t {
+        ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 => true,
+        ValType::V128 => false,
+        ValType::Ref(r) => {
+            matches!(
+                r.heap,
+                HeapType::Func
+                    | HeapType::NoFunc
+                    | HeapType::Extern
+                    | HeapType::NoExtern
+                    | HeapType::Exn
+                    | HeapType::NoExn
+                    | HeapType::Concrete(_)
+            )
+        }
+    }
+}
+
+/// The module-wide conditions for translating any of its functions: every
+/// type is a function type over [`supported_type`]s (so block types and
+/// call signatures are), and globals and tables hold supported types.
+/// (64-bit and further memories and tables are translated: memory 0 with
+/// 32-bit addresses takes the fast path, the others the `*Ext` ops.)
+pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
+    let d = &module.decoded;
+    let func_types = d
+        .types
+        .iter()
+        .all(|t| t.as_func().is_some_and(|f| f.params().iter().chain(f.results()).all(|v| simd::holds(true, *v))));
+    let table_ok = |t: &weft_decode::TableType| supported_type(ValType::Ref(t.element));
+    let imports = d.imports.iter().all(|i| match &i.ty {
+        ImportType::Table(t) => table_ok(t),
+        ImportType::Global(g) => simd::holds(true, g.content),
+        _ => true,
+    });
+    let defined = d.tables.iter().all(|t| table_ok(&t.ty)) && d.globals.iter().all(|g| simd::holds(true, g.ty.content));
+    if func_types && imports && defined { Ok(()) } else { unsupported(Decline::ModuleTypes) }
+}
+
+/// Translates defined function `defined` of `module`: first as code
+/// without `v128` values; if that fails, as code with v-slots
+/// (`simd.rs`), whose moves move both halves of a slot.
+pub(crate) fn translate(module: &ModuleInner, defined: u32) -> Result<Code> {
+    translate_mode(module, defined, false).or_else(|_| translate_mode(module, defined, true))
+}
+
+fn translate_mode(module: &ModuleInner, defined: u32, v128: bool) -> Result<Code> {
+    match translate_with(module, defined, 0, v128) {
+        Err(Unsupported(Decline::Internal(why))) if why == exceptions::NEEDS_HIDDEN_SLOTS => {
+            translate_with(module, defined, exceptions::count_tries(module, defined)?, v128)
+        }
+        r => r,
+    }
+}
+
+/// Translates defined function `defined` of `module` with `hidden` extra
+/// locals for legacy `try`s (see `exceptions.rs`).
+fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -> Result<Code> {
+    let d = &module.decoded;
+    let body =
+        d.code.get(defined as usize).ok_or_else(|| Unsupported(Decline::Internal("no such function body".into())))?;
+    let func_index = d.num_imported_functions + defined;
+    let ty = module.type_of_func(func_index).ok_or_else(|| Unsupported(Decline::Internal("no type".into())))?;
+    let params = ty.params().len() as u64;
+    let locals = params + body.num_locals + u64::from(hidden);
+    if locals > u64::from(Slot::MAX) / 2 {
+        return unsupported(Decline::FrameTooLarge);
+    }
+    if !body.locals.iter().all(|(_, t)| simd::holds(v128, *t))
+        || !ty.params().iter().chain(ty.results()).all(|t| simd::holds(v128, *t))
+    {
+        return unsupported(Decline::ValueType("a local".into()));
+    }
+    let scratch = SCRATCH.take();
+    // Room for the ops without regrowing on typical code (about one op per
+    // four bytes of wasm).
+    let capacity = body.code.len() / 4 + 8;
+    let mut t = Translator {
+        module,
+        spare_fixups: scratch.fixups,
+        branches: scratch.branches,
+        code: Code {
+            ops: Vec::with_capacity(capacity),
+            offsets: Vec::with_capacity(capacity),
+            mem_args: Vec::new(),
+            handlers: Box::default(),
+            params: params as u32,
+            locals: locals as u32,
+            frame_size: locals as u32,
+            func_index: 0,
+            metered: module.engine.config().fuel.is_some(),
+            interruptible: module.engine.config().interruptible,
+            v128,
+            v128_consts: Vec::new(),
+        },
+        offset: 0,
+        stack: scratch.stack,
+        ctrl: scratch.ctrl,
+        reachable: true,
+        dead_depth: 0,
+        retarget: None,
+        fusable: None,
+        next_retarget: None,
+        next_fusable: None,
+        fuel_op: None,
+        fuel_count: 0,
+        exn: exceptions::ExnState::new((locals - u64::from(hidden)) as u32, hidden, ty.results().len()),
+    };
+    t.stack.clear();
+    t.ctrl.clear();
+    t.branches.clear();
+    let fixups = t.spare_fixups.pop().unwrap_or_default();
+    t.ctrl.push(Ctrl {
+        kind: Kind::Func,
+        height: 0,
+        params: 0,
+        results: ty.results().len(),
+        start: 0,
+        fixups,
+        else_fixup: None,
+    });
+    t.start_fuel_block();
+    t.check_interrupt();
+    let mut ops = d.operators(defined as usize);
+    while !ops.is_finished() {
+        t.offset = ops.offset() as u32;
+        // The decoder calls the translator's method for the instruction
+        // from its own match on the opcode (`VisitOperator`).
+        match ops.visit(&mut t) {
+            Ok(Ok(())) => {}
+            Ok(Err(why)) => return Err(*why),
+            Err(e) => return unsupported(Decline::Internal(format!("malformed body: {e}"))),
+        }
+        if t.ctrl.is_empty() {
+            break;
+        }
+    }
+    t.finish_exceptions();
+    t.end_fuel_block();
+    // The passes below change branch targets only, never which ops are
+    // branches: they visit the branches `emit` noted.
+    let branches = std::mem::take(&mut t.branches);
+    thread_jumps(&mut t.code, &branches);
+    verify(&t.code, &branches)?;
+    if v128 {
+        simd::move_both_halves(&mut t.code);
+    } else {
+        acc::use_accumulator(&mut t.code, &branches);
+    }
+    make_targets_relative(&mut t.code, &branches);
+    SCRATCH.set(Scratch {
+        stack: std::mem::take(&mut t.stack),
+        ctrl: std::mem::take(&mut t.ctrl),
+        fixups: std::mem::take(&mut t.spare_fixups),
+        branches,
+    });
+    Ok(t.code)
+}
+
+/// Jump threading for loops that test their exit at the top: a `br` back
+/// to a conditional branch whose own target is the op right after the
+/// `br` becomes that branch negated, to the op after it —
+///
+/// ```text
+/// L: br_if_ge i, n -> X        L: br_if_ge i, n -> X
+///    ...                  =>      ...
+///    br L                         br_if_lt i, n -> L+1
+/// X:                           X:
+/// ```
+///
+/// — one op fewer per iteration, same behavior (the `br` could not trap).
+///
+/// Before that, a branch to a `br` goes straight to that `br`'s target (as
+/// `br_table` entries to their labels' stubs usually do).
+fn thread_jumps(code: &mut Code, branches: &[u32]) {
+    for &pc in branches {
+        let pc = pc as usize;
+        let mut op = code.ops[pc];
+        let Some(mut t) = op.target_mut().copied() else { continue };
+        // Bounded: `br` cycles (`loop br 0`) exist.
+        for _ in 0..8 {
+            match code.ops.get(t as usize) {
+                Some(Op::Br { t: next }) if *next != t => t = *next,
+                _ => break,
+            }
+        }
+        if let Some(target) = code.ops[pc].target_mut() {
+            *target = t;
+        }
+    }
+    for &pc in branches {
+        let pc = pc as usize;
+        let Op::Br { t } = code.ops[pc] else { continue };
+        let Some(target) = code.ops.get(t as usize) else { continue };
+        if let Some((negated, exit)) = target.negated_branch(t + 1)
+            && exit as usize == pc + 1
+        {
+            code.ops[pc] = negated;
+        }
+    }
+}
+
+/// Rewrites every branch target as an offset
+/// from its branch op (`i32` bits in the `u32`), so handlers branch without
+/// knowing where the op vector starts.
+fn make_targets_relative(code: &mut Code, branches: &[u32]) {
+    let relative = |t: u32, pc: usize| (i64::from(t) - pc as i64) as i32 as u32;
+    for &pc in branches {
+        let pc = pc as usize;
+        if let Some(t) = code.ops[pc].target_mut() {
+            *t = relative(*t, pc);
+        }
+    }
+}
+
+/// Checks the invariant dispatch relies on to fetch ops without bounds
+/// checks: execution cannot leave the op vector. The last op ends the
+/// function (a return, an unconditional branch or a trap), so falling
+/// through never passes the end, and every branch target is an op.
+fn verify(code: &Code, branches: &[u32]) -> Result<()> {
+    let len = code.ops.len();
+    let ends = matches!(
+        code.ops.last(),
+        Some(
+            Op::Return0
+                | Op::Return1 { .. }
+                | Op::ReturnN { .. }
+                | Op::Br { .. }
+                | Op::BrTable { .. }
+                | Op::Unreachable
+                | Op::ReturnCall { .. }
+                | Op::ReturnCallIndirect { .. }
+                | Op::ReturnCallRef { .. }
+                | Op::Throw { .. }
+                | Op::ThrowRef { .. }
+        )
+    );
+    let targets_in_range = branches.iter().all(|&pc| {
+        let mut op = code.ops[pc as usize];
+        op.target_mut().is_none_or(|t| (*t as usize) < len)
+    });
+    // `emit` noted every branch (checked where it costs nothing).
+    debug_assert!({
+        let mut noted = branches.iter();
+        code.ops.iter().enumerate().all(|(pc, op)| {
+            let mut op = *op;
+            op.target_mut().is_none() || noted.next() == Some(&(pc as u32))
+        }) && noted.next().is_none()
+    });
+    let tables_exist = code.ops.iter().enumerate().all(|(pc, op)| match op {
+        Op::BrTable { len, .. } => {
+            *len > 0
+                && code
+                    .ops
+                    .get(pc + 1..pc + 1 + *len as usize)
+                    .is_some_and(|entries| entries.iter().all(|e| matches!(e, Op::Br { .. })))
+        }
+        _ => true,
+    });
+    if ends && targets_in_range && tables_exist && exceptions::verify(code) {
+        Ok(())
+    } else {
+        unsupported(Decline::Internal("translator invariant violated".into()))
+    }
+}
+
+/// Whether `op` is of a kind that never has a branch target: the kinds
+/// translation emits most. A match here folds away where the op is named
+/// (`Op::target_mut`, out of line, cannot); ops of other kinds still ask
+/// `target_mut`, so a kind missing here costs time, never correctness.
+#[inline(always)]
+fn never_branches(op: &Op) -> bool {
+    macro_rules! value_ops {
+        (
+            bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+            bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+            bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+            cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+            cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+            un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+            un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+        ) => {
+            matches!(
+                op,
+                $( Op::$bi { .. } | Op::$bii { .. } | )*
+                $( Op::$bt { .. } | Op::$bti { .. } | )*
+                $( Op::$b { .. } | )*
+                $( Op::$c { .. } | Op::$ci { .. } | )*
+                $( Op::$f { .. } | )*
+                $( Op::$u { .. } | )*
+                $( Op::$ut_ { .. } | )*
+                Op::Copy { .. }
+                    | Op::Const { .. }
+                    | Op::Select { .. }
+                    | Op::GlobalGet { .. }
+                    | Op::GlobalSet { .. }
+                    | Op::Fuel { .. }
+                    | Op::Call { .. }
+                    | Op::CallInternal { .. }
+                    | Op::Return0
+                    | Op::Return1 { .. }
+                    | Op::ReturnN { .. }
+                    | Op::I32Load { .. }
+                    | Op::I64Load { .. }
+                    | Op::F32Load { .. }
+                    | Op::F64Load { .. }
+                    | Op::I32Load8S { .. }
+                    | Op::I32Load8U { .. }
+                    | Op::I32Load16S { .. }
+                    | Op::I32Load16U { .. }
+                    | Op::I64Load8S { .. }
+                    | Op::I64Load8U { .. }
+                    | Op::I64Load16S { .. }
+                    | Op::I64Load16U { .. }
+                    | Op::I64Load32S { .. }
+                    | Op::I64Load32U { .. }
+                    | Op::Store8 { .. }
+                    | Op::Store16 { .. }
+                    | Op::Store32 { .. }
+                    | Op::Store64 { .. }
+                    | Op::Store8Imm { .. }
+                    | Op::Store16Imm { .. }
+                    | Op::Store32Imm { .. }
+                    | Op::Store64Imm { .. }
+            )
+        };
+    }
+    for_each_numeric_op!(value_ops)
+}
+
+impl Translator<'_> {
+    // ---- emitting ----
+
+    /// Appends `op`, returning its position, and notes it if it is a
+    /// branch. (Inlined, the check folds away where the caller names the
+    /// op; a pass over all ops after translation would pay a hard to
+    /// predict jump on the op's kind for every op.)
+    #[inline(always)]
+    fn emit(&mut self, op: Op) -> usize {
+        let at = self.code.ops.len();
+        let mut probe = op;
+        if !never_branches(&op) && probe.target_mut().is_some() {
+            self.branches.push(at as u32);
+        }
+        self.code.ops.push(op);
+        self.code.offsets.push(self.offset);
+        at
+    }
+
+    /// The position the next op will have (a branch target).
+    fn here(&self) -> u32 {
+        self.code.ops.len() as u32
+    }
+
+    /// Starts a new fuel block here (metered code only): a `Fuel` op that
+    /// will charge for the instructions translated until the next one.
+    /// Called at the entry, at every label (where paths join), at `if`
+    /// arms and after a conditional branch back to a loop, so every path
+    /// through the code passes a `Fuel` op per block it runs. Not after a
+    /// forward conditional branch: the code after one is reached only from
+    /// it, so it is charged with the code before, and a branch taken out
+    /// of a block has paid for the block's rest too. That over-charge buys
+    /// one `Fuel` op per block instead of one per `br_if`; a loop that
+    /// tests its exit at the top runs one `Fuel` op per iteration, not two.
+    fn start_fuel_block(&mut self) {
+        if self.code.metered {
+            self.end_fuel_block();
+            self.fuel_op = Some(self.emit(Op::Fuel { n: 0 }));
+        }
+    }
+
+    /// Emits an interrupt check here (interruptible code only): at
+    /// function entry and loop headers.
+    fn check_interrupt(&mut self) {
+        if self.code.interruptible {
+            self.emit(Op::CheckInterrupt);
+        }
+    }
+
+    /// Writes the instruction count into the current block's `Fuel` op.
+    fn end_fuel_block(&mut self) {
+        if let Some(at) = self.fuel_op.take() {
+            self.code.ops[at] = Op::Fuel { n: self.fuel_count };
+        }
+        self.fuel_count = 0;
+    }
+
+    /// Points the branch at `at` to `target`.
+    fn patch(&mut self, at: usize, target: u32) {
+        if let Some(t) = self.code.ops[at].target_mut() {
+            *t = target;
+        }
+    }
+
+    // ---- the compile-time operand stack ----
+
+    /// The home slot of stack position `p`.
+    fn home(&self, p: usize) -> Slot {
+        (self.code.locals as usize + p) as Slot
+    }
+
+    /// Pushes an entry, growing the frame if needed.
+    fn push(&mut self, e: Entry) -> Result<()> {
+        self.stack.push(e);
+        let size = self.code.locals as usize + self.stack.len();
+        if size >= usize::from(Slot::MAX) {
+            return unsupported(Decline::FrameTooLarge);
+        }
+        self.code.frame_size = self.code.frame_size.max(size as u32);
+        Ok(())
+    }
+
+    /// Pushes a value computed into its home slot, returning the slot.
+    fn push_result(&mut self) -> Result<Slot> {
+        self.push(Entry::Stack)?;
+        Ok(self.home(self.stack.len() - 1))
+    }
+
+    /// Emits an op that wrote the top entry's home slot, remembering it for
+    /// `local.set` retargeting.
+    #[inline(always)]
+    fn emit_result(&mut self, op: Op) {
+        let at = self.emit(op);
+        self.next_retarget = Some(at);
+    }
+
+    fn pop_entry(&mut self) -> Entry {
+        self.stack.pop().unwrap_or(Entry::Stack)
+    }
+
+    /// A slot holding position `p`'s value; a constant is written to its
+    /// home slot first (and the entry becomes [`Entry::Stack`]).
+    fn operand(&mut self, p: usize) -> Slot {
+        match self.stack[p] {
+            Entry::Local(l) => l,
+            Entry::Stack => self.home(p),
+            Entry::Const(imm) => {
+                let d = self.home(p);
+                self.emit(Op::Const { d, imm });
+                self.stack[p] = Entry::Stack;
+                d
+            }
+        }
+    }
+
+    /// Pops the top entry as a slot.
+    fn pop_slot(&mut self) -> Slot {
+        let s = self.operand(self.stack.len() - 1);
+        self.stack.pop();
+        s
+    }
+
+    /// Writes position `p`'s value to slot `d` without changing the entry
+    /// (for branch paths, which must not change the fall-through state).
+    fn copy_entry_to(&mut self, p: usize, d: Slot) {
+        match self.stack[p] {
+            Entry::Local(a) => {
+                self.emit(Op::Copy { d, a });
+            }
+            Entry::Const(imm) => {
+                self.emit(Op::Const { d, imm });
+            }
+            Entry::Stack => {
+                let a = self.home(p);
+                if a != d {
+                    self.emit(Op::Copy { d, a });
+                }
+            }
+        }
+    }
+
+    /// Moves every entry from position `from` up into its home slot.
+    fn materialize_from(&mut self, from: usize) {
+        for p in from..self.stack.len() {
+            if self.stack[p] != Entry::Stack {
+                self.copy_entry_to(p, self.home(p));
+                self.stack[p] = Entry::Stack;
+            }
+        }
+    }
+
+    /// Moves every entry into its home slot (at control boundaries).
+    fn materialize_all(&mut self) {
+        self.materialize_from(0);
+    }
+
+    // ---- variables ----
+
+    /// `local.set x` (`tee` keeps the value on the stack).
+    fn write_local(&mut self, x: Slot, tee: bool) {
+        let n = self.stack.len();
+        let top = self.stack[n - 1];
+        if top == Entry::Local(x) {
+            if !tee {
+                self.stack.pop();
+            }
+            return;
+        }
+        let lazy_readers = self.stack[..n - 1].contains(&Entry::Local(x));
+        let retarget = match self.retarget {
+            Some(at) if !lazy_readers && top == Entry::Stack && at + 1 == self.code.ops.len() => Some(at),
+            _ => None,
+        };
+        if lazy_readers {
+            for p in 0..n - 1 {
+                if self.stack[p] == Entry::Local(x) {
+                    let d = self.home(p);
+                    self.emit(Op::Copy { d, a: x });
+                    self.stack[p] = Entry::Stack;
+                }
+            }
+        }
+        match retarget.and_then(|at| self.code.ops[at].result_dst_mut()) {
+            Some(d) => {
+                *d = x;
+                self.stack[n - 1] = Entry::Local(x);
+            }
+            None => self.copy_entry_to(n - 1, x),
+        }
+        if !tee {
+            self.stack.pop();
+        }
+    }
+
+    // ---- numeric ----
+
+    /// A binary op: with an immediate form, a constant right operand folds in.
+    #[inline(always)]
+    fn binary(&mut self, slots: fn(Slot, Slot, Slot) -> Op, imm: Option<fn(Slot, Slot, u64) -> Op>) -> Result<()> {
+        let n = self.stack.len();
+        let op = match (imm, self.stack[n - 1]) {
+            (Some(f), Entry::Const(v)) => {
+                let a = self.operand(n - 2);
+                self.stack.truncate(n - 2);
+                f(self.push_result()?, a, v)
+            }
+            _ => {
+                let b = self.operand(n - 1);
+                let a = self.operand(n - 2);
+                self.stack.truncate(n - 2);
+                slots(self.push_result()?, a, b)
+            }
+        };
+        self.emit_result(op);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn compare(&mut self, slots: fn(Slot, Slot, Slot) -> Op, imm: Option<fn(Slot, Slot, u64) -> Op>) -> Result<()> {
+        self.binary(slots, imm)?;
+        self.next_fusable = self.next_retarget;
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn unary(&mut self, f: fn(Slot, Slot) -> Op) -> Result<()> {
+        let a = self.pop_slot();
+        let d = self.push_result()?;
+        self.emit_result(f(d, a));
+        Ok(())
+    }
+
+    /// The bookkeeping every instruction starts with; whether it is
+    /// reachable (else it emits nothing).
+    #[inline(always)]
+    fn begin(&mut self) -> bool {
+        self.retarget = self.next_retarget.take();
+        self.fusable = self.next_fusable.take();
+        if self.reachable {
+            // Counted in the block it ends or belongs to: `br_if`, `else`
+            // and `end` are paid by the code before them, as the
+            // reference engine charges them before it executes them.
+            self.fuel_count += 1;
+        }
+        self.reachable
+    }
+
+    /// Translates one instruction (numeric ones have their own visitor
+    /// methods, below).
+    #[inline(always)]
+    fn step(&mut self, op: &Operator<'_>) -> Result<()> {
+        if self.begin() { self.translate_op(op) } else { self.skip_dead(op) }
+    }
+
+    /// [`Translator::step`] for an instruction that `part` translates
+    /// (anything else it leaves to [`Translator::translate_other`]).
+    #[inline(always)]
+    fn step_in(&mut self, op: &Operator<'_>, part: fn(&mut Self, &Operator<'_>) -> Option<Result<()>>) -> Result<()> {
+        if !self.begin() {
+            return self.skip_dead(op);
+        }
+        match part(self, op) {
+            Some(r) => r,
+            None => self.translate_other(op),
+        }
+    }
+
+    /// [`Translator::translate_op`] as a part for [`Translator::step_in`].
+    #[inline(always)]
+    fn translate_plain(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
+        Some(self.translate_op(op))
+    }
+
+    /// Translates one reachable instruction.
+    #[inline(always)]
+    fn translate_op(&mut self, op: &Operator<'_>) -> Result<()> {
+        match *op {
+            Operator::I32Const { value } => self.push(Entry::Const(value.to_raw())),
+            Operator::I64Const { value } => self.push(Entry::Const(value.to_raw())),
+            Operator::F32Const { value } => self.push(Entry::Const(u64::from(value.0))),
+            Operator::F64Const { value } => self.push(Entry::Const(value.0)),
+            Operator::I32ReinterpretF32 {}
+            | Operator::I64ReinterpretF64 {}
+            | Operator::F32ReinterpretI32 {}
+            | Operator::F64ReinterpretI64 {} => Ok(()), // the bits are the value
+            Operator::Nop {} => Ok(()),
+            Operator::Drop {} => {
+                self.pop_entry();
+                Ok(())
+            }
+            Operator::TypedSelect { types } if !types.first.is_none_or(|t| simd::holds(self.code.v128, t)) => {
+                unsupported(Decline::ValueType("select's operands".into()))
+            }
+            Operator::Select {} | Operator::TypedSelect { .. } => {
+                let n = self.stack.len();
+                let c = self.operand(n - 1);
+                let b = self.operand(n - 2);
+                let a = self.operand(n - 3);
+                self.stack.truncate(n - 3);
+                let d = self.push_result()?;
+                self.emit_result(Op::Select { d, a, b, c });
+                Ok(())
+            }
+            Operator::LocalGet { local_index } => self.push(Entry::Local(local_index as Slot)),
+            Operator::LocalSet { local_index } => {
+                self.write_local(local_index as Slot, false);
+                Ok(())
+            }
+            Operator::LocalTee { local_index } => {
+                self.write_local(local_index as Slot, true);
+                Ok(())
+            }
+            Operator::GlobalGet { global_index } if self.global_is_v128(global_index) => {
+                self.v128_global_get(global_index)
+            }
+            Operator::GlobalSet { global_index } if self.global_is_v128(global_index) => {
+                self.v128_global_set(global_index)
+            }
+            Operator::GlobalGet { global_index } => {
+                let d = self.push_result()?;
+                self.emit_result(Op::GlobalGet { d, g: global_index });
+                Ok(())
+            }
+            Operator::GlobalSet { global_index } => {
+                let a = self.pop_slot();
+                self.emit(Op::GlobalSet { a, g: global_index });
+                Ok(())
+            }
+            _ => self.translate_other(op),
+        }
+    }
+
+    /// Control, memory, table and reference instructions.
+    fn translate_other(&mut self, op: &Operator<'_>) -> Result<()> {
+        if let Some(r) = self.translate_control(op) {
+            return r;
+        }
+        if let Some(r) = self.translate_simd(op) {
+            return r;
+        }
+        if let Some(r) = self.translate_exception(op) {
+            return r;
+        }
+        if let Some(r) = self.translate_memory(op) {
+            return r;
+        }
+        if let Some(r) = self.translate_calls(op) {
+            return r;
+        }
+        unsupported(Decline::Instruction(format!("{op:?}")))
+    }
+}
+
+/// Visitor methods for the numeric instructions of `for_each_numeric_op!`:
+/// a binary op folds a constant right operand into its immediate form
+/// where it has one, and a comparison may fuse with a following branch.
+macro_rules! numeric_visitors {
+    (
+        bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+        bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+        bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+        cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+        cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+        un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+        un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+    ) => {
+        $( fn $bi(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.binary(
+                |d, a, b| Op::$bi { d, a, b },
+                Some(|d, a, imm| Op::$bii { d, a, imm: <$bit as Raw>::from_raw(imm) }),
+            )
+            .map_err(Box::new)
+        } )*
+        $( fn $bt(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.binary(
+                |d, a, b| Op::$bt { d, a, b },
+                Some(|d, a, imm| Op::$bti { d, a, imm: <$btt as Raw>::from_raw(imm) }),
+            )
+            .map_err(Box::new)
+        } )*
+        $( fn $b(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.binary(|d, a, b| Op::$b { d, a, b }, None).map_err(Box::new)
+        } )*
+        $( fn $c(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.compare(
+                |d, a, b| Op::$c { d, a, b },
+                Some(|d, a, imm| Op::$ci { d, a, imm: <$ct as Raw>::from_raw(imm) }),
+            )
+            .map_err(Box::new)
+        } )*
+        $( fn $f(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.compare(|d, a, b| Op::$f { d, a, b }, None).map_err(Box::new)
+        } )*
+        $( fn $u(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.unary(|d, a| Op::$u { d, a }).map_err(Box::new)?;
+            if matches!(Operator::$u {}, Operator::I32Eqz {}) {
+                self.next_fusable = self.next_retarget;
+            }
+            Ok(())
+        } )*
+        $( fn $ut_(&mut self) -> std::result::Result<(), Box<Unsupported>> {
+            if !self.begin() {
+                return Ok(());
+            }
+            self.unary(|d, a| Op::$ut_ { d, a }).map_err(Box::new)
+        } )*
+    };
+}
+
+/// Visitor methods that build their instruction's [`Operator`] in place
+/// and hand it to the part of the translator that handles it (`part`,
+/// inlined): the matches on the operator fold away, leaving the
+/// instruction's own code.
+macro_rules! inline_visitors {
+    ($( $part:ident: [$( $name:ident { $($imm:ident : $ty:ty),* } )*] )*) => {
+        $($(
+            // Inlined into the decoder's match: no call per instruction.
+            #[inline(always)]
+            fn $name(&mut self, $($imm: $ty),*) -> std::result::Result<(), Box<Unsupported>> {
+                self.step_in(&Operator::$name { $($imm),* }, Self::$part).map_err(Box::new)
+            }
+        )*)*
+    };
+}
+
+/// The decoder hands every instruction to the translator through these
+/// methods: the frequent ones translate directly, the rest arrive as an
+/// [`Operator`] in [`VisitOperator::visit_operator`].
+impl<'a> VisitOperator<'a> for Translator<'_> {
+    /// Boxed, so that the decoder's result around it is two words and
+    /// comes back in registers.
+    type Output = std::result::Result<(), Box<Unsupported>>;
+
+    fn visit_operator(&mut self, op: Operator<'a>) -> Self::Output {
+        self.step(&op).map_err(Box::new)
+    }
+
+    for_each_numeric_op!(numeric_visitors);
+
+    inline_visitors! {
+        translate_plain: [
+            Nop {}
+            Drop {}
+            Select {}
+            LocalGet { local_index: u32 }
+            LocalSet { local_index: u32 }
+            LocalTee { local_index: u32 }
+            GlobalGet { global_index: u32 }
+            GlobalSet { global_index: u32 }
+            I32Const { value: i32 }
+            I64Const { value: i64 }
+            F32Const { value: Ieee32 }
+            F64Const { value: Ieee64 }
+        ]
+        translate_control: [
+            Block { blockty: BlockType }
+            Loop { blockty: BlockType }
+            If { blockty: BlockType }
+            Else {}
+            End {}
+            Br { relative_depth: u32 }
+            BrIf { relative_depth: u32 }
+            Return {}
+            Call { function_index: u32 }
+        ]
+        translate_memory: [
+            I32Load { memarg: MemArg }
+            I64Load { memarg: MemArg }
+            F32Load { memarg: MemArg }
+            F64Load { memarg: MemArg }
+            I32Load8S { memarg: MemArg }
+            I32Load8U { memarg: MemArg }
+            I32Load16S { memarg: MemArg }
+            I32Load16U { memarg: MemArg }
+            I64Load8S { memarg: MemArg }
+            I64Load8U { memarg: MemArg }
+            I64Load16S { memarg: MemArg }
+            I64Load16U { memarg: MemArg }
+            I64Load32S { memarg: MemArg }
+            I64Load32U { memarg: MemArg }
+            I32Store { memarg: MemArg }
+            I64Store { memarg: MemArg }
+            F32Store { memarg: MemArg }
+            F64Store { memarg: MemArg }
+            I32Store8 { memarg: MemArg }
+            I32Store16 { memarg: MemArg }
+            I64Store8 { memarg: MemArg }
+            I64Store16 { memarg: MemArg }
+            I64Store32 { memarg: MemArg }
+        ]
+    }
+}

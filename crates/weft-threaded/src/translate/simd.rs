@@ -1,0 +1,380 @@
+//! `v128` values: vector instructions, and the moves of code that uses them.
+//!
+//! A function is first translated as code without `v128` values; anything
+//! of type `v128` (a vector instruction, a local, parameter, result,
+//! block type, call signature or global of that type) makes that attempt
+//! fail, and the function is translated again in *v128 mode*
+//! (`Code::v128`). There a `v128` in slot `x` lives in the frame's v-slot
+//! `x` (`exec/simd.rs`), with the same slot numbering: stack positions,
+//! home slots and call bases are unchanged. The translator does not track
+//! which entries are vectors; instead every move in v128 code moves both
+//! halves of a slot ([`move_both_halves`] rewrites `Copy`, `Select` and the
+//! returns once translation is done), and each vector instruction reads and
+//! writes the half its type says. Calls need nothing: a callee's frame
+//! starts at its arguments' slots, v-slots included.
+//!
+//! Vector loads and stores on memory 0 with 32-bit addresses have their
+//! own ops; those on other memories share [`Op::VMemExt`]. Not translated
+//! in v128 mode (the function falls back to the reference engine):
+//! exception handling.
+
+use weft_decode::{ImportType, MemArg, Operator, ValType};
+
+use super::{Code, Entry, Result, Translator, supported_type, unsupported};
+use crate::op::simd::{
+    VBinOp, VExtractOp, VLoadKind, VMemKind, VReplaceOp, VShiftOp, VSplatOp, VTernOp, VTestOp, VUnOp,
+};
+use crate::op::{MemArgExt, Op};
+use weft_exec::executor::Decline;
+
+/// Whether slots hold values of type `t` in code with (`v128`) or without
+/// v-slots.
+pub(super) fn holds(v128: bool, t: ValType) -> bool {
+    supported_type(t) || (v128 && t == ValType::V128)
+}
+
+/// Rewrites the moves of v128 code to move slots and v-slots.
+pub(super) fn move_both_halves(code: &mut Code) {
+    for op in &mut code.ops {
+        *op = match *op {
+            Op::Copy { d, a } => Op::VCopy { d, a },
+            Op::Select { d, a, b, c } => Op::VSelect { d, a, b, c },
+            Op::Return1 { a } => Op::VReturn1 { a },
+            Op::ReturnN { a, n } => Op::VReturnN { a, n },
+            other => other,
+        };
+    }
+}
+
+/// The dedicated op of a common binary vector instruction.
+fn fast_binary(op: &Operator<'_>) -> Option<fn(u16, u16, u16) -> Op> {
+    Some(match op {
+        Operator::V128And {} => |d, a, b| Op::VAnd { d, a, b },
+        Operator::V128Or {} => |d, a, b| Op::VOr { d, a, b },
+        Operator::V128Xor {} => |d, a, b| Op::VXor { d, a, b },
+        Operator::V128AndNot {} => |d, a, b| Op::VAndNot { d, a, b },
+        Operator::I8x16Add {} => |d, a, b| Op::VI8x16Add { d, a, b },
+        Operator::I16x8Add {} => |d, a, b| Op::VI16x8Add { d, a, b },
+        Operator::I32x4Add {} => |d, a, b| Op::VI32x4Add { d, a, b },
+        Operator::I32x4Sub {} => |d, a, b| Op::VI32x4Sub { d, a, b },
+        Operator::I32x4Mul {} => |d, a, b| Op::VI32x4Mul { d, a, b },
+        Operator::I64x2Add {} => |d, a, b| Op::VI64x2Add { d, a, b },
+        Operator::I64x2Sub {} => |d, a, b| Op::VI64x2Sub { d, a, b },
+        Operator::F32x4Add {} => |d, a, b| Op::VF32x4Add { d, a, b },
+        Operator::F32x4Sub {} => |d, a, b| Op::VF32x4Sub { d, a, b },
+        Operator::F32x4Mul {} => |d, a, b| Op::VF32x4Mul { d, a, b },
+        Operator::F64x2Add {} => |d, a, b| Op::VF64x2Add { d, a, b },
+        Operator::F64x2Sub {} => |d, a, b| Op::VF64x2Sub { d, a, b },
+        Operator::F64x2Mul {} => |d, a, b| Op::VF64x2Mul { d, a, b },
+        Operator::I8x16Eq {} => |d, a, b| Op::VI8x16Eq { d, a, b },
+        Operator::I32x4Eq {} => |d, a, b| Op::VI32x4Eq { d, a, b },
+        Operator::I32x4LtS {} => |d, a, b| Op::VI32x4LtS { d, a, b },
+        Operator::I32x4GtS {} => |d, a, b| Op::VI32x4GtS { d, a, b },
+        Operator::F32x4Lt {} => |d, a, b| Op::VF32x4Lt { d, a, b },
+        Operator::F32x4Gt {} => |d, a, b| Op::VF32x4Gt { d, a, b },
+        _ => return None,
+    })
+}
+
+/// Whether `op` is an exception-handling instruction.
+fn is_exception_op(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::Throw { .. }
+            | Operator::ThrowRef {}
+            | Operator::TryTable { .. }
+            | Operator::Try { .. }
+            | Operator::Catch { .. }
+            | Operator::CatchAll {}
+            | Operator::Delegate { .. }
+            | Operator::Rethrow { .. }
+    )
+}
+
+impl Translator<'_> {
+    /// Whether any of `types` is one this code's slots cannot hold.
+    pub(super) fn has_unsupported(&self, types: &[ValType]) -> bool {
+        !types.iter().all(|t| holds(self.code.v128, *t))
+    }
+
+    /// The type of global `g` (module index: imports first).
+    fn global_type(&self, g: u32) -> Option<ValType> {
+        let d = &self.module.decoded;
+        if let Some(defined) = g.checked_sub(d.num_imported_globals) {
+            // The common case (a C program's stack pointer), without a walk
+            // over the imports on every `global.get`.
+            return d.globals.get(defined as usize).map(|g| g.ty.content);
+        }
+        let imported = d.imports.iter().filter_map(|i| match &i.ty {
+            ImportType::Global(g) => Some(g.content),
+            _ => None,
+        });
+        imported.chain(d.globals.iter().map(|g| g.ty.content)).nth(g as usize)
+    }
+
+    /// Whether global `g` holds a `v128`.
+    pub(super) fn global_is_v128(&self, g: u32) -> bool {
+        self.global_type(g) == Some(ValType::V128)
+    }
+
+    /// Whether any tag of the module carries a `v128` (its exceptions'
+    /// fields would not fit the slots the exception ops use).
+    fn v128_tags(&self) -> bool {
+        let d = &self.module.decoded;
+        let imported = d.imports.iter().filter_map(|i| match &i.ty {
+            ImportType::Tag(t) => Some(*t),
+            _ => None,
+        });
+        imported
+            .chain(d.tags.iter().copied())
+            .any(|t| self.module.func_type(t.type_index).is_some_and(|f| f.params().contains(&ValType::V128)))
+    }
+
+    pub(super) fn v128_global_get(&mut self, g: u32) -> Result<()> {
+        self.need_v128()?;
+        let d = self.push_result()?;
+        self.emit_result(Op::VGlobalGet { d, g });
+        Ok(())
+    }
+
+    pub(super) fn v128_global_set(&mut self, g: u32) -> Result<()> {
+        self.need_v128()?;
+        let a = self.pop_slot();
+        self.emit(Op::VGlobalSet { a, g });
+        Ok(())
+    }
+
+    /// Fails unless the code is translated in v128 mode.
+    fn need_v128(&self) -> Result<()> {
+        if self.code.v128 { Ok(()) } else { unsupported(Decline::ValueType("v128 outside v128 code".into())) }
+    }
+
+    /// Pushes the result of `f(d)`, emitted as the top entry's op.
+    fn v_result(&mut self, f: impl FnOnce(u16) -> Op) -> Result<()> {
+        let d = self.push_result()?;
+        self.emit_result(f(d));
+        Ok(())
+    }
+
+    /// Pops two operands, returned bottom first.
+    fn pop2(&mut self) -> (u16, u16) {
+        let n = self.stack.len();
+        let b = self.operand(n - 1);
+        let a = self.operand(n - 2);
+        self.stack.truncate(n - 2);
+        (a, b)
+    }
+
+    /// The offset of a vector access on memory 0 with 32-bit addresses
+    /// (the fast path), if it is one.
+    fn fast_offset(&self, memarg: MemArg) -> Option<u32> {
+        let d = &self.module.decoded;
+        let mem0 = d
+            .imports
+            .iter()
+            .filter_map(|i| match &i.ty {
+                ImportType::Memory(m) => Some(m),
+                _ => None,
+            })
+            .chain(d.memories.iter())
+            .next();
+        let fast = memarg.memory == 0 && mem0.is_some_and(|m| !m.index64);
+        if fast { u32::try_from(memarg.offset).ok() } else { None }
+    }
+
+    /// A vector access of `kind` off the fast path ([`Op::VMemExt`]),
+    /// pushing a result unless it is a store.
+    fn v_mem_ext(&mut self, memarg: MemArg, kind: VMemKind) -> Result<()> {
+        self.code.mem_args.push(MemArgExt { mem: memarg.memory, offset: memarg.offset });
+        let arg = (self.code.mem_args.len() - 1) as u32;
+        match kind {
+            VMemKind::Load | VMemKind::Ext(_) => {
+                let a = self.pop_slot();
+                self.v_result(|d| Op::VMemExt { d, a, v: 0, kind, arg })
+            }
+            VMemKind::LoadLane { .. } => {
+                let (a, v) = self.pop2();
+                self.v_result(|d| Op::VMemExt { d, a, v, kind, arg })
+            }
+            VMemKind::Store | VMemKind::StoreLane { .. } => {
+                let (a, v) = self.pop2();
+                self.emit(Op::VMemExt { d: 0, a, v, kind, arg });
+                Ok(())
+            }
+        }
+    }
+
+    /// Translates `op` if it is a vector instruction (in v128 mode; else
+    /// fails, for a second translation in v128 mode). Exception handling
+    /// is not translated in v128 mode, nor with tags that carry a `v128`.
+    pub(super) fn translate_simd(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
+        if is_exception_op(op) && (self.code.v128 || self.v128_tags()) {
+            return Some(unsupported(Decline::ExceptionsWithV128));
+        }
+        if op.opcode().0 != weft_decode::Prefix::Fd {
+            return None;
+        }
+        if let Err(e) = self.need_v128() {
+            return Some(Err(e));
+        }
+        Some(self.translate_vector(op))
+    }
+
+    fn translate_vector(&mut self, op: &Operator<'_>) -> Result<()> {
+        if let Some(f) = fast_binary(op) {
+            let (a, b) = self.pop2();
+            return self.v_result(|d| f(d, a, b));
+        }
+        if let Some(f) = VBinOp::from_operator(op) {
+            let (a, b) = self.pop2();
+            return self.v_result(|d| Op::VBin { d, a, b, f });
+        }
+        if let Some(f) = VUnOp::from_operator(op) {
+            let a = self.pop_slot();
+            return self.v_result(|d| Op::VUn { d, a, f });
+        }
+        if let Some(f) = VTernOp::from_operator(op) {
+            let (c, (a, b)) = (self.pop_slot(), self.pop2());
+            return self.v_result(|d| Op::VTern { d, a, b, c, f });
+        }
+        if let Some(f) = VTestOp::from_operator(op) {
+            let a = self.pop_slot();
+            return self.v_result(|d| Op::VTest { d, a, f });
+        }
+        if let Some(f) = VShiftOp::from_operator(op) {
+            let (a, b) = self.pop2();
+            return self.v_result(|d| Op::VShift { d, a, b, f });
+        }
+        if let Some(f) = VSplatOp::from_operator(op) {
+            // A splat of a constant is a vector constant.
+            if let Some(&Entry::Const(bits)) = self.stack.last() {
+                self.stack.pop();
+                let k = self.v128_const(f.apply(bits));
+                return self.v_result(|d| Op::VConst { d, k });
+            }
+            let a = self.pop_slot();
+            return self.v_result(|d| Op::VSplat { d, a, f });
+        }
+        if let Some(f) = VExtractOp::from_operator(op) {
+            let lane = lane_index(op);
+            let a = self.pop_slot();
+            return self.v_result(|d| Op::VExtract { d, a, lane, f });
+        }
+        if let Some(f) = VReplaceOp::from_operator(op) {
+            let lane = lane_index(op);
+            let (a, b) = self.pop2();
+            return self.v_result(|d| Op::VReplace { d, a, b, lane, f });
+        }
+        if let Some((kind, memarg)) = VLoadKind::from_operator(op) {
+            let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Ext(kind)) };
+            let a = self.pop_slot();
+            return self.v_result(|d| Op::VLoadExt { d, a, kind, offset });
+        }
+        match *op {
+            Operator::V128Const { value } => {
+                let k = self.v128_const(u128::from_le_bytes(value.0));
+                self.v_result(|d| Op::VConst { d, k })
+            }
+            Operator::I8x16Shuffle { lanes } => {
+                let k = self.v128_const(u128::from_le_bytes(lanes.0));
+                let (a, b) = self.pop2();
+                self.v_result(|d| Op::VShuffle { d, a, b, k })
+            }
+            Operator::V128Bitselect {} => {
+                let (c, (a, b)) = (self.pop_slot(), self.pop2());
+                self.v_result(|d| Op::VBitselect { d, a, b, c })
+            }
+            Operator::V128Load { memarg } => {
+                let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Load) };
+                let a = self.pop_slot();
+                self.v_result(|d| Op::VLoad { d, a, offset })
+            }
+            Operator::V128Store { memarg } => {
+                let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Store) };
+                let (a, v) = self.pop2();
+                self.emit(Op::VStore { a, v, offset });
+                Ok(())
+            }
+            Operator::V128Load8Lane { memarg, lane }
+            | Operator::V128Load16Lane { memarg, lane }
+            | Operator::V128Load32Lane { memarg, lane }
+            | Operator::V128Load64Lane { memarg, lane } => {
+                let bytes = lane_bytes(op);
+                let Some(offset) = self.fast_offset(memarg) else {
+                    return self.v_mem_ext(memarg, VMemKind::LoadLane { bytes, lane });
+                };
+                let (a, v) = self.pop2();
+                self.v_result(|d| Op::VLoadLane { d, a, v, bytes, lane, offset })
+            }
+            Operator::V128Store8Lane { memarg, lane }
+            | Operator::V128Store16Lane { memarg, lane }
+            | Operator::V128Store32Lane { memarg, lane }
+            | Operator::V128Store64Lane { memarg, lane } => {
+                let bytes = lane_bytes(op);
+                let Some(offset) = self.fast_offset(memarg) else {
+                    return self.v_mem_ext(memarg, VMemKind::StoreLane { bytes, lane });
+                };
+                let (a, v) = self.pop2();
+                self.emit(Op::VStoreLane { a, v, bytes, lane, offset });
+                Ok(())
+            }
+            _ => unsupported(Decline::Instruction(format!("{op:?}"))),
+        }
+    }
+
+    /// Adds `v` to the code's vector constants, returning its index.
+    fn v128_const(&mut self, v: u128) -> u32 {
+        self.code.v128_consts.push(v);
+        (self.code.v128_consts.len() - 1) as u32
+    }
+}
+
+/// How many bytes a lane load or store moves.
+fn lane_bytes(op: &Operator<'_>) -> u8 {
+    match op {
+        Operator::V128Load8Lane { .. } | Operator::V128Store8Lane { .. } => 1,
+        Operator::V128Load16Lane { .. } | Operator::V128Store16Lane { .. } => 2,
+        Operator::V128Load32Lane { .. } | Operator::V128Store32Lane { .. } => 4,
+        _ => 8,
+    }
+}
+
+/// The lane immediate of an extract or replace instruction.
+fn lane_index(op: &Operator<'_>) -> u8 {
+    match *op {
+        Operator::I8x16ExtractLaneS { lane }
+        | Operator::I8x16ExtractLaneU { lane }
+        | Operator::I16x8ExtractLaneS { lane }
+        | Operator::I16x8ExtractLaneU { lane }
+        | Operator::I32x4ExtractLane { lane }
+        | Operator::I64x2ExtractLane { lane }
+        | Operator::F32x4ExtractLane { lane }
+        | Operator::F64x2ExtractLane { lane }
+        | Operator::I8x16ReplaceLane { lane }
+        | Operator::I16x8ReplaceLane { lane }
+        | Operator::I32x4ReplaceLane { lane }
+        | Operator::I64x2ReplaceLane { lane }
+        | Operator::F32x4ReplaceLane { lane }
+        | Operator::F64x2ReplaceLane { lane } => lane,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::disassemble;
+
+    /// The SIMD benchmark's inner loop: every value computed straight into
+    /// its local, no moves.
+    #[test]
+    fn simd_loop_has_no_moves() {
+        let wat = include_str!("../../../../benches/programs/simd_checksum.wat");
+        let text = disassemble(wat, 2);
+        println!("{text}");
+        // The loop: ops 2 to 27, its constants folded (`f32x4.splat` of a
+        // constant is a `VConst`).
+        let inner = text.lines().skip(2).take(26).collect::<Vec<_>>().join("\n");
+        assert!(inner.ends_with("BrI32NeImm { a: 1, imm: 65536, t: 4294967271 }"), "{text}");
+        assert!(!inner.contains("VCopy") && !inner.contains("VSplat"), "{text}");
+    }
+}

@@ -1,0 +1,208 @@
+//! `v128` runs natively on the threaded engine: modules with `v128`
+//! parameters, results, locals, globals, block results, calls (to wasm,
+//! to the host with `v128` arguments, through tables) and the vector
+//! instructions translate fully (no function falls back to the reference
+//! engine), and their results agree with the reference engine's.
+
+use weft::raw::threaded::translate_all;
+use weft::{Config, Engine, EngineKind, FuncType, Linker, Module, Store, Val, ValType};
+
+/// Translates every function of `wat` and asserts none fell back.
+fn assert_native(name: &str, wat: &str) {
+    let module = Module::new(&Engine::default(), wat).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let stats = translate_all(&module);
+    assert!(stats.functions > 0, "{name}: no functions");
+    assert_eq!(stats.translated, stats.functions, "{name}: some functions fall back: {stats:?}");
+}
+
+/// Calls export `func` with `args` on `kind`: its results, or the trap
+/// message. The host import `env.mix` takes and returns `v128`s.
+fn run(kind: EngineKind, wat: &str, func: &str, args: &[Val]) -> Result<Vec<Val>, String> {
+    let mut config = Config::default();
+    config.engine_kind(kind);
+    let engine = Engine::new(&config);
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(&engine, wat).unwrap();
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_new(
+            "env",
+            "mix",
+            FuncType::new([ValType::V128, ValType::I32, ValType::V128], [ValType::V128, ValType::I64]),
+            |_, args, results| {
+                let (Val::V128(a), Val::I32(k), Val::V128(b)) = (args[0], args[1], args[2]) else {
+                    panic!("argument types: {args:?}");
+                };
+                results[0] = Val::V128(a.rotate_left(k as u32) ^ b);
+                results[1] = Val::I64((a >> 64) as i64);
+                Ok(())
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let f = instance.get_func(func).unwrap();
+    let mut results = vec![Val::I32(0); f.ty(&store).unwrap().results().len()];
+    f.call(&mut store, args, &mut results).map_err(|t| t.message())?;
+    Ok(results)
+}
+
+/// Asserts both engines agree on `func(args)`, and returns the result.
+fn agree(wat: &str, func: &str, args: &[Val]) -> Result<Vec<Val>, String> {
+    let threaded = run(EngineKind::Threaded, wat, func, args);
+    let reference = run(EngineKind::Reference, wat, func, args);
+    assert_eq!(threaded, reference, "{func}({args:?})");
+    threaded
+}
+
+const V: u128 = 0x0011_2233_4455_6677_8899_aabb_ccdd_eeff;
+const W: u128 = 0xfedc_ba98_7654_3210_0123_4567_89ab_cdef;
+
+const MODULE: &str = r#"(module
+    (import "env" "mix" (func $mix (param v128 i32 v128) (result v128 i64)))
+    (memory 1)
+    (global $g (mut v128) (v128.const i32x4 1 2 3 4))
+    (type $vv (func (param v128 v128) (result v128)))
+    (table funcref (elem $add $sub))
+
+    (func $add (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1)))
+    (func $sub (param v128 v128) (result v128) (i32x4.sub (local.get 0) (local.get 1)))
+    (func (export "id") (param v128) (result v128) (local.get 0))
+    (func (export "swap") (param v128 v128) (result v128 v128) (local.get 1) (local.get 0))
+    (func (export "mixed") (param i32 v128 i64 v128) (result i64 v128 i32)
+        (local.get 2) (v128.xor (local.get 1) (local.get 3)) (local.get 0))
+    (func (export "call") (param v128 v128) (result v128)
+        (call $add (local.get 0) (call $sub (local.get 1) (local.get 0))))
+    (func (export "indirect") (param v128 v128 i32) (result v128)
+        (call_indirect (type $vv) (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "host") (param v128 v128) (result v128 i64)
+        (call $mix (local.get 0) (i32.const 8) (local.get 1)))
+    (func (export "global") (param v128) (result v128)
+        (local $old v128)
+        (local.set $old (global.get $g))
+        (global.set $g (i32x4.add (global.get $g) (local.get 0)))
+        (v128.or (local.get $old) (global.get $g)))
+    (func (export "locals") (param i32) (result v128)
+        (local $acc v128) (local $i i32)
+        (local.set $acc (v128.const i64x2 7 9))
+        (block $done
+            (loop $l
+                (br_if $done (i32.ge_u (local.get $i) (local.get 0)))
+                (local.set $acc (i64x2.add (local.get $acc) (i64x2.splat (i64.extend_i32_u (local.get $i)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $l)))
+        (local.get $acc))
+    (func (export "blocks") (param v128 i32) (result v128)
+        (block (result v128)
+            (if (result v128) (local.get 1)
+                (then (f32x4.mul (local.get 0) (local.get 0)))
+                (else (br 1 (f32x4.neg (local.get 0)))))))
+    (func (export "select") (param v128 v128 i32) (result v128)
+        (select (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "typed_select") (param v128 v128 i32) (result v128)
+        (select (result v128) (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "br_table") (param v128 i32) (result v128)
+        (block (result v128)
+            (block (result v128)
+                (br_table 0 1 (i8x16.abs (local.get 0)) (local.get 1)))
+            (i16x8.neg)))
+    (func (export "memory") (param v128 i32) (result v128 i32 i64)
+        (v128.store offset=16 (local.get 1) (local.get 0))
+        (v128.store8_lane 3 (i32.const 100) (local.get 0))
+        (v128.load offset=16 (local.get 1))
+        (i32.load8_u (i32.const 100))
+        (i64x2.extract_lane 1 (v128.load32x2_s offset=16 (local.get 1))))
+    (func (export "lanes") (param v128 v128) (result v128)
+        (i8x16.shuffle 0 17 2 19 4 21 6 23 8 25 10 27 12 29 14 31 (local.get 0) (local.get 1))
+        (i32x4.replace_lane 2 (i32.const -1))
+        (v128.bitselect (local.get 1) (local.get 0))
+        (i8x16.swizzle (v128.const i8x16 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0)))
+    (func (export "tests") (param v128) (result i32 i32 i32 i32)
+        (v128.any_true (local.get 0))
+        (i8x16.all_true (local.get 0))
+        (i16x8.bitmask (local.get 0))
+        (f32x4.extract_lane 3 (local.get 0)) (i32.trunc_sat_f32_s))
+    (func (export "arith") (param v128 v128) (result v128)
+        (f64x2.add (local.get 0) (local.get 1))
+        (i32x4.shl (i32.const 3))
+        (i16x8.narrow_i32x4_s (local.get 1))
+        (i32x4.dot_i16x8_s (local.get 0))
+        (f32x4.relaxed_madd (local.get 0) (local.get 1))
+        (i32x4.relaxed_trunc_f32x4_s)
+        (i8x16.relaxed_laneselect (local.get 0) (local.get 1)))
+    (func (export "splats") (result v128 v128 v128 v128 v128 v128)
+        (i8x16.splat (i32.const -3)) (i16x8.splat (i32.const 70000)) (i32x4.splat (i32.const -5))
+        (i64x2.splat (i64.const -7)) (f32x4.splat (f32.const -0.5)) (f64x2.splat (f64.const 1e300)))
+    (func (export "oob") (param i32) (result v128) (v128.load (local.get 0))))"#;
+
+#[test]
+fn v128_code_is_native() {
+    assert_native("simd module", MODULE);
+}
+
+#[test]
+fn v128_results_agree_with_the_reference_engine() {
+    let (v, w) = (Val::V128(V), Val::V128(W));
+    assert_eq!(agree(MODULE, "id", &[v]), Ok(vec![v]));
+    assert_eq!(agree(MODULE, "swap", &[v, w]), Ok(vec![w, v]));
+    assert_eq!(
+        agree(MODULE, "mixed", &[Val::I32(5), v, Val::I64(-3), w]),
+        Ok(vec![Val::I64(-3), Val::V128(V ^ W), Val::I32(5)])
+    );
+    agree(MODULE, "call", &[v, w]).unwrap();
+    for i in 0..2 {
+        agree(MODULE, "indirect", &[v, w, Val::I32(i)]).unwrap();
+    }
+    assert_eq!(agree(MODULE, "indirect", &[v, w, Val::I32(2)]), Err("undefined element".to_string()));
+    assert_eq!(agree(MODULE, "host", &[v, w]), Ok(vec![Val::V128(V.rotate_left(8) ^ W), Val::I64((V >> 64) as i64)]));
+    agree(MODULE, "global", &[w]).unwrap();
+    agree(MODULE, "locals", &[Val::I32(1000)]).unwrap();
+    for c in 0..2 {
+        agree(MODULE, "blocks", &[v, Val::I32(c)]).unwrap();
+        agree(MODULE, "select", &[v, w, Val::I32(c)]).unwrap();
+        agree(MODULE, "typed_select", &[v, w, Val::I32(c)]).unwrap();
+    }
+    for i in 0..3 {
+        agree(MODULE, "br_table", &[v, Val::I32(i)]).unwrap();
+    }
+    agree(MODULE, "memory", &[v, Val::I32(40)]).unwrap();
+    agree(MODULE, "lanes", &[v, w]).unwrap();
+    agree(MODULE, "tests", &[v]).unwrap();
+    agree(MODULE, "tests", &[Val::V128(0)]).unwrap();
+    agree(MODULE, "arith", &[v, w]).unwrap();
+    agree(MODULE, "splats", &[]).unwrap();
+    assert_eq!(agree(MODULE, "oob", &[Val::I32(65530)]), Err("out of bounds memory access".to_string()));
+}
+
+/// The kitchen-sink loop of `threaded_stack.rs` relies on its `v128`
+/// function being threaded code.
+#[test]
+fn scalar_signature_v128_body_is_native() {
+    let wat = r#"(module (memory 1)
+        (func (export "f") (param i32) (result i32)
+            (i32x4.extract_lane 1 (i32x4.add (i32x4.splat (local.get 0)) (v128.load (i32.const 0))))))"#;
+    assert_native("scalar signature", wat);
+    assert_eq!(agree(wat, "f", &[Val::I32(41)]), Ok(vec![Val::I32(41)]));
+}
+
+/// Vector loads and stores on a second memory and a 64-bit one (the
+/// `VMemExt` op), bounds checks included.
+#[test]
+fn v128_on_other_memories_is_native() {
+    let wat = r#"(module
+        (memory $m0 1)
+        (memory $m1 1)
+        (memory $m64 i64 1)
+        (func (export "f") (param $x v128) (param $a i32) (result v128 v128 i64)
+            (v128.store $m1 offset=3 (local.get $a) (local.get $x))
+            (v128.store $m64 (i64.extend_i32_u (local.get $a)) (i8x16.neg (local.get $x)))
+            (v128.store16_lane $m1 5 (i32.const 200) (local.get $x))
+            (v128.load $m1 offset=3 (local.get $a))
+            (v128.load8_lane $m64 9 (i64.const 3) (v128.load16x4_s $m1 (i32.const 200)))
+            (i64x2.extract_lane 0 (v128.load64_splat $m64 (i64.extend_i32_u (local.get $a)))))
+        (func (export "oob") (param $a i64) (result v128) (v128.load $m64 offset=4 (local.get $a))))"#;
+    assert_native("other memories", wat);
+    agree(wat, "f", &[Val::V128(V), Val::I32(17)]).unwrap();
+    assert_eq!(agree(wat, "f", &[Val::V128(V), Val::I32(65530)]), Err("out of bounds memory access".to_string()));
+    assert_eq!(agree(wat, "oob", &[Val::I64(65520)]), Err("out of bounds memory access".to_string()));
+    agree(wat, "oob", &[Val::I64(65516)]).unwrap();
+}
