@@ -2,8 +2,8 @@
 //! instance's globals and memories by index, and the `Stepper`'s cheap
 //! views of the next instruction.
 
-use weft::{Step, Stepper};
 use weft::{Engine, EngineKind, Linker, Module, Store, Val};
+use weft::{Step, Stepper};
 
 const WAT: &str = r#"(module
   (memory 1)

@@ -105,9 +105,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Format::Junit => output::junit(&report)?,
         Format::Markdown => report.markdown(),
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
+    crate::output::write_stdout(text.as_bytes());
     let (_, failed, _) = report.totals();
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
