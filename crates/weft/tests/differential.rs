@@ -107,3 +107,23 @@ fn long_campaign() {
     }
     assert!(t.divergences.is_empty());
 }
+
+/// wasmi 2.0.0 panics translating this module ("internal error: entered
+/// unreachable code" in its function translator), found by the release
+/// campaign with seed 1127, case 11,492: the harness records the peer's
+/// panic and skips the module instead of failing, and weft's two engines
+/// still instantiate it alike.
+#[test]
+fn a_panic_in_wasmi_is_recorded_and_skipped() {
+    let bytes = include_bytes!("data/wasmi-2.0.0-panic-seed-1127-case-11492.wasm");
+    let threaded = harness::weft_instantiate(bytes, weft::EngineKind::Threaded).is_ok();
+    let reference = harness::weft_instantiate(bytes, weft::EngineKind::Reference).is_ok();
+    assert_eq!(threaded, reference);
+    let outcome = std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(|| run_case(bytes, &mut Rng(1)))
+        .unwrap()
+        .join()
+        .expect("the harness catches the peer's panic");
+    assert!(matches!(outcome, Err(Divergence::PeerPanicked(_))), "{outcome:?}");
+}
