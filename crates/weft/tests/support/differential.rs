@@ -14,7 +14,7 @@
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use weft::{Config, Engine, EngineKind, Extern, Instance, Linker, Module, Store, TrapKind, Val};
+use weft::{Config, Engine, EngineKind, Extern, Instance, Linker, Module, Store, StoreLimits, TrapKind, Val};
 
 /// A small deterministic generator (xorshift64*), so every run sees the
 /// same cases for the same seed.
@@ -31,6 +31,16 @@ impl Rng {
 }
 
 pub const FUEL: u64 = 20_000;
+
+/// The largest memory any engine may grow to, in bytes (`memory.grow`
+/// beyond it returns -1 on all three): without it a module may
+/// legitimately grow a memory to 4 GiB, which is no test of anything and
+/// exhausts a fuzzer's memory (the `differential` fuzz target's first
+/// finding: a 2.2 GB `memory.grow`).
+pub const MAX_MEMORY_BYTES: usize = 64 << 20;
+
+/// The largest table any engine may grow to, in elements.
+pub const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 /// The features weft and wasmi 2 (default configuration) both run.
 pub fn smith_config() -> wasm_smith::Config {
@@ -216,7 +226,7 @@ pub fn arg(rng: &mut Rng, ty: &weft::ValType) -> (Val, wasmi::Val) {
 }
 
 pub struct WeftSide {
-    store: Store<()>,
+    store: Store<StoreLimits>,
     instance: Instance,
 }
 
@@ -225,7 +235,9 @@ pub fn weft_instantiate(bytes: &[u8], kind: EngineKind) -> Result<WeftSide, Outc
     config.engine_kind(kind).consume_fuel(FUEL).max_call_depth(1_000);
     let engine = Engine::new(&config);
     let module = Module::from_binary(&engine, bytes).map_err(|e| Outcome::Error(format!("compile: {e}")))?;
-    let mut store = Store::new(&engine, ());
+    let mut store =
+        Store::new(&engine, StoreLimits { max_memory_bytes: MAX_MEMORY_BYTES, max_table_elements: MAX_TABLE_ELEMENTS });
+    store.limiter(|limits| limits);
     let linker = Linker::new(&engine);
     match linker.instantiate(&mut store, &module) {
         Ok(instance) => Ok(WeftSide { store, instance }),
@@ -234,7 +246,7 @@ pub fn weft_instantiate(bytes: &[u8], kind: EngineKind) -> Result<WeftSide, Outc
 }
 
 pub struct WasmiSide {
-    store: wasmi::Store<()>,
+    store: wasmi::Store<wasmi::StoreLimits>,
     instance: wasmi::Instance,
 }
 
@@ -243,9 +255,12 @@ pub fn wasmi_instantiate(bytes: &[u8]) -> Result<WasmiSide, Outcome> {
     config.consume_fuel(true);
     let engine = wasmi::Engine::new(&config);
     let module = wasmi::Module::new(&engine, bytes).map_err(|e| Outcome::Error(format!("compile: {e}")))?;
-    let mut store = wasmi::Store::new(&engine, ());
+    let limits =
+        wasmi::StoreLimitsBuilder::new().memory_size(MAX_MEMORY_BYTES).table_elements(MAX_TABLE_ELEMENTS).build();
+    let mut store = wasmi::Store::new(&engine, limits);
+    store.limiter(|limits| limits);
     store.set_fuel(FUEL).expect("fuel is enabled");
-    let linker = wasmi::Linker::<()>::new(&engine);
+    let linker = wasmi::Linker::<wasmi::StoreLimits>::new(&engine);
     match linker.instantiate_and_start(&mut store, &module) {
         Ok(instance) => Ok(WasmiSide { store, instance }),
         Err(e) => Err(wasmi_outcome(Err(e))),
