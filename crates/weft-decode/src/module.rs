@@ -391,7 +391,15 @@ impl Module {
                 r = s;
                 continue;
             }
-            let Some(rank) = section_rank(id).filter(|_| id != 13 || self.features.exceptions) else {
+            // The data count section came with bulk memory (2.0), the tag
+            // section with exception handling: before them, their ids are
+            // unknown ("malformed section id").
+            let known = match id {
+                12 => self.features.bulk_memory,
+                13 => self.features.exceptions,
+                _ => true,
+            };
+            let Some(rank) = section_rank(id).filter(|_| known) else {
                 return Err(DecodeError::new(DecodeErrorKind::SectionId, id_at));
             };
             if last_rank.is_some_and(|last| rank <= last) {

@@ -9,7 +9,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use weft_exec::{Config, Engine, EngineKind, Module, TrapKind};
+use weft::{Config, Engine, EngineKind, Module, TrapKind};
 use weft_wasi::WasiCtx;
 
 /// `_start` sleeps for `$ns` nanoseconds (a relative monotonic clock
@@ -44,7 +44,7 @@ fn engine(kind: EngineKind) -> Engine {
 }
 
 /// Interrupts the store behind `handle` after `delay`, from another thread.
-fn interrupt_after(handle: weft_exec::InterruptHandle, delay: Duration) -> std::thread::JoinHandle<Instant> {
+fn interrupt_after(handle: weft::InterruptHandle, delay: Duration) -> std::thread::JoinHandle<Instant> {
     std::thread::spawn(move || {
         std::thread::sleep(delay);
         handle.interrupt();

@@ -10,7 +10,7 @@
 //! today writes all 4 GiB eagerly (the startup/footprint issue), so the
 //! module-level test below uses the top of a one-page memory instead.
 
-use weft_exec::{Engine, Module, Val};
+use weft::{Engine, Module, Val};
 use weft_wasi::{Errno, Pipe, WasiCtx};
 
 /// 2^32: one past the last address of a 4 GiB memory.
