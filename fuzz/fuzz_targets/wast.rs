@@ -11,7 +11,7 @@ use weft_spec_tests::{Script, run_script};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(contents) = std::str::from_utf8(data) else { return };
-    let script = Script { path: "fuzz.wast".into(), contents, features: Features::default() };
+    let script = Script { path: "fuzz.wast".into(), key: "fuzz.wast".into(), contents, features: Features::default() };
     for kind in [EngineKind::Reference, EngineKind::Threaded] {
         let _ = run_script(&script, kind);
     }

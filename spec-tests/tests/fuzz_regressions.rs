@@ -21,7 +21,8 @@ fn fuzz_findings_run_without_panics() {
     assert!(files.len() >= 6, "{files:?}");
     for path in files {
         let contents = std::fs::read_to_string(&path).unwrap();
-        let script = Script { path: path.display().to_string(), contents: &contents, features: Features::default() };
+        let path = path.display().to_string();
+        let script = Script { key: path.clone(), path, contents: &contents, features: Features::default() };
         for kind in [EngineKind::Reference, EngineKind::Threaded] {
             let outcome = run_script(&script, kind);
             for failure in &outcome.failures {
