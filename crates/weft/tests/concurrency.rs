@@ -286,7 +286,7 @@ fn racing_first_calls_translate_each_function_once_and_agree() {
         for (t, thread) in threads.into_iter().enumerate() {
             assert_eq!(thread.join().unwrap(), expected, "round {round}, thread {t}");
         }
-        let stats = module.translate_all();
+        let stats = weft::raw::threaded::translate_all(&module);
         assert_eq!(stats.translated, stats.functions, "every function is translated (once, by its OnceLock)");
     }
 }
