@@ -59,8 +59,8 @@ pub enum Decline {
     /// The module uses types the executor's frames do not hold (GC types).
     ModuleTypes,
     /// An instruction the executor does not run (atomics, for one): its
-    /// name.
-    Instruction(String),
+    /// text mnemonic (`i32.atomic.load`).
+    Instruction(&'static str),
     /// Exception handling in a function that also uses `v128` values.
     ExceptionsWithV128,
     /// A value of a type the executor's frames do not hold where the

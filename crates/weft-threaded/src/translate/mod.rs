@@ -813,7 +813,7 @@ impl Translator<'_> {
         if let Some(r) = self.translate_calls(op) {
             return r;
         }
-        unsupported(Decline::Instruction(format!("{op:?}")))
+        unsupported(Decline::Instruction(op.mnemonic()))
     }
 }
 

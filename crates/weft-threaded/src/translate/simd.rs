@@ -318,7 +318,7 @@ impl Translator<'_> {
                 self.emit(Op::VStoreLane { a, v, bytes, lane, offset });
                 Ok(())
             }
-            _ => unsupported(Decline::Instruction(format!("{op:?}"))),
+            _ => unsupported(Decline::Instruction(op.mnemonic())),
         }
     }
 
