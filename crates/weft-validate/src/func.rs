@@ -147,11 +147,12 @@ impl FuncValidator {
 
         let mut v = OpValidator { ctx, st: self, func_type, offset: body.offset };
         v.push_ctrl(FrameKind::Func, BlockType::Func(type_index), Types::Empty);
+        // Each instruction is decoded straight into its visitor method
+        // (`visit.rs`): no `Operator` is built for the frequent ones.
         let mut ops = module.operators(index);
         while !ops.is_finished() {
             v.offset = ops.offset();
-            let op = ops.read()?;
-            v.visit(&op).map_err(|e| *e)?;
+            ops.visit(&mut v)?.map_err(|e| *e)?;
         }
         ops.finish()?;
         Ok(FuncInfo {
@@ -443,9 +444,9 @@ impl<'m> OpValidator<'_, 'm> {
         }
     }
 
-    /// Validates one instruction; see `operators.rs`.
+    /// Validates one decoded instruction; see `operators.rs`.
     #[inline]
     pub(crate) fn visit(&mut self, op: &Operator<'_>) -> VResult<()> {
-        self.visit_operator(op)
+        self.check_operator(op)
     }
 }

@@ -21,6 +21,10 @@
 //! * `func.rs`: the operand and control stacks of the appendix's algorithm
 //!   (`push_operand`, `pop_operand`, `push_ctrl`, `pop_ctrl`, ...);
 //! * `operators.rs`: the rule of every instruction, on top of `func.rs`;
+//! * `visit.rs`: the validator as the decoder's visitor, one method per
+//!   frequent instruction calling its rule (no `Operator` values built);
+//! * `parallel.rs`: function bodies validated on scoped threads, with
+//!   the lowest-index error reported, as on one thread;
 //! * `explain.rs`: [`explain`], the stacks and the rule at the instruction
 //!   that failed (`weft validate --explain`).
 //!
@@ -35,7 +39,9 @@ mod func;
 pub mod limits;
 mod module;
 mod operators;
+mod parallel;
 mod types;
+mod visit;
 
 pub use explain::{ControlFrame, Explanation, explain};
 pub use weft_decode::Features;
@@ -88,13 +94,22 @@ pub struct ModuleInfo {
     pub functions: Vec<FuncInfo>,
 }
 
-/// Validates `module` with the features it was decoded with.
+/// Validates `module` with the features it was decoded with, function
+/// bodies on as many threads as [`default_threads`] gives.
 ///
 /// Function bodies are decoded here for the first time, so a malformed
 /// body is reported as a `ValidationError` carrying the decoder's message;
 /// [`validate_bytes`] keeps the two kinds apart.
 pub fn validate(module: &Module) -> Result<ModuleInfo, ValidationError> {
-    validate_module(module).map_err(|e| match e {
+    validate_with_threads(module, default_threads())
+}
+
+/// [`validate`] with function bodies split over `threads` threads (1: all
+/// on the calling thread). The result, and the error if any, are the same
+/// for every number of threads: the error of the lowest-index invalid
+/// function, exactly as one thread reports it.
+pub fn validate_with_threads(module: &Module, threads: usize) -> Result<ModuleInfo, ValidationError> {
+    validate_module(module, threads).map_err(|e| match e {
         Error::Decode(d) => err(d.message(), d.offset()),
         Error::Validation(v) => v,
     })
@@ -103,16 +118,34 @@ pub fn validate(module: &Module) -> Result<ModuleInfo, ValidationError> {
 /// Decodes and validates `bytes` with `features` in one call.
 pub fn validate_bytes(bytes: &[u8], features: Features) -> Result<(Module, ModuleInfo), Error> {
     let module = Module::decode_with(bytes, features)?;
-    let info = validate_module(&module)?;
+    let info = validate_module(&module, default_threads())?;
     Ok((module, info))
 }
 
-fn validate_module(module: &Module) -> Result<ModuleInfo, Error> {
+/// The number of threads validation uses by default: the machine's
+/// available parallelism, at most 8 (past that, reading the bytes bounds
+/// the speed-up).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// Below this many bytes of code, a module is validated on one thread:
+/// starting threads would cost more than they save.
+const PARALLEL_MIN_CODE: usize = 256 * 1024;
+
+/// Function bodies are handed to threads in runs of about this many bytes.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+fn validate_module(module: &Module, threads: usize) -> Result<ModuleInfo, Error> {
     let ctx = module::ModuleContext::new(module)?;
-    let mut validator = func::FuncValidator::default();
-    let mut functions = Vec::with_capacity(module.code.len());
-    for index in 0..module.code.len() {
-        functions.push(validator.validate(&ctx, index)?);
+    let n = module.code.len();
+    if threads <= 1 || n < 2 || module.code_size() < PARALLEL_MIN_CODE {
+        let mut validator = func::FuncValidator::default();
+        let mut functions = Vec::with_capacity(n);
+        for index in 0..n {
+            functions.push(validator.validate(&ctx, index)?);
+        }
+        return Ok(ModuleInfo { functions });
     }
-    Ok(ModuleInfo { functions })
+    parallel::validate_functions(&ctx, threads).map(|functions| ModuleInfo { functions })
 }

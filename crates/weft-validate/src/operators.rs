@@ -9,7 +9,7 @@
 //! the others have an arm of their own.
 
 use weft_decode::{
-    BlockType, Catch, HeapType, MemArg, MemIdx, Operator, Prefix, RefType, TableIdx, TableType, ValType,
+    BlockType, BrTable, Catch, HeapType, MemArg, MemIdx, Operator, Prefix, RefType, TableIdx, TableType, ValType,
 };
 
 use crate::ValidationError;
@@ -25,8 +25,10 @@ type Result<T = ()> = std::result::Result<T, Box<ValidationError>>;
 const EXN: RefType = RefType { nullable: false, heap: HeapType::Exn };
 
 impl OpValidator<'_, '_> {
-    /// Validates `op` against the current stacks.
-    pub(crate) fn visit_operator(&mut self, op: &Operator<'_>) -> Result {
+    /// Validates `op` against the current stacks: the rule of every
+    /// instruction, for `weft validate --explain` and for the instructions
+    /// the visitor (`visit.rs`) does not handle itself.
+    pub(crate) fn check_operator(&mut self, op: &Operator<'_>) -> Result {
         use Operator as O;
         let f = self.ctx.types.features();
         match *op {
@@ -34,71 +36,15 @@ impl OpValidator<'_, '_> {
             O::Unreachable {} => self.unreachable(),
             O::Block { blockty } => self.enter_block(FrameKind::Block, blockty)?,
             O::Loop { blockty } => self.enter_block(FrameKind::Loop, blockty)?,
-            O::If { blockty } => {
-                self.check_block_type(blockty)?;
-                self.pop(I32)?;
-                self.enter_block(FrameKind::If, blockty)?;
-            }
-            O::Else {} => {
-                let frame = self.pop_ctrl()?;
-                self.push_ctrl(FrameKind::Else, frame.block_type, self.start_types(frame.block_type));
-            }
-            O::End {} => {
-                if self.st.ctrls.last().is_some_and(|f| f.kind == FrameKind::If) {
-                    // An `if` without `else` has an empty `else` branch,
-                    // which must turn the parameters into the results.
-                    let frame = self.pop_ctrl()?;
-                    self.push_ctrl(FrameKind::Else, frame.block_type, self.start_types(frame.block_type));
-                }
-                let frame = self.pop_ctrl()?;
-                self.push_types(self.end_types(frame.block_type));
-            }
-            O::Br { relative_depth } => {
-                let frame = self.label(relative_depth)?;
-                self.pop_types(self.label_types(&frame))?;
-                self.unreachable();
-            }
-            O::BrIf { relative_depth } => {
-                self.pop(I32)?;
-                let frame = self.label(relative_depth)?;
-                let types = self.label_types(&frame);
-                self.pop_types(types)?;
-                self.push_types(types);
-            }
-            O::BrTable { targets } => {
-                self.pop(I32)?;
-                if targets.len() > MAX_BR_TABLE_TARGETS {
-                    return Err(self.error("br_table has too many targets"));
-                }
-                let default = self.label(targets.default())?;
-                let arity = self.label_types(&default).len();
-                for l in targets.targets() {
-                    let frame = self.label(l)?;
-                    let types = self.label_types(&frame);
-                    if types.len() != arity {
-                        return Err(self.error("type mismatch: br_table targets have different arities"));
-                    }
-                    self.check_top(types)?;
-                }
-                self.pop_types(self.label_types(&default))?;
-                self.unreachable();
-            }
-            O::Return {} => {
-                self.pop_slice(self.func_type.results())?;
-                self.unreachable();
-            }
-            O::Call { function_index } => {
-                let ty = self.ctx.func_type_of(function_index, self.offset)?;
-                self.pop_slice(ty.params())?;
-                self.push_slice(ty.results());
-            }
-            O::CallIndirect { type_index, table_index: TableIdx(table) } => {
-                let at = self.call_table(table)?;
-                let ty = self.ctx.types.func_type(type_index, self.offset)?;
-                self.pop(at)?;
-                self.pop_slice(ty.params())?;
-                self.push_slice(ty.results());
-            }
+            O::If { blockty } => self.if_(blockty)?,
+            O::Else {} => self.else_()?,
+            O::End {} => self.end()?,
+            O::Br { relative_depth } => self.br(relative_depth)?,
+            O::BrIf { relative_depth } => self.br_if(relative_depth)?,
+            O::BrTable { targets } => self.br_table(targets)?,
+            O::Return {} => self.return_()?,
+            O::Call { function_index } => self.call(function_index)?,
+            O::CallIndirect { type_index, table_index: TableIdx(table) } => self.call_indirect(type_index, table)?,
             O::ReturnCall { function_index } => {
                 require(f.tail_call, "tail calls", self.offset)?;
                 let ty = self.ctx.func_type_of(function_index, self.offset)?;
@@ -181,24 +127,8 @@ impl OpValidator<'_, '_> {
             }
 
             // ---- parametric instructions (spec 3.3.4) ----
-            O::Drop {} => {
-                self.pop_operand()?;
-            }
-            O::Select {} => {
-                self.pop(I32)?;
-                let t1 = self.pop_operand()?;
-                let t2 = self.pop_operand()?;
-                let numeric_or_vector = |t: Option<ValType>| t.is_none_or(|t| t.is_num() || t == V128);
-                if !numeric_or_vector(t1) || !numeric_or_vector(t2) {
-                    return Err(self.mismatch());
-                }
-                if let (Some(a), Some(b)) = (t1, t2)
-                    && a != b
-                {
-                    return Err(self.mismatch());
-                }
-                self.push_operand(t1.or(t2));
-            }
+            O::Drop {} => self.drop_()?,
+            O::Select {} => self.select()?,
             O::TypedSelect { types } => {
                 require(f.reference_types, "reference types", self.offset)?;
                 let (1, Some(t)) = (types.count, types.first) else {
@@ -212,35 +142,11 @@ impl OpValidator<'_, '_> {
             }
 
             // ---- variable instructions (spec 3.3.5) ----
-            O::LocalGet { local_index } => {
-                let t = self.local(local_index)?;
-                if self.st.tracks_inits && !self.st.local_inits[local_index as usize] {
-                    return Err(self.error("uninitialized local"));
-                }
-                self.push(t);
-            }
-            O::LocalSet { local_index } => {
-                let t = self.local(local_index)?;
-                self.pop(t)?;
-                self.set_local(local_index);
-            }
-            O::LocalTee { local_index } => {
-                let t = self.local(local_index)?;
-                self.pop(t)?;
-                self.set_local(local_index);
-                self.push(t);
-            }
-            O::GlobalGet { global_index } => {
-                let g = self.ctx.global(global_index, self.offset)?;
-                self.push(g.content);
-            }
-            O::GlobalSet { global_index } => {
-                let g = self.ctx.global(global_index, self.offset)?;
-                if !g.mutable {
-                    return Err(self.error("global is immutable (global.set of an immutable global)"));
-                }
-                self.pop(g.content)?;
-            }
+            O::LocalGet { local_index } => self.local_get(local_index)?,
+            O::LocalSet { local_index } => self.local_set(local_index)?,
+            O::LocalTee { local_index } => self.local_tee(local_index)?,
+            O::GlobalGet { global_index } => self.global_get(global_index)?,
+            O::GlobalSet { global_index } => self.global_set(global_index)?,
 
             // ---- table instructions (spec 3.3.6) ----
             O::TableGet { table_index } => {
@@ -322,15 +228,8 @@ impl OpValidator<'_, '_> {
             O::I64Store8 { memarg } => self.store(memarg, 0, I64)?,
             O::I64Store16 { memarg } => self.store(memarg, 1, I64)?,
             O::I64Store32 { memarg } => self.store(memarg, 2, I64)?,
-            O::MemorySize { mem: MemIdx(mem) } => {
-                let mt = self.ctx.memory(mem, self.offset)?;
-                self.push(index_type(mt.index64));
-            }
-            O::MemoryGrow { mem: MemIdx(mem) } => {
-                let at = index_type(self.ctx.memory(mem, self.offset)?.index64);
-                self.pop(at)?;
-                self.push(at);
-            }
+            O::MemorySize { mem: MemIdx(mem) } => self.memory_size(mem)?,
+            O::MemoryGrow { mem: MemIdx(mem) } => self.memory_grow(mem)?,
             O::MemoryInit { data_index, mem } => {
                 require(f.bulk_memory, "bulk memory", self.offset)?;
                 let at = index_type(self.ctx.memory(mem, self.offset)?.index64);
@@ -547,10 +446,18 @@ impl OpValidator<'_, '_> {
         let Some(sig) = op.signature() else {
             return Err(self.error(format!("unsupported instruction {}", op.mnemonic())));
         };
-        if let Some((enabled, what)) = fixed_feature(op, self.ctx.types.features()) {
+        let (prefix, code) = op.opcode();
+        self.fixed_row(prefix, code, sig.params, sig.results)
+    }
+
+    /// The rule of an instruction with a fixed type `[params] -> [results]`
+    /// from its row of the instruction table: its feature, then its type.
+    #[inline(always)]
+    pub(crate) fn fixed_row(&mut self, prefix: Prefix, code: u32, params: &[ValType], results: &[ValType]) -> Result {
+        if let Some((enabled, what)) = fixed_feature(prefix, code, self.ctx.types.features()) {
             require(enabled, what, self.offset)?;
         }
-        match sig.params {
+        match params {
             [] => {}
             [t] => {
                 self.pop(*t)?;
@@ -561,7 +468,7 @@ impl OpValidator<'_, '_> {
             }
             params => self.pop_slice(params)?,
         }
-        match sig.results {
+        match results {
             [] => {}
             [t] => self.push(*t),
             results => self.push_slice(results),
@@ -569,8 +476,187 @@ impl OpValidator<'_, '_> {
         Ok(())
     }
 
+    // ---- the rules of the frequent instructions, one method each: the
+    // match above and the visitor (`visit.rs`) both call them ----
+
+    /// `if bt`.
+    pub(crate) fn if_(&mut self, bt: BlockType) -> Result {
+        self.check_block_type(bt)?;
+        self.pop(I32)?;
+        self.enter_block(FrameKind::If, bt)
+    }
+
+    /// `else`.
+    pub(crate) fn else_(&mut self) -> Result {
+        let frame = self.pop_ctrl()?;
+        self.push_ctrl(FrameKind::Else, frame.block_type, self.start_types(frame.block_type));
+        Ok(())
+    }
+
+    /// `end`.
+    pub(crate) fn end(&mut self) -> Result {
+        if self.st.ctrls.last().is_some_and(|f| f.kind == FrameKind::If) {
+            // An `if` without `else` has an empty `else` branch, which
+            // must turn the parameters into the results.
+            let frame = self.pop_ctrl()?;
+            self.push_ctrl(FrameKind::Else, frame.block_type, self.start_types(frame.block_type));
+        }
+        let frame = self.pop_ctrl()?;
+        self.push_types(self.end_types(frame.block_type));
+        Ok(())
+    }
+
+    /// `br l`.
+    pub(crate) fn br(&mut self, l: u32) -> Result {
+        let frame = self.label(l)?;
+        self.pop_types(self.label_types(&frame))?;
+        self.unreachable();
+        Ok(())
+    }
+
+    /// `br_if l`.
+    pub(crate) fn br_if(&mut self, l: u32) -> Result {
+        self.pop(I32)?;
+        let frame = self.label(l)?;
+        let types = self.label_types(&frame);
+        self.pop_types(types)?;
+        self.push_types(types);
+        Ok(())
+    }
+
+    /// `br_table l* l_default`.
+    pub(crate) fn br_table(&mut self, targets: BrTable<'_>) -> Result {
+        self.pop(I32)?;
+        if targets.len() > MAX_BR_TABLE_TARGETS {
+            return Err(self.error("br_table has too many targets"));
+        }
+        let default = self.label(targets.default())?;
+        let arity = self.label_types(&default).len();
+        for l in targets.targets() {
+            let frame = self.label(l)?;
+            let types = self.label_types(&frame);
+            if types.len() != arity {
+                return Err(self.error("type mismatch: br_table targets have different arities"));
+            }
+            self.check_top(types)?;
+        }
+        self.pop_types(self.label_types(&default))?;
+        self.unreachable();
+        Ok(())
+    }
+
+    /// `return`.
+    pub(crate) fn return_(&mut self) -> Result {
+        self.pop_slice(self.func_type.results())?;
+        self.unreachable();
+        Ok(())
+    }
+
+    /// `call x`.
+    pub(crate) fn call(&mut self, x: u32) -> Result {
+        let ty = self.ctx.func_type_of(x, self.offset)?;
+        self.pop_slice(ty.params())?;
+        self.push_slice(ty.results());
+        Ok(())
+    }
+
+    /// `call_indirect x y` (type `x`, table `y`).
+    pub(crate) fn call_indirect(&mut self, x: u32, table: u32) -> Result {
+        let at = self.call_table(table)?;
+        let ty = self.ctx.types.func_type(x, self.offset)?;
+        self.pop(at)?;
+        self.pop_slice(ty.params())?;
+        self.push_slice(ty.results());
+        Ok(())
+    }
+
+    /// `drop`.
+    pub(crate) fn drop_(&mut self) -> Result {
+        self.pop_operand()?;
+        Ok(())
+    }
+
+    /// `select` without a type: numeric or vector operands only.
+    pub(crate) fn select(&mut self) -> Result {
+        self.pop(I32)?;
+        let t1 = self.pop_operand()?;
+        let t2 = self.pop_operand()?;
+        let numeric_or_vector = |t: Option<ValType>| t.is_none_or(|t| t.is_num() || t == V128);
+        if !numeric_or_vector(t1) || !numeric_or_vector(t2) {
+            return Err(self.mismatch());
+        }
+        if let (Some(a), Some(b)) = (t1, t2)
+            && a != b
+        {
+            return Err(self.mismatch());
+        }
+        self.push_operand(t1.or(t2));
+        Ok(())
+    }
+
+    /// `local.get x`: a non-defaultable local must have been set.
+    #[inline(always)]
+    pub(crate) fn local_get(&mut self, x: u32) -> Result {
+        let t = self.local(x)?;
+        if self.st.tracks_inits && !self.st.local_inits[x as usize] {
+            return Err(self.error("uninitialized local"));
+        }
+        self.push(t);
+        Ok(())
+    }
+
+    /// `local.set x`.
+    #[inline(always)]
+    pub(crate) fn local_set(&mut self, x: u32) -> Result {
+        let t = self.local(x)?;
+        self.pop(t)?;
+        self.set_local(x);
+        Ok(())
+    }
+
+    /// `local.tee x`.
+    #[inline(always)]
+    pub(crate) fn local_tee(&mut self, x: u32) -> Result {
+        let t = self.local(x)?;
+        self.pop(t)?;
+        self.set_local(x);
+        self.push(t);
+        Ok(())
+    }
+
+    /// `global.get x`.
+    pub(crate) fn global_get(&mut self, x: u32) -> Result {
+        let g = self.ctx.global(x, self.offset)?;
+        self.push(g.content);
+        Ok(())
+    }
+
+    /// `global.set x`: the global must be mutable.
+    pub(crate) fn global_set(&mut self, x: u32) -> Result {
+        let g = self.ctx.global(x, self.offset)?;
+        if !g.mutable {
+            return Err(self.error("global is immutable (global.set of an immutable global)"));
+        }
+        self.pop(g.content)
+    }
+
+    /// `memory.size x`.
+    pub(crate) fn memory_size(&mut self, mem: u32) -> Result {
+        let mt = self.ctx.memory(mem, self.offset)?;
+        self.push(index_type(mt.index64));
+        Ok(())
+    }
+
+    /// `memory.grow x`.
+    pub(crate) fn memory_grow(&mut self, mem: u32) -> Result {
+        let at = index_type(self.ctx.memory(mem, self.offset)?.index64);
+        self.pop(at)?;
+        self.push(at);
+        Ok(())
+    }
+
     /// `block`, `loop`, `if` (condition already popped), `try`, `try_table`.
-    fn enter_block(&mut self, kind: FrameKind, bt: BlockType) -> Result {
+    pub(crate) fn enter_block(&mut self, kind: FrameKind, bt: BlockType) -> Result {
         self.check_block_type(bt)?;
         let start = self.start_types(bt);
         self.pop_types(start)?;
@@ -644,21 +730,21 @@ impl OpValidator<'_, '_> {
         Ok(index_type(mt.index64))
     }
 
-    fn load(&mut self, memarg: MemArg, natural: u32, t: ValType) -> Result {
+    pub(crate) fn load(&mut self, memarg: MemArg, natural: u32, t: ValType) -> Result {
         let at = self.memarg(memarg, natural)?;
         self.pop(at)?;
         self.push(t);
         Ok(())
     }
 
-    fn store(&mut self, memarg: MemArg, natural: u32, t: ValType) -> Result {
+    pub(crate) fn store(&mut self, memarg: MemArg, natural: u32, t: ValType) -> Result {
         let at = self.memarg(memarg, natural)?;
         self.pop(t)?;
         self.pop(at)?;
         Ok(())
     }
 
-    fn v128_load(&mut self, memarg: MemArg, natural: u32) -> Result {
+    pub(crate) fn v128_load(&mut self, memarg: MemArg, natural: u32) -> Result {
         require(self.ctx.types.features().simd, "SIMD", self.offset)?;
         self.load(memarg, natural, V128)
     }
@@ -699,8 +785,8 @@ impl OpValidator<'_, '_> {
 
 /// The feature an instruction with a fixed type belongs to, if it is not
 /// in WebAssembly 1.0.
-fn fixed_feature(op: &Operator<'_>, f: weft_decode::Features) -> Option<(bool, &'static str)> {
-    let (prefix, code) = op.opcode();
+#[inline(always)]
+fn fixed_feature(prefix: Prefix, code: u32, f: weft_decode::Features) -> Option<(bool, &'static str)> {
     match prefix {
         Prefix::Plain if (0xC0..=0xC4).contains(&code) => Some((f.sign_extension, "sign extension")),
         Prefix::Plain => None,
