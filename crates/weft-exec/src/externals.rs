@@ -122,14 +122,14 @@ impl Memory {
 
     /// The memory's bytes.
     pub fn data<'s, T: 's>(&self, store: &'s impl AsContext<Data = T>) -> Result<&'s [u8]> {
-        Ok(&self.entity(store.as_context())?.data)
+        Ok(&self.entity(store.as_context())?.data[..])
     }
 
     /// The memory's bytes, mutably.
     pub fn data_mut<'s, T: 's>(&self, store: &'s mut impl AsContextMut<Data = T>) -> Result<&'s mut [u8]> {
         let store = store.as_context_mut();
         let i = store.check(self.0)?;
-        Ok(&mut store.inner.memories[i].data)
+        Ok(&mut store.inner.memories[i].data[..])
     }
 
     /// Copies `buf.len()` bytes at `offset` into `buf`; an error if any of

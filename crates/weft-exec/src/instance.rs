@@ -20,6 +20,7 @@ use weft_decode::{
 
 use crate::externals::{Extern, Global, Memory, Table, Tag};
 use crate::func::Func;
+use crate::memory::LinearMemory;
 use crate::module::{Module, ModuleInner};
 use crate::store::{DataEntity, ElemEntity, FuncEntity, GlobalEntity, MemoryEntity, Store, TableEntity, TagEntity};
 use crate::trap::{Error, LinkError, Result, Trap, TrapKind};
@@ -267,9 +268,9 @@ pub(crate) fn alloc_memory<T>(store: &mut Store<T>, ty: MemoryType) -> Result<u3
     if !store.memory_may_grow(0, bytes, max) {
         return Err(Error::usage("memory size exceeds the store's limit"));
     }
-    let mut data = Vec::new();
-    data.try_reserve_exact(bytes).map_err(|_| Error::usage("memory allocation failed"))?;
-    data.resize(bytes, 0);
+    // Reserved and zeroed by the OS page by page on first touch: nothing
+    // is written here, so a declared 4 GiB costs address space only.
+    let data = LinearMemory::new(bytes, max).map_err(|_| Error::usage("memory allocation failed"))?;
     store.inner.memories.push(MemoryEntity { ty, data });
     Ok((store.inner.memories.len() - 1) as u32)
 }

@@ -42,6 +42,7 @@ mod externals;
 mod func;
 mod instance;
 mod linker;
+pub mod memory;
 mod module;
 pub mod numeric;
 #[doc(hidden)]

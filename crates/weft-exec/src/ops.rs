@@ -43,10 +43,8 @@ pub fn memory_grow(store: &mut dyn EngineStore, mem: usize, delta: u64) -> Optio
     if !store.memory_may_grow(current, desired, max_bytes) {
         return None;
     }
-    let data = &mut store.inner_mut().memories[mem].data;
-    data.try_reserve_exact(desired - current).ok()?;
-    data.resize(desired, 0);
-    Some(old)
+    // Within the reservation this moves the end only: no copy, no write.
+    store.inner_mut().memories[mem].data.grow(desired, max_bytes).then_some(old)
 }
 
 /// `table.grow` on table address `table`: the old size, or `None` on failure.

@@ -172,8 +172,9 @@ pub struct TableEntity {
 pub struct MemoryEntity {
     /// Its type.
     pub ty: MemoryType,
-    /// The bytes.
-    pub data: Vec<u8>,
+    /// The bytes: a zeroed reservation the OS backs on first touch
+    /// (see [`LinearMemory`](crate::memory::LinearMemory)).
+    pub data: crate::memory::LinearMemory,
 }
 
 impl MemoryEntity {
