@@ -77,6 +77,37 @@ fn invoke_prints_results_one_per_line() {
 }
 
 #[test]
+fn timings_go_to_stderr_and_leave_the_run_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = wat(dir.path(), "count.wat", COUNT_ARGS_AND_ENV);
+    for threads in ["0", "1", "2"] {
+        let out = weft(&["run", "--timings", "--validation-threads", threads, &file, "a"]);
+        // The program's exit status (2 arguments) and stdout are untouched.
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert_eq!(stdout(&out), "");
+        let err = stderr(&out);
+        let line = err.lines().find(|l| l.starts_with("timings (ms): ")).unwrap_or_else(|| panic!("{err}"));
+        for phase in ["read ", "decode ", "validate ", "instantiate ", "run ", "total "] {
+            assert!(line.contains(phase), "{phase} missing in {line}");
+        }
+        if threads != "0" {
+            assert!(line.contains(&format!("({threads} threads)")), "{line}");
+        }
+    }
+    // Without the flag, nothing is printed.
+    let out = weft(&["run", &file, "a"]);
+    assert_eq!(stderr(&out), "");
+    // `weft validate --timings` reports its phases too.
+    let out = weft(&["validate", "--timings", "--validation-threads", "1", &file]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("timings (ms): read ") && err.contains("validate ") && err.contains("(1 threads)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn invoke_rejects_bad_arguments() {
     let dir = tempfile::tempdir().unwrap();
     let file = wat(dir.path(), "id.wat", r#"(module (func (export "id") (param i32) (result i32) local.get 0))"#);

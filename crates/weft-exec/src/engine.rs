@@ -70,6 +70,13 @@ pub struct Config {
     /// once it is set; when off, the threaded engine's code holds no checks
     /// and the reference engine tests one boolean per loop iteration.
     pub interruptible: bool,
+    /// How many threads validate a module's function bodies in
+    /// [`Module::new`](crate::Module::new): 0 (the default) for the
+    /// machine's available parallelism (at most 8), 1 to validate on the
+    /// calling thread only. Small modules are always validated on one
+    /// thread. The verdict, and the error reported for an invalid module
+    /// (that of its lowest-index invalid function), never depend on it.
+    pub validation_threads: usize,
 }
 
 impl Default for Config {
@@ -84,6 +91,7 @@ impl Default for Config {
             max_value_stack: 1 << 20,
             deterministic_nans: false,
             interruptible: false,
+            validation_threads: 0,
         }
     }
 }
@@ -142,6 +150,22 @@ impl Config {
     pub fn max_native_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_native_stack = bytes;
         self
+    }
+
+    /// Sets how many threads validate function bodies (see
+    /// [`Config::validation_threads`]; 0 is automatic, 1 turns parallel
+    /// validation off).
+    pub fn validation_threads(&mut self, threads: usize) -> &mut Self {
+        self.validation_threads = threads;
+        self
+    }
+
+    /// The number of threads [`Config::validation_threads`] stands for.
+    pub fn effective_validation_threads(&self) -> usize {
+        match self.validation_threads {
+            0 => weft_validate::default_threads(),
+            n => n,
+        }
     }
 
     /// Sets the maximum host-to-wasm re-entry depth.

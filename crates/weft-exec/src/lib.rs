@@ -59,7 +59,7 @@ pub use externals::{Extern, Global, Memory, Table, Tag};
 pub use func::{Caller, Func, HostResult, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy, WithCaller};
 pub use instance::Instance;
 pub use linker::Linker;
-pub use module::Module;
+pub use module::{CompileTimings, Module};
 pub use store::{AsContext, AsContextMut, InterruptHandle, ResourceLimiter, Store, StoreId, StoreLimits};
 pub use trap::{Error, FrameInfo, LinkError, Result, Trap, TrapKind};
 pub use value::{ExternRef, Val};

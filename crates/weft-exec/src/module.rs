@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use weft_decode::{ExternKind, FuncType, ImportType};
 use weft_validate::ModuleInfo;
@@ -11,6 +12,15 @@ use crate::engine::Engine;
 use crate::executor::{Decline, Fallback};
 use crate::trap::{Error, Result};
 use crate::types::CanonType;
+
+/// How long [`Module::from_binary_timed`] spent in each phase.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompileTimings {
+    /// Decoding the sections (function bodies are only delimited).
+    pub decode: Duration,
+    /// Validating, which decodes every function body.
+    pub validate: Duration,
+}
 
 /// A compiled module: decoded, validated, shareable between stores.
 #[derive(Clone)]
@@ -56,9 +66,36 @@ impl Module {
 
     /// Compiles a module from its binary form.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
-        let decoded = weft_decode::Module::decode_all(bytes, engine.config().features)?;
-        let info = weft_validate::validate(&decoded)?;
-        Ok(Module::from_parts(engine, decoded, info))
+        Ok(Module::from_binary_timed(engine, bytes)?.0)
+    }
+
+    /// [`Module::from_binary`], also returning how long decoding and
+    /// validation took (what `weft run --timings` prints).
+    pub fn from_binary_timed(engine: &Engine, bytes: &[u8]) -> Result<(Module, CompileTimings)> {
+        let config = engine.config();
+        let start = Instant::now();
+        // The sections are decoded here; the function bodies are read once,
+        // by the validator (on several threads), not first by the decoder.
+        let decoded = match weft_decode::Module::decode_with(bytes, config.features) {
+            Ok(decoded) => decoded,
+            // A body before the failing section may hold the first error
+            // in binary order: report what the spec's decoder reports.
+            Err(e) => return Err(weft_decode::Module::decode_all(bytes, config.features).err().unwrap_or(e).into()),
+        };
+        let decoded_at = Instant::now();
+        let info = match weft_validate::validate_with_threads(&decoded, config.effective_validation_threads()) {
+            Ok(info) => info,
+            Err(invalid) => {
+                // A malformed body anywhere outranks an invalid one (the
+                // spec decodes the whole binary before validating it):
+                // read every body in binary order to find out.
+                weft_decode::Module::decode_all(bytes, config.features)?;
+                return Err(invalid.into());
+            }
+        };
+        let validated_at = Instant::now();
+        let timings = CompileTimings { decode: decoded_at - start, validate: validated_at - decoded_at };
+        Ok((Module::from_parts(engine, decoded, info), timings))
     }
 
     /// Wraps an already decoded and validated module.

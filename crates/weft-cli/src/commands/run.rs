@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use weft::{Config, Engine, EngineKind, Error, ImportType, LinkError, Module, Trap};
 use weft_wasi::WasiCtx;
@@ -41,6 +42,15 @@ pub struct Args {
     /// The engine to run on.
     #[arg(long, value_enum, default_value = "threaded")]
     engine: EngineArg,
+    /// Validate function bodies on N threads (0: the machine's available
+    /// parallelism, at most 8; 1: on one thread).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    validation_threads: usize,
+    /// Print where startup went to stderr when the run ends: reading the
+    /// file, decoding, validating, instantiating, and running (which
+    /// includes translating each function on its first call).
+    #[arg(long)]
+    timings: bool,
     /// The module: `.wasm` or `.wat`.
     file: PathBuf,
     /// Arguments for the program (or for the invoked function).
@@ -101,9 +111,48 @@ fn report(module: &Module, e: &Error) -> ExitCode {
     }
 }
 
+/// The phases `--timings` reports.
+#[derive(Default)]
+struct Timings {
+    read: Duration,
+    decode: Duration,
+    validate: Duration,
+    threads: usize,
+    instantiate: Duration,
+    run: Duration,
+}
+
+impl Timings {
+    fn print(&self) {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let total = self.read + self.decode + self.validate + self.instantiate + self.run;
+        eprintln!(
+            "timings (ms): read {:.2}  decode {:.2}  validate {:.2} ({} threads)  instantiate {:.2}  run {:.2}  total {:.2}",
+            ms(self.read),
+            ms(self.decode),
+            ms(self.validate),
+            self.threads,
+            ms(self.instantiate),
+            ms(self.run),
+            ms(total)
+        );
+    }
+}
+
 /// Runs `weft run`.
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let mut timings = Timings::default();
+    let result = run_timed(args, &mut timings);
+    if args.timings {
+        timings.print();
+    }
+    result
+}
+
+fn run_timed(args: &Args, timings: &mut Timings) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let start = Instant::now();
     let bytes = read_module(&args.file)?;
+    timings.read = start.elapsed();
     let mut config = Config::new();
     config.engine_kind(match args.engine {
         EngineArg::Threaded => EngineKind::Threaded,
@@ -112,8 +161,14 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(fuel) = args.fuel {
         config.consume_fuel(fuel);
     }
+    config.validation_threads(args.validation_threads);
+    timings.threads = config.effective_validation_threads();
     let engine = Engine::new(&config);
-    let module = Module::new(&engine, &bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let (module, compile) =
+        Module::from_binary_timed(&engine, &bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    timings.decode = compile.decode;
+    timings.validate = compile.validate;
+    let start = Instant::now();
 
     let mut builder = WasiCtx::builder();
     builder.inherit_stdio();
@@ -138,6 +193,8 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Ok(pair) => pair,
         Err(e) => return Ok(report(&module, &e)),
     };
+    timings.instantiate = start.elapsed();
+    let start = Instant::now();
     let (name, params) = match &args.invoke {
         Some(name) => (name.as_str(), args.args.as_slice()),
         None => ("_start", &[][..]),
@@ -156,9 +213,12 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         && let Some(init) = instance.get_func("_initialize")
         && let Err(e) = init.call(&mut store, &[], &mut [])
     {
+        timings.run = start.elapsed();
         return Ok(exit_or_report(&module, &e));
     }
-    match func.call_vec(&mut store, &params) {
+    let result = func.call_vec(&mut store, &params);
+    timings.run = start.elapsed();
+    match result {
         Ok(results) => {
             for r in &results {
                 println!("{}", format_val(r));
