@@ -1,7 +1,8 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 //! Decoder throughput: module structure plus every instruction of every
-//! function body, on a generated module with 20 MB of code; and weft's
-//! LEB128 reader against the `leb128` crate.
+//! function body, on a generated module with 20 MB of code; validation of
+//! the same module by weft (one thread and several) and by wasmparser in
+//! the same run; and weft's LEB128 reader against the `leb128` crate.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -29,6 +30,27 @@ fn decode(c: &mut Criterion) {
             }
             count
         })
+    });
+    group.finish();
+}
+
+fn validate(c: &mut Criterion) {
+    let bytes = large_module(20 << 20, 1000);
+    let code = Module::decode(&bytes).unwrap().code_size();
+    let mut group = c.benchmark_group("validate");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(code as u64));
+    let threads = weft_validate::default_threads();
+    for (name, threads) in [("weft_1_thread_20MB", 1), ("weft_parallel_20MB", threads)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let module = Module::decode_with(black_box(&bytes), Features::default()).unwrap();
+                weft_validate::validate_with_threads(&module, threads).unwrap()
+            })
+        });
+    }
+    group.bench_function("wasmparser_20MB", |b| {
+        b.iter(|| wasmparser::Validator::new().validate_all(black_box(&bytes)).unwrap())
     });
     group.finish();
 }
@@ -69,5 +91,5 @@ fn leb(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decode, leb);
+criterion_group!(benches, decode, validate, leb);
 criterion_main!(benches);
