@@ -301,6 +301,22 @@ impl Module {
         Self::decode_impl(bytes, features, true)
     }
 
+    /// [`Module::decode_with`] taking the bytes instead of copying them
+    /// (a runtime loading a large module keeps one copy, not two). Bodies
+    /// are only delimited, to be read by the validator; when the structure
+    /// is malformed, the error is the first in binary order, as
+    /// [`Module::decode_all`] reports it (a body before the failing
+    /// section may be malformed too).
+    pub fn decode_owned(bytes: Vec<u8>, features: Features) -> Result<Module> {
+        let mut module = Module { features, ..Module::default() };
+        if let Err(e) = module.decode_sections(&bytes, false) {
+            return Err(Self::decode_all(&bytes, features).err().unwrap_or(e));
+        }
+        module.bytes = bytes;
+        module.names = Names::parse(&module);
+        Ok(module)
+    }
+
     fn decode_impl(bytes: &[u8], features: Features, read_bodies: bool) -> Result<Module> {
         let mut module = Module { features, ..Module::default() };
         module.decode_sections(bytes, read_bodies)?;

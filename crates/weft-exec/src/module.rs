@@ -66,22 +66,18 @@ impl Module {
 
     /// Compiles a module from its binary form.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
-        Ok(Module::from_binary_timed(engine, bytes)?.0)
+        Ok(Module::from_binary_timed(engine, bytes.to_vec())?.0)
     }
 
-    /// [`Module::from_binary`], also returning how long decoding and
+    /// [`Module::from_binary`] taking the bytes (the module keeps them, so
+    /// they are not copied), also returning how long decoding and
     /// validation took (what `weft run --timings` prints).
-    pub fn from_binary_timed(engine: &Engine, bytes: &[u8]) -> Result<(Module, CompileTimings)> {
+    pub fn from_binary_timed(engine: &Engine, bytes: Vec<u8>) -> Result<(Module, CompileTimings)> {
         let config = engine.config();
         let start = Instant::now();
         // The sections are decoded here; the function bodies are read once,
         // by the validator (on several threads), not first by the decoder.
-        let decoded = match weft_decode::Module::decode_with(bytes, config.features) {
-            Ok(decoded) => decoded,
-            // A body before the failing section may hold the first error
-            // in binary order: report what the spec's decoder reports.
-            Err(e) => return Err(weft_decode::Module::decode_all(bytes, config.features).err().unwrap_or(e).into()),
-        };
+        let decoded = weft_decode::Module::decode_owned(bytes, config.features)?;
         let decoded_at = Instant::now();
         let info = match weft_validate::validate_with_threads(&decoded, config.effective_validation_threads()) {
             Ok(info) => info,
@@ -89,7 +85,7 @@ impl Module {
                 // A malformed body anywhere outranks an invalid one (the
                 // spec decodes the whole binary before validating it):
                 // read every body in binary order to find out.
-                weft_decode::Module::decode_all(bytes, config.features)?;
+                weft_decode::Module::decode_all(decoded.bytes(), config.features)?;
                 return Err(invalid.into());
             }
         };

@@ -165,7 +165,7 @@ fn run_timed(args: &Args, timings: &mut Timings) -> Result<ExitCode, Box<dyn std
     timings.threads = config.effective_validation_threads();
     let engine = Engine::new(&config);
     let (module, compile) =
-        Module::from_binary_timed(&engine, &bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
+        Module::from_binary_timed(&engine, bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
     timings.decode = compile.decode;
     timings.validate = compile.validate;
     let start = Instant::now();

@@ -39,7 +39,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         n => n,
     };
     // The sections first; the bodies are read once, by the validator.
-    let (module, result) = match Module::decode_with(&bytes, Features::default()) {
+    let (module, result) = match Module::decode_owned(bytes, Features::default()) {
         Ok(module) => {
             let decoded_at = Instant::now();
             let result = weft_validate::validate_with_threads(&module, threads);
@@ -57,9 +57,6 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             (module, result)
         }
         Err(e) => {
-            // A body before the failing section may hold the first error
-            // in binary order: report what the spec's decoder reports.
-            let e = Module::decode_all(&bytes, Features::default()).err().unwrap_or(e);
             println!("{path}: malformed: {e}");
             return Ok(ExitCode::from(1));
         }
@@ -72,7 +69,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Err(e) => {
             // A malformed body anywhere outranks an invalid one: read every
             // body in binary order, as the spec's decoder does.
-            let module = match Module::decode_all(&bytes, Features::default()) {
+            let module = match Module::decode_all(module.bytes(), Features::default()) {
                 Ok(_) => module,
                 Err(e) => {
                     println!("{path}: malformed: {e}");
