@@ -253,6 +253,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// `pop_vals(types)`, checking each value; values are not returned.
+    #[inline]
     pub(crate) fn pop_types(&mut self, types: Types<'_>) -> VResult<()> {
         for i in (0..types.len()).rev() {
             self.pop(types.get(i))?;
@@ -287,6 +288,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// `push_vals(types)`.
+    #[inline]
     pub(crate) fn push_types(&mut self, types: Types<'_>) {
         for i in 0..types.len() {
             self.push(types.get(i));
@@ -325,6 +327,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// The parameters of a block type.
+    #[inline]
     pub(crate) fn start_types(&self, bt: BlockType) -> Types<'m> {
         match bt {
             BlockType::Empty | BlockType::Value(_) => Types::Empty,
@@ -336,6 +339,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// The results of a block type.
+    #[inline]
     pub(crate) fn end_types(&self, bt: BlockType) -> Types<'m> {
         match bt {
             BlockType::Empty => Types::Empty,
@@ -363,6 +367,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// `push_ctrl(opcode, in, out)`; the parameters `start` are pushed.
+    #[inline]
     pub(crate) fn push_ctrl(&mut self, kind: FrameKind, block_type: BlockType, start: Types<'_>) {
         let frame = Frame {
             kind,
@@ -381,6 +386,7 @@ impl<'m> OpValidator<'_, 'm> {
 
     /// `pop_ctrl()`: checks the frame's results are on the stack, and
     /// forgets the locals set inside it.
+    #[inline]
     pub(crate) fn pop_ctrl(&mut self) -> VResult<Frame> {
         let frame = *self.st.ctrls.last().expect("the function frame is open");
         self.pop_types(self.end_types(frame.block_type))?;
@@ -400,6 +406,7 @@ impl<'m> OpValidator<'_, 'm> {
 
     /// `label_types(frame)`: a loop's label takes its parameters, any other
     /// block's label its results.
+    #[inline]
     pub(crate) fn label_types(&self, frame: &Frame) -> Types<'m> {
         if frame.kind == FrameKind::Loop {
             self.start_types(frame.block_type)
@@ -409,6 +416,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// The frame `depth` labels out, or "unknown label".
+    #[inline]
     pub(crate) fn label(&self, depth: u32) -> VResult<Frame> {
         let n = self.st.ctrls.len();
         if (depth as usize) < n {
@@ -420,6 +428,7 @@ impl<'m> OpValidator<'_, 'm> {
 
     /// `unreachable()`: drops the block's operands and makes its stack
     /// polymorphic.
+    #[inline]
     pub(crate) fn unreachable(&mut self) {
         let frame = self.st.ctrls.last_mut().expect("the function frame is open");
         self.st.vals.truncate(frame.height);

@@ -487,6 +487,7 @@ impl OpValidator<'_, '_> {
     }
 
     /// `else`.
+    #[inline]
     pub(crate) fn else_(&mut self) -> Result {
         let frame = self.pop_ctrl()?;
         self.push_ctrl(FrameKind::Else, frame.block_type, self.start_types(frame.block_type));
@@ -494,6 +495,7 @@ impl OpValidator<'_, '_> {
     }
 
     /// `end`.
+    #[inline]
     pub(crate) fn end(&mut self) -> Result {
         if self.st.ctrls.last().is_some_and(|f| f.kind == FrameKind::If) {
             // An `if` without `else` has an empty `else` branch, which
@@ -507,6 +509,7 @@ impl OpValidator<'_, '_> {
     }
 
     /// `br l`.
+    #[inline]
     pub(crate) fn br(&mut self, l: u32) -> Result {
         let frame = self.label(l)?;
         self.pop_types(self.label_types(&frame))?;
@@ -515,6 +518,7 @@ impl OpValidator<'_, '_> {
     }
 
     /// `br_if l`.
+    #[inline]
     pub(crate) fn br_if(&mut self, l: u32) -> Result {
         self.pop(I32)?;
         let frame = self.label(l)?;
@@ -553,6 +557,7 @@ impl OpValidator<'_, '_> {
     }
 
     /// `call x`.
+    #[inline]
     pub(crate) fn call(&mut self, x: u32) -> Result {
         let ty = self.ctx.func_type_of(x, self.offset)?;
         self.pop_slice(ty.params())?;
@@ -656,6 +661,7 @@ impl OpValidator<'_, '_> {
     }
 
     /// `block`, `loop`, `if` (condition already popped), `try`, `try_table`.
+    #[inline]
     pub(crate) fn enter_block(&mut self, kind: FrameKind, bt: BlockType) -> Result {
         self.check_block_type(bt)?;
         let start = self.start_types(bt);
@@ -719,6 +725,7 @@ impl OpValidator<'_, '_> {
     }
 
     /// Checks a memory argument; returns the memory's address type.
+    #[inline]
     fn memarg(&self, memarg: MemArg, natural: u32) -> Result<ValType> {
         let mt = self.ctx.memory(memarg.memory, self.offset)?;
         if memarg.align > natural {
@@ -730,6 +737,7 @@ impl OpValidator<'_, '_> {
         Ok(index_type(mt.index64))
     }
 
+    #[inline]
     pub(crate) fn load(&mut self, memarg: MemArg, natural: u32, t: ValType) -> Result {
         let at = self.memarg(memarg, natural)?;
         self.pop(at)?;
@@ -737,6 +745,7 @@ impl OpValidator<'_, '_> {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn store(&mut self, memarg: MemArg, natural: u32, t: ValType) -> Result {
         let at = self.memarg(memarg, natural)?;
         self.pop(t)?;
