@@ -12,6 +12,7 @@
 //!
 //! ```text
 //! WEFT_DIFF_CASES=100000 cargo test --release -p weft-validate --test differential -- --ignored --nocapture
+//! WEFT_DIFF_PROFILE=gc WEFT_DIFF_CASES=100000 cargo test ...   # GC profile only
 //! ```
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -288,11 +289,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn run(cases: usize, seed: u64) -> Tally {
+fn run(cases: usize, seed: u64, only_gc: bool) -> Tally {
     let mut rng = Rng(seed | 1);
     let mut tally = Tally::default();
     while tally.cases < cases {
         let profile = match rng.below(8) {
+            _ if only_gc => Profile::Gc,
             0 => Profile::Wasm1,
             1 => Profile::Wasm2,
             2 | 3 => Profile::Gc,
@@ -329,7 +331,7 @@ fn report(tally: &Tally) {
 
 #[test]
 fn differential_smoke() {
-    let tally = run(600, 0x5eed_0001);
+    let tally = run(600, 0x5eed_0001, false);
     report(&tally);
     assert!(tally.accepted_by_both > 100, "too few valid modules to be meaningful");
     assert!(tally.gc_accepted > 20, "the GC profile generated too few GC modules");
@@ -341,7 +343,9 @@ fn differential_smoke() {
 fn differential_long() {
     let cases = std::env::var("WEFT_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let seed = std::env::var("WEFT_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_0002);
-    let tally = run(cases, seed);
+    // `WEFT_DIFF_PROFILE=gc`: every case in the GC profile.
+    let only_gc = std::env::var("WEFT_DIFF_PROFILE").is_ok_and(|p| p == "gc");
+    let tally = run(cases, seed, only_gc);
     report(&tally);
     assert!(tally.disagreements.is_empty(), "{} disagreements", tally.disagreements.len());
 }
