@@ -184,6 +184,24 @@ impl TypeRegistry {
         self.groups.insert(key, TypeId(first));
     }
 
+    /// Whether a value of defined type `id` matches heap type `ht`, where a
+    /// concrete `ht` names a [`TypeId`] of this registry (see
+    /// [`canonical_heap`]): the test of a run-time cast (`ref.test`,
+    /// `ref.cast`, `br_on_cast`) on a non-null reference to an object or
+    /// function of type `id`. `i31` values and host references have no
+    /// defined type and are the caller's to match.
+    pub fn matches_heap(&self, id: TypeId, ht: HeapType) -> bool {
+        let Some(t) = self.types.get(id.0 as usize) else { return false };
+        match ht {
+            HeapType::Concrete(j) => self.is_subtype(id, TypeId(j)),
+            HeapType::Func => matches!(t.sub.composite, CompositeType::Func(_)),
+            HeapType::Struct => matches!(t.sub.composite, CompositeType::Struct(_)),
+            HeapType::Array => matches!(t.sub.composite, CompositeType::Array(_)),
+            HeapType::Eq | HeapType::Any => !matches!(t.sub.composite, CompositeType::Func(_)),
+            _ => false,
+        }
+    }
+
     /// `a <: b` for defined types by their declared supertypes: `b` is in
     /// `a`'s display at `b`'s depth.
     #[inline]
@@ -194,6 +212,17 @@ impl TypeRegistry {
             };
             ta.supertypes.get(tb.depth()) == Some(&b)
         }
+    }
+}
+
+/// A module's heap type with a concrete type index replaced by its
+/// canonical id, given the module's ids from
+/// [`TypeRegistry::intern_module`]; abstract heap types are unchanged, and
+/// an index out of range stays as it is.
+pub fn canonical_heap(ids: &[TypeId], ht: HeapType) -> HeapType {
+    match ht {
+        HeapType::Concrete(i) => ids.get(i as usize).map_or(ht, |id| HeapType::Concrete(id.0)),
+        ht => ht,
     }
 }
 

@@ -41,7 +41,7 @@ mod operators;
 mod types;
 
 pub use explain::{ControlFrame, Explanation, explain};
-pub use gc::{CanonType, TypeId, TypeRegistry};
+pub use gc::{CanonType, TypeId, TypeRegistry, canonical_heap};
 pub use weft_decode::Features;
 use weft_decode::{DecodeError, Module};
 
