@@ -14,6 +14,8 @@
 //! The crate is laid out like the spec's validation chapter:
 //!
 //! * `types.rs`: value types, type equivalence and subtyping (matching);
+//! * `gc/`: recursion groups, their canonical ids ([`TypeRegistry`]),
+//!   declared subtypes, and the rules of the GC instructions;
 //! * `limits.rs`: memory and table limits, and implementation limits;
 //! * `const_expr.rs`: constant expressions;
 //! * `module.rs`: the module-level rules (imports, tables, memories,
@@ -36,6 +38,7 @@
 mod const_expr;
 mod explain;
 mod func;
+mod gc;
 pub mod limits;
 mod module;
 mod operators;
@@ -44,6 +47,7 @@ mod types;
 mod visit;
 
 pub use explain::{ControlFrame, Explanation, explain};
+pub use gc::{CanonType, TypeId, TypeRegistry, canonical_heap};
 pub use weft_decode::Features;
 use weft_decode::{DecodeError, Module};
 

@@ -435,7 +435,11 @@ impl OpValidator<'_, '_> {
             O::I64AtomicRmw32CmpxchgU { memarg } => self.atomic(memarg, 2, &[I64, I64], Some(I64))?,
 
             // ---- everything with a fixed type: numeric, most vector ----
-            _ => self.fixed(op)?,
+            // (the GC instructions first: their rules are in `gc/instructions.rs`)
+            _ => match self.visit_gc(op) {
+                Some(result) => result?,
+                None => self.fixed(op)?,
+            },
         }
         Ok(())
     }
@@ -804,6 +808,7 @@ fn fixed_feature(prefix: Prefix, code: u32, f: weft_decode::Features) -> Option<
         Prefix::Fc => Some((f.bulk_memory, "bulk memory")),
         Prefix::Fd if code >= 0x100 => Some((f.relaxed_simd, "relaxed SIMD")),
         Prefix::Fd => Some((f.simd, "SIMD")),
+        Prefix::Fb => Some((f.gc, "GC")),
         Prefix::Fe => Some((f.threads, "threads")),
     }
 }

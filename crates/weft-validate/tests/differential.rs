@@ -2,15 +2,17 @@
 //! by construction, or with raw-byte function bodies) and byte-level
 //! mutations of them must get the same accept/reject verdict from weft
 //! (decode + validate) as from wasmparser's validator with the same
-//! features. Six cases in eight use weft's default features, one
-//! WebAssembly 2.0 and one WebAssembly 1.0 (so feature gating is compared
-//! too).
+//! features. Four cases in eight use weft's default features, two add GC
+//! (wasm-smith generating recursion groups, subtypes, structs, arrays and
+//! the GC instructions), one is WebAssembly 2.0 and one WebAssembly 1.0
+//! (so feature gating is compared too).
 //!
 //! `differential_smoke` runs a fixed, seeded set of cases on every
 //! `cargo test`. The long run is ignored by default:
 //!
 //! ```text
 //! WEFT_DIFF_CASES=100000 cargo test --release -p weft-validate --test differential -- --ignored --nocapture
+//! WEFT_DIFF_PROFILE=gc WEFT_DIFF_CASES=100000 cargo test ...   # GC profile only
 //! ```
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -47,6 +49,8 @@ enum Profile {
     Wasm2,
     /// WebAssembly 1.0 as published (the MVP with mutable globals).
     Wasm1,
+    /// `Features::default()` plus GC.
+    Gc,
 }
 
 impl Profile {
@@ -55,6 +59,7 @@ impl Profile {
             Profile::Default => Features::default(),
             Profile::Wasm2 => Features::wasm2(),
             Profile::Wasm1 => Features { mutable_global: true, ..Features::wasm1() },
+            Profile::Gc => Features { gc: true, ..Features::default() },
         }
     }
 
@@ -77,6 +82,7 @@ impl Profile {
             }
             Profile::Wasm2 => WasmFeatures::WASM2,
             Profile::Wasm1 => WasmFeatures::WASM1,
+            Profile::Gc => Profile::Default.wasmparser() | WasmFeatures::GC | WasmFeatures::GC_TYPES,
         }
     }
 
@@ -95,6 +101,14 @@ impl Profile {
         };
         match self {
             Profile::Default => wasm_smith::Config { custom_page_sizes_enabled: true, max_memories: 2, ..base },
+            Profile::Gc => wasm_smith::Config {
+                gc_enabled: true,
+                max_type_size: 100,
+                max_types: 30,
+                custom_page_sizes_enabled: true,
+                max_memories: 2,
+                ..base
+            },
             Profile::Wasm2 => wasm_smith::Config { max_memories: 1, ..base.without_post_wasm2() },
             Profile::Wasm1 => wasm_smith::Config {
                 max_memories: 1,
@@ -143,22 +157,42 @@ fn generate(rng: &mut Rng, profile: Profile) -> Option<Vec<u8>> {
 }
 
 /// Replaces one numeric instruction without immediates (opcodes
-/// `0x45..=0xC4`) with another, so the module still decodes but may no
+/// `0x45..=0xC4`) with another, or one GC instruction (`0xFB` prefix) with
+/// another of the same immediates, so the module still decodes but may no
 /// longer type-check.
-fn swap_numeric_opcode(rng: &mut Rng, bytes: &mut [u8]) {
-    let Ok(module) = weft_decode::Module::decode_with(bytes, Features::default()) else { return };
+fn swap_numeric_opcode(rng: &mut Rng, bytes: &mut [u8], features: Features) {
+    /// The GC sub-opcodes grouped by their immediates.
+    const GC_SHAPES: [&[u8]; 5] = [
+        &[0, 1, 6, 7, 11, 12, 13, 14, 16],   // a type index
+        &[2, 3, 4, 5, 8, 9, 10, 17, 18, 19], // two indices
+        &[15, 26, 27, 28, 29, 30],           // none
+        &[20, 21, 22, 23],                   // a heap type
+        &[24, 25],                           // cast flags, label, two heap types
+    ];
+    let Ok(module) = weft_decode::Module::decode_with(bytes, features) else { return };
     let mut sites = Vec::new();
+    let mut gc_sites = Vec::new();
     for index in 0..module.code.len() {
         let mut ops = module.operators(index);
         while !ops.is_finished() {
             let at = ops.offset();
             let Ok(op) = ops.read() else { break };
-            if let (weft_decode::Prefix::Plain, 0x45..=0xC4) = op.opcode() {
-                sites.push(at);
+            match op.opcode() {
+                (weft_decode::Prefix::Plain, 0x45..=0xC4) => sites.push(at),
+                // Sub-opcodes below 128 are one LEB byte, right after 0xFB.
+                (weft_decode::Prefix::Fb, code) if code < 128 && bytes[at + 1] as u32 == code => {
+                    gc_sites.push(at + 1);
+                }
+                _ => {}
             }
         }
     }
-    if !sites.is_empty() {
+    if !gc_sites.is_empty() && (sites.is_empty() || rng.below(2) == 0) {
+        let at = gc_sites[rng.below(gc_sites.len())];
+        if let Some(shape) = GC_SHAPES.iter().find(|shape| shape.contains(&bytes[at])) {
+            bytes[at] = shape[rng.below(shape.len())];
+        }
+    } else if !sites.is_empty() {
         let at = sites[rng.below(sites.len())];
         bytes[at] = 0x45 + rng.below(0xC4 - 0x45 + 1) as u8;
     }
@@ -166,9 +200,9 @@ fn swap_numeric_opcode(rng: &mut Rng, bytes: &mut [u8]) {
 
 /// Two times in three a numeric opcode swap, else one to three random
 /// byte edits.
-fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
+fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>, features: Features) {
     if rng.below(3) != 0 {
-        swap_numeric_opcode(rng, bytes);
+        swap_numeric_opcode(rng, bytes, features);
         return;
     }
     for _ in 0..1 + rng.below(3) {
@@ -207,6 +241,9 @@ struct Tally {
     invalid_not_malformed: usize,
     disagreements: Vec<String>,
     panics: usize,
+    /// GC-profile cases that weft accepted and that define a struct or
+    /// array type or use a GC instruction (so the GC profile is exercised).
+    gc_accepted: usize,
 }
 
 fn compare(bytes: &[u8], profile: Profile, tally: &mut Tally) {
@@ -227,6 +264,9 @@ fn compare(bytes: &[u8], profile: Profile, tally: &mut Tally) {
         tally.disagreements.push(format!("weft panicked on {}", hex(bytes)));
         return;
     };
+    if matches!(profile, Profile::Gc) && weft.is_ok() && uses_gc(bytes, weft_features) {
+        tally.gc_accepted += 1;
+    }
     match (&weft, &wp) {
         (Ok(()), Ok(_)) => tally.accepted_by_both += 1,
         (Err(_), Err(_)) => tally.rejected_by_both += 1,
@@ -240,6 +280,28 @@ fn compare(bytes: &[u8], profile: Profile, tally: &mut Tally) {
     }
 }
 
+/// Whether a valid module defines a struct or array type or has a GC
+/// instruction (`0xFB` prefix or `ref.eq`) in a body.
+fn uses_gc(bytes: &[u8], features: Features) -> bool {
+    let Ok(module) = weft_decode::Module::decode_with(bytes, features) else { return false };
+    if module.types.iter().any(|t| !matches!(t.composite, weft_decode::CompositeType::Func(_))) {
+        return true;
+    }
+    (0..module.code.len()).any(|index| {
+        let mut ops = module.operators(index);
+        while !ops.is_finished() {
+            match ops.read() {
+                Ok(op) if matches!(op.opcode(), (weft_decode::Prefix::Fb, _) | (weft_decode::Prefix::Plain, 0xD3)) => {
+                    return true;
+                }
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    })
+}
+
 fn hex(bytes: &[u8]) -> String {
     if bytes.len() > 4096 {
         return format!("<{} bytes>", bytes.len());
@@ -247,20 +309,22 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn run(cases: usize, seed: u64) -> Tally {
+fn run(cases: usize, seed: u64, only_gc: bool) -> Tally {
     let mut rng = Rng(seed | 1);
     let mut tally = Tally::default();
     while tally.cases < cases {
         let profile = match rng.below(8) {
+            _ if only_gc => Profile::Gc,
             0 => Profile::Wasm1,
             1 => Profile::Wasm2,
+            2 | 3 => Profile::Gc,
             _ => Profile::Default,
         };
         let Some(bytes) = generate(&mut rng, profile) else { continue };
         compare(&bytes, profile, &mut tally);
         for _ in 0..3 {
             let mut mutated = bytes.clone();
-            mutate(&mut rng, &mut mutated);
+            mutate(&mut rng, &mut mutated, profile.weft());
             compare(&mutated, profile, &mut tally);
         }
     }
@@ -273,22 +337,24 @@ fn report(tally: &Tally) {
     }
     println!(
         "{} cases: {} accepted by both, {} rejected by both ({} of them decoded but invalid), {} known differences, \
-         {} disagreements, {} panics",
+         {} disagreements, {} panics; {} valid GC-profile modules used GC types or instructions",
         tally.cases,
         tally.accepted_by_both,
         tally.rejected_by_both,
         tally.invalid_not_malformed,
         tally.known_differences,
         tally.disagreements.len(),
-        tally.panics
+        tally.panics,
+        tally.gc_accepted
     );
 }
 
 #[test]
 fn differential_smoke() {
-    let tally = run(600, 0x5eed_0001);
+    let tally = run(600, 0x5eed_0001, false);
     report(&tally);
     assert!(tally.accepted_by_both > 100, "too few valid modules to be meaningful");
+    assert!(tally.gc_accepted > 20, "the GC profile generated too few GC modules");
     assert!(tally.disagreements.is_empty(), "{} disagreements", tally.disagreements.len());
 }
 
@@ -297,7 +363,9 @@ fn differential_smoke() {
 fn differential_long() {
     let cases = std::env::var("WEFT_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let seed = std::env::var("WEFT_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_0002);
-    let tally = run(cases, seed);
+    // `WEFT_DIFF_PROFILE=gc`: every case in the GC profile.
+    let only_gc = std::env::var("WEFT_DIFF_PROFILE").is_ok_and(|p| p == "gc");
+    let tally = run(cases, seed, only_gc);
     report(&tally);
     assert!(tally.disagreements.is_empty(), "{} disagreements", tally.disagreements.len());
 }

@@ -1,4 +1,7 @@
 //! `weft validate FILE`: decode and validate, report the first error.
+//!
+//! Validation knows every feature weft decodes, GC included, even where the
+//! engines cannot run it yet, so `weft validate` checks GC modules too.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,12 +37,14 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let bytes = read_module(&args.file)?;
     let path = args.file.display();
     let read_at = Instant::now();
+    // GC is on: `weft validate` checks every Wasm 3.0 module.
+    let features = Features { gc: true, ..Features::default() };
     let threads = match args.validation_threads {
         0 => weft_validate::default_threads(),
         n => n,
     };
     // The sections first; the bodies are read once, by the validator.
-    let (module, result) = match Module::decode_owned(bytes, Features::default()) {
+    let (module, result) = match Module::decode_owned(bytes, features) {
         Ok(module) => {
             let decoded_at = Instant::now();
             let result = weft_validate::validate_with_threads(&module, threads);
@@ -69,7 +74,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Err(e) => {
             // A malformed body anywhere outranks an invalid one: read every
             // body in binary order, as the spec's decoder does.
-            let module = match Module::decode_all(module.bytes(), Features::default()) {
+            let module = match Module::decode_all(module.bytes(), features) {
                 Ok(_) => module,
                 Err(e) => {
                     println!("{path}: malformed: {e}");
