@@ -70,6 +70,9 @@ pub struct Config {
     /// once it is set; when off, the threaded engine's code holds no checks
     /// and the reference engine tests one boolean per loop iteration.
     pub interruptible: bool,
+    /// Collect the GC heap before every allocation (GC stress testing:
+    /// a program must give the same results with it on). Off by default.
+    pub gc_stress: bool,
 }
 
 impl Default for Config {
@@ -84,6 +87,7 @@ impl Default for Config {
             max_value_stack: 1 << 20,
             deterministic_nans: false,
             interruptible: false,
+            gc_stress: false,
         }
     }
 }
@@ -137,6 +141,12 @@ impl Config {
         self
     }
 
+    /// Collects the GC heap before every allocation (see [`Config::gc_stress`]).
+    pub fn gc_stress(&mut self, on: bool) -> &mut Self {
+        self.gc_stress = on;
+        self
+    }
+
     /// Sets the native stack budget of nested host-to-wasm calls (see
     /// [`Config::max_native_stack`]).
     pub fn max_native_stack(&mut self, bytes: usize) -> &mut Self {
@@ -160,6 +170,8 @@ impl Config {
 pub struct Engine {
     config: Arc<Config>,
     executors: Option<Executors>,
+    /// The canonical types of every module compiled for this engine.
+    types: Arc<crate::gc::TypeRegistry>,
 }
 
 impl Default for Engine {
@@ -178,14 +190,18 @@ impl Engine {
     /// [`Config::kind`] to them, is the constructor to use; this one and
     /// [`Engine::with_executors`] are for the layers below it.
     pub fn new(config: &Config) -> Self {
-        Engine { config: Arc::new(config.clone()), executors: None }
+        Engine { config: Arc::new(config.clone()), executors: None, types: Arc::default() }
     }
 
     /// An engine with `config` that runs wasm on `executor`, and the
     /// functions it declines on `fallback` (which must run every function;
     /// see [`Executor`]).
     pub fn with_executors(config: &Config, executor: Arc<dyn Executor>, fallback: Arc<dyn Executor>) -> Self {
-        Engine { config: Arc::new(config.clone()), executors: Some(Executors { primary: executor, fallback }) }
+        Engine {
+            config: Arc::new(config.clone()),
+            executors: Some(Executors { primary: executor, fallback }),
+            types: Arc::default(),
+        }
     }
 
     /// The executors, if any were given.
@@ -196,5 +212,10 @@ impl Engine {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The registry of canonical types shared by this engine's modules.
+    pub(crate) fn type_registry(&self) -> &crate::gc::TypeRegistry {
+        &self.types
     }
 }

@@ -87,6 +87,9 @@ pub(crate) fn checked_results<T>(
             let foreign = match v {
                 Val::FuncRef(Some(f)) => f.0.store != store,
                 Val::ExnRef(Some(e)) => e.0.store != store,
+                Val::AnyRef(Some(crate::gc::AnyRef::Object(r))) | Val::Externalized(crate::gc::AnyRef::Object(r)) => {
+                    r.store != store
+                }
                 _ => false,
             };
             if foreign {

@@ -45,7 +45,19 @@ pub trait ResourceLimiter {
     fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
     /// May a table grow from `current` to `desired` elements?
     fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
+    /// May the GC heap grow from `current` to `desired` bytes (objects are
+    /// charged their fields plus a small header)? Asked before every
+    /// allocation that would grow it; a refusal makes the store collect
+    /// and ask again, and a second refusal traps. The default allows up
+    /// to [`DEFAULT_MAX_GC_HEAP_BYTES`].
+    fn gc_heap_growing(&mut self, current: usize, desired: usize) -> bool {
+        let _ = current;
+        desired <= DEFAULT_MAX_GC_HEAP_BYTES
+    }
 }
+
+/// The GC heap size [`ResourceLimiter::gc_heap_growing`] allows by default: 1 GiB.
+pub const DEFAULT_MAX_GC_HEAP_BYTES: usize = 1 << 30;
 
 /// A simple limiter: caps on one memory's bytes and one table's elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,6 +269,8 @@ pub struct StoreInner {
     pub native_stack_base: usize,
     /// The flag behind the store's [`InterruptHandle`]s.
     pub interrupt: InterruptHandle,
+    /// The GC heap (structs and arrays).
+    pub gc: crate::gc::GcHeap,
 }
 
 /// A limiter callback: picks the limiter out of the host data.
@@ -295,6 +309,7 @@ impl<T> Store<T> {
                 activations: 0,
                 native_stack_base: 0,
                 interrupt: InterruptHandle::default(),
+                gc: crate::gc::GcHeap::default(),
             },
             data,
             host_funcs: Vec::new(),
@@ -385,6 +400,14 @@ impl<T> Store<T> {
             None => self.default_limits.table_growing(current, desired, maximum),
         }
     }
+
+    /// Asks the limiter whether the GC heap may grow to `desired` bytes.
+    pub(crate) fn gc_heap_may_grow(&mut self, current: usize, desired: usize) -> bool {
+        match &mut self.limiter {
+            Some(f) => f(&mut self.data).gc_heap_growing(current, desired),
+            None => self.default_limits.gc_heap_growing(current, desired),
+        }
+    }
 }
 
 impl StoreInner {
@@ -426,6 +449,12 @@ pub trait EngineStore {
     fn memory_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
     /// Asks the limiter whether a table may grow to `desired` elements.
     fn table_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
+    /// Asks the limiter whether the GC heap may grow to `desired` bytes
+    /// (by default: up to [`DEFAULT_MAX_GC_HEAP_BYTES`]).
+    fn gc_heap_may_grow(&mut self, current: usize, desired: usize) -> bool {
+        let _ = current;
+        desired <= DEFAULT_MAX_GC_HEAP_BYTES
+    }
 }
 
 impl<T> EngineStore for Store<T> {
@@ -459,6 +488,10 @@ impl<T> EngineStore for Store<T> {
 
     fn table_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool {
         Store::table_may_grow(self, current, desired, maximum)
+    }
+
+    fn gc_heap_may_grow(&mut self, current: usize, desired: usize) -> bool {
+        Store::gc_heap_may_grow(self, current, desired)
     }
 }
 

@@ -158,8 +158,8 @@ use std::sync::Arc;
 use weft_exec::executor::Executor;
 
 pub use weft_exec::{
-    AsContext, AsContextMut, Caller, Config, EngineKind, Error, Exn, Extern, ExternKind, ExternRef, Features,
-    FrameInfo, Func, FuncType, Global, GlobalType, HeapType, HostResult, ImportType, Instance, InterruptHandle,
+    AnyRef, AsContext, AsContextMut, Caller, Config, EngineKind, Error, Exn, Extern, ExternKind, ExternRef, Features,
+    FrameInfo, Func, FuncType, GcRef, Global, GlobalType, HeapType, HostResult, ImportType, Instance, InterruptHandle,
     IntoFunc, Limits, LinkError, Linker, Memory, MemoryType, Module, RefType, ResourceLimiter, Result, Store,
     StoreLimits, Table, TableType, Tag, Thrown, Trap, TrapKind, TypedFunc, Val, ValType, WasmParams, WasmResults,
     WasmTy, WithCaller,
