@@ -100,6 +100,9 @@ pub enum DecodeErrorKind {
     /// A `try_table` catch clause kind greater than 3.
     #[error("malformed catch clause")]
     CatchKind,
+    /// A `br_on_cast`/`br_on_cast_fail` flags byte with bits above bit 1 (GC).
+    #[error("invalid cast flags")]
+    CastFlags,
     /// A table type with an initializer prefix not followed by 0x00.
     #[error("malformed table type")]
     TableType,

@@ -6,7 +6,7 @@ use std::fmt::{self, Write as _};
 use crate::encode::{write_var_i32, write_var_i64, write_var_u32, write_var_u64};
 use crate::error::{DecodeErrorKind, Result};
 use crate::reader::Reader;
-use crate::types::{BlockType, HeapType, ValType};
+use crate::types::{BlockType, HeapType, RefType, ValType};
 
 /// An instruction immediate.
 pub trait Immediate<'a>: Sized {
@@ -332,6 +332,89 @@ impl<'a> Immediate<'a> for HeapType {
     }
     fn print(&self, out: &mut String) {
         let _ = write!(out, " {self}");
+    }
+}
+
+/// The target type of a non-null `ref.test`/`ref.cast` (GC): the opcode says
+/// `(ref ht)`, the immediate is the heap type `ht`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NonNullHeap(pub HeapType);
+
+/// The target type of a nullable `ref.test`/`ref.cast` (GC): the opcode says
+/// `(ref null ht)`, the immediate is the heap type `ht`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NullableHeap(pub HeapType);
+
+macro_rules! cast_heap {
+    ($($t:ident $nullable:literal),*) => {$(
+        impl $t {
+            /// The reference type tested or cast to.
+            pub fn ref_type(self) -> RefType {
+                RefType { nullable: $nullable, heap: self.0 }
+            }
+        }
+
+        impl<'a> Immediate<'a> for $t {
+            #[inline]
+            fn decode(r: &mut Reader<'a>) -> Result<Self> {
+                HeapType::decode(r).map($t)
+            }
+            fn encode(&self, out: &mut Vec<u8>) {
+                self.0.encode(out);
+            }
+            fn print(&self, out: &mut String) {
+                let _ = write!(out, " {}", RefTypeText(self.ref_type()));
+            }
+        }
+    )*};
+}
+
+cast_heap!(NonNullHeap false, NullableHeap true);
+
+/// A reference type in the long form the text format's casts use:
+/// `(ref null any)`, never the shorthand `anyref`.
+struct RefTypeText(RefType);
+
+impl fmt::Display for RefTypeText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let RefType { nullable, heap } = self.0;
+        write!(f, "(ref {}{heap})", if nullable { "null " } else { "" })
+    }
+}
+
+/// The immediates of `br_on_cast` and `br_on_cast_fail` (GC): a flags byte
+/// (bit 0: the source type is nullable, bit 1: the target type is), the
+/// label, and the source and target heap types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CastBranch {
+    /// The label branched to.
+    pub relative_depth: u32,
+    /// The type of the operand (`rt1`).
+    pub from: RefType,
+    /// The type cast to (`rt2`).
+    pub to: RefType,
+}
+
+impl<'a> Immediate<'a> for CastBranch {
+    fn decode(r: &mut Reader<'a>) -> Result<Self> {
+        let at = r.offset();
+        let flags = r.read_u8()?;
+        if flags & !0b11 != 0 {
+            return Err(r.error_at(DecodeErrorKind::CastFlags, at));
+        }
+        let relative_depth = r.read_var_u32()?;
+        let from = RefType { nullable: flags & 1 != 0, heap: HeapType::decode(r)? };
+        let to = RefType { nullable: flags & 2 != 0, heap: HeapType::decode(r)? };
+        Ok(CastBranch { relative_depth, from, to })
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(self.from.nullable) | (u8::from(self.to.nullable) << 1));
+        write_var_u32(out, self.relative_depth);
+        self.from.heap.encode(out);
+        self.to.heap.encode(out);
+    }
+    fn print(&self, out: &mut String) {
+        let _ = write!(out, " {} {} {}", self.relative_depth, RefTypeText(self.from), RefTypeText(self.to));
     }
 }
 

@@ -6,8 +6,8 @@
 //! prefix opcode Name "mnemonic" { immediate: Type, ... } [params -> results]
 //! ```
 //!
-//! * `prefix` is `plain` (one-byte opcode), `fc`, `fd` or `fe` (the byte
-//!   `0xFC`/`0xFD`/`0xFE` followed by a LEB128 `u32` opcode);
+//! * `prefix` is `plain` (one-byte opcode), `fb`, `fc`, `fd` or `fe` (the
+//!   byte `0xFB`/`0xFC`/`0xFD`/`0xFE` followed by a LEB128 `u32` opcode);
 //! * `Name` is the Rust variant of [`Operator`](crate::Operator);
 //! * `"mnemonic"` is the text-format name;
 //! * the immediates are Rust types that know their own encoding
@@ -109,9 +109,43 @@ macro_rules! for_each_instruction {
             plain 0xD0 RefNull "ref.null" { hty: HeapType } [?]
             plain 0xD1 RefIsNull "ref.is_null" {} [?]
             plain 0xD2 RefFunc "ref.func" { function_index: u32 } [?]
+            plain 0xD3 RefEq "ref.eq" {} [?]
             plain 0xD4 RefAsNonNull "ref.as_non_null" {} [?]
             plain 0xD5 BrOnNull "br_on_null" { relative_depth: u32 } [?]
             plain 0xD6 BrOnNonNull "br_on_non_null" { relative_depth: u32 } [?]
+
+            // ---- GC: aggregate, cast and i31 instructions (Wasm 3.0) ----
+            fb 0 StructNew "struct.new" { type_index: u32 } [?]
+            fb 1 StructNewDefault "struct.new_default" { type_index: u32 } [?]
+            fb 2 StructGet "struct.get" { type_index: u32, field_index: u32 } [?]
+            fb 3 StructGetS "struct.get_s" { type_index: u32, field_index: u32 } [?]
+            fb 4 StructGetU "struct.get_u" { type_index: u32, field_index: u32 } [?]
+            fb 5 StructSet "struct.set" { type_index: u32, field_index: u32 } [?]
+            fb 6 ArrayNew "array.new" { type_index: u32 } [?]
+            fb 7 ArrayNewDefault "array.new_default" { type_index: u32 } [?]
+            fb 8 ArrayNewFixed "array.new_fixed" { type_index: u32, size: u32 } [?]
+            fb 9 ArrayNewData "array.new_data" { type_index: u32, data_index: u32 } [?]
+            fb 10 ArrayNewElem "array.new_elem" { type_index: u32, elem_index: u32 } [?]
+            fb 11 ArrayGet "array.get" { type_index: u32 } [?]
+            fb 12 ArrayGetS "array.get_s" { type_index: u32 } [?]
+            fb 13 ArrayGetU "array.get_u" { type_index: u32 } [?]
+            fb 14 ArraySet "array.set" { type_index: u32 } [?]
+            fb 15 ArrayLen "array.len" {} [?]
+            fb 16 ArrayFill "array.fill" { type_index: u32 } [?]
+            fb 17 ArrayCopy "array.copy" { dst_type: u32, src_type: u32 } [?]
+            fb 18 ArrayInitData "array.init_data" { type_index: u32, data_index: u32 } [?]
+            fb 19 ArrayInitElem "array.init_elem" { type_index: u32, elem_index: u32 } [?]
+            fb 20 RefTest "ref.test" { hty: NonNullHeap } [?]
+            fb 21 RefTestNull "ref.test" { hty: NullableHeap } [?]
+            fb 22 RefCast "ref.cast" { hty: NonNullHeap } [?]
+            fb 23 RefCastNull "ref.cast" { hty: NullableHeap } [?]
+            fb 24 BrOnCast "br_on_cast" { cast: CastBranch } [?]
+            fb 25 BrOnCastFail "br_on_cast_fail" { cast: CastBranch } [?]
+            fb 26 AnyConvertExtern "any.convert_extern" {} [?]
+            fb 27 ExternConvertAny "extern.convert_any" {} [?]
+            fb 28 RefI31 "ref.i31" {} [?]
+            fb 29 I31GetS "i31.get_s" {} [?]
+            fb 30 I31GetU "i31.get_u" {} [?]
 
             // ---- numeric instructions: constants ----
             plain 0x41 I32Const "i32.const" { value: i32 } [ -> i32]

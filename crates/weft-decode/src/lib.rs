@@ -44,8 +44,8 @@ pub use body::OperatorsReader;
 pub use error::{DecodeError, DecodeErrorKind, Result};
 pub use features::Features;
 pub use immediates::{
-    BrTable, Catch, Catches, Ieee32, Ieee64, Immediate, MemArg, MemIdx, SelectTypes, ShuffleLanes, TableIdx, V128,
-    ZeroByte,
+    BrTable, CastBranch, Catch, Catches, Ieee32, Ieee64, Immediate, MemArg, MemIdx, NonNullHeap, NullableHeap,
+    SelectTypes, ShuffleLanes, TableIdx, V128, ZeroByte,
 };
 pub use module::*;
 pub use names::Names;

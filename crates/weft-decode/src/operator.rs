@@ -14,6 +14,8 @@ use crate::types::{BlockType, HeapType, ValType};
 pub enum Prefix {
     /// A one-byte opcode.
     Plain,
+    /// `0xFB`: garbage collection (structs, arrays, casts, `i31`).
+    Fb,
     /// `0xFC`: saturating truncation, bulk memory, tables, wide arithmetic.
     Fc,
     /// `0xFD`: SIMD.
@@ -27,6 +29,7 @@ impl Prefix {
     pub const fn byte(self) -> Option<u8> {
         match self {
             Prefix::Plain => None,
+            Prefix::Fb => Some(0xFB),
             Prefix::Fc => Some(0xFC),
             Prefix::Fd => Some(0xFD),
             Prefix::Fe => Some(0xFE),
@@ -37,6 +40,9 @@ impl Prefix {
 macro_rules! prefix_of {
     (plain) => {
         Prefix::Plain
+    };
+    (fb) => {
+        Prefix::Fb
     };
     (fc) => {
         Prefix::Fc
@@ -262,7 +268,7 @@ pub(crate) fn visit_one<'a, V: VisitOperator<'a> + ?Sized>(
 ) -> Result<V::Output> {
     let at = r.offset();
     let byte = r.read_u8()?;
-    if byte < 0xFC {
+    if byte < 0xFB {
         // One-byte opcodes: a dense jump table. Only the few that belong
         // to a proposal pay for the feature check.
         if GATED[byte as usize] && !enabled(u32::from(byte), r.features()) {
@@ -349,6 +355,7 @@ static GATED: [bool; 256] = {
 /// disabled instruction does not exist, so decoding it is "illegal opcode".
 #[inline]
 fn enabled(key: u32, f: Features) -> bool {
+    const FB: u32 = 0xFB << 24;
     const FC: u32 = 0xFC << 24;
     const FD: u32 = 0xFD << 24;
     const FE: u32 = 0xFE << 24;
@@ -361,6 +368,8 @@ fn enabled(key: u32, f: Features) -> bool {
         0x14 | 0xD4..=0xD6 => f.function_references,
         0x15 => f.function_references && f.tail_call,
         0x1C | 0x25 | 0x26 | 0xD0..=0xD2 => f.reference_types,
+        0xD3 => f.gc,
+        k if k & 0xFF00_0000 == FB => f.gc,
         0xC0..=0xC4 => f.sign_extension,
         k if k & 0xFF00_0000 == FC => match k & 0xFF_FFFF {
             0..=7 => f.saturating_float_to_int,

@@ -79,6 +79,25 @@ impl Sample for HeapType {
         HeapType::Extern
     }
 }
+impl Sample for NonNullHeap {
+    fn sample() -> Self {
+        NonNullHeap(HeapType::Concrete(70)) // a two-byte s33
+    }
+}
+impl Sample for NullableHeap {
+    fn sample() -> Self {
+        NullableHeap(HeapType::I31)
+    }
+}
+impl Sample for CastBranch {
+    fn sample() -> Self {
+        CastBranch {
+            relative_depth: 2,
+            from: RefType { nullable: true, heap: HeapType::Any },
+            to: RefType { nullable: false, heap: HeapType::Concrete(3) },
+        }
+    }
+}
 impl Sample for SelectTypes {
     fn sample() -> Self {
         SelectTypes { count: 1, first: Some(ValType::F64) }
@@ -153,6 +172,11 @@ fn printer_shows_immediates() {
         (Operator::BrTable { targets: BrTable::sample() }, "br_table 1 200 3 4"),
         (Operator::Block { blockty: BlockType::Value(ValType::I32) }, "block (result i32)"),
         (Operator::F32Const { value: Ieee32(1.5f32.to_bits()) }, "f32.const 1.5"),
+        (Operator::StructGet { type_index: 1, field_index: 2 }, "struct.get 1 2"),
+        (Operator::ArrayNewFixed { type_index: 0, size: 5 }, "array.new_fixed 0 5"),
+        (Operator::RefTest { hty: NonNullHeap(HeapType::Eq) }, "ref.test (ref eq)"),
+        (Operator::RefCastNull { hty: NullableHeap(HeapType::Concrete(4)) }, "ref.cast (ref null 4)"),
+        (Operator::BrOnCastFail { cast: CastBranch::sample() }, "br_on_cast_fail 2 (ref null any) (ref 3)"),
     ];
     for (op, text) in cases {
         assert_eq!(op.to_string(), text);
@@ -215,4 +239,37 @@ fn overridden_and_default_methods_mix() {
         ops.visit(&mut v).unwrap();
     }
     assert_eq!(v.0, ["i32.const 1", "i32.const 2", "add!", "drop", "end"]);
+}
+
+/// Every `0xFB` instruction and `ref.eq` exist only with the GC feature.
+#[test]
+fn gc_instructions_need_the_gc_feature() {
+    let no_gc = Features { gc: false, ..Features::all() };
+    let mut gc_rows = 0;
+    for (op, mnemonic) in rows() {
+        let (prefix, code) = op.opcode();
+        if prefix != Prefix::Fb && (prefix, code) != (Prefix::Plain, 0xD3) {
+            continue;
+        }
+        gc_rows += 1;
+        let mut bytes = Vec::new();
+        op.encode(&mut bytes);
+        let err = Operator::decode(&mut Reader::new(&bytes, no_gc)).expect_err(mnemonic);
+        assert!(err.message().starts_with("illegal opcode"), "{mnemonic}: {err}");
+    }
+    assert_eq!(gc_rows, 32, "31 0xFB instructions and ref.eq");
+}
+
+/// `br_on_cast` flags beyond the two nullability bits are malformed.
+#[test]
+fn cast_flags_above_bit_1_are_malformed() {
+    // br_on_cast flags=4 depth=0 any eq
+    let bytes = [0xFB, 24, 0x04, 0x00, 0x6E, 0x6D];
+    let err = Operator::decode(&mut Reader::new(&bytes, Features::all())).unwrap_err();
+    assert_eq!(err.message(), "invalid cast flags");
+    assert_eq!(err.offset(), 2);
+    // flags=3: both nullable.
+    let bytes = [0xFB, 24, 0x03, 0x00, 0x6E, 0x6D];
+    let op = Operator::decode(&mut Reader::new(&bytes, Features::all())).unwrap();
+    assert_eq!(op.to_string(), "br_on_cast 0 (ref null any) (ref null eq)");
 }

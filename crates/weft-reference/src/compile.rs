@@ -7,8 +7,8 @@
 use std::marker::PhantomData;
 
 use weft_decode::{
-    BlockType, BrTable, Catch, Catches, HeapType, Ieee32, Ieee64, Immediate, MemArg, MemIdx, Operator, SelectTypes,
-    ShuffleLanes, TableIdx, V128, ValType, ZeroByte,
+    BlockType, BrTable, CastBranch, Catch, Catches, HeapType, Ieee32, Ieee64, Immediate, MemArg, MemIdx, NonNullHeap,
+    NullableHeap, Operator, SelectTypes, ShuffleLanes, TableIdx, V128, ValType, ZeroByte,
 };
 
 use weft_exec::executor::ModuleInner;
@@ -39,7 +39,7 @@ macro_rules! owned_as_self {
 }
 
 owned_as_self!(u8, u32, i32, i64, Ieee32, Ieee64, V128, ShuffleLanes, ZeroByte, MemIdx, TableIdx, MemArg);
-owned_as_self!(BlockType, HeapType, SelectTypes);
+owned_as_self!(BlockType, HeapType, SelectTypes, NonNullHeap, NullableHeap, CastBranch);
 
 /// A `br_table`'s targets: an index into [`Compiled::br_tables`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

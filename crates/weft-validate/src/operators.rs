@@ -709,6 +709,7 @@ fn fixed_feature(op: &Operator<'_>, f: weft_decode::Features) -> Option<(bool, &
         Prefix::Fc => Some((f.bulk_memory, "bulk memory")),
         Prefix::Fd if code >= 0x100 => Some((f.relaxed_simd, "relaxed SIMD")),
         Prefix::Fd => Some((f.simd, "SIMD")),
+        Prefix::Fb => Some((f.gc, "GC")),
         Prefix::Fe => Some((f.threads, "threads")),
     }
 }
