@@ -367,6 +367,18 @@ impl<T> Store<T> {
         self.inner.interrupt.clone()
     }
 
+    /// The GC heap's counters: objects allocated, freed and live,
+    /// collections run, live and peak bytes.
+    pub fn gc_stats(&self) -> crate::gc::GcStats {
+        self.inner.gc.stats()
+    }
+
+    /// Runs a full collection of the GC heap now. Values the host holds
+    /// are kept only if rooted (see [`Store::root`]).
+    pub fn gc(&mut self) {
+        crate::gc::collect(&mut self.inner, &[]);
+    }
+
     /// Checks a handle belongs to this store.
     pub(crate) fn check(&self, s: Stored) -> Result<usize> {
         self.inner.check(s)

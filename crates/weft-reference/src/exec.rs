@@ -307,6 +307,21 @@ impl Machine {
                         }
                     }
                 }
+                // ---- br_on_cast (GC; the other GC instructions are in `gc_instr.rs`) ----
+                I::BrOnCast { cast } | I::BrOnCastFail { cast } => {
+                    let v = self.pop()?;
+                    let matched = self.ref_matches(store, inst, &v, cast.to);
+                    self.stack.push(v);
+                    if matched == matches!(instr, I::BrOnCast { .. }) {
+                        match self.branch(cast.relative_depth, label_base)? {
+                            Branch::To(target) => {
+                                *pc = target;
+                                continue;
+                            }
+                            Branch::Returned => return self.return_from_frame(store),
+                        }
+                    }
+                }
                 I::Return {} => return self.return_from_frame(store),
                 I::Call { function_index } => {
                     let addr =
@@ -554,7 +569,7 @@ impl Machine {
                 }
 
                 // ---- reference instructions (spec 4.4.2) ----
-                I::RefNull { hty } => self.stack.push(Val::null_of(hty)),
+                I::RefNull { hty } => self.stack.push(weft_exec::gc::null_of(hty, &inst.module.decoded.types)),
                 I::RefIsNull {} => {
                     let v = self.pop()?;
                     self.push(i32::from(v.is_null()));
@@ -573,7 +588,10 @@ impl Machine {
 
                 // ---- numeric (spec 4.4.1) and vector (4.4.3, `simd_instr.rs`) instructions ----
                 other => {
-                    if !self.exec_numeric(other)? && !self.exec_simd(store, inst, other)? {
+                    if !self.exec_numeric(other)?
+                        && !self.exec_simd(store, inst, other)?
+                        && !self.exec_gc(store, inst, other)?
+                    {
                         return Err(Trap::new(TrapKind::Unsupported(other.mnemonic().to_string())));
                     }
                 }

@@ -53,6 +53,7 @@
 mod compile;
 mod exception;
 mod exec;
+mod gc_instr;
 mod numeric_instr;
 mod simd_instr;
 mod stepper;
