@@ -154,9 +154,9 @@ fn check_import<T>(store: &Store<T>, module: &ModuleInner, index: usize, ext: &E
     match (&import.ty, ext) {
         (ImportType::Func(ty), Extern::Func(f)) => {
             let expected = module.func_type(*ty).cloned().unwrap_or_default();
-            let entity = &store.inner.funcs[store.check(f.0)?];
-            let actual = entity.ty();
-            if *entity.canon() != module.canon_type(*ty) {
+            let addr = store.check(f.0)?;
+            let actual = store.inner.funcs[addr].ty();
+            if !crate::gc::func_matches(&store.inner, addr as u32, module, *ty) {
                 return Err(incompatible(m, n, format!("expected {expected}, found {actual}")));
             }
         }

@@ -614,9 +614,8 @@ impl Machine {
         let elements = &store.inner().tables[t].elements;
         let entry = usize::try_from(i).ok().and_then(|i| elements.get(i)).ok_or(TrapKind::UndefinedElement)?;
         let Val::FuncRef(Some(f)) = entry else { return Err(Trap::new(TrapKind::UninitializedElement(i))) };
-        let expected = inst.module.canon.get(type_index as usize).ok_or_else(|| Trap::host("no such type"))?;
         let addr = f.0.index;
-        if store.inner().funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
+        if !weft_exec::gc::func_matches(store.inner(), addr, &inst.module, type_index) {
             return Err(Trap::new(TrapKind::IndirectCallTypeMismatch));
         }
         Ok(addr)

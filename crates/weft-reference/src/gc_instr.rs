@@ -7,7 +7,7 @@
 //! branch, so they are arms of `exec.rs` that call [`Machine::ref_matches`].
 
 use weft_decode::{HeapType, RefType};
-use weft_exec::executor::{EngineStore, FuncEntity, InstanceData};
+use weft_exec::executor::{EngineStore, InstanceData};
 use weft_exec::gc::{self, AnyRef, FieldLayout, GcComposite, GcObject, GcRef, GcType};
 use weft_exec::{Trap, TrapKind, Val};
 
@@ -338,24 +338,7 @@ impl Machine {
             },
             Val::FuncRef(Some(f)) => match rt.heap {
                 HeapType::Func => true,
-                HeapType::Concrete(t) => {
-                    let Some(target) = gc_types.get(t as usize) else { return false };
-                    match store.inner().funcs.get(f.index() as usize) {
-                        Some(FuncEntity::Wasm { module, defined, .. }) => {
-                            let index = module.decoded.num_imported_functions + defined;
-                            module
-                                .decoded
-                                .function_types
-                                .get(index as usize)
-                                .and_then(|ti| module.gc_types.get(*ti as usize))
-                                .is_some_and(|ty| ty.is_subtype_of(target))
-                        }
-                        Some(host @ FuncEntity::Host { .. }) => {
-                            inst.module.canon.get(t as usize).is_some_and(|c| host.canon() == c)
-                        }
-                        None => false,
-                    }
-                }
+                HeapType::Concrete(t) => gc::func_matches(store.inner(), f.index(), &inst.module, t),
                 _ => false,
             },
             Val::ExternRef(Some(_)) | Val::Externalized(_) => rt.heap == HeapType::Extern,

@@ -423,6 +423,33 @@ fn object_of(v: &Val) -> Option<GcRef> {
     }
 }
 
+/// The runtime type of function `addr` (a store address), if it is a wasm
+/// function (host functions have no declared supertypes).
+pub fn func_type_of(store: &StoreInner, addr: u32) -> Option<&Arc<GcType>> {
+    match store.funcs.get(addr as usize)? {
+        crate::store::FuncEntity::Wasm { module, defined, .. } => {
+            let index = module.decoded.num_imported_functions + defined;
+            module.gc_types.get(*module.decoded.function_types.get(index as usize)? as usize)
+        }
+        crate::store::FuncEntity::Host { .. } => None,
+    }
+}
+
+/// Whether function `addr`'s type matches type `type_index` of `module`
+/// (spec: `type(f) <: t`, used by import matching, `call_indirect`,
+/// `ref.test`): equal canonical types, or a declared subtype by display.
+pub fn func_matches(store: &StoreInner, addr: u32, module: &crate::module::ModuleInner, type_index: u32) -> bool {
+    let Some(entity) = store.funcs.get(addr as usize) else { return false };
+    let Some(expected) = module.canon.get(type_index as usize) else { return false };
+    if entity.canon() == expected {
+        return true;
+    }
+    match (func_type_of(store, addr), module.gc_types.get(type_index as usize)) {
+        (Some(actual), Some(expected)) => actual.is_subtype_of(expected),
+        _ => false,
+    }
+}
+
 /// Allocates `obj` on the store's heap (spec 4.5.3 `alloc_struct`/`alloc_array`),
 /// collecting first if the allocation volume or [`Config::gc_stress`](crate::Config::gc_stress)
 /// says so. `roots` are the allocating engine's live values (its operand
