@@ -214,6 +214,11 @@ impl Engine {
         &self.config
     }
 
+    /// Whether two engines share one type registry (clones of one engine).
+    pub(crate) fn same_types(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.types, &other.types)
+    }
+
     /// The registry of canonical types shared by this engine's modules.
     pub(crate) fn type_registry(&self) -> &crate::gc::TypeRegistry {
         &self.types

@@ -57,7 +57,7 @@ pub use engine::{Config, Engine, EngineKind};
 pub use exception::{Exn, Thrown};
 pub use externals::{Extern, Global, Memory, Table, Tag};
 pub use func::{Caller, Func, HostResult, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy, WithCaller};
-pub use gc::{AnyRef, GcRef};
+pub use gc::{AnyRef, GcRef, GcStats, Rooted};
 pub use instance::Instance;
 pub use linker::Linker;
 pub use module::Module;

@@ -197,3 +197,50 @@ fn churn_is_collected() {
     // 10^4 live nodes of ~100 bytes at most at once, plus one threshold of garbage.
     assert!(stats.peak_bytes < 8 << 20, "{stats:?}");
 }
+
+#[test]
+fn host_functions_take_allocate_and_return_gc_values() {
+    let engine = engine(false);
+    let m = module(
+        &engine,
+        r#"(module
+          (type $point (struct (field $x (mut i32)) (field $y (mut i32))))
+          (type $bytes (array (mut i8)))
+          (import "host" "swap" (func $swap (param anyref) (result anyref)))
+          (func (export "run") (result i32)
+            (local $p (ref $point))
+            (local.set $p (ref.cast (ref $point) (call $swap (struct.new $point (i32.const 3) (i32.const 40)))))
+            (i32.add (i32.mul (struct.get $point $x (local.get $p)) (i32.const 100)) (struct.get $point $y (local.get $p))))
+          (func (export "len") (param arrayref) (result i32) (array.len (local.get 0))))"#,
+    );
+    let mut linker = Linker::new(&engine);
+    let m2 = m.clone();
+    linker
+        .func_wrap("host", "swap", move |mut caller: weft::Caller<'_, ()>, p: Option<AnyRef>| {
+            let store = weft::AsContextMut::as_context_mut(&mut caller);
+            let p = Val::AnyRef(p);
+            let (x, y) = (store.struct_field(&p, 0).unwrap(), store.struct_field(&p, 1).unwrap());
+            // A new struct allocated by the host, fields swapped.
+            store.alloc_struct(&m2, 0, &[y, x]).unwrap().anyref().unwrap()
+        })
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &m).unwrap();
+    assert_eq!(call(&mut store, &instance, "run", &[], 1).unwrap(), [Val::I32(4003)]);
+
+    // Host-allocated arrays go into wasm; roots keep them across collections.
+    let a = store.alloc_array(&m, 1, 5, Val::I32(7)).unwrap();
+    store.array_set(&a, 4, Val::I32(0x1ff)).unwrap();
+    assert_eq!(store.array_get(&a, 4).unwrap(), Val::I32(0xff), "i8 elements wrap");
+    assert_eq!(call(&mut store, &instance, "len", &[a], 1).unwrap(), [Val::I32(5)]);
+    let root = store.root(a).unwrap();
+    store.gc();
+    assert_eq!(store.array_len(&store.rooted(root).unwrap()).unwrap(), 5);
+    store.unroot(root).unwrap();
+    store.gc();
+    let err = store.array_len(&a).unwrap_err().to_string();
+    assert!(err.contains("collected"), "{err}");
+    assert!(store.alloc_struct(&m, 0, &[Val::I32(1)]).is_err(), "wrong field count");
+    assert!(store.alloc_struct(&m, 0, &[Val::I64(1), Val::I32(1)]).is_err(), "wrong field type");
+    assert!(store.alloc_array(&m, 0, 1, Val::I32(0)).is_err(), "not an array type");
+}

@@ -52,10 +52,12 @@
 //! `memory.grow` answers -1: the guest is refused, the host never
 //! allocates unchecked).
 
+mod api;
 mod types;
 
 use std::sync::Arc;
 
+pub use api::Rooted;
 pub use types::{FieldLayout, GcComposite, GcType, TypeRegistry, default_of, null_of, storage_size};
 
 use weft_decode::{StorageType, ValType};
