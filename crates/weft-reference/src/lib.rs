@@ -62,7 +62,7 @@ use std::any::Any;
 use std::sync::{Arc, OnceLock};
 
 pub use compile::{BlockInfo, BrTableId, CatchesId, Compiled, Instr, Instruction, LegacyTry};
-pub use stepper::{FrameState, LabelState, Step, Stepper};
+pub use stepper::{FrameState, HeapObject, LabelState, Step, Stepper};
 
 use weft_exec::executor::{Decline, EngineStore, Executor, FuncEntity, InstanceData, ModuleInner};
 use weft_exec::{Config, FrameInfo, Trap, TrapKind, Val};

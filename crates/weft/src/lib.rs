@@ -175,7 +175,7 @@ pub mod spectest;
 /// Running a call one instruction at a time on the reference engine, with
 /// the spec's machine state (operand stack, frames, labels) visible between
 /// instructions: what `weft trace` is built on.
-pub use weft_reference::{FrameState, LabelState, Step, Stepper};
+pub use weft_reference::{FrameState, HeapObject, LabelState, Step, Stepper};
 
 /// Why the threaded engine leaves a function to the reference engine, and
 /// which functions it does ([`Module::fallbacks`]): the engine seam's

@@ -244,3 +244,56 @@ fn host_functions_take_allocate_and_return_gc_values() {
     assert!(store.alloc_struct(&m, 0, &[Val::I64(1), Val::I32(1)]).is_err(), "wrong field type");
     assert!(store.alloc_array(&m, 0, 1, Val::I32(0)).is_err(), "not an array type");
 }
+
+#[test]
+fn gc_values_print_readably() {
+    let engine = engine(false);
+    let m = module(
+        &engine,
+        r#"(module
+          (type $point (struct (field $x i32) (field $y i32)))
+          (type $pair (struct (field $p (ref null $point)) (field $q (ref null $point))))
+          (type $bytes (array (mut i8)))
+          (func (export "point") (result anyref) (struct.new $point (i32.const 1) (i32.const 2)))
+          (func (export "pair") (result anyref)
+            (struct.new $pair (struct.new $point (i32.const 1) (i32.const 2)) (ref.null $point)))
+          (func (export "bytes") (result anyref) (array.new_default $bytes (i32.const 5)))
+          (func (export "i31") (result anyref) (ref.i31 (i32.const -7))))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let i = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+    let show = |store: &mut Store<()>, name: &str| {
+        let v = call(store, &i, name, &[], 1).unwrap()[0];
+        store.describe_val(&v, &m)
+    };
+    assert_eq!(show(&mut store, "point"), "(ref $point {x: 1, y: 2})");
+    assert_eq!(show(&mut store, "pair"), "(ref $pair {p: (ref $point), q: null})");
+    assert_eq!(show(&mut store, "bytes"), "(array i8 len 5)");
+    assert_eq!(show(&mut store, "i31"), "(ref.i31 -7)");
+    assert_eq!(store.describe_val(&Val::I32(3), &m), "i32:3");
+}
+
+#[test]
+fn the_stepper_shows_heap_objects() {
+    let engine = engine(false);
+    let m = module(
+        &engine,
+        r#"(module
+          (type $point (struct (field i32) (field i64)))
+          (func (export "f") (result i32)
+            (drop (struct.new $point (i32.const 5) (i64.const 6)))
+            (i32.const 0)))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let i = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+    let f = i.get_func("f").unwrap();
+    let mut stepper = weft::Stepper::new(&mut store, f, &[]).unwrap();
+    // i32.const, i64.const, struct.new: the object is on top of the stack.
+    for _ in 0..3 {
+        stepper.step(&mut store).unwrap();
+    }
+    let top = *stepper.operand_stack().last().unwrap();
+    let obj = stepper.heap_object(&store, &top).expect("a heap object");
+    assert_eq!((obj.type_index, obj.is_array, obj.len), (0, false, 2));
+    assert_eq!(obj.values, [Val::I32(5), Val::I64(6)]);
+}

@@ -196,3 +196,65 @@ fn check_storage(s: StorageType, value: &Val, module: Option<(&Module, &super::G
     };
     if ok { Ok(()) } else { Err(Error::usage(format!("value {value} does not match the field's type"))) }
 }
+
+impl<T> Store<T> {
+    /// `v` as `weft trace` and the Stepper views print it: a struct as
+    /// `(ref $point {x: 1, y: 2})` (type and field names from `module`'s
+    /// name section, else indices; reference fields one level deep, as
+    /// `(ref $node)`), an array as `(array i8 len 5)`, an i31 as
+    /// `(ref.i31 5)`, other values as their `Display` (`i32:1`).
+    pub fn describe_val(&self, v: &Val, module: &Module) -> String {
+        describe(&self.inner.gc, v, module, true)
+    }
+}
+
+fn describe(heap: &super::GcHeap, v: &Val, module: &Module, deep: bool) -> String {
+    let names = &module.decoded().names;
+    let type_name = |i: u32| names.types.get(&i).map_or_else(|| i.to_string(), |n| format!("${n}"));
+    let a = match v {
+        Val::AnyRef(Some(a)) => a,
+        Val::Externalized(a) => return format!("(extern {})", describe(heap, &Val::AnyRef(Some(*a)), module, deep)),
+        other => return other.to_string(),
+    };
+    match a {
+        AnyRef::I31(bits) => format!("(ref.i31 {})", AnyRef::i31_get_s(*bits)),
+        AnyRef::Host(e) => format!("(ref.host {})", e.0),
+        AnyRef::Object(r) => {
+            let Some(obj) = heap.get(*r) else { return "(ref collected)".to_string() };
+            let index = obj.ty.module_index;
+            match &obj.ty.composite {
+                GcComposite::Struct { fields, .. } if deep => {
+                    let field_names = names.fields.get(&index);
+                    let shown: Vec<String> = fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            let name = field_names.and_then(|m| m.get(&(i as u32))).cloned().unwrap_or(i.to_string());
+                            let value = obj.read(f, f.at as usize);
+                            let text = match value {
+                                Val::I32(x) => x.to_string(),
+                                Val::I64(x) => x.to_string(),
+                                Val::F32(b) => f32::from_bits(b).to_string(),
+                                Val::F64(b) => f64::from_bits(b).to_string(),
+                                Val::AnyRef(None) | Val::FuncRef(None) => "null".to_string(),
+                                other => describe(heap, &other, module, false),
+                            };
+                            format!("{name}: {text}")
+                        })
+                        .collect();
+                    format!("(ref {} {{{}}})", type_name(index), shown.join(", "))
+                }
+                GcComposite::Struct { .. } => format!("(ref {})", type_name(index)),
+                GcComposite::Array(e) => {
+                    let elem = match e.storage {
+                        StorageType::I8 => "i8".to_string(),
+                        StorageType::I16 => "i16".to_string(),
+                        StorageType::Val(t) => t.to_string(),
+                    };
+                    format!("(array {elem} len {})", obj.len)
+                }
+                GcComposite::Func => "(ref func)".to_string(),
+            }
+        }
+    }
+}
