@@ -18,19 +18,10 @@ use weft_spec_tests::{
 
 /// Files, or single directives (`file:line:col`), whose validation weft does
 /// not cover yet, each with its reason. Everything else must pass.
-const VALIDATION_SKIPS: &[(&str, &str)] = &[
-    ("wasm-v3/ref_null.wast:1:2", "GC: uses the any/none/eq heap types (a later issue)"),
-    ("wasm-v3/ref_null.wast:23:2", "GC: uses the any/none/eq heap types (a later issue)"),
-    ("wasm-latest/ref_null.wast:1:2", "GC: uses the any/none/eq heap types (a later issue)"),
-    ("wasm-latest/ref_null.wast:23:2", "GC: uses the any/none/eq heap types (a later issue)"),
-    ("proposals/exceptions/tag.wast:30:2", "GC: a recursion group (a later issue)"),
-    ("proposals/exceptions/tag.wast:40:2", "GC: a recursion group (a later issue)"),
-    ("proposals/exceptions/tag.wast:48:2", "GC: a recursion group (a later issue)"),
-    (
-        "proposals/reference-types/unreached-invalid.wast:539:2",
-        "old rule that refined unknown operands in br_table; wasm-v2 and wasm-v3 (unreached-valid.wast) say valid",
-    ),
-];
+const VALIDATION_SKIPS: &[(&str, &str)] = &[(
+    "proposals/reference-types/unreached-invalid.wast:539:2",
+    "old rule that refined unknown operands in br_table; wasm-v2 and wasm-v3 (unreached-valid.wast) say valid",
+)];
 
 fn validation_skip(path: &str, location: &str) -> Option<&'static str> {
     VALIDATION_SKIPS
@@ -67,8 +58,8 @@ fn check(bytes: &[u8], features: Features) -> Outcome {
     run.unwrap_or(Outcome::Panicked)
 }
 
-/// The features a script is validated with: `Features::default()` for
-/// wasm-v3 and the proposals, the spec version's own for wasm-v1 (plus the
+/// The features a script is validated with: `Features::default()` plus GC
+/// for wasm-v3 and the proposals, the spec version's own for wasm-v1 (plus the
 /// mutable globals that 1.0 as published includes) and wasm-v2. Four
 /// proposal snapshots predate a later proposal that changed some of their
 /// verdicts; they get the library's features for their directory plus the
@@ -97,7 +88,8 @@ fn validation_features(suite: &str, base: Features) -> Features {
             memory64: false,
             ..lifted
         },
-        _ => Features::default(),
+        // Wasm 3.0 and its proposals include GC.
+        _ => Features { gc: true, ..Features::default() },
     }
 }
 

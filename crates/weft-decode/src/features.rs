@@ -65,7 +65,8 @@ features! {
     legacy_exceptions,
     /// Typed function references (`call_ref`, non-nullable references).
     function_references,
-    /// Garbage collection (structs, arrays, recursive types). Not supported yet.
+    /// Garbage collection (structs, arrays, recursive types, casts, `i31`):
+    /// decoded and validated; the engines do not run it yet.
     gc,
     /// Shared memories and atomic instructions.
     threads,

@@ -750,7 +750,7 @@ fn read_const_expr(s: &mut Reader<'_>) -> Result<ConstExpr> {
 
 fn decode_sub_type(s: &mut Reader<'_>, rec_group_start: u32, rec_group_len: u32) -> Result<SubType> {
     let at = s.offset();
-    let (is_final, supertype) = match s.peek_u8()? {
+    let (is_final, supertype, supertype_count) = match s.peek_u8()? {
         form @ (0x50 | 0x4F) => {
             s.read_u8()?;
             let n = s.read_len()?;
@@ -758,9 +758,9 @@ fn decode_sub_type(s: &mut Reader<'_>, rec_group_start: u32, rec_group_len: u32)
             for _ in 0..n {
                 supertype = Some(s.read_var_u32()?);
             }
-            (form == 0x4F, supertype)
+            (form == 0x4F, supertype, n)
         }
-        _ => (true, None),
+        _ => (true, None, 0),
     };
     let composite = match s.read_u8()? {
         0x60 => {
@@ -781,7 +781,7 @@ fn decode_sub_type(s: &mut Reader<'_>, rec_group_start: u32, rec_group_len: u32)
         b if b & 0x80 != 0 => return Err(DecodeError::new(DecodeErrorKind::IntegerTooLong, at + 1)),
         _ => return Err(DecodeError::new(DecodeErrorKind::FuncType, at)),
     };
-    Ok(SubType { is_final, supertype, composite, rec_group_start, rec_group_len })
+    Ok(SubType { is_final, supertype, supertype_count, composite, rec_group_start, rec_group_len })
 }
 
 fn decode_result_type(s: &mut Reader<'_>) -> Result<Vec<ValType>> {

@@ -362,8 +362,12 @@ pub enum CompositeType {
 pub struct SubType {
     /// Whether no type may declare this one as its supertype.
     pub is_final: bool,
-    /// The declared supertype, by type index.
+    /// The declared supertype, by type index (the last one if several
+    /// were declared).
     pub supertype: Option<u32>,
+    /// How many supertypes were declared: the binary format allows a
+    /// vector, the validator refuses more than one ("multiple supertypes").
+    pub supertype_count: u32,
     /// The type's shape.
     pub composite: CompositeType,
     /// Index of the first type of this type's recursion group.

@@ -69,7 +69,10 @@ impl ModuleContext<'_> {
                 Operator::I64Add {} | Operator::I64Sub {} | Operator::I64Mul {} if extended => {
                     binary(&mut stack, ValType::I64, at)?
                 }
-                _ => return Err(err("constant expression required", at).into()),
+                _ => match crate::gc::const_instr(&self.types, &op, &mut stack, at) {
+                    Some(result) => result?,
+                    None => return Err(err("constant expression required", at).into()),
+                },
             };
             stack.push(pushed);
         }

@@ -214,6 +214,9 @@ fn rule(v: &OpValidator<'_, '_>, op: &Operator<'_>, frames: &[Frame]) -> String 
         return format!("{name} : {}", arrow(sig.params, sig.results));
     }
     let ctx = v.ctx;
+    if let Some(text) = crate::gc::explain_rule(&ctx.types, op) {
+        return text;
+    }
     let label = |depth: u32| -> Option<ControlFrame> {
         let i = frames.len().checked_sub(depth as usize + 1)?;
         Some(control_frame(v, &frames[i]))

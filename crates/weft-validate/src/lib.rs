@@ -14,6 +14,8 @@
 //! The crate is laid out like the spec's validation chapter:
 //!
 //! * `types.rs`: value types, type equivalence and subtyping (matching);
+//! * `gc.rs`: recursion groups, their canonical ids ([`TypeRegistry`]),
+//!   declared subtypes, and the rules of the GC instructions;
 //! * `limits.rs`: memory and table limits, and implementation limits;
 //! * `const_expr.rs`: constant expressions;
 //! * `module.rs`: the module-level rules (imports, tables, memories,
@@ -32,12 +34,14 @@
 mod const_expr;
 mod explain;
 mod func;
+mod gc;
 pub mod limits;
 mod module;
 mod operators;
 mod types;
 
 pub use explain::{ControlFrame, Explanation, explain};
+pub use gc::{CanonType, TypeId, TypeRegistry};
 pub use weft_decode::Features;
 use weft_decode::{DecodeError, Module};
 

@@ -32,6 +32,8 @@ pub const MAX_MEMORIES: usize = 100;
 pub const MAX_TAGS: usize = 1_000_000;
 /// The most targets a `br_table` may have.
 pub const MAX_BR_TABLE_TARGETS: u32 = 1_000_000;
+/// Most operands of one `array.new_fixed` (GC), as wasmparser and V8.
+pub const MAX_ARRAY_NEW_FIXED: u32 = 10_000;
 
 /// `min <= max` (spec 3.2.4, limits).
 fn check_min_max(limits: Limits, offset: usize) -> Result<(), ValidationError> {

@@ -536,7 +536,11 @@ impl OpValidator<'_, '_> {
             O::I64AtomicRmw32CmpxchgU { memarg } => self.atomic(memarg, 2, &[I64, I64], Some(I64))?,
 
             // ---- everything with a fixed type: numeric, most vector ----
-            _ => self.fixed(op)?,
+            // (the GC instructions first: their rules are in `gc.rs`)
+            _ => match self.visit_gc(op) {
+                Some(result) => result?,
+                None => self.fixed(op)?,
+            },
         }
         Ok(())
     }

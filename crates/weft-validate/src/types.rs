@@ -3,76 +3,109 @@
 //! (spec 3.3, "Matching").
 //!
 //! Conventions: `t` is a value type, `rt` a reference type, `ht` a heap
-//! type, `x` a type index. Without GC every defined type is a final
-//! function type in a recursion group of its own, so two defined types are
-//! equivalent exactly when their canonical ids (computed once per module in
-//! [`TypeContext::new`]) are equal.
+//! type, `x` a type index. Defined types are interned recursion group by
+//! recursion group into a [`TypeRegistry`] (see `gc.rs`), so two defined
+//! types are equivalent exactly when their canonical ids are equal, and
+//! declared subtyping is a lookup in the supertype display.
 
-use std::collections::HashMap;
+use weft_decode::{CompositeType, Features, FuncType, HeapType, Module, RefType, StorageType, SubType, ValType};
 
-use weft_decode::{CompositeType, Features, FuncType, HeapType, Module, RefType, ValType};
-
+use crate::gc::{TypeId, TypeRegistry};
 use crate::{ValidationError, err};
 
 /// The module's defined types with their canonical ids.
 pub(crate) struct TypeContext<'m> {
     module: &'m Module,
     features: Features,
-    /// `canon[x]`: equal for equivalent types.
-    canon: Vec<u32>,
+    /// The module's types, interned.
+    registry: TypeRegistry,
+    /// `canon[x]`: type `x`'s id in `registry`.
+    canon: Vec<TypeId>,
 }
 
-/// A value type in a canonical key: concrete indices are replaced by
-/// canonical ids (or `u32::MAX` for a reference to the type itself).
-type Key = (Vec<ValType>, usize);
-
 impl<'m> TypeContext<'m> {
-    /// Checks every type definition and computes canonical ids.
+    /// Checks every type definition, recursion group by recursion group,
+    /// and computes canonical ids (spec 3.2.x, recursive types).
     pub(crate) fn new(module: &'m Module, offset: usize) -> Result<Self, ValidationError> {
         let features = module.features();
-        let mut ctx = TypeContext { module, features, canon: Vec::with_capacity(module.types.len()) };
-        let mut seen: HashMap<Key, u32> = HashMap::new();
-        for (x, sub) in module.types.iter().enumerate() {
-            if sub.rec_group_len != 1 || !sub.is_final || sub.supertype.is_some() {
-                return Err(err(gc_unsupported("recursion groups and subtype declarations"), offset));
+        let mut ctx = TypeContext {
+            module,
+            features,
+            registry: TypeRegistry::new(),
+            canon: Vec::with_capacity(module.types.len()),
+        };
+        let types = &module.types;
+        let mut start = 0;
+        while start < types.len() {
+            let len = (types[start].rec_group_len as usize).clamp(1, types.len() - start);
+            let group = &types[start..start + len];
+            for sub in group {
+                ctx.check_sub_type(sub, (start + len - 1) as u32, offset)?;
             }
-            let func = match &sub.composite {
-                CompositeType::Func(f) => f,
-                CompositeType::Struct(_) | CompositeType::Array(_) => {
-                    return Err(err(gc_unsupported("struct and array types"), offset));
-                }
-            };
-            if func.params().len() > crate::limits::MAX_PARAMS {
-                return Err(err("too many function parameters", offset));
-            }
-            if func.results().len() > crate::limits::MAX_RESULTS {
-                return Err(err("too many function results", offset));
-            }
-            if !features.multi_value && func.results().len() > 1 {
-                return Err(err("invalid result arity: multiple results require the multi-value feature", offset));
-            }
-            let mut key = Vec::with_capacity(func.params().len() + func.results().len());
-            for &t in func.params().iter().chain(func.results()) {
-                // A type may refer to itself (its own recursion group) and to
-                // the types before it.
-                ctx.check_val_type_upto(t, x as u32, offset)?;
-                key.push(ctx.canonical_val(t, x as u32));
-            }
-            let next = seen.len() as u32;
-            let id = *seen.entry((key, func.params().len())).or_insert(next);
-            ctx.canon.push(id);
+            let mut canon = std::mem::take(&mut ctx.canon);
+            ctx.registry.intern_group(group, &mut canon);
+            ctx.canon = canon;
+            ctx.check_sub_types(start, group, offset)?;
+            start += len;
         }
         Ok(ctx)
     }
 
-    fn canonical_val(&self, t: ValType, self_index: u32) -> ValType {
-        match t {
-            ValType::Ref(RefType { nullable, heap: HeapType::Concrete(i) }) => {
-                let id = if i == self_index { u32::MAX } else { self.canon[i as usize] };
-                ValType::Ref(RefType { nullable, heap: HeapType::Concrete(id) })
-            }
-            t => t,
+    /// One type definition on its own: its feature, its value types (which
+    /// may refer up to `max_index`, the end of its recursion group) and the
+    /// limits on function types.
+    fn check_sub_type(&self, sub: &SubType, max_index: u32, offset: usize) -> Result<(), ValidationError> {
+        let f = self.features;
+        if !f.gc && (sub.rec_group_len != 1 || !sub.is_final || sub.supertype_count != 0) {
+            require(false, "GC (recursion groups and subtype declarations)", offset)?;
         }
+        if let Some(s) = sub.supertype.filter(|&s| s as usize >= self.len()) {
+            return Err(err(format!("unknown type {s}"), offset));
+        }
+        match &sub.composite {
+            CompositeType::Func(func) => {
+                if func.params().len() > crate::limits::MAX_PARAMS {
+                    return Err(err("too many function parameters", offset));
+                }
+                if func.results().len() > crate::limits::MAX_RESULTS {
+                    return Err(err("too many function results", offset));
+                }
+                if !f.multi_value && func.results().len() > 1 {
+                    return Err(err("invalid result arity: multiple results require the multi-value feature", offset));
+                }
+                for &t in func.params().iter().chain(func.results()) {
+                    self.check_val_type_upto(t, max_index, offset)?;
+                }
+            }
+            CompositeType::Struct(fields) => {
+                require(f.gc, "GC (struct types)", offset)?;
+                for ft in fields.iter() {
+                    self.check_storage_upto(ft.storage, max_index, offset)?;
+                }
+            }
+            CompositeType::Array(ft) => {
+                require(f.gc, "GC (array types)", offset)?;
+                self.check_storage_upto(ft.storage, max_index, offset)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_storage_upto(&self, st: StorageType, max_index: u32, offset: usize) -> Result<(), ValidationError> {
+        match st {
+            StorageType::Val(t) => self.check_val_type_upto(t, max_index, offset),
+            StorageType::I8 | StorageType::I16 => Ok(()),
+        }
+    }
+
+    /// The module whose types these are.
+    pub(crate) fn module(&self) -> &'m Module {
+        self.module
+    }
+
+    /// The canonical id of defined type `x`, if there is one.
+    pub(crate) fn canonical(&self, x: u32) -> Option<TypeId> {
+        self.canon.get(x as usize).copied()
     }
 
     /// The features the module is validated with.
@@ -114,7 +147,7 @@ impl<'m> TypeContext<'m> {
     fn check_ref_type_upto(&self, rt: RefType, max_index: u32, offset: usize) -> Result<(), ValidationError> {
         let f = self.features;
         if !rt.nullable {
-            require(f.function_references, "typed function references", offset)?;
+            require(f.function_references || f.gc, "typed function references", offset)?;
         }
         self.check_heap_type_upto(rt.heap, max_index, offset)
     }
@@ -133,11 +166,9 @@ impl<'m> TypeContext<'m> {
             // Exception handling brings `exnref` and its bottom `nullexnref`.
             HeapType::Exn | HeapType::NoExn => require(f.exceptions, "exception handling", offset),
             // The other bottom types came with GC, not with typed function references.
-            HeapType::NoFunc | HeapType::NoExtern => {
-                Err(err(gc_unsupported("the bottom heap types nofunc and noextern"), offset))
-            }
+            HeapType::NoFunc | HeapType::NoExtern => require(f.gc, "GC (the heap types nofunc and noextern)", offset),
             HeapType::Concrete(i) => {
-                require(f.function_references, "typed function references", offset)?;
+                require(f.function_references || f.gc, "typed function references", offset)?;
                 if i as usize >= self.len() || (max_index != u32::MAX && i > max_index) {
                     Err(err(format!("unknown type {i}"), offset))
                 } else {
@@ -145,7 +176,7 @@ impl<'m> TypeContext<'m> {
                 }
             }
             HeapType::Any | HeapType::Eq | HeapType::I31 | HeapType::Struct | HeapType::Array | HeapType::None => {
-                Err(err(gc_unsupported("GC heap types"), offset))
+                require(f.gc, "GC (the heap types any, eq, i31, struct, array and none)", offset)
             }
         }
     }
@@ -167,18 +198,29 @@ impl<'m> TypeContext<'m> {
         (!r1.nullable || r2.nullable) && self.heap_subtype(r1.heap, r2.heap)
     }
 
-    /// `ht1 <: ht2`.
+    /// `ht1 <: ht2` (spec 3.3, heap type matching): the abstract lattice
+    /// `none <: i31, struct, array <: eq <: any`, `nofunc <: func`,
+    /// `noextern <: extern`, `noexn <: exn`, defined types below the
+    /// abstract type of their kind and below their declared supertypes.
     pub(crate) fn heap_subtype(&self, h1: HeapType, h2: HeapType) -> bool {
         use HeapType::*;
-        if h1 == BOTTOM_HEAP {
+        if h1 == BOTTOM_HEAP || h1 == h2 {
             return true;
         }
         match (h1, h2) {
-            (Concrete(a), Concrete(b)) => a == b || self.canon.get(a as usize) == self.canon.get(b as usize),
-            (a, b) if a == b => true,
-            (Concrete(a), Func) => self.is_func(a),
+            (Concrete(a), Concrete(b)) => match (self.canonical(a), self.canonical(b)) {
+                (Some(a), Some(b)) => self.registry.is_subtype(a, b),
+                _ => false,
+            },
+            (Concrete(a), abs) => match self.module.types.get(a as usize).map(|t| &t.composite) {
+                Some(CompositeType::Func(_)) => abs == Func,
+                Some(CompositeType::Struct(_)) => matches!(abs, Struct | Eq | Any),
+                Some(CompositeType::Array(_)) => matches!(abs, Array | Eq | Any),
+                Option::None => false,
+            },
             (NoFunc, Func) => true,
             (NoFunc, Concrete(b)) => self.is_func(b),
+            (None, Concrete(b)) => self.module.types.get(b as usize).is_some_and(|t| t.as_func().is_none()),
             (NoExtern, Extern) | (NoExn, Exn) => true,
             (None, Any | Eq | I31 | Struct | Array) | (I31 | Struct | Array, Any | Eq) | (Eq, Any) => true,
             _ => false,
@@ -212,9 +254,4 @@ pub(crate) fn is_defaultable(t: ValType) -> bool {
 #[inline]
 pub(crate) fn require(enabled: bool, what: &str, offset: usize) -> Result<(), ValidationError> {
     if enabled { Ok(()) } else { Err(err(format!("{what} support is not enabled"), offset)) }
-}
-
-/// The error text for GC constructs, which weft does not validate yet.
-pub(crate) fn gc_unsupported(what: &str) -> String {
-    format!("{what} require the GC proposal, which weft does not support yet")
 }

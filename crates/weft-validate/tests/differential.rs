@@ -2,9 +2,10 @@
 //! by construction, or with raw-byte function bodies) and byte-level
 //! mutations of them must get the same accept/reject verdict from weft
 //! (decode + validate) as from wasmparser's validator with the same
-//! features. Six cases in eight use weft's default features, one
-//! WebAssembly 2.0 and one WebAssembly 1.0 (so feature gating is compared
-//! too).
+//! features. Four cases in eight use weft's default features, two add GC
+//! (wasm-smith generating recursion groups, subtypes, structs, arrays and
+//! the GC instructions), one is WebAssembly 2.0 and one WebAssembly 1.0
+//! (so feature gating is compared too).
 //!
 //! `differential_smoke` runs a fixed, seeded set of cases on every
 //! `cargo test`. The long run is ignored by default:
@@ -47,6 +48,8 @@ enum Profile {
     Wasm2,
     /// WebAssembly 1.0 as published (the MVP with mutable globals).
     Wasm1,
+    /// `Features::default()` plus GC.
+    Gc,
 }
 
 impl Profile {
@@ -55,6 +58,7 @@ impl Profile {
             Profile::Default => Features::default(),
             Profile::Wasm2 => Features::wasm2(),
             Profile::Wasm1 => Features { mutable_global: true, ..Features::wasm1() },
+            Profile::Gc => Features { gc: true, ..Features::default() },
         }
     }
 
@@ -77,6 +81,7 @@ impl Profile {
             }
             Profile::Wasm2 => WasmFeatures::WASM2,
             Profile::Wasm1 => WasmFeatures::WASM1,
+            Profile::Gc => Profile::Default.wasmparser() | WasmFeatures::GC | WasmFeatures::GC_TYPES,
         }
     }
 
@@ -95,6 +100,14 @@ impl Profile {
         };
         match self {
             Profile::Default => wasm_smith::Config { custom_page_sizes_enabled: true, max_memories: 2, ..base },
+            Profile::Gc => wasm_smith::Config {
+                gc_enabled: true,
+                max_type_size: 100,
+                max_types: 30,
+                custom_page_sizes_enabled: true,
+                max_memories: 2,
+                ..base
+            },
             Profile::Wasm2 => wasm_smith::Config { max_memories: 1, ..base.without_post_wasm2() },
             Profile::Wasm1 => wasm_smith::Config {
                 max_memories: 1,
@@ -145,8 +158,8 @@ fn generate(rng: &mut Rng, profile: Profile) -> Option<Vec<u8>> {
 /// Replaces one numeric instruction without immediates (opcodes
 /// `0x45..=0xC4`) with another, so the module still decodes but may no
 /// longer type-check.
-fn swap_numeric_opcode(rng: &mut Rng, bytes: &mut [u8]) {
-    let Ok(module) = weft_decode::Module::decode_with(bytes, Features::default()) else { return };
+fn swap_numeric_opcode(rng: &mut Rng, bytes: &mut [u8], features: Features) {
+    let Ok(module) = weft_decode::Module::decode_with(bytes, features) else { return };
     let mut sites = Vec::new();
     for index in 0..module.code.len() {
         let mut ops = module.operators(index);
@@ -166,9 +179,9 @@ fn swap_numeric_opcode(rng: &mut Rng, bytes: &mut [u8]) {
 
 /// Two times in three a numeric opcode swap, else one to three random
 /// byte edits.
-fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
+fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>, features: Features) {
     if rng.below(3) != 0 {
-        swap_numeric_opcode(rng, bytes);
+        swap_numeric_opcode(rng, bytes, features);
         return;
     }
     for _ in 0..1 + rng.below(3) {
@@ -207,6 +220,9 @@ struct Tally {
     invalid_not_malformed: usize,
     disagreements: Vec<String>,
     panics: usize,
+    /// GC-profile cases that weft accepted and that define a struct or
+    /// array type or use a GC instruction (so the GC profile is exercised).
+    gc_accepted: usize,
 }
 
 fn compare(bytes: &[u8], profile: Profile, tally: &mut Tally) {
@@ -227,6 +243,9 @@ fn compare(bytes: &[u8], profile: Profile, tally: &mut Tally) {
         tally.disagreements.push(format!("weft panicked on {}", hex(bytes)));
         return;
     };
+    if matches!(profile, Profile::Gc) && weft.is_ok() && uses_gc(bytes, weft_features) {
+        tally.gc_accepted += 1;
+    }
     match (&weft, &wp) {
         (Ok(()), Ok(_)) => tally.accepted_by_both += 1,
         (Err(_), Err(_)) => tally.rejected_by_both += 1,
@@ -238,6 +257,28 @@ fn compare(bytes: &[u8], profile: Profile, tally: &mut Tally) {
             hex(bytes)
         )),
     }
+}
+
+/// Whether a valid module defines a struct or array type or has a GC
+/// instruction (`0xFB` prefix or `ref.eq`) in a body.
+fn uses_gc(bytes: &[u8], features: Features) -> bool {
+    let Ok(module) = weft_decode::Module::decode_with(bytes, features) else { return false };
+    if module.types.iter().any(|t| !matches!(t.composite, weft_decode::CompositeType::Func(_))) {
+        return true;
+    }
+    (0..module.code.len()).any(|index| {
+        let mut ops = module.operators(index);
+        while !ops.is_finished() {
+            match ops.read() {
+                Ok(op) if matches!(op.opcode(), (weft_decode::Prefix::Fb, _) | (weft_decode::Prefix::Plain, 0xD3)) => {
+                    return true;
+                }
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -254,13 +295,14 @@ fn run(cases: usize, seed: u64) -> Tally {
         let profile = match rng.below(8) {
             0 => Profile::Wasm1,
             1 => Profile::Wasm2,
+            2 | 3 => Profile::Gc,
             _ => Profile::Default,
         };
         let Some(bytes) = generate(&mut rng, profile) else { continue };
         compare(&bytes, profile, &mut tally);
         for _ in 0..3 {
             let mut mutated = bytes.clone();
-            mutate(&mut rng, &mut mutated);
+            mutate(&mut rng, &mut mutated, profile.weft());
             compare(&mutated, profile, &mut tally);
         }
     }
@@ -273,14 +315,15 @@ fn report(tally: &Tally) {
     }
     println!(
         "{} cases: {} accepted by both, {} rejected by both ({} of them decoded but invalid), {} known differences, \
-         {} disagreements, {} panics",
+         {} disagreements, {} panics; {} valid GC-profile modules used GC types or instructions",
         tally.cases,
         tally.accepted_by_both,
         tally.rejected_by_both,
         tally.invalid_not_malformed,
         tally.known_differences,
         tally.disagreements.len(),
-        tally.panics
+        tally.panics,
+        tally.gc_accepted
     );
 }
 
@@ -289,6 +332,7 @@ fn differential_smoke() {
     let tally = run(600, 0x5eed_0001);
     report(&tally);
     assert!(tally.accepted_by_both > 100, "too few valid modules to be meaningful");
+    assert!(tally.gc_accepted > 20, "the GC profile generated too few GC modules");
     assert!(tally.disagreements.is_empty(), "{} disagreements", tally.disagreements.len());
 }
 

@@ -1,4 +1,7 @@
 //! `weft validate FILE`: decode and validate, report the first error.
+//!
+//! Validation knows every feature weft decodes, GC included, even where the
+//! engines cannot run it yet, so `weft validate` checks GC modules too.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +26,8 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let bytes = read_module(&args.file)?;
     let path = args.file.display();
-    let module = match Module::decode_all(&bytes, Features::default()) {
+    let features = Features { gc: true, ..Features::default() };
+    let module = match Module::decode_all(&bytes, features) {
         Ok(m) => m,
         Err(e) => {
             println!("{path}: malformed: {e}");
