@@ -66,7 +66,8 @@ features! {
     /// Typed function references (`call_ref`, non-nullable references).
     function_references,
     /// Garbage collection (structs, arrays, recursive types, casts, `i31`):
-    /// decoded and validated; the engines do not run it yet.
+    /// decoded, validated and run (by the reference engine; the threaded
+    /// engine hands modules with struct or array types to it).
     gc,
     /// Shared memories and atomic instructions.
     threads,

@@ -158,11 +158,11 @@ use std::sync::Arc;
 use weft_exec::executor::Executor;
 
 pub use weft_exec::{
-    AnyRef, AsContext, AsContextMut, Caller, Config, EngineKind, Error, Exn, Extern, ExternKind, ExternRef, Features,
-    FrameInfo, Func, FuncType, GcRef, Global, GlobalType, HeapType, HostResult, ImportType, Instance, InterruptHandle,
-    IntoFunc, Limits, LinkError, Linker, Memory, MemoryType, Module, RefType, ResourceLimiter, Result, Store,
-    StoreLimits, Table, TableType, Tag, Thrown, Trap, TrapKind, TypedFunc, Val, ValType, WasmParams, WasmResults,
-    WasmTy, WithCaller,
+    AnyRef, AsContext, AsContextMut, Caller, Config, DEFAULT_MAX_GC_HEAP_BYTES, EngineKind, Error, Exn, Extern,
+    ExternKind, ExternRef, Features, FrameInfo, Func, FuncType, GcRef, GcStats, Global, GlobalType, HeapType,
+    HostResult, ImportType, Instance, InterruptHandle, IntoFunc, Limits, LinkError, Linker, Memory, MemoryType, Module,
+    RefType, ResourceLimiter, Result, Rooted, Store, StoreLimits, Table, TableType, Tag, Thrown, Trap, TrapKind,
+    TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, WithCaller,
 };
 
 /// The decoder's error (a malformed module), with the spec's text and offset.

@@ -9,18 +9,8 @@ fn engine(stress: bool) -> Engine {
     Engine::new(&config)
 }
 
-/// Compiles `wat`. Until the validator accepts GC (the `gc-front` work),
-/// modules here are decoded and executed unvalidated; they are valid by
-/// construction (wasm-tools' `wat` checks their text).
 fn module(engine: &Engine, wat: &str) -> Module {
-    let bytes = wat::parse_str(wat).expect("wat");
-    match Module::new(engine, &bytes) {
-        Ok(m) => m,
-        Err(_) => {
-            let decoded = weft_decode::Module::decode_all(&bytes, engine.config().features).expect("decode");
-            Module::from_parts(engine, decoded, Default::default())
-        }
-    }
+    Module::new(engine, wat).expect("a valid GC module")
 }
 
 fn instance(engine: &Engine, wat: &str) -> (Store<()>, Instance) {

@@ -15,17 +15,11 @@ fn engine(kind: EngineKind) -> Engine {
     Engine::new(&config)
 }
 
-/// Compiles `wat`; until the validator accepts GC (the `gc-front` work),
-/// GC modules run unvalidated (these are valid: wasm-tools checks them).
 fn module(engine: &Engine, wat: &str) -> Module {
-    let bytes = wat::parse_str(wat).expect("wat");
-    Module::new(engine, &bytes).unwrap_or_else(|_| {
-        let decoded = weft_decode::Module::decode_all(&bytes, engine.config().features).expect("decode");
-        Module::from_parts(engine, decoded, Default::default())
-    })
+    Module::new(engine, wat).expect("a valid GC module")
 }
 
-fn run(engine: &Engine, wat: &str, export: &str, arg: Val) -> (i64, weft_exec::gc::GcStats, f64) {
+fn run(engine: &Engine, wat: &str, export: &str, arg: Val) -> (i64, weft::GcStats, f64) {
     let m = module(engine, wat);
     let mut store = Store::new(engine, ());
     let instance = Linker::new(engine).instantiate(&mut store, &m).expect("instantiate");

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use weft::{Config, Engine, EngineKind, Error, ImportType, LinkError, Module, Trap};
+use weft::{Config, Engine, EngineKind, Error, ImportType, LinkError, Module, Trap, Val};
 use weft_wasi::WasiCtx;
 
 use super::wast::EngineArg;
@@ -112,6 +112,8 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(fuel) = args.fuel {
         config.consume_fuel(fuel);
     }
+    // GC runs on the reference engine (the threaded one hands it over).
+    config.features(weft::Features { gc: true, ..weft::Features::default() });
     let engine = Engine::new(&config);
     let module = Module::new(&engine, &bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
 
@@ -161,7 +163,10 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match func.call_vec(&mut store, &params) {
         Ok(results) => {
             for r in &results {
-                println!("{}", format_val(r));
+                match r {
+                    Val::AnyRef(_) | Val::Externalized(_) => println!("{}", store.describe_val(r, &module)),
+                    r => println!("{}", format_val(r)),
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

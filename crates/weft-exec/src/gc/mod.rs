@@ -577,7 +577,14 @@ mod tests {
     use weft_decode::{CompositeType, FieldType, HeapType, RefType, SubType};
 
     fn sub(composite: CompositeType, supertype: Option<u32>, is_final: bool, start: u32, len: u32) -> SubType {
-        SubType { is_final, supertype, composite, rec_group_start: start, rec_group_len: len }
+        SubType {
+            is_final,
+            supertype,
+            composite,
+            rec_group_start: start,
+            rec_group_len: len,
+            supertype_count: u32::from(supertype.is_some()),
+        }
     }
 
     fn field(storage: StorageType) -> FieldType {
