@@ -195,7 +195,7 @@ impl Machine {
             I::I31GetS {} | I::I31GetU {} => {
                 let bits = match self.pop()? {
                     Val::AnyRef(Some(AnyRef::I31(bits))) => bits,
-                    Val::AnyRef(None) => return Err(Trap::new(TrapKind::NullI31Reference)),
+                    v if v.is_null() => return Err(Trap::new(TrapKind::NullI31Reference)),
                     v => return Err(mismatch("i31ref", v)),
                 };
                 let v = if matches!(instr, I::I31GetS {}) { AnyRef::i31_get_s(bits) } else { bits as i32 };
@@ -226,7 +226,7 @@ impl Machine {
             I::RefCastNull { hty } => self.cast(store, inst, hty.ref_type())?,
             I::AnyConvertExtern {} => {
                 let v = match self.pop()? {
-                    Val::ExternRef(None) => Val::AnyRef(None),
+                    v if v.is_null() => Val::AnyRef(None),
                     Val::ExternRef(Some(e)) => Val::AnyRef(Some(AnyRef::Host(e))),
                     Val::Externalized(a) => Val::AnyRef(Some(a)),
                     v => return Err(mismatch("externref", v)),
@@ -235,7 +235,7 @@ impl Machine {
             }
             I::ExternConvertAny {} => {
                 let v = match self.pop()? {
-                    Val::AnyRef(None) => Val::ExternRef(None),
+                    v if v.is_null() => Val::ExternRef(None),
                     Val::AnyRef(Some(AnyRef::Host(e))) => Val::ExternRef(Some(e)),
                     Val::AnyRef(Some(a)) => Val::Externalized(a),
                     v => return Err(mismatch("anyref", v)),
@@ -353,9 +353,11 @@ impl Machine {
 
     /// Pops a struct or array reference; null traps with `null_trap`.
     fn pop_object(&mut self, null_trap: TrapKind) -> Result<GcRef, Trap> {
+        // Any null traps as null (a value's hierarchy is the validator's
+        // business; slots of the threaded engine do not record it).
         match self.pop()? {
             Val::AnyRef(Some(AnyRef::Object(r))) => Ok(r),
-            Val::AnyRef(None) => Err(Trap::new(null_trap)),
+            v if v.is_null() => Err(Trap::new(null_trap)),
             v => Err(mismatch("a struct or array reference", v)),
         }
     }
