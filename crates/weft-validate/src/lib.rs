@@ -14,7 +14,7 @@
 //! The crate is laid out like the spec's validation chapter:
 //!
 //! * `types.rs`: value types, type equivalence and subtyping (matching);
-//! * `gc.rs`: recursion groups, their canonical ids ([`TypeRegistry`]),
+//! * `gc/`: recursion groups, their canonical ids ([`TypeRegistry`]),
 //!   declared subtypes, and the rules of the GC instructions;
 //! * `limits.rs`: memory and table limits, and implementation limits;
 //! * `const_expr.rs`: constant expressions;
@@ -41,7 +41,7 @@ mod operators;
 mod types;
 
 pub use explain::{ControlFrame, Explanation, explain};
-pub use gc::{CanonType, TypeId, TypeRegistry};
+pub use gc::{CanonType, TypeId, TypeRegistry, canonical_heap};
 pub use weft_decode::Features;
 use weft_decode::{DecodeError, Module};
 

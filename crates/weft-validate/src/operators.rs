@@ -536,7 +536,7 @@ impl OpValidator<'_, '_> {
             O::I64AtomicRmw32CmpxchgU { memarg } => self.atomic(memarg, 2, &[I64, I64], Some(I64))?,
 
             // ---- everything with a fixed type: numeric, most vector ----
-            // (the GC instructions first: their rules are in `gc.rs`)
+            // (the GC instructions first: their rules are in `gc/instructions.rs`)
             _ => match self.visit_gc(op) {
                 Some(result) => result?,
                 None => self.fixed(op)?,

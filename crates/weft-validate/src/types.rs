@@ -4,7 +4,7 @@
 //!
 //! Conventions: `t` is a value type, `rt` a reference type, `ht` a heap
 //! type, `x` a type index. Defined types are interned recursion group by
-//! recursion group into a [`TypeRegistry`] (see `gc.rs`), so two defined
+//! recursion group into a [`TypeRegistry`] (see `gc/mod.rs`), so two defined
 //! types are equivalent exactly when their canonical ids are equal, and
 //! declared subtyping is a lookup in the supertype display.
 

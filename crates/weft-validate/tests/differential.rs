@@ -12,6 +12,7 @@
 //!
 //! ```text
 //! WEFT_DIFF_CASES=100000 cargo test --release -p weft-validate --test differential -- --ignored --nocapture
+//! WEFT_DIFF_PROFILE=gc WEFT_DIFF_CASES=100000 cargo test ...   # GC profile only
 //! ```
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -156,22 +157,42 @@ fn generate(rng: &mut Rng, profile: Profile) -> Option<Vec<u8>> {
 }
 
 /// Replaces one numeric instruction without immediates (opcodes
-/// `0x45..=0xC4`) with another, so the module still decodes but may no
+/// `0x45..=0xC4`) with another, or one GC instruction (`0xFB` prefix) with
+/// another of the same immediates, so the module still decodes but may no
 /// longer type-check.
 fn swap_numeric_opcode(rng: &mut Rng, bytes: &mut [u8], features: Features) {
+    /// The GC sub-opcodes grouped by their immediates.
+    const GC_SHAPES: [&[u8]; 5] = [
+        &[0, 1, 6, 7, 11, 12, 13, 14, 16],   // a type index
+        &[2, 3, 4, 5, 8, 9, 10, 17, 18, 19], // two indices
+        &[15, 26, 27, 28, 29, 30],           // none
+        &[20, 21, 22, 23],                   // a heap type
+        &[24, 25],                           // cast flags, label, two heap types
+    ];
     let Ok(module) = weft_decode::Module::decode_with(bytes, features) else { return };
     let mut sites = Vec::new();
+    let mut gc_sites = Vec::new();
     for index in 0..module.code.len() {
         let mut ops = module.operators(index);
         while !ops.is_finished() {
             let at = ops.offset();
             let Ok(op) = ops.read() else { break };
-            if let (weft_decode::Prefix::Plain, 0x45..=0xC4) = op.opcode() {
-                sites.push(at);
+            match op.opcode() {
+                (weft_decode::Prefix::Plain, 0x45..=0xC4) => sites.push(at),
+                // Sub-opcodes below 128 are one LEB byte, right after 0xFB.
+                (weft_decode::Prefix::Fb, code) if code < 128 && bytes[at + 1] as u32 == code => {
+                    gc_sites.push(at + 1);
+                }
+                _ => {}
             }
         }
     }
-    if !sites.is_empty() {
+    if !gc_sites.is_empty() && (sites.is_empty() || rng.below(2) == 0) {
+        let at = gc_sites[rng.below(gc_sites.len())];
+        if let Some(shape) = GC_SHAPES.iter().find(|shape| shape.contains(&bytes[at])) {
+            bytes[at] = shape[rng.below(shape.len())];
+        }
+    } else if !sites.is_empty() {
         let at = sites[rng.below(sites.len())];
         bytes[at] = 0x45 + rng.below(0xC4 - 0x45 + 1) as u8;
     }
@@ -288,11 +309,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn run(cases: usize, seed: u64) -> Tally {
+fn run(cases: usize, seed: u64, only_gc: bool) -> Tally {
     let mut rng = Rng(seed | 1);
     let mut tally = Tally::default();
     while tally.cases < cases {
         let profile = match rng.below(8) {
+            _ if only_gc => Profile::Gc,
             0 => Profile::Wasm1,
             1 => Profile::Wasm2,
             2 | 3 => Profile::Gc,
@@ -329,7 +351,7 @@ fn report(tally: &Tally) {
 
 #[test]
 fn differential_smoke() {
-    let tally = run(600, 0x5eed_0001);
+    let tally = run(600, 0x5eed_0001, false);
     report(&tally);
     assert!(tally.accepted_by_both > 100, "too few valid modules to be meaningful");
     assert!(tally.gc_accepted > 20, "the GC profile generated too few GC modules");
@@ -341,7 +363,9 @@ fn differential_smoke() {
 fn differential_long() {
     let cases = std::env::var("WEFT_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let seed = std::env::var("WEFT_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_0002);
-    let tally = run(cases, seed);
+    // `WEFT_DIFF_PROFILE=gc`: every case in the GC profile.
+    let only_gc = std::env::var("WEFT_DIFF_PROFILE").is_ok_and(|p| p == "gc");
+    let tally = run(cases, seed, only_gc);
     report(&tally);
     assert!(tally.disagreements.is_empty(), "{} disagreements", tally.disagreements.len());
 }

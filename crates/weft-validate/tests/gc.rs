@@ -1,7 +1,8 @@
 //! GC validation: recursion groups and their canonical ids, declared
 //! subtyping, and the rules of the GC instructions, one module at a time.
 
-use weft_validate::{Features, TypeRegistry, explain, validate_bytes};
+use weft_decode::HeapType;
+use weft_validate::{Features, TypeRegistry, canonical_heap, explain, validate_bytes};
 
 const GC: Features = Features { gc: true, ..Features::all() };
 
@@ -309,4 +310,29 @@ fn explain_shows_heap_types_and_gc_rules() {
     );
     assert!(x.rule.contains("type 0 is (struct (field (mut i32)) (field i8))"), "{}", x.rule);
     assert!(x.error.message.contains("packed"), "{}", x.error.message);
+}
+
+#[test]
+fn run_time_casts_through_the_registry() {
+    let m = valid(
+        "(module (type $f (func)) (type $s (sub (struct (field i32)))) (type $t (sub $s (struct (field i32) (field i64))))
+           (type $a (array i8)))",
+    );
+    let mut registry = TypeRegistry::new();
+    let ids = registry.intern_module(&m);
+    let (f, s, t, a) = (ids[0], ids[1], ids[2], ids[3]);
+    let concrete = |x: u32| canonical_heap(&ids, HeapType::Concrete(x));
+    assert_eq!(concrete(2), HeapType::Concrete(t.0));
+    assert_eq!(canonical_heap(&ids, HeapType::Eq), HeapType::Eq);
+    assert_eq!(canonical_heap(&ids, HeapType::Concrete(99)), HeapType::Concrete(99));
+    // A $t object is a $t, a $s, a struct, an eq and an any; not an array.
+    for ht in [concrete(2), concrete(1), HeapType::Struct, HeapType::Eq, HeapType::Any] {
+        assert!(registry.matches_heap(t, ht), "{ht}");
+    }
+    for ht in [concrete(3), HeapType::Array, HeapType::Func, HeapType::I31, HeapType::None] {
+        assert!(!registry.matches_heap(t, ht), "{ht}");
+    }
+    assert!(!registry.matches_heap(s, concrete(2)), "a supertype is not its subtype");
+    assert!(registry.matches_heap(a, HeapType::Array) && registry.matches_heap(a, HeapType::Eq));
+    assert!(registry.matches_heap(f, HeapType::Func) && !registry.matches_heap(f, HeapType::Any));
 }

@@ -82,7 +82,8 @@ fn main() {
     let decode = weft_spec_tests::decode_suite();
     let _ = writeln!(
         out,
-        "\n## Decoding\n\nEvery module of the scripts above and of the skipped-for-running ones (GC excepted): \
+        "\n## Decoding\n\nEvery module of the scripts above and of the skipped-for-running ones (GC included; \
+         the skip list's \"not decoded or run\" ones excepted): \
          **{} modules decoded, {} binary `assert_malformed` modules rejected with the expected text, {} \
          failures** (`cargo test --ignore-rust-version -p weft-spec-tests --test decode -- --nocapture`). \
          Validation verdicts: `cargo test --ignore-rust-version -p weft-spec-tests --test validate -- --nocapture`.\n",
