@@ -95,7 +95,8 @@ impl Features {
         }
     }
 
-    /// WebAssembly 3.0 (without GC, which weft does not run yet).
+    /// WebAssembly 3.0 without GC (`Features { gc: true, ..Features::wasm3() }`
+    /// adds it; the CLI and the spec runner's 3.0 directories do).
     pub const fn wasm3() -> Self {
         Features {
             relaxed_simd: true,
