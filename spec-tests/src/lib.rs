@@ -27,7 +27,7 @@ pub use decode_check::{DecodeReport, decode_suite};
 pub use expectations::{DIFFERENT_ERRORS, SKIPPED_MODULES, SKIPS, Skip, message_matches, unsupported};
 pub use layout::{Placement, directory_features, place};
 pub use report::{GroupRow, Job, Report, ScriptReport, engine_name};
-pub use runner::{DirectiveResult, Failure, Outcome, Script, run_script};
+pub use runner::{DirectiveResult, Failure, Outcome, Script, run_script, run_script_with};
 #[cfg(feature = "testsuite")]
 pub use suite::{SpecFile, Suite, all_files, files, pinned_report, skip_reason, suites};
 pub use walk::{Expect, FoundModule, for_each_module};

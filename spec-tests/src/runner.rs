@@ -97,6 +97,12 @@ fn directive_kind(d: &WastDirective<'_>) -> &'static str {
 
 /// Runs `script` on the engine `kind`.
 pub fn run_script(script: &Script<'_>, kind: EngineKind) -> Outcome {
+    run_script_with(script, kind, false)
+}
+
+/// Runs `script` on the engine `kind`, with a GC collection before every
+/// allocation if `gc_stress` ([`weft::Config::gc_stress`]).
+pub fn run_script_with(script: &Script<'_>, kind: EngineKind, gc_stress: bool) -> Outcome {
     let mut outcome = Outcome::default();
     let fail = |outcome: &mut Outcome, location: String, message: String| {
         outcome.failures.push(Failure { location, message });
@@ -120,7 +126,7 @@ pub fn run_script(script: &Script<'_>, kind: EngineKind) -> Outcome {
             return outcome;
         }
     };
-    let mut runner = match Runner::new(script, kind) {
+    let mut runner = match Runner::new(script, kind, gc_stress) {
         Ok(r) => r,
         Err(e) => {
             fail(&mut outcome, script.path.clone(), format!("cannot set up the spectest module: {e}"));
@@ -184,9 +190,9 @@ fn is_binary(q: &QuoteWat<'_>) -> bool {
 }
 
 impl<'s> Runner<'s> {
-    fn new(script: &'s Script<'s>, kind: EngineKind) -> weft::Result<Self> {
+    fn new(script: &'s Script<'s>, kind: EngineKind, gc_stress: bool) -> weft::Result<Self> {
         let mut config = Config::new();
-        config.features(script.features).engine_kind(kind);
+        config.features(script.features).engine_kind(kind).gc_stress(gc_stress);
         let engine = Engine::new(&config);
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);

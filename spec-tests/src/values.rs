@@ -4,7 +4,7 @@
 use wast::core::{HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::token::{F32, F64};
 use wast::{WastArg, WastRet};
-use weft::{ExternRef, Val};
+use weft::{AnyRef, ExternRef, Val};
 
 /// The value of an argument.
 pub fn arg(a: &WastArg<'_>) -> Result<Val, String> {
@@ -19,7 +19,7 @@ pub fn arg(a: &WastArg<'_>) -> Result<Val, String> {
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
         WastArgCore::RefNull(h) => null_of(h)?,
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef(u64::from(*n)))),
-        WastArgCore::RefHost(_) => return Err("ref.host arguments are not supported".into()),
+        WastArgCore::RefHost(n) => Val::AnyRef(Some(AnyRef::Host(ExternRef(u64::from(*n))))),
     })
 }
 
@@ -29,6 +29,9 @@ fn null_of(h: &HeapType<'_>) -> Result<Val, String> {
         HeapType::Abstract { ty: A::Extern | A::NoExtern, .. } => Ok(Val::ExternRef(None)),
         HeapType::Abstract { ty: A::Func | A::NoFunc, .. } | HeapType::Concrete(_) => Ok(Val::FuncRef(None)),
         HeapType::Abstract { ty: A::Exn | A::NoExn, .. } => Ok(Val::ExnRef(None)),
+        HeapType::Abstract { ty: A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None, .. } => {
+            Ok(Val::AnyRef(None))
+        }
         other => Err(format!("ref.null {other:?} is not supported")),
     }
 }
@@ -53,7 +56,13 @@ fn matches_core(actual: &Val, expected: &WastRetCore<'_>) -> bool {
         (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
         (WastRetCore::V128(p), Val::V128(a)) => v128_matches(p, *a),
         (WastRetCore::RefNull(_), v) => v.is_null(),
-        (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
+        (WastRetCore::RefExtern(None), Val::ExternRef(Some(_)) | Val::Externalized(_)) => true,
+        (WastRetCore::RefHost(n), Val::AnyRef(Some(AnyRef::Host(r)))) => r.0 == u64::from(*n),
+        (WastRetCore::RefAny, Val::AnyRef(Some(_))) => true,
+        (WastRetCore::RefEq, Val::AnyRef(Some(AnyRef::I31(_) | AnyRef::Object(_)))) => true,
+        (WastRetCore::RefI31, Val::AnyRef(Some(AnyRef::I31(_)))) => true,
+        (WastRetCore::RefStruct, Val::AnyRef(Some(AnyRef::Object(r)))) => r.is_struct(),
+        (WastRetCore::RefArray, Val::AnyRef(Some(AnyRef::Object(r)))) => r.is_array(),
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(r))) => r.0 == u64::from(*n),
         (WastRetCore::RefFunc(None), Val::FuncRef(Some(_))) => true,
         (WastRetCore::RefFunc(Some(_)), Val::FuncRef(Some(_))) => true,

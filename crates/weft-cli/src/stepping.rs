@@ -85,10 +85,11 @@ pub struct Started {
     pub params: Vec<Val>,
 }
 
-/// An engine running the reference interpreter (the one that steps).
+/// An engine running the reference interpreter (the one that steps), with
+/// GC enabled (the reference engine runs it).
 pub fn reference_engine() -> Engine {
     let mut config = Config::new();
-    config.engine_kind(EngineKind::Reference);
+    config.engine_kind(EngineKind::Reference).features(weft::Features { gc: true, ..weft::Features::default() });
     Engine::new(&config)
 }
 

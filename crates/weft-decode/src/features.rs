@@ -66,7 +66,8 @@ features! {
     /// Typed function references (`call_ref`, non-nullable references).
     function_references,
     /// Garbage collection (structs, arrays, recursive types, casts, `i31`):
-    /// decoded and validated; the engines do not run it yet.
+    /// decoded, validated and run (by the reference engine; the threaded
+    /// engine hands modules with struct or array types to it).
     gc,
     /// Shared memories and atomic instructions.
     threads,
@@ -94,7 +95,8 @@ impl Features {
         }
     }
 
-    /// WebAssembly 3.0 (without GC, which weft does not run yet).
+    /// WebAssembly 3.0 without GC (`Features { gc: true, ..Features::wasm3() }`
+    /// adds it; the CLI and the spec runner's 3.0 directories do).
     pub const fn wasm3() -> Self {
         Features {
             relaxed_simd: true,

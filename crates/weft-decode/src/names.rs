@@ -18,6 +18,10 @@ pub struct Names {
     pub functions: HashMap<u32, String>,
     /// Local names by function index, then local index.
     pub locals: HashMap<u32, HashMap<u32, String>>,
+    /// Type names by type index (subsection 4).
+    pub types: HashMap<u32, String>,
+    /// Struct field names by type index, then field index (subsection 10, GC).
+    pub fields: HashMap<u32, HashMap<u32, String>>,
 }
 
 impl Names {
@@ -39,15 +43,16 @@ impl Names {
             match id {
                 0 => self.module = Some(sub.read_name()?.to_string()),
                 1 => read_name_map(&mut sub, &mut self.functions)?,
-                2 => {
+                2 | 10 => {
                     let count = sub.read_len()?;
                     for _ in 0..count {
-                        let func = sub.read_var_u32()?;
+                        let outer = sub.read_var_u32()?;
                         let mut map = HashMap::new();
                         read_name_map(&mut sub, &mut map)?;
-                        self.locals.insert(func, map);
+                        if id == 2 { &mut self.locals } else { &mut self.fields }.insert(outer, map);
                     }
                 }
+                4 => read_name_map(&mut sub, &mut self.types)?,
                 _ => {}
             }
         }

@@ -77,6 +77,9 @@ pub struct Config {
     /// thread. The verdict, and the error reported for an invalid module
     /// (that of its lowest-index invalid function), never depend on it.
     pub validation_threads: usize,
+    /// Collect the GC heap before every allocation (GC stress testing:
+    /// a program must give the same results with it on). Off by default.
+    pub gc_stress: bool,
 }
 
 impl Default for Config {
@@ -92,6 +95,7 @@ impl Default for Config {
             deterministic_nans: false,
             interruptible: false,
             validation_threads: 0,
+            gc_stress: false,
         }
     }
 }
@@ -145,6 +149,12 @@ impl Config {
         self
     }
 
+    /// Collects the GC heap before every allocation (see [`Config::gc_stress`]).
+    pub fn gc_stress(&mut self, on: bool) -> &mut Self {
+        self.gc_stress = on;
+        self
+    }
+
     /// Sets the native stack budget of nested host-to-wasm calls (see
     /// [`Config::max_native_stack`]).
     pub fn max_native_stack(&mut self, bytes: usize) -> &mut Self {
@@ -184,6 +194,8 @@ impl Config {
 pub struct Engine {
     config: Arc<Config>,
     executors: Option<Executors>,
+    /// The canonical types of every module compiled for this engine.
+    types: Arc<crate::gc::TypeRegistry>,
 }
 
 impl Default for Engine {
@@ -202,14 +214,18 @@ impl Engine {
     /// [`Config::kind`] to them, is the constructor to use; this one and
     /// [`Engine::with_executors`] are for the layers below it.
     pub fn new(config: &Config) -> Self {
-        Engine { config: Arc::new(config.clone()), executors: None }
+        Engine { config: Arc::new(config.clone()), executors: None, types: Arc::default() }
     }
 
     /// An engine with `config` that runs wasm on `executor`, and the
     /// functions it declines on `fallback` (which must run every function;
     /// see [`Executor`]).
     pub fn with_executors(config: &Config, executor: Arc<dyn Executor>, fallback: Arc<dyn Executor>) -> Self {
-        Engine { config: Arc::new(config.clone()), executors: Some(Executors { primary: executor, fallback }) }
+        Engine {
+            config: Arc::new(config.clone()),
+            executors: Some(Executors { primary: executor, fallback }),
+            types: Arc::default(),
+        }
     }
 
     /// The executors, if any were given.
@@ -220,5 +236,15 @@ impl Engine {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Whether two engines share one type registry (clones of one engine).
+    pub(crate) fn same_types(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.types, &other.types)
+    }
+
+    /// The registry of canonical types shared by this engine's modules.
+    pub(crate) fn type_registry(&self) -> &crate::gc::TypeRegistry {
+        &self.types
     }
 }

@@ -9,7 +9,8 @@
 //! catches it (see `reference/mod.rs`, "Exceptions"); one that leaves the
 //! outermost wasm frame reaches the host as that error.
 //!
-//! The store has no collector, but an instance nothing can refer to any
+//! Exception instances are not collected by the GC heap's collector
+//! (their payloads are its roots), but an instance nothing can refer to any
 //! more is recycled: one caught by `catch`/`catch_all` (which push no
 //! `exnref`) that never escaped, that is, never became an `exnref` value,
 //! never reached the host and was not made by the host. So a loop that

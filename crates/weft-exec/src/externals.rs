@@ -292,6 +292,14 @@ pub(crate) fn check_val_store<T>(store: &Store<T>, v: &Val) -> Result<()> {
         Val::ExnRef(Some(e)) => {
             store.check(e.0)?;
         }
+        Val::AnyRef(Some(crate::gc::AnyRef::Object(r))) | Val::Externalized(crate::gc::AnyRef::Object(r)) => {
+            if r.store != store.inner.id {
+                return Err(Error::usage("object used with the wrong store"));
+            }
+            if store.inner.gc.get(*r).is_none() {
+                return Err(Error::usage("GC object was collected (root it to keep it alive)"));
+            }
+        }
         _ => {}
     }
     Ok(())

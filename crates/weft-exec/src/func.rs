@@ -5,10 +5,11 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use weft_decode::{FuncType, ValType};
+use weft_decode::{FuncType, HeapType, RefType, ValType};
 
 use crate::exception::Exn;
 use crate::externals::{Extern, check_val_store};
+use crate::gc::AnyRef;
 use crate::instance::InstanceData;
 use crate::store::{AsContext, AsContextMut, Store, Stored};
 use crate::trap::{Error, Result, Trap, TrapKind};
@@ -87,6 +88,9 @@ pub(crate) fn checked_results<T>(
             let foreign = match v {
                 Val::FuncRef(Some(f)) => f.0.store != store,
                 Val::ExnRef(Some(e)) => e.0.store != store,
+                Val::AnyRef(Some(crate::gc::AnyRef::Object(r))) | Val::Externalized(crate::gc::AnyRef::Object(r)) => {
+                    r.store != store
+                }
                 _ => false,
             };
             if foreign {
@@ -229,6 +233,7 @@ wasm_ty! {
     Option<Func> => ValType::FUNCREF, |x| Val::FuncRef(x), Val::FuncRef(x) => x;
     Option<ExternRef> => ValType::EXTERNREF, |x| Val::ExternRef(x), Val::ExternRef(x) => x;
     Option<Exn> => ValType::EXNREF, |x| Val::ExnRef(x), Val::ExnRef(x) => x;
+    Option<AnyRef> => ValType::Ref(RefType { nullable: true, heap: HeapType::Any }), |x| Val::AnyRef(x), Val::AnyRef(x) => x;
 }
 
 /// A list of wasm values as Rust types: `()`, a single [`WasmTy`], or a tuple.

@@ -20,6 +20,7 @@ use weft_decode::{
 
 use crate::externals::{Extern, Global, Memory, Table, Tag};
 use crate::func::Func;
+use crate::gc::{AnyRef, GcComposite, GcObject};
 use crate::memory::LinearMemory;
 use crate::module::{Module, ModuleInner};
 use crate::store::{DataEntity, ElemEntity, FuncEntity, GlobalEntity, MemoryEntity, Store, TableEntity, TagEntity};
@@ -154,9 +155,9 @@ fn check_import<T>(store: &Store<T>, module: &ModuleInner, index: usize, ext: &E
     match (&import.ty, ext) {
         (ImportType::Func(ty), Extern::Func(f)) => {
             let expected = module.func_type(*ty).cloned().unwrap_or_default();
-            let entity = &store.inner.funcs[store.check(f.0)?];
-            let actual = entity.ty();
-            if *entity.canon() != module.canon_type(*ty) {
+            let addr = store.check(f.0)?;
+            let actual = store.inner.funcs[addr].ty();
+            if !crate::gc::func_matches(&store.inner, addr as u32, module, *ty) {
                 return Err(incompatible(m, n, format!("expected {expected}, found {actual}")));
             }
         }
@@ -211,7 +212,7 @@ struct ConstEnv<'a> {
 
 /// Evaluates a constant expression (spec 3.3.11, 4.4.10).
 fn eval_const<T>(
-    store: &Store<T>,
+    store: &mut Store<T>,
     module: &ModuleInner,
     env: &ConstEnv<'_>,
     expr: &weft_decode::ConstExpr,
@@ -228,7 +229,7 @@ fn eval_const<T>(
             Operator::F32Const { value } => Val::F32(value.0),
             Operator::F64Const { value } => Val::F64(value.0),
             Operator::V128Const { value } => Val::V128(u128::from_le_bytes(value.0)),
-            Operator::RefNull { hty } => Val::null_of(hty),
+            Operator::RefNull { hty } => crate::gc::null_of(hty, &module.decoded.types),
             Operator::RefFunc { function_index } => {
                 let addr = *env.funcs.get(function_index as usize).ok_or_else(bad)?;
                 Val::FuncRef(Some(Func(store.stored(addr as usize))))
@@ -252,6 +253,65 @@ fn eval_const<T>(
                     Operator::I64Sub {} => a.wrapping_sub(b),
                     _ => a.wrapping_mul(b),
                 })
+            }
+            // ---- GC constant expressions (Wasm 3.0) ----
+            Operator::RefI31 {} => {
+                let Some(Val::I32(x)) = stack.pop() else { return Err(bad()) };
+                Val::AnyRef(Some(AnyRef::i31(x)))
+            }
+            Operator::AnyConvertExtern {} => match stack.pop() {
+                Some(Val::ExternRef(None)) => Val::AnyRef(None),
+                Some(Val::ExternRef(Some(e))) => Val::AnyRef(Some(AnyRef::Host(e))),
+                Some(Val::Externalized(a)) => Val::AnyRef(Some(a)),
+                _ => return Err(bad()),
+            },
+            Operator::ExternConvertAny {} => match stack.pop() {
+                Some(Val::AnyRef(None)) => Val::ExternRef(None),
+                Some(Val::AnyRef(Some(AnyRef::Host(e)))) => Val::ExternRef(Some(e)),
+                Some(Val::AnyRef(Some(a))) => Val::Externalized(a),
+                _ => return Err(bad()),
+            },
+            Operator::StructNew { type_index } | Operator::StructNewDefault { type_index } => {
+                let ty = module.gc_types.get(type_index as usize).cloned().ok_or_else(bad)?;
+                let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(bad()) };
+                let values: Vec<Val> = if matches!(op, Operator::StructNew { .. }) {
+                    let start = stack.len().checked_sub(fields.len()).ok_or_else(bad)?;
+                    stack.split_off(start)
+                } else {
+                    fields.iter().map(|f| f.default).collect()
+                };
+                let obj = GcObject::new_struct(ty.clone(), &values);
+                Val::AnyRef(Some(AnyRef::Object(crate::gc::alloc(store, obj, &[&stack, &values])?)))
+            }
+            Operator::ArrayNew { type_index }
+            | Operator::ArrayNewDefault { type_index }
+            | Operator::ArrayNewFixed { type_index, .. } => {
+                let ty = module.gc_types.get(type_index as usize).cloned().ok_or_else(bad)?;
+                let GcComposite::Array(elem) = ty.composite else { return Err(bad()) };
+                let (n, values) = match op {
+                    Operator::ArrayNewFixed { size, .. } => {
+                        let start = stack.len().checked_sub(size as usize).ok_or_else(bad)?;
+                        (size, stack.split_off(start))
+                    }
+                    _ => {
+                        let Some(Val::I32(n)) = stack.pop() else { return Err(bad()) };
+                        let init = if matches!(op, Operator::ArrayNew { .. }) {
+                            stack.pop().ok_or_else(bad)?
+                        } else {
+                            elem.default
+                        };
+                        (n as u32, vec![init])
+                    }
+                };
+                let per = if elem.is_ref() { std::mem::size_of::<Val>() as u64 } else { u64::from(elem.size()) };
+                crate::gc::check_size(store, per * u64::from(n), &[&stack, &values])?;
+                let mut obj = GcObject::new_array(ty.clone(), n, values.first().copied().unwrap_or(elem.default));
+                if matches!(op, Operator::ArrayNewFixed { .. }) {
+                    for (i, v) in values.iter().enumerate() {
+                        obj.write(&elem, GcObject::elem_at(&elem, i as u32), *v);
+                    }
+                }
+                Val::AnyRef(Some(AnyRef::Object(crate::gc::alloc(store, obj, &[&stack, &values])?)))
             }
             _ => return Err(bad()),
         };
@@ -290,7 +350,29 @@ pub(crate) fn alloc_table<T>(store: &mut Store<T>, ty: TableType, init: Val) -> 
 }
 
 /// Instantiates `module` with imports in the module's import order.
+///
+/// The GC heap does not collect while globals, tables and segments are
+/// being built (their values are not roots until stored); it may again
+/// when the start function runs.
 pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
+    store.inner.gc.inhibit += 1;
+    let r = allocate_and_initialize(store, module, imports);
+    store.inner.gc.inhibit -= 1;
+    let (instance, start) = r?;
+    // 5. The start function.
+    if let Some(addr) = start {
+        Func(store.stored(addr as usize)).call(&mut *store, &[], &mut [])?;
+    }
+    Ok(instance)
+}
+
+/// Steps 1–4 of instantiation; returns the instance and the start
+/// function's address.
+fn allocate_and_initialize<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<(Instance, Option<u32>)> {
     let m = &module.0;
     let d = &m.decoded;
     if imports.len() != d.imports.len() {
@@ -326,7 +408,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
     for table in &d.tables {
         let init = match &table.init {
             Some(e) => eval_const(store, m, &ConstEnv { funcs: &funcs, globals: &globals }, e)?,
-            None => Val::null_of(table.ty.element.heap),
+            None => crate::gc::null_of(table.ty.element.heap, &d.types),
         };
         tables.push(alloc_table(store, table.ty, init)?);
     }
@@ -426,12 +508,11 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
             store.inner.datas[data.datas[i] as usize].bytes = Vec::new();
         }
     }
-    // 5. The start function.
-    if let Some(start) = d.start {
-        let addr = *data.funcs.get(start as usize).ok_or_else(|| Error::usage("start index out of range"))?;
-        Func(store.stored(addr as usize)).call(&mut *store, &[], &mut [])?;
-    }
-    Ok(instance)
+    let start = match d.start {
+        Some(start) => Some(*data.funcs.get(start as usize).ok_or_else(|| Error::usage("start index out of range"))?),
+        None => None,
+    };
+    Ok((instance, start))
 }
 
 /// An offset from a constant expression: `i32` offsets are unsigned, `i64`

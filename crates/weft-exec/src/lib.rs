@@ -40,6 +40,7 @@ mod exception;
 pub mod executor;
 mod externals;
 mod func;
+pub mod gc;
 mod instance;
 mod linker;
 pub mod memory;
@@ -57,10 +58,13 @@ pub use engine::{Config, Engine, EngineKind};
 pub use exception::{Exn, Thrown};
 pub use externals::{Extern, Global, Memory, Table, Tag};
 pub use func::{Caller, Func, HostResult, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy, WithCaller};
+pub use gc::{AnyRef, GcRef, GcStats, Rooted};
 pub use instance::Instance;
 pub use linker::Linker;
 pub use module::{CompileTimings, Module};
-pub use store::{AsContext, AsContextMut, InterruptHandle, ResourceLimiter, Store, StoreId, StoreLimits};
+pub use store::{
+    AsContext, AsContextMut, DEFAULT_MAX_GC_HEAP_BYTES, InterruptHandle, ResourceLimiter, Store, StoreId, StoreLimits,
+};
 pub use trap::{Error, FrameInfo, LinkError, Result, Trap, TrapKind};
 pub use value::{ExternRef, Val};
 pub use weft_decode::{

@@ -40,6 +40,9 @@ pub struct ModuleInner {
     pub types: Vec<FuncType>,
     /// The module-independent form of each type.
     pub canon: Vec<Arc<CanonType>>,
+    /// The runtime form of each type (canonical id, supertype display,
+    /// object layout), interned in the engine's registry.
+    pub gc_types: Vec<Arc<crate::gc::GcType>>,
     /// Each executor's state for this module (its translated code), made
     /// by [`Executor::module_state`](crate::executor::Executor::module_state).
     states: Vec<Box<dyn Any + Send + Sync>>,
@@ -102,7 +105,8 @@ impl Module {
             None => Vec::new(),
         };
         let canon = crate::types::canonicalize(&decoded.types);
-        Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, canon, states }))
+        let gc_types = engine.type_registry().register(&decoded.types);
+        Module(Arc::new(ModuleInner { engine: engine.clone(), decoded, info, types, canon, gc_types, states }))
     }
 
     /// The module as executors see it (the engine seam's view; see

@@ -45,7 +45,19 @@ pub trait ResourceLimiter {
     fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
     /// May a table grow from `current` to `desired` elements?
     fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
+    /// May the GC heap grow from `current` to `desired` bytes (objects are
+    /// charged their fields plus a small header)? Asked before every
+    /// allocation that would grow it; a refusal makes the store collect
+    /// and ask again, and a second refusal traps. The default allows up
+    /// to [`DEFAULT_MAX_GC_HEAP_BYTES`].
+    fn gc_heap_growing(&mut self, current: usize, desired: usize) -> bool {
+        let _ = current;
+        desired <= DEFAULT_MAX_GC_HEAP_BYTES
+    }
 }
+
+/// The GC heap size [`ResourceLimiter::gc_heap_growing`] allows by default: 1 GiB.
+pub const DEFAULT_MAX_GC_HEAP_BYTES: usize = 1 << 30;
 
 /// A simple limiter: caps on one memory's bytes and one table's elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,6 +270,8 @@ pub struct StoreInner {
     pub native_stack_base: usize,
     /// The flag behind the store's [`InterruptHandle`]s.
     pub interrupt: InterruptHandle,
+    /// The GC heap (structs and arrays).
+    pub gc: crate::gc::GcHeap,
 }
 
 /// A limiter callback: picks the limiter out of the host data.
@@ -296,6 +310,7 @@ impl<T> Store<T> {
                 activations: 0,
                 native_stack_base: 0,
                 interrupt: InterruptHandle::default(),
+                gc: crate::gc::GcHeap::default(),
             },
             data,
             host_funcs: Vec::new(),
@@ -353,6 +368,18 @@ impl<T> Store<T> {
         self.inner.interrupt.clone()
     }
 
+    /// The GC heap's counters: objects allocated, freed and live,
+    /// collections run, live and peak bytes.
+    pub fn gc_stats(&self) -> crate::gc::GcStats {
+        self.inner.gc.stats()
+    }
+
+    /// Runs a full collection of the GC heap now. Values the host holds
+    /// are kept only if rooted (see [`Store::root`]).
+    pub fn gc(&mut self) {
+        crate::gc::collect(&mut self.inner, &[]);
+    }
+
     /// Checks a handle belongs to this store.
     pub(crate) fn check(&self, s: Stored) -> Result<usize> {
         self.inner.check(s)
@@ -384,6 +411,14 @@ impl<T> Store<T> {
         match &mut self.limiter {
             Some(f) => f(&mut self.data).table_growing(current, desired, maximum),
             None => self.default_limits.table_growing(current, desired, maximum),
+        }
+    }
+
+    /// Asks the limiter whether the GC heap may grow to `desired` bytes.
+    pub(crate) fn gc_heap_may_grow(&mut self, current: usize, desired: usize) -> bool {
+        match &mut self.limiter {
+            Some(f) => f(&mut self.data).gc_heap_growing(current, desired),
+            None => self.default_limits.gc_heap_growing(current, desired),
         }
     }
 }
@@ -427,6 +462,12 @@ pub trait EngineStore {
     fn memory_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
     /// Asks the limiter whether a table may grow to `desired` elements.
     fn table_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool;
+    /// Asks the limiter whether the GC heap may grow to `desired` bytes
+    /// (by default: up to [`DEFAULT_MAX_GC_HEAP_BYTES`]).
+    fn gc_heap_may_grow(&mut self, current: usize, desired: usize) -> bool {
+        let _ = current;
+        desired <= DEFAULT_MAX_GC_HEAP_BYTES
+    }
 }
 
 impl<T> EngineStore for Store<T> {
@@ -460,6 +501,10 @@ impl<T> EngineStore for Store<T> {
 
     fn table_may_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> bool {
         Store::table_may_grow(self, current, desired, maximum)
+    }
+
+    fn gc_heap_may_grow(&mut self, current: usize, desired: usize) -> bool {
+        Store::gc_heap_may_grow(self, current, desired)
     }
 }
 

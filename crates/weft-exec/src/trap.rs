@@ -52,6 +52,18 @@ pub enum TrapKind {
     /// host function that returns this error re-throws the exception into
     /// its wasm caller, where a handler may catch it (as wasmtime does).
     Exception(Thrown),
+    /// `struct.get`/`struct.set` on a null reference.
+    NullStructReference,
+    /// An array instruction on a null reference.
+    NullArrayReference,
+    /// `i31.get_s`/`i31.get_u` on a null reference.
+    NullI31Reference,
+    /// An array index or range outside the array.
+    ArrayOutOfBounds,
+    /// `ref.cast` of a value not of the target type.
+    CastFailure,
+    /// A GC allocation the store's resource limiter refused (after a collection).
+    GcHeapExhausted,
     /// The program asked to end with this exit status (WASI `proc_exit`):
     /// a host function returned [`Trap::exit`]. Not a fault of the guest;
     /// embedders read the status with [`Trap::exit_status`].
@@ -79,6 +91,12 @@ impl fmt::Display for TrapKind {
             TrapKind::Host(msg) => return f.write_str(msg),
             TrapKind::NullExceptionReference => "null exception reference",
             TrapKind::Exception(_) => "uncaught exception",
+            TrapKind::NullStructReference => "null structure reference",
+            TrapKind::NullArrayReference => "null array reference",
+            TrapKind::NullI31Reference => "null i31 reference",
+            TrapKind::ArrayOutOfBounds => "out of bounds array access",
+            TrapKind::CastFailure => "cast failure",
+            TrapKind::GcHeapExhausted => "out of GC heap memory",
             TrapKind::Exit(status) => return write!(f, "exited with status {status}"),
         };
         f.write_str(s)

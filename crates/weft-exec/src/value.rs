@@ -6,6 +6,7 @@ use weft_decode::{HeapType, RefType, ValType};
 
 use crate::exception::Exn;
 use crate::func::Func;
+use crate::gc::AnyRef;
 
 /// An opaque host reference (`externref`): a number the host chose.
 /// Hosts that need richer payloads keep them in their store data and use
@@ -33,6 +34,13 @@ pub enum Val {
     ExternRef(Option<ExternRef>),
     /// An exception reference (`None` is `ref.null exn`).
     ExnRef(Option<Exn>),
+    /// A reference of the GC `any` hierarchy (`anyref`, `eqref`,
+    /// `i31ref`, `structref`, `arrayref`, defined struct and array types;
+    /// `None` is their null). See [`crate::gc`].
+    AnyRef(Option<AnyRef>),
+    /// An `externref` made by `extern.convert_any` from an internal
+    /// reference that is not host data; `any.convert_extern` turns it back.
+    Externalized(AnyRef),
 }
 
 impl Val {
@@ -63,7 +71,12 @@ impl Val {
         match heap {
             HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
             HeapType::Exn | HeapType::NoExn => Val::ExnRef(None),
-            _ => Val::FuncRef(None),
+            HeapType::Any | HeapType::Eq | HeapType::I31 | HeapType::Struct | HeapType::Array | HeapType::None => {
+                Val::AnyRef(None)
+            }
+            // A defined type's hierarchy depends on its module's types
+            // (`gc::null_of` resolves it); function types are the common case.
+            HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_) => Val::FuncRef(None),
         }
     }
 
@@ -78,6 +91,8 @@ impl Val {
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
             Val::ExnRef(_) => ValType::EXNREF,
+            Val::AnyRef(_) => ValType::Ref(RefType { nullable: true, heap: HeapType::Any }),
+            Val::Externalized(_) => ValType::EXTERNREF,
         }
     }
 
@@ -91,6 +106,30 @@ impl Val {
             (Val::ExternRef(e), ValType::Ref(r)) => {
                 matches!(r.heap, HeapType::Extern | HeapType::NoExtern) && (r.nullable || e.is_some())
             }
+            (Val::Externalized(_), ValType::Ref(r)) => r.heap == HeapType::Extern,
+            (Val::AnyRef(a), ValType::Ref(r)) => match a {
+                None => {
+                    r.nullable
+                        && matches!(
+                            r.heap,
+                            HeapType::Any
+                                | HeapType::Eq
+                                | HeapType::I31
+                                | HeapType::Struct
+                                | HeapType::Array
+                                | HeapType::None
+                                | HeapType::Concrete(_)
+                        )
+                }
+                Some(AnyRef::I31(_)) => matches!(r.heap, HeapType::Any | HeapType::Eq | HeapType::I31),
+                Some(AnyRef::Host(_)) => r.heap == HeapType::Any,
+                // The object's type is checked against defined types by the
+                // store (`Store` knows the heap); here only the hierarchy.
+                Some(AnyRef::Object(_)) => matches!(
+                    r.heap,
+                    HeapType::Any | HeapType::Eq | HeapType::Struct | HeapType::Array | HeapType::Concrete(_)
+                ),
+            },
             (Val::ExnRef(e), ValType::Ref(r)) => {
                 matches!(r.heap, HeapType::Exn | HeapType::NoExn) && (r.nullable || e.is_some())
             }
@@ -100,7 +139,7 @@ impl Val {
 
     /// Whether this is a null reference.
     pub fn is_null(&self) -> bool {
-        matches!(self, Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None))
+        matches!(self, Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) | Val::AnyRef(None))
     }
 
     /// Whether this is a canonical NaN (spec 4.3.3 `nan_N(canon_N)`): a
@@ -166,6 +205,11 @@ impl Val {
     pub fn externref(&self) -> Option<Option<ExternRef>> {
         if let Val::ExternRef(v) = self { Some(*v) } else { None }
     }
+
+    /// The `any` reference, if this is one (`Some(None)` for null).
+    pub fn anyref(&self) -> Option<Option<AnyRef>> {
+        if let Val::AnyRef(v) = self { Some(*v) } else { None }
+    }
 }
 
 impl From<i32> for Val {
@@ -203,6 +247,17 @@ impl fmt::Display for Val {
             Val::ExternRef(Some(e)) => write!(f, "ref.extern {}", e.0),
             Val::ExnRef(None) => f.write_str("ref.null exn"),
             Val::ExnRef(Some(e)) => write!(f, "ref.exn {}", e.0.index),
+            Val::AnyRef(None) => f.write_str("ref.null any"),
+            Val::AnyRef(Some(a)) | Val::Externalized(a) => {
+                if matches!(self, Val::Externalized(_)) {
+                    f.write_str("extern ")?;
+                }
+                match a {
+                    AnyRef::I31(v) => write!(f, "ref.i31 {}", AnyRef::i31_get_s(*v)),
+                    AnyRef::Object(r) => write!(f, "ref.object {}", r.index),
+                    AnyRef::Host(e) => write!(f, "ref.host {}", e.0),
+                }
+            }
         }
     }
 }

@@ -307,6 +307,21 @@ impl Machine {
                         }
                     }
                 }
+                // ---- br_on_cast (GC; the other GC instructions are in `gc_instr.rs`) ----
+                I::BrOnCast { cast } | I::BrOnCastFail { cast } => {
+                    let v = self.pop()?;
+                    let matched = self.ref_matches(store, inst, &v, cast.to);
+                    self.stack.push(v);
+                    if matched == matches!(instr, I::BrOnCast { .. }) {
+                        match self.branch(cast.relative_depth, label_base)? {
+                            Branch::To(target) => {
+                                *pc = target;
+                                continue;
+                            }
+                            Branch::Returned => return self.return_from_frame(store),
+                        }
+                    }
+                }
                 I::Return {} => return self.return_from_frame(store),
                 I::Call { function_index } => {
                     let addr =
@@ -554,7 +569,7 @@ impl Machine {
                 }
 
                 // ---- reference instructions (spec 4.4.2) ----
-                I::RefNull { hty } => self.stack.push(Val::null_of(hty)),
+                I::RefNull { hty } => self.stack.push(weft_exec::gc::null_of(hty, &inst.module.decoded.types)),
                 I::RefIsNull {} => {
                     let v = self.pop()?;
                     self.push(i32::from(v.is_null()));
@@ -573,7 +588,10 @@ impl Machine {
 
                 // ---- numeric (spec 4.4.1) and vector (4.4.3, `simd_instr.rs`) instructions ----
                 other => {
-                    if !self.exec_numeric(other)? && !self.exec_simd(store, inst, other)? {
+                    if !self.exec_numeric(other)?
+                        && !self.exec_simd(store, inst, other)?
+                        && !self.exec_gc(store, inst, other)?
+                    {
                         return Err(Trap::new(TrapKind::Unsupported(other.mnemonic().to_string())));
                     }
                 }
@@ -596,9 +614,8 @@ impl Machine {
         let elements = &store.inner().tables[t].elements;
         let entry = usize::try_from(i).ok().and_then(|i| elements.get(i)).ok_or(TrapKind::UndefinedElement)?;
         let Val::FuncRef(Some(f)) = entry else { return Err(Trap::new(TrapKind::UninitializedElement(i))) };
-        let expected = inst.module.canon.get(type_index as usize).ok_or_else(|| Trap::host("no such type"))?;
         let addr = f.0.index;
-        if store.inner().funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
+        if !weft_exec::gc::func_matches(store.inner(), addr, &inst.module, type_index) {
             return Err(Trap::new(TrapKind::IndirectCallTypeMismatch));
         }
         Ok(addr)

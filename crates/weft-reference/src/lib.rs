@@ -53,6 +53,7 @@
 mod compile;
 mod exception;
 mod exec;
+mod gc_instr;
 mod numeric_instr;
 mod simd_instr;
 mod stepper;
@@ -61,7 +62,7 @@ use std::any::Any;
 use std::sync::{Arc, OnceLock};
 
 pub use compile::{BlockInfo, BrTableId, CatchesId, Compiled, Instr, Instruction, LegacyTry};
-pub use stepper::{FrameState, LabelState, Step, Stepper};
+pub use stepper::{FrameState, HeapObject, LabelState, Step, Stepper};
 
 use weft_exec::executor::{Decline, EngineStore, Executor, FuncEntity, InstanceData, ModuleInner};
 use weft_exec::{Config, FrameInfo, Trap, TrapKind, Val};
@@ -207,7 +208,8 @@ impl Machine {
                 let args_start = self.stack.len().checked_sub(n).ok_or_else(stack_underflow)?;
                 let locals_base = self.locals.len();
                 self.locals.extend(self.stack.drain(args_start..));
-                self.locals.extend(code.locals.iter().map(|t| Val::default_for(*t)));
+                let types = &module.decoded.types;
+                self.locals.extend(code.locals.iter().map(|t| weft_exec::gc::default_of(*t, types)));
                 self.frames.push(Frame {
                     func,
                     arity: code.results,
@@ -226,8 +228,18 @@ impl Machine {
                 let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
                 let args = self.stack.split_off(args_start);
                 inner.call_depth += 1;
+                // The host may allocate or re-enter wasm, and so collect:
+                // this machine's values are roots until it returns.
+                let suspended = inner
+                    .gc
+                    .in_use()
+                    .then(|| inner.gc.suspend(self.stack.iter().chain(&self.locals).chain(&args).copied()));
                 let r = store.call_host(func, caller.cloned(), &args, &mut results);
-                store.inner_mut().call_depth -= 1;
+                let inner = store.inner_mut();
+                if let Some(mark) = suspended {
+                    inner.gc.resume(mark);
+                }
+                inner.call_depth -= 1;
                 r?;
                 self.stack.extend(results);
                 Ok(())

@@ -218,3 +218,49 @@ impl Stepper {
         self.machine.frames.last().map(|f| f.code.instruction_text(f.pc)).unwrap_or_default()
     }
 }
+
+/// A struct or array on the GC heap as the stepper shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeapObject {
+    /// Its type's index in the module that allocated it.
+    pub type_index: u32,
+    /// Whether it is an array (else a struct).
+    pub is_array: bool,
+    /// An array's length (a struct's field count).
+    pub len: u32,
+    /// The fields, or the first [`HeapObject::MAX_SHOWN`] elements
+    /// (packed values zero-extended to `i32`).
+    pub values: Vec<Val>,
+}
+
+impl HeapObject {
+    /// The most array elements [`Stepper::heap_object`] copies out.
+    pub const MAX_SHOWN: u32 = 1024;
+}
+
+impl Stepper {
+    /// The heap object a reference on the stack or in a local points to
+    /// (`None` for other values, null, and collected objects).
+    pub fn heap_object(&self, store: &dyn EngineStore, v: &Val) -> Option<HeapObject> {
+        let Val::AnyRef(Some(weft_exec::AnyRef::Object(r))) = v else { return None };
+        let obj = store.inner().gc.get(*r)?;
+        let type_index = obj.ty.module_index;
+        match &obj.ty.composite {
+            weft_exec::gc::GcComposite::Struct { fields, .. } => Some(HeapObject {
+                type_index,
+                is_array: false,
+                len: fields.len() as u32,
+                values: fields.iter().map(|f| obj.read(f, f.at as usize)).collect(),
+            }),
+            weft_exec::gc::GcComposite::Array(e) => Some(HeapObject {
+                type_index,
+                is_array: true,
+                len: obj.len,
+                values: (0..obj.len.min(HeapObject::MAX_SHOWN))
+                    .map(|i| obj.read(e, weft_exec::gc::GcObject::elem_at(e, i)))
+                    .collect(),
+            }),
+            weft_exec::gc::GcComposite::Func => None,
+        }
+    }
+}

@@ -158,11 +158,11 @@ use std::sync::Arc;
 use weft_exec::executor::Executor;
 
 pub use weft_exec::{
-    AsContext, AsContextMut, Caller, CompileTimings, Config, EngineKind, Error, Exn, Extern, ExternKind, ExternRef,
-    Features, FrameInfo, Func, FuncType, Global, GlobalType, HeapType, HostResult, ImportType, Instance,
-    InterruptHandle, IntoFunc, Limits, LinkError, Linker, Memory, MemoryType, Module, RefType, ResourceLimiter, Result,
-    Store, StoreLimits, Table, TableType, Tag, Thrown, Trap, TrapKind, TypedFunc, Val, ValType, WasmParams,
-    WasmResults, WasmTy, WithCaller,
+    AnyRef, AsContext, AsContextMut, Caller, CompileTimings, Config, DEFAULT_MAX_GC_HEAP_BYTES, EngineKind, Error, Exn,
+    Extern, ExternKind, ExternRef, Features, FrameInfo, Func, FuncType, GcRef, GcStats, Global, GlobalType, HeapType,
+    HostResult, ImportType, Instance, InterruptHandle, IntoFunc, Limits, LinkError, Linker, Memory, MemoryType, Module,
+    RefType, ResourceLimiter, Result, Rooted, Store, StoreLimits, Table, TableType, Tag, Thrown, Trap, TrapKind,
+    TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, WithCaller,
 };
 
 /// The decoder's error (a malformed module), with the spec's text and offset.
@@ -175,7 +175,7 @@ pub mod spectest;
 /// Running a call one instruction at a time on the reference engine, with
 /// the spec's machine state (operand stack, frames, labels) visible between
 /// instructions: what `weft trace` is built on.
-pub use weft_reference::{FrameState, LabelState, Step, Stepper};
+pub use weft_reference::{FrameState, HeapObject, LabelState, Step, Stepper};
 
 /// Why the threaded engine leaves a function to the reference engine, and
 /// which functions it does ([`Module::fallbacks`]): the engine seam's

@@ -109,10 +109,15 @@ pub fn format_value(v: &Val) -> String {
         }
         Val::F64(bits) => format!("{} : f64", float_string(f64::from_bits(*bits), bits & 0x000f_ffff_ffff_ffff)),
         Val::V128(x) => format!("v128 0x{x:032x} : v128"),
-        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => "null : ref".to_string(),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) | Val::AnyRef(None) => "null : ref".to_string(),
         Val::FuncRef(Some(_)) => "ref.func : funcref".to_string(),
         Val::ExternRef(Some(_)) => "ref.extern : externref".to_string(),
         Val::ExnRef(Some(_)) => "ref.exn : exnref".to_string(),
+        Val::AnyRef(Some(weft_exec::AnyRef::I31(_))) => "ref.i31 : i31ref".to_string(),
+        Val::AnyRef(Some(weft_exec::AnyRef::Object(r))) if r.is_array() => "ref.array : arrayref".to_string(),
+        Val::AnyRef(Some(weft_exec::AnyRef::Object(_))) => "ref.struct : structref".to_string(),
+        Val::AnyRef(Some(weft_exec::AnyRef::Host(_))) => "ref.host : anyref".to_string(),
+        Val::Externalized(_) => "ref.extern : externref".to_string(),
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use weft::{Config, Engine, EngineKind, Error, ImportType, LinkError, Module, Trap};
+use weft::{Config, Engine, EngineKind, Error, ImportType, LinkError, Module, Trap, Val};
 use weft_wasi::WasiCtx;
 
 use super::wast::EngineArg;
@@ -163,6 +163,8 @@ fn run_timed(args: &Args, timings: &mut Timings) -> Result<ExitCode, Box<dyn std
     }
     config.validation_threads(args.validation_threads);
     timings.threads = config.effective_validation_threads();
+    // GC runs on the reference engine (the threaded one hands it over).
+    config.features(weft::Features { gc: true, ..weft::Features::default() });
     let engine = Engine::new(&config);
     let (module, compile) =
         Module::from_binary_timed(&engine, bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
@@ -221,7 +223,10 @@ fn run_timed(args: &Args, timings: &mut Timings) -> Result<ExitCode, Box<dyn std
     match result {
         Ok(results) => {
             for r in &results {
-                println!("{}", format_val(r));
+                match r {
+                    Val::AnyRef(_) | Val::Externalized(_) => println!("{}", store.describe_val(r, &module)),
+                    r => println!("{}", format_val(r)),
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -94,7 +94,10 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let code = match result {
         Ok(Some(results)) => {
             for r in &results {
-                writeln!(out, "{}", format_val(r))?;
+                match r {
+                    Val::AnyRef(_) | Val::Externalized(_) => writeln!(out, "{}", store.describe_val(r, &module))?,
+                    r => writeln!(out, "{}", format_val(r))?,
+                }
             }
             ExitCode::SUCCESS
         }
@@ -132,6 +135,12 @@ impl Tracer<'_> {
         self.out.clear();
     }
 
+    /// Values as a comma-separated list, GC objects shown with their
+    /// fields (`(ref $point {x: 1, y: 2})`, `(array i8 len 5)`).
+    fn list(&self, store: &Store<StepHost>, values: &[Val]) -> String {
+        values.iter().map(|v| store.describe_val(v, self.module)).collect::<Vec<_>>().join(", ")
+    }
+
     /// Steps to the end, or `--max-steps`: `Ok(None)` if stopped early.
     fn trace(&mut self, store: &mut Store<StepHost>, stepper: &mut Stepper) -> Result<Option<Vec<Val>>, Trap> {
         let mut steps = 0u64;
@@ -163,7 +172,7 @@ impl Tracer<'_> {
             pad_to(&mut line, COMMENT_COLUMN);
             match &step {
                 Ok(_) => {
-                    let _ = write!(line, ";; stack: [{}]", list(shown));
+                    let _ = write!(line, ";; stack: [{}]", self.list(store, shown));
                 }
                 Err(trap) => {
                     let _ = write!(line, ";; trap: {}", trap.kind());
@@ -207,18 +216,20 @@ impl Tracer<'_> {
                     }
                     let callee_frame = stepper.frames().into_iter().next();
                     let name = callee_frame.map_or_else(|| "?".to_string(), |f| self.func_name(f.func_index));
-                    let _ = writeln!(self.out, "{}{name}({}) {{", indent(new_depth - 1), list(args));
+                    let args = self.list(store, args);
+                    let _ = writeln!(self.out, "{}{name}({args}) {{", indent(new_depth - 1));
                 } else {
                     // A host function ran within the step.
                     let results = after.len().checked_sub(callee.results().len()).map_or(&[][..], |s| &after[s..]);
                     let name = self.host_name(frame.next);
-                    let _ =
-                        writeln!(self.out, "{}host {name}({}) -> [{}]", indent(depth + 1), list(args), list(results));
+                    let (args, results) = (self.list(store, args), self.list(store, results));
+                    let _ = writeln!(self.out, "{}host {name}({args}) -> [{results}]", indent(depth + 1));
                     flush_host_output(store, &mut self.out, depth + 1);
                 }
             }
             if new_depth < depth {
-                let _ = writeln!(self.out, "{}}} -> [{}]", indent(depth - 1), list(shown));
+                let shown = self.list(store, shown);
+                let _ = writeln!(self.out, "{}}} -> [{shown}]", indent(depth - 1));
             }
             if let Step::Finished(results) = step {
                 return Ok(Some(results));

@@ -1,7 +1,7 @@
 //! `weft validate FILE`: decode and validate, report the first error.
 //!
-//! Validation knows every feature weft decodes, GC included, even where the
-//! engines cannot run it yet, so `weft validate` checks GC modules too.
+//! Validation knows every feature weft decodes, GC included (which `weft
+//! run` and `weft trace` enable too), so `weft validate` checks GC modules.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -161,8 +161,8 @@ impl Exec<'_> {
             Some(_) => return self.trap_none(ip, TrapKind::UninitializedElement(i)),
             None => return self.trap_none(ip, TrapKind::UndefinedElement),
         };
-        let expected = &self.inst.module.canon[ty as usize];
-        if self.store.funcs.get(addr as usize).map(|e| e.canon()) != Some(expected) {
+        // Equal canonical types, or (GC) a declared subtype of the expected one.
+        if !weft_exec::gc::func_matches(self.store, addr, &self.inst.module, ty) {
             return self.trap_none(ip, TrapKind::IndirectCallTypeMismatch);
         }
         Some(addr)

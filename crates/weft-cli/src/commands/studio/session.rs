@@ -437,7 +437,7 @@ impl Session {
             instruction: inner.map(|f| stepping::instruction_text(&self.module, f.next, &f.next_text)),
             offset,
             rule: offset.and_then(|o| self.listing.rules.get(&o)).cloned(),
-            stack: self.stepper.operand_stack().iter().map(ToString::to_string).collect(),
+            stack: self.stepper.operand_stack().iter().map(|v| self.store.describe_val(v, &self.module)).collect(),
             stack_base: self.stepper.frame_stack_base(),
             locals,
             labels,
