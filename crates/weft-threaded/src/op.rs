@@ -684,6 +684,12 @@ macro_rules! define_op {
             VI32x4GtS { d: Slot, a: Slot, b: Slot },
             VF32x4Lt { d: Slot, a: Slot, b: Slot },
             VF32x4Gt { d: Slot, a: Slot, b: Slot },
+            // Fused pairs (`translate/simd.rs`): a binary vector op whose
+            // right operand is the `v128.load` or `v128.const` just before.
+            /// `d = f(a, v128.load(addr + offset))` on memory 0.
+            VBinLoad { d: Slot, a: Slot, addr: Slot, offset: u32, f: simd::VBinOp },
+            /// `d = f(a, Code::v128_consts[k])`.
+            VBinConst { d: Slot, a: Slot, k: u32, f: simd::VBinOp },
         }
 
         impl Op {
