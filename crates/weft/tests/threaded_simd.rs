@@ -226,3 +226,23 @@ fn fused_pairs_agree_and_trap() {
     assert!(err.contains("out of bounds"), "{err}");
     assert_eq!(agree(wat, "mask", &[Val::V128(V)]).unwrap(), [Val::V128(V & ((0xff00 << 64) | 0xff))]);
 }
+
+/// A load whose address is `i32.add` of an immediate carries the
+/// immediate (`VLoad`/`VBinLoad` `add`) and still wraps the sum modulo
+/// 2^32 before adding the offset, as the `i32.add` did.
+#[test]
+fn folded_address_immediates_wrap_like_i32_add() {
+    let wat = r#"(module (memory 1)
+        (data (i32.const 16) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+        (func (export "load") (param i32) (result v128)
+            (v128.load offset=8 (i32.add (local.get 0) (i32.const 40))))
+        (func (export "xor") (param i32 v128) (result v128)
+            (v128.xor (local.get 1) (v128.load offset=8 (i32.add (local.get 0) (i32.const 40))))))"#;
+    assert_native("folded", wat);
+    let bytes = Val::V128(u128::from_le_bytes(std::array::from_fn(|i| i as u8 + 1)));
+    // -32 + 40 wraps to 8; + offset 8 is address 16.
+    assert_eq!(agree(wat, "load", &[Val::I32(-32)]).unwrap(), [bytes]);
+    assert_eq!(agree(wat, "xor", &[Val::I32(-32), Val::V128(0)]).unwrap(), [bytes]);
+    let err = agree(wat, "load", &[Val::I32(65536 - 48)]).unwrap_err();
+    assert!(err.contains("out of bounds"), "{err}");
+}

@@ -223,8 +223,8 @@ fn write_le(m: Mem, ea: usize, n: u64, b: V128) {
 }
 
 pub(super) fn vload(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-    operands!(ip, VLoad { d, a, offset });
-    match m.load::<16>(s.raw(a), offset) {
+    operands!(ip, VLoad { d, a, add, offset });
+    match m.load::<16>(u64::from((s.raw(a) as u32).wrapping_add(u32::from(add))), offset) {
         Some(bytes) => ex.set_v(d, bytes),
         None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
     }
@@ -407,23 +407,42 @@ fn fused_inline(f: VBinOp, a: V128, b: V128) -> Option<V128> {
     })
 }
 
+// The fused handlers compute the common sub-ops inline and hand the rest
+// to a second handler (a tail call, like `next`), so their own hot path
+// makes no call and saves no registers.
+
 pub(super) fn vbin_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-    operands!(ip, VBinLoad { d, a, addr, offset, f });
-    let Some(b) = m.load::<16>(s.raw(addr), offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
-    match fused_inline(f, ex.v(a), b) {
-        Some(r) => ex.set_v(d, r),
-        None => vbin_with_step(&mut ex.vslots[ex.fp..], f, [d, a], u128::from_le_bytes(b)),
-    }
+    operands!(ip, VBinLoad { d, a, addr, add, offset, f });
+    let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
+    let Some(b) = m.load::<16>(addr, offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(r) = fused_inline(f, ex.v(a), b) else { return vbin_load_other(ex, ip, s, m, acc) };
+    ex.set_v(d, r);
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// [`vbin_load`] for the sub-ops [`fused_inline`] leaves out (the load
+/// already checked in bounds, so it cannot trap here).
+fn vbin_load_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VBinLoad { d, a, addr, add, offset, f });
+    let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
+    let Some(b) = m.load::<16>(addr, offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    vbin_with_step(&mut ex.vslots[ex.fp..], f, [d, a], u128::from_le_bytes(b));
     next(ex, ip.next(), s, m, acc)
 }
 
 pub(super) fn vbin_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinConst { d, a, k, f });
+    let b = s::from_u128(ex.code().v128_consts[k as usize]);
+    let Some(r) = fused_inline(f, ex.v(a), b) else { return vbin_const_other(ex, ip, s, m, acc) };
+    ex.set_v(d, r);
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// [`vbin_const`] for the sub-ops [`fused_inline`] leaves out.
+fn vbin_const_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VBinConst { d, a, k, f });
     let b = ex.code().v128_consts[k as usize];
-    match fused_inline(f, ex.v(a), s::from_u128(b)) {
-        Some(r) => ex.set_v(d, r),
-        None => vbin_with_step(&mut ex.vslots[ex.fp..], f, [d, a], b),
-    }
+    vbin_with_step(&mut ex.vslots[ex.fp..], f, [d, a], b);
     next(ex, ip.next(), s, m, acc)
 }
 

@@ -244,13 +244,35 @@ impl Translator<'_> {
         }
         let b = self.home(n - 1);
         let fused = match self.code.ops[at] {
-            Op::VLoad { d, a: addr, offset } if d == b => move |d, a| Op::VBinLoad { d, a, addr, offset, f },
+            Op::VLoad { d, a: addr, add, offset } if d == b => move |d, a| Op::VBinLoad { d, a, addr, add, offset, f },
             Op::VConst { d, k } if d == b => {
                 return self.fuse_into(at, move |d, a| Op::VBinConst { d, a, k, f });
             }
             _ => return false,
         };
         self.fuse_into(at, fused)
+    }
+
+    /// Pops a `v128.load`'s address. If the op just before computed it as
+    /// `i32.add` of an immediate below 2^16 into the top entry's home slot
+    /// (`p + 16` in a loop over vectors, a row of a matrix), that op is
+    /// dropped and its operand and immediate returned instead, for the
+    /// load to add (wrapping, as the `i32.add` did): one op fewer per load.
+    fn address_plus_immediate(&mut self) -> (Slot, u16) {
+        let n = self.stack.len();
+        if let Some(at) = self.retarget
+            && at + 1 == self.code.ops.len()
+            && self.stack[n - 1] == Entry::Stack
+            && let Op::I32AddImm { d, a, imm } = self.code.ops[at]
+            && d == self.home(n - 1)
+            && let Ok(add) = u16::try_from(imm as u32)
+        {
+            self.stack.pop();
+            self.code.ops.truncate(at);
+            self.code.offsets.truncate(at);
+            return (a, add);
+        }
+        (self.pop_slot(), 0)
     }
 
     /// Replaces the op at `at` (which wrote the top entry) by `fused(d, a)`
@@ -347,8 +369,8 @@ impl Translator<'_> {
             }
             Operator::V128Load { memarg } => {
                 let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Load) };
-                let a = self.pop_slot();
-                self.v_result(|d| Op::VLoad { d, a, offset })
+                let (a, add) = self.address_plus_immediate();
+                self.v_result(|d| Op::VLoad { d, a, add, offset })
             }
             Operator::V128Store { memarg } => {
                 let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Store) };
@@ -457,7 +479,23 @@ mod tests {
             (func (export "f") (param i32 v128) (result v128)
                 (f32x4.mul (local.get 1) (v128.load offset=16 (local.get 0)))))"#;
         let text = disassemble(wat, 0);
-        assert!(text.contains("VBinLoad { d: 2, a: 1, addr: 0, offset: 16, f: F32x4Mul }"), "{text}");
+        assert!(text.contains("VBinLoad { d: 2, a: 1, addr: 0, add: 0, offset: 16, f: F32x4Mul }"), "{text}");
         assert!(!text.contains("VLoad"), "{text}");
+    }
+
+    /// An `i32.add` of an immediate computing a load's address folds into
+    /// the load (and on into a fused op); a larger immediate does not.
+    #[test]
+    fn address_immediate_folds_into_the_load() {
+        let wat = r#"(module (memory 1)
+            (func (export "f") (param i32 v128) (result v128)
+                (f32x4.add (local.get 1) (v128.load offset=16 (i32.add (local.get 0) (i32.const 17648)))))
+            (func (export "g") (param i32) (result v128)
+                (v128.load (i32.add (local.get 0) (i32.const 65536)))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("VBinLoad { d: 2, a: 1, addr: 0, add: 17648, offset: 16, f: F32x4Add }"), "{text}");
+        assert!(!text.contains("I32AddImm"), "{text}");
+        let text = disassemble(wat, 1);
+        assert!(text.contains("I32AddImm") && text.contains("add: 0"), "{text}");
     }
 }
