@@ -693,6 +693,9 @@ macro_rules! define_op {
             VBinLoad { d: Slot, a: Slot, addr: Slot, add: u16, offset: u32, f: simd::VBinOp },
             /// `d = f(a, Code::v128_consts[k])`.
             VBinConst { d: Slot, a: Slot, k: u32, f: simd::VBinOp },
+            /// `VBinLoad` of `f32x4.mul`, the matrix kernels' pair, with
+            /// no sub-op to dispatch on.
+            VF32x4MulLoad { d: Slot, a: Slot, addr: Slot, add: u16, offset: u32 },
         }
 
         impl Op {

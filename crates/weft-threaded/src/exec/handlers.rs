@@ -357,6 +357,7 @@ pub(super) fn handler(ip: Ip) -> Handler {
         Op::VF32x4Gt { .. } => simd::v_f32x4_gt,
         Op::VBinLoad { .. } => simd::vbin_load,
         Op::VBinConst { .. } => simd::vbin_const,
+        Op::VF32x4MulLoad { .. } => simd::v_f32x4_mul_load,
         Op::Unreachable
         | Op::MemorySize { .. }
         | Op::MemoryGrow { .. }

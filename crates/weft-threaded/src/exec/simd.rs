@@ -420,6 +420,15 @@ pub(super) fn vbin_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> F
     next(ex, ip.next(), s, m, acc)
 }
 
+pub(super) fn v_f32x4_mul_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VF32x4MulLoad { d, a, addr, add, offset });
+    let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
+    let Some(b) = m.load::<16>(addr, offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let r = s::f32x4_mul(ex.v(a), b);
+    ex.set_v(d, r);
+    next(ex, ip.next(), s, m, acc)
+}
+
 /// [`vbin_load`] for the sub-ops [`fused_inline`] leaves out (the load
 /// already checked in bounds, so it cannot trap here).
 fn vbin_load_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {

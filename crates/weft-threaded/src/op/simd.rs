@@ -443,7 +443,8 @@ impl super::Op {
             | Op::VF32x4Lt { d, .. }
             | Op::VF32x4Gt { d, .. }
             | Op::VBinLoad { d, .. }
-            | Op::VBinConst { d, .. } => Some(d),
+            | Op::VBinConst { d, .. }
+            | Op::VF32x4MulLoad { d, .. } => Some(d),
             _ => None,
         }
     }

@@ -244,7 +244,10 @@ impl Translator<'_> {
         }
         let b = self.home(n - 1);
         let fused = match self.code.ops[at] {
-            Op::VLoad { d, a: addr, add, offset } if d == b => move |d, a| Op::VBinLoad { d, a, addr, add, offset, f },
+            Op::VLoad { d, a: addr, add, offset } if d == b => move |d, a| match f {
+                VBinOp::F32x4Mul => Op::VF32x4MulLoad { d, a, addr, add, offset },
+                _ => Op::VBinLoad { d, a, addr, add, offset, f },
+            },
             Op::VConst { d, k } if d == b => {
                 return self.fuse_into(at, move |d, a| Op::VBinConst { d, a, k, f });
             }
@@ -479,7 +482,7 @@ mod tests {
             (func (export "f") (param i32 v128) (result v128)
                 (f32x4.mul (local.get 1) (v128.load offset=16 (local.get 0)))))"#;
         let text = disassemble(wat, 0);
-        assert!(text.contains("VBinLoad { d: 2, a: 1, addr: 0, add: 0, offset: 16, f: F32x4Mul }"), "{text}");
+        assert!(text.contains("VF32x4MulLoad { d: 2, a: 1, addr: 0, add: 0, offset: 16 }"), "{text}");
         assert!(!text.contains("VLoad"), "{text}");
     }
 
