@@ -9,7 +9,7 @@
 //! the engines must agree on the checksum it returns.
 //!
 //! wasmi runs with its default build and configuration, which has no SIMD:
-//! it skips `simd_checksum` (shown as `-`, left out of the wasmi geomeans)
+//! it skips the `simd_*` programs (shown as `-`, left out of the wasmi geomeans)
 //! unless the bench is built with `--features wasmi-simd`.
 //!
 //! Per program it prints the checksum, the best of `WEFT_PEERS_REPS`

@@ -13,6 +13,13 @@
 # memcpy/memmove/memset to `memory.copy`/`memory.fill`. Debug sections
 # from libc.a are stripped; the name section stays for `weft inspect`.
 #
+# Programs named `simd_*.c` are compiled with `-msimd128` (fixed-width
+# SIMD). They are written with GCC/clang vector extensions
+# (`__attribute__((vector_size(16)))`, `__builtin_shufflevector`), so the
+# same source compiles natively for the checksum check below; the one
+# wasm-only intrinsic (`wasm_i8x16_swizzle`) has a portable twin under
+# `#ifndef __wasm__`.
+#
 # Each program is also compiled natively with the host's cc and run, and
 # its checksum printed: the peer bench must print the same one for every
 # engine (an independent check on all of them; C code whose result
@@ -29,7 +36,9 @@ int main(void) { printf("%lld\n", (long long)run()); return 0; }
 EOF
 for src in *.c; do
     out="${src%.c}.wasm"
-    clang --target=wasm32-wasi --sysroot=/usr -O2 -mbulk-memory \
+    simd=""
+    case "$src" in simd_*) simd="-msimd128" ;; esac
+    clang --target=wasm32-wasi --sysroot=/usr -O2 -mbulk-memory $simd \
         -nostartfiles -Wl,--no-entry -Wl,--export=run -Wl,--strip-debug \
         -o "$out" "$src"
     if wasm-objdump -j Import -x "$out" 2>/dev/null | grep -q ' <- '; then

@@ -62,6 +62,16 @@ pub struct Config {
     /// Bit operations (`abs`, `neg`, `copysign`, reinterpret, loads) keep
     /// their bits as the spec requires.
     pub deterministic_nans: bool,
+    /// Give every relaxed SIMD instruction weft's portable, deterministic
+    /// result (the spec's deterministic profile: `relaxed_madd` unfused,
+    /// `relaxed_swizzle` as `swizzle`, ...; see
+    /// [`simd::relaxed`](crate::simd) and the table in `docs/ARCHITECTURE.md`)
+    /// instead of the host's native one (off by default). The native
+    /// choice is fixed per machine (a fused multiply-add where the CPU has
+    /// one, x86-64's `pshufb`, `minps`, `cvttps2dq` readings elsewhere), so
+    /// a module can give different results on different hosts; with this
+    /// on, every host gives the same.
+    pub deterministic_relaxed_simd: bool,
     /// Let running wasm be stopped from another thread through a store's
     /// [`InterruptHandle`](crate::InterruptHandle) (off by default, like
     /// wasmtime's epoch interruption). When on, both engines check the
@@ -93,6 +103,7 @@ impl Default for Config {
             max_native_stack: 128 * 1024,
             max_value_stack: 1 << 20,
             deterministic_nans: false,
+            deterministic_relaxed_simd: false,
             interruptible: false,
             validation_threads: 0,
             gc_stress: false,
@@ -133,6 +144,13 @@ impl Config {
     /// Canonicalizes NaNs produced by float arithmetic (see [`Config::deterministic_nans`]).
     pub fn deterministic_nans(&mut self, on: bool) -> &mut Self {
         self.deterministic_nans = on;
+        self
+    }
+
+    /// Gives relaxed SIMD instructions the portable deterministic results
+    /// (see [`Config::deterministic_relaxed_simd`]).
+    pub fn deterministic_relaxed_simd(&mut self, on: bool) -> &mut Self {
+        self.deterministic_relaxed_simd = on;
         self
     }
 

@@ -12,13 +12,13 @@ use weft_exec::Trap;
 use weft_exec::Val;
 use weft_exec::executor::EngineStore;
 use weft_exec::executor::InstanceData;
-use weft_exec::simd as s;
+use weft_exec::simd::{self as s, V128};
 
 impl Machine {
     #[inline]
-    fn pop_v128(&mut self) -> Result<u128, Trap> {
+    fn pop_v128(&mut self) -> Result<V128, Trap> {
         match self.pop()? {
-            Val::V128(v) => Ok(v),
+            Val::V128(v) => Ok(s::from_u128(v)),
             v => Err(Trap::host(format!("operand type mismatch: expected v128, found {}", v.ty()))),
         }
     }
@@ -39,36 +39,42 @@ impl Machine {
         }
     }
 
+    /// Pushes the vector `v`.
+    #[inline]
+    fn push_v128(&mut self, v: V128) {
+        self.stack.push(Val::V128(s::to_u128(v)));
+    }
+
     /// `v128 -> v128`.
     #[inline]
-    fn v_unary(&mut self, f: fn(u128) -> u128) -> Result<(), Trap> {
+    fn v_unary(&mut self, f: fn(V128) -> V128) -> Result<(), Trap> {
         let a = self.pop_v128()?;
-        self.stack.push(Val::V128(f(a)));
+        self.push_v128(f(a));
         Ok(())
     }
 
     /// `v128 v128 -> v128`.
     #[inline]
-    fn v_binary(&mut self, f: fn(u128, u128) -> u128) -> Result<(), Trap> {
+    fn v_binary(&mut self, f: fn(V128, V128) -> V128) -> Result<(), Trap> {
         let b = self.pop_v128()?;
         let a = self.pop_v128()?;
-        self.stack.push(Val::V128(f(a, b)));
+        self.push_v128(f(a, b));
         Ok(())
     }
 
     /// `v128 v128 v128 -> v128`.
     #[inline]
-    fn v_ternary(&mut self, f: fn(u128, u128, u128) -> u128) -> Result<(), Trap> {
+    fn v_ternary(&mut self, f: fn(V128, V128, V128) -> V128) -> Result<(), Trap> {
         let c = self.pop_v128()?;
         let b = self.pop_v128()?;
         let a = self.pop_v128()?;
-        self.stack.push(Val::V128(f(a, b, c)));
+        self.push_v128(f(a, b, c));
         Ok(())
     }
 
     /// `v128 -> i32`, a test (`any_true`, `all_true`).
     #[inline]
-    fn v_test(&mut self, f: fn(u128) -> bool) -> Result<(), Trap> {
+    fn v_test(&mut self, f: fn(V128) -> bool) -> Result<(), Trap> {
         let a = self.pop_v128()?;
         self.push(i32::from(f(a)));
         Ok(())
@@ -76,7 +82,7 @@ impl Machine {
 
     /// `v128 -> i32` (`bitmask`).
     #[inline]
-    fn v_bitmask(&mut self, f: fn(u128) -> i32) -> Result<(), Trap> {
+    fn v_bitmask(&mut self, f: fn(V128) -> i32) -> Result<(), Trap> {
         let a = self.pop_v128()?;
         self.push(f(a));
         Ok(())
@@ -84,10 +90,10 @@ impl Machine {
 
     /// `v128 i32 -> v128`, a shift by the `i32` count.
     #[inline]
-    fn v_shift(&mut self, f: fn(u128, u32) -> u128) -> Result<(), Trap> {
+    fn v_shift(&mut self, f: fn(V128, u32) -> V128) -> Result<(), Trap> {
         let count: i32 = self.pop_as()?;
         let a = self.pop_v128()?;
-        self.stack.push(Val::V128(f(a, count as u32)));
+        self.push_v128(f(a, count as u32));
         Ok(())
     }
 
@@ -98,10 +104,10 @@ impl Machine {
         store: &dyn EngineStore,
         inst: &InstanceData,
         memarg: MemArg,
-        f: fn([u8; N]) -> u128,
+        f: fn([u8; N]) -> V128,
     ) -> Result<(), Trap> {
         let bytes = self.load::<N>(store, inst, memarg)?;
-        self.stack.push(Val::V128(f(bytes)));
+        self.push_v128(f(bytes));
         Ok(())
     }
 
@@ -116,7 +122,7 @@ impl Machine {
     ) -> Result<(), Trap> {
         let v = self.pop_v128()?;
         let bytes = self.load::<N>(store, inst, memarg)?;
-        self.stack.push(Val::V128(s::v128_load_lane(v, lane, bytes)));
+        self.push_v128(s::v128_load_lane(v, lane, bytes));
         Ok(())
     }
 
@@ -143,7 +149,7 @@ impl Machine {
     ) -> Result<bool, Trap> {
         match instr {
             // ---- memory (spec 4.4.7) ----
-            I::V128Load { memarg } => self.v_load::<16>(store, inst, memarg, u128::from_le_bytes)?,
+            I::V128Load { memarg } => self.v_load::<16>(store, inst, memarg, |bytes| bytes)?,
             I::V128Load8x8S { memarg } => self.v_load(store, inst, memarg, s::v128_load8x8_s)?,
             I::V128Load8x8U { memarg } => self.v_load(store, inst, memarg, s::v128_load8x8_u)?,
             I::V128Load16x4S { memarg } => self.v_load(store, inst, memarg, s::v128_load16x4_s)?,
@@ -162,7 +168,7 @@ impl Machine {
             I::V128Load64Lane { memarg, lane } => self.v_load_lane::<8>(store, inst, memarg, lane)?,
             I::V128Store { memarg } => {
                 let v = self.pop_v128()?;
-                self.store_bytes(store, inst, memarg, v.to_le_bytes())?;
+                self.store_bytes(store, inst, memarg, v)?;
             }
             I::V128Store8Lane { memarg, lane } => self.v_store_lane::<1>(store, inst, memarg, lane)?,
             I::V128Store16Lane { memarg, lane } => self.v_store_lane::<2>(store, inst, memarg, lane)?,
@@ -173,27 +179,27 @@ impl Machine {
             I::V128Const { value } => self.stack.push(Val::V128(u128::from_le_bytes(value.0))),
             I::I8x16Splat {} => {
                 let x: i32 = self.pop_as()?;
-                self.stack.push(Val::V128(s::i8x16_splat(x)));
+                self.push_v128(s::i8x16_splat(x));
             }
             I::I16x8Splat {} => {
                 let x: i32 = self.pop_as()?;
-                self.stack.push(Val::V128(s::i16x8_splat(x)));
+                self.push_v128(s::i16x8_splat(x));
             }
             I::I32x4Splat {} => {
                 let x: i32 = self.pop_as()?;
-                self.stack.push(Val::V128(s::i32x4_splat(x)));
+                self.push_v128(s::i32x4_splat(x));
             }
             I::I64x2Splat {} => {
                 let x: i64 = self.pop_as()?;
-                self.stack.push(Val::V128(s::i64x2_splat(x)));
+                self.push_v128(s::i64x2_splat(x));
             }
             I::F32x4Splat {} => {
                 let x = self.pop_f32_bits()?;
-                self.stack.push(Val::V128(s::f32x4_splat(x)));
+                self.push_v128(s::f32x4_splat(x));
             }
             I::F64x2Splat {} => {
                 let x = self.pop_f64_bits()?;
-                self.stack.push(Val::V128(s::f64x2_splat(x)));
+                self.push_v128(s::f64x2_splat(x));
             }
             I::I8x16ExtractLaneS { lane } => {
                 let a = self.pop_v128()?;
@@ -230,37 +236,37 @@ impl Machine {
             I::I8x16ReplaceLane { lane } => {
                 let x: i32 = self.pop_as()?;
                 let a = self.pop_v128()?;
-                self.stack.push(Val::V128(s::i8x16_replace_lane(a, lane, x)));
+                self.push_v128(s::i8x16_replace_lane(a, lane, x));
             }
             I::I16x8ReplaceLane { lane } => {
                 let x: i32 = self.pop_as()?;
                 let a = self.pop_v128()?;
-                self.stack.push(Val::V128(s::i16x8_replace_lane(a, lane, x)));
+                self.push_v128(s::i16x8_replace_lane(a, lane, x));
             }
             I::I32x4ReplaceLane { lane } => {
                 let x: i32 = self.pop_as()?;
                 let a = self.pop_v128()?;
-                self.stack.push(Val::V128(s::i32x4_replace_lane(a, lane, x)));
+                self.push_v128(s::i32x4_replace_lane(a, lane, x));
             }
             I::I64x2ReplaceLane { lane } => {
                 let x: i64 = self.pop_as()?;
                 let a = self.pop_v128()?;
-                self.stack.push(Val::V128(s::i64x2_replace_lane(a, lane, x)));
+                self.push_v128(s::i64x2_replace_lane(a, lane, x));
             }
             I::F32x4ReplaceLane { lane } => {
                 let x = self.pop_f32_bits()?;
                 let a = self.pop_v128()?;
-                self.stack.push(Val::V128(s::f32x4_replace_lane(a, lane, x)));
+                self.push_v128(s::f32x4_replace_lane(a, lane, x));
             }
             I::F64x2ReplaceLane { lane } => {
                 let x = self.pop_f64_bits()?;
                 let a = self.pop_v128()?;
-                self.stack.push(Val::V128(s::f64x2_replace_lane(a, lane, x)));
+                self.push_v128(s::f64x2_replace_lane(a, lane, x));
             }
             I::I8x16Shuffle { lanes } => {
                 let b = self.pop_v128()?;
                 let a = self.pop_v128()?;
-                self.stack.push(Val::V128(s::i8x16_shuffle(a, b, lanes.0)));
+                self.push_v128(s::i8x16_shuffle(a, b, lanes.0));
             }
             I::I8x16Swizzle {} => self.v_binary(s::i8x16_swizzle)?,
 
@@ -459,27 +465,100 @@ impl Machine {
             I::F64x2ConvertLowI32x4U {} => self.v_unary(s::f64x2_convert_low_i32x4_u)?,
             I::F32x4DemoteF64x2Zero {} => self.v_unary(s::f32x4_demote_f64x2_zero)?,
             I::F64x2PromoteLowF32x4 {} => self.v_unary(s::f64x2_promote_low_f32x4)?,
-            // ---- relaxed SIMD, deterministic (`simd/relaxed.rs`) ----
-            I::I8x16RelaxedSwizzle {} => self.v_binary(s::i8x16_relaxed_swizzle)?,
-            I::I32x4RelaxedTruncF32x4S {} => self.v_unary(s::i32x4_relaxed_trunc_f32x4_s)?,
-            I::I32x4RelaxedTruncF32x4U {} => self.v_unary(s::i32x4_relaxed_trunc_f32x4_u)?,
-            I::I32x4RelaxedTruncF64x2SZero {} => self.v_unary(s::i32x4_relaxed_trunc_f64x2_s_zero)?,
-            I::I32x4RelaxedTruncF64x2UZero {} => self.v_unary(s::i32x4_relaxed_trunc_f64x2_u_zero)?,
-            I::F32x4RelaxedMadd {} => self.v_ternary(s::f32x4_relaxed_madd)?,
-            I::F32x4RelaxedNmadd {} => self.v_ternary(s::f32x4_relaxed_nmadd)?,
-            I::F64x2RelaxedMadd {} => self.v_ternary(s::f64x2_relaxed_madd)?,
-            I::F64x2RelaxedNmadd {} => self.v_ternary(s::f64x2_relaxed_nmadd)?,
-            I::I8x16RelaxedLaneselect {} => self.v_ternary(s::i8x16_relaxed_laneselect)?,
-            I::I16x8RelaxedLaneselect {} => self.v_ternary(s::i16x8_relaxed_laneselect)?,
-            I::I32x4RelaxedLaneselect {} => self.v_ternary(s::i32x4_relaxed_laneselect)?,
-            I::I64x2RelaxedLaneselect {} => self.v_ternary(s::i64x2_relaxed_laneselect)?,
-            I::F32x4RelaxedMin {} => self.v_binary(s::f32x4_relaxed_min)?,
-            I::F32x4RelaxedMax {} => self.v_binary(s::f32x4_relaxed_max)?,
-            I::F64x2RelaxedMin {} => self.v_binary(s::f64x2_relaxed_min)?,
-            I::F64x2RelaxedMax {} => self.v_binary(s::f64x2_relaxed_max)?,
-            I::I16x8RelaxedQ15mulrS {} => self.v_binary(s::i16x8_relaxed_q15mulr_s)?,
-            I::I16x8RelaxedDotI8x16I7x16S {} => self.v_binary(s::i16x8_relaxed_dot_i8x16_i7x16_s)?,
-            I::I32x4RelaxedDotI8x16I7x16AddS {} => self.v_ternary(s::i32x4_relaxed_dot_i8x16_i7x16_add_s)?,
+            // ---- relaxed SIMD (`simd/relaxed.rs`): the host's native choice,
+            // or the deterministic one with `Config::deterministic_relaxed_simd` ----
+            I::I8x16RelaxedSwizzle {} => self.v_binary(if native_relaxed(store) {
+                s::native::i8x16_relaxed_swizzle
+            } else {
+                s::i8x16_relaxed_swizzle
+            })?,
+            I::I32x4RelaxedTruncF32x4S {} => self.v_unary(if native_relaxed(store) {
+                s::native::i32x4_relaxed_trunc_f32x4_s
+            } else {
+                s::i32x4_relaxed_trunc_f32x4_s
+            })?,
+            I::I32x4RelaxedTruncF32x4U {} => self.v_unary(if native_relaxed(store) {
+                s::native::i32x4_relaxed_trunc_f32x4_u
+            } else {
+                s::i32x4_relaxed_trunc_f32x4_u
+            })?,
+            I::I32x4RelaxedTruncF64x2SZero {} => self.v_unary(if native_relaxed(store) {
+                s::native::i32x4_relaxed_trunc_f64x2_s_zero
+            } else {
+                s::i32x4_relaxed_trunc_f64x2_s_zero
+            })?,
+            I::I32x4RelaxedTruncF64x2UZero {} => self.v_unary(if native_relaxed(store) {
+                s::native::i32x4_relaxed_trunc_f64x2_u_zero
+            } else {
+                s::i32x4_relaxed_trunc_f64x2_u_zero
+            })?,
+            I::F32x4RelaxedMadd {} => self.v_ternary(if native_relaxed(store) {
+                s::native::f32x4_relaxed_madd
+            } else {
+                s::f32x4_relaxed_madd
+            })?,
+            I::F32x4RelaxedNmadd {} => self.v_ternary(if native_relaxed(store) {
+                s::native::f32x4_relaxed_nmadd
+            } else {
+                s::f32x4_relaxed_nmadd
+            })?,
+            I::F64x2RelaxedMadd {} => self.v_ternary(if native_relaxed(store) {
+                s::native::f64x2_relaxed_madd
+            } else {
+                s::f64x2_relaxed_madd
+            })?,
+            I::F64x2RelaxedNmadd {} => self.v_ternary(if native_relaxed(store) {
+                s::native::f64x2_relaxed_nmadd
+            } else {
+                s::f64x2_relaxed_nmadd
+            })?,
+            I::I8x16RelaxedLaneselect {} => self.v_ternary(if native_relaxed(store) {
+                s::native::i8x16_relaxed_laneselect
+            } else {
+                s::i8x16_relaxed_laneselect
+            })?,
+            I::I16x8RelaxedLaneselect {} => self.v_ternary(if native_relaxed(store) {
+                s::native::i16x8_relaxed_laneselect
+            } else {
+                s::i16x8_relaxed_laneselect
+            })?,
+            I::I32x4RelaxedLaneselect {} => self.v_ternary(if native_relaxed(store) {
+                s::native::i32x4_relaxed_laneselect
+            } else {
+                s::i32x4_relaxed_laneselect
+            })?,
+            I::I64x2RelaxedLaneselect {} => self.v_ternary(if native_relaxed(store) {
+                s::native::i64x2_relaxed_laneselect
+            } else {
+                s::i64x2_relaxed_laneselect
+            })?,
+            I::F32x4RelaxedMin {} => {
+                self.v_binary(if native_relaxed(store) { s::native::f32x4_relaxed_min } else { s::f32x4_relaxed_min })?
+            }
+            I::F32x4RelaxedMax {} => {
+                self.v_binary(if native_relaxed(store) { s::native::f32x4_relaxed_max } else { s::f32x4_relaxed_max })?
+            }
+            I::F64x2RelaxedMin {} => {
+                self.v_binary(if native_relaxed(store) { s::native::f64x2_relaxed_min } else { s::f64x2_relaxed_min })?
+            }
+            I::F64x2RelaxedMax {} => {
+                self.v_binary(if native_relaxed(store) { s::native::f64x2_relaxed_max } else { s::f64x2_relaxed_max })?
+            }
+            I::I16x8RelaxedQ15mulrS {} => self.v_binary(if native_relaxed(store) {
+                s::native::i16x8_relaxed_q15mulr_s
+            } else {
+                s::i16x8_relaxed_q15mulr_s
+            })?,
+            I::I16x8RelaxedDotI8x16I7x16S {} => self.v_binary(if native_relaxed(store) {
+                s::native::i16x8_relaxed_dot_i8x16_i7x16_s
+            } else {
+                s::i16x8_relaxed_dot_i8x16_i7x16_s
+            })?,
+            I::I32x4RelaxedDotI8x16I7x16AddS {} => self.v_ternary(if native_relaxed(store) {
+                s::native::i32x4_relaxed_dot_i8x16_i7x16_add_s
+            } else {
+                s::i32x4_relaxed_dot_i8x16_i7x16_add_s
+            })?,
             _ => return Ok(false),
         }
         if self.canonical_nans {
@@ -533,10 +612,17 @@ impl Machine {
         );
         if let Some(Val::V128(v)) = self.stack.last_mut() {
             if f32_lanes {
-                *v = s::f32x4_canonicalize_nans(*v);
+                *v = s::to_u128(s::f32x4_canonicalize_nans(s::from_u128(*v)));
             } else if f64_lanes {
-                *v = s::f64x2_canonicalize_nans(*v);
+                *v = s::to_u128(s::f64x2_canonicalize_nans(s::from_u128(*v)));
             }
         }
     }
+}
+
+/// Whether relaxed SIMD instructions take the host's native choice
+/// (`simd::native`) rather than the deterministic one
+/// ([`Config::deterministic_relaxed_simd`](weft_exec::Config)).
+fn native_relaxed(store: &dyn EngineStore) -> bool {
+    !store.inner().engine.config().deterministic_relaxed_simd
 }

@@ -630,8 +630,11 @@ macro_rules! define_op {
             VConst { d: Slot, k: u32 },
             VGlobalGet { d: Slot, g: u32 },
             VGlobalSet { a: Slot, g: u32 },
-            /// `v128.load` from memory 0 (32-bit addresses).
-            VLoad { d: Slot, a: Slot, offset: u32 },
+            /// `v128.load` from memory 0 (32-bit addresses) at
+            /// `(a + add) mod 2^32 + offset`: `add` is the immediate (below
+            /// 2^16) of an `i32.add` that computed the address just before
+            /// (`translate/simd.rs`), else 0.
+            VLoad { d: Slot, a: Slot, add: u16, offset: u32 },
             /// `v128.store` to memory 0 (32-bit addresses).
             VStore { a: Slot, v: Slot, offset: u32 },
             /// The extending, splatting and zeroing loads.
@@ -684,6 +687,15 @@ macro_rules! define_op {
             VI32x4GtS { d: Slot, a: Slot, b: Slot },
             VF32x4Lt { d: Slot, a: Slot, b: Slot },
             VF32x4Gt { d: Slot, a: Slot, b: Slot },
+            // Fused pairs (`translate/simd.rs`): a binary vector op whose
+            // right operand is the `v128.load` or `v128.const` just before.
+            /// `d = f(a, v128.load((addr + add) mod 2^32 + offset))` on memory 0.
+            VBinLoad { d: Slot, a: Slot, addr: Slot, add: u16, offset: u32, f: simd::VBinOp },
+            /// `d = f(a, Code::v128_consts[k])`.
+            VBinConst { d: Slot, a: Slot, k: u32, f: simd::VBinOp },
+            /// `VBinLoad` of `f32x4.mul`, the matrix kernels' pair, with
+            /// no sub-op to dispatch on.
+            VF32x4MulLoad { d: Slot, a: Slot, addr: Slot, add: u16, offset: u32 },
         }
 
         impl Op {

@@ -9,6 +9,14 @@
 //! WEFT_DIFF_CASES=100000 cargo test --release -p weft --test differential -- --ignored --nocapture
 //! ```
 //!
+//! The SIMD profile (`simd_profile_*`) generates modules with fixed-width
+//! and relaxed SIMD and compares weft's two engines only (wasmi's default
+//! build has no SIMD):
+//!
+//! ```text
+//! WEFT_DIFF_CASES=100000 cargo test --release -p weft --test differential -- --ignored --nocapture long_simd_campaign
+//! ```
+//!
 //! The harness is `support/differential.rs` (shared with the
 //! `differential` fuzz target). A module on which wasmi panics is counted
 //! and skipped, not a failure (wasmi 2.0.0 panics on seed 1127's cases).
@@ -22,7 +30,7 @@
 mod harness;
 
 use arbitrary::Unstructured;
-use harness::{Divergence, Rng, run_case, smith_config};
+use harness::{Divergence, Rng, run_case, run_case_weft, smith_config, smith_config_simd};
 
 /// Runs the campaign on a thread with a large stack: wasmi 2's dispatch
 /// chains handlers by tail calls that unoptimized test builds do not turn
@@ -47,6 +55,29 @@ struct Tally {
 }
 
 fn campaign_on_this_thread(seed: u64, cases: usize) -> Tally {
+    profile_campaign(seed, cases, Profile::Default)
+}
+
+/// Which modules a campaign generates, and which engines it compares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Profile {
+    /// [`smith_config`]: weft-threaded, weft-reference and wasmi.
+    Default,
+    /// [`smith_config_simd`]: weft-threaded and weft-reference.
+    Simd,
+}
+
+/// [`campaign`] with the SIMD profile.
+fn simd_campaign(seed: u64, cases: usize) -> Tally {
+    std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(move || profile_campaign(seed, cases, Profile::Simd))
+        .expect("spawn the campaign thread")
+        .join()
+        .expect("the campaign does not panic")
+}
+
+fn profile_campaign(seed: u64, cases: usize, profile: Profile) -> Tally {
     let mut rng = Rng(seed);
     let mut tally = Tally::default();
     for case in 0..cases {
@@ -54,12 +85,17 @@ fn campaign_on_this_thread(seed: u64, cases: usize) -> Tally {
         for b in &mut data {
             *b = rng.next() as u8;
         }
-        let Ok(module) = wasm_smith::Module::new(smith_config(), &mut Unstructured::new(&data)) else {
+        let config = if profile == Profile::Simd { smith_config_simd() } else { smith_config() };
+        let Ok(module) = wasm_smith::Module::new(config, &mut Unstructured::new(&data)) else {
             continue;
         };
         let bytes = module.to_bytes();
         tally.modules += 1;
-        match run_case(&bytes, &mut rng) {
+        let outcome = match profile {
+            Profile::Default => run_case(&bytes, &mut rng),
+            Profile::Simd => run_case_weft(&bytes, &mut rng),
+        };
+        match outcome {
             Ok(n) => tally.calls += n,
             Err(Divergence::Differs(e)) => {
                 let path = std::env::temp_dir().join(format!("weft-divergence-{seed:x}-{case}.wasm"));
@@ -85,6 +121,35 @@ fn weft_engines_agree_with_wasmi() {
     assert!(t.modules > 400, "wasm-smith produced only {} modules", t.modules);
     assert!(t.calls > 200, "only {} calls were comparable", t.calls);
     assert!(t.divergences.is_empty(), "divergences:\n{}", t.divergences.join("\n"));
+}
+
+#[test]
+fn simd_profile_engines_agree() {
+    let t = simd_campaign(0x51_3d00_0001, 300);
+    println!("{} modules, {} calls compared, {} divergences", t.modules, t.calls, t.divergences.len());
+    assert!(t.modules > 200, "wasm-smith produced only {} modules", t.modules);
+    assert!(t.calls > 100, "only {} calls were comparable", t.calls);
+    assert!(t.divergences.is_empty(), "divergences:\n{}", t.divergences.join("\n"));
+}
+
+#[test]
+#[ignore = "long campaign; run with WEFT_DIFF_CASES=N -- --ignored"]
+fn long_simd_campaign() {
+    let cases = std::env::var("WEFT_DIFF_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let seed = std::env::var("WEFT_DIFF_SEED").ok().and_then(|v| u64::from_str_radix(&v, 16).ok()).unwrap_or(0x51d);
+    let start = std::time::Instant::now();
+    let t = simd_campaign(seed, cases);
+    println!(
+        "simd profile, seed {seed:x}: {} modules, {} calls compared, {} divergences, {:?}",
+        t.modules,
+        t.calls,
+        t.divergences.len(),
+        start.elapsed()
+    );
+    for d in t.divergences.iter().take(50) {
+        println!("{d}");
+    }
+    assert!(t.divergences.is_empty());
 }
 
 #[test]

@@ -1,13 +1,14 @@
 //! SIMD on the reference engine through the API: `Config::deterministic_nans`
 //! reaches float lanes (and spares bit operations), memory traps, and the
-//! relaxed instructions' deterministic choices. Lane semantics themselves
+//! relaxed instructions' deterministic choices (`Config::deterministic_relaxed_simd`;
+//! the native ones are tested in `relaxed_simd.rs`). Lane semantics themselves
 //! are unit-tested in `src/simd/` and checked by the spec suites.
 
 use weft::{Config, Engine, EngineKind, Linker, Module, Store, TrapKind, Val};
 
 fn call(deterministic_nans: bool, wat: &str, export: &str, args: &[Val]) -> weft::Result<Vec<Val>> {
     let mut config = Config::new();
-    config.engine_kind(EngineKind::Reference).deterministic_nans(deterministic_nans);
+    config.engine_kind(EngineKind::Reference).deterministic_nans(deterministic_nans).deterministic_relaxed_simd(true);
     let engine = Engine::new(&config);
     let mut store = Store::new(&engine, ());
     let module = Module::new(&engine, wat)?;

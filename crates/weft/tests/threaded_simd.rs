@@ -206,3 +206,43 @@ fn v128_on_other_memories_is_native() {
     assert_eq!(agree(wat, "oob", &[Val::I64(65520)]), Err("out of bounds memory access".to_string()));
     agree(wat, "oob", &[Val::I64(65516)]).unwrap();
 }
+
+/// A binary op fused with the `v128.load` or `v128.const` before it
+/// (`VBinLoad`, `VBinConst`) computes what the two instructions do, and
+/// the load still traps out of bounds.
+#[test]
+fn fused_pairs_agree_and_trap() {
+    let wat = r#"(module (memory 1)
+        (data (i32.const 16) "\00\00\80\3f\00\00\00\40\00\00\40\40\00\00\80\c0")
+        (func (export "mul") (param i32 v128) (result v128)
+            (f32x4.mul (local.get 1) (v128.load offset=16 (local.get 0))))
+        (func (export "mask") (param v128) (result v128)
+            (v128.and (local.get 0) (v128.const i64x2 0xff 0xff00))))"#;
+    assert_native("fused", wat);
+    let twos = Val::V128(0x4000_0000_4000_0000_4000_0000_4000_0000);
+    let r = agree(wat, "mul", &[Val::I32(0), twos]).unwrap();
+    assert_eq!(r, [Val::V128(0xc100_0000_40c0_0000_4080_0000_4000_0000)]);
+    let err = agree(wat, "mul", &[Val::I32(65536 - 16), twos]).unwrap_err();
+    assert!(err.contains("out of bounds"), "{err}");
+    assert_eq!(agree(wat, "mask", &[Val::V128(V)]).unwrap(), [Val::V128(V & ((0xff00 << 64) | 0xff))]);
+}
+
+/// A load whose address is `i32.add` of an immediate carries the
+/// immediate (`VLoad`/`VBinLoad` `add`) and still wraps the sum modulo
+/// 2^32 before adding the offset, as the `i32.add` did.
+#[test]
+fn folded_address_immediates_wrap_like_i32_add() {
+    let wat = r#"(module (memory 1)
+        (data (i32.const 16) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+        (func (export "load") (param i32) (result v128)
+            (v128.load offset=8 (i32.add (local.get 0) (i32.const 40))))
+        (func (export "xor") (param i32 v128) (result v128)
+            (v128.xor (local.get 1) (v128.load offset=8 (i32.add (local.get 0) (i32.const 40))))))"#;
+    assert_native("folded", wat);
+    let bytes = Val::V128(u128::from_le_bytes(std::array::from_fn(|i| i as u8 + 1)));
+    // -32 + 40 wraps to 8; + offset 8 is address 16.
+    assert_eq!(agree(wat, "load", &[Val::I32(-32)]).unwrap(), [bytes]);
+    assert_eq!(agree(wat, "xor", &[Val::I32(-32), Val::V128(0)]).unwrap(), [bytes]);
+    let err = agree(wat, "load", &[Val::I32(65536 - 48)]).unwrap_err();
+    assert!(err.contains("out of bounds"), "{err}");
+}

@@ -116,6 +116,9 @@ const KITCHEN_SINK: &str = r#"(module
             (v128.or (f32x4.lt (local.get $w) (local.get $v)) (f32x4.gt (local.get $w) (local.get $v)))))))))
         (local.set $w (i8x16.shuffle 0 17 2 19 4 21 6 23 8 25 10 27 12 29 14 31 (local.get $w) (local.get $v)))
         (local.set $w (v128.bitselect (local.get $w) (local.get $v) (v128.const i64x2 -1 0)))
+        ;; Fused pairs: a load or constant and the binary op using it.
+        (local.set $w (f32x4.mul (local.get $w) (v128.load (i32.const 32))))
+        (local.set $w (v128.and (local.get $w) (v128.const i64x2 -1 7)))
         (local.set $w (i32x4.replace_lane 1 (local.get $w) (local.get $i)))
         (local.set $w (select (local.get $w) (local.get $v) (i32.and (local.get $i) (i32.const 1))))
         (local.set $w (i16x8.narrow_i32x4_s (i8x16.abs (local.get $w)) (local.get $v)))

@@ -6,334 +6,334 @@
 //! rounding rules, once for both the scalar and the vector instructions. `abs`, `neg`, `pmin` and `pmax` are
 //! bit operations on the lanes: they never touch a NaN's payload.
 
-use super::{compare, from_lanes, lanes, map, widen, zip};
+use super::{V128, compare, from_lanes, lanes, map, widen, zip};
 use crate::numeric as n;
 
 /// `f32x4.ceil`.
-#[inline]
-pub fn f32x4_ceil(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_ceil(a: V128) -> V128 {
     map::<f32, 4>(a, n::f32_ceil)
 }
 
 /// `f32x4.floor`.
-#[inline]
-pub fn f32x4_floor(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_floor(a: V128) -> V128 {
     map::<f32, 4>(a, n::f32_floor)
 }
 
 /// `f32x4.trunc`.
-#[inline]
-pub fn f32x4_trunc(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_trunc(a: V128) -> V128 {
     map::<f32, 4>(a, n::f32_trunc)
 }
 
 /// `f32x4.sqrt`.
-#[inline]
-pub fn f32x4_sqrt(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_sqrt(a: V128) -> V128 {
     map::<f32, 4>(a, f32::sqrt)
 }
 
 /// `f32x4.nearest`: round to nearest, ties to even.
-#[inline]
-pub fn f32x4_nearest(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_nearest(a: V128) -> V128 {
     map::<f32, 4>(a, n::f32_nearest)
 }
 
 /// `f32x4.abs`: clears the sign bits (a bit operation: NaNs keep their payload).
-#[inline]
-pub fn f32x4_abs(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_abs(a: V128) -> V128 {
     map::<u32, 4>(a, |x| x & !(0x8000_0000))
 }
 
 /// `f32x4.neg`: flips the sign bits (a bit operation: NaNs keep their payload).
-#[inline]
-pub fn f32x4_neg(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_neg(a: V128) -> V128 {
     map::<u32, 4>(a, |x| x ^ (0x8000_0000))
 }
 
 /// `f32x4.add`.
-#[inline]
-pub fn f32x4_add(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_add(a: V128, b: V128) -> V128 {
     zip::<f32, 4>(a, b, |x, y| x + y)
 }
 
 /// `f32x4.sub`.
-#[inline]
-pub fn f32x4_sub(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_sub(a: V128, b: V128) -> V128 {
     zip::<f32, 4>(a, b, |x, y| x - y)
 }
 
 /// `f32x4.mul`.
-#[inline]
-pub fn f32x4_mul(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_mul(a: V128, b: V128) -> V128 {
     zip::<f32, 4>(a, b, |x, y| x * y)
 }
 
 /// `f32x4.div`.
-#[inline]
-pub fn f32x4_div(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_div(a: V128, b: V128) -> V128 {
     zip::<f32, 4>(a, b, |x, y| x / y)
 }
 
 /// `f32x4.min`: NaN if either lane is NaN, `-0 < +0`.
-#[inline]
-pub fn f32x4_min(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_min(a: V128, b: V128) -> V128 {
     zip::<f32, 4>(a, b, n::f32_min)
 }
 
 /// `f32x4.max`: NaN if either lane is NaN, `+0 > -0`.
-#[inline]
-pub fn f32x4_max(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_max(a: V128, b: V128) -> V128 {
     zip::<f32, 4>(a, b, n::f32_max)
 }
 
 /// `f32x4.pmin`: pseudo-minimum `b < a ? b : a`, returning a lane unchanged.
-#[inline]
-pub fn f32x4_pmin(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_pmin(a: V128, b: V128) -> V128 {
     zip::<u32, 4>(a, b, |x, y| if f32::from_bits(y) < f32::from_bits(x) { y } else { x })
 }
 
 /// `f32x4.pmax`: pseudo-maximum `a < b ? b : a`, returning a lane unchanged.
-#[inline]
-pub fn f32x4_pmax(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_pmax(a: V128, b: V128) -> V128 {
     zip::<u32, 4>(a, b, |x, y| if f32::from_bits(x) < f32::from_bits(y) { y } else { x })
 }
 
 /// `f32x4.eq`.
-#[inline]
-pub fn f32x4_eq(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_eq(a: V128, b: V128) -> V128 {
     compare::<f32, 4>(a, b, |x, y| x == y)
 }
 
 /// `f32x4.ne`.
-#[inline]
-pub fn f32x4_ne(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_ne(a: V128, b: V128) -> V128 {
     compare::<f32, 4>(a, b, |x, y| x != y)
 }
 
 /// `f32x4.lt`.
-#[inline]
-pub fn f32x4_lt(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_lt(a: V128, b: V128) -> V128 {
     compare::<f32, 4>(a, b, |x, y| x < y)
 }
 
 /// `f32x4.gt`.
-#[inline]
-pub fn f32x4_gt(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_gt(a: V128, b: V128) -> V128 {
     compare::<f32, 4>(a, b, |x, y| x > y)
 }
 
 /// `f32x4.le`.
-#[inline]
-pub fn f32x4_le(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_le(a: V128, b: V128) -> V128 {
     compare::<f32, 4>(a, b, |x, y| x <= y)
 }
 
 /// `f32x4.ge`.
-#[inline]
-pub fn f32x4_ge(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_ge(a: V128, b: V128) -> V128 {
     compare::<f32, 4>(a, b, |x, y| x >= y)
 }
 
 /// `f64x2.ceil`.
-#[inline]
-pub fn f64x2_ceil(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_ceil(a: V128) -> V128 {
     map::<f64, 2>(a, n::f64_ceil)
 }
 
 /// `f64x2.floor`.
-#[inline]
-pub fn f64x2_floor(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_floor(a: V128) -> V128 {
     map::<f64, 2>(a, n::f64_floor)
 }
 
 /// `f64x2.trunc`.
-#[inline]
-pub fn f64x2_trunc(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_trunc(a: V128) -> V128 {
     map::<f64, 2>(a, n::f64_trunc)
 }
 
 /// `f64x2.sqrt`.
-#[inline]
-pub fn f64x2_sqrt(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_sqrt(a: V128) -> V128 {
     map::<f64, 2>(a, f64::sqrt)
 }
 
 /// `f64x2.nearest`: round to nearest, ties to even.
-#[inline]
-pub fn f64x2_nearest(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_nearest(a: V128) -> V128 {
     map::<f64, 2>(a, n::f64_nearest)
 }
 
 /// `f64x2.abs`: clears the sign bits (a bit operation: NaNs keep their payload).
-#[inline]
-pub fn f64x2_abs(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_abs(a: V128) -> V128 {
     map::<u64, 2>(a, |x| x & !(1 << 63))
 }
 
 /// `f64x2.neg`: flips the sign bits (a bit operation: NaNs keep their payload).
-#[inline]
-pub fn f64x2_neg(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_neg(a: V128) -> V128 {
     map::<u64, 2>(a, |x| x ^ (1 << 63))
 }
 
 /// `f64x2.add`.
-#[inline]
-pub fn f64x2_add(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_add(a: V128, b: V128) -> V128 {
     zip::<f64, 2>(a, b, |x, y| x + y)
 }
 
 /// `f64x2.sub`.
-#[inline]
-pub fn f64x2_sub(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_sub(a: V128, b: V128) -> V128 {
     zip::<f64, 2>(a, b, |x, y| x - y)
 }
 
 /// `f64x2.mul`.
-#[inline]
-pub fn f64x2_mul(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_mul(a: V128, b: V128) -> V128 {
     zip::<f64, 2>(a, b, |x, y| x * y)
 }
 
 /// `f64x2.div`.
-#[inline]
-pub fn f64x2_div(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_div(a: V128, b: V128) -> V128 {
     zip::<f64, 2>(a, b, |x, y| x / y)
 }
 
 /// `f64x2.min`: NaN if either lane is NaN, `-0 < +0`.
-#[inline]
-pub fn f64x2_min(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_min(a: V128, b: V128) -> V128 {
     zip::<f64, 2>(a, b, n::f64_min)
 }
 
 /// `f64x2.max`: NaN if either lane is NaN, `+0 > -0`.
-#[inline]
-pub fn f64x2_max(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_max(a: V128, b: V128) -> V128 {
     zip::<f64, 2>(a, b, n::f64_max)
 }
 
 /// `f64x2.pmin`: pseudo-minimum `b < a ? b : a`, returning a lane unchanged.
-#[inline]
-pub fn f64x2_pmin(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_pmin(a: V128, b: V128) -> V128 {
     zip::<u64, 2>(a, b, |x, y| if f64::from_bits(y) < f64::from_bits(x) { y } else { x })
 }
 
 /// `f64x2.pmax`: pseudo-maximum `a < b ? b : a`, returning a lane unchanged.
-#[inline]
-pub fn f64x2_pmax(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_pmax(a: V128, b: V128) -> V128 {
     zip::<u64, 2>(a, b, |x, y| if f64::from_bits(x) < f64::from_bits(y) { y } else { x })
 }
 
 /// `f64x2.eq`.
-#[inline]
-pub fn f64x2_eq(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_eq(a: V128, b: V128) -> V128 {
     compare::<f64, 2>(a, b, |x, y| x == y)
 }
 
 /// `f64x2.ne`.
-#[inline]
-pub fn f64x2_ne(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_ne(a: V128, b: V128) -> V128 {
     compare::<f64, 2>(a, b, |x, y| x != y)
 }
 
 /// `f64x2.lt`.
-#[inline]
-pub fn f64x2_lt(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_lt(a: V128, b: V128) -> V128 {
     compare::<f64, 2>(a, b, |x, y| x < y)
 }
 
 /// `f64x2.gt`.
-#[inline]
-pub fn f64x2_gt(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_gt(a: V128, b: V128) -> V128 {
     compare::<f64, 2>(a, b, |x, y| x > y)
 }
 
 /// `f64x2.le`.
-#[inline]
-pub fn f64x2_le(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_le(a: V128, b: V128) -> V128 {
     compare::<f64, 2>(a, b, |x, y| x <= y)
 }
 
 /// `f64x2.ge`.
-#[inline]
-pub fn f64x2_ge(a: u128, b: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_ge(a: V128, b: V128) -> V128 {
     compare::<f64, 2>(a, b, |x, y| x >= y)
 }
 
 /// `i32x4.trunc_sat_f32x4_s`: saturating truncation, NaN to 0.
-#[inline]
-pub fn i32x4_trunc_sat_f32x4_s(a: u128) -> u128 {
+#[inline(always)]
+pub fn i32x4_trunc_sat_f32x4_s(a: V128) -> V128 {
     from_lanes::<i32, 4>(lanes::<f32, 4>(a).map(n::i32_trunc_sat_f32_s))
 }
 
 /// `i32x4.trunc_sat_f32x4_u`: saturating truncation, NaN to 0.
-#[inline]
-pub fn i32x4_trunc_sat_f32x4_u(a: u128) -> u128 {
+#[inline(always)]
+pub fn i32x4_trunc_sat_f32x4_u(a: V128) -> V128 {
     from_lanes::<u32, 4>(lanes::<f32, 4>(a).map(n::i32_trunc_sat_f32_u))
 }
 
 /// `i32x4.trunc_sat_f64x2_s_zero`: both lanes truncated (saturating), two zero lanes above.
-#[inline]
-pub fn i32x4_trunc_sat_f64x2_s_zero(a: u128) -> u128 {
+#[inline(always)]
+pub fn i32x4_trunc_sat_f64x2_s_zero(a: V128) -> V128 {
     let [x, y] = lanes::<f64, 2>(a);
     from_lanes::<i32, 4>([n::i32_trunc_sat_f64_s(x), n::i32_trunc_sat_f64_s(y), 0, 0])
 }
 
 /// `i32x4.trunc_sat_f64x2_u_zero`: both lanes truncated (saturating), two zero lanes above.
-#[inline]
-pub fn i32x4_trunc_sat_f64x2_u_zero(a: u128) -> u128 {
+#[inline(always)]
+pub fn i32x4_trunc_sat_f64x2_u_zero(a: V128) -> V128 {
     let [x, y] = lanes::<f64, 2>(a);
     from_lanes::<u32, 4>([n::i32_trunc_sat_f64_u(x), n::i32_trunc_sat_f64_u(y), 0, 0])
 }
 
 /// `f32x4.convert_i32x4_s`: rounds to nearest.
-#[inline]
-pub fn f32x4_convert_i32x4_s(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_convert_i32x4_s(a: V128) -> V128 {
     from_lanes::<f32, 4>(lanes::<i32, 4>(a).map(|x| x as f32))
 }
 
 /// `f32x4.convert_i32x4_u`: rounds to nearest.
-#[inline]
-pub fn f32x4_convert_i32x4_u(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_convert_i32x4_u(a: V128) -> V128 {
     from_lanes::<f32, 4>(lanes::<u32, 4>(a).map(|x| x as f32))
 }
 
 /// `f64x2.convert_low_i32x4_s`: the two low lanes, exactly.
-#[inline]
-pub fn f64x2_convert_low_i32x4_s(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_convert_low_i32x4_s(a: V128) -> V128 {
     widen::<i32, f64, 4, 2>(a, 0, f64::from)
 }
 
 /// `f64x2.convert_low_i32x4_u`: the two low lanes, exactly.
-#[inline]
-pub fn f64x2_convert_low_i32x4_u(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_convert_low_i32x4_u(a: V128) -> V128 {
     widen::<u32, f64, 4, 2>(a, 0, f64::from)
 }
 
 /// `f32x4.demote_f64x2_zero`: both lanes rounded to `f32`, two zero lanes above.
-#[inline]
-pub fn f32x4_demote_f64x2_zero(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_demote_f64x2_zero(a: V128) -> V128 {
     let [x, y] = lanes::<f64, 2>(a);
     from_lanes::<f32, 4>([n::f32_demote_f64(x), n::f32_demote_f64(y), 0.0, 0.0])
 }
 
 /// `f64x2.promote_low_f32x4`: the two low lanes, exactly.
-#[inline]
-pub fn f64x2_promote_low_f32x4(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_promote_low_f32x4(a: V128) -> V128 {
     widen::<f32, f64, 4, 2>(a, 0, n::f64_promote_f32)
 }
 
 /// Every NaN lane of an `f32x4` replaced by the canonical NaN of its sign
 /// (for [`Config::deterministic_nans`](crate::Config)).
-#[inline]
-pub fn f32x4_canonicalize_nans(a: u128) -> u128 {
+#[inline(always)]
+pub fn f32x4_canonicalize_nans(a: V128) -> V128 {
     map::<f32, 4>(a, n::canonicalize_f32)
 }
 
 /// Every NaN lane of an `f64x2` replaced by the canonical NaN of its sign.
-#[inline]
-pub fn f64x2_canonicalize_nans(a: u128) -> u128 {
+#[inline(always)]
+pub fn f64x2_canonicalize_nans(a: V128) -> V128 {
     map::<f64, 2>(a, n::canonicalize_f64)
 }
 
@@ -342,11 +342,11 @@ mod tests {
     use super::super::{from_lanes, lanes};
     use super::*;
 
-    fn f32s(l: [f32; 4]) -> u128 {
+    fn f32s(l: [f32; 4]) -> V128 {
         from_lanes::<f32, 4>(l)
     }
 
-    fn bits32(v: u128) -> [u32; 4] {
+    fn bits32(v: V128) -> [u32; 4] {
         lanes::<u32, 4>(v)
     }
 

@@ -355,6 +355,9 @@ pub(super) fn handler(ip: Ip) -> Handler {
         Op::VI32x4GtS { .. } => simd::v_i32x4_gt_s,
         Op::VF32x4Lt { .. } => simd::v_f32x4_lt,
         Op::VF32x4Gt { .. } => simd::v_f32x4_gt,
+        Op::VBinLoad { .. } => simd::vbin_load,
+        Op::VBinConst { .. } => simd::vbin_const,
+        Op::VF32x4MulLoad { .. } => simd::v_f32x4_mul_load,
         Op::Unreachable
         | Op::MemorySize { .. }
         | Op::MemoryGrow { .. }

@@ -12,19 +12,24 @@
 
 use weft_decode::Operator;
 
-use weft_exec::simd as s;
+use weft_exec::simd::{self as s, V128};
 
 /// Derives, per group `Enum (args) (call) -> ret { Name = semantics, ... }`, the
-/// enum `Enum` of the group's operators, `Enum::from_operator` and
-/// `Enum::apply`.
+/// enum `Enum` of the group's operators, `Enum::from_operator`,
+/// `Enum::apply` and `Enum::native`. A row `Name = f => Native = g` (the
+/// relaxed instructions) also has a variant `Native` computing the host's
+/// native choice `g`, which `from_operator` never returns: the translator
+/// picks it with `native()` unless `Config::deterministic_relaxed_simd`.
 macro_rules! simd_sub_ops {
-    ($( $(#[$doc:meta])* $Enum:ident ($($arg:ident : $argty:ty),*) $call:tt -> $ret:ty { $($name:ident = $f:expr,)* } )*) => {
+    ($( $(#[$doc:meta])* $Enum:ident ($($arg:ident : $argty:ty),*) $call:tt -> $ret:ty {
+        $($name:ident = $f:expr $(=> $native:ident = $nf:expr)?,)*
+    } )*) => {
         $(
             $(#[$doc])*
             // Variants are named after the operators (`I8x16Splat`, ...).
             #[allow(clippy::enum_variant_names)]
             #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-            pub(crate) enum $Enum { $($name,)* }
+            pub(crate) enum $Enum { $($name, $($native,)?)* }
 
             impl $Enum {
                 /// The sub-operation of `op`, if it belongs to this group.
@@ -35,11 +40,26 @@ macro_rules! simd_sub_ops {
                     })
                 }
 
-                /// The operation's result.
+                /// The variant computing the host's native choice, for a
+                /// relaxed instruction; `self` for any other.
+                #[allow(dead_code, clippy::match_single_binding)]
+                pub(crate) fn native(self) -> Self {
+                    match self {
+                        $($( Self::$name => Self::$native, )?)*
+                        other => other,
+                    }
+                }
+
+                /// The operation's result. Out of line: inlined into a
+                /// step of `exec/simd.rs` (with its operands loaded before
+                /// the `match`), LLVM split the 16-byte operands into
+                /// scalar lanes for all ~140 arms at once; here each arm
+                /// gets its operands as values and compiles to its own
+                /// vector instructions.
                 #[inline(never)]
                 pub(crate) fn apply(self, $($arg: $argty),*) -> $ret {
                     match self {
-                        $( Self::$name => ($f) $call, )*
+                        $( Self::$name => ($f) $call, $(Self::$native => ($nf) $call,)? )*
                     }
                 }
             }
@@ -49,7 +69,7 @@ macro_rules! simd_sub_ops {
 
 simd_sub_ops! {
     /// `v128 -> v128`.
-    VUnOp (a: u128) (a) -> u128 {
+    VUnOp (a: V128) (a) -> V128 {
                 V128Not = s::v128_not,
                 I8x16Abs = s::i8x16_abs,
                 I8x16Neg = s::i8x16_neg,
@@ -100,13 +120,13 @@ simd_sub_ops! {
                 F64x2ConvertLowI32x4U = s::f64x2_convert_low_i32x4_u,
                 F32x4DemoteF64x2Zero = s::f32x4_demote_f64x2_zero,
                 F64x2PromoteLowF32x4 = s::f64x2_promote_low_f32x4,
-                I32x4RelaxedTruncF32x4S = s::i32x4_relaxed_trunc_f32x4_s,
+                I32x4RelaxedTruncF32x4S = s::i32x4_relaxed_trunc_f32x4_s => I32x4RelaxedTruncF32x4SNative = s::native::i32x4_relaxed_trunc_f32x4_s,
                 I32x4RelaxedTruncF32x4U = s::i32x4_relaxed_trunc_f32x4_u,
-                I32x4RelaxedTruncF64x2SZero = s::i32x4_relaxed_trunc_f64x2_s_zero,
+                I32x4RelaxedTruncF64x2SZero = s::i32x4_relaxed_trunc_f64x2_s_zero => I32x4RelaxedTruncF64x2SZeroNative = s::native::i32x4_relaxed_trunc_f64x2_s_zero,
                 I32x4RelaxedTruncF64x2UZero = s::i32x4_relaxed_trunc_f64x2_u_zero,
     }
     /// `v128 v128 -> v128`.
-    VBinOp (a: u128, b: u128) (a, b) -> u128 {
+    VBinOp (a: V128, b: V128) (a, b) -> V128 {
                 I8x16Swizzle = s::i8x16_swizzle,
                 V128And = s::v128_and,
                 V128AndNot = s::v128_andnot,
@@ -227,29 +247,29 @@ simd_sub_ops! {
                 F64x2Gt = s::f64x2_gt,
                 F64x2Le = s::f64x2_le,
                 F64x2Ge = s::f64x2_ge,
-                I8x16RelaxedSwizzle = s::i8x16_relaxed_swizzle,
-                F32x4RelaxedMin = s::f32x4_relaxed_min,
-                F32x4RelaxedMax = s::f32x4_relaxed_max,
-                F64x2RelaxedMin = s::f64x2_relaxed_min,
-                F64x2RelaxedMax = s::f64x2_relaxed_max,
-                I16x8RelaxedQ15mulrS = s::i16x8_relaxed_q15mulr_s,
-                I16x8RelaxedDotI8x16I7x16S = s::i16x8_relaxed_dot_i8x16_i7x16_s,
+                I8x16RelaxedSwizzle = s::i8x16_relaxed_swizzle => I8x16RelaxedSwizzleNative = s::native::i8x16_relaxed_swizzle,
+                F32x4RelaxedMin = s::f32x4_relaxed_min => F32x4RelaxedMinNative = s::native::f32x4_relaxed_min,
+                F32x4RelaxedMax = s::f32x4_relaxed_max => F32x4RelaxedMaxNative = s::native::f32x4_relaxed_max,
+                F64x2RelaxedMin = s::f64x2_relaxed_min => F64x2RelaxedMinNative = s::native::f64x2_relaxed_min,
+                F64x2RelaxedMax = s::f64x2_relaxed_max => F64x2RelaxedMaxNative = s::native::f64x2_relaxed_max,
+                I16x8RelaxedQ15mulrS = s::i16x8_relaxed_q15mulr_s => I16x8RelaxedQ15mulrSNative = s::native::i16x8_relaxed_q15mulr_s,
+                I16x8RelaxedDotI8x16I7x16S = s::i16x8_relaxed_dot_i8x16_i7x16_s => I16x8RelaxedDotI8x16I7x16SNative = s::native::i16x8_relaxed_dot_i8x16_i7x16_s,
     }
     /// `v128 v128 v128 -> v128`.
-    VTernOp (a: u128, b: u128, c: u128) (a, b, c) -> u128 {
+    VTernOp (a: V128, b: V128, c: V128) (a, b, c) -> V128 {
                 V128Bitselect = s::v128_bitselect,
-                F32x4RelaxedMadd = s::f32x4_relaxed_madd,
-                F32x4RelaxedNmadd = s::f32x4_relaxed_nmadd,
-                F64x2RelaxedMadd = s::f64x2_relaxed_madd,
-                F64x2RelaxedNmadd = s::f64x2_relaxed_nmadd,
+                F32x4RelaxedMadd = s::f32x4_relaxed_madd => F32x4RelaxedMaddNative = s::native::f32x4_relaxed_madd,
+                F32x4RelaxedNmadd = s::f32x4_relaxed_nmadd => F32x4RelaxedNmaddNative = s::native::f32x4_relaxed_nmadd,
+                F64x2RelaxedMadd = s::f64x2_relaxed_madd => F64x2RelaxedMaddNative = s::native::f64x2_relaxed_madd,
+                F64x2RelaxedNmadd = s::f64x2_relaxed_nmadd => F64x2RelaxedNmaddNative = s::native::f64x2_relaxed_nmadd,
                 I8x16RelaxedLaneselect = s::i8x16_relaxed_laneselect,
                 I16x8RelaxedLaneselect = s::i16x8_relaxed_laneselect,
                 I32x4RelaxedLaneselect = s::i32x4_relaxed_laneselect,
                 I64x2RelaxedLaneselect = s::i64x2_relaxed_laneselect,
-                I32x4RelaxedDotI8x16I7x16AddS = s::i32x4_relaxed_dot_i8x16_i7x16_add_s,
+                I32x4RelaxedDotI8x16I7x16AddS = s::i32x4_relaxed_dot_i8x16_i7x16_add_s => I32x4RelaxedDotI8x16I7x16AddSNative = s::native::i32x4_relaxed_dot_i8x16_i7x16_add_s,
     }
     /// `v128 -> i32`: tests and bit masks.
-    VTestOp (a: u128) (a) -> i32 {
+    VTestOp (a: V128) (a) -> i32 {
                 V128AnyTrue = |a| i32::from(s::v128_any_true(a)),
                 I8x16AllTrue = |a| i32::from(s::i8x16_all_true(a)),
                 I16x8AllTrue = |a| i32::from(s::i16x8_all_true(a)),
@@ -261,7 +281,7 @@ simd_sub_ops! {
                 I64x2Bitmask = s::i64x2_bitmask,
     }
     /// `v128 i32 -> v128`: shifts by the `i32` count.
-    VShiftOp (a: u128, count: u32) (a, count) -> u128 {
+    VShiftOp (a: V128, count: u32) (a, count) -> V128 {
                 I8x16Shl = s::i8x16_shl,
                 I8x16ShrS = s::i8x16_shr_s,
                 I8x16ShrU = s::i8x16_shr_u,
@@ -276,7 +296,7 @@ simd_sub_ops! {
                 I64x2ShrU = s::i64x2_shr_u,
     }
     /// `t -> v128`: splats of a scalar's slot bits.
-    VSplatOp (x: u64) (x) -> u128 {
+    VSplatOp (x: u64) (x) -> V128 {
                 I8x16Splat = |x: u64| s::i8x16_splat(x as i32),
                 I16x8Splat = |x: u64| s::i16x8_splat(x as i32),
                 I32x4Splat = |x: u64| s::i32x4_splat(x as i32),
@@ -285,7 +305,7 @@ simd_sub_ops! {
                 F64x2Splat = s::f64x2_splat,
     }
     /// `v128 -> t`: a lane's value as slot bits.
-    VExtractOp (a: u128, lane: u8) (a, lane) -> u64 {
+    VExtractOp (a: V128, lane: u8) (a, lane) -> u64 {
                 I8x16ExtractLaneS = |a, lane| u64::from(s::i8x16_extract_lane_s(a, lane) as u32),
                 I8x16ExtractLaneU = |a, lane| u64::from(s::i8x16_extract_lane_u(a, lane) as u32),
                 I16x8ExtractLaneS = |a, lane| u64::from(s::i16x8_extract_lane_s(a, lane) as u32),
@@ -296,7 +316,7 @@ simd_sub_ops! {
                 F64x2ExtractLane = s::f64x2_extract_lane,
     }
     /// `v128 t -> v128`: a lane replaced by a scalar's slot bits.
-    VReplaceOp (a: u128, lane: u8, x: u64) (a, lane, x) -> u128 {
+    VReplaceOp (a: V128, lane: u8, x: u64) (a, lane, x) -> V128 {
                 I8x16ReplaceLane = |a, lane, x: u64| s::i8x16_replace_lane(a, lane, x as i32),
                 I16x8ReplaceLane = |a, lane, x: u64| s::i16x8_replace_lane(a, lane, x as i32),
                 I32x4ReplaceLane = |a, lane, x: u64| s::i32x4_replace_lane(a, lane, x as i32),
@@ -358,7 +378,7 @@ impl VLoadKind {
     /// The vector built from the little-endian bytes `raw` (the low
     /// [`bytes`](Self::bytes) of it).
     #[inline(never)]
-    pub(crate) fn build(self, raw: u64) -> u128 {
+    pub(crate) fn build(self, raw: u64) -> V128 {
         use VLoadKind as K;
         let b = raw.to_le_bytes();
         match self {
@@ -421,7 +441,10 @@ impl super::Op {
             | Op::VI32x4LtS { d, .. }
             | Op::VI32x4GtS { d, .. }
             | Op::VF32x4Lt { d, .. }
-            | Op::VF32x4Gt { d, .. } => Some(d),
+            | Op::VF32x4Gt { d, .. }
+            | Op::VBinLoad { d, .. }
+            | Op::VBinConst { d, .. }
+            | Op::VF32x4MulLoad { d, .. } => Some(d),
             _ => None,
         }
     }

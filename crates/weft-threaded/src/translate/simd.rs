@@ -21,6 +21,7 @@
 use weft_decode::{ImportType, MemArg, Operator, ValType};
 
 use super::{Code, Entry, Result, Translator, supported_type, unsupported};
+use crate::op::Slot;
 use crate::op::simd::{
     VBinOp, VExtractOp, VLoadKind, VMemKind, VReplaceOp, VShiftOp, VSplatOp, VTernOp, VTestOp, VUnOp,
 };
@@ -220,20 +221,105 @@ impl Translator<'_> {
         Some(self.translate_vector(op))
     }
 
+    /// Whether relaxed SIMD instructions compute the host's native choice
+    /// (`weft_exec::simd::native`) rather than the deterministic one
+    /// ([`Config::deterministic_relaxed_simd`](weft_exec::Config)). Code
+    /// is translated for one engine, so its configuration decides.
+    fn native_relaxed(&self) -> bool {
+        !self.module.engine.config().deterministic_relaxed_simd
+    }
+
+    /// Fuses a binary vector op `f` with the `v128.load` or `v128.const`
+    /// that produced its right operand just before (the pairs the SIMD
+    /// programs run most, `v128.load` + `f32x4.mul`, `v128.const` +
+    /// `v128.and`, ...): the load's or constant's op becomes
+    /// [`Op::VBinLoad`] or [`Op::VBinConst`], and the vector never
+    /// passes through its v-slot. `false` (nothing changed) unless the
+    /// right operand is that op's result, still on the stack only.
+    fn fuse_binary(&mut self, f: VBinOp) -> bool {
+        let n = self.stack.len();
+        let Some(at) = self.retarget else { return false };
+        if at + 1 != self.code.ops.len() || self.stack[n - 1] != Entry::Stack {
+            return false;
+        }
+        let b = self.home(n - 1);
+        let fused = match self.code.ops[at] {
+            Op::VLoad { d, a: addr, add, offset } if d == b => move |d, a| match f {
+                VBinOp::F32x4Mul => Op::VF32x4MulLoad { d, a, addr, add, offset },
+                _ => Op::VBinLoad { d, a, addr, add, offset, f },
+            },
+            Op::VConst { d, k } if d == b => {
+                return self.fuse_into(at, move |d, a| Op::VBinConst { d, a, k, f });
+            }
+            _ => return false,
+        };
+        self.fuse_into(at, fused)
+    }
+
+    /// Pops a `v128.load`'s address. If the op just before computed it as
+    /// `i32.add` of an immediate below 2^16 into the top entry's home slot
+    /// (`p + 16` in a loop over vectors, a row of a matrix), that op is
+    /// dropped and its operand and immediate returned instead, for the
+    /// load to add (wrapping, as the `i32.add` did): one op fewer per load.
+    fn address_plus_immediate(&mut self) -> (Slot, u16) {
+        let n = self.stack.len();
+        if let Some(at) = self.retarget
+            && at + 1 == self.code.ops.len()
+            && self.stack[n - 1] == Entry::Stack
+            && let Op::I32AddImm { d, a, imm } = self.code.ops[at]
+            && d == self.home(n - 1)
+            && let Ok(add) = u16::try_from(imm as u32)
+        {
+            self.stack.pop();
+            self.code.ops.truncate(at);
+            self.code.offsets.truncate(at);
+            return (a, add);
+        }
+        (self.pop_slot(), 0)
+    }
+
+    /// Replaces the op at `at` (which wrote the top entry) by `fused(d, a)`
+    /// with `a` the entry below and `d` the result's home. The fused op
+    /// keeps the first op's offset: a trap in it is the load's.
+    fn fuse_into(&mut self, at: usize, fused: impl FnOnce(Slot, Slot) -> Op) -> bool {
+        let n = self.stack.len();
+        if n < 2 || matches!(self.stack[n - 2], Entry::Const(_)) {
+            return false;
+        }
+        self.stack.pop();
+        let a = self.pop_slot();
+        let Ok(d) = self.push_result() else { return false };
+        let offset = self.code.offsets[at];
+        self.code.ops.truncate(at);
+        self.code.offsets.truncate(at);
+        self.emit_result(fused(d, a));
+        self.code.offsets[at] = offset;
+        true
+    }
+
     fn translate_vector(&mut self, op: &Operator<'_>) -> Result<()> {
+        if let Some(f) = VBinOp::from_operator(op).filter(|f| !is_relaxed(*f))
+            && self.fuse_binary(f)
+        {
+            return Ok(());
+        }
         if let Some(f) = fast_binary(op) {
             let (a, b) = self.pop2();
             return self.v_result(|d| f(d, a, b));
         }
+        let native = self.native_relaxed();
         if let Some(f) = VBinOp::from_operator(op) {
+            let f = if native { f.native() } else { f };
             let (a, b) = self.pop2();
             return self.v_result(|d| Op::VBin { d, a, b, f });
         }
         if let Some(f) = VUnOp::from_operator(op) {
+            let f = if native { f.native() } else { f };
             let a = self.pop_slot();
             return self.v_result(|d| Op::VUn { d, a, f });
         }
         if let Some(f) = VTernOp::from_operator(op) {
+            let f = if native { f.native() } else { f };
             let (c, (a, b)) = (self.pop_slot(), self.pop2());
             return self.v_result(|d| Op::VTern { d, a, b, c, f });
         }
@@ -249,7 +335,7 @@ impl Translator<'_> {
             // A splat of a constant is a vector constant.
             if let Some(&Entry::Const(bits)) = self.stack.last() {
                 self.stack.pop();
-                let k = self.v128_const(f.apply(bits));
+                let k = self.v128_const(weft_exec::simd::to_u128(f.apply(bits)));
                 return self.v_result(|d| Op::VConst { d, k });
             }
             let a = self.pop_slot();
@@ -286,8 +372,8 @@ impl Translator<'_> {
             }
             Operator::V128Load { memarg } => {
                 let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Load) };
-                let a = self.pop_slot();
-                self.v_result(|d| Op::VLoad { d, a, offset })
+                let (a, add) = self.address_plus_immediate();
+                self.v_result(|d| Op::VLoad { d, a, add, offset })
             }
             Operator::V128Store { memarg } => {
                 let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Store) };
@@ -329,6 +415,12 @@ impl Translator<'_> {
     }
 }
 
+/// Whether `f` is a relaxed instruction (left unfused: its native variant
+/// is picked after this point).
+fn is_relaxed(f: VBinOp) -> bool {
+    f.native() != f
+}
+
 /// How many bytes a lane load or store moves.
 fn lane_bytes(op: &Operator<'_>) -> u8 {
     match op {
@@ -365,16 +457,48 @@ mod tests {
     use crate::tests::disassemble;
 
     /// The SIMD benchmark's inner loop: every value computed straight into
-    /// its local, no moves.
+    /// its local, no moves, and its two vector constants fused into the
+    /// ops that use them.
     #[test]
     fn simd_loop_has_no_moves() {
         let wat = include_str!("../../../../benches/programs/simd_checksum.wat");
         let text = disassemble(wat, 2);
         println!("{text}");
-        // The loop: ops 2 to 27, its constants folded (`f32x4.splat` of a
-        // constant is a `VConst`).
-        let inner = text.lines().skip(2).take(26).collect::<Vec<_>>().join("\n");
-        assert!(inner.ends_with("BrI32NeImm { a: 1, imm: 65536, t: 4294967271 }"), "{text}");
-        assert!(!inner.contains("VCopy") && !inner.contains("VSplat"), "{text}");
+        // The loop: ops 2 to 25, its constants folded (`f32x4.splat` of a
+        // constant is a vector constant) and fused (`f32x4.mul` and
+        // `v128.and` by a constant are `VBinConst`).
+        let inner = text.lines().skip(2).take(24).collect::<Vec<_>>().join("\n");
+        assert!(inner.ends_with("BrI32NeImm { a: 1, imm: 65536, t: 4294967273 }"), "{text}");
+        assert!(!inner.contains("VCopy") && !inner.contains("VSplat") && !inner.contains("VConst"), "{text}");
+        assert!(inner.contains("VBinConst { d: 9, a: 9, k: 0, f: F32x4Mul }"), "{text}");
+        assert!(inner.contains("VBinConst { d: 10, a: 3, k: 1, f: V128And }"), "{text}");
+    }
+
+    /// `v128.load` + a binary op is one op (its traps and results:
+    /// `crates/weft/tests/threaded_simd.rs`).
+    #[test]
+    fn load_and_binary_op_fuse() {
+        let wat = r#"(module (memory 1)
+            (func (export "f") (param i32 v128) (result v128)
+                (f32x4.mul (local.get 1) (v128.load offset=16 (local.get 0)))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("VF32x4MulLoad { d: 2, a: 1, addr: 0, add: 0, offset: 16 }"), "{text}");
+        assert!(!text.contains("VLoad"), "{text}");
+    }
+
+    /// An `i32.add` of an immediate computing a load's address folds into
+    /// the load (and on into a fused op); a larger immediate does not.
+    #[test]
+    fn address_immediate_folds_into_the_load() {
+        let wat = r#"(module (memory 1)
+            (func (export "f") (param i32 v128) (result v128)
+                (f32x4.add (local.get 1) (v128.load offset=16 (i32.add (local.get 0) (i32.const 17648)))))
+            (func (export "g") (param i32) (result v128)
+                (v128.load (i32.add (local.get 0) (i32.const 65536)))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("VBinLoad { d: 2, a: 1, addr: 0, add: 17648, offset: 16, f: F32x4Add }"), "{text}");
+        assert!(!text.contains("I32AddImm"), "{text}");
+        let text = disassemble(wat, 1);
+        assert!(text.contains("I32AddImm") && text.contains("add: 0"), "{text}");
     }
 }

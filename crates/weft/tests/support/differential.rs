@@ -381,3 +381,114 @@ pub fn compare_state(threaded: &WeftSide, reference: &WeftSide, wasmi: &WasmiSid
     }
     Ok(())
 }
+
+// ---- the SIMD profile: weft's two engines only ----
+
+/// The SIMD profile: [`smith_config`] plus fixed-width and relaxed SIMD.
+/// wasmi's default build (the one the other profiles compare with) has no
+/// SIMD, so [`run_case_weft`] compares weft's two engines with each other:
+/// the threaded engine's vector handlers (`weft-threaded/src/exec/simd.rs`)
+/// against the reference engine's (`weft-reference/src/simd_instr.rs`),
+/// which share only the lane functions of `weft_exec::simd`. Relaxed
+/// instructions take the host's native choice on both, as by default.
+pub fn smith_config_simd() -> wasm_smith::Config {
+    wasm_smith::Config { simd_enabled: true, relaxed_simd_enabled: true, ..smith_config() }
+}
+
+/// A `v128` argument: zero, all ones, lanes of small floats, of NaNs and
+/// infinities, or random bits.
+fn v128_arg(rng: &mut Rng) -> Val {
+    let f32x4 = |l: [f32; 4]| l.iter().rev().fold(0u128, |v, x| (v << 32) | u128::from(x.to_bits()));
+    Val::V128(match rng.next() % 6 {
+        0 => 0,
+        1 => u128::MAX,
+        2 => f32x4([1.5, -2.0, 0.25, 1e9]),
+        3 => f32x4([f32::NAN, f32::INFINITY, -0.0, f32::MIN_POSITIVE]),
+        _ => (u128::from(rng.next()) << 64) | u128::from(rng.next()),
+    })
+}
+
+/// A value with a `v128` compared by all its bits.
+fn weft_val_exact(v: &Val) -> (u8, u128) {
+    match *v {
+        Val::V128(x) => (8, x),
+        ref v => {
+            let (tag, bits) = weft_val(v);
+            (tag, u128::from(bits))
+        }
+    }
+}
+
+fn weft_outcome_exact(result: weft::Result<Vec<Val>>) -> Result<Vec<(u8, u128)>, Outcome> {
+    match result {
+        Ok(vals) => Ok(vals.iter().map(weft_val_exact).collect()),
+        Err(e) => Err(weft_outcome(Err(e))),
+    }
+}
+
+/// Runs one module on weft-threaded and weft-reference (the SIMD
+/// profile): each export on fresh instances, results, trap kinds,
+/// exported globals (`v128` ones by all their bits) and memories must
+/// agree. `Ok` counts the calls compared.
+pub fn run_case_weft(bytes: &[u8], rng: &mut Rng) -> Result<usize, Divergence> {
+    let both = || {
+        let t = weft_instantiate(bytes, EngineKind::Threaded);
+        let r = weft_instantiate(bytes, EngineKind::Reference);
+        match (t, r) {
+            (Ok(t), Ok(r)) => Ok(Some((t, r))),
+            (Err(a), Err(b)) if a == b || matches!(a, Outcome::Error(_)) && matches!(b, Outcome::Error(_)) => Ok(None),
+            (t, r) if [t.as_ref().err(), r.as_ref().err()].contains(&Some(&Outcome::Inconclusive)) => Ok(None),
+            (t, r) => Err(Divergence::Differs(format!(
+                "instantiation differs: threaded {:?}, reference {:?}",
+                t.err(),
+                r.err()
+            ))),
+        }
+    };
+    let Some((first, _)) = both()? else { return Ok(0) };
+    let exports: Vec<(String, weft::FuncType)> = first
+        .instance
+        .exports()
+        .filter_map(|(name, e)| match e {
+            Extern::Func(f) => Some((name.to_string(), f.ty(&first.store).ok()?)),
+            _ => None,
+        })
+        .collect();
+    let mut calls = 0;
+    for (name, ty) in exports {
+        let Some((mut threaded, mut reference)) = both()? else { return Ok(calls) };
+        let args: Vec<Val> =
+            ty.params().iter().map(|t| if *t == weft::ValType::V128 { v128_arg(rng) } else { arg(rng, t).0 }).collect();
+        let call = |side: &mut WeftSide| {
+            let f = side.instance.get_func(&name).expect("exported by both");
+            let _ = side.store.set_fuel(FUEL);
+            weft_outcome_exact(f.call_vec(&mut side.store, &args))
+        };
+        let (t, r) = (call(&mut threaded), call(&mut reference));
+        if [&t, &r].iter().any(|o| matches!(o, Err(Outcome::Inconclusive))) {
+            continue;
+        }
+        calls += 1;
+        if t != r {
+            return Err(Divergence::Differs(format!("call {name}{args:?}: threaded {t:?}, reference {r:?}")));
+        }
+        for (export, e) in reference.instance.exports() {
+            let differs = match e {
+                Extern::Global(g) => {
+                    let r = g.get(&reference.store).map(|v| weft_val_exact(&v)).map_err(|e| e.to_string());
+                    let t = threaded.instance.get_global(export).expect("same exports");
+                    r != t.get(&threaded.store).map(|v| weft_val_exact(&v)).map_err(|e| e.to_string())
+                }
+                Extern::Memory(m) => {
+                    let t = threaded.instance.get_memory(export).expect("same exports");
+                    m.data(&reference.store).ok() != t.data(&threaded.store).ok()
+                }
+                _ => false,
+            };
+            if differs {
+                return Err(Divergence::Differs(format!("after {name}: export {export} differs")));
+            }
+        }
+    }
+    Ok(calls)
+}
