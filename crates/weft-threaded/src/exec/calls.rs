@@ -122,8 +122,7 @@ impl Exec<'_> {
         // of `instance`, alive for this call and, once it runs, kept alive
         // by the running instance.
         let callee = unsafe { &*code };
-        let max_values = self.store.engine.config().max_value_stack;
-        if self.fp + callee.frame_size as usize > max_values {
+        if self.fp + callee.frame_size as usize > self.limits.max_value_stack {
             self.stack_exhausted(ip);
             return Tail::Trap;
         }
@@ -146,7 +145,7 @@ impl Exec<'_> {
             }
         }
         self.code = code;
-        Tail::Enter(Ip::at(callee, 0))
+        Tail::Enter(Ip::entry(callee))
     }
 
     /// The function a `call_indirect` through `table` (instance index) at
