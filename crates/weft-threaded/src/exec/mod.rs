@@ -323,6 +323,8 @@ pub(super) struct Exec<'a> {
     /// The configuration's limits, read once per activation so a call
     /// does not go through the engine's configuration.
     limits: Limits,
+    /// The last `call_indirect` into threaded code (`calls.rs`).
+    indirect_hit: Option<calls::IndirectHit>,
 }
 
 /// The limits every call checks (from [`weft_exec::Config`]).
@@ -601,6 +603,7 @@ fn run(
         mem,
         trap: None,
         limits,
+        indirect_hit: None,
     };
     let (ip, sp, m) = (Ip::entry(code), ex.sp(), ex.memory());
     match backend::execute(&mut ex, ip, sp, m) {
