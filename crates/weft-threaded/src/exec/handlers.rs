@@ -463,7 +463,7 @@ fn br_if_non_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 
 fn br_table(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrTable { c, len });
-    let entry = ip.jump(1 + (s.get::<i32>(c) as u32).min(len - 1));
+    let entry = ip.skip(1 + (s.get::<i32>(c) as u32).min(len - 1));
     // Every entry is a `br` (checked by the translator's `verify`).
     let Op::Br { t } = entry.op() else { unreachable!("a br_table entry is not a br") };
     next(ex, entry.jump(t), s, m, acc)
@@ -474,7 +474,7 @@ fn br_table(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 /// same cell, one dependent load fewer before the jump than [`br_table`].
 pub(super) fn br_table_direct(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrTable { c, len });
-    let entry = ip.jump(1 + (s.get::<i32>(c) as u32).min(len - 1));
+    let entry = ip.skip(1 + (s.get::<i32>(c) as u32).min(len - 1));
     // Every entry is a `br` (checked by the translator's `verify`).
     let Op::Br { t } = entry.op() else { unreachable!("a br_table entry is not a br") };
     next_via(entry.handler(), ex, entry.jump(t), s, m, acc)

@@ -47,7 +47,7 @@ pub(crate) fn cells(ops: &[Op], entries_unreached: bool) -> Box<[Cell]> {
             cells[pc].handler = handlers::br_table_direct;
             for e in pc + 1..pc + 1 + len as usize {
                 let Op::Br { t } = cells[e].op else { continue };
-                let target = e.wrapping_add(t as i32 as isize as usize);
+                let target = e.wrapping_add((t as i32 as isize / size_of::<Cell>() as isize) as usize);
                 cells[e].handler = cells[target].handler;
             }
         }
@@ -156,10 +156,17 @@ impl Ip {
         Ip(self.0.wrapping_add(1))
     }
 
-    /// The op `rel` ops away (a branch target, relative to this op).
+    /// The op `rel` bytes away (a branch target, relative to this op's
+    /// cell: `translate::make_targets_relative`).
     #[inline(always)]
     pub(super) fn jump(self, rel: u32) -> Ip {
-        Ip(self.0.wrapping_offset(rel as i32 as isize))
+        Ip(self.0.cast::<u8>().wrapping_offset(rel as i32 as isize).cast())
+    }
+
+    /// The op `n` ops after this one.
+    #[inline(always)]
+    pub(super) fn skip(self, n: u32) -> Ip {
+        Ip(self.0.wrapping_add(n as usize))
     }
 
     /// This op's position in `code`.

@@ -340,11 +340,13 @@ fn thread_jumps(code: &mut Code, branches: &[u32]) {
     }
 }
 
-/// Rewrites every branch target as an offset
-/// from its branch op (`i32` bits in the `u32`), so handlers branch without
-/// knowing where the op vector starts.
+/// Rewrites every branch target as a byte offset from its branch op's
+/// cell (`i32` bits in the `u32`), so handlers branch without knowing
+/// where the code starts, and add the offset to the op pointer as it is
+/// (no scaling by the cell size on the way to the next dispatch).
 fn make_targets_relative(code: &mut Code, branches: &[u32]) {
-    let relative = |t: u32, pc: usize| (i64::from(t) - pc as i64) as i32 as u32;
+    let cell = size_of::<crate::Cell>() as i64;
+    let relative = |t: u32, pc: usize| ((i64::from(t) - pc as i64) * cell) as i32 as u32;
     for &pc in branches {
         let pc = pc as usize;
         if let Some(t) = code.ops[pc].target_mut() {
