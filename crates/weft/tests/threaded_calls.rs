@@ -1,8 +1,11 @@
 //! Calls on the threaded engine that take its fast paths: `call_indirect`
 //! remembers the last callee it entered (`exec/calls.rs`, `IndirectHit`),
 //! so a later call through the same table slot must still see a changed
-//! element, a type mismatch, a null element. Each expectation is worked
-//! out from the spec by hand and checked on both engines.
+//! element, a type mismatch, a null element; a callee's locals are zeroed
+//! by one wide store when there are at most eight, by `fill` otherwise
+//! (`exec/mod.rs`, `make_frame`), over slots an earlier call left dirty.
+//! Each expectation is worked out from the spec by hand and checked on
+//! both engines.
 
 use weft::{Config, Engine, EngineKind, Linker, Module, Store, Val};
 
@@ -25,6 +28,26 @@ const MODULE: &str = r#"(module
                 (local.set $n (i32.sub (local.get $n) (i32.const 1)))
                 (br $l)))
         (local.get $acc))
+    ;; Leaves -1 in the slots its ten locals used.
+    (func $dirty (param i32) (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+        (local.set 1 (i64.const -1)) (local.set 2 (i64.const -1)) (local.set 3 (i64.const -1))
+        (local.set 4 (i64.const -1)) (local.set 5 (i64.const -1)) (local.set 6 (i64.const -1))
+        (local.set 7 (i64.const -1)) (local.set 8 (i64.const -1)) (local.set 9 (i64.const -1))
+        (local.set 10 (i64.const -1)))
+    ;; The sum of three fresh locals (the wide-store path), then of nine
+    ;; (the `fill` path), each after $dirty ran where their frame goes.
+    (func $three (param i32) (result i64) (local i64 i64 i64)
+        (i64.add (i64.add (local.get 1) (local.get 2)) (local.get 3)))
+    (func $nine (param i32) (result i64) (local i64 i64 i64 i64 i64 i64 i64 i64 i64)
+        (i64.or (i64.or (i64.or (local.get 1) (local.get 2)) (i64.or (local.get 3) (local.get 4)))
+            (i64.or (i64.or (local.get 5) (local.get 6)) (i64.or (i64.or (local.get 7) (local.get 8)) (local.get 9)))))
+    (func (export "fresh_locals") (result i32)
+        (call $dirty (i32.const 0))
+        (call $three (i32.const 0))
+        (call $dirty (i32.const 0))
+        (call $nine (i32.const 0))
+        (i64.or)
+        (i32.wrap_i64))
     ;; In one activation: element 0 ten times (1024), element 1 (1025),
     ;; element 0 replaced by $inc (1026), then element $last.
     (func (export "switch") (param $last i32) (result i32) (local $acc i32)
@@ -55,6 +78,11 @@ fn check(func: &str, args: &[Val], expected: Result<i32, &str>) {
     for kind in [EngineKind::Threaded, EngineKind::Reference] {
         assert_eq!(run(kind, func, args), expected, "{func}({args:?}) on {kind:?}");
     }
+}
+
+#[test]
+fn locals_start_at_zero_over_dirty_slots() {
+    check("fresh_locals", &[], Ok(0));
 }
 
 #[test]
