@@ -265,6 +265,13 @@ impl ModuleCache {
         }
     }
 
+    /// The threaded code of defined function `defined` if it is translated
+    /// already (no call on any path: for the call handlers' fast path).
+    #[inline(always)]
+    pub(crate) fn ready(&self, defined: u32) -> Option<&Arc<Code>> {
+        self.funcs.get(defined as usize)?.get()?.as_ref().ok()
+    }
+
     /// [`translate_once`](Self::translate_once) for the call handlers:
     /// out of line and returning one pointer, so a handler that calls it
     /// holds no stack slot (a returned `Result` with a [`Decline`] would

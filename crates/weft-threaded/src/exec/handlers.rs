@@ -526,7 +526,35 @@ fn call(ex: &mut Exec<'_>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
     call_and_continue(ex, ip, addr, base)
 }
 
-fn call_internal(ex: &mut Exec<'_>, ip: Ip, _: Sp, m: Mem, _: u64) -> Flow {
+/// A call within the instance. The common case — the callee translated,
+/// within the limits, room in the slots and the frame stack, no `v128`, at
+/// most eight locals to zero — runs with no call at all, so the handler
+/// needs no prologue saving registers; anything else goes on to
+/// [`call_internal_general`], a sibling call with the same arguments.
+fn call_internal(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, CallInternal { defined, base });
+    // SAFETY: `cache` is null or the cache of the running instance's
+    // module (`set_instance` keeps it so), which `ex.inst` keeps alive.
+    let code = unsafe { ex.cache.as_ref() }.and_then(|c| c.ready(defined));
+    if let Some(code) = code
+        && let abs = ex.fp + usize::from(base)
+        && ex.fast_entry(code, abs)
+    {
+        let callee = Arc::as_ptr(code);
+        // SAFETY: as for `enter_internal`: the running instance keeps the
+        // callee's code alive.
+        let code = unsafe { &*callee };
+        ex.enter_fast(ip.next(), code, callee, abs);
+        let (ip, s) = (Ip::entry(code), ex.sp());
+        return next(ex, ip, s, m, NO_ACC);
+    }
+    call_internal_general(ex, ip, s, m, acc)
+}
+
+/// [`call_internal`] off its fast path: translates the callee if needed,
+/// grows what must grow, traps at a limit.
+#[inline(never)]
+fn call_internal_general(ex: &mut Exec<'_>, ip: Ip, _: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, CallInternal { defined, base });
     match ex.own_code(defined) {
         Some(code) => enter_internal(ex, ip, Arc::as_ptr(code), base, m),

@@ -512,6 +512,46 @@ impl Exec<'_> {
         true
     }
 
+    /// Whether a frame of `code` at absolute slot `base` can be entered
+    /// by [`enter_fast`](Self::enter_fast): within the limits, the slots
+    /// and frame stack large enough already, no v-slots, at most eight
+    /// locals after the parameters.
+    #[inline(always)]
+    fn fast_entry(&self, code: &Code, base: usize) -> bool {
+        let Limits { max_call_depth, max_value_stack } = self.limits;
+        self.store.call_depth < max_call_depth
+            && base + code.frame_size as usize <= max_value_stack
+            && base + WINDOW <= self.slots.len()
+            && !code.v128
+            && code.locals - code.params <= 8
+            && self.frames.len() < self.frames.capacity()
+    }
+
+    /// Enters `code` (at `callee`) of the running instance at absolute slot
+    /// `base`, resuming the caller at `ret`, when [`fast_entry`] said it
+    /// can: no call, no allocation.
+    ///
+    /// [`fast_entry`]: Self::fast_entry
+    #[inline(always)]
+    fn enter_fast(&mut self, ret: Ip, code: &Code, callee: *const Code, base: usize) {
+        let first = base + code.params as usize;
+        // SAFETY: `fast_entry` checked `base + WINDOW <= slots.len()`, and
+        // `params + 8` is less than a window (`translate` declines frames
+        // of half a window or more). Slots past the locals are the new
+        // frame's operand stack, which nothing has written yet.
+        unsafe { self.slots.as_mut_ptr().add(first).cast::<[u64; 8]>().write_unaligned([0; 8]) };
+        self.store.call_depth += 1;
+        let frame = Frame { code: std::mem::replace(&mut self.code, callee), instance: None, ip: ret, fp: self.fp };
+        let len = self.frames.len();
+        // SAFETY: `fast_entry` checked `len < capacity`, so slot `len` is
+        // allocated; it becomes the last element, initialized.
+        unsafe {
+            self.frames.as_mut_ptr().add(len).write(frame);
+            self.frames.set_len(len + 1);
+        }
+        self.fp = base;
+    }
+
     /// Records "call stack exhausted" at `ip` (a function of scalars only,
     /// so calling it does not put a `TrapKind` in the caller's frame).
     #[cold]
@@ -602,7 +642,9 @@ fn run(
         erased,
         slots,
         vslots,
-        frames: Vec::new(),
+        // Room for typical call depths, so calls take the fast path
+        // (`Exec::fast_entry`) from the start.
+        frames: Vec::with_capacity(64),
         code: Arc::as_ptr(code),
         cache: cache_of(&inst),
         inst,
