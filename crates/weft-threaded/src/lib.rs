@@ -128,8 +128,15 @@ use weft_exec::executor::{EngineStore, FuncEntity};
 /// A function translated for the threaded engine.
 #[derive(Debug)]
 pub(crate) struct Code {
-    /// The ops; execution starts at 0.
+    /// The ops while the function is translated. Emptied once [`cells`]
+    /// is built from them: what runs, and what anything after translation
+    /// reads, is `cells`.
+    ///
+    /// [`cells`]: Code::cells
     pub(crate) ops: Vec<op::Op>,
+    /// The executable code: each op beside its handler's address, so a
+    /// dispatch is one load (`exec/backend.rs`); execution starts at 0.
+    pub(crate) cells: Box<[Cell]>,
     /// Per op: the byte offset of the wasm instruction it came from.
     pub(crate) offsets: Vec<u32>,
     /// Memory and offset of each `LoadExt`/`StoreExt` op (memory64 and
@@ -159,7 +166,22 @@ pub(crate) struct Code {
     pub(crate) v128_consts: Vec<u128>,
 }
 
+/// One op of executable code and its handler: dispatching to the op is
+/// one load of `handler` (no tag → handler-table lookup).
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+pub(crate) struct Cell {
+    pub(crate) handler: exec::Handler,
+    pub(crate) op: op::Op,
+}
+
 impl Code {
+    /// The ops of translated code, in order.
+    #[cfg(test)]
+    pub(crate) fn executable_ops(&self) -> impl Iterator<Item = &op::Op> {
+        self.cells.iter().map(|c| &c.op)
+    }
+
     /// Whether the code obeys `config`'s fuel and interrupt settings (a
     /// module's code follows its own engine's configuration; a store of
     /// another configuration runs the function on the reference engine).
@@ -243,6 +265,13 @@ impl ModuleCache {
         }
     }
 
+    /// The threaded code of defined function `defined` if it is translated
+    /// already (no call on any path: for the call handlers' fast path).
+    #[inline(always)]
+    pub(crate) fn ready(&self, defined: u32) -> Option<&Arc<Code>> {
+        self.funcs.get(defined as usize)?.get()?.as_ref().ok()
+    }
+
     /// [`translate_once`](Self::translate_once) for the call handlers:
     /// out of line and returning one pointer, so a handler that calls it
     /// holds no stack slot (a returned `Result` with a [`Decline`] would
@@ -297,7 +326,7 @@ mod tests {
     pub(crate) fn disassemble(wat: &str, defined: u32) -> String {
         let module = Module::new(&Engine::default(), wat).unwrap();
         let code = crate::translate::translate(module.inner(), defined).expect("translates");
-        code.ops.iter().enumerate().map(|(i, op)| format!("{i:3}: {op:?}\n")).collect()
+        code.executable_ops().enumerate().map(|(i, op)| format!("{i:3}: {op:?}\n")).collect()
     }
 
     #[test]
@@ -324,8 +353,8 @@ mod tests {
         config.interruptible(true).consume_fuel(10);
         let module = Module::new(&Engine::new(&config), wat).unwrap();
         let code = crate::translate::translate(module.inner(), 0).expect("translates");
-        let checks = code.ops.iter().filter(|op| matches!(op, super::op::Op::CheckInterrupt)).count();
-        assert_eq!(checks, 3, "{:?}", code.ops);
+        let checks = code.executable_ops().filter(|op| matches!(op, super::op::Op::CheckInterrupt)).count();
+        assert_eq!(checks, 3, "{:?}", code.cells);
         assert!(!disassemble(wat, 0).contains("CheckInterrupt"));
     }
 }
@@ -369,7 +398,7 @@ pub fn translate_all(module: &weft_exec::Module) -> TranslationStats {
             let Some(code) = cache.code(inner, defined as u32) else { continue };
             stats.translated += 1;
             stats.wasm_code_bytes += body.code.len();
-            stats.code_bytes += code.ops.len() * size_of::<op::Op>();
+            stats.code_bytes += code.cells.len() * size_of::<Cell>();
             stats.offset_bytes += code.offsets.len() * size_of::<u32>();
         }
         stats

@@ -12,8 +12,8 @@
 //!   locals first, then its operand stack;
 //! * `imm` — an immediate right-hand operand (`i32.add d, a, 5`);
 //! * `t` — a branch target: an index into the function's op vector while
-//!   translating, then (the last translation step) an offset from the
-//!   branch op itself, as `i32` bits.
+//!   translating, then (the last translation step) a byte offset from the
+//!   branch op's cell (`Code::cells`), as `i32` bits.
 
 pub(crate) mod simd;
 

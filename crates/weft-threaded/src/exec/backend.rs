@@ -15,6 +15,10 @@
 //! per executed op, so here each handler returns the next registers to a
 //! loop that calls the next handler. Slower, and obviously bounded.
 //!
+//! Either way the next handler's address comes from the next op's cell
+//! (`Code::cells`: the op beside its handler), so a dispatch is one load
+//! and an indirect jump, with no op tag → handler table step.
+//!
 //! Either way a handler receives five registers: the op pointer, the slot
 //! pointer, memory 0's base and length, and the *accumulator*, the value
 //! the op before produced (`translate/acc.rs`), so a chain of dependent
@@ -28,19 +32,18 @@
 //! `tests/threaded_stack.rs` runs long loops and deep recursion on a small
 //! native stack in release builds to prove the chain does not grow.
 
-use super::handlers::handler;
 use super::{Exec, Exit, Ip, Mem, Sp};
 
 /// An op's handler.
-pub(super) type Handler = for<'a, 'b> fn(&'a mut Exec<'b>, Ip, Sp, Mem, u64) -> Flow;
+pub(crate) type Handler = for<'a, 'b> fn(&'a mut Exec<'b>, Ip, Sp, Mem, u64) -> Flow;
 
 /// What a handler returns: with tail calls, the chain's final [`Exit`].
 #[cfg(weft_tail_dispatch)]
-pub(super) type Flow = Exit;
+pub(crate) type Flow = Exit;
 
 /// What a handler returns: the next registers, or the chain's [`Exit`].
 #[cfg(not(weft_tail_dispatch))]
-pub(super) enum Flow {
+pub(crate) enum Flow {
     Next(Ip, Sp, Mem, u64),
     Exit(Exit),
 }
@@ -55,7 +58,22 @@ pub(super) const NO_ACC: u64 = 0;
 #[cfg(weft_tail_dispatch)]
 #[inline(always)]
 pub(super) fn next(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-    handler(ip)(ex, ip, s, m, acc)
+    ip.handler()(ex, ip, s, m, acc)
+}
+
+/// Continues with the op at `ip`, whose handler is `h` (known without
+/// loading it from `ip`'s cell).
+#[cfg(weft_tail_dispatch)]
+#[inline(always)]
+pub(super) fn next_via(h: Handler, ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    h(ex, ip, s, m, acc)
+}
+
+/// Continues with the op at `ip`, whose handler is `h`.
+#[cfg(not(weft_tail_dispatch))]
+#[inline(always)]
+pub(super) fn next_via(_: Handler, _: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    Flow::Next(ip, s, m, acc)
 }
 
 /// Continues with the op at `ip`.
@@ -102,7 +120,7 @@ pub(super) fn exit(e: Exit) -> Flow {
 /// Runs the chain from `ip` until it exits.
 #[cfg(weft_tail_dispatch)]
 pub(super) fn execute(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem) -> Exit {
-    handler(ip)(ex, ip, s, m, 0)
+    ip.handler()(ex, ip, s, m, 0)
 }
 
 /// Runs the chain from `ip` until it exits.
@@ -110,7 +128,7 @@ pub(super) fn execute(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem) -> Exit {
 pub(super) fn execute(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem) -> Exit {
     let (mut ip, mut s, mut m, mut acc) = (ip, s, m, 0);
     loop {
-        match handler(ip)(ex, ip, s, m, acc) {
+        match ip.handler()(ex, ip, s, m, acc) {
             Flow::Next(i, sp, mem, a) => (ip, s, m, acc) = (i, sp, mem, a),
             Flow::Exit(e) => return e,
         }

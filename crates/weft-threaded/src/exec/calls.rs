@@ -35,6 +35,17 @@ pub(super) enum IndirectCallee {
     Trap,
 }
 
+/// The last `call_indirect` that entered threaded code of the running
+/// instance: from instance `inst`, expecting type `ty` (a type index of
+/// its module), to store function `addr`, whose code is `code`.
+#[derive(Clone, Copy)]
+pub(super) struct IndirectHit {
+    inst: *const weft_exec::executor::InstanceData,
+    ty: u32,
+    addr: u32,
+    code: *const Code,
+}
+
 /// Where a tail call continues.
 #[derive(Clone, Copy)]
 enum Tail {
@@ -122,8 +133,7 @@ impl Exec<'_> {
         // of `instance`, alive for this call and, once it runs, kept alive
         // by the running instance.
         let callee = unsafe { &*code };
-        let max_values = self.store.engine.config().max_value_stack;
-        if self.fp + callee.frame_size as usize > max_values {
+        if self.fp + callee.frame_size as usize > self.limits.max_value_stack {
             self.stack_exhausted(ip);
             return Tail::Trap;
         }
@@ -146,7 +156,7 @@ impl Exec<'_> {
             }
         }
         self.code = code;
-        Tail::Enter(Ip::at(callee, 0))
+        Tail::Enter(Ip::entry(callee))
     }
 
     /// The function a `call_indirect` through `table` (instance index) at
@@ -171,16 +181,43 @@ impl Exec<'_> {
     /// [`indirect_target`](Self::indirect_target), and whether the callee
     /// can be entered as directly as a `call` of a defined function: a
     /// function of the running instance, with threaded code.
+    ///
+    /// The last callee entered this way is remembered ([`IndirectHit`]):
+    /// a call through the same element value, with the same expected type,
+    /// from the same instance, skips the type check and the lookups (a
+    /// function's type and code never change once it is in the store and
+    /// translated).
     #[inline(never)]
     pub(super) fn indirect_callee(&mut self, ip: Ip, ty: u32, table: u32, raw: u64) -> IndirectCallee {
+        if let Some(hit) = self.indirect_hit
+            && hit.ty == ty
+            && hit.inst == Arc::as_ptr(&self.inst)
+            && self.table_func(table, raw) == Some(hit.addr)
+        {
+            return IndirectCallee::Internal(hit.code);
+        }
         let Some(addr) = self.indirect_target(ip, ty, table, raw) else { return IndirectCallee::Trap };
         if let Some(FuncEntity::Wasm { instance, defined, .. }) = self.store.funcs.get(addr as usize)
             && Arc::ptr_eq(instance, &self.inst)
             && let Some(code) = self.own_code(*defined)
         {
-            return IndirectCallee::Internal(Arc::as_ptr(code));
+            let code = Arc::as_ptr(code);
+            self.indirect_hit = Some(IndirectHit { inst: Arc::as_ptr(&self.inst), ty, addr, code });
+            return IndirectCallee::Internal(code);
         }
         IndirectCallee::Other(addr)
+    }
+
+    /// The store address of the function at element `raw` of `table`
+    /// (instance index), if the element is a non-null function reference.
+    #[inline(always)]
+    fn table_func(&self, table: u32, raw: u64) -> Option<u32> {
+        let t = &self.store.tables[self.inst.tables[table as usize] as usize];
+        let i = if t.ty.index64 { raw } else { raw as u32 as u64 };
+        match usize::try_from(i).ok().and_then(|i| t.elements.get(i)) {
+            Some(Val::FuncRef(Some(f))) => Some(f.index()),
+            _ => None,
+        }
     }
 
     #[cold]

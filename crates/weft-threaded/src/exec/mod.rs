@@ -30,7 +30,30 @@ use std::sync::Arc;
 use weft_decode::{HeapType, ValType};
 
 use super::op::{Op, Raw, Slot};
-use super::{Code, ModuleCache};
+use super::{Cell, Code, ModuleCache};
+pub(crate) use backend::Handler;
+
+/// The executable cells of translated ops (branch targets relative):
+/// each op beside its handler. If `entries_unreached` (no branch, clause
+/// or fall-through reaches a `br_table` entry, which translation checked),
+/// each entry's cell holds its *target's* handler instead of `br`'s, so
+/// `br_table` loads the entry's offset and the next handler from one cell
+/// (`handlers::br_table`).
+pub(crate) fn cells(ops: &[Op], entries_unreached: bool) -> Box<[Cell]> {
+    let mut cells: Box<[Cell]> = ops.iter().map(|&op| Cell { handler: handlers::handler_of(op), op }).collect();
+    if entries_unreached {
+        for pc in 0..cells.len() {
+            let Op::BrTable { len, .. } = cells[pc].op else { continue };
+            cells[pc].handler = handlers::br_table_direct;
+            for e in pc + 1..pc + 1 + len as usize {
+                let Op::Br { t } = cells[e].op else { continue };
+                let target = e.wrapping_add((t as i32 as isize / size_of::<Cell>() as isize) as usize);
+                cells[e].handler = cells[target].handler;
+            }
+        }
+    }
+    cells
+}
 use weft_exec::Func;
 use weft_exec::executor::InstanceData;
 use weft_exec::executor::{EngineStore, FuncEntity, StoreInner};
@@ -93,12 +116,12 @@ const WINDOW: usize = 1 << 16;
 
 /// The op pointer: the op being executed.
 #[derive(Clone, Copy)]
-pub(super) struct Ip(*const Op);
+pub(super) struct Ip(*const Cell);
 
 impl Ip {
     /// The op at `pc` of `code`.
     fn at(code: &Code, pc: usize) -> Ip {
-        Ip(code.ops[pc..].as_ptr())
+        Ip(code.cells[pc..].as_ptr())
     }
 
     /// The op.
@@ -110,7 +133,21 @@ impl Ip {
         // last (`translate::verify` checked that the last op returns,
         // branches or traps), and branches only to targets `verify`
         // checked are inside the vector.
-        unsafe { *self.0 }
+        unsafe { (*self.0).op }
+    }
+
+    /// The op's handler.
+    #[inline(always)]
+    fn handler(self) -> Handler {
+        // SAFETY: as for `op`: the `Ip` points at a cell.
+        unsafe { (*self.0).handler }
+    }
+
+    /// The first op of `code`, where a call enters it.
+    #[inline(always)]
+    fn entry(code: &Code) -> Ip {
+        // No bounds check: translated code is never empty (`verify`).
+        Ip(code.cells.as_ptr())
     }
 
     /// The next op.
@@ -119,15 +156,22 @@ impl Ip {
         Ip(self.0.wrapping_add(1))
     }
 
-    /// The op `rel` ops away (a branch target, relative to this op).
+    /// The op `rel` bytes away (a branch target, relative to this op's
+    /// cell: `translate::make_targets_relative`).
     #[inline(always)]
     pub(super) fn jump(self, rel: u32) -> Ip {
-        Ip(self.0.wrapping_offset(rel as i32 as isize))
+        Ip(self.0.cast::<u8>().wrapping_offset(rel as i32 as isize).cast())
+    }
+
+    /// The op `n` ops after this one.
+    #[inline(always)]
+    pub(super) fn skip(self, n: u32) -> Ip {
+        Ip(self.0.wrapping_add(n as usize))
     }
 
     /// This op's position in `code`.
     fn pc(self, code: &Code) -> usize {
-        (self.0 as usize - code.ops.as_ptr() as usize) / size_of::<Op>()
+        (self.0 as usize - code.cells.as_ptr() as usize) / size_of::<Cell>()
     }
 }
 
@@ -283,6 +327,18 @@ pub(super) struct Exec<'a> {
     mem: usize,
     /// The trap that stopped the chain.
     trap: Option<Trap>,
+    /// The configuration's limits, read once per activation so a call
+    /// does not go through the engine's configuration.
+    limits: Limits,
+    /// The last `call_indirect` into threaded code (`calls.rs`).
+    indirect_hit: Option<calls::IndirectHit>,
+}
+
+/// The limits every call checks (from [`weft_exec::Config`]).
+#[derive(Clone, Copy)]
+struct Limits {
+    max_call_depth: usize,
+    max_value_stack: usize,
 }
 
 impl Exec<'_> {
@@ -311,7 +367,10 @@ impl Exec<'_> {
     /// The running frame's first slot.
     #[inline(always)]
     fn sp(&mut self) -> Sp {
-        Sp(self.slots[self.fp..].as_mut_ptr())
+        debug_assert!(self.fp + WINDOW <= self.slots.len());
+        // SAFETY: the slot vector extends a window past the running
+        // frame's first slot (`WINDOW`), so `fp` is in bounds.
+        Sp(unsafe { self.slots.as_mut_ptr().add(self.fp) })
     }
 
     /// Memory 0 of the running instance as it is now.
@@ -431,7 +490,7 @@ impl Exec<'_> {
                 // instance (now `self.inst`) keeps alive.
                 drop(code);
                 self.push_frame(ip.next(), code_ptr, caller_inst, abs);
-                Some(Ip::at(self.code(), 0))
+                Some(Ip::entry(self.code()))
             }
             Ok(Called::Done) => Some(ip.next()),
             // An exception may be caught here or by a caller.
@@ -443,11 +502,54 @@ impl Exec<'_> {
     /// `false` after recording a trap if that would exceed a limit.
     #[inline(always)]
     fn enter_frame(&mut self, ip: Ip, code: &Code, base: usize) -> bool {
-        let entered = enter_frame(self.store, self.slots, self.vslots, code, base);
-        if !entered {
+        let Limits { max_call_depth, max_value_stack } = self.limits;
+        if self.store.call_depth >= max_call_depth || base + code.frame_size as usize > max_value_stack {
             self.stack_exhausted(ip);
+            return false;
         }
-        entered
+        make_frame(self.slots, self.vslots, code, base, max_value_stack);
+        self.store.call_depth += 1;
+        true
+    }
+
+    /// Whether a frame of `code` at absolute slot `base` can be entered
+    /// by [`enter_fast`](Self::enter_fast): within the limits, the slots
+    /// and frame stack large enough already, no v-slots, at most eight
+    /// locals after the parameters.
+    #[inline(always)]
+    fn fast_entry(&self, code: &Code, base: usize) -> bool {
+        let Limits { max_call_depth, max_value_stack } = self.limits;
+        self.store.call_depth < max_call_depth
+            && base + code.frame_size as usize <= max_value_stack
+            && base + WINDOW <= self.slots.len()
+            && !code.v128
+            && code.locals - code.params <= 8
+            && self.frames.len() < self.frames.capacity()
+    }
+
+    /// Enters `code` (at `callee`) of the running instance at absolute slot
+    /// `base`, resuming the caller at `ret`, when [`fast_entry`] said it
+    /// can: no call, no allocation.
+    ///
+    /// [`fast_entry`]: Self::fast_entry
+    #[inline(always)]
+    fn enter_fast(&mut self, ret: Ip, code: &Code, callee: *const Code, base: usize) {
+        let first = base + code.params as usize;
+        // SAFETY: `fast_entry` checked `base + WINDOW <= slots.len()`, and
+        // `params + 8` is less than a window (`translate` declines frames
+        // of half a window or more). Slots past the locals are the new
+        // frame's operand stack, which nothing has written yet.
+        unsafe { self.slots.as_mut_ptr().add(first).cast::<[u64; 8]>().write_unaligned([0; 8]) };
+        self.store.call_depth += 1;
+        let frame = Frame { code: std::mem::replace(&mut self.code, callee), instance: None, ip: ret, fp: self.fp };
+        let len = self.frames.len();
+        // SAFETY: `fast_entry` checked `len < capacity`, so slot `len` is
+        // allocated; it becomes the last element, initialized.
+        unsafe {
+            self.frames.as_mut_ptr().add(len).write(frame);
+            self.frames.set_len(len + 1);
+        }
+        self.fp = base;
     }
 
     /// Records "call stack exhausted" at `ip` (a function of scalars only,
@@ -528,6 +630,8 @@ fn run(
     vslots: &mut Vec<u128>,
 ) -> Result<(), Trap> {
     let mem = memory0(&inst);
+    let config = store.inner_mut().engine.config();
+    let limits = Limits { max_call_depth: config.max_call_depth, max_value_stack: config.max_value_stack };
     let erased: *mut (dyn EngineStore + '_) = store;
     // SAFETY: `erased` is `store`, borrowed mutably for this whole call;
     // `Exec` uses the untyped part derived here until it next uses
@@ -538,15 +642,19 @@ fn run(
         erased,
         slots,
         vslots,
-        frames: Vec::new(),
+        // Room for typical call depths, so calls take the fast path
+        // (`Exec::fast_entry`) from the start.
+        frames: Vec::with_capacity(64),
         code: Arc::as_ptr(code),
         cache: cache_of(&inst),
         inst,
         fp: 0,
         mem,
         trap: None,
+        limits,
+        indirect_hit: None,
     };
-    let (ip, sp, m) = (Ip::at(code, 0), ex.sp(), ex.memory());
+    let (ip, sp, m) = (Ip::entry(code), ex.sp(), ex.memory());
     match backend::execute(&mut ex, ip, sp, m) {
         Exit::Return => Ok(()),
         Exit::Trap => Err(ex.trap.take().unwrap_or_else(|| Trap::host("threaded engine stopped without a trap"))),
@@ -565,13 +673,36 @@ fn enter_frame(store: &mut StoreInner, slots: &mut Vec<u64>, vslots: &mut Vec<u1
     if store.call_depth >= config.max_call_depth || base + code.frame_size as usize > max_values {
         return false;
     }
+    make_frame(slots, vslots, code, base, max_values);
+    store.call_depth += 1;
+    true
+}
+
+/// Makes the slots of a frame of `code` at absolute slot `base`: a window
+/// past it, and its locals after the parameters zeroed. The operand
+/// stack's slots are not touched: every read of one follows a write
+/// (the translator places values there before any op reads them).
+#[inline(always)]
+fn make_frame(slots: &mut Vec<u64>, vslots: &mut Vec<u128>, code: &Code, base: usize, max_values: usize) {
     reserve_slots(slots, base + WINDOW, max_values);
-    slots[base + code.params as usize..base + code.locals as usize].fill(0);
+    let (params, locals) = (code.params as usize, code.locals as usize);
+    debug_assert!(params <= locals && locals < WINDOW / 2);
+    let first = base + params;
+    if locals - params <= 8 {
+        // Most functions have a few locals: eight stores of zero, with no
+        // call to `memset`. Slots past the locals are the new frame's
+        // operand stack, which nothing has written yet.
+        // SAFETY: `reserve_slots` made `base + WINDOW` slots and
+        // `params + 8` is less than a window (`translate` declines frames
+        // of half a window or more).
+        unsafe { slots.as_mut_ptr().add(first).cast::<[u64; 8]>().write_unaligned([0; 8]) };
+    } else {
+        // SAFETY: as above, `base + locals` is inside the reserved slots.
+        unsafe { slots.get_unchecked_mut(first..base + locals) }.fill(0);
+    }
     if code.v128 {
         simd::enter_v128_frame(vslots, code, base);
     }
-    store.call_depth += 1;
-    true
 }
 
 /// Grows `slots` to at least `len`, doubling (within `max` plus a window)

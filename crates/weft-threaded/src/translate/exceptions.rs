@@ -156,6 +156,17 @@ pub(super) fn verify(code: &Code) -> bool {
     })
 }
 
+/// Every op a catch clause continues at.
+pub(super) fn clause_targets(code: &Code) -> impl Iterator<Item = u32> + '_ {
+    code.handlers
+        .iter()
+        .flat_map(|h| match &h.action {
+            ExnAction::Catch(clauses) => clauses.as_slice(),
+            ExnAction::Delegate { .. } => &[],
+        })
+        .map(|c| c.target)
+}
+
 impl Translator<'_> {
     /// Translates `op` if it is an exception instruction.
     pub(super) fn translate_exception(&mut self, op: &Operator<'_>) -> Option<Result<()>> {

@@ -217,6 +217,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
         branches: scratch.branches,
         code: Code {
             ops: Vec::with_capacity(capacity),
+            cells: Box::default(),
             offsets: Vec::with_capacity(capacity),
             mem_args: Vec::new(),
             handlers: Box::default(),
@@ -278,12 +279,15 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     let branches = std::mem::take(&mut t.branches);
     thread_jumps(&mut t.code, &branches);
     verify(&t.code, &branches)?;
+    let entries_unreached = br_table_entries_unreached(&t.code, &branches);
     if v128 {
         simd::move_both_halves(&mut t.code);
     } else {
         acc::use_accumulator(&mut t.code, &branches);
     }
     make_targets_relative(&mut t.code, &branches);
+    t.code.cells = crate::exec::cells(&t.code.ops, entries_unreached);
+    t.code.ops = Vec::new();
     SCRATCH.set(Scratch {
         stack: std::mem::take(&mut t.stack),
         ctrl: std::mem::take(&mut t.ctrl),
@@ -336,17 +340,47 @@ fn thread_jumps(code: &mut Code, branches: &[u32]) {
     }
 }
 
-/// Rewrites every branch target as an offset
-/// from its branch op (`i32` bits in the `u32`), so handlers branch without
-/// knowing where the op vector starts.
+/// Rewrites every branch target as a byte offset from its branch op's
+/// cell (`i32` bits in the `u32`), so handlers branch without knowing
+/// where the code starts, and add the offset to the op pointer as it is
+/// (no scaling by the cell size on the way to the next dispatch).
 fn make_targets_relative(code: &mut Code, branches: &[u32]) {
-    let relative = |t: u32, pc: usize| (i64::from(t) - pc as i64) as i32 as u32;
+    let cell = size_of::<crate::Cell>() as i64;
+    let relative = |t: u32, pc: usize| ((i64::from(t) - pc as i64) * cell) as i32 as u32;
     for &pc in branches {
         let pc = pc as usize;
         if let Some(t) = code.ops[pc].target_mut() {
             *t = relative(*t, pc);
         }
     }
+}
+
+/// Whether no branch and no exception clause targets a `br_table` entry
+/// (nor does control fall into one: a `br_table` never falls through).
+/// Then dispatch never reaches an entry's cell, and the cell can hold its
+/// *target's* handler, so `br_table` jumps with one load fewer
+/// (`exec::cells`). Translation never makes such a target; this is the
+/// check that lets the engine rely on it.
+fn br_table_entries_unreached(code: &Code, branches: &[u32]) -> bool {
+    let mut entry = vec![false; code.ops.len()];
+    let mut any = false;
+    for (pc, op) in code.ops.iter().enumerate() {
+        if let Op::BrTable { len, .. } = *op {
+            entry[pc + 1..pc + 1 + len as usize].fill(true);
+            any = true;
+        }
+    }
+    if !any {
+        return true;
+    }
+    let reached = |t: u32| entry.get(t as usize).copied().unwrap_or(true);
+    let branch_ok = branches.iter().all(|&pc| {
+        let mut op = code.ops[pc as usize];
+        // An entry's own target may be anything; what matters is where
+        // other branches go.
+        entry[pc as usize] || op.target_mut().is_none_or(|t| !reached(*t))
+    });
+    branch_ok && exceptions::clause_targets(code).all(|t| !reached(t))
 }
 
 /// Checks the invariant dispatch relies on to fetch ops without bounds
