@@ -20,6 +20,9 @@
 //! a user sees it, except wasmtime's compilation: it compiles each module
 //! once before the timed runs, which load the compiled code from a cache
 //! (the JIT as a ceiling; compiling `cc1` takes it longer than running it).
+//! Beside the wall times, the CPU time (user + system) of weft's and
+//! wasmi's runs, median too, and their ratio: on a shared machine it moves
+//! much less with the load than the wall time.
 //! A runtime whose first run fails is left out of that row, with its first
 //! line of error printed. `WEFT_PEERS_WASMTIME=0` leaves wasmtime out.
 
@@ -70,6 +73,8 @@ struct Job {
 struct Outcome {
     /// Wall times of the successful runs.
     times: Vec<Duration>,
+    /// Their CPU times (user + system), where the system reports them.
+    cpu: Vec<Duration>,
     /// The output of the first run.
     output: Option<Vec<u8>>,
     /// Why the runtime was dropped from this job.
@@ -123,14 +128,15 @@ impl Job {
     }
 
     /// Runs the job once on `runtime`: its wall time and output.
-    fn run(&self, runtime: &Runtime) -> Result<(Duration, Vec<u8>), String> {
+    fn run(&self, runtime: &Runtime) -> Result<(Duration, Option<Duration>, Vec<u8>), String> {
         let (mut command, out) = self.command(runtime, false);
         if let Some(out) = &out {
             let _ = std::fs::remove_file(out);
         }
-        let start = Instant::now();
+        let (start, cpu_before) = (Instant::now(), children_cpu());
         let result = command.output().map_err(|e| format!("cannot start: {e}"))?;
         let time = start.elapsed();
+        let cpu = children_cpu().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
         if !result.status.success() {
             let stderr = String::from_utf8_lossy(&result.stderr);
             let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("(no message)");
@@ -150,8 +156,20 @@ impl Job {
             Some(out) => std::fs::read(out).map_err(|e| format!("no output {}: {e}", out.display()))?,
             None => result.stdout,
         };
-        Ok((time, output))
+        Ok((time, cpu, output))
     }
+}
+
+/// The user + system CPU time of this process's waited-for children so far
+/// (`cutime` + `cstime` of `/proc/self/stat`, in the kernel's 100 Hz
+/// clock ticks), on Linux. One child runs at a time, so the difference
+/// around a run is that run's CPU time: on a loaded machine it moves far
+/// less than the wall time.
+fn children_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(13);
+    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 fn median(times: &[Duration]) -> Option<Duration> {
@@ -348,18 +366,38 @@ pub fn table(programs: &[super::Program], filter: Option<&str>, reps: usize) -> 
         .collect();
     println!("load average at start: {}", load_average());
     println!(
-        "{:<14} {:>24} {:>11} {:>11} {:>11} {:>10} {:>13}",
-        "program", "output", "weft", "wasmi", "wasmtime", "weft/wasmi", "wasmtime/wasmi"
+        "{:<14} {:>22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "program",
+        "output",
+        "weft",
+        "wasmi",
+        "wasmtime",
+        "weft/wasmi",
+        "weft CPU",
+        "wasmi CPU",
+        "CPU ratio",
+        "wt/wasmi"
     );
-    println!("{:<14} {:>24} {:>11} {:>11} {:>11}", "", "", "(ms)", "(ms)", "(ms)");
+    println!(
+        "{:<14} {:>22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "", "", "(ms)", "(ms)", "(ms)", "(wall)", "(ms)", "(ms)"
+    );
     let mut all_agree = true;
     let mut notes = Vec::new();
-    let mut ratios: Vec<(&str, Geomean, Geomean)> =
-        vec![("programs", Geomean::default(), Geomean::default()), ("real", Geomean::default(), Geomean::default())];
+    // Per set: weft/wasmi wall, wasmtime/wasmi wall, weft/wasmi CPU.
+    let mut ratios: Vec<(&str, Geomean, Geomean, Geomean)> = ["programs", "real"]
+        .into_iter()
+        .map(|set| (set, Geomean::default(), Geomean::default(), Geomean::default()))
+        .collect();
     for job in &jobs {
         let mut outcomes: Vec<Outcome> = runtimes
             .iter()
-            .map(|runtime| Outcome { times: Vec::new(), output: None, failed: job.warm_up(runtime).err() })
+            .map(|runtime| Outcome {
+                times: Vec::new(),
+                cpu: Vec::new(),
+                output: None,
+                failed: job.warm_up(runtime).err(),
+            })
             .collect();
         for _ in 0..reps {
             for (runtime, outcome) in runtimes.iter().zip(&mut outcomes) {
@@ -367,8 +405,9 @@ pub fn table(programs: &[super::Program], filter: Option<&str>, reps: usize) -> 
                     continue;
                 }
                 match job.run(runtime) {
-                    Ok((time, output)) => {
+                    Ok((time, cpu, output)) => {
                         outcome.times.push(time);
+                        outcome.cpu.extend(cpu);
                         if outcome.output.is_none() {
                             outcome.output = Some(output);
                         }
@@ -387,43 +426,59 @@ pub fn table(programs: &[super::Program], filter: Option<&str>, reps: usize) -> 
                 notes.push(format!("{}: {}'s output DIFFERS from weft's", job.name, runtime.name));
             }
         }
-        let time = |name: &str| {
+        let time = |name: &str, cpu: bool| {
             let i = runtimes.iter().position(|r| r.name == name)?;
-            outcomes[i].failed.is_none().then(|| median(&outcomes[i].times)).flatten()
+            let o = &outcomes[i];
+            o.failed.is_none().then(|| median(if cpu { &o.cpu } else { &o.times })).flatten()
         };
-        let (t, w, j) = (time("weft"), time("wasmi"), time("wasmtime"));
+        let (t, w, j) = (time("weft", false), time("wasmi", false), time("wasmtime", false));
+        let (t_cpu, w_cpu) = (time("weft", true), time("wasmi", true));
         let ms = |d: Option<Duration>| cell(d.map(|d| d.as_secs_f64() * 1e3));
         let set = ratios.iter_mut().find(|(s, ..)| *s == job.set).expect("a known set");
         let weft_wasmi = t.zip(w).map(|(t, w)| set.1.add(t, w));
         let wasmtime_wasmi = j.zip(w).map(|(j, w)| set.2.add(j, w));
+        let cpu_ratio = t_cpu.zip(w_cpu).filter(|(t, w)| !t.is_zero() && !w.is_zero()).map(|(t, w)| set.3.add(t, w));
         println!(
-            "{:<14} {:>24} {:>11} {:>11} {:>11} {:>10} {:>13}",
+            "{:<14} {:>22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
             job.name,
             reference.as_deref().map_or_else(|| "-".into(), |o| describe(o, job)),
             ms(t),
             ms(w),
             ms(j),
             cell(weft_wasmi),
+            ms(t_cpu),
+            ms(w_cpu),
+            cell(cpu_ratio),
             cell(wasmtime_wasmi),
         );
     }
-    for (set, weft_wasmi, wasmtime_wasmi) in &ratios {
+    let value = |g: &Geomean| cell((g.count > 0).then(|| g.value()));
+    for (set, weft_wasmi, wasmtime_wasmi, cpu) in &ratios {
         if weft_wasmi.count > 0 {
             println!(
-                "geomean ({set}): weft/wasmi {:.2} over {}; wasmtime/wasmi {} over {}",
-                weft_wasmi.value(),
+                "geomean ({set}): weft/wasmi {} wall over {}, {} CPU over {}; wasmtime/wasmi {} over {}",
+                value(weft_wasmi),
                 weft_wasmi.count,
-                cell((wasmtime_wasmi.count > 0).then(|| wasmtime_wasmi.value())),
+                value(cpu),
+                cpu.count,
+                value(wasmtime_wasmi),
                 wasmtime_wasmi.count,
             );
         }
     }
-    let mut both = Geomean::default();
-    for (_, g, _) in &ratios {
-        both.merge(g);
+    let (mut wall, mut cpu) = (Geomean::default(), Geomean::default());
+    for (_, w, _, c) in &ratios {
+        wall.merge(w);
+        cpu.merge(c);
     }
-    if both.count > 0 {
-        println!("geomean (all): weft/wasmi {:.2} over {}", both.value(), both.count);
+    if wall.count > 0 {
+        println!(
+            "geomean (all): weft/wasmi {} wall over {}, {} CPU over {}",
+            value(&wall),
+            wall.count,
+            value(&cpu),
+            cpu.count
+        );
     }
     for note in &notes {
         println!("note: {note}");
