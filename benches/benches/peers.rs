@@ -1,6 +1,14 @@
-//! Peer comparison: every program in `benches/programs/` on weft's threaded
-//! engine (fuel off and on), weft's reference engine and wasmi 2.x, in one
-//! run on one machine.
+//! Peer comparison, in two tables.
+//!
+//! First, each runtime as its own process (`peers/process.rs`): the release
+//! `weft run` against `wasmi_cli` 2.0 and wasmtime, on every program in
+//! `benches/programs/` and on the real WASI programs that
+//! `benches/real/fetch.sh` put in `$WEFT_REAL_CACHE` (GCC's `cc1`, Yosys;
+//! skipped, with the reason printed, when absent).
+//!
+//! Second, in one process: every program in `benches/programs/` on weft's
+//! threaded engine (fuel off and on), weft's reference engine and wasmi 2.x
+//! linked in as a crate.
 //!
 //! A program is a `.wat` file, or a `.wasm` file built from the C source
 //! beside it by `benches/programs/build.sh`. Each exports `run: [] -> [i64]`
@@ -21,16 +29,23 @@
 //! with `Config::consume_fuel(u64::MAX)`: fuel is counted, never runs out.
 //!
 //! ```text
-//! cargo bench -p weft-benches --bench peers            # all programs
+//! cargo build --release -p weft-cli                    # the `weft` the process table runs
+//! cargo bench -p weft-benches --bench peers            # both tables, all programs
 //! cargo bench -p weft-benches --bench peers -- fib     # programs whose name contains "fib"
+//! cargo bench -p weft-benches --bench peers -- --process cc1   # only the process table, only cc1
+//! cargo bench -p weft-benches --bench peers -- --in-process    # only the in-process table
 //! cargo bench -p weft-benches --bench peers --features wasmi-simd -- simd
-//! WEFT_PEERS_REPS=10 cargo bench -p weft-benches --bench peers
+//! WEFT_PEERS_REPS=10 WEFT_PEERS_PROCESS_REPS=5 cargo bench -p weft-benches --bench peers
 //! ```
 //!
-//! Compilation and instantiation are not timed; only the call is.
+//! In the in-process table compilation and instantiation are not timed;
+//! only the call is. The process table times whole runs.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+#[path = "peers/process.rs"]
+mod process;
 
 use weft::{Config, Engine, EngineKind, Linker, Module, Store};
 
@@ -41,6 +56,8 @@ const ENTRY_POINTS: &[&str] = &["run", "checksum"];
 struct Program {
     name: String,
     wasm: Vec<u8>,
+    /// The first of [`ENTRY_POINTS`] it exports.
+    entry: &'static str,
 }
 
 /// Every `.wat` and `.wasm` file in `benches/programs/`, sorted by name.
@@ -56,7 +73,12 @@ fn programs() -> Vec<Program> {
                 _ => return None,
             };
             let name = path.file_stem()?.to_str()?.to_string();
-            Some(Program { name, wasm })
+            let module = Module::new(&Engine::default(), &wasm).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let entry = *ENTRY_POINTS
+                .iter()
+                .find(|entry| module.exports().any(|(name, _)| name == **entry))
+                .unwrap_or_else(|| panic!("{} exports none of {ENTRY_POINTS:?}", path.display()));
+            Some(Program { name, wasm, entry })
         })
         .collect();
     programs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -156,6 +178,16 @@ impl Geomean {
     fn value(&self) -> f64 {
         (self.log_sum / f64::from(self.count)).exp()
     }
+
+    fn merge(&mut self, other: &Geomean) {
+        self.log_sum += other.log_sum;
+        self.count += other.count;
+    }
+}
+
+/// The machine's load average (`/proc/loadavg`), or why it is unknown.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(|e| format!("unknown ({e})"), |l| l.trim().to_string())
 }
 
 /// A table cell: milliseconds or a ratio to two places, `-` if absent.
@@ -163,12 +195,31 @@ fn cell(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |v| format!("{v:.2}"))
 }
 
+/// A repetition count from the environment.
+fn reps(var: &str, default: usize) -> usize {
+    std::env::var(var).ok().and_then(|s| s.parse().ok()).unwrap_or(default).max(1)
+}
+
 fn main() {
-    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let reps: usize = std::env::var("WEFT_PEERS_REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(5).max(1);
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        println!("load average at start: {}", load.trim());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
+    let only_process = args.iter().any(|a| a == "--process");
+    let only_in_process = args.iter().any(|a| a == "--in-process");
+    let programs = programs();
+    let mut agree = true;
+    if !only_in_process {
+        agree = process::table(&programs, filter.as_deref(), reps("WEFT_PEERS_PROCESS_REPS", 3));
     }
+    if !only_process {
+        in_process_table(programs, filter.as_deref(), reps("WEFT_PEERS_REPS", 5));
+    }
+    assert!(agree, "the runtimes disagreed on an output (see the notes above)");
+}
+
+/// The in-process table: weft's engines and wasmi linked into this binary.
+fn in_process_table(programs: Vec<Program>, filter: Option<&str>, reps: usize) {
+    println!("== In one process (best of {reps} calls, the call alone) ==");
+    println!("load average at start: {}", load_average());
     println!(
         "{:<14} {:>20} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}",
         "program", "checksum", "threaded", "fuel", "reference", "wasmi", "thr/wasmi", "ref/wasmi", "fuel/thr"
@@ -177,8 +228,8 @@ fn main() {
     let (mut threaded_wasmi, mut reference_wasmi, mut fuel_threaded) =
         (Geomean::default(), Geomean::default(), Geomean::default());
     let mut skipped = Vec::new();
-    for Program { name, wasm } in programs() {
-        if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+    for Program { name, wasm, .. } in programs {
+        if filter.is_some_and(|f| !name.contains(f)) {
             continue;
         }
         let mut wasmi = wasmi(&wasm).map_err(|e| skipped.push(format!("{name}: {e}"))).ok();
@@ -230,4 +281,5 @@ fn main() {
             fuel_threaded.count,
         );
     }
+    println!("load average at end: {}", load_average());
 }

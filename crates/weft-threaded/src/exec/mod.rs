@@ -400,6 +400,22 @@ impl Exec<'_> {
         std::mem::replace(&mut self.inst, inst)
     }
 
+    /// Switches back to the caller's instance on a return, dropping the
+    /// reference to the callee's.
+    ///
+    /// Never inlined, and taking the `Arc` by value: dropping the last
+    /// reference runs `Arc::drop_slow(&mut self)`, which takes the address
+    /// of a stack slot, and in a return handler that slot would be live on
+    /// the way to the final call to the next handler, which LLVM then
+    /// leaves a call instead of a jump. Fat LTO hid it by promoting the
+    /// argument; Cargo's default release profile (16 codegen units, no
+    /// LTO) does not, and `tests/threaded_stack.rs` overflowed under the
+    /// workspace's `stack-cgu16` profile.
+    #[inline(never)]
+    fn return_to_instance(&mut self, caller: Arc<InstanceData>) {
+        drop(self.set_instance(caller));
+    }
+
     /// Records `trap` at the op `ip` and stops the chain.
     #[cold]
     #[inline(never)]
@@ -454,7 +470,7 @@ impl Exec<'_> {
             // kept it so).
             None => m,
             Some(caller) => {
-                self.set_instance(caller);
+                self.return_to_instance(caller);
                 self.memory()
             }
         };
