@@ -32,7 +32,9 @@ fn profile(pick: u8) -> (Features, WasmFeatures) {
                 | WasmFeatures::LEGACY_EXCEPTIONS
                 | WasmFeatures::MEMORY64
                 | WasmFeatures::WIDE_ARITHMETIC
-                | WasmFeatures::CUSTOM_PAGE_SIZES,
+                | WasmFeatures::CUSTOM_PAGE_SIZES
+                | WasmFeatures::GC
+                | WasmFeatures::GC_TYPES,
         ),
     }
 }

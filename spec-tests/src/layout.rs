@@ -24,8 +24,7 @@ pub fn directory_features(dir: &str) -> Features {
         // The 1.0 recommendation already had importable mutable globals.
         "wasm-v1" => Features { mutable_global: true, ..Features::wasm1() },
         "wasm-v2" => Features::wasm2(),
-        // Wasm 3.0 includes GC.
-        "wasm-v3" | "wasm-latest" => Features { gc: true, ..Features::wasm3() },
+        "wasm-v3" | "wasm-latest" => Features::wasm3(),
         _ => match dir.strip_prefix("proposals/") {
             Some(name) => proposal_features(name),
             None => Features::default(),

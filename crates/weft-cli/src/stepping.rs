@@ -85,11 +85,10 @@ pub struct Started {
     pub params: Vec<Val>,
 }
 
-/// An engine running the reference interpreter (the one that steps), with
-/// GC enabled (the reference engine runs it).
+/// An engine running the reference interpreter (the one that steps).
 pub fn reference_engine() -> Engine {
     let mut config = Config::new();
-    config.engine_kind(EngineKind::Reference).features(weft::Features { gc: true, ..weft::Features::default() });
+    config.engine_kind(EngineKind::Reference);
     Engine::new(&config)
 }
 

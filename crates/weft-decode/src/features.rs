@@ -95,10 +95,10 @@ impl Features {
         }
     }
 
-    /// WebAssembly 3.0 without GC (`Features { gc: true, ..Features::wasm3() }`
-    /// adds it; the CLI and the spec runner's 3.0 directories do).
+    /// WebAssembly 3.0, garbage collection included.
     pub const fn wasm3() -> Self {
         Features {
+            gc: true,
             relaxed_simd: true,
             tail_call: true,
             extended_const: true,
@@ -113,7 +113,7 @@ impl Features {
 }
 
 impl Default for Features {
-    /// Everything weft supports: WebAssembly 3.0 without GC, plus wide
+    /// Everything weft supports: WebAssembly 3.0 (GC included), plus wide
     /// arithmetic, custom page sizes, compact import sections and the
     /// threads proposal's encodings.
     fn default() -> Self {

@@ -42,14 +42,15 @@ impl Rng {
 /// wasm-smith configuration that stays inside it.
 #[derive(Clone, Copy, Debug)]
 enum Profile {
-    /// `Features::default()`: WebAssembly 3.0 without GC, plus wide
+    /// `Features::default()`: WebAssembly 3.0 (GC included: wasm-smith
+    /// generates no GC here, but mutants may use it), plus wide
     /// arithmetic, custom page sizes, compact imports and threads.
     Default,
     /// `Features::wasm2()`, to check feature gating.
     Wasm2,
     /// WebAssembly 1.0 as published (the MVP with mutable globals).
     Wasm1,
-    /// `Features::default()` plus GC.
+    /// `Features::default()`, with wasm-smith generating GC.
     Gc,
 }
 
@@ -59,7 +60,7 @@ impl Profile {
             Profile::Default => Features::default(),
             Profile::Wasm2 => Features::wasm2(),
             Profile::Wasm1 => Features { mutable_global: true, ..Features::wasm1() },
-            Profile::Gc => Features { gc: true, ..Features::default() },
+            Profile::Gc => Features::default(),
         }
     }
 
@@ -79,10 +80,12 @@ impl Profile {
                     | WasmFeatures::WIDE_ARITHMETIC
                     | WasmFeatures::CUSTOM_PAGE_SIZES
                     | WasmFeatures::COMPACT_IMPORTS
+                    | WasmFeatures::GC
+                    | WasmFeatures::GC_TYPES
             }
             Profile::Wasm2 => WasmFeatures::WASM2,
             Profile::Wasm1 => WasmFeatures::WASM1,
-            Profile::Gc => Profile::Default.wasmparser() | WasmFeatures::GC | WasmFeatures::GC_TYPES,
+            Profile::Gc => Profile::Default.wasmparser(),
         }
     }
 

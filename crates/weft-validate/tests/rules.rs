@@ -349,10 +349,15 @@ fn atomics_need_exact_alignment() {
 }
 
 #[test]
-fn gc_is_rejected_explicitly() {
-    invalid("(module (type (struct)))", "GC");
-    invalid("(module (func (param anyref)))", "GC");
-    invalid("(module (rec (type (func)) (type (func))))", "GC");
+fn gc_is_on_by_default_and_rejected_explicitly_when_off() {
+    let no_gc = Features { gc: false, ..Features::default() };
+    for wat in
+        ["(module (type (struct)))", "(module (func (param anyref)))", "(module (rec (type (func)) (type (func))))"]
+    {
+        invalid_with(wat, no_gc, "GC");
+        // WebAssembly 3.0 includes GC, and so do the default features.
+        valid(wat);
+    }
 }
 
 #[test]

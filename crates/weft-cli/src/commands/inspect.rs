@@ -19,7 +19,7 @@ pub struct Args {
 /// Runs `weft inspect`.
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let bytes = read_module(&args.file)?;
-    match Module::decode_all(&bytes, Features { gc: true, ..Features::default() }) {
+    match Module::decode_all(&bytes, Features::default()) {
         Ok(module) => {
             print!("{}", describe(&module));
             print!("{}", fallbacks(&bytes));

@@ -163,8 +163,6 @@ fn run_timed(args: &Args, timings: &mut Timings) -> Result<ExitCode, Box<dyn std
     }
     config.validation_threads(args.validation_threads);
     timings.threads = config.effective_validation_threads();
-    // GC runs on the reference engine (the threaded one hands it over).
-    config.features(weft::Features { gc: true, ..weft::Features::default() });
     let engine = Engine::new(&config);
     let (module, compile) =
         Module::from_binary_timed(&engine, bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;

@@ -37,8 +37,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let bytes = read_module(&args.file)?;
     let path = args.file.display();
     let read_at = Instant::now();
-    // GC is on: `weft validate` checks every Wasm 3.0 module.
-    let features = Features { gc: true, ..Features::default() };
+    let features = Features::default();
     let threads = match args.validation_threads {
         0 => weft_validate::default_threads(),
         n => n,
