@@ -111,6 +111,7 @@
 // else in weft uses `unsafe`.
 #[allow(unsafe_code)]
 mod exec;
+mod offsets;
 pub(crate) mod op;
 mod translate;
 
@@ -137,8 +138,15 @@ pub(crate) struct Code {
     /// The executable code: each op beside its handler's address, so a
     /// dispatch is one load (`exec/backend.rs`); execution starts at 0.
     pub(crate) cells: Box<[Cell]>,
-    /// Per op: the byte offset of the wasm instruction it came from.
+    /// Per op while the function is translated: the byte offset of the
+    /// wasm instruction it came from. Emptied once [`offset_table`] is
+    /// built from it.
+    ///
+    /// [`offset_table`]: Code::offset_table
     pub(crate) offsets: Vec<u32>,
+    /// Per op: the byte offset of the wasm instruction it came from,
+    /// compressed (`offsets.rs`; read only for trap backtraces).
+    pub(crate) offset_table: offsets::OffsetTable,
     /// Memory and offset of each `LoadExt`/`StoreExt` op (memory64 and
     /// memories other than 0).
     pub(crate) mem_args: Vec<op::MemArgExt>,
@@ -399,7 +407,7 @@ pub fn translate_all(module: &weft_exec::Module) -> TranslationStats {
             stats.translated += 1;
             stats.wasm_code_bytes += body.code.len();
             stats.code_bytes += code.cells.len() * size_of::<Cell>();
-            stats.offset_bytes += code.offsets.len() * size_of::<u32>();
+            stats.offset_bytes += code.offset_table.bytes();
         }
         stats
     }

@@ -441,7 +441,7 @@ impl Exec<'_> {
                 func_index: code.func_index,
                 func_name: d.names.function(code.func_index).map(str::to_string),
                 module_name: d.names.module.clone(),
-                offset: code.offsets.get(pc).map(|o| *o as usize),
+                offset: code.offset_table.get(pc).map(|o| o as usize),
             }
         };
         let mut out = vec![info(self.code(), &self.inst, pc)];

@@ -219,6 +219,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
             ops: Vec::with_capacity(capacity),
             cells: Box::default(),
             offsets: Vec::with_capacity(capacity),
+            offset_table: crate::offsets::OffsetTable::default(),
             mem_args: Vec::new(),
             handlers: Box::default(),
             params: params as u32,
@@ -288,6 +289,8 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     make_targets_relative(&mut t.code, &branches);
     t.code.cells = crate::exec::cells(&t.code.ops, entries_unreached);
     t.code.ops = Vec::new();
+    t.code.offset_table = crate::offsets::OffsetTable::new(&t.code.offsets);
+    t.code.offsets = Vec::new();
     SCRATCH.set(Scratch {
         stack: std::mem::take(&mut t.stack),
         ctrl: std::mem::take(&mut t.ctrl),
