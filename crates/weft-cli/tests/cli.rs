@@ -34,7 +34,7 @@ fn inspect_lists_fallback_functions() {
     let out = weft(&["inspect", path.to_str().unwrap()]);
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("fallbacks: 1 functions run on another engine"), "{stdout}");
+    assert!(stdout.contains("fallbacks: 1 function runs on another engine"), "{stdout}");
     assert!(stdout.contains("  func 1 $atomic: reference engine (instruction i32.atomic.load)"), "{stdout}");
     assert!(!stdout.contains("$plain: reference"), "{stdout}");
 }

@@ -50,3 +50,16 @@ fn explain_a_packed_struct_get() {
     assert!(text.contains("(type 0 is (struct (field (mut i32)) (field i8)))"), "{text}");
     golden("explain-gc-packed.txt", &text);
 }
+
+#[test]
+fn explain_names_the_bottom_heap_type() {
+    // `ref.as_non_null` on the polymorphic stack after `unreachable`
+    // leaves a reference of the spec's bottom heap type.
+    let path =
+        temp_file("bottom.wat", "(module (func (param anyref) (result i32) unreachable ref.as_non_null i32.add))");
+    let out = weft(&["validate", "--explain", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("operands: [(ref bot)]"), "{text}");
+    assert!(!text.contains("4294967295"), "{text}");
+}

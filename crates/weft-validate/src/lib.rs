@@ -48,6 +48,7 @@ mod visit;
 
 pub use explain::{ControlFrame, Explanation, explain};
 pub use gc::{CanonType, TypeId, TypeRegistry, canonical_heap};
+pub use types::BOTTOM_HEAP;
 pub use weft_decode::Features;
 use weft_decode::{DecodeError, Module};
 

@@ -240,7 +240,7 @@ impl<'m> TypeContext<'m> {
 /// The heap type of a reference popped from the polymorphic stack (the
 /// spec's `bot`): below every heap type. No defined type has this index
 /// (there are at most a million), and it never leaves the operand stack.
-pub(crate) const BOTTOM_HEAP: HeapType = HeapType::Concrete(u32::MAX);
+pub const BOTTOM_HEAP: HeapType = HeapType::Concrete(u32::MAX);
 
 /// Whether a value type has a default value (spec 3.2: defaultable).
 pub(crate) fn is_defaultable(t: ValType) -> bool {

@@ -78,6 +78,22 @@ fn block_type(frame: &ControlFrame) -> String {
 }
 
 fn operands(ts: &[Option<ValType>]) -> String {
-    let items: Vec<String> = ts.iter().map(|t| t.map_or_else(|| "_".to_string(), |t| t.to_string())).collect();
+    let items: Vec<String> = ts.iter().map(|t| t.map_or_else(|| "_".to_string(), operand)).collect();
     format!("[{}]", items.join(" "))
+}
+
+/// An operand's type; a reference popped from the polymorphic stack has
+/// the spec's bottom heap type, `bot`, which has no text-format name of
+/// its own (the validator gives it an index no defined type has).
+fn operand(t: ValType) -> String {
+    match t {
+        ValType::Ref(r) if r.heap == weft_validate::BOTTOM_HEAP => {
+            if r.nullable {
+                "(ref null bot)".to_string()
+            } else {
+                "(ref bot)".to_string()
+            }
+        }
+        t => t.to_string(),
+    }
 }

@@ -166,7 +166,9 @@ pub fn fallbacks(bytes: &[u8]) -> String {
     if fallbacks.is_empty() {
         return out;
     }
-    let _ = writeln!(out, "fallbacks: {} functions run on another engine", fallbacks.len());
+    let n = fallbacks.len();
+    let _ =
+        writeln!(out, "fallbacks: {n} {} on another engine", if n == 1 { "function runs" } else { "functions run" });
     for f in fallbacks {
         let name = f.name.map(|n| format!(" ${n}")).unwrap_or_default();
         let _ = writeln!(out, "  func {}{name}: {} engine ({})", f.func_index, f.executor, f.reason);
