@@ -77,6 +77,33 @@ fn invoke_prints_results_one_per_line() {
 }
 
 #[test]
+fn deterministic_gives_canonical_nans_and_portable_relaxed_simd() {
+    let dir = tempfile::tempdir().unwrap();
+    // A NaN operand's payload propagates to the result on x86-64
+    // (0xffe00001 here) and not on other CPUs; canonicalized, it is
+    // 0xffc00000 everywhere. `relaxed_madd` may fuse, which here leaves
+    // 2^-46 where the unfused product-then-sum gives exactly 0.
+    let file = wat(
+        dir.path(),
+        "det.wat",
+        r#"(module
+             (func (export "nan") (result i32)
+               (i32.reinterpret_f32 (f32.add (f32.reinterpret_i32 (i32.const 0xffa00001)) (f32.const 1))))
+             (func (export "madd") (result i32)
+               (i32x4.extract_lane 0
+                 (f32x4.relaxed_madd (f32x4.splat (f32.const 0x1.000002p+0))
+                                     (f32x4.splat (f32.const 0x1.000002p+0))
+                                     (f32x4.splat (f32.const -0x1.000004p+0))))))"#,
+    );
+    for engine in ["threaded", "reference"] {
+        let out = weft(&["run", "--deterministic", "--engine", engine, "--invoke", "nan", &file]);
+        assert_eq!(stdout(&out), format!("{}\n", 0xffc0_0000_u32 as i32), "{engine}: {}", stderr(&out));
+        let out = weft(&["run", "--deterministic", "--engine", engine, "--invoke", "madd", &file]);
+        assert_eq!(stdout(&out), "0\n", "{engine}: {}", stderr(&out));
+    }
+}
+
+#[test]
 fn timings_go_to_stderr_and_leave_the_run_alone() {
     let dir = tempfile::tempdir().unwrap();
     let file = wat(dir.path(), "count.wat", COUNT_ARGS_AND_ENV);

@@ -42,6 +42,12 @@ pub struct Args {
     /// The engine to run on.
     #[arg(long, value_enum, default_value = "threaded")]
     engine: EngineArg,
+    /// Make float and relaxed-SIMD results the same on every machine:
+    /// NaNs produced by arithmetic are canonical, and relaxed SIMD
+    /// instructions give their portable results instead of the host's
+    /// fastest choice. Slower: calls then run on the reference engine.
+    #[arg(long)]
+    deterministic: bool,
     /// Validate function bodies on N threads (0: the machine's available
     /// parallelism, at most 8; 1: on one thread).
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -161,6 +167,8 @@ fn run_timed(args: &Args, timings: &mut Timings) -> Result<ExitCode, Box<dyn std
     if let Some(fuel) = args.fuel {
         config.consume_fuel(fuel);
     }
+    config.deterministic_nans(args.deterministic);
+    config.deterministic_relaxed_simd(args.deterministic);
     config.validation_threads(args.validation_threads);
     timings.threads = config.effective_validation_threads();
     let engine = Engine::new(&config);
