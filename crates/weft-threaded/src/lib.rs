@@ -102,6 +102,9 @@
 //! `index + 1` otherwise, so an `externref` whose host payload is
 //! `u64::MAX` reads back as null in this engine.
 
+// The op table's accumulator-form derivation (`op.rs`, `acc_forms!`)
+// takes one macro step per row.
+#![recursion_limit = "1024"]
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -111,6 +114,8 @@
 // else in weft uses `unsafe`.
 #[allow(unsafe_code)]
 mod exec;
+// `weft inspect --threaded`: code as text, from the op table.
+mod disasm;
 mod offsets;
 pub(crate) mod op;
 mod translate;
@@ -365,6 +370,30 @@ mod tests {
         assert_eq!(checks, 3, "{:?}", code.cells);
         assert!(!disassemble(wat, 0).contains("CheckInterrupt"));
     }
+}
+
+/// The threaded code of function `func_index` of `module` (imports
+/// first) as text, one line per op with its operands and resolved branch
+/// targets (`weft inspect --threaded`); translates it if it is not yet.
+/// `Ok(None)` for an imported function or an index past the functions;
+/// `Err` with the reason if the threaded engine leaves the function to
+/// the reference engine.
+pub fn disassemble(module: &weft_exec::Module, func_index: u32) -> Result<Option<String>, Decline> {
+    let inner = module.inner();
+    let Some(defined) = func_index.checked_sub(inner.decoded.num_imported_functions) else { return Ok(None) };
+    if defined as usize >= inner.decoded.code.len() {
+        return Ok(None);
+    }
+    let local;
+    let cache = match ModuleCache::of(inner) {
+        Some(cache) => cache,
+        None => {
+            local = ModuleCache::new(inner.decoded.code.len());
+            &local
+        }
+    };
+    let code = cache.translated(inner, defined)?;
+    Ok(Some(disasm::disassemble(code)))
 }
 
 /// What translating a whole module to threaded code produced: the figures

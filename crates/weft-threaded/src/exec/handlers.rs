@@ -11,7 +11,7 @@ use super::backend::{Flow, Handler, NO_ACC, branch, exit, next, next_via};
 use super::calls::IndirectCallee;
 use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_val, wide};
 use crate::Code;
-use crate::op::{Op, Raw, Slot, for_each_acc_op, for_each_numeric_op};
+use crate::op::{Op, Raw, Slot, for_each_acc_op, for_each_op};
 use weft_exec::TrapKind;
 use weft_exec::executor::InstanceData;
 use weft_exec::executor::StoreInner;
@@ -34,49 +34,22 @@ macro_rules! operands {
     };
 }
 
-/// Expands to the handler lookup: the hand-written arms, then one arm per
-/// numeric op. The match lists every op (no wildcard), so it compiles to
-/// one table load with no range check.
+/// Expands to the handler lookup from the op table's rows: one arm per
+/// op (no wildcard), so it compiles to one table load with no range check.
 macro_rules! lookup {
-    (
-        ($op:expr) { $($arms:tt)* }
-        acc: {
-            bin: [$($ab:ident $abx:ident),* $(,)?]
-            bin_imm: [$($abi:ident $abix:ident : $abit:ty = $abis:ident),* $(,)?]
-            br: [$($aj:ident $ajx:ident = $ajs:ident),* $(,)?]
-            br_imm: [$($aji:ident $ajix:ident : $ajit:ty = $ajis:ident),* $(,)?]
-            un: [$($au:ident $aux:ident),* $(,)?]
+    ($(
+        $(#[$attr:meta])*
+        $name:ident $({ $($field:ident : $form:ident $fty:ty),* $(,)? })?
+        [$($flag:ident)*] $(<- $base:ident . $from:ident)? => $handler:path;
+    )*) => {
+        /// The handler of `op` (put beside it in its cell when translation ends).
+        pub(super) fn handler_of(op: Op) -> Handler {
+            let h: Handler = match op {
+                $( Op::$name { .. } => $handler, )*
+            };
+            h
         }
-        bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
-        bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
-        bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
-        cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
-        cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
-        un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
-        un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
-    ) => {{
-        let h: Handler = match $op {
-            $($arms)*
-            $( Op::$bi { .. } => num::$bi, Op::$bii { .. } => num::$bii, )*
-            $( Op::$bt { .. } => num::$bt, Op::$bti { .. } => num::$bti, )*
-            $( Op::$b { .. } => num::$b, )*
-            $(
-                Op::$c { .. } => num::$c,
-                Op::$ci { .. } => num::$ci,
-                Op::$cj { .. } => num::$cj,
-                Op::$cji { .. } => num::$cji,
-            )*
-            $( Op::$f { .. } => num::$f, )*
-            $( Op::$u { .. } => num::$u, )*
-            $( Op::$ut_ { .. } => num::$ut_, )*
-            $( Op::$abx { .. } => num::$abx, )*
-            $( Op::$abix { .. } => num::$abix, )*
-            $( Op::$ajx { .. } => num::$ajx, )*
-            $( Op::$ajix { .. } => num::$ajix, )*
-            $( Op::$aux { .. } => num::$aux, )*
-        };
-        h
-    }};
+    };
 }
 
 /// Expands to one handler per numeric op.
@@ -224,166 +197,7 @@ macro_rules! numeric_handlers {
     };
 }
 
-/// The handler of `op` (put beside it in its cell when translation ends).
-pub(super) fn handler_of(op: Op) -> Handler {
-    for_each_acc_op!(lookup (op) {
-        Op::Copy { .. } => copy,
-        Op::Const { .. } => constant,
-        Op::Select { .. } => select,
-        Op::Fuel { .. } => fuel,
-        Op::CheckInterrupt => check_interrupt,
-        Op::Br { .. } => br,
-        Op::BrIfZero { .. } => br_if_zero,
-        Op::BrIfNonZero { .. } => br_if_non_zero,
-        Op::BrTable { .. } => br_table,
-        Op::BrIfZeroAcc { .. } => br_if_zero_acc,
-        Op::BrIfNonZeroAcc { .. } => br_if_non_zero_acc,
-        Op::I32LoadAcc { .. } => i32_load_acc,
-        Op::I64LoadAcc { .. } => i64_load_acc,
-        Op::F32LoadAcc { .. } => f32_load_acc,
-        Op::F64LoadAcc { .. } => f64_load_acc,
-        Op::I32Load8SAcc { .. } => i32_load8_s_acc,
-        Op::I32Load8UAcc { .. } => i32_load8_u_acc,
-        Op::I32Load16SAcc { .. } => i32_load16_s_acc,
-        Op::I32Load16UAcc { .. } => i32_load16_u_acc,
-        Op::Store8Acc { .. } => store8_acc,
-        Op::Store16Acc { .. } => store16_acc,
-        Op::Store32Acc { .. } => store32_acc,
-        Op::Store64Acc { .. } => store64_acc,
-        Op::Store8AccAddr { .. } => store8_acc_addr,
-        Op::Store16AccAddr { .. } => store16_acc_addr,
-        Op::Store32AccAddr { .. } => store32_acc_addr,
-        Op::Store64AccAddr { .. } => store64_acc_addr,
-        Op::Store8ImmAcc { .. } => store8_imm_acc,
-        Op::Store16ImmAcc { .. } => store16_imm_acc,
-        Op::Store32ImmAcc { .. } => store32_imm_acc,
-        Op::Store64ImmAcc { .. } => store64_imm_acc,
-        Op::SelectAcc { .. } => select_acc,
-        Op::I32LoadAbs { .. } => i32_load_abs,
-        Op::I64LoadAbs { .. } => i64_load_abs,
-        Op::Store32Abs { .. } => store32_abs,
-        Op::Store64Abs { .. } => store64_abs,
-        Op::Store32AbsAcc { .. } => store32_abs_acc,
-        Op::Store64AbsAcc { .. } => store64_abs_acc,
-        Op::Return0 => return0,
-        Op::Return1 { .. } => return1,
-        Op::ReturnN { .. } => return_n,
-        Op::Call { .. } => call,
-        Op::CallInternal { .. } => call_internal,
-        Op::CallIndirect { .. } => call_indirect,
-        Op::GlobalGet { .. } => global_get,
-        Op::GlobalSet { .. } => global_set,
-        Op::I32Load { .. } => i32_load,
-        Op::I64Load { .. } => i64_load,
-        Op::F32Load { .. } => f32_load,
-        Op::F64Load { .. } => f64_load,
-        Op::I32Load8S { .. } => i32_load8_s,
-        Op::I32Load8U { .. } => i32_load8_u,
-        Op::I32Load16S { .. } => i32_load16_s,
-        Op::I32Load16U { .. } => i32_load16_u,
-        Op::I64Load8S { .. } => i64_load8_s,
-        Op::I64Load8U { .. } => i64_load8_u,
-        Op::I64Load16S { .. } => i64_load16_s,
-        Op::I64Load16U { .. } => i64_load16_u,
-        Op::I64Load32S { .. } => i64_load32_s,
-        Op::I64Load32U { .. } => i64_load32_u,
-        Op::Store8 { .. } => store8,
-        Op::Store16 { .. } => store16,
-        Op::Store32 { .. } => store32,
-        Op::Store64 { .. } => store64,
-        Op::Store8Imm { .. } => store8_imm,
-        Op::Store16Imm { .. } => store16_imm,
-        Op::Store32Imm { .. } => store32_imm,
-        Op::Store64Imm { .. } => store64_imm,
-        Op::ReturnCall { .. } => calls::return_call,
-        Op::ReturnCallIndirect { .. } => calls::return_call_indirect,
-        Op::CallRef { .. } => calls::call_ref,
-        Op::ReturnCallRef { .. } => calls::return_call_ref,
-        Op::BrOnNull { .. } => calls::br_on_null,
-        Op::BrOnNonNull { .. } => calls::br_on_non_null,
-        Op::I64Add128 { .. } => wide::i64_add128,
-        Op::I64Sub128 { .. } => wide::i64_sub128,
-        Op::I64MulWideS { .. } => wide::i64_mul_wide_s,
-        Op::I64MulWideU { .. } => wide::i64_mul_wide_u,
-        Op::LoadExt { .. } => memory::load_ext,
-        Op::StoreExt { .. } => memory::store_ext,
-        Op::Mem64Load { .. } => memory::mem64_load,
-        Op::Mem64Store { .. } => memory::mem64_store,
-        Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw,
-        Op::VCopy { .. } => simd::vcopy,
-        Op::VSelect { .. } => simd::vselect,
-        Op::VReturn1 { .. } => simd::vreturn1,
-        Op::VReturnN { .. } => simd::vreturn_n,
-        Op::VConst { .. } => simd::vconst,
-        Op::VGlobalGet { .. } => simd::vglobal_get,
-        Op::VGlobalSet { .. } => simd::vglobal_set,
-        Op::VLoad { .. } => simd::vload,
-        Op::VStore { .. } => simd::vstore,
-        Op::VLoadExt { .. } => simd::vload_ext,
-        Op::VLoadLane { .. } => simd::vload_lane,
-        Op::VStoreLane { .. } => simd::vstore_lane,
-        Op::VMemExt { .. } => simd::vmem_ext,
-        Op::VUn { .. } => simd::vun,
-        Op::VBin { .. } => simd::vbin,
-        Op::VTern { .. } => simd::vtern,
-        Op::VTest { .. } => simd::vtest,
-        Op::VShift { .. } => simd::vshift,
-        Op::VSplat { .. } => simd::vsplat,
-        Op::VExtract { .. } => simd::vextract,
-        Op::VReplace { .. } => simd::vreplace,
-        Op::VShuffle { .. } => simd::vshuffle,
-        Op::VBitselect { .. } => simd::vbitselect,
-        Op::VAnd { .. } => simd::v_and,
-        Op::VOr { .. } => simd::v_or,
-        Op::VXor { .. } => simd::v_xor,
-        Op::VAndNot { .. } => simd::v_andnot,
-        Op::VI8x16Add { .. } => simd::v_i8x16_add,
-        Op::VI16x8Add { .. } => simd::v_i16x8_add,
-        Op::VI32x4Add { .. } => simd::v_i32x4_add,
-        Op::VI32x4Sub { .. } => simd::v_i32x4_sub,
-        Op::VI32x4Mul { .. } => simd::v_i32x4_mul,
-        Op::VI64x2Add { .. } => simd::v_i64x2_add,
-        Op::VI64x2Sub { .. } => simd::v_i64x2_sub,
-        Op::VF32x4Add { .. } => simd::v_f32x4_add,
-        Op::VF32x4Sub { .. } => simd::v_f32x4_sub,
-        Op::VF32x4Mul { .. } => simd::v_f32x4_mul,
-        Op::VF64x2Add { .. } => simd::v_f64x2_add,
-        Op::VF64x2Sub { .. } => simd::v_f64x2_sub,
-        Op::VF64x2Mul { .. } => simd::v_f64x2_mul,
-        Op::VI8x16Eq { .. } => simd::v_i8x16_eq,
-        Op::VI32x4Eq { .. } => simd::v_i32x4_eq,
-        Op::VI32x4LtS { .. } => simd::v_i32x4_lt_s,
-        Op::VI32x4GtS { .. } => simd::v_i32x4_gt_s,
-        Op::VF32x4Lt { .. } => simd::v_f32x4_lt,
-        Op::VF32x4Gt { .. } => simd::v_f32x4_gt,
-        Op::VBinLoad { .. } => simd::vbin_load,
-        Op::VBinConst { .. } => simd::vbin_const,
-        Op::VF32x4MulLoad { .. } => simd::v_f32x4_mul_load,
-        Op::Unreachable
-        | Op::MemorySize { .. }
-        | Op::MemoryGrow { .. }
-        | Op::MemoryFill { .. }
-        | Op::MemoryCopy { .. }
-        | Op::MemoryInit { .. }
-        | Op::DataDrop { .. }
-        | Op::TableGet { .. }
-        | Op::TableSet { .. }
-        | Op::TableSize { .. }
-        | Op::TableGrow { .. }
-        | Op::TableFill { .. }
-        | Op::TableCopy { .. }
-        | Op::TableInit { .. }
-        | Op::ElemDrop { .. }
-        | Op::RefIsNull { .. }
-        | Op::RefFunc { .. }
-        | Op::RefAsNonNull { .. }
-        | Op::MemorySizeExt { .. }
-        | Op::MemoryGrowExt { .. }
-        | Op::MemoryFillExt { .. }
-        | Op::MemoryCopyExt { .. }
-        | Op::MemoryInitExt { .. } => slow,
-    })
-}
+for_each_op!(lookup);
 
 /// The numeric handlers, named after their ops.
 #[allow(non_snake_case)]

@@ -35,7 +35,7 @@ mod simd;
 use weft_decode::{BlockType, HeapType, Ieee32, Ieee64, ImportType, MemArg, Operator, ValType, VisitOperator};
 
 use super::Code;
-use super::op::{Op, Raw, Slot, for_each_numeric_op};
+use super::op::{Flags, Op, Operand, Raw, Slot, for_each_numeric_op};
 use weft_exec::executor::Decline;
 use weft_exec::executor::ModuleInner;
 
@@ -386,28 +386,17 @@ fn br_table_entries_unreached(code: &Code, branches: &[u32]) -> bool {
     branch_ok && exceptions::clause_targets(code).all(|t| !reached(t))
 }
 
-/// Checks the invariant dispatch relies on to fetch ops without bounds
-/// checks: execution cannot leave the op vector. The last op ends the
-/// function (a return, an unconditional branch or a trap), so falling
-/// through never passes the end, and every branch target is an op.
+/// Checks the invariants dispatch relies on to fetch ops and slots
+/// without bounds checks: execution cannot leave the op vector — the last
+/// op ends the function (an `END` op: a return, an unconditional branch,
+/// a trap or a throw), so falling through never passes the end, and every
+/// branch target is an op — and every slot an op reads or writes is inside
+/// the frame (a run of slots, or a call's frame base, starts at most at
+/// its end). All from the op table's rows (`Op::flags`,
+/// `Op::for_each_operand`).
 fn verify(code: &Code, branches: &[u32]) -> Result<()> {
     let len = code.ops.len();
-    let ends = matches!(
-        code.ops.last(),
-        Some(
-            Op::Return0
-                | Op::Return1 { .. }
-                | Op::ReturnN { .. }
-                | Op::Br { .. }
-                | Op::BrTable { .. }
-                | Op::Unreachable
-                | Op::ReturnCall { .. }
-                | Op::ReturnCallIndirect { .. }
-                | Op::ReturnCallRef { .. }
-                | Op::Throw { .. }
-                | Op::ThrowRef { .. }
-        )
-    );
+    let ends = code.ops.last().is_some_and(|op| op.flags().has(Flags::END));
     let targets_in_range = branches.iter().all(|&pc| {
         let mut op = code.ops[pc as usize];
         op.target_mut().is_none_or(|t| (*t as usize) < len)
@@ -415,11 +404,12 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
     // `emit` noted every branch (checked where it costs nothing).
     debug_assert!({
         let mut noted = branches.iter();
-        code.ops.iter().enumerate().all(|(pc, op)| {
-            let mut op = *op;
-            op.target_mut().is_none() || noted.next() == Some(&(pc as u32))
-        }) && noted.next().is_none()
+        code.ops.iter().enumerate().all(|(pc, op)| !op.has_target() || noted.next() == Some(&(pc as u32)))
+            && noted.next().is_none()
     });
+    let frame = code.frame_size;
+    let bad_slot = code.ops.iter().position(|op| !operands_in_frame(op, frame));
+    let slots_in_frame = bad_slot.is_none();
     let tables_exist = code.ops.iter().enumerate().all(|(pc, op)| match op {
         Op::BrTable { len, .. } => {
             *len > 0
@@ -430,75 +420,33 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
         }
         _ => true,
     });
-    if ends && targets_in_range && tables_exist && exceptions::verify(code) {
+    let handlers_ok = exceptions::verify(code);
+    if ends && targets_in_range && slots_in_frame && tables_exist && handlers_ok {
         Ok(())
     } else {
-        unsupported(Decline::Internal("translator invariant violated".into()))
+        let why = format!(
+            "translator invariant violated (ends {ends}, targets {targets_in_range}, slots {:?}, \
+             br_tables {tables_exist}, handlers {handlers_ok})",
+            bad_slot.map(|pc| (pc, code.ops[pc], frame))
+        );
+        debug_assert!(false, "{why}");
+        unsupported(Decline::Internal(why))
     }
 }
 
-/// Whether `op` is of a kind that never has a branch target: the kinds
-/// translation emits most. A match here folds away where the op is named
-/// (`Op::target_mut`, out of line, cannot); ops of other kinds still ask
-/// `target_mut`, so a kind missing here costs time, never correctness.
-#[inline(always)]
-fn never_branches(op: &Op) -> bool {
-    macro_rules! value_ops {
-        (
-            bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
-            bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
-            bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
-            cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
-            cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
-            un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
-            un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
-        ) => {
-            matches!(
-                op,
-                $( Op::$bi { .. } | Op::$bii { .. } | )*
-                $( Op::$bt { .. } | Op::$bti { .. } | )*
-                $( Op::$b { .. } | )*
-                $( Op::$c { .. } | Op::$ci { .. } | )*
-                $( Op::$f { .. } | )*
-                $( Op::$u { .. } | )*
-                $( Op::$ut_ { .. } | )*
-                Op::Copy { .. }
-                    | Op::Const { .. }
-                    | Op::Select { .. }
-                    | Op::GlobalGet { .. }
-                    | Op::GlobalSet { .. }
-                    | Op::Fuel { .. }
-                    | Op::Call { .. }
-                    | Op::CallInternal { .. }
-                    | Op::Return0
-                    | Op::Return1 { .. }
-                    | Op::ReturnN { .. }
-                    | Op::I32Load { .. }
-                    | Op::I64Load { .. }
-                    | Op::F32Load { .. }
-                    | Op::F64Load { .. }
-                    | Op::I32Load8S { .. }
-                    | Op::I32Load8U { .. }
-                    | Op::I32Load16S { .. }
-                    | Op::I32Load16U { .. }
-                    | Op::I64Load8S { .. }
-                    | Op::I64Load8U { .. }
-                    | Op::I64Load16S { .. }
-                    | Op::I64Load16U { .. }
-                    | Op::I64Load32S { .. }
-                    | Op::I64Load32U { .. }
-                    | Op::Store8 { .. }
-                    | Op::Store16 { .. }
-                    | Op::Store32 { .. }
-                    | Op::Store64 { .. }
-                    | Op::Store8Imm { .. }
-                    | Op::Store16Imm { .. }
-                    | Op::Store32Imm { .. }
-                    | Op::Store64Imm { .. }
-            )
-        };
-    }
-    for_each_numeric_op!(value_ops)
+/// Whether every slot operand of `op` is inside a frame of `frame` slots.
+#[inline]
+fn operands_in_frame(op: &Op, frame: u32) -> bool {
+    let mut ok = true;
+    op.for_each_operand(|_, operand| {
+        ok &= match operand {
+            Operand::Read(s) | Operand::Write(s) | Operand::VRead(s) | Operand::VWrite(s) => u32::from(s) < frame,
+            Operand::WritePair(s) => u32::from(s) + 1 < frame,
+            Operand::ReadRun(s) | Operand::Base(s) => u32::from(s) <= frame,
+            Operand::Target(_) | Operand::Imm(_) => true,
+        }
+    });
+    ok
 }
 
 impl Translator<'_> {
@@ -511,8 +459,7 @@ impl Translator<'_> {
     #[inline(always)]
     fn emit(&mut self, op: Op) -> usize {
         let at = self.code.ops.len();
-        let mut probe = op;
-        if !never_branches(&op) && probe.target_mut().is_some() {
+        if op.has_target() {
             self.branches.push(at as u32);
         }
         self.code.ops.push(op);
