@@ -1033,3 +1033,60 @@ impl Op {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The queries derived from the rows answer as the rows say.
+    #[test]
+    fn rows_answer_the_translators_questions() {
+        let mut br = Op::BrI32LtS { a: 1, b: 2, t: 7 };
+        assert!(br.has_target());
+        assert_eq!(br.target_mut().copied(), Some(7));
+        let mut add = Op::I32Add { d: 0, a: 1, b: 2 };
+        assert!(!add.has_target());
+        assert_eq!(add.target_mut(), None);
+        assert_eq!(add.result_dst_mut().copied(), Some(0));
+
+        // Accumulator forms: a base with two prefers its first row.
+        assert_eq!(Op::Store8 { a: 3, v: 3, offset: 4 }.with_acc_operand(3), Some(Op::Store8Acc { a: 3, offset: 4 }));
+        assert_eq!(
+            Op::Store8 { a: 3, v: 5, offset: 4 }.with_acc_operand(3),
+            Some(Op::Store8AccAddr { v: 5, offset: 4 })
+        );
+        assert_eq!(Op::I32Load { d: 0, a: 1, offset: 8 }.with_acc_operand(1), Some(Op::I32LoadAcc { d: 0, offset: 8 }));
+        assert_eq!(add.with_acc_operand(2), None);
+        assert_eq!(add.with_acc_operand(1), Some(Op::I32AddAcc { d: 0, b: 2 }));
+        assert!(Op::I32AddAcc { d: 0, b: 2 }.reads_acc());
+        assert!(!add.reads_acc());
+
+        // ACC_OUT and RETARGET.
+        assert_eq!(Op::Copy { d: 4, a: 1 }.acc_result(), Some(4));
+        assert_eq!(Op::MemorySize { d: 4 }.acc_result(), None);
+        assert_eq!(Op::MemorySize { d: 4 }.result_dst_mut().copied(), Some(4));
+        assert_eq!(Op::VI32x4Add { d: 4, a: 1, b: 2 }.result_dst_mut().copied(), Some(4));
+        assert_eq!(Op::VI32x4Add { d: 4, a: 1, b: 2 }.acc_result(), None);
+        assert_eq!(
+            Op::LoadExt { d: 4, a: 1, access: Access { bytes: 4, signed: false, wide: false }, arg: 0 }
+                .result_dst_mut(),
+            None
+        );
+
+        // END, SLOW.
+        assert!(Op::Return0.flags().has(Flags::END));
+        assert!(Op::Br { t: 0 }.flags().has(Flags::END));
+        assert!(!Op::BrIfZero { c: 0, t: 0 }.flags().has(Flags::END));
+        assert!(Op::TableGet { d: 0, i: 1, table: 0 }.flags().has(Flags::SLOW));
+        assert!(!Op::I32Load { d: 0, a: 1, offset: 0 }.flags().has(Flags::SLOW));
+
+        // Operands in row order, by form.
+        let mut seen = Vec::new();
+        Op::I64Add128 { d: 1, lo1: 2, hi1: 3, lo2: 4, hi2: 5 }.for_each_operand(|n, o| seen.push(format!("{n}:{o:?}")));
+        assert_eq!(seen, ["d:WritePair(1)", "lo1:Read(2)", "hi1:Read(3)", "lo2:Read(4)", "hi2:Read(5)"]);
+        seen.clear();
+        Op::Store64Imm { a: 2, offset: 8, imm: 9 }.for_each_operand(|n, o| seen.push(format!("{n}:{o:?}")));
+        assert_eq!(seen, ["a:Read(2)", "offset:Imm(8)", "imm:Imm(9)"]);
+        assert_eq!(Op::Store64Imm { a: 2, offset: 8, imm: 9 }.name(), "Store64Imm");
+    }
+}

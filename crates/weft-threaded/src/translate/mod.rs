@@ -958,3 +958,22 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `verify`'s slot check: every slot inside the frame; a run or a
+    /// call's base may start at its end.
+    #[test]
+    fn slots_must_be_inside_the_frame() {
+        assert!(operands_in_frame(&Op::Copy { d: 8, a: 0 }, 9));
+        assert!(!operands_in_frame(&Op::Copy { d: 9, a: 0 }, 9));
+        assert!(!operands_in_frame(&Op::I32Add { d: 0, a: 1, b: 10 }, 9));
+        assert!(!operands_in_frame(&Op::I64MulWideU { d: 8, a: 0, b: 1 }, 9));
+        assert!(operands_in_frame(&Op::I64MulWideU { d: 7, a: 0, b: 1 }, 9));
+        assert!(operands_in_frame(&Op::CallInternal { defined: 0, base: 9 }, 9));
+        assert!(!operands_in_frame(&Op::CallInternal { defined: 0, base: 10 }, 9));
+        assert!(operands_in_frame(&Op::Const { d: 0, imm: 1 << 40 }, 1));
+    }
+}
