@@ -1,9 +1,14 @@
-//! The threaded engine's instruction set: one table ([`for_each_numeric_op!`])
-//! lists every numeric op once — its slot form, its immediate form, its fused
-//! compare-and-branch forms and its semantics as a call into
-//! [`weft_exec::numeric`] — and the [`Op`] enum, the translator's operator
-//! mapping and the handlers are all derived from it. Control, memory, table,
-//! variable and call ops are listed by hand below the derived ones.
+//! The threaded engine's instruction set: one table, [`for_each_op!`], with
+//! a row per op — its fields and their operand forms, its flags, its
+//! handler — from which the [`Op`] enum, the handler lookup
+//! (`exec/handlers.rs`), the translator's questions about an op, `verify`
+//! (`translate/mod.rs`) and the disassembler (`disasm.rs`) are derived.
+//! The numeric ops' rows come from [`for_each_numeric_op!`] (each numeric
+//! op once: its slot form, immediate form, fused compare-and-branch forms
+//! and semantics as a call into [`weft_exec::numeric`], from which their
+//! handlers and the translator's visitor methods are derived too) and
+//! [`for_each_acc_op!`] (their accumulator forms); the vector ops' rows
+//! are in `op/simd.rs`.
 //!
 //! # Conventions
 //!

@@ -1,6 +1,8 @@
 //! The handlers: one function per op, each doing its op's work and passing
-//! control on with [`next`]. Numeric handlers are derived from the op
-//! table ([`for_each_numeric_op!`]) and are one line of semantics each; the
+//! control on with [`next`]; which op gets which is its row of the op
+//! table (`for_each_op!`, `handler_of` below). Numeric handlers are derived
+//! from the numeric table (`for_each_numeric_op!`) and are one line of
+//! semantics each; the
 //! hot control, call, variable and memory ops are written out below; the
 //! rest (bulk memory, tables, references — ops that call into the store
 //! anyway) share one handler, [`slow`], that matches on them.
