@@ -485,7 +485,8 @@ macro_rules! numeric_rows {
 /// * the **handler**, a path from `exec/handlers.rs`.
 ///
 /// Derived from the rows: [`Op`], [`Op::flags`], [`Op::name`],
-/// [`Op::target_mut`], [`Op::dst_mut`], [`Op::for_each_operand`],
+/// [`Op::target_mut`], [`Op::result_dst_mut`], [`Op::acc_result`],
+/// [`Op::slots_in_frame`], [`Op::for_each_operand`],
 /// [`Op::with_acc_operand`], [`Op::reads_acc`] (here), the handler lookup
 /// (`exec/handlers.rs`), and through them `verify` (`translate/mod.rs`)
 /// and the disassembler (`disasm.rs`). Every derived `match` lists every
@@ -750,15 +751,44 @@ macro_rules! define_op {
                 }
             }
 
-            /// The slot (`w`) or v-slot (`vw`) the op writes, if it writes
-            /// one.
-            pub(crate) fn dst_mut(&mut self) -> Option<&mut Slot> {
+            /// The slot a `RETARGET` op writes (`w` or `vw`): its result,
+            /// which `local.set` right after may move into a local.
+            #[inline]
+            pub(crate) fn result_dst_mut(&mut self) -> Option<&mut Slot> {
                 match self {
                     $( Op::$name $({ $($field),* })? => {
                         let mut found = None;
-                        $($( pick_field!(w; $form $field found); pick_field!(vw; $form $field found); )*)?
+                        if Flags(0 $(| Flags::$flag.0)*).has(Flags::RETARGET) {
+                            $($( pick_field!(w; $form $field found); pick_field!(vw; $form $field found); )*)?
+                        }
                         found
                     } )*
+                }
+            }
+
+            /// The slot an `ACC_OUT` op writes: its handler leaves the
+            /// value written there in the accumulator too.
+            #[inline]
+            pub(crate) fn acc_result(&self) -> Option<Slot> {
+                match *self {
+                    $( Op::$name $({ $($field),* })? => {
+                        let mut found = None;
+                        if Flags(0 $(| Flags::$flag.0)*).has(Flags::ACC_OUT) {
+                            $($( pick_field!(w; $form $field found); )*)?
+                        }
+                        found
+                    } )*
+                }
+            }
+
+            /// Whether every slot the op names is inside a frame of
+            /// `frame` slots (`verify`): `r`, `w`, `vr`, `vw` below it, a
+            /// `w2` pair too, a run (`rs`) or a call's `base` at most at
+            /// its end.
+            #[inline]
+            pub(crate) fn slots_in_frame(&self, frame: u32) -> bool {
+                match *self {
+                    $( Op::$name $({ $($field),* })? => true $($( && slot_in_frame!($form $field frame) )*)?, )*
                 }
             }
 
@@ -816,6 +846,35 @@ macro_rules! pick_field {
         $out = Some($field);
     };
     ($want:ident; $form:ident $field:ident $out:ident) => {};
+}
+
+/// Whether a field of form `$form` is inside a frame of `$frame` slots
+/// (any immediate or target is).
+macro_rules! slot_in_frame {
+    (r $x:ident $frame:ident) => {
+        (u32::from($x) < $frame)
+    };
+    (w $x:ident $frame:ident) => {
+        (u32::from($x) < $frame)
+    };
+    (vr $x:ident $frame:ident) => {
+        (u32::from($x) < $frame)
+    };
+    (vw $x:ident $frame:ident) => {
+        (u32::from($x) < $frame)
+    };
+    (w2 $x:ident $frame:ident) => {
+        (u32::from($x) + 1 < $frame)
+    };
+    (rs $x:ident $frame:ident) => {
+        (u32::from($x) <= $frame)
+    };
+    (base $x:ident $frame:ident) => {
+        (u32::from($x) <= $frame)
+    };
+    ($form:ident $x:ident $frame:ident) => {
+        true
+    };
 }
 
 /// A field as an [`Operand`] of its form.
@@ -1013,30 +1072,6 @@ pub(crate) struct Access {
 pub(crate) struct MemArgExt {
     pub(crate) mem: u32,
     pub(crate) offset: u64,
-}
-
-impl Op {
-    /// The destination slot of an op whose only effect on `d` is to write
-    /// its result there (`RETARGET`), for retargeting the result straight
-    /// into a local (`local.set`/`local.tee` after the op).
-    #[inline]
-    pub(crate) fn result_dst_mut(&mut self) -> Option<&mut Slot> {
-        if self.flags().has(Flags::RETARGET) { self.dst_mut() } else { None }
-    }
-
-    /// The slot an op writes whose handler also leaves the value written
-    /// in the accumulator (`ACC_OUT`).
-    #[inline]
-    pub(crate) fn acc_result(&self) -> Option<Slot> {
-        if self.flags().has(Flags::ACC_OUT) {
-            {
-                let mut op = *self;
-                op.dst_mut().copied()
-            }
-        } else {
-            None
-        }
-    }
 }
 
 #[cfg(test)]

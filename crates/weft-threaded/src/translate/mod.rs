@@ -408,8 +408,9 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
             && noted.next().is_none()
     });
     let frame = code.frame_size;
-    let bad_slot = code.ops.iter().position(|op| !operands_in_frame(op, frame));
+    let bad_slot = code.ops.iter().position(|op| !op.slots_in_frame(frame));
     let slots_in_frame = bad_slot.is_none();
+    debug_assert!(code.ops.iter().all(|op| op.slots_in_frame(frame) == operands_in_frame(op, frame)));
     let tables_exist = code.ops.iter().enumerate().all(|(pc, op)| match op {
         Op::BrTable { len, .. } => {
             *len > 0
@@ -434,8 +435,9 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
     }
 }
 
-/// Whether every slot operand of `op` is inside a frame of `frame` slots.
-#[inline]
+/// Whether every slot operand of `op` is inside a frame of `frame` slots,
+/// through [`Op::for_each_operand`]: what [`Op::slots_in_frame`] (one
+/// `match`, faster) must agree with (checked in debug builds).
 fn operands_in_frame(op: &Op, frame: u32) -> bool {
     let mut ok = true;
     op.for_each_operand(|_, operand| {
