@@ -13,7 +13,7 @@ use super::backend::{Flow, Handler, NO_ACC, branch, exit, next, next_via};
 use super::calls::IndirectCallee;
 use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_val, wide};
 use crate::Code;
-use crate::op::{Op, Raw, Slot, for_each_acc_op, for_each_op};
+use crate::op::{Flags, Op, Raw, Slot, for_each_acc_op, for_each_op};
 use weft_exec::TrapKind;
 use weft_exec::executor::InstanceData;
 use weft_exec::executor::StoreInner;
@@ -44,10 +44,20 @@ macro_rules! lookup {
         $name:ident $({ $($field:ident : $form:ident $fty:ty),* $(,)? })?
         [$($flag:ident)*] $(<- $base:ident . $from:ident)? => $handler:path;
     )*) => {
-        /// The handler of `op` (put beside it in its cell when translation ends).
+        /// The handler of `op` (put beside it in its cell when translation
+        /// ends). Debug builds check the row's `SLOW` flag says whether
+        /// its handler is [`slow`].
         pub(super) fn handler_of(op: Op) -> Handler {
             let h: Handler = match op {
-                $( Op::$name { .. } => $handler, )*
+                $( Op::$name { .. } => {
+                    debug_assert_eq!(
+                        op.flags().has(Flags::SLOW),
+                        stringify!($handler) == "slow",
+                        "{}: the SLOW flag and the handler disagree",
+                        stringify!($name),
+                    );
+                    $handler
+                } )*
             };
             h
         }

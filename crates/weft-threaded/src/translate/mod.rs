@@ -408,19 +408,23 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
             && noted.next().is_none()
     });
     let frame = code.frame_size;
-    let bad_slot = code.ops.iter().position(|op| !op.slots_in_frame(frame));
-    let slots_in_frame = bad_slot.is_none();
     debug_assert!(code.ops.iter().all(|op| op.slots_in_frame(frame) == operands_in_frame(op, frame)));
-    let tables_exist = code.ops.iter().enumerate().all(|(pc, op)| match op {
-        Op::BrTable { len, .. } => {
-            *len > 0
+    // One pass for the per-op checks.
+    let mut bad_slot = None;
+    let mut tables_exist = true;
+    for (pc, op) in code.ops.iter().enumerate() {
+        if !op.slots_in_frame(frame) && bad_slot.is_none() {
+            bad_slot = Some(pc);
+        }
+        if let Op::BrTable { len, .. } = *op {
+            tables_exist &= len > 0
                 && code
                     .ops
-                    .get(pc + 1..pc + 1 + *len as usize)
-                    .is_some_and(|entries| entries.iter().all(|e| matches!(e, Op::Br { .. })))
+                    .get(pc + 1..pc + 1 + len as usize)
+                    .is_some_and(|entries| entries.iter().all(|e| matches!(e, Op::Br { .. })));
         }
-        _ => true,
-    });
+    }
+    let slots_in_frame = bad_slot.is_none();
     let handlers_ok = exceptions::verify(code);
     if ends && targets_in_range && slots_in_frame && tables_exist && handlers_ok {
         Ok(())
