@@ -53,6 +53,7 @@
 //! allocates unchecked).
 
 mod api;
+pub mod raw;
 mod types;
 
 use std::sync::Arc;
@@ -337,6 +338,8 @@ pub struct GcHeap {
     roots_free: Vec<u32>,
     /// Values of activations suspended below the running one.
     suspended: Vec<Val>,
+    /// Host values too large for raw bits inline ([`raw`]).
+    pub boxes: raw::HostBoxes,
     /// While non-zero, allocations never collect (instantiation: values
     /// being built for globals, tables and segments are not yet roots).
     pub inhibit: u32,
@@ -408,6 +411,16 @@ impl GcHeap {
         mark
     }
 
+    /// [`suspend`](GcHeap::suspend) for raw slots ([`raw`]): every word
+    /// with an object's tag is kept as a possible object of store `store`.
+    pub fn suspend_raw(&mut self, store: StoreId, words: &[u64]) -> usize {
+        let mark = self.suspended.len();
+        self.suspended.extend(
+            words.iter().filter_map(|&w| raw::object_of(store, w)).map(|r| Val::AnyRef(Some(AnyRef::Object(r)))),
+        );
+        mark
+    }
+
     /// Forgets the values recorded by the [`suspend`](GcHeap::suspend) that returned `mark`.
     pub fn resume(&mut self, mark: usize) {
         self.suspended.truncate(mark);
@@ -457,20 +470,32 @@ pub fn func_matches(store: &StoreInner, addr: u32, module: &crate::module::Modul
 /// says so. `roots` are the allocating engine's live values (its operand
 /// stacks and locals), which the collector cannot find by itself.
 pub fn alloc(store: &mut dyn EngineStore, obj: GcObject, roots: &[&[Val]]) -> Result<GcRef, Trap> {
+    alloc_scanning(store, obj, roots, &[])
+}
+
+/// [`alloc`] for an engine that keeps values as raw bits ([`raw`]): every
+/// word of `raw_roots` with an object's tag is a possible root
+/// (conservative: a live object whose slot and generation match is kept).
+pub fn alloc_scanning(
+    store: &mut dyn EngineStore,
+    obj: GcObject,
+    roots: &[&[Val]],
+    raw_roots: &[u64],
+) -> Result<GcRef, Trap> {
     let charge = obj.charge();
     let array = if obj.ty.is_array() { ARRAY_BIT } else { 0 };
     let stress = store.inner().engine.config().gc_stress;
     {
         let heap = &store.inner().gc;
         if heap.inhibit == 0 && (stress || heap.since_gc + charge > heap.threshold.max(MIN_THRESHOLD)) {
-            collect(store.inner_mut(), roots);
+            collect_scanning(store.inner_mut(), roots, raw_roots);
         }
     }
     let current = store.inner().gc.live_bytes;
     let desired = current.saturating_add(charge);
     if !store.gc_heap_may_grow(current, desired) {
         if store.inner().gc.inhibit == 0 {
-            collect(store.inner_mut(), roots);
+            collect_scanning(store.inner_mut(), roots, raw_roots);
         }
         let current = store.inner().gc.live_bytes;
         if !store.gc_heap_may_grow(current, current.saturating_add(charge)) {
@@ -501,13 +526,23 @@ pub fn alloc(store: &mut dyn EngineStore, obj: GcObject, roots: &[&[Val]]) -> Re
 /// are bounded, so a request beyond what a `usize` or the limiter allows
 /// traps before anything is allocated.
 pub fn check_size(store: &mut dyn EngineStore, bytes: u64, roots: &[&[Val]]) -> Result<(), Trap> {
+    check_size_scanning(store, bytes, roots, &[])
+}
+
+/// [`check_size`] with raw roots, as [`alloc_scanning`].
+pub fn check_size_scanning(
+    store: &mut dyn EngineStore,
+    bytes: u64,
+    roots: &[&[Val]],
+    raw_roots: &[u64],
+) -> Result<(), Trap> {
     let bytes = usize::try_from(bytes).map_err(|_| Trap::new(TrapKind::GcHeapExhausted))?;
     let current = store.inner().gc.live_bytes;
     if store.gc_heap_may_grow(current, current.saturating_add(bytes).saturating_add(HEADER_BYTES)) {
         return Ok(());
     }
     if store.inner().gc.inhibit == 0 {
-        collect(store.inner_mut(), roots);
+        collect_scanning(store.inner_mut(), roots, raw_roots);
     }
     let current = store.inner().gc.live_bytes;
     if store.gc_heap_may_grow(current, current.saturating_add(bytes).saturating_add(HEADER_BYTES)) {
@@ -519,11 +554,16 @@ pub fn check_size(store: &mut dyn EngineStore, bytes: u64, roots: &[&[Val]]) -> 
 
 /// Runs a full collection: marks from every root and `extra`, frees the rest.
 pub fn collect(store: &mut StoreInner, extra: &[&[Val]]) {
+    collect_scanning(store, extra, &[]);
+}
+
+/// [`collect`] with raw roots scanned conservatively ([`alloc_scanning`]).
+pub fn collect_scanning(store: &mut StoreInner, extra: &[&[Val]], raw_roots: &[u64]) {
     let id = store.id;
     let heap = &mut store.gc;
     heap.marks.clear();
     heap.marks.resize(heap.slots.len(), false);
-    let mut work: Vec<GcRef> = Vec::new();
+    let mut work: Vec<GcRef> = raw_roots.iter().filter_map(|&w| raw::object_of(id, w)).collect();
     {
         let mut push = |v: &Val| {
             if let Some(r) = object_of(v)
@@ -559,7 +599,7 @@ pub fn collect(store: &mut StoreInner, extra: &[&[Val]]) {
             && let Some(obj) = slot.object.take()
         {
             heap.live_bytes -= obj.charge();
-            slot.generation = slot.generation.wrapping_add(1) & !ARRAY_BIT;
+            slot.generation = slot.generation.wrapping_add(1) & raw::GENERATION_MASK;
             heap.free.push(i as u32);
             freed += 1;
         }
@@ -672,6 +712,26 @@ mod tests {
         assert_eq!(store.inner.gc.stats().live_objects, 1, "suspended activations' values are roots");
         store.inner.gc.resume(mark);
         collect(&mut store.inner, &[]);
+        assert_eq!(store.inner.gc.stats().live_objects, 0);
+    }
+
+    #[test]
+    fn raw_words_with_an_object_tag_are_roots() {
+        let engine = Engine::default();
+        let ty = engine.type_registry().register(&node_types()).remove(0);
+        let mut store = Store::new(&engine, ());
+        let a = node(&mut store, &ty, 1, Val::AnyRef(None));
+        let b = node(&mut store, &ty, 2, a);
+        let Val::AnyRef(Some(AnyRef::Object(rb))) = b else { panic!() };
+        let words = [0, raw::i31(9), raw::object(rb), 42];
+        collect_scanning(&mut store.inner, &[], &words);
+        assert_eq!(store.inner.gc.stats().live_objects, 2, "b from its raw bits, a through b");
+        let id = store.inner.id;
+        let mark = store.inner.gc.suspend_raw(id, &words);
+        collect(&mut store.inner, &[]);
+        assert_eq!(store.inner.gc.stats().live_objects, 2, "suspended raw slots are roots");
+        store.inner.gc.resume(mark);
+        collect_scanning(&mut store.inner, &[], &[0, raw::i31(9), 42]);
         assert_eq!(store.inner.gc.stats().live_objects, 0);
     }
 
