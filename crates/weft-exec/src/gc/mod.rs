@@ -53,6 +53,7 @@
 //! allocates unchecked).
 
 mod api;
+pub mod instr;
 pub mod raw;
 mod types;
 

@@ -310,6 +310,8 @@ pub(super) fn handler_of(op: Op) -> Handler {
         Op::Mem64Load { .. } => memory::mem64_load,
         Op::Mem64Store { .. } => memory::mem64_store,
         Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw,
+        Op::Gc { .. } => super::gc::gc,
+        Op::GcBr { .. } => super::gc::gc_br,
         Op::VCopy { .. } => simd::vcopy,
         Op::VSelect { .. } => simd::vselect,
         Op::VReturn1 { .. } => simd::vreturn1,

@@ -20,6 +20,7 @@
 mod operands;
 mod backend;
 mod calls;
+mod gc;
 mod handlers;
 mod memory;
 mod simd;
@@ -360,6 +361,19 @@ impl Exec<'_> {
         // right after by a fresh borrow of the store's untyped part.
         let erased = unsafe { &mut *self.erased };
         let r = f(&mut *erased);
+        self.store = erased.inner_mut();
+        r
+    }
+
+    /// [`Exec::with_erased`], also handing `f` the activation's slots up
+    /// to the running frame's last (the GC's raw roots, `gc.rs`).
+    #[inline(never)]
+    fn with_erased_scanning<R>(&mut self, f: impl FnOnce(&mut dyn EngineStore, &[u64]) -> R) -> R {
+        let live = (self.fp + self.code().frame_size as usize).min(self.slots.len());
+        // SAFETY: as for `with_erased`; the slots are a separate borrow
+        // that `f` only reads.
+        let erased = unsafe { &mut *self.erased };
+        let r = f(&mut *erased, &self.slots[..live]);
         self.store = erased.inner_mut();
         r
     }

@@ -29,6 +29,7 @@ mod acc;
 mod calls;
 mod control;
 pub(super) mod exceptions;
+mod gc;
 mod memory;
 mod simd;
 
@@ -230,6 +231,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
             interruptible: module.engine.config().interruptible,
             v128,
             v128_consts: Vec::new(),
+            gc_args: Vec::new(),
         },
         offset: 0,
         stack: scratch.stack,
@@ -848,6 +850,9 @@ impl Translator<'_> {
             return r;
         }
         if let Some(r) = self.translate_calls(op) {
+            return r;
+        }
+        if let Some(r) = self.translate_gc(op) {
             return r;
         }
         unsupported(Decline::Instruction(op.mnemonic()))
