@@ -175,6 +175,7 @@ pub fn is_array(raw: u64) -> bool {
 }
 
 /// The raw bits of host data.
+#[inline]
 pub fn host(boxes: &mut HostBoxes, e: ExternRef) -> u64 {
     if e.0 < INLINE_HOST_LIMIT { (e.0 + 1) << 2 } else { BOXED | ((boxes.intern(e.0) + 1) << 2) }
 }
@@ -208,6 +209,7 @@ pub fn decode_any(boxes: &HostBoxes, store: StoreId, raw: u64) -> Option<AnyRef>
 
 /// The raw bits of any value: numbers as their bits (a `v128`'s low half:
 /// vectors live elsewhere), references by the module doc's encoding.
+#[inline]
 pub fn encode(boxes: &mut HostBoxes, v: Val) -> u64 {
     match v {
         Val::I32(x) => u64::from(x as u32),
