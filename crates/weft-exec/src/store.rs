@@ -22,6 +22,12 @@ use crate::value::Val;
 pub struct StoreId(u64);
 
 impl StoreId {
+    /// A fresh id (unit tests of values that name a store).
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> StoreId {
+        StoreId::fresh()
+    }
+
     fn fresh() -> StoreId {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         StoreId(NEXT.fetch_add(1, Ordering::Relaxed))

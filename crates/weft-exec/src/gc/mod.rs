@@ -53,6 +53,7 @@
 //! allocates unchecked).
 
 mod api;
+pub mod raw;
 mod types;
 
 use std::sync::Arc;
@@ -340,6 +341,10 @@ pub struct GcHeap {
     /// While non-zero, allocations never collect (instantiation: values
     /// being built for globals, tables and segments are not yet roots).
     pub inhibit: u32,
+    /// Host values too large for an inline raw word ([`raw`]), by number.
+    large_host_values: Vec<u64>,
+    /// The number of each large host value.
+    large_hosts: std::collections::HashMap<u64, u64>,
 }
 
 impl GcHeap {
