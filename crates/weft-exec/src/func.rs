@@ -171,6 +171,8 @@ impl Func {
         if outermost {
             store.inner.native_stack_base = 0;
         }
+        // The host may keep the exception instances it is handed.
+        crate::exception::pin_vals(&mut store.inner, results);
         r.map_err(Error::Trap)
     }
 

@@ -377,7 +377,8 @@ impl<T> Store<T> {
     /// The GC heap's counters: objects allocated, freed and live,
     /// collections run, live and peak bytes.
     pub fn gc_stats(&self) -> crate::gc::GcStats {
-        self.inner.gc.stats()
+        let exceptions = (self.inner.exns.len() - self.inner.exn_free.len()) as u64;
+        crate::gc::GcStats { exceptions, ..self.inner.gc.stats() }
     }
 
     /// Runs a full collection of the GC heap now. Values the host holds
@@ -498,6 +499,8 @@ impl<T> EngineStore for Store<T> {
             Some(FuncEntity::Host { func, .. }) => self.host_funcs[*func as usize].clone(),
             _ => return Err(Trap::host("not a host function")),
         };
+        // The host may keep the exception instances it is handed.
+        crate::exception::pin_vals(&mut self.inner, args);
         host(Caller { store: self, instance }, args, results)
     }
 

@@ -620,11 +620,14 @@ pub(crate) fn invoke(
     let mut vslots = if code.v128 { vec![0u128; WINDOW] } else { Vec::new() };
     simd::args_to_vslots(&mut vslots, args);
     inner.activations += 1;
+    // Its slots may hold `exnref`s the collector cannot see.
+    inner.gc.opaque_frames += 1;
     let depth = inner.call_depth;
     inner.call_depth += 1;
     let r = run(store, &code, instance, &mut slots, &mut vslots);
     let inner = store.inner_mut();
     inner.call_depth = depth;
+    inner.gc.opaque_frames -= 1;
     inner.activations -= 1;
     r?;
     for (i, (r, ty)) in results.iter_mut().zip(result_types).enumerate() {
