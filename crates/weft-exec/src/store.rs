@@ -399,6 +399,17 @@ impl<T> Store<T> {
     /// Adds host function `func` of type `ty`, returning its store address.
     pub(crate) fn push_host(&mut self, ty: FuncType, func: HostFunc<T>) -> usize {
         let canon = crate::types::canonicalize_func(&ty);
+        self.push_host_canon(ty, canon, func)
+    }
+
+    /// [`push_host`](Store::push_host) with the canonical type given (a
+    /// type over a module's defined types).
+    pub(crate) fn push_host_canon(
+        &mut self,
+        ty: FuncType,
+        canon: Arc<crate::types::CanonType>,
+        func: HostFunc<T>,
+    ) -> usize {
         self.host_funcs.push(func);
         let func = (self.host_funcs.len() - 1) as u32;
         self.inner.funcs.push(FuncEntity::Host { ty, canon, func });
