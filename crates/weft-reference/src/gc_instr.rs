@@ -8,8 +8,8 @@
 
 use weft_decode::RefType;
 use weft_exec::executor::{EngineStore, InstanceData};
-use weft_exec::gc::instr::{array_elem, gc_type, struct_field};
-use weft_exec::gc::{self, AnyRef, GcComposite, GcObject, GcRef, GcType};
+use weft_exec::gc::instr::{self, array_elem, gc_type, struct_field};
+use weft_exec::gc::{self, AnyRef, FieldLayout, GcComposite, GcRef, GcType, Obj, elem_at};
 use weft_exec::{Trap, TrapKind, Val};
 
 use super::{Instruction as I, Machine, stack_underflow};
@@ -24,16 +24,14 @@ impl Machine {
                 let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(not_a("struct")) };
                 let start = self.stack.len().checked_sub(fields.len()).ok_or_else(stack_underflow)?;
                 let values = self.stack.split_off(start);
-                let obj = GcObject::new_struct(ty.clone(), &values);
-                let r = self.alloc(store, obj, &values)?;
+                let r = gc::alloc_struct(store, ty, &values, &[&self.stack, &self.locals, &values])?;
                 self.stack.push(object(r));
             }
             I::StructNewDefault { type_index } => {
                 let ty = gc_type(inst, type_index)?;
                 let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(not_a("struct")) };
                 let values: Vec<Val> = fields.iter().map(|f| f.default).collect();
-                let obj = GcObject::new_struct(ty.clone(), &values);
-                let r = self.alloc(store, obj, &[])?;
+                let r = gc::alloc_struct(store, ty, &values, &[&self.stack, &self.locals])?;
                 self.stack.push(object(r));
             }
             I::StructGet { type_index, field_index } => self.struct_get(store, inst, type_index, field_index, false)?,
@@ -45,7 +43,7 @@ impl Machine {
                 let field = struct_field(inst, type_index, field_index)?;
                 let v = self.pop()?;
                 let r = self.pop_object(TrapKind::NullStructReference)?;
-                live_mut(store, r)?.write(&field, field.at as usize, v);
+                write(store, r, &field, field.at as usize, v)?;
             }
 
             // ---- arrays ----
@@ -57,7 +55,7 @@ impl Machine {
             }
             I::ArrayNewDefault { type_index } => {
                 let ty = gc_type(inst, type_index)?;
-                let elem = array_elem(&ty)?;
+                let elem = array_elem(ty)?;
                 let n = self.pop_u32()?;
                 self.new_array(store, ty, n, elem.default)?;
             }
@@ -65,16 +63,16 @@ impl Machine {
                 let ty = gc_type(inst, type_index)?;
                 let start = self.stack.len().checked_sub(size as usize).ok_or_else(stack_underflow)?;
                 let values = self.stack.split_off(start);
-                let r = self.alloc(store, gc::instr::array_of(ty, &values)?, &values)?;
+                let r = gc::alloc_array_of(store, ty, &values, &[&self.stack, &self.locals, &values])?;
                 self.stack.push(object(r));
             }
             I::ArrayNewData { type_index, data_index } => {
                 let ty = gc_type(inst, type_index)?;
-                let elem = array_elem(&ty)?;
+                let elem = array_elem(ty)?;
                 let n = self.pop_u32()?;
                 let s = self.pop_u32()?;
                 let values = data_values(store, inst, data_index, &elem, s, n)?;
-                let r = self.alloc(store, gc::instr::array_of(ty, &values)?, &[])?;
+                let r = gc::alloc_array_of(store, ty, &values, &[&self.stack, &self.locals])?;
                 self.stack.push(object(r));
             }
             I::ArrayNewElem { type_index, elem_index } => {
@@ -82,7 +80,7 @@ impl Machine {
                 let n = self.pop_u32()?;
                 let s = self.pop_u32()?;
                 let values = elem_values(store, inst, elem_index, s, n)?;
-                let r = self.alloc(store, gc::instr::array_of(ty, &values)?, &values)?;
+                let r = gc::alloc_array_of(store, ty, &values, &[&self.stack, &self.locals, &values])?;
                 self.stack.push(object(r));
             }
             I::ArrayGet { type_index } | I::ArrayGetU { type_index } => {
@@ -90,57 +88,56 @@ impl Machine {
             }
             I::ArrayGetS { type_index } => self.array_get(store, inst, type_index, true)?,
             I::ArraySet { type_index } => {
-                let elem = array_elem(&*gc_type(inst, type_index)?)?;
+                let elem = array_elem(gc_type(inst, type_index)?)?;
                 let v = self.pop()?;
                 let i = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                let obj = live_mut(store, r)?;
-                if i >= obj.len {
+                if i >= live(store, r)?.len() {
                     return Err(Trap::new(TrapKind::ArrayOutOfBounds));
                 }
-                obj.write(&elem, GcObject::elem_at(&elem, i), v);
+                write(store, r, &elem, elem_at(&elem, i), v)?;
             }
             I::ArrayLen {} => {
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                let len = live(store, r)?.len;
+                let len = live(store, r)?.len();
                 self.push(len as i32);
             }
             I::ArrayFill { type_index } => {
-                let elem = array_elem(&*gc_type(inst, type_index)?)?;
+                let elem = array_elem(gc_type(inst, type_index)?)?;
                 let n = self.pop_u32()?;
                 let v = self.pop()?;
                 let d = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                gc::instr::array_fill(store.inner_mut(), r, &elem, d, v, n)?;
+                instr::array_fill(store.inner_mut(), r, &elem, d, v, n)?;
             }
             I::ArrayCopy { dst_type, src_type } => {
-                let dst_elem = array_elem(&*gc_type(inst, dst_type)?)?;
-                let src_elem = array_elem(&*gc_type(inst, src_type)?)?;
+                let dst_elem = array_elem(gc_type(inst, dst_type)?)?;
+                let src_elem = array_elem(gc_type(inst, src_type)?)?;
                 let n = self.pop_u32()?;
                 let s = self.pop_u32()?;
                 let src = self.pop_object(TrapKind::NullArrayReference)?;
                 let d = self.pop_u32()?;
                 let dst = self.pop_object(TrapKind::NullArrayReference)?;
-                gc::instr::array_copy(store.inner_mut(), dst, &dst_elem, d, src, &src_elem, s, n)?;
+                instr::array_copy(store.inner_mut(), dst, &dst_elem, d, src, &src_elem, s, n)?;
             }
             I::ArrayInitData { type_index, data_index } => {
-                let elem = array_elem(&*gc_type(inst, type_index)?)?;
+                let elem = array_elem(gc_type(inst, type_index)?)?;
                 let n = self.pop_u32()?;
                 let s = self.pop_u32()?;
                 let d = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                gc::instr::array_init(store.inner_mut(), r, &elem, d, n, |st| {
-                    gc::instr::data_values(st, inst, data_index, &elem, s, n)
+                instr::array_init(store.inner_mut(), r, &elem, d, n, |st| {
+                    instr::data_values(st, inst, data_index, &elem, s, n)
                 })?;
             }
             I::ArrayInitElem { type_index, elem_index } => {
-                let elem = array_elem(&*gc_type(inst, type_index)?)?;
+                let elem = array_elem(gc_type(inst, type_index)?)?;
                 let n = self.pop_u32()?;
                 let s = self.pop_u32()?;
                 let d = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                gc::instr::array_init(store.inner_mut(), r, &elem, d, n, |st| {
-                    gc::instr::elem_values(st, inst, elem_index, s, n)
+                instr::array_init(store.inner_mut(), r, &elem, d, n, |st| {
+                    instr::elem_values(st, inst, elem_index, s, n)
                 })?;
             }
 
@@ -163,7 +160,7 @@ impl Machine {
             I::RefEq {} => {
                 let b = self.pop()?;
                 let a = self.pop()?;
-                self.push(i32::from(gc::instr::ref_eq(a, b)));
+                self.push(i32::from(instr::ref_eq(a, b)));
             }
             I::RefTest { hty } => {
                 let v = self.pop()?;
@@ -182,37 +179,30 @@ impl Machine {
                 if !v.is_null() && !matches!(v, Val::ExternRef(_) | Val::Externalized(_)) {
                     return Err(mismatch("externref", v));
                 }
-                self.stack.push(gc::instr::any_convert_extern(v));
+                self.stack.push(instr::any_convert_extern(v));
             }
             I::ExternConvertAny {} => {
                 let v = self.pop()?;
                 if !v.is_null() && !matches!(v, Val::AnyRef(_)) {
                     return Err(mismatch("anyref", v));
                 }
-                self.stack.push(gc::instr::extern_convert_any(v));
+                self.stack.push(instr::extern_convert_any(v));
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    /// Allocates `obj`, with the machine's stacks and `pending` (values
-    /// popped for it) as the collector's extra roots.
-    fn alloc(&mut self, store: &mut dyn EngineStore, obj: GcObject, pending: &[Val]) -> Result<GcRef, Trap> {
-        gc::alloc(store, obj, &[&self.stack, &self.locals, pending])
-    }
-
+    /// `array.new`: `n` copies of `init`, with the machine's stacks and
+    /// `init` as the collector's extra roots.
     fn new_array(
         &mut self,
         store: &mut dyn EngineStore,
-        ty: std::sync::Arc<GcType>,
+        ty: &std::sync::Arc<GcType>,
         n: u32,
         init: Val,
     ) -> Result<(), Trap> {
-        let elem = array_elem(&ty)?;
-        gc::check_size(store, gc::instr::array_bytes(&elem, n), &[&self.stack, &self.locals, &[init]])?;
-        let obj = GcObject::new_array(ty, n, init);
-        let r = self.alloc(store, obj, &[init])?;
+        let r = gc::alloc_array(store, ty, n, init, &[&self.stack, &self.locals, &[init]])?;
         self.stack.push(object(r));
         Ok(())
     }
@@ -239,14 +229,14 @@ impl Machine {
         type_index: u32,
         signed: bool,
     ) -> Result<(), Trap> {
-        let elem = array_elem(&*gc_type(inst, type_index)?)?;
+        let elem = array_elem(gc_type(inst, type_index)?)?;
         let i = self.pop_u32()?;
         let r = self.pop_object(TrapKind::NullArrayReference)?;
         let obj = live(store, r)?;
-        if i >= obj.len {
+        if i >= obj.len() {
             return Err(Trap::new(TrapKind::ArrayOutOfBounds));
         }
-        let v = obj.read(&elem, GcObject::elem_at(&elem, i));
+        let v = obj.read(&elem, elem_at(&elem, i));
         self.stack.push(if signed { gc::sign_extend(elem.storage, v) } else { v });
         Ok(())
     }
@@ -265,7 +255,7 @@ impl Machine {
     /// module (spec 4.4.2 `ref.test`: the value's runtime type is a
     /// subtype of `rt`). Defined types compare by supertype display.
     pub(super) fn ref_matches(&self, store: &dyn EngineStore, inst: &InstanceData, v: &Val, rt: RefType) -> bool {
-        gc::instr::ref_matches(store.inner(), &inst.module, v, rt)
+        instr::ref_matches(store.inner(), &inst.module, v, rt)
     }
 
     fn pop_u32(&mut self) -> Result<u32, Trap> {
@@ -298,23 +288,23 @@ fn mismatch(expected: &str, v: Val) -> Trap {
     Trap::host(format!("operand type mismatch: expected {expected}, found {}", v.ty()))
 }
 
-fn live(store: &dyn EngineStore, r: GcRef) -> Result<&GcObject, Trap> {
-    gc::instr::live(store.inner(), r)
+fn live(store: &dyn EngineStore, r: GcRef) -> Result<Obj<'_>, Trap> {
+    instr::live(store.inner(), r)
 }
 
-fn live_mut(store: &mut dyn EngineStore, r: GcRef) -> Result<&mut GcObject, Trap> {
-    gc::instr::live_mut(store.inner_mut(), r)
+fn write(store: &mut dyn EngineStore, r: GcRef, f: &FieldLayout, at: usize, v: Val) -> Result<(), Trap> {
+    instr::write(store.inner_mut(), r, f, at, v)
 }
 
 fn data_values(
     store: &dyn EngineStore,
     inst: &InstanceData,
     data_index: u32,
-    elem: &gc::FieldLayout,
+    elem: &FieldLayout,
     s: u32,
     n: u32,
 ) -> Result<Vec<Val>, Trap> {
-    gc::instr::data_values(store.inner(), inst, data_index, elem, s, n)
+    instr::data_values(store.inner(), inst, data_index, elem, s, n)
 }
 
 fn elem_values(
@@ -324,5 +314,5 @@ fn elem_values(
     s: u32,
     n: u32,
 ) -> Result<Vec<Val>, Trap> {
-    gc::instr::elem_values(store.inner(), inst, elem_index, s, n)
+    instr::elem_values(store.inner(), inst, elem_index, s, n)
 }

@@ -5,14 +5,14 @@
 //! threaded engine (`weft-threaded/src/exec/gc.rs`, raw bits in slots)
 //! differ only in where their operands come from.
 //!
-//! None of these allocates: allocation is [`alloc`](super::alloc), whose
-//! roots only the engine knows.
+//! None of these allocates: allocation is [`alloc_struct`](super::alloc_struct)
+//! and its siblings, whose roots only the engine knows.
 
 use std::sync::Arc;
 
 use weft_decode::{HeapType, RefType};
 
-use super::{AnyRef, FieldLayout, GcComposite, GcObject, GcRef, GcType};
+use super::{AnyRef, FieldLayout, GcComposite, GcRef, GcType, Obj, elem_at};
 use crate::instance::InstanceData;
 use crate::module::ModuleInner;
 use crate::store::StoreInner;
@@ -20,8 +20,8 @@ use crate::trap::{Trap, TrapKind};
 use crate::value::Val;
 
 /// Type `type_index` of `inst`'s module.
-pub fn gc_type(inst: &InstanceData, type_index: u32) -> Result<Arc<GcType>, Trap> {
-    inst.module.gc_types.get(type_index as usize).cloned().ok_or_else(|| Trap::host("no such type"))
+pub fn gc_type(inst: &InstanceData, type_index: u32) -> Result<&Arc<GcType>, Trap> {
+    inst.module.gc_types.get(type_index as usize).ok_or_else(|| Trap::host("no such type"))
 }
 
 /// Field `field_index` of struct type `type_index`.
@@ -41,31 +41,13 @@ pub fn array_elem(ty: &GcType) -> Result<FieldLayout, Trap> {
 }
 
 /// The object `r` refers to.
-pub fn live(store: &StoreInner, r: GcRef) -> Result<&GcObject, Trap> {
+pub fn live(store: &StoreInner, r: GcRef) -> Result<Obj<'_>, Trap> {
     store.gc.get(r).ok_or_else(collected)
 }
 
-/// The object `r` refers to, mutably.
-pub fn live_mut(store: &mut StoreInner, r: GcRef) -> Result<&mut GcObject, Trap> {
-    store.gc.get_mut(r).ok_or_else(collected)
-}
-
-/// The bytes the elements of an `array.new` of `n` elements of `elem`
-/// take (checked against the limiter before the array is built).
-pub fn array_bytes(elem: &FieldLayout, n: u32) -> u64 {
-    let per = if elem.is_ref() { std::mem::size_of::<Val>() as u64 } else { u64::from(elem.size()) };
-    per * u64::from(n)
-}
-
-/// A new array of type `ty` holding `values` (`array.new_fixed`,
-/// `array.new_data`, `array.new_elem`), not yet allocated.
-pub fn array_of(ty: Arc<GcType>, values: &[Val]) -> Result<GcObject, Trap> {
-    let elem = array_elem(&ty)?;
-    let mut obj = GcObject::new_array(ty, values.len() as u32, elem.default);
-    for (i, v) in values.iter().enumerate() {
-        obj.write(&elem, GcObject::elem_at(&elem, i as u32), *v);
-    }
-    Ok(obj)
+/// Writes `v` to field `f` at `at` of object `r`.
+pub fn write(store: &mut StoreInner, r: GcRef, f: &FieldLayout, at: usize, v: Val) -> Result<(), Trap> {
+    if store.gc.write(r, f, at, v) { Ok(()) } else { Err(collected()) }
 }
 
 /// `n` elements read from data segment `data_index` at byte `s`
@@ -86,7 +68,7 @@ pub fn data_values(
         return Err(Trap::new(TrapKind::MemoryOutOfBounds));
     }
     let bytes = &bytes[s as usize..end as usize];
-    Ok((0..n).map(|i| super::read_packed(bytes, elem.storage, GcObject::elem_at(elem, i))).collect())
+    Ok((0..n).map(|i| super::read_packed(bytes, elem.storage, elem_at(elem, i))).collect())
 }
 
 /// `n` references of element segment `elem_index` from `s`: out of bounds
@@ -108,10 +90,9 @@ fn in_bounds(at: u32, n: u32, len: u32) -> Result<(), Trap> {
 
 /// `array.fill`: elements `d..d + n` of `r` become `v`.
 pub fn array_fill(store: &mut StoreInner, r: GcRef, elem: &FieldLayout, d: u32, v: Val, n: u32) -> Result<(), Trap> {
-    let obj = live_mut(store, r)?;
-    in_bounds(d, n, obj.len)?;
+    in_bounds(d, n, live(store, r)?.len())?;
     for i in d..d + n {
-        obj.write(elem, GcObject::elem_at(elem, i), v);
+        write(store, r, elem, elem_at(elem, i), v)?;
     }
     Ok(())
 }
@@ -129,14 +110,12 @@ pub fn array_copy(
     s: u32,
     n: u32,
 ) -> Result<(), Trap> {
-    let dst_len = live(store, dst)?.len;
+    in_bounds(d, n, live(store, dst)?.len())?;
     let from = live(store, src)?;
-    in_bounds(d, n, dst_len)?;
-    in_bounds(s, n, from.len)?;
-    let values: Vec<Val> = (s..s + n).map(|i| from.read(src_elem, GcObject::elem_at(src_elem, i))).collect();
-    let to = live_mut(store, dst)?;
+    in_bounds(s, n, from.len())?;
+    let values: Vec<Val> = (s..s + n).map(|i| from.read(src_elem, elem_at(src_elem, i))).collect();
     for (k, v) in values.into_iter().enumerate() {
-        to.write(dst_elem, GcObject::elem_at(dst_elem, d + k as u32), v);
+        write(store, dst, dst_elem, elem_at(dst_elem, d + k as u32), v)?;
     }
     Ok(())
 }
@@ -152,11 +131,9 @@ pub fn array_init(
     n: u32,
     values: impl FnOnce(&StoreInner) -> Result<Vec<Val>, Trap>,
 ) -> Result<(), Trap> {
-    in_bounds(d, n, live(store, r)?.len)?;
-    let values = values(store)?;
-    let obj = live_mut(store, r)?;
-    for (k, v) in values.into_iter().enumerate() {
-        obj.write(elem, GcObject::elem_at(elem, d + k as u32), v);
+    in_bounds(d, n, live(store, r)?.len())?;
+    for (k, v) in values(store)?.into_iter().enumerate() {
+        write(store, r, elem, elem_at(elem, d + k as u32), v)?;
     }
     Ok(())
 }
@@ -204,7 +181,7 @@ pub fn ref_matches(store: &StoreInner, module: &ModuleInner, v: &Val, rt: RefTyp
             HeapType::Struct => matches!(a, AnyRef::Object(r) if r.is_struct()),
             HeapType::Array => matches!(a, AnyRef::Object(r) if r.is_array()),
             HeapType::Concrete(t) => match (a, module.gc_types.get(t as usize)) {
-                (AnyRef::Object(r), Some(target)) => store.gc.get(*r).is_some_and(|o| o.ty.is_subtype_of(target)),
+                (AnyRef::Object(r), Some(target)) => store.gc.get(*r).is_some_and(|o| o.ty().is_subtype_of(target)),
                 _ => false,
             },
             _ => false,

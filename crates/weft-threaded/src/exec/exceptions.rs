@@ -184,8 +184,9 @@ impl Exec<'_> {
         if let Some(first) = clause.fields {
             let base = self.fp + usize::from(first);
             let store = &mut *self.store;
-            for (k, v) in store.exns[exn as usize].fields.iter().enumerate() {
-                self.slots[base + k] = to_raw(&mut store.gc.boxes, *v);
+            for k in 0..store.exns[exn as usize].fields.len() {
+                let v = store.exns[exn as usize].fields[k];
+                self.slots[base + k] = to_raw(store, v);
             }
         }
         match clause.exnref {

@@ -1,11 +1,11 @@
 //! The GC handlers ([`Op::Gc`], [`Op::GcBr`]; `op/gc.rs` says what each
 //! sub-op's operands are).
 //!
-//! References in slots are raw bits ([`weft_exec::gc::raw`]): a field
-//! access finds its object from the bits (slot and generation), and
-//! numeric fields and elements are read and written as bytes straight
-//! from the object's byte part; reference fields go through the object's
-//! `read`/`write` and the raw encoding. Everything with a rule of its own
+//! References in slots are raw words ([`weft_exec::gc::raw`]), the same
+//! words objects keep in their reference fields: a field access finds its
+//! object from the word (slot and generation), and reference fields and
+//! elements move as words (`Obj::raw`, `GcHeap::write_raw`), with no
+//! decoding; numeric ones go through the heap's typed `read`/`write`. Everything with a rule of its own
 //! (bounds, casts, the bulk array ops, data and element segments) calls
 //! the same function of [`weft_exec::gc::instr`] the reference engine
 //! calls.
@@ -14,7 +14,7 @@
 //!
 //! An allocation passes the activation's slots, every frame up to the
 //! running one's last slot, to the collector as raw roots
-//! ([`gc::alloc_scanning`]): any word with an object's tag whose slot and
+//! ([`gc::alloc_struct_scanning`] and its siblings): any word with an object's tag whose slot and
 //! generation match a live object keeps it (conservative: the collector
 //! does not move objects, so a number that happens to look like a live
 //! object only keeps it longer). While the activation is suspended under a
@@ -35,7 +35,7 @@ use weft_decode::{StorageType, ValType};
 use weft_exec::executor::{InstanceData, StoreInner};
 use weft_exec::gc::instr::{self, array_elem, gc_type};
 use weft_exec::gc::raw::{self, Hierarchy};
-use weft_exec::gc::{self, FieldLayout, GcComposite, GcObject, GcRef};
+use weft_exec::gc::{self, FieldLayout, GcComposite, GcRef, elem_at};
 use weft_exec::{Trap, TrapKind, Val};
 
 pub(super) fn gc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
@@ -57,7 +57,7 @@ pub(super) fn gc_br(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
 fn cast_matches(ex: &Exec<'_>, s: Sp, c: Slot, k: u32) -> bool {
     match ex.code().gc_args.get(k as usize) {
         Some(&GcArg::Cast(rt, h)) => {
-            let v = raw::decode(ex.store, s.raw(c), h);
+            let v = ex.store.gc.decode(s.raw(c), h, ex.store.id);
             instr::ref_matches(ex.store, &ex.inst.module, &v, rt)
         }
         _ => false,
@@ -82,7 +82,7 @@ fn object_ref(store: &StoreInner, r: u64, null_trap: TrapKind) -> Result<GcRef, 
     if r == 0 {
         return Err(Trap::new(null_trap));
     }
-    raw::object_of(store.id, r).ok_or_else(|| Trap::host("operand is not a struct or array reference"))
+    raw::to_object(r, store.id).ok_or_else(|| Trap::host("operand is not a struct or array reference"))
 }
 
 /// An i32 operand as an unsigned index.
@@ -90,27 +90,23 @@ fn index(s: Sp, x: Slot) -> u32 {
     s.raw(x) as u32
 }
 
-/// The bits of a numeric field of `kind` at byte `at` of `bytes`, as
-/// slot bits (packed kinds extended to an i32).
-fn read_bits(bytes: &[u8], at: usize, kind: FieldKind) -> u64 {
-    let mut buf = [0u8; 8];
-    let n = kind.size().min(8);
-    if let Some(src) = bytes.get(at..at + n) {
-        buf[..n].copy_from_slice(src);
-    }
-    let v = u64::from_le_bytes(buf);
-    match kind {
-        FieldKind::I8S => u64::from(v as u8 as i8 as i32 as u32),
-        FieldKind::I16S => u64::from(v as u16 as i16 as i32 as u32),
-        _ => v,
-    }
-}
-
-/// Writes the low bytes of slot bits `v` to a numeric field of `kind`.
-fn write_bits(bytes: &mut [u8], at: usize, kind: FieldKind, v: u64) {
-    let n = kind.size().min(8);
-    if let Some(dst) = bytes.get_mut(at..at + n) {
-        dst.copy_from_slice(&v.to_le_bytes()[..n]);
+/// The slot bits of a numeric field's value read as `kind` (packed
+/// kinds sign-extended for `_s`).
+fn bits_of(v: Val, kind: FieldKind) -> u64 {
+    match v {
+        Val::I32(x) => {
+            let x = match kind {
+                FieldKind::I8S => i32::from(x as i8),
+                FieldKind::I16S => i32::from(x as i16),
+                _ => x,
+            };
+            u64::from(x as u32)
+        }
+        Val::I64(x) => x as u64,
+        Val::F32(b) => u64::from(b),
+        Val::F64(b) => b,
+        Val::V128(b) => b as u64,
+        _ => 0,
     }
 }
 
@@ -128,7 +124,7 @@ impl Exec<'_> {
                 Val::V128(self.vslots.get(self.fp + usize::from(x)).copied().unwrap_or(0))
             }
             StorageType::Val(ValType::Ref(_)) => {
-                raw::decode(self.store, bits, Hierarchy::of_val(&default).unwrap_or(Hierarchy::Any))
+                self.store.gc.decode(bits, Hierarchy::of_val(&default).unwrap_or(Hierarchy::Any), self.store.id)
             }
         }
     }
@@ -141,23 +137,12 @@ impl Exec<'_> {
                 *slot = bits;
             }
         }
-        s.set_raw(x, raw::encode(&mut self.store.gc.boxes, v));
+        s.set_raw(x, self.store.gc.encode(v));
     }
 
     /// The values of `fields` in consecutive slots from `a`.
     fn slot_vals(&self, s: Sp, a: Slot, fields: &[FieldLayout]) -> Vec<Val> {
         fields.iter().enumerate().map(|(i, f)| self.slot_val(s, a + i as Slot, f.storage, f.default)).collect()
-    }
-
-    /// Allocates `obj`, the activation's slots and `pending` its roots.
-    fn alloc(&mut self, obj: GcObject, pending: &[Val]) -> Result<GcRef, Trap> {
-        self.with_erased_scanning(|store, slots| gc::alloc_scanning(store, obj, &[pending], slots))
-    }
-
-    /// Traps if an array of `n` elements of `elem` could never be allocated.
-    fn check_array_size(&mut self, elem: &FieldLayout, n: u32, pending: &[Val]) -> Result<(), Trap> {
-        let bytes = instr::array_bytes(elem, n);
-        self.with_erased_scanning(|store, slots| gc::check_size_scanning(store, bytes, &[pending], slots))
     }
 
     /// The two indices of `Code::gc_args[k]`.
@@ -179,20 +164,17 @@ fn instance(ex: &Exec<'_>) -> Arc<InstanceData> {
 fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32) -> Result<(), Trap> {
     match sub {
         // ---- structs ----
-        GcOp::StructNew => {
-            let ty = gc_type(&ex.inst, k)?;
+        GcOp::StructNew | GcOp::StructNewDefault => {
+            let inst = instance(ex);
+            let ty = gc_type(&inst, k)?;
             let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(Trap::host("not a struct")) };
-            let values = ex.slot_vals(s, a, fields);
-            let obj = GcObject::new_struct(ty.clone(), &values);
-            let r = ex.alloc(obj, &[])?;
-            s.set_raw(d, raw::object(r));
-        }
-        GcOp::StructNewDefault => {
-            let ty = gc_type(&ex.inst, k)?;
-            let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(Trap::host("not a struct")) };
-            let values: Vec<Val> = fields.iter().map(|f| f.default).collect();
-            let obj = GcObject::new_struct(ty.clone(), &values);
-            let r = ex.alloc(obj, &[])?;
+            let values: Vec<Val> = if sub == GcOp::StructNew {
+                ex.slot_vals(s, a, fields)
+            } else {
+                fields.iter().map(|f| f.default).collect()
+            };
+            let r =
+                ex.with_erased_scanning(|store, slots| gc::alloc_struct_scanning(store, ty, &values, &[], slots))?;
             s.set_raw(d, raw::object(r));
         }
         GcOp::StructGet(kind) => {
@@ -200,106 +182,109 @@ fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32)
             let obj = instr::live(ex.store, r)?;
             let f = obj.struct_field(k).ok_or_else(|| Trap::host("no such field"))?;
             match kind {
-                FieldKind::Ref | FieldKind::V128 => {
+                FieldKind::Ref => s.set_raw(d, obj.raw(f.at as usize).unwrap_or(raw::NULL)),
+                FieldKind::V128 => {
                     let v = obj.read(&f, f.at as usize);
                     ex.put_val(s, d, v);
                 }
-                _ => s.set_raw(d, read_bits(&obj.bytes, f.at as usize, kind)),
+                _ => s.set_raw(d, bits_of(obj.read(&f, f.at as usize), kind)),
             }
         }
         GcOp::StructSet(kind) => {
             let r = object_ref(ex.store, s.raw(a), TrapKind::NullStructReference)?;
             let f = instr::live(ex.store, r)?.struct_field(k).ok_or_else(|| Trap::host("no such field"))?;
-            match kind {
-                FieldKind::Ref | FieldKind::V128 => {
-                    let v = ex.slot_val(s, b, f.storage, f.default);
-                    instr::live_mut(ex.store, r)?.write(&f, f.at as usize, v);
-                }
-                _ => write_bits(&mut instr::live_mut(ex.store, r)?.bytes, f.at as usize, kind, s.raw(b)),
+            if kind == FieldKind::Ref {
+                ex.store.gc.write_raw(r, f.at as usize, s.raw(b));
+            } else {
+                let v = ex.slot_val(s, b, f.storage, f.default);
+                instr::write(ex.store, r, &f, f.at as usize, v)?;
             }
         }
 
         // ---- arrays ----
         GcOp::ArrayNew | GcOp::ArrayNewDefault => {
-            let ty = gc_type(&ex.inst, k)?;
-            let elem = array_elem(&ty)?;
+            let inst = instance(ex);
+            let ty = gc_type(&inst, k)?;
+            let elem = array_elem(ty)?;
             let (init, n) = if sub == GcOp::ArrayNew {
                 (ex.slot_val(s, a, elem.storage, elem.default), index(s, b))
             } else {
                 (elem.default, index(s, a))
             };
-            ex.check_array_size(&elem, n, &[init])?;
-            let r = ex.alloc(GcObject::new_array(ty, n, init), &[init])?;
+            let r = ex.with_erased_scanning(|store, slots| gc::alloc_array_scanning(store, ty, n, init, &[], slots))?;
             s.set_raw(d, raw::object(r));
         }
         GcOp::ArrayNewFixed => {
-            let ty = gc_type(&ex.inst, k)?;
-            let elem = array_elem(&ty)?;
+            let inst = instance(ex);
+            let ty = gc_type(&inst, k)?;
+            let elem = array_elem(ty)?;
             let values: Vec<Val> = (0..b).map(|i| ex.slot_val(s, a + i, elem.storage, elem.default)).collect();
-            let r = ex.alloc(instr::array_of(ty, &values)?, &[])?;
+            let r =
+                ex.with_erased_scanning(|store, slots| gc::alloc_array_of_scanning(store, ty, &values, &[], slots))?;
             s.set_raw(d, raw::object(r));
         }
         GcOp::ArrayNewData | GcOp::ArrayNewElem => {
             let (type_index, segment) = ex.gc_pair(k)?;
             let inst = instance(ex);
             let ty = gc_type(&inst, type_index)?;
-            let elem = array_elem(&ty)?;
+            let elem = array_elem(ty)?;
             let (from, n) = (index(s, a), index(s, a + 1));
             let values = if sub == GcOp::ArrayNewData {
                 instr::data_values(ex.store, &inst, segment, &elem, from, n)?
             } else {
                 instr::elem_values(ex.store, &inst, segment, from, n)?
             };
-            ex.check_array_size(&elem, n, &values)?;
-            let r = ex.alloc(instr::array_of(ty, &values)?, &values)?;
+            let r = ex.with_erased_scanning(|store, slots| {
+                gc::alloc_array_of_scanning(store, ty, &values, &[&values], slots)
+            })?;
             s.set_raw(d, raw::object(r));
         }
         GcOp::ArrayGet(kind) => {
             let r = object_ref(ex.store, s.raw(a), TrapKind::NullArrayReference)?;
             let i = index(s, b);
             let obj = instr::live(ex.store, r)?;
-            if i >= obj.len {
+            if i >= obj.len() {
                 return Err(Trap::new(TrapKind::ArrayOutOfBounds));
             }
+            let elem = obj.array_elem().ok_or_else(|| Trap::host("not an array"))?;
             match kind {
-                FieldKind::Ref | FieldKind::V128 => {
-                    let elem = obj.array_elem().ok_or_else(|| Trap::host("not an array"))?;
-                    let v = obj.read(&elem, GcObject::elem_at(&elem, i));
+                FieldKind::Ref => s.set_raw(d, obj.raw(i as usize).unwrap_or(raw::NULL)),
+                FieldKind::V128 => {
+                    let v = obj.read(&elem, elem_at(&elem, i));
                     ex.put_val(s, d, v);
                 }
-                _ => s.set_raw(d, read_bits(&obj.bytes, i as usize * kind.size(), kind)),
+                _ => s.set_raw(d, bits_of(obj.read(&elem, elem_at(&elem, i)), kind)),
             }
         }
         GcOp::ArraySet(kind) => {
             let r = object_ref(ex.store, s.raw(a), TrapKind::NullArrayReference)?;
             let i = index(s, b);
             let obj = instr::live(ex.store, r)?;
-            if i >= obj.len {
+            if i >= obj.len() {
                 return Err(Trap::new(TrapKind::ArrayOutOfBounds));
             }
-            match kind {
-                FieldKind::Ref | FieldKind::V128 => {
-                    let elem = obj.array_elem().ok_or_else(|| Trap::host("not an array"))?;
-                    let v = ex.slot_val(s, d, elem.storage, elem.default);
-                    instr::live_mut(ex.store, r)?.write(&elem, GcObject::elem_at(&elem, i), v);
-                }
-                _ => write_bits(&mut instr::live_mut(ex.store, r)?.bytes, i as usize * kind.size(), kind, s.raw(d)),
+            let elem = obj.array_elem().ok_or_else(|| Trap::host("not an array"))?;
+            if kind == FieldKind::Ref {
+                ex.store.gc.write_raw(r, i as usize, s.raw(d));
+            } else {
+                let v = ex.slot_val(s, d, elem.storage, elem.default);
+                instr::write(ex.store, r, &elem, elem_at(&elem, i), v)?;
             }
         }
         GcOp::ArrayLen => {
             let r = object_ref(ex.store, s.raw(a), TrapKind::NullArrayReference)?;
-            s.set_raw(d, u64::from(instr::live(ex.store, r)?.len));
+            s.set_raw(d, u64::from(instr::live(ex.store, r)?.len()));
         }
         GcOp::ArrayFill => {
-            let elem = array_elem(&*gc_type(&ex.inst, k)?)?;
+            let elem = array_elem(gc_type(&ex.inst, k)?)?;
             let r = object_ref(ex.store, s.raw(a), TrapKind::NullArrayReference)?;
             let v = ex.slot_val(s, a + 2, elem.storage, elem.default);
             instr::array_fill(ex.store, r, &elem, index(s, a + 1), v, index(s, a + 3))?;
         }
         GcOp::ArrayCopy => {
             let (dst_type, src_type) = ex.gc_pair(k)?;
-            let dst_elem = array_elem(&*gc_type(&ex.inst, dst_type)?)?;
-            let src_elem = array_elem(&*gc_type(&ex.inst, src_type)?)?;
+            let dst_elem = array_elem(gc_type(&ex.inst, dst_type)?)?;
+            let src_elem = array_elem(gc_type(&ex.inst, src_type)?)?;
             let dst = object_ref(ex.store, s.raw(a), TrapKind::NullArrayReference)?;
             let src = object_ref(ex.store, s.raw(a + 2), TrapKind::NullArrayReference)?;
             let (dd, ss, n) = (index(s, a + 1), index(s, a + 3), index(s, a + 4));
@@ -308,7 +293,7 @@ fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32)
         GcOp::ArrayInitData | GcOp::ArrayInitElem => {
             let (type_index, segment) = ex.gc_pair(k)?;
             let inst = instance(ex);
-            let elem = array_elem(&*gc_type(&inst, type_index)?)?;
+            let elem = array_elem(gc_type(&inst, type_index)?)?;
             let r = object_ref(ex.store, s.raw(a), TrapKind::NullArrayReference)?;
             let (dd, from, n) = (index(s, a + 1), index(s, a + 2), index(s, a + 3));
             let data = sub == GcOp::ArrayInitData;
@@ -324,11 +309,9 @@ fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32)
         // ---- i31, identity, casts ----
         GcOp::RefI31 => s.set_raw(d, raw::i31(s.raw(a) as u32)),
         GcOp::I31GetS | GcOp::I31GetU => {
-            let r = s.raw(a);
-            if r == 0 {
+            let Some(bits) = raw::i31_bits(s.raw(a)) else {
                 return Err(Trap::new(TrapKind::NullI31Reference));
-            }
-            let bits = raw::i31_bits(r);
+            };
             let v = if sub == GcOp::I31GetS { ((bits << 1) as i32) >> 1 } else { bits as i32 };
             s.set_raw(d, u64::from(v as u32));
         }

@@ -16,7 +16,6 @@ use weft_exec::TrapKind;
 use weft_exec::executor::InstanceData;
 use weft_exec::executor::StoreInner;
 use weft_exec::executor::ops;
-use weft_exec::gc::raw;
 use weft_exec::numeric as n;
 
 /// Binds the operands of the op at `ip`, which must be a `$variant`.
@@ -609,7 +608,7 @@ fn global_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, GlobalGet { d, g });
     let a = ex.inst.globals[g as usize] as usize;
     let v = ex.store.globals[a].value;
-    let acc = s.put_raw(d, to_raw(&mut ex.store.gc.boxes, v));
+    let acc = s.put_raw(d, to_raw(ex.store, v));
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -771,13 +770,13 @@ fn slow_op(ex: &mut Exec<'_>, op: Op, s: Sp) -> Result<(), TrapKind> {
             let t = inst.tables[table as usize] as usize;
             let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
             match store.tables[t].elements.get(i) {
-                Some(&v) => s.set_raw(d, to_raw(&mut store.gc.boxes, v)),
+                Some(&v) => s.set_raw(d, to_raw(store, v)),
                 None => return Err(TrapKind::TableOutOfBounds),
             }
         }
         Op::TableSet { i, v, table } => {
             let t = inst.tables[table as usize] as usize;
-            let val = raw::decode(store, s.raw(v), table_hierarchy(inst, table));
+            let val = store.gc.decode(s.raw(v), table_hierarchy(inst, table), store.id);
             let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
             match store.tables[t].elements.get_mut(i) {
                 Some(e) => *e = val,
@@ -790,14 +789,14 @@ fn slow_op(ex: &mut Exec<'_>, op: Op, s: Sp) -> Result<(), TrapKind> {
         }
         Op::TableGrow { d, v, n, table } => {
             let t = inst.tables[table as usize] as usize;
-            let init = raw::decode(store, s.raw(v), table_hierarchy(inst, table));
+            let init = store.gc.decode(s.raw(v), table_hierarchy(inst, table), store.id);
             let delta = table_index(store, t, s, n);
             let old = ex.with_erased(|store| ops::table_grow(store, t, delta, init)).map_or(u64::MAX, |o| o);
             set_table_index(ex.store, t, s, d, old);
         }
         Op::TableFill { i, v, n, table } => {
             let t = inst.tables[table as usize] as usize;
-            let val = raw::decode(store, s.raw(v), table_hierarchy(inst, table));
+            let val = store.gc.decode(s.raw(v), table_hierarchy(inst, table), store.id);
             ops::table_fill(store, t, table_index(store, t, s, i), val, table_index(store, t, s, n))?;
         }
         Op::TableCopy { d, s: src, n, dst, src: src_table } => {

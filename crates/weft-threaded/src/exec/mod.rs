@@ -58,7 +58,7 @@ pub(crate) fn cells(ops: &[Op], entries_unreached: bool) -> Box<[Cell]> {
 use weft_exec::Val;
 use weft_exec::executor::InstanceData;
 use weft_exec::executor::{EngineStore, FuncEntity, StoreInner};
-use weft_exec::gc::raw::{self, Hierarchy, HostBoxes};
+use weft_exec::gc::raw::Hierarchy;
 use weft_exec::{FrameInfo, Trap, TrapKind};
 
 // Throwing and catching (`throw`, `throw_ref` and the unwinding of calls).
@@ -69,8 +69,8 @@ mod exceptions;
 /// A value's slot bits (references by [`raw`]'s encoding; a `v128`'s low
 /// half: the rest is in its v-slot).
 #[inline]
-pub(crate) fn to_raw(boxes: &mut HostBoxes, v: Val) -> u64 {
-    raw::encode(boxes, v)
+pub(crate) fn to_raw(store: &mut StoreInner, v: Val) -> u64 {
+    store.gc.encode(v)
 }
 
 /// The value of type `ty` whose slot bits are `bits`; a defined
@@ -82,7 +82,7 @@ fn to_val(store: &StoreInner, bits: u64, ty: ValType, types: &[SubType]) -> Val 
         ValType::F32 => Val::F32(bits as u32),
         ValType::F64 => Val::F64(bits),
         ValType::V128 => Val::V128(u128::from(bits)),
-        ValType::Ref(r) => raw::decode(store, bits, Hierarchy::of_heap(r.heap, types)),
+        ValType::Ref(r) => store.gc.decode(bits, Hierarchy::of(r.heap, types), store.id),
     }
 }
 
@@ -91,7 +91,7 @@ fn to_val(store: &StoreInner, bits: u64, ty: ValType, types: &[SubType]) -> Val 
 /// defined it).
 fn to_val_like(store: &StoreInner, bits: u64, like: Val) -> Val {
     match Hierarchy::of_val(&like) {
-        Some(h) => raw::decode(store, bits, h),
+        Some(h) => store.gc.decode(bits, h, store.id),
         None => to_val(store, bits, like.ty(), &[]),
     }
 }
@@ -108,7 +108,7 @@ fn table_hierarchy(inst: &InstanceData, table: u32) -> Hierarchy {
         Some(defined) => d.tables.get(defined as usize).map(|t| t.ty.element),
         None => imported.clone().nth(table as usize),
     };
-    element.map_or(Hierarchy::Func, |rt| Hierarchy::of_heap(rt.heap, &d.types))
+    element.map_or(Hierarchy::Func, |rt| Hierarchy::of(rt.heap, &d.types))
 }
 
 /// The types a store function's signature refers to: its module's for a
@@ -642,17 +642,20 @@ pub(crate) fn invoke(
     let result_types: Vec<ValType> = inner.funcs[func as usize].ty().results().to_vec();
     let mut slots = vec![0u64; WINDOW.max(results.len())];
     for (slot, arg) in slots.iter_mut().zip(args) {
-        *slot = to_raw(&mut inner.gc.boxes, *arg);
+        *slot = to_raw(inner, *arg);
     }
     let mut vslots = if code.v128 { vec![0u128; WINDOW] } else { Vec::new() };
     simd::args_to_vslots(&mut vslots, args);
     inner.activations += 1;
+    // Its slots may hold `exnref`s the collector cannot see.
+    inner.gc.opaque_frames += 1;
     let depth = inner.call_depth;
     inner.call_depth += 1;
     let module = instance.module.clone();
     let r = run(store, &code, instance, &mut slots, &mut vslots);
     let inner = store.inner_mut();
     inner.call_depth = depth;
+    inner.gc.opaque_frames -= 1;
     inner.activations -= 1;
     r?;
     for (i, (r, ty)) in results.iter_mut().zip(result_types).enumerate() {
@@ -862,7 +865,7 @@ impl Exec<'_> {
                 simd::reserve_vslots(self.vslots, base + WINDOW);
                 self.vslots[base + i] = x;
             }
-            self.slots[base + i] = to_raw(&mut self.store.gc.boxes, v);
+            self.slots[base + i] = to_raw(self.store, v);
         }
         Ok(())
     }

@@ -39,21 +39,6 @@ pub(crate) enum FieldKind {
     Ref,
 }
 
-impl FieldKind {
-    /// The bytes an element of this kind takes in an array's byte part
-    /// (references count as one: they are indices into the reference part).
-    pub(crate) fn size(self) -> usize {
-        match self {
-            FieldKind::I8S | FieldKind::I8U => 1,
-            FieldKind::I16S | FieldKind::I16U => 2,
-            FieldKind::Bits32 => 4,
-            FieldKind::Bits64 => 8,
-            FieldKind::V128 => 16,
-            FieldKind::Ref => 1,
-        }
-    }
-}
-
 /// The sub-op of [`Op::Gc`](super::Op::Gc). Allocating and bulk ops find
 /// their operands in consecutive home slots from `a` (the translator puts
 /// them there, as for a call); the field accesses read their operand slots

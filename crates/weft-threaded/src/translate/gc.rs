@@ -209,7 +209,7 @@ impl Translator<'_> {
 
     /// The cast target `rt` as a `Code::gc_args` entry.
     fn cast_arg(&mut self, rt: RefType) -> u32 {
-        let h = Hierarchy::of_heap(rt.heap, &self.module.decoded.types);
+        let h = Hierarchy::of(rt.heap, &self.module.decoded.types);
         self.gc_arg(GcArg::Cast(rt, h))
     }
 
