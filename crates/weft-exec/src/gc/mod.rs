@@ -879,6 +879,28 @@ mod tests {
     }
 
     #[test]
+    fn raw_words_with_an_object_tag_are_roots() {
+        let engine = Engine::default();
+        let ty = engine.type_registry().register(&node_types()).remove(0);
+        let mut store = Store::new(&engine, ());
+        let a = node(&mut store, &ty, 1, Val::AnyRef(None));
+        let b = node(&mut store, &ty, 2, a);
+        let Val::AnyRef(Some(AnyRef::Object(rb))) = b else { panic!() };
+        // A stale word (another generation of b's slot) keeps nothing.
+        let stale = raw::object(GcRef { generation: rb.generation ^ 1, ..rb });
+        let words = [0, raw::i31(9), raw::object(rb), 42];
+        collect_scanning(&mut store.inner, &[], &words);
+        assert_eq!(store.inner.gc.stats().live_objects, 2, "b from its word, a through b");
+        let id = store.inner.id;
+        let mark = store.inner.gc.suspend_raw(id, &words);
+        collect(&mut store.inner, &[]);
+        assert_eq!(store.inner.gc.stats().live_objects, 2, "suspended raw slots are roots");
+        store.inner.gc.resume(mark);
+        collect_scanning(&mut store.inner, &[], &[0, raw::i31(9), 42, stale]);
+        assert_eq!(store.inner.gc.stats().live_objects, 0);
+    }
+
+    #[test]
     fn cycles_are_collected_and_roots_on_the_engine_stack_kept() {
         let engine = Engine::default();
         let ty = engine.type_registry().register(&node_types()).remove(0);
