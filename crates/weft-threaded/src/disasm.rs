@@ -45,7 +45,7 @@ pub(crate) fn disassemble(code: &Code) -> String {
                 }
                 Operand::WritePair(s) => write!(operands, " {name}={},{}", slot(code, s), slot(code, s + 1)),
                 Operand::ReadRun(s) => write!(operands, " {name}={}..", slot(code, s)),
-                Operand::Base(s) => write!(operands, " {name}={}", slot(code, s)),
+                Operand::Base(s) | Operand::SubOp(s) => write!(operands, " {name}={}", slot(code, s)),
                 Operand::Target(t) => write!(operands, " {name}=@{}", target(pc, t)),
                 Operand::Imm(v) => write!(operands, " {name}={v:?}"),
             };

@@ -20,13 +20,16 @@
 //!   translating, then (the last translation step) a byte offset from the
 //!   branch op's cell (`Code::cells`), as `i32` bits.
 
+pub(crate) mod gc;
 pub(crate) mod simd;
 
 /// A frame-relative slot index (locals, then the operand stack).
 pub(crate) type Slot = u16;
 
 /// A value as it lives in a slot: 64 raw bits. Floats keep their exact bit
-/// patterns; references are 0 for null and `index + 1` otherwise.
+/// patterns; references are 0 for null, functions and exceptions their
+/// store index + 1, and the `any` and `extern` hierarchies
+/// [`weft_exec::gc::raw`]'s encoding.
 pub(crate) trait Raw: Copy {
     fn from_raw(r: u64) -> Self;
     fn to_raw(self) -> u64;
@@ -460,7 +463,8 @@ macro_rules! numeric_rows {
 /// Calls `$m!` with every row of the op table: the numeric ops (from
 /// [`for_each_numeric_op!`] and [`for_each_acc_op!`], through
 /// [`numeric_rows!`]), the rows of [`core_rows!`] below, then the vector
-/// rows of `op/simd.rs` ([`simd::simd_rows!`]). Each row reads
+/// rows of `op/simd.rs` ([`simd::simd_rows!`]) and the GC rows of
+/// `op/gc.rs` ([`gc::gc_rows!`]). Each row reads
 ///
 /// ```text
 /// /// doc
@@ -472,7 +476,8 @@ macro_rules! numeric_rows {
 ///   written, `vr`/`vw` a slot *and its v-slot* read/written, `rs` the
 ///   first of a run of slots read (its length in another field or in the
 ///   callee's type), `base` a call's frame base (arguments there, results
-///   written there), `t` a branch target, `imm` an immediate (anything
+///   written there), `sub` a slot whose use the op's sub-op says (read,
+///   written, a run's start or unused: checked as a run), `t` a branch target, `imm` an immediate (anything
 ///   else: an index, an offset, a constant, a sub-op);
 /// * the **flags** ([`Flags`]): `ACC_OUT` (the handler also leaves the
 ///   value it writes in the accumulator), `RETARGET` (its `w`/`vw` field is
@@ -872,6 +877,9 @@ macro_rules! slot_in_frame {
     (base $x:ident $frame:ident) => {
         (u32::from($x) <= $frame)
     };
+    (sub $x:ident $frame:ident) => {
+        (u32::from($x) <= $frame)
+    };
     ($form:ident $x:ident $frame:ident) => {
         true
     };
@@ -899,6 +907,9 @@ macro_rules! operand {
     };
     (base $x:ident) => {
         Operand::Base(*$x)
+    };
+    (sub $x:ident) => {
+        Operand::SubOp(*$x)
     };
     (t $x:ident) => {
         Operand::Target(*$x)
@@ -958,6 +969,9 @@ pub(crate) enum Operand<'a> {
     ReadRun(Slot),
     /// A call's frame base.
     Base(Slot),
+    /// A slot whose use the op's sub-op says (GC ops): read, written, the
+    /// first of a run, or unused (0).
+    SubOp(Slot),
     /// A branch target.
     Target(u32),
     /// An immediate.

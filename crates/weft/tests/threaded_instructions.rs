@@ -40,17 +40,10 @@ weft::raw::decode::for_each_instruction!(rows);
 /// What runs on the reference engine instead of the threaded one, each
 /// with why: a decoder prefix (every instruction under it) or an
 /// instruction's name.
-const FALLBACK: &[(&str, &str)] = &[
-    (
-        "fe",
-        "atomics (threads proposal): shared-memory atomics are not translated; their functions decline with `Decline::Instruction`",
-    ),
-    (
-        "fb",
-        "GC: a module with GC types runs on the reference engine (`Decline::ModuleTypes`) until the threaded GC ops land (issue 16)",
-    ),
-    ("RefEq", "`ref.eq` takes `eqref`s, GC references, which threaded frames do not hold (`Decline::ValueType`)"),
-];
+const FALLBACK: &[(&str, &str)] = &[(
+    "fe",
+    "atomics (threads proposal): shared-memory atomics are not translated; their functions decline with `Decline::Instruction`",
+)];
 
 /// Function bodies for instructions a generic body cannot exercise (block
 /// structure, immediates the generator does not write): `(params, body)`.

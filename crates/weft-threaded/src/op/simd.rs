@@ -405,7 +405,7 @@ impl VLoadKind {
 /// ...). Handlers in `exec/simd.rs`.
 macro_rules! simd_rows {
     ($m:ident $($rows:tt)*) => {
-        $m! {
+        $crate::op::gc::gc_rows! { $m
             $($rows)*
 
             // ---- v128 (`exec/simd.rs`) ----
