@@ -696,6 +696,13 @@ macro_rules! define_op {
             /// `VBinLoad` of `f32x4.mul`, the matrix kernels' pair, with
             /// no sub-op to dispatch on.
             VF32x4MulLoad { d: Slot, a: Slot, addr: Slot, add: u16, offset: u32 },
+            /// `VBinConst` of `v128.and` (a constant mask, in every
+            /// counting loop), with no sub-op to dispatch on.
+            VAndConst { d: Slot, a: Slot, k: u32 },
+            /// A shift of v-slot `a` by a constant (`i32.const` then the
+            /// shift): the count's low 8 bits, which the shift takes
+            /// modulo its lane width (at most 64) as it would the whole.
+            VShiftImm { d: Slot, a: Slot, count: u8, f: simd::VShiftOp },
         }
 
         impl Op {

@@ -359,6 +359,8 @@ pub(super) fn handler_of(op: Op) -> Handler {
         Op::VBinLoad { .. } => simd::vbin_load,
         Op::VBinConst { .. } => simd::vbin_const,
         Op::VF32x4MulLoad { .. } => simd::v_f32x4_mul_load,
+        Op::VAndConst { .. } => simd::v_and_const,
+        Op::VShiftImm { .. } => simd::vshift_imm,
         Op::Unreachable
         | Op::MemorySize { .. }
         | Op::MemoryGrow { .. }

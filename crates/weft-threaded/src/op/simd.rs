@@ -56,8 +56,20 @@ macro_rules! simd_sub_ops {
                 /// scalar lanes for all ~140 arms at once; here each arm
                 /// gets its operands as values and compiles to its own
                 /// vector instructions.
+                #[allow(dead_code)]
                 #[inline(never)]
                 pub(crate) fn apply(self, $($arg: $argty),*) -> $ret {
+                    self.apply_inline($($arg),*)
+                }
+
+                /// [`apply`](Self::apply) inlined, for a handler of a
+                /// small group (splats, lane extracts) to compute the
+                /// result itself. Only for groups whose every arm stays
+                /// vector code inline: with the shifts', LLVM cut the
+                /// operand into scalar lanes for all arms.
+                #[allow(dead_code)]
+                #[inline(always)]
+                pub(crate) fn apply_inline(self, $($arg: $argty),*) -> $ret {
                     match self {
                         $( Self::$name => ($f) $call, $(Self::$native => ($nf) $call,)? )*
                     }
@@ -444,7 +456,9 @@ impl super::Op {
             | Op::VF32x4Gt { d, .. }
             | Op::VBinLoad { d, .. }
             | Op::VBinConst { d, .. }
-            | Op::VF32x4MulLoad { d, .. } => Some(d),
+            | Op::VF32x4MulLoad { d, .. }
+            | Op::VAndConst { d, .. }
+            | Op::VShiftImm { d, .. } => Some(d),
             _ => None,
         }
     }

@@ -430,7 +430,7 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
         }
         _ => true,
     });
-    if ends && targets_in_range && tables_exist && exceptions::verify(code) {
+    if ends && targets_in_range && tables_exist && exceptions::verify(code) && simd::verify(code) {
         Ok(())
     } else {
         unsupported(Decline::Internal("translator invariant violated".into()))
