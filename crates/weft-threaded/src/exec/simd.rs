@@ -300,6 +300,15 @@ pub(super) fn vglobal_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) ->
 
 // ---- memory 0 ----
 
+/// Traps "out of bounds memory access" at `ip`: a tail call of the
+/// vector memory handlers, so their hot path keeps no stack slot for the
+/// trap's value.
+#[cold]
+#[inline(never)]
+fn out_of_bounds(ex: &mut Exec<'_>, ip: Ip) -> Flow {
+    ex.trap(ip, TrapKind::MemoryOutOfBounds)
+}
+
 /// The effective address of an `n`-byte access at `addr + offset`, if it
 /// is inside memory 0.
 #[inline(always)]
@@ -331,14 +340,14 @@ pub(super) fn vload(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
     operands!(ip, VLoad { d, a, add, offset });
     match m.load::<16>(u64::from((s.raw(a) as u32).wrapping_add(u32::from(add))), offset) {
         Some(bytes) => ex.set_v(d, bytes),
-        None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+        None => return out_of_bounds(ex, ip),
     }
     next(ex, ip.next(), s, m, acc)
 }
 
 pub(super) fn vstore(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VStore { a, v, offset });
-    let Some(ea) = effective(m, s.raw(a), offset, 16) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(ea) = effective(m, s.raw(a), offset, 16) else { return out_of_bounds(ex, ip) };
     write_le(m, ea, 16, ex.v(v));
     next(ex, ip.next(), s, m, acc)
 }
@@ -348,12 +357,12 @@ pub(super) fn vload_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> F
     if kind == VLoadKind::Splat32 {
         // A matrix kernel's broadcast of one element: a 4-byte load and a
         // `pshufd`, with no call.
-        let Some(b) = m.load::<4>(s.raw(a), offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+        let Some(b) = m.load::<4>(s.raw(a), offset) else { return out_of_bounds(ex, ip) };
         ex.vp().set(d, s::v128_load_splat::<4>(b));
         return next(ex, ip.next(), s, m, acc);
     }
     let n = kind.bytes();
-    let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(ea) = effective(m, s.raw(a), offset, n) else { return out_of_bounds(ex, ip) };
     vload_ext_step(ex.vp(), d, kind, read_le(m, ea, n));
     next(ex, ip.next(), s, m, acc)
 }
@@ -391,7 +400,7 @@ fn lane_bits(v: V128, lane: u8, bytes: u8) -> V128 {
 pub(super) fn vload_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoadLane { d, a, v, bytes, lane, offset });
     let n = u64::from(bytes);
-    let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(ea) = effective(m, s.raw(a), offset, n) else { return out_of_bounds(ex, ip) };
     let r = insert_lane(ex.v(v), lane, bytes, read_le(m, ea, n));
     ex.set_v(d, r);
     next(ex, ip.next(), s, m, acc)
@@ -400,7 +409,7 @@ pub(super) fn vload_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
 pub(super) fn vstore_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VStoreLane { a, v, bytes, lane, offset });
     let n = u64::from(bytes);
-    let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(ea) = effective(m, s.raw(a), offset, n) else { return out_of_bounds(ex, ip) };
     write_le(m, ea, n, lane_bits(ex.v(v), lane, bytes));
     next(ex, ip.next(), s, m, acc)
 }
@@ -445,7 +454,7 @@ fn vmem_ext_step(ex: &mut Exec<'_>, ip: Ip, s: Sp) -> bool {
 
 pub(super) fn vmem_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     if !vmem_ext_step(ex, ip, s) {
-        return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+        return out_of_bounds(ex, ip);
     }
     next(ex, ip.next(), s, m, acc)
 }
@@ -531,7 +540,7 @@ fn fused_inline(f: VBinOp, a: V128, b: V128) -> Option<V128> {
 pub(super) fn vbin_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinLoad { d, a, addr, add, offset, f });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
-    let Some(b) = m.load::<16>(addr, offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(b) = m.load::<16>(addr, offset) else { return out_of_bounds(ex, ip) };
     let vp = ex.vp();
     let Some(r) = fused_inline(f, vp.get(a), b) else { return vbin_load_other(ex, ip, s, m, acc) };
     vp.set(d, r);
@@ -541,7 +550,7 @@ pub(super) fn vbin_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> F
 pub(super) fn v_f32x4_mul_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VF32x4MulLoad { d, a, addr, add, offset });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
-    let Some(b) = m.load::<16>(addr, offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(b) = m.load::<16>(addr, offset) else { return out_of_bounds(ex, ip) };
     let vp = ex.vp();
     vp.set(d, s::f32x4_mul(vp.get(a), b));
     next(ex, ip.next(), s, m, acc)
@@ -552,7 +561,7 @@ pub(super) fn v_f32x4_mul_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u6
 fn vbin_load_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinLoad { d, a, addr, add, offset, f });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
-    let Some(b) = m.load::<16>(addr, offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(b) = m.load::<16>(addr, offset) else { return out_of_bounds(ex, ip) };
     vbin_with_step(ex.vp(), f, [d, a], u128::from_le_bytes(b));
     next(ex, ip.next(), s, m, acc)
 }
@@ -820,12 +829,19 @@ pub(super) fn vshift_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
         VShiftOp::I16x8Shl => s::i16x8_shl(vp.get(a), count),
         VShiftOp::I16x8ShrU => s::i16x8_shr_u(vp.get(a), count),
         VShiftOp::I16x8ShrS => s::i16x8_shr_s(vp.get(a), count),
-        _ => {
-            vshift_step(vp, f, d, a, count);
-            return next(ex, ip.next(), s, m, acc);
-        }
+        _ => return vshift_imm_other(ex, ip, s, m, acc),
     };
     vp.set(d, r);
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// [`vshift_imm`] for the shifts it leaves out: a tail call, so that the
+/// inline ones save no registers for a call (never inlined: LLVM would
+/// inline it back, call and all).
+#[inline(never)]
+fn vshift_imm_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VShiftImm { d, a, count, f });
+    vshift_step(ex.vp(), f, d, a, u32::from(count));
     next(ex, ip.next(), s, m, acc)
 }
 
