@@ -703,6 +703,11 @@ macro_rules! define_op {
             /// shift): the count's low 8 bits, which the shift takes
             /// modulo its lane width (at most 64) as it would the whole.
             VShiftImm { d: Slot, a: Slot, count: u8, f: simd::VShiftOp },
+            /// `d = f32x4.add(f32x4.mul(a, v128.load(..)), c)` (as
+            /// `VF32x4MulLoad`, then the add, each rounded): a matrix
+            /// kernel's row update `acc += x * row`, one op where wasmi
+            /// runs three.
+            VF32x4MulAddLoad { d: Slot, a: Slot, c: Slot, addr: Slot, add: u16, offset: u32 },
         }
 
         impl Op {

@@ -227,6 +227,40 @@ fn fused_pairs_agree_and_trap() {
     assert_eq!(agree(wat, "mask", &[Val::V128(V)]).unwrap(), [Val::V128(V & ((0xff00 << 64) | 0xff))]);
 }
 
+/// `f32x4.mul` of a load then `f32x4.add` of a local, one op on the
+/// threaded engine (`VF32x4MulAddLoad`), rounds twice as the two
+/// instructions do (no fused multiply-add), keeps NaNs as the reference
+/// engine does and traps out of bounds.
+#[test]
+fn multiply_load_add_agrees_and_traps() {
+    // Memory at 16: f32 3.0, 3.0, 1e38, -2.0.
+    let wat = r#"(module (memory 1)
+        (data (i32.const 16) "\00\00\40\40\00\00\40\40\99\76\96\7e\00\00\00\c0")
+        (func (export "f") (param i32 v128 v128) (result v128)
+            (local.set 2 (f32x4.add (f32x4.mul (local.get 1) (v128.load offset=16 (local.get 0))) (local.get 2)))
+            (local.get 2)))"#;
+    assert_native("mul_add", wat);
+    let lanes = |l: [f32; 4]| {
+        let mut b = [0u8; 16];
+        for (i, x) in l.iter().enumerate() {
+            b[4 * i..4 * i + 4].copy_from_slice(&x.to_le_bytes());
+        }
+        Val::V128(u128::from_le_bytes(b))
+    };
+    // Lane 0: 0.33333334 * 3 rounds to 1.0, minus 1.0 is 0 (a fused
+    // multiply-add would give 2.98e-8); lane 2 overflows to infinity.
+    let x = lanes([f32::from_bits(0x3eaa_aaab), f32::NAN, 1e38, -0.0]);
+    let c = lanes([-1.0, 2.0, 1.0, -0.0]);
+    let r = agree(wat, "f", &[Val::I32(0), x, c]).unwrap();
+    let Val::V128(bits) = r[0] else { panic!("{r:?}") };
+    let out = bits.to_le_bytes();
+    let lane = |i: usize| f32::from_le_bytes(out[4 * i..4 * i + 4].try_into().unwrap());
+    assert_eq!((lane(0), lane(2), lane(3)), (0.0, f32::INFINITY, 0.0), "{r:?}");
+    assert!(lane(1).is_nan(), "{r:?}");
+    let err = agree(wat, "f", &[Val::I32(65536 - 16), x, c]).unwrap_err();
+    assert!(err.contains("out of bounds"), "{err}");
+}
+
 /// A load whose address is `i32.add` of an immediate carries the
 /// immediate (`VLoad`/`VBinLoad` `add`) and still wraps the sum modulo
 /// 2^32 before adding the offset, as the `i32.add` did.

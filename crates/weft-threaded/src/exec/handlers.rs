@@ -361,6 +361,7 @@ pub(super) fn handler_of(op: Op) -> Handler {
         Op::VF32x4MulLoad { .. } => simd::v_f32x4_mul_load,
         Op::VAndConst { .. } => simd::v_and_const,
         Op::VShiftImm { .. } => simd::vshift_imm,
+        Op::VF32x4MulAddLoad { .. } => simd::v_f32x4_mul_add_load,
         Op::Unreachable
         | Op::MemorySize { .. }
         | Op::MemoryGrow { .. }

@@ -556,6 +556,15 @@ pub(super) fn v_f32x4_mul_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u6
     next(ex, ip.next(), s, m, acc)
 }
 
+pub(super) fn v_f32x4_mul_add_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VF32x4MulAddLoad { d, a, c, addr, add, offset });
+    let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
+    let Some(b) = m.load::<16>(addr, offset) else { return out_of_bounds(ex, ip) };
+    let vp = ex.vp();
+    vp.set(d, s::f32x4_add(s::f32x4_mul(vp.get(a), b), vp.get(c)));
+    next(ex, ip.next(), s, m, acc)
+}
+
 /// [`vbin_load`] for the sub-ops [`fused_inline`] leaves out (the load
 /// already checked in bounds, so it cannot trap here).
 fn vbin_load_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {

@@ -458,7 +458,8 @@ impl super::Op {
             | Op::VBinConst { d, .. }
             | Op::VF32x4MulLoad { d, .. }
             | Op::VAndConst { d, .. }
-            | Op::VShiftImm { d, .. } => Some(d),
+            | Op::VShiftImm { d, .. }
+            | Op::VF32x4MulAddLoad { d, .. } => Some(d),
             _ => None,
         }
     }

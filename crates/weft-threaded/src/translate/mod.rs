@@ -118,6 +118,9 @@ struct Translator<'m> {
     /// The op just emitted whose result is the top entry (set by the
     /// previous instruction only): `local.set` may retarget it.
     retarget: Option<usize>,
+    /// `retarget` of the instruction before (a vector pair fuses across a
+    /// `local.get`: `translate/simd.rs`).
+    prev_retarget: Option<usize>,
     /// The comparison just emitted whose result is the top entry: a
     /// following `br_if`/`if` fuses with it.
     fusable: Option<usize>,
@@ -237,6 +240,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
         reachable: true,
         dead_depth: 0,
         retarget: None,
+        prev_retarget: None,
         fusable: None,
         next_retarget: None,
         next_fusable: None,
@@ -737,6 +741,7 @@ impl Translator<'_> {
     /// reachable (else it emits nothing).
     #[inline(always)]
     fn begin(&mut self) -> bool {
+        self.prev_retarget = self.retarget;
         self.retarget = self.next_retarget.take();
         self.fusable = self.next_fusable.take();
         if self.reachable {

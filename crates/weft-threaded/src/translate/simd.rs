@@ -259,6 +259,34 @@ impl Translator<'_> {
         self.fuse_into(at, fused)
     }
 
+    /// Fuses `f32x4.add` with the [`Op::VF32x4MulLoad`] that computed its
+    /// left operand two instructions before, the instruction between
+    /// being the `local.get` of its right operand (`x * row` then
+    /// `local.get $acc`, `f32x4.add`): the pair becomes
+    /// [`Op::VF32x4MulAddLoad`]. `false` (nothing changed) otherwise.
+    /// Only a `local.get` pushes a local entry, so no block, loop or
+    /// branch target lies between the two ops.
+    fn fuse_mul_add(&mut self) -> bool {
+        let n = self.stack.len();
+        let Some(at) = self.prev_retarget else { return false };
+        if n < 2 || at + 1 != self.code.ops.len() || self.stack[n - 2] != Entry::Stack {
+            return false;
+        }
+        let Entry::Local(c) = self.stack[n - 1] else { return false };
+        let Op::VF32x4MulLoad { d, a, addr, add, offset } = self.code.ops[at] else { return false };
+        if d != self.home(n - 2) {
+            return false;
+        }
+        self.stack.truncate(n - 2);
+        let Ok(d) = self.push_result() else { return false };
+        let offset_at = self.code.offsets[at];
+        self.code.ops.truncate(at);
+        self.code.offsets.truncate(at);
+        self.emit_result(Op::VF32x4MulAddLoad { d, a, c, addr, add, offset });
+        self.code.offsets[at] = offset_at;
+        true
+    }
+
     /// Pops a `v128.load`'s address. If the op just before computed it as
     /// `i32.add` of an immediate below 2^16 into the top entry's home slot
     /// (`p + 16` in a loop over vectors, a row of a matrix), that op is
@@ -304,6 +332,9 @@ impl Translator<'_> {
         if let Some(f) = VBinOp::from_operator(op).filter(|f| !is_relaxed(*f))
             && self.fuse_binary(f)
         {
+            return Ok(());
+        }
+        if matches!(op, Operator::F32x4Add {}) && self.fuse_mul_add() {
             return Ok(());
         }
         if let Some(f) = fast_binary(op) {
@@ -506,6 +537,26 @@ mod tests {
         let text = disassemble(wat, 0);
         assert!(text.contains("VF32x4MulLoad { d: 2, a: 1, addr: 0, add: 0, offset: 16 }"), "{text}");
         assert!(!text.contains("VLoad"), "{text}");
+    }
+
+    /// A matrix kernel's row update, `x * load(row)` then `local.get $acc`
+    /// and `f32x4.add`, is one op, retargeted into the local it is
+    /// stored to; with an instruction other than `local.get` between (a
+    /// `loop` whose parameter the product is), the ops stay apart.
+    #[test]
+    fn multiply_load_add_fuses() {
+        let wat = r#"(module (memory 1)
+            (func (export "f") (param i32 v128 v128) (result v128)
+                (local.set 2 (f32x4.add (f32x4.mul (local.get 1) (v128.load offset=16 (local.get 0))) (local.get 2)))
+                (local.get 2))
+            (func (export "g") (param i32 v128 v128) (result v128)
+                (f32x4.mul (local.get 1) (v128.load offset=16 (local.get 0)))
+                (loop (param v128) (result v128) (local.get 2) (f32x4.add))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("VF32x4MulAddLoad { d: 2, a: 1, c: 2, addr: 0, add: 0, offset: 16 }"), "{text}");
+        assert!(!text.contains("VF32x4MulLoad") && !text.contains("VF32x4Add"), "{text}");
+        let text = disassemble(wat, 1);
+        assert!(text.contains("VF32x4MulLoad") && !text.contains("VF32x4MulAddLoad"), "{text}");
     }
 
     /// An `i32.add` of an immediate computing a load's address folds into
