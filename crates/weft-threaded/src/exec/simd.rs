@@ -218,8 +218,16 @@ impl Exec<'_> {
     fn v128_const(&self, k: u32) -> V128 {
         let consts = &self.code().v128_consts;
         debug_assert!((k as usize) < consts.len());
+        #[cfg(target_endian = "little")]
         // SAFETY: `translate::verify` checked that every op's constant
         // index is below the constants' count (`translate::simd::verify`).
+        // Read as bytes, as `Vp::get` reads a v-slot (through the `u128`
+        // LLVM loads two integer registers and rebuilds the lanes).
+        unsafe {
+            consts.as_ptr().add(k as usize).cast::<V128>().read()
+        }
+        #[cfg(not(target_endian = "little"))]
+        // SAFETY: as above.
         s::from_u128(unsafe { *consts.get_unchecked(k as usize) })
     }
 
@@ -511,26 +519,32 @@ fn vbin_with_step(vp: Vp, f: VBinOp, [d, a]: [Slot; 2], b: u128) {
 
 /// The fused pairs' common sub-ops, computed in the handler itself (the
 /// matrix kernel's `f32x4.mul` of a loaded row, base64's range checks of
-/// bytes against constants); `None` for the rest, which go through [`vbin_with_step`].
+/// bytes against constants); written with `set`; `false` for the rest, which go
+/// through [`vbin_with_step`]. Each arm reads its operands (`a()`, `b()`)
+/// and writes its result itself: with the operands read before the
+/// `match`, or one result written after it, LLVM carried the vectors
+/// across the jump table as integer pairs and cut every arm into scalar
+/// lanes (`vbin_const` was 700 instructions).
 #[inline(always)]
-fn fused_inline(f: VBinOp, a: V128, b: V128) -> Option<V128> {
-    Some(match f {
-        VBinOp::F32x4Mul => s::f32x4_mul(a, b),
-        VBinOp::F32x4Add => s::f32x4_add(a, b),
-        VBinOp::F32x4Sub => s::f32x4_sub(a, b),
-        VBinOp::F64x2Mul => s::f64x2_mul(a, b),
-        VBinOp::F64x2Add => s::f64x2_add(a, b),
-        VBinOp::I32x4Add => s::i32x4_add(a, b),
-        VBinOp::I8x16Add => s::i8x16_add(a, b),
-        VBinOp::I8x16Eq => s::i8x16_eq(a, b),
-        VBinOp::I8x16Sub => s::i8x16_sub(a, b),
-        VBinOp::I8x16LtU => s::i8x16_lt_u(a, b),
-        VBinOp::I8x16MaxU => s::i8x16_max_u(a, b),
-        VBinOp::V128And => s::v128_and(a, b),
-        VBinOp::V128Or => s::v128_or(a, b),
-        VBinOp::V128Xor => s::v128_xor(a, b),
-        _ => return None,
-    })
+fn fused_inline(f: VBinOp, a: impl Fn() -> V128, b: impl Fn() -> V128, set: impl Fn(V128)) -> bool {
+    match f {
+        VBinOp::F32x4Mul => set(s::f32x4_mul(a(), b())),
+        VBinOp::F32x4Add => set(s::f32x4_add(a(), b())),
+        VBinOp::F32x4Sub => set(s::f32x4_sub(a(), b())),
+        VBinOp::F64x2Mul => set(s::f64x2_mul(a(), b())),
+        VBinOp::F64x2Add => set(s::f64x2_add(a(), b())),
+        VBinOp::I32x4Add => set(s::i32x4_add(a(), b())),
+        VBinOp::I8x16Add => set(s::i8x16_add(a(), b())),
+        VBinOp::I8x16Eq => set(s::i8x16_eq(a(), b())),
+        VBinOp::I8x16Sub => set(s::i8x16_sub(a(), b())),
+        VBinOp::I8x16LtU => set(s::i8x16_lt_u(a(), b())),
+        VBinOp::I8x16MaxU => set(s::i8x16_max_u(a(), b())),
+        VBinOp::V128And => set(s::v128_and(a(), b())),
+        VBinOp::V128Or => set(s::v128_or(a(), b())),
+        VBinOp::V128Xor => set(s::v128_xor(a(), b())),
+        _ => return false,
+    }
+    true
 }
 
 // The fused handlers compute the common sub-ops inline and hand the rest
@@ -540,10 +554,15 @@ fn fused_inline(f: VBinOp, a: V128, b: V128) -> Option<V128> {
 pub(super) fn vbin_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinLoad { d, a, addr, add, offset, f });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
-    let Some(b) = m.load::<16>(addr, offset) else { return out_of_bounds(ex, ip) };
+    if effective(m, addr, offset, 16).is_none() {
+        return out_of_bounds(ex, ip);
+    }
     let vp = ex.vp();
-    let Some(r) = fused_inline(f, vp.get(a), b) else { return vbin_load_other(ex, ip, s, m, acc) };
-    vp.set(d, r);
+    // In bounds (just checked): the arms' loads cannot fail.
+    let b = || m.load::<16>(addr, offset).unwrap_or_default();
+    if !fused_inline(f, || vp.get(a), b, |r| vp.set(d, r)) {
+        return vbin_load_other(ex, ip, s, m, acc);
+    }
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -585,10 +604,11 @@ pub(super) fn v_and_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) ->
 
 pub(super) fn vbin_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinConst { d, a, k, f });
-    let b = ex.v128_const(k);
     let vp = ex.vp();
-    let Some(r) = fused_inline(f, vp.get(a), b) else { return vbin_const_other(ex, ip, s, m, acc) };
-    vp.set(d, r);
+    let ex_ = &*ex;
+    if !fused_inline(f, || vp.get(a), || ex_.v128_const(k), |r| vp.set(d, r)) {
+        return vbin_const_other(ex, ip, s, m, acc);
+    }
     next(ex, ip.next(), s, m, acc)
 }
 
