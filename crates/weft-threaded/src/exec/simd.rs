@@ -475,7 +475,7 @@ pub(super) fn vmem_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Fl
 
 #[inline(never)]
 fn vun_step(vp: Vp, f: VUnOp, d: Slot, a: Slot) {
-    vp.set(d, f.apply(vp.get(a)));
+    f.apply_lazy(|| vp.get(a), |r| vp.set(d, r));
 }
 
 pub(super) fn vun(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
@@ -497,7 +497,7 @@ fn vbin_step(vp: Vp, f: VBinOp, d: Slot, a: Slot, b: Slot) {
         };
         return vp.set(d, r);
     }
-    vp.set(d, f.apply(vp.get(a), vp.get(b)));
+    f.apply_lazy(|| vp.get(a), || vp.get(b), |r| vp.set(d, r));
 }
 
 pub(super) fn vbin(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
@@ -514,7 +514,7 @@ pub(super) fn vbin(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 /// handler's final call into a jump.
 #[inline(never)]
 fn vbin_with_step(vp: Vp, f: VBinOp, [d, a]: [Slot; 2], b: u128) {
-    vp.set(d, f.apply(vp.get(a), s::from_u128(b)));
+    f.apply_lazy(|| vp.get(a), || s::from_u128(b), |r| vp.set(d, r));
 }
 
 /// The fused pairs' common sub-ops, computed in the handler itself (the
@@ -823,7 +823,9 @@ pub(super) fn vtern(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
 
 #[inline(never)]
 fn vtest_step(vp: Vp, a: Slot, f: VTestOp) -> i32 {
-    f.apply(vp.get(a))
+    let mut out = 0;
+    f.apply_lazy(|| vp.get(a), |r| out = r);
+    out
 }
 
 pub(super) fn vtest(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
@@ -834,7 +836,7 @@ pub(super) fn vtest(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
 
 #[inline(never)]
 fn vshift_step(vp: Vp, f: VShiftOp, d: Slot, a: Slot, count: u32) {
-    vp.set(d, f.apply(vp.get(a), count));
+    f.apply_lazy(|| vp.get(a), || count, |r| vp.set(d, r));
 }
 
 pub(super) fn vshift(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {

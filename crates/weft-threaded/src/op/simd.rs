@@ -20,6 +20,14 @@ use weft_exec::simd::{self as s, V128};
 /// relaxed instructions) also has a variant `Native` computing the host's
 /// native choice `g`, which `from_operator` never returns: the translator
 /// picks it with `native()` unless `Config::deterministic_relaxed_simd`.
+/// `f(a(), b(), ...)` for a row's call `(a, b, ...)`: its operands read
+/// from the closures of [`simd_sub_ops!`]' `apply_lazy`.
+macro_rules! lazy_call {
+    ($f:expr, ($($x:ident),*)) => {
+        ($f)($($x()),*)
+    };
+}
+
 macro_rules! simd_sub_ops {
     ($( $(#[$doc:meta])* $Enum:ident ($($arg:ident : $argty:ty),*) $call:tt -> $ret:ty {
         $($name:ident = $f:expr $(=> $native:ident = $nf:expr)?,)*
@@ -67,6 +75,22 @@ macro_rules! simd_sub_ops {
                 /// result itself. Only for groups whose every arm stays
                 /// vector code inline: with the shifts', LLVM cut the
                 /// operand into scalar lanes for all arms.
+                /// [`apply_inline`](Self::apply_inline) with each operand
+                /// read by a closure, and the result handed to `set`,
+                /// inside the arm: inlined into an out-of-line step that
+                /// reads and writes v-slots, each arm is its instruction's
+                /// vector code between a load and a store, with no call of
+                /// `apply` between the step and the work (with the
+                /// operands read before the `match` LLVM would carry them
+                /// across the jump table as integer pairs, in scalar lanes).
+                #[allow(dead_code)]
+                #[inline(always)]
+                pub(crate) fn apply_lazy(self, $($arg: impl Fn() -> $argty,)* set: impl FnOnce($ret)) {
+                    match self {
+                        $( Self::$name => set(lazy_call!($f, $call)), $(Self::$native => set(lazy_call!($nf, $call)),)? )*
+                    }
+                }
+
                 #[allow(dead_code)]
                 #[inline(always)]
                 pub(crate) fn apply_inline(self, $($arg: $argty),*) -> $ret {
