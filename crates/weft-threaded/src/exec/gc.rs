@@ -120,9 +120,7 @@ impl Exec<'_> {
             StorageType::Val(ValType::I64) => Val::I64(bits as i64),
             StorageType::Val(ValType::F32) => Val::F32(bits as u32),
             StorageType::Val(ValType::F64) => Val::F64(bits),
-            StorageType::Val(ValType::V128) => {
-                Val::V128(self.vslots.get(self.fp + usize::from(x)).copied().unwrap_or(0))
-            }
+            StorageType::Val(ValType::V128) => Val::V128(self.vslots.get(self.fp + usize::from(x)).unwrap_or(0)),
             StorageType::Val(ValType::Ref(_)) => {
                 self.store.gc.decode(bits, Hierarchy::of_val(&default).unwrap_or(Hierarchy::Any), self.store.id)
             }
@@ -133,8 +131,8 @@ impl Exec<'_> {
     fn put_val(&mut self, s: Sp, x: Slot, v: Val) {
         if let Val::V128(bits) = v {
             let at = self.fp + usize::from(x);
-            if let Some(slot) = self.vslots.get_mut(at) {
-                *slot = bits;
+            if at < self.vslots.len() {
+                self.vslots.set(at, bits);
             }
         }
         s.set_raw(x, self.store.gc.encode(v));

@@ -319,9 +319,9 @@ pub(super) struct Exec<'a> {
     erased: *mut (dyn EngineStore + 'a),
     slots: &'a mut Vec<u64>,
     /// The v-slots: slot `x` of a frame at `fp` holds a `v128` in
-    /// `vslots[fp + x]` (`simd.rs`). Empty until code that uses `v128`
+    /// v-slot `fp + x` (`simd.rs`). Empty until code that uses `v128`
     /// runs; then at least a window past every such frame's first slot.
-    vslots: &'a mut Vec<u128>,
+    vslots: simd::VSlots<'a>,
     /// The suspended frames, outermost first.
     frames: Vec<Frame>,
     /// The running function's code. Valid while `inst` (or, for the entry
@@ -550,7 +550,7 @@ impl Exec<'_> {
             self.stack_exhausted(ip);
             return false;
         }
-        make_frame(self.slots, self.vslots, code, base, max_value_stack);
+        make_frame(self.slots, &mut self.vslots, code, base, max_value_stack);
         self.store.call_depth += 1;
         true
     }
@@ -688,7 +688,7 @@ fn run(
         store: inner,
         erased,
         slots,
-        vslots,
+        vslots: simd::VSlots::new(vslots),
         // Room for typical call depths, so calls take the fast path
         // (`Exec::fast_entry`) from the start.
         frames: Vec::with_capacity(64),
@@ -712,7 +712,13 @@ fn run(
 /// against the call-depth and value-stack limits; `false` if it would
 /// exceed one ("call stack exhausted").
 #[inline(always)]
-fn enter_frame(store: &mut StoreInner, slots: &mut Vec<u64>, vslots: &mut Vec<u128>, code: &Code, base: usize) -> bool {
+fn enter_frame(
+    store: &mut StoreInner,
+    slots: &mut Vec<u64>,
+    vslots: &mut simd::VSlots<'_>,
+    code: &Code,
+    base: usize,
+) -> bool {
     let config = store.engine.config();
     // Every frame's slots count against `max_value_stack`, its operand
     // stack's reserved slots included.
@@ -730,7 +736,7 @@ fn enter_frame(store: &mut StoreInner, slots: &mut Vec<u64>, vslots: &mut Vec<u1
 /// stack's slots are not touched: every read of one follows a write
 /// (the translator places values there before any op reads them).
 #[inline(always)]
-fn make_frame(slots: &mut Vec<u64>, vslots: &mut Vec<u128>, code: &Code, base: usize, max_values: usize) {
+fn make_frame(slots: &mut Vec<u64>, vslots: &mut simd::VSlots<'_>, code: &Code, base: usize, max_values: usize) {
     reserve_slots(slots, base + WINDOW, max_values);
     let (params, locals) = (code.params as usize, code.locals as usize);
     debug_assert!(params <= locals && locals < WINDOW / 2);
@@ -778,7 +784,7 @@ type Entered = (Arc<Code>, Arc<InstanceData>);
 fn enter_call(
     store: &mut StoreInner,
     slots: &mut Vec<u64>,
-    vslots: &mut Vec<u128>,
+    vslots: &mut simd::VSlots<'_>,
     addr: u32,
     base: usize,
 ) -> Result<Option<Entered>, Trap> {
@@ -807,7 +813,7 @@ impl Exec<'_> {
     /// `base`: a threaded wasm callee gets its frame's slots; a host
     /// function or a function on the reference engine runs now.
     fn call_addr(&mut self, addr: u32, base: usize) -> Result<Called, Trap> {
-        match enter_call(self.store, self.slots, self.vslots, addr, base)? {
+        match enter_call(self.store, self.slots, &mut self.vslots, addr, base)? {
             Some((code, instance)) => Ok(Called::Wasm(code, instance)),
             None => self.call_out(addr, base).map(|()| Called::Done),
         }
@@ -828,7 +834,7 @@ impl Exec<'_> {
             .iter()
             .enumerate()
             .map(|(i, t)| match t {
-                ValType::V128 => Val::V128(self.vslots.get(base + i).copied().unwrap_or(0)),
+                ValType::V128 => Val::V128(self.vslots.get(base + i).unwrap_or(0)),
                 _ => to_val(self.store, self.slots[base + i], *t, func_types(self.store, addr, &self.inst)),
             })
             .collect();
@@ -862,8 +868,8 @@ impl Exec<'_> {
         r?;
         for (i, v) in results.into_iter().enumerate() {
             if let Val::V128(x) = v {
-                simd::reserve_vslots(self.vslots, base + WINDOW);
-                self.vslots[base + i] = x;
+                self.vslots.reserve(base + WINDOW);
+                self.vslots.set(base + i, x);
             }
             self.slots[base + i] = to_raw(self.store, v);
         }

@@ -20,6 +20,14 @@ use weft_exec::simd::{self as s, V128};
 /// relaxed instructions) also has a variant `Native` computing the host's
 /// native choice `g`, which `from_operator` never returns: the translator
 /// picks it with `native()` unless `Config::deterministic_relaxed_simd`.
+/// `f(a(), b(), ...)` for a row's call `(a, b, ...)`: its operands read
+/// from the closures of [`simd_sub_ops!`]' `apply_lazy`.
+macro_rules! lazy_call {
+    ($f:expr, ($($x:ident),*)) => {
+        ($f)($($x()),*)
+    };
+}
+
 macro_rules! simd_sub_ops {
     ($( $(#[$doc:meta])* $Enum:ident ($($arg:ident : $argty:ty),*) $call:tt -> $ret:ty {
         $($name:ident = $f:expr $(=> $native:ident = $nf:expr)?,)*
@@ -56,8 +64,36 @@ macro_rules! simd_sub_ops {
                 /// scalar lanes for all ~140 arms at once; here each arm
                 /// gets its operands as values and compiles to its own
                 /// vector instructions.
+                #[allow(dead_code)]
                 #[inline(never)]
                 pub(crate) fn apply(self, $($arg: $argty),*) -> $ret {
+                    self.apply_inline($($arg),*)
+                }
+
+                /// [`apply`](Self::apply) inlined, for a handler of a
+                /// small group (splats, lane extracts) to compute the
+                /// result itself. Only for groups whose every arm stays
+                /// vector code inline: with the shifts', LLVM cut the
+                /// operand into scalar lanes for all arms.
+                /// [`apply_inline`](Self::apply_inline) with each operand
+                /// read by a closure, and the result handed to `set`,
+                /// inside the arm: inlined into an out-of-line step that
+                /// reads and writes v-slots, each arm is its instruction's
+                /// vector code between a load and a store, with no call of
+                /// `apply` between the step and the work (with the
+                /// operands read before the `match` LLVM would carry them
+                /// across the jump table as integer pairs, in scalar lanes).
+                #[allow(dead_code)]
+                #[inline(always)]
+                pub(crate) fn apply_lazy(self, $($arg: impl Fn() -> $argty,)* set: impl FnOnce($ret)) {
+                    match self {
+                        $( Self::$name => set(lazy_call!($f, $call)), $(Self::$native => set(lazy_call!($nf, $call)),)? )*
+                    }
+                }
+
+                #[allow(dead_code)]
+                #[inline(always)]
+                pub(crate) fn apply_inline(self, $($arg: $argty),*) -> $ret {
                     match self {
                         $( Self::$name => ($f) $call, $(Self::$native => ($nf) $call,)? )*
                     }
@@ -487,6 +523,18 @@ macro_rules! simd_rows {
             /// `VBinLoad` of `f32x4.mul`, the matrix kernels' pair, with
             /// no sub-op to dispatch on.
             VF32x4MulLoad { d: vw Slot, a: vr Slot, addr: r Slot, add: imm u16, offset: imm u32 } [RETARGET TRAP] => simd::v_f32x4_mul_load;
+            /// `VBinConst` of `v128.and` (a constant mask, in every
+            /// counting loop), with no sub-op to dispatch on.
+            VAndConst { d: vw Slot, a: vr Slot, k: imm u32 } [RETARGET] => simd::v_and_const;
+            /// A shift of v-slot `a` by a constant (`i32.const` then the
+            /// shift): the count's low 8 bits, which the shift takes
+            /// modulo its lane width (at most 64) as it would the whole.
+            VShiftImm { d: vw Slot, a: vr Slot, count: imm u8, f: imm simd::VShiftOp } [RETARGET] => simd::vshift_imm;
+            /// `d = f32x4.add(f32x4.mul(a, v128.load(..)), c)` (as
+            /// `VF32x4MulLoad`, then the add, each rounded): a matrix
+            /// kernel's row update `acc += x * row`, one op where wasmi
+            /// runs three.
+            VF32x4MulAddLoad { d: vw Slot, a: vr Slot, c: vr Slot, addr: r Slot, add: imm u16, offset: imm u32 } [RETARGET TRAP] => simd::v_f32x4_mul_add_load;
         }
     };
 }

@@ -120,6 +120,9 @@ struct Translator<'m> {
     /// The op just emitted whose result is the top entry (set by the
     /// previous instruction only): `local.set` may retarget it.
     retarget: Option<usize>,
+    /// `retarget` of the instruction before (a vector pair fuses across a
+    /// `local.get`: `translate/simd.rs`).
+    prev_retarget: Option<usize>,
     /// The comparison just emitted whose result is the top entry: a
     /// following `br_if`/`if` fuses with it.
     fusable: Option<usize>,
@@ -228,6 +231,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
         reachable: true,
         dead_depth: 0,
         retarget: None,
+        prev_retarget: None,
         fusable: None,
         next_retarget: None,
         next_fusable: None,
@@ -417,12 +421,13 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
     }
     let slots_in_frame = bad_slot.is_none();
     let handlers_ok = exceptions::verify(code);
-    if ends && targets_in_range && slots_in_frame && tables_exist && handlers_ok {
+    let simd_ok = simd::verify(code);
+    if ends && targets_in_range && slots_in_frame && tables_exist && handlers_ok && simd_ok {
         Ok(())
     } else {
         let why = format!(
             "translator invariant violated (ends {ends}, targets {targets_in_range}, slots {:?}, \
-             br_tables {tables_exist}, handlers {handlers_ok})",
+             br_tables {tables_exist}, handlers {handlers_ok}, v128 constants {simd_ok})",
             bad_slot.map(|pc| (pc, code.ops[pc], frame))
         );
         debug_assert!(false, "{why}");
@@ -681,6 +686,7 @@ impl Translator<'_> {
     /// reachable (else it emits nothing).
     #[inline(always)]
     fn begin(&mut self) -> bool {
+        self.prev_retarget = self.retarget;
         self.retarget = self.next_retarget.take();
         self.fusable = self.next_fusable.take();
         if self.reachable {
