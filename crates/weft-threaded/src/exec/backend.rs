@@ -156,6 +156,8 @@ pub(super) fn execute(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem) -> Exit {
 pub(super) fn execute(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem) -> Exit {
     let (mut ip, mut s, mut m, mut acc) = (ip, s, m, 0);
     loop {
+        #[cfg(feature = "op-histogram")]
+        super::histogram::count(&ip.op());
         match ip.handler()(ex, ip, s, m, acc) {
             Flow::Next(i, sp, mem, a) => (ip, s, m, acc) = (i, sp, mem, a),
             Flow::Exit(e) => return e,

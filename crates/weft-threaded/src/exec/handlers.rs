@@ -364,17 +364,13 @@ fn call_internal(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, CallInternal { defined, base });
     // SAFETY: `cache` is null or the cache of the running instance's
     // module (`set_instance` keeps it so), which `ex.inst` keeps alive.
-    let code = unsafe { ex.cache.as_ref() }.and_then(|c| c.ready(defined));
-    if let Some(code) = code
+    let entry = unsafe { ex.cache.as_ref() }.and_then(|c| c.entry(defined));
+    if let Some(callee) = entry
         && let abs = ex.fp + usize::from(base)
-        && ex.fast_entry(code, abs)
+        && ex.fast_entry(callee, abs)
     {
-        let callee = Arc::as_ptr(code);
-        // SAFETY: as for `enter_internal`: the running instance keeps the
-        // callee's code alive.
-        let code = unsafe { &*callee };
-        ex.enter_fast(ip.next(), code, callee, abs);
-        let (ip, s) = (Ip::entry(code), ex.sp());
+        ex.enter_fast(ip.next(), callee, abs);
+        let (ip, s) = (Ip(callee.cells), ex.sp());
         return next(ex, ip, s, m, NO_ACC);
     }
     call_internal_general(ex, ip, s, m, acc)

@@ -22,6 +22,8 @@ mod backend;
 mod calls;
 mod gc;
 mod handlers;
+#[cfg(feature = "op-histogram")]
+mod histogram;
 mod memory;
 mod simd;
 mod wide;
@@ -31,7 +33,7 @@ use std::sync::Arc;
 use weft_decode::{ImportType, SubType, ValType};
 
 use super::op::{Op, Raw, Slot};
-use super::{Cell, Code, ModuleCache};
+use super::{Cell, Code, FastCallee, ModuleCache};
 pub(crate) use backend::Handler;
 
 /// The executable cells of translated ops (branch targets relative):
@@ -130,7 +132,7 @@ const WINDOW: usize = 1 << 16;
 
 /// The op pointer: the op being executed.
 #[derive(Clone, Copy)]
-pub(super) struct Ip(*const Cell);
+pub(super) struct Ip(pub(super) *const Cell);
 
 impl Ip {
     /// The op at `pc` of `code`.
@@ -555,36 +557,38 @@ impl Exec<'_> {
         true
     }
 
-    /// Whether a frame of `code` at absolute slot `base` can be entered
-    /// by [`enter_fast`](Self::enter_fast): within the limits, the slots
-    /// and frame stack large enough already, no v-slots, at most eight
-    /// locals after the parameters.
+    /// Whether the frame of `callee` (a [`FastEntry`]: no v-slots, at
+    /// most eight locals after the parameters) at absolute slot `base` can
+    /// be entered by [`enter_fast`](Self::enter_fast): within the limits,
+    /// the slots and frame stack large enough already.
+    ///
+    /// [`FastEntry`]: crate::FastEntry
     #[inline(always)]
-    fn fast_entry(&self, code: &Code, base: usize) -> bool {
+    fn fast_entry(&self, callee: FastCallee, base: usize) -> bool {
         let Limits { max_call_depth, max_value_stack } = self.limits;
         self.store.call_depth < max_call_depth
-            && base + code.frame_size as usize <= max_value_stack
+            && base + callee.frame_size as usize <= max_value_stack
             && base + WINDOW <= self.slots.len()
-            && !code.v128
-            && code.locals - code.params <= 8
             && self.frames.len() < self.frames.capacity()
     }
 
-    /// Enters `code` (at `callee`) of the running instance at absolute slot
-    /// `base`, resuming the caller at `ret`, when [`fast_entry`] said it
-    /// can: no call, no allocation.
+    /// Enters `callee` of the running instance at absolute slot `base`,
+    /// resuming the caller at `ret`, when [`fast_entry`] said it can: no
+    /// call, no allocation.
     ///
     /// [`fast_entry`]: Self::fast_entry
     #[inline(always)]
-    fn enter_fast(&mut self, ret: Ip, code: &Code, callee: *const Code, base: usize) {
-        let first = base + code.params as usize;
+    fn enter_fast(&mut self, ret: Ip, callee: FastCallee, base: usize) {
+        let first = base + callee.params as usize;
         // SAFETY: `fast_entry` checked `base + WINDOW <= slots.len()`, and
         // `params + 8` is less than a window (`translate` declines frames
-        // of half a window or more). Slots past the locals are the new
+        // of half a window or more). The callee has at most eight locals
+        // after its parameters (`FastEntry`); slots past them are the new
         // frame's operand stack, which nothing has written yet.
         unsafe { self.slots.as_mut_ptr().add(first).cast::<[u64; 8]>().write_unaligned([0; 8]) };
         self.store.call_depth += 1;
-        let frame = Frame { code: std::mem::replace(&mut self.code, callee), instance: None, ip: ret, fp: self.fp };
+        let frame =
+            Frame { code: std::mem::replace(&mut self.code, callee.code), instance: None, ip: ret, fp: self.fp };
         let len = self.frames.len();
         // SAFETY: `fast_entry` checked `len < capacity`, so slot `len` is
         // allocated; it becomes the last element, initialized.
@@ -657,6 +661,10 @@ pub(crate) fn invoke(
     inner.call_depth = depth;
     inner.gc.opaque_frames -= 1;
     inner.activations -= 1;
+    #[cfg(feature = "op-histogram")]
+    if inner.activations == 0 {
+        histogram::dump();
+    }
     r?;
     for (i, (r, ty)) in results.iter_mut().zip(result_types).enumerate() {
         *r = match ty {

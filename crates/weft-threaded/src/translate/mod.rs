@@ -272,8 +272,10 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     t.end_fuel_block();
     // The passes below change branch targets only, never which ops are
     // branches: they visit the branches `emit` noted.
-    let branches = std::mem::take(&mut t.branches);
+    let mut branches = std::mem::take(&mut t.branches);
     thread_jumps(&mut t.code, &branches);
+    copy_returns(&mut t.code, &mut branches);
+    duplicate_tails(&mut t.code, &mut branches);
     verify(&t.code, &branches)?;
     let entries_unreached = br_table_entries_unreached(&t.code, &branches);
     if v128 {
@@ -336,6 +338,169 @@ fn thread_jumps(code: &mut Code, branches: &[u32]) {
             code.ops[pc] = negated;
         }
     }
+}
+
+/// A `br` to a return becomes that return (`fib`'s base case: `br` to the
+/// function's end, then `return1`, is one op): one dispatch fewer, same
+/// behavior (neither op can trap, and a return reads only its operand
+/// slots, which the `br` leaves as they are). `br_table` entries stay
+/// `br`s. The op stops being a branch, so it leaves `branches`.
+fn copy_returns(code: &mut Code, branches: &mut Vec<u32>) {
+    let mut entries = Vec::new();
+    for (pc, op) in code.ops.iter().enumerate() {
+        if let Op::BrTable { len, .. } = *op {
+            entries.push(pc + 1..pc + 1 + len as usize);
+        }
+    }
+    branches.retain(|&pc| {
+        let pc = pc as usize;
+        let Op::Br { t } = code.ops[pc] else { return true };
+        let ret = match code.ops.get(t as usize) {
+            Some(op @ (Op::Return0 | Op::Return1 { .. } | Op::ReturnN { .. })) => *op,
+            _ => return true,
+        };
+        if entries.iter().any(|e| e.contains(&pc)) {
+            return true;
+        }
+        code.ops[pc] = ret;
+        false
+    });
+}
+
+/// Tail duplication: a `br` to a short straight-line tail that ends in a
+/// branch (a loop's `i++; br_if loop` after an `if` or a `br_table` case)
+/// is replaced by a copy of that tail —
+///
+/// ```text
+///    ...                          ...
+///    br T                         i32.add_imm i, i, 1
+///    ...                  =>      br_if_lt_imm i, n -> L
+/// T: i32.add_imm i, i, 1          br T+2
+///    br_if_lt_imm i, n -> L       ...
+/// ```
+///
+/// — one dispatch fewer each time the `br` is taken and the tail's branch
+/// is too, none more otherwise; the copy's conditional branch gets its own
+/// slot in the branch predictor. A tail is at most [`MAX_TAIL`] ops that
+/// fall through (no calls) and a `br`, conditional branch or return; a
+/// conditional one is followed by a `br` to where the original falls
+/// through. Functions with exception handlers (whose op ranges would need
+/// remapping) and `br_table` entries are left alone. Ops move, so every
+/// branch target is remapped and `branches` is rebuilt.
+fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>) {
+    const MAX_TAIL: usize = 2;
+    if !code.handlers.is_empty() {
+        return;
+    }
+    let ops = &code.ops;
+    let mut entry = vec![false; ops.len()];
+    for (pc, op) in ops.iter().enumerate() {
+        if let Op::BrTable { len, .. } = *op {
+            entry[pc + 1..pc + 1 + len as usize].fill(true);
+        }
+    }
+    // The tail at `t`: its length (the final branch included) and whether
+    // that branch is conditional.
+    let tail = |t: usize| -> Option<(usize, bool)> {
+        for k in 0..=MAX_TAIL {
+            let op = *ops.get(t + k)?;
+            match op {
+                Op::Return0 | Op::Return1 { .. } | Op::ReturnN { .. } | Op::Br { .. } => return Some((k + 1, false)),
+                Op::Call { .. } | Op::CallInternal { .. } | Op::CallIndirect { .. } | Op::CallRef { .. } => {
+                    return None;
+                }
+                // Straight-line ops (the op table: no target, falls through).
+                _ if !op.has_target() && !op.flags().has(Flags::END) => continue,
+                Op::BrTable { .. } => return None,
+                mut op => {
+                    // A conditional branch (it has a target, and falls through).
+                    let conditional = op.target_mut().is_some() && op.negated_branch(0).is_some();
+                    return conditional.then_some((k + 1, true));
+                }
+            }
+        }
+        None
+    };
+    // Branch targets: a `br` that is neither one nor after an op that
+    // falls through is dead (a label's stub that `thread_jumps` bypassed),
+    // and is not worth a copy.
+    let mut targeted = vec![false; ops.len()];
+    for &pc in branches.iter() {
+        let mut op = ops[pc as usize];
+        if let Some(&mut t) = op.target_mut() {
+            targeted[t as usize] = true;
+        }
+    }
+    let falls_into = |pc: usize| {
+        pc > 0
+            && !matches!(
+                ops[pc - 1],
+                Op::Br { .. }
+                    | Op::BrTable { .. }
+                    | Op::Return0
+                    | Op::Return1 { .. }
+                    | Op::ReturnN { .. }
+                    | Op::Unreachable
+            )
+    };
+    let mut dup: Vec<Option<(usize, usize, bool)>> = vec![None; ops.len()];
+    let mut any = false;
+    for &pc in branches.iter() {
+        let pc = pc as usize;
+        let Op::Br { t } = ops[pc] else { continue };
+        let t = t as usize;
+        if entry[pc] || (t..t + MAX_TAIL + 2).contains(&pc) || !(targeted[pc] || falls_into(pc)) {
+            continue;
+        }
+        if let Some((n, conditional)) = tail(t) {
+            dup[pc] = Some((t, n, conditional));
+            any = true;
+        }
+    }
+    if !any {
+        return;
+    }
+    splice(code, branches, |ops, offsets, pc, out| match dup[pc] {
+        Some((t, n, conditional)) => {
+            out.extend(ops[t..t + n].iter().copied().zip(offsets[t..t + n].iter().copied()));
+            if conditional {
+                // Targets are old positions until `splice` remaps them.
+                out.push((Op::Br { t: (t + n) as u32 }, offsets[pc]));
+            }
+        }
+        None => out.push((ops[pc], offsets[pc])),
+    });
+}
+
+/// Rebuilds `code.ops` (and `offsets`) op by op: `each(ops, offsets, pc,
+/// out)` pushes what replaces old op `pc` (the op itself, several ops, or
+/// nothing), each with its wasm offset. Branch targets, old positions in
+/// every op pushed, are then remapped to where their op went (the first op
+/// that replaced it, or the next op if it was removed), and `branches` is
+/// rebuilt. Not for code with exception handlers, whose op ranges it does
+/// not remap.
+fn splice(code: &mut Code, branches: &mut Vec<u32>, mut each: impl FnMut(&[Op], &[u32], usize, &mut Vec<(Op, u32)>)) {
+    debug_assert!(code.handlers.is_empty());
+    let ops = std::mem::take(&mut code.ops);
+    let offsets = std::mem::take(&mut code.offsets);
+    let mut new_pos = vec![0u32; ops.len()];
+    let mut out = Vec::with_capacity(ops.len() + ops.len() / 8);
+    for (pc, pos) in new_pos.iter_mut().enumerate() {
+        *pos = out.len() as u32;
+        each(&ops, &offsets, pc, &mut out);
+    }
+    branches.clear();
+    for (pc, (op, _)) in out.iter_mut().enumerate() {
+        if !op.has_target() {
+            continue;
+        }
+        if let Some(t) = op.target_mut() {
+            // An out-of-range target fails `verify` (the function falls back).
+            *t = new_pos.get(*t as usize).copied().unwrap_or(u32::MAX);
+            branches.push(pc as u32);
+        }
+    }
+    (code.ops, code.offsets) = out.into_iter().unzip();
 }
 
 /// Rewrites every branch target as a byte offset from its branch op's
