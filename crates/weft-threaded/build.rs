@@ -27,7 +27,9 @@ fn main() {
     let debug_assertions = std::env::var_os("CARGO_CFG_DEBUG_ASSERTIONS").is_some();
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let sibling_calls = matches!(arch.as_str(), "x86_64" | "aarch64" | "riscv64");
-    if optimizing && sibling_calls && !sanitized && !debug_assertions {
+    // The op histogram (feature `op-histogram`) counts ops in the loop.
+    let histogram = std::env::var_os("CARGO_FEATURE_OP_HISTOGRAM").is_some();
+    if optimizing && sibling_calls && !sanitized && !debug_assertions && !histogram {
         println!("cargo::rustc-cfg=weft_tail_dispatch");
     }
 }

@@ -39,6 +39,64 @@ fn inspect_lists_fallback_functions() {
     assert!(!stdout.contains("$plain: reference"), "{stdout}");
 }
 
+/// A function with a loop, a `br_table`, a call and a store, for
+/// `weft inspect --threaded`.
+const THREADED_WAT: &[u8] = br#"(module (memory 1)
+    (func $sum (export "sum") (param $n i32) (result i32) (local $i i32) (local $s i32)
+      (block $out
+        (loop $top
+          (br_if $out (i32.ge_s (local.get $i) (local.get $n)))
+          (local.set $s (i32.add (local.get $s) (call $pick (local.get $i))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $top)))
+      (i32.store offset=8 (i32.const 0) (local.get $s))
+      (local.get $s))
+    (func $pick (param i32) (result i32)
+      (block (block (block (br_table 0 1 2 (local.get 0))) (return (i32.const 10))) (return (i32.const 20)))
+      (i32.const 30)))"#;
+
+/// `weft inspect --threaded=FUNC` prints one function's threaded code, one
+/// op a line with its operands and resolved branch targets (golden file);
+/// an export name and an index name the same function.
+#[test]
+fn inspect_threaded_disassembles_a_function() {
+    let path = temp_file("threaded.wat", THREADED_WAT);
+    let out = weft(&["inspect", "--threaded=sum", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    golden("inspect-threaded-sum.txt", &stdout);
+    assert!(stdout.starts_with("func 0: 1 params, 3 locals"), "{stdout}");
+    assert!(stdout.contains("CallInternal"), "{stdout}");
+    assert!(stdout.contains("t=@"), "{stdout}");
+    let by_index = weft(&["inspect", "--threaded=0", path.to_str().unwrap()]);
+    assert_eq!(String::from_utf8(by_index.stdout).unwrap(), stdout);
+}
+
+/// `weft inspect --threaded` prints every defined function (here the
+/// `br_table` and its `Br` entries), says which run on the reference
+/// engine and why, and exits 1 for a function that is not defined.
+#[test]
+fn inspect_threaded_covers_every_function() {
+    let path = temp_file("threaded-all.wat", THREADED_WAT);
+    let out = weft(&["inspect", "--threaded", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("func 1: 1 params"), "{stdout}");
+    assert!(stdout.contains("BrTable"), "{stdout}");
+    assert!(stdout.contains("Br               t=@"), "{stdout}");
+
+    let wat = br#"(module (memory 1 1 shared) (func (result i32) i32.const 0 i32.atomic.load))"#;
+    let atomics = temp_file("threaded-atomics.wat", wat);
+    let out = weft(&["inspect", "--threaded=0", atomics.to_str().unwrap()]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout, "func 0: runs on the reference engine (instruction i32.atomic.load)\n");
+
+    let out = weft(&["inspect", "--threaded=7", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("func 7: not a defined function"));
+}
+
 #[test]
 fn validate_accepts_valid_module() {
     let out = weft(&["validate", "examples/hello.wat"]);

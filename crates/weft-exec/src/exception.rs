@@ -9,13 +9,19 @@
 //! catches it (see `reference/mod.rs`, "Exceptions"); one that leaves the
 //! outermost wasm frame reaches the host as that error.
 //!
-//! Exception instances are not collected by the GC heap's collector
-//! (their payloads are its roots), but an instance nothing can refer to any
-//! more is recycled: one caught by `catch`/`catch_all` (which push no
-//! `exnref`) that never escaped, that is, never became an `exnref` value,
-//! never reached the host and was not made by the host. So a loop that
-//! throws and catches by tag runs in constant memory; instances that
-//! escaped live as long as the store.
+//! An instance nothing can refer to any more is recycled at once: one
+//! caught by `catch`/`catch_all` (which push no `exnref`) that never
+//! escaped, that is, never became an `exnref` value, never reached the
+//! host and was not made by the host. One that became an `exnref` is
+//! collected by the GC heap's collector ([`crate::gc::collect`]) once no
+//! root, object field or other payload reaches it, and throwing counts
+//! toward the collection threshold ([`crate::gc::exception_allocating`]),
+//! so a loop that throws and catches `exnref`s runs in bounded memory.
+//! Instances the host may hold ([`Exn::new`], errors that reached the
+//! host) and those a legacy `catch` body's label refers to are
+//! **pinned**: they live as long as the store. While a threaded-engine
+//! activation runs (its slots are not scanned yet), collections keep
+//! every instance.
 
 use crate::externals::Tag;
 use crate::store::{AsContext, AsContextMut, StoreInner, Stored};
@@ -34,22 +40,29 @@ pub struct ExnEntity {
     pub tag: u32,
     /// The field values.
     pub fields: Box<[Val]>,
-    /// Whether an `exnref` or [`Exn`] to it may exist.
+    /// Whether an `exnref` to it may exist (then the collector frees it
+    /// once no root reaches it).
     pub escaped: bool,
+    /// Whether something the collector cannot see may refer to it (the
+    /// host holds it as an [`Exn`] or an error, or a legacy `catch`
+    /// body's label for `rethrow`): it lives as long as the store.
+    pub pinned: bool,
+    /// Whether the entry is free (on the store's free list).
+    pub free: bool,
 }
 
 impl Exn {
     /// The exception's tag.
     pub fn tag(&self, store: impl AsContext) -> Result<Tag> {
         let store = store.as_context();
-        let e = &store.inner.exns[store.check(self.0)?];
+        let e = live(&store.inner, store.check(self.0)?)?;
         Ok(Tag(store.stored(e.tag as usize)))
     }
 
     /// The exception's fields (the values given to `throw`).
     pub fn payload(&self, store: impl AsContext) -> Result<Vec<Val>> {
         let store = store.as_context();
-        Ok(store.inner.exns[store.check(self.0)?].fields.to_vec())
+        Ok(live(&store.inner, store.check(self.0)?)?.fields.to_vec())
     }
 
     /// Creates an exception instance of `tag` with `payload`, for a host
@@ -68,19 +81,26 @@ impl Exn {
             crate::externals::check_val_store(store, v)?;
         }
         let exn = alloc(&mut store.inner, t as u32, payload.into());
-        store.inner.exns[exn as usize].escaped = true;
+        pin(&mut store.inner, exn);
         Ok(Exn(store.stored(exn as usize)))
+    }
+}
+
+fn live(store: &StoreInner, exn: usize) -> Result<&ExnEntity> {
+    match store.exns.get(exn) {
+        Some(e) if !e.free => Ok(e),
+        _ => Err(Error::usage("exception instance was collected")),
     }
 }
 
 /// Allocates an exception instance (spec: `alloc_exn`), returning its
 /// address.
 pub fn alloc(store: &mut StoreInner, tag: u32, fields: Box<[Val]>) -> u32 {
-    let entity = ExnEntity { tag, fields, escaped: false };
+    let entity = ExnEntity { tag, fields, escaped: false, pinned: false, free: false };
     match store.exn_free.pop() {
-        Some(free) => {
-            store.exns[free as usize] = entity;
-            free
+        Some(slot) => {
+            store.exns[slot as usize] = entity;
+            slot
         }
         None => {
             store.exns.push(entity);
@@ -96,24 +116,62 @@ pub fn escape(store: &mut StoreInner, exn: u32) {
     }
 }
 
+/// Records that something the collector cannot see (the host, a legacy
+/// `catch` label) may refer to instance `exn`: it is never collected.
+pub fn pin(store: &mut StoreInner, exn: u32) {
+    if let Some(e) = store.exns.get_mut(exn as usize) {
+        e.escaped = true;
+        e.pinned = true;
+    }
+}
+
+/// Pins the exception instances among `vals` (values handed to the host).
+pub fn pin_vals(store: &mut StoreInner, vals: &[Val]) {
+    for v in vals {
+        if let Val::ExnRef(Some(e)) = v
+            && e.0.store == store.id
+        {
+            pin(store, e.0.index);
+        }
+    }
+}
+
 /// Records that an exception error leaving a machine (to the host or
-/// through a host function) escaped.
+/// through a host function) escaped: the host may keep it, so it is pinned.
 pub fn escape_error(store: &mut StoreInner, trap: &crate::Trap) {
     if let Some(t) = trap.exception()
         && t.exn.0.store == store.id
     {
-        escape(store, t.exn.0.index);
+        pin(store, t.exn.0.index);
     }
 }
 
 /// Recycles instance `exn` if nothing can refer to it.
 pub fn release(store: &mut StoreInner, exn: u32) {
-    if let Some(e) = store.exns.get_mut(exn as usize)
+    if let Some(e) = store.exns.get(exn as usize)
         && !e.escaped
     {
-        e.fields = Box::default();
-        store.exn_free.push(exn);
+        free(store, exn);
     }
+}
+
+/// Frees instance `exn` if the collector found nothing reaching it (an
+/// escaped, unpinned, live instance); whether it did.
+pub(crate) fn collect(store: &mut StoreInner, exn: u32) -> bool {
+    match store.exns.get(exn as usize) {
+        Some(e) if e.escaped && !e.pinned && !e.free => {
+            free(store, exn);
+            true
+        }
+        _ => false,
+    }
+}
+
+fn free(store: &mut StoreInner, exn: u32) {
+    let e = &mut store.exns[exn as usize];
+    e.fields = Box::default();
+    e.free = true;
+    store.exn_free.push(exn);
 }
 
 /// An exception on its way to the host: the instance, its tag and payload

@@ -25,7 +25,9 @@
 //! crates (`weft-reference`, `weft-threaded`), not for embedders: their
 //! fields may change in any release.
 
-pub use crate::exception::{ExnEntity, alloc as alloc_exn, escape as escape_exn, escape_error, release as release_exn};
+pub use crate::exception::{
+    ExnEntity, alloc as alloc_exn, escape as escape_exn, escape_error, pin as pin_exn, release as release_exn,
+};
 pub use crate::instance::InstanceData;
 pub use crate::module::ModuleInner;
 pub use crate::ops;

@@ -101,7 +101,79 @@ pub(crate) fn checked_results<T>(
     })
 }
 
+/// The canonical type of host function type `ty` whose type indices name
+/// types of `module`; an index the module does not have is an error.
+pub(crate) fn canon_in(module: &crate::Module, ty: &FuncType) -> Result<Arc<crate::types::CanonType>> {
+    let n = module.0.canon.len();
+    for t in ty.params().iter().chain(ty.results()) {
+        if let ValType::Ref(RefType { heap: HeapType::Concrete(i), .. }) = t
+            && *i as usize >= n
+        {
+            return Err(Error::usage(format!("type index {i} out of range: the module has {n} types")));
+        }
+    }
+    Ok(crate::types::canonicalize_func_in(ty, &module.0.canon))
+}
+
+/// [`checked_results`] for a type over `module`'s defined types: a result
+/// of a defined struct or array type must be an object of a subtype of it
+/// (a function result of a defined function type, a function whose type
+/// matches), as wasm's own results are.
+pub(crate) fn checked_results_in<T: 'static>(
+    ty: &FuncType,
+    module: &crate::Module,
+    f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
+) -> HostFunc<T> {
+    let inner = checked_results(ty, f);
+    let types: Vec<ValType> = ty.results().to_vec();
+    let module = module.clone();
+    Arc::new(move |caller: Caller<'_, T>, args: &[Val], results: &mut [Val]| {
+        let Caller { store, instance } = caller;
+        inner(Caller { store: &mut *store, instance }, args, results)?;
+        for (v, t) in results.iter().zip(&types) {
+            let ValType::Ref(RefType { heap: HeapType::Concrete(i), .. }) = t else { continue };
+            let ok = match v {
+                Val::AnyRef(Some(AnyRef::Object(r))) => {
+                    match (store.inner.gc.get(*r), module.0.gc_types.get(*i as usize)) {
+                        (Some(obj), Some(target)) => obj.ty().is_subtype_of(target),
+                        _ => false,
+                    }
+                }
+                Val::FuncRef(Some(f)) => crate::gc::func_matches(&store.inner, f.0.index, &module.0, *i),
+                v => v.is_null(),
+            };
+            if !ok {
+                return Err(Trap::host(format!("host function returned {v} where its type declares {t}")));
+            }
+        }
+        Ok(())
+    })
+}
+
 impl Func {
+    /// A host function whose type names defined types of `module` (a
+    /// parameter `(ref $point)` is `HeapType::Concrete(i)` with `$point`
+    /// type index `i` of `module`): imports of it are checked at link time
+    /// like wasm imports (structurally equal types of the importing module
+    /// match, by the engine's canonical types), and a result of a defined
+    /// struct or array type must be an object of that type or a subtype.
+    /// `module` must be compiled for the store's engine.
+    pub fn new_in<T: 'static>(
+        mut store: impl AsContextMut<Data = T>,
+        module: &crate::Module,
+        ty: FuncType,
+        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
+    ) -> Result<Func> {
+        let store = store.as_context_mut();
+        if !module.engine().same_types(&store.inner.engine) {
+            return Err(Error::usage("module compiled for another engine"));
+        }
+        let canon = canon_in(module, &ty)?;
+        let func = checked_results_in(&ty, module, f);
+        let index = store.push_host_canon(ty, canon, func);
+        Ok(Func(store.stored(index)))
+    }
+
     /// A host function with a dynamic signature: `f` receives the arguments
     /// and writes `ty.results().len()` results.
     pub fn new<T>(
@@ -171,6 +243,8 @@ impl Func {
         if outermost {
             store.inner.native_stack_base = 0;
         }
+        // The host may keep the exception instances it is handed.
+        crate::exception::pin_vals(&mut store.inner, results);
         r.map_err(Error::Trap)
     }
 

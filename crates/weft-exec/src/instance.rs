@@ -20,7 +20,7 @@ use weft_decode::{
 
 use crate::externals::{Extern, Global, Memory, Table, Tag};
 use crate::func::Func;
-use crate::gc::{AnyRef, GcComposite, GcObject};
+use crate::gc::{AnyRef, GcComposite};
 use crate::memory::LinearMemory;
 use crate::module::{Module, ModuleInner};
 use crate::store::{DataEntity, ElemEntity, FuncEntity, GlobalEntity, MemoryEntity, Store, TableEntity, TagEntity};
@@ -272,7 +272,7 @@ fn eval_const<T>(
                 _ => return Err(bad()),
             },
             Operator::StructNew { type_index } | Operator::StructNewDefault { type_index } => {
-                let ty = module.gc_types.get(type_index as usize).cloned().ok_or_else(bad)?;
+                let ty = module.gc_types.get(type_index as usize).ok_or_else(bad)?;
                 let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(bad()) };
                 let values: Vec<Val> = if matches!(op, Operator::StructNew { .. }) {
                     let start = stack.len().checked_sub(fields.len()).ok_or_else(bad)?;
@@ -280,18 +280,18 @@ fn eval_const<T>(
                 } else {
                     fields.iter().map(|f| f.default).collect()
                 };
-                let obj = GcObject::new_struct(ty.clone(), &values);
-                Val::AnyRef(Some(AnyRef::Object(crate::gc::alloc(store, obj, &[&stack, &values])?)))
+                Val::AnyRef(Some(AnyRef::Object(crate::gc::alloc_struct(store, ty, &values, &[&stack, &values])?)))
             }
             Operator::ArrayNew { type_index }
             | Operator::ArrayNewDefault { type_index }
             | Operator::ArrayNewFixed { type_index, .. } => {
-                let ty = module.gc_types.get(type_index as usize).cloned().ok_or_else(bad)?;
+                let ty = module.gc_types.get(type_index as usize).ok_or_else(bad)?;
                 let GcComposite::Array(elem) = ty.composite else { return Err(bad()) };
-                let (n, values) = match op {
+                let r = match op {
                     Operator::ArrayNewFixed { size, .. } => {
                         let start = stack.len().checked_sub(size as usize).ok_or_else(bad)?;
-                        (size, stack.split_off(start))
+                        let values = stack.split_off(start);
+                        crate::gc::alloc_array_of(store, ty, &values, &[&stack, &values])?
                     }
                     _ => {
                         let Some(Val::I32(n)) = stack.pop() else { return Err(bad()) };
@@ -300,18 +300,10 @@ fn eval_const<T>(
                         } else {
                             elem.default
                         };
-                        (n as u32, vec![init])
+                        crate::gc::alloc_array(store, ty, n as u32, init, &[&stack, &[init]])?
                     }
                 };
-                let per = if elem.is_ref() { std::mem::size_of::<Val>() as u64 } else { u64::from(elem.size()) };
-                crate::gc::check_size(store, per * u64::from(n), &[&stack, &values])?;
-                let mut obj = GcObject::new_array(ty.clone(), n, values.first().copied().unwrap_or(elem.default));
-                if matches!(op, Operator::ArrayNewFixed { .. }) {
-                    for (i, v) in values.iter().enumerate() {
-                        obj.write(&elem, GcObject::elem_at(&elem, i as u32), *v);
-                    }
-                }
-                Val::AnyRef(Some(AnyRef::Object(crate::gc::alloc(store, obj, &[&stack, &values])?)))
+                Val::AnyRef(Some(AnyRef::Object(r)))
             }
             _ => return Err(bad()),
         };

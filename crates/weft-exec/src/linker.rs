@@ -2,6 +2,7 @@
 //! other instances' exports, then instantiates.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use weft_decode::FuncType;
 
@@ -12,20 +13,24 @@ use crate::instance::Instance;
 use crate::module::Module;
 use crate::store::{AsContextMut, Store};
 use crate::trap::{Error, LinkError, Result, Trap};
+use crate::types::CanonType;
 use crate::value::Val;
 
 enum Definition<T> {
     /// An item of a particular store.
     Extern(Extern),
-    /// A host function, allocated in the store at each instantiation.
-    Host { ty: FuncType, func: HostFunc<T> },
+    /// A host function, allocated in the store at each instantiation
+    /// (`canon`: its canonical type when it names a module's types).
+    Host { ty: FuncType, func: HostFunc<T>, canon: Option<Arc<CanonType>> },
 }
 
 impl<T> Clone for Definition<T> {
     fn clone(&self) -> Self {
         match self {
             Definition::Extern(e) => Definition::Extern(*e),
-            Definition::Host { ty, func } => Definition::Host { ty: ty.clone(), func: func.clone() },
+            Definition::Host { ty, func, canon } => {
+                Definition::Host { ty: ty.clone(), func: func.clone(), canon: canon.clone() }
+            }
         }
     }
 }
@@ -58,7 +63,7 @@ impl<T> Linker<T> {
         f: impl IntoFunc<T, Params, Results>,
     ) -> Result<&mut Self> {
         let (ty, func) = f.into_func();
-        self.defs.insert((module.to_string(), name.to_string()), Definition::Host { ty, func });
+        self.defs.insert((module.to_string(), name.to_string()), Definition::Host { ty, func, canon: None });
         Ok(self)
     }
 
@@ -71,7 +76,32 @@ impl<T> Linker<T> {
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
         let func: HostFunc<T> = crate::func::checked_results(&ty, f);
-        self.defs.insert((module.to_string(), name.to_string()), Definition::Host { ty, func });
+        self.defs.insert((module.to_string(), name.to_string()), Definition::Host { ty, func, canon: None });
+        Ok(self)
+    }
+
+    /// Defines a host function whose type names defined types of `types`
+    /// (`(ref $point)`, `(ref null $arr)`: `HeapType::Concrete(i)` is type
+    /// index `i` of that module), as [`Func::new_in`] makes one. Imports
+    /// of it are checked at instantiation like wasm imports: structurally
+    /// equal types of the importing module match.
+    pub fn func_new_in(
+        &mut self,
+        module: &str,
+        name: &str,
+        types: &crate::Module,
+        ty: FuncType,
+        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
+    ) -> Result<&mut Self>
+    where
+        T: 'static,
+    {
+        if !types.engine().same_types(&self.engine) {
+            return Err(Error::usage("module compiled for another engine"));
+        }
+        let canon = crate::func::canon_in(types, &ty)?;
+        let func: HostFunc<T> = crate::func::checked_results_in(&ty, types, f);
+        self.defs.insert((module.to_string(), name.to_string()), Definition::Host { ty, func, canon: Some(canon) });
         Ok(self)
     }
 
@@ -116,8 +146,11 @@ impl<T> Linker<T> {
 fn materialize<T>(store: &mut Store<T>, def: &Definition<T>) -> Extern {
     match def {
         Definition::Extern(e) => *e,
-        Definition::Host { ty, func } => {
-            let index = store.push_host(ty.clone(), func.clone());
+        Definition::Host { ty, func, canon } => {
+            let index = match canon {
+                Some(canon) => store.push_host_canon(ty.clone(), canon.clone(), func.clone()),
+                None => store.push_host(ty.clone(), func.clone()),
+            };
             Extern::Func(Func(store.stored(index)))
         }
     }

@@ -120,6 +120,13 @@ impl Module {
         &self.0.decoded
     }
 
+    /// The runtime type of type index `index` (its canonical id, supertype
+    /// display and object layout), for embedders that allocate objects or
+    /// declare host functions over the module's defined types.
+    pub fn gc_type(&self, index: u32) -> Option<Arc<crate::gc::GcType>> {
+        self.0.gc_types.get(index as usize).cloned()
+    }
+
     /// The engine the module was compiled for.
     pub fn engine(&self) -> &Engine {
         &self.0.engine

@@ -22,6 +22,12 @@ use crate::value::Val;
 pub struct StoreId(u64);
 
 impl StoreId {
+    /// A fresh id (unit tests of values that name a store).
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> StoreId {
+        StoreId::fresh()
+    }
+
     fn fresh() -> StoreId {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         StoreId(NEXT.fetch_add(1, Ordering::Relaxed))
@@ -371,7 +377,8 @@ impl<T> Store<T> {
     /// The GC heap's counters: objects allocated, freed and live,
     /// collections run, live and peak bytes.
     pub fn gc_stats(&self) -> crate::gc::GcStats {
-        self.inner.gc.stats()
+        let exceptions = (self.inner.exns.len() - self.inner.exn_free.len()) as u64;
+        crate::gc::GcStats { exceptions, ..self.inner.gc.stats() }
     }
 
     /// Runs a full collection of the GC heap now. Values the host holds
@@ -392,6 +399,17 @@ impl<T> Store<T> {
     /// Adds host function `func` of type `ty`, returning its store address.
     pub(crate) fn push_host(&mut self, ty: FuncType, func: HostFunc<T>) -> usize {
         let canon = crate::types::canonicalize_func(&ty);
+        self.push_host_canon(ty, canon, func)
+    }
+
+    /// [`push_host`](Store::push_host) with the canonical type given (a
+    /// type over a module's defined types).
+    pub(crate) fn push_host_canon(
+        &mut self,
+        ty: FuncType,
+        canon: Arc<crate::types::CanonType>,
+        func: HostFunc<T>,
+    ) -> usize {
         self.host_funcs.push(func);
         let func = (self.host_funcs.len() - 1) as u32;
         self.inner.funcs.push(FuncEntity::Host { ty, canon, func });
@@ -492,6 +510,8 @@ impl<T> EngineStore for Store<T> {
             Some(FuncEntity::Host { func, .. }) => self.host_funcs[*func as usize].clone(),
             _ => return Err(Trap::host("not a host function")),
         };
+        // The host may keep the exception instances it is handed.
+        crate::exception::pin_vals(&mut self.inner, args);
         host(Caller { store: self, instance }, args, results)
     }
 

@@ -109,6 +109,25 @@ pub fn canonicalize_func(ty: &FuncType) -> Arc<CanonType> {
     Arc::new(CanonType { group: Arc::from(vec![sub]), index: 0 })
 }
 
+/// The canonical form of a host function's type whose type indices name
+/// types of a module (`types`, that module's canonical types): a
+/// `(ref $point)` parameter is the module's `$point` by structure, so the
+/// function matches imports of structurally equal types of any module.
+pub fn canonicalize_func_in(ty: &FuncType, types: &[Arc<CanonType>]) -> Arc<CanonType> {
+    let sub = CanonSub {
+        is_final: true,
+        supertype: None,
+        composite: composite(&CompositeType::Func(ty.clone()), &|h| match h {
+            HeapType::Concrete(j) => match types.get(j as usize) {
+                Some(t) => CanonHeap::Type(t.clone()),
+                None => CanonHeap::Rec(u32::MAX - j),
+            },
+            h => CanonHeap::Abstract(h),
+        }),
+    };
+    Arc::new(CanonType { group: Arc::from(vec![sub]), index: 0 })
+}
+
 fn val(t: ValType, heap: &impl Fn(HeapType) -> CanonHeap) -> CanonVal {
     match t {
         ValType::Ref(r) => CanonVal::Ref(r.nullable, heap(r.heap)),

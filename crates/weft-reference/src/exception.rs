@@ -30,7 +30,7 @@ use super::{Handler, Label, Machine};
 use weft_exec::Val;
 use weft_exec::executor::EngineStore;
 use weft_exec::executor::InstanceData;
-use weft_exec::executor::{alloc_exn as alloc, escape_exn as escape, release_exn as release};
+use weft_exec::executor::{alloc_exn as alloc, escape_exn as escape, pin_exn as pin, release_exn as release};
 use weft_exec::{Exn, Thrown};
 use weft_exec::{Trap, TrapKind};
 
@@ -65,6 +65,8 @@ impl Machine {
         let n = store.inner_mut().tags[tag as usize].func_type.params().len();
         let Some(start) = self.stack.len().checked_sub(n) else { return super::stack_underflow() };
         let fields = self.stack.split_off(start).into_boxed_slice();
+        // Throwing counts toward the next collection, which may run now.
+        weft_exec::gc::exception_allocating(store, fields.len(), &[&self.stack, &self.locals, &fields]);
         let exn = alloc(store.inner_mut(), tag, fields);
         raise(store, exn)
     }
@@ -165,8 +167,8 @@ impl Machine {
             Action::Legacy { at, fields } => {
                 // The catch body's label refers to it (for `rethrow`): a
                 // handler inside the body that catches a rethrown copy
-                // must not recycle it.
-                escape(store.inner_mut(), exn);
+                // must not recycle it, and the collector does not see labels.
+                pin(store.inner_mut(), exn);
                 if fields {
                     self.stack.extend_from_slice(&store.inner_mut().exns[exn as usize].fields);
                 }

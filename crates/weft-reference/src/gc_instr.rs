@@ -6,9 +6,10 @@
 //! an object is held across an allocation. `br_on_cast`/`br_on_cast_fail`
 //! branch, so they are arms of `exec.rs` that call [`Machine::ref_matches`].
 
-use weft_decode::{HeapType, RefType};
+use weft_decode::RefType;
 use weft_exec::executor::{EngineStore, InstanceData};
-use weft_exec::gc::{self, AnyRef, FieldLayout, GcComposite, GcObject, GcRef, GcType};
+use weft_exec::gc::instr::{self, array_elem, gc_type, struct_field};
+use weft_exec::gc::{self, AnyRef, FieldLayout, GcComposite, GcRef, GcType, Obj, elem_at};
 use weft_exec::{Trap, TrapKind, Val};
 
 use super::{Instruction as I, Machine, stack_underflow};
@@ -23,16 +24,14 @@ impl Machine {
                 let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(not_a("struct")) };
                 let start = self.stack.len().checked_sub(fields.len()).ok_or_else(stack_underflow)?;
                 let values = self.stack.split_off(start);
-                let obj = GcObject::new_struct(ty.clone(), &values);
-                let r = self.alloc(store, obj, &values)?;
+                let r = gc::alloc_struct(store, ty, &values, &[&self.stack, &self.locals, &values])?;
                 self.stack.push(object(r));
             }
             I::StructNewDefault { type_index } => {
                 let ty = gc_type(inst, type_index)?;
                 let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(not_a("struct")) };
                 let values: Vec<Val> = fields.iter().map(|f| f.default).collect();
-                let obj = GcObject::new_struct(ty.clone(), &values);
-                let r = self.alloc(store, obj, &[])?;
+                let r = gc::alloc_struct(store, ty, &values, &[&self.stack, &self.locals])?;
                 self.stack.push(object(r));
             }
             I::StructGet { type_index, field_index } => self.struct_get(store, inst, type_index, field_index, false)?,
@@ -44,7 +43,7 @@ impl Machine {
                 let field = struct_field(inst, type_index, field_index)?;
                 let v = self.pop()?;
                 let r = self.pop_object(TrapKind::NullStructReference)?;
-                live_mut(store, r)?.write(&field, field.at as usize, v);
+                write(store, r, &field, field.at as usize, v)?;
             }
 
             // ---- arrays ----
@@ -56,33 +55,24 @@ impl Machine {
             }
             I::ArrayNewDefault { type_index } => {
                 let ty = gc_type(inst, type_index)?;
-                let elem = array_elem(&ty)?;
+                let elem = array_elem(ty)?;
                 let n = self.pop_u32()?;
                 self.new_array(store, ty, n, elem.default)?;
             }
             I::ArrayNewFixed { type_index, size } => {
                 let ty = gc_type(inst, type_index)?;
-                let elem = array_elem(&ty)?;
                 let start = self.stack.len().checked_sub(size as usize).ok_or_else(stack_underflow)?;
                 let values = self.stack.split_off(start);
-                let mut obj = GcObject::new_array(ty, size, elem.default);
-                for (i, v) in values.iter().enumerate() {
-                    obj.write(&elem, GcObject::elem_at(&elem, i as u32), *v);
-                }
-                let r = self.alloc(store, obj, &values)?;
+                let r = gc::alloc_array_of(store, ty, &values, &[&self.stack, &self.locals, &values])?;
                 self.stack.push(object(r));
             }
             I::ArrayNewData { type_index, data_index } => {
                 let ty = gc_type(inst, type_index)?;
-                let elem = array_elem(&ty)?;
+                let elem = array_elem(ty)?;
                 let n = self.pop_u32()?;
                 let s = self.pop_u32()?;
                 let values = data_values(store, inst, data_index, &elem, s, n)?;
-                let mut obj = GcObject::new_array(ty, n, elem.default);
-                for (i, v) in values.into_iter().enumerate() {
-                    obj.write(&elem, GcObject::elem_at(&elem, i as u32), v);
-                }
-                let r = self.alloc(store, obj, &[])?;
+                let r = gc::alloc_array_of(store, ty, &values, &[&self.stack, &self.locals])?;
                 self.stack.push(object(r));
             }
             I::ArrayNewElem { type_index, elem_index } => {
@@ -90,12 +80,7 @@ impl Machine {
                 let n = self.pop_u32()?;
                 let s = self.pop_u32()?;
                 let values = elem_values(store, inst, elem_index, s, n)?;
-                let elem = array_elem(&ty)?;
-                let mut obj = GcObject::new_array(ty, n, elem.default);
-                for (i, v) in values.iter().enumerate() {
-                    obj.write(&elem, GcObject::elem_at(&elem, i as u32), *v);
-                }
-                let r = self.alloc(store, obj, &values)?;
+                let r = gc::alloc_array_of(store, ty, &values, &[&self.stack, &self.locals, &values])?;
                 self.stack.push(object(r));
             }
             I::ArrayGet { type_index } | I::ArrayGetU { type_index } => {
@@ -103,88 +88,57 @@ impl Machine {
             }
             I::ArrayGetS { type_index } => self.array_get(store, inst, type_index, true)?,
             I::ArraySet { type_index } => {
-                let elem = array_elem(&*gc_type(inst, type_index)?)?;
+                let elem = array_elem(gc_type(inst, type_index)?)?;
                 let v = self.pop()?;
                 let i = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                let obj = live_mut(store, r)?;
-                if i >= obj.len {
+                if i >= live(store, r)?.len() {
                     return Err(Trap::new(TrapKind::ArrayOutOfBounds));
                 }
-                obj.write(&elem, GcObject::elem_at(&elem, i), v);
+                write(store, r, &elem, elem_at(&elem, i), v)?;
             }
             I::ArrayLen {} => {
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                let len = live(store, r)?.len;
+                let len = live(store, r)?.len();
                 self.push(len as i32);
             }
             I::ArrayFill { type_index } => {
-                let elem = array_elem(&*gc_type(inst, type_index)?)?;
+                let elem = array_elem(gc_type(inst, type_index)?)?;
                 let n = self.pop_u32()?;
                 let v = self.pop()?;
                 let d = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                let obj = live_mut(store, r)?;
-                if u64::from(d) + u64::from(n) > u64::from(obj.len) {
-                    return Err(Trap::new(TrapKind::ArrayOutOfBounds));
-                }
-                for i in d..d + n {
-                    obj.write(&elem, GcObject::elem_at(&elem, i), v);
-                }
+                instr::array_fill(store.inner_mut(), r, &elem, d, v, n)?;
             }
             I::ArrayCopy { dst_type, src_type } => {
-                let dst_elem = array_elem(&*gc_type(inst, dst_type)?)?;
-                let src_elem = array_elem(&*gc_type(inst, src_type)?)?;
+                let dst_elem = array_elem(gc_type(inst, dst_type)?)?;
+                let src_elem = array_elem(gc_type(inst, src_type)?)?;
                 let n = self.pop_u32()?;
                 let s = self.pop_u32()?;
                 let src = self.pop_object(TrapKind::NullArrayReference)?;
                 let d = self.pop_u32()?;
                 let dst = self.pop_object(TrapKind::NullArrayReference)?;
-                let src_len = live(store, src)?.len;
-                let dst_len = live(store, dst)?.len;
-                if u64::from(d) + u64::from(n) > u64::from(dst_len) || u64::from(s) + u64::from(n) > u64::from(src_len)
-                {
-                    return Err(Trap::new(TrapKind::ArrayOutOfBounds));
-                }
-                // Read all, then write all: correct for overlapping ranges
-                // of the same array, in either direction.
-                let from = live(store, src)?;
-                let values: Vec<Val> =
-                    (s..s + n).map(|i| from.read(&src_elem, GcObject::elem_at(&src_elem, i))).collect();
-                let to = live_mut(store, dst)?;
-                for (k, v) in values.into_iter().enumerate() {
-                    to.write(&dst_elem, GcObject::elem_at(&dst_elem, d + k as u32), v);
-                }
+                instr::array_copy(store.inner_mut(), dst, &dst_elem, d, src, &src_elem, s, n)?;
             }
             I::ArrayInitData { type_index, data_index } => {
-                let elem = array_elem(&*gc_type(inst, type_index)?)?;
+                let elem = array_elem(gc_type(inst, type_index)?)?;
                 let n = self.pop_u32()?;
                 let s = self.pop_u32()?;
                 let d = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                if u64::from(d) + u64::from(n) > u64::from(live(store, r)?.len) {
-                    return Err(Trap::new(TrapKind::ArrayOutOfBounds));
-                }
-                let values = data_values(store, inst, data_index, &elem, s, n)?;
-                let obj = live_mut(store, r)?;
-                for (k, v) in values.into_iter().enumerate() {
-                    obj.write(&elem, GcObject::elem_at(&elem, d + k as u32), v);
-                }
+                instr::array_init(store.inner_mut(), r, &elem, d, n, |st| {
+                    instr::data_values(st, inst, data_index, &elem, s, n)
+                })?;
             }
             I::ArrayInitElem { type_index, elem_index } => {
-                let elem = array_elem(&*gc_type(inst, type_index)?)?;
+                let elem = array_elem(gc_type(inst, type_index)?)?;
                 let n = self.pop_u32()?;
                 let s = self.pop_u32()?;
                 let d = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                if u64::from(d) + u64::from(n) > u64::from(live(store, r)?.len) {
-                    return Err(Trap::new(TrapKind::ArrayOutOfBounds));
-                }
-                let values = elem_values(store, inst, elem_index, s, n)?;
-                let obj = live_mut(store, r)?;
-                for (k, v) in values.into_iter().enumerate() {
-                    obj.write(&elem, GcObject::elem_at(&elem, d + k as u32), v);
-                }
+                instr::array_init(store.inner_mut(), r, &elem, d, n, |st| {
+                    instr::elem_values(st, inst, elem_index, s, n)
+                })?;
             }
 
             // ---- i31 ----
@@ -206,11 +160,7 @@ impl Machine {
             I::RefEq {} => {
                 let b = self.pop()?;
                 let a = self.pop()?;
-                let eq = match (a, b) {
-                    (Val::AnyRef(a), Val::AnyRef(b)) => a == b,
-                    (a, b) => a.is_null() && b.is_null(),
-                };
-                self.push(i32::from(eq));
+                self.push(i32::from(instr::ref_eq(a, b)));
             }
             I::RefTest { hty } => {
                 let v = self.pop()?;
@@ -225,46 +175,34 @@ impl Machine {
             I::RefCast { hty } => self.cast(store, inst, hty.ref_type())?,
             I::RefCastNull { hty } => self.cast(store, inst, hty.ref_type())?,
             I::AnyConvertExtern {} => {
-                let v = match self.pop()? {
-                    v if v.is_null() => Val::AnyRef(None),
-                    Val::ExternRef(Some(e)) => Val::AnyRef(Some(AnyRef::Host(e))),
-                    Val::Externalized(a) => Val::AnyRef(Some(a)),
-                    v => return Err(mismatch("externref", v)),
-                };
-                self.stack.push(v);
+                let v = self.pop()?;
+                if !v.is_null() && !matches!(v, Val::ExternRef(_) | Val::Externalized(_)) {
+                    return Err(mismatch("externref", v));
+                }
+                self.stack.push(instr::any_convert_extern(v));
             }
             I::ExternConvertAny {} => {
-                let v = match self.pop()? {
-                    v if v.is_null() => Val::ExternRef(None),
-                    Val::AnyRef(Some(AnyRef::Host(e))) => Val::ExternRef(Some(e)),
-                    Val::AnyRef(Some(a)) => Val::Externalized(a),
-                    v => return Err(mismatch("anyref", v)),
-                };
-                self.stack.push(v);
+                let v = self.pop()?;
+                if !v.is_null() && !matches!(v, Val::AnyRef(_)) {
+                    return Err(mismatch("anyref", v));
+                }
+                self.stack.push(instr::extern_convert_any(v));
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    /// Allocates `obj`, with the machine's stacks and `pending` (values
-    /// popped for it) as the collector's extra roots.
-    fn alloc(&mut self, store: &mut dyn EngineStore, obj: GcObject, pending: &[Val]) -> Result<GcRef, Trap> {
-        gc::alloc(store, obj, &[&self.stack, &self.locals, pending])
-    }
-
+    /// `array.new`: `n` copies of `init`, with the machine's stacks and
+    /// `init` as the collector's extra roots.
     fn new_array(
         &mut self,
         store: &mut dyn EngineStore,
-        ty: std::sync::Arc<GcType>,
+        ty: &std::sync::Arc<GcType>,
         n: u32,
         init: Val,
     ) -> Result<(), Trap> {
-        let elem = array_elem(&ty)?;
-        let per = if elem.is_ref() { std::mem::size_of::<Val>() as u64 } else { u64::from(elem.size()) };
-        gc::check_size(store, per * u64::from(n), &[&self.stack, &self.locals, &[init]])?;
-        let obj = GcObject::new_array(ty, n, init);
-        let r = self.alloc(store, obj, &[init])?;
+        let r = gc::alloc_array(store, ty, n, init, &[&self.stack, &self.locals, &[init]])?;
         self.stack.push(object(r));
         Ok(())
     }
@@ -291,14 +229,14 @@ impl Machine {
         type_index: u32,
         signed: bool,
     ) -> Result<(), Trap> {
-        let elem = array_elem(&*gc_type(inst, type_index)?)?;
+        let elem = array_elem(gc_type(inst, type_index)?)?;
         let i = self.pop_u32()?;
         let r = self.pop_object(TrapKind::NullArrayReference)?;
         let obj = live(store, r)?;
-        if i >= obj.len {
+        if i >= obj.len() {
             return Err(Trap::new(TrapKind::ArrayOutOfBounds));
         }
-        let v = obj.read(&elem, GcObject::elem_at(&elem, i));
+        let v = obj.read(&elem, elem_at(&elem, i));
         self.stack.push(if signed { gc::sign_extend(elem.storage, v) } else { v });
         Ok(())
     }
@@ -317,34 +255,7 @@ impl Machine {
     /// module (spec 4.4.2 `ref.test`: the value's runtime type is a
     /// subtype of `rt`). Defined types compare by supertype display.
     pub(super) fn ref_matches(&self, store: &dyn EngineStore, inst: &InstanceData, v: &Val, rt: RefType) -> bool {
-        if v.is_null() {
-            return rt.nullable;
-        }
-        let gc_types = &inst.module.gc_types;
-        match v {
-            Val::AnyRef(Some(a)) => match rt.heap {
-                HeapType::Any => true,
-                HeapType::Eq => !matches!(a, AnyRef::Host(_)),
-                HeapType::I31 => matches!(a, AnyRef::I31(_)),
-                HeapType::Struct => matches!(a, AnyRef::Object(r) if r.is_struct()),
-                HeapType::Array => matches!(a, AnyRef::Object(r) if r.is_array()),
-                HeapType::Concrete(t) => match (a, gc_types.get(t as usize)) {
-                    (AnyRef::Object(r), Some(target)) => {
-                        store.inner().gc.get(*r).is_some_and(|o| o.ty.is_subtype_of(target))
-                    }
-                    _ => false,
-                },
-                _ => false,
-            },
-            Val::FuncRef(Some(f)) => match rt.heap {
-                HeapType::Func => true,
-                HeapType::Concrete(t) => gc::func_matches(store.inner(), f.index(), &inst.module, t),
-                _ => false,
-            },
-            Val::ExternRef(Some(_)) | Val::Externalized(_) => rt.heap == HeapType::Extern,
-            Val::ExnRef(Some(_)) => rt.heap == HeapType::Exn,
-            _ => false,
-        }
+        instr::ref_matches(store.inner(), &inst.module, v, rt)
     }
 
     fn pop_u32(&mut self) -> Result<u32, Trap> {
@@ -367,71 +278,6 @@ fn object(r: GcRef) -> Val {
     Val::AnyRef(Some(AnyRef::Object(r)))
 }
 
-fn gc_type(inst: &InstanceData, type_index: u32) -> Result<std::sync::Arc<GcType>, Trap> {
-    inst.module.gc_types.get(type_index as usize).cloned().ok_or_else(|| Trap::host("no such type"))
-}
-
-fn struct_field(inst: &InstanceData, type_index: u32, field_index: u32) -> Result<FieldLayout, Trap> {
-    match &gc_type(inst, type_index)?.composite {
-        GcComposite::Struct { fields, .. } => fields.get(field_index as usize).copied().ok_or_else(|| not_a("field")),
-        _ => Err(not_a("struct")),
-    }
-}
-
-fn array_elem(ty: &GcType) -> Result<FieldLayout, Trap> {
-    match &ty.composite {
-        GcComposite::Array(e) => Ok(*e),
-        _ => Err(not_a("array")),
-    }
-}
-
-fn live(store: &dyn EngineStore, r: GcRef) -> Result<&GcObject, Trap> {
-    store.inner().gc.get(r).ok_or_else(|| Trap::host("reference to a collected object"))
-}
-
-fn live_mut(store: &mut dyn EngineStore, r: GcRef) -> Result<&mut GcObject, Trap> {
-    store.inner_mut().gc.get_mut(r).ok_or_else(|| Trap::host("reference to a collected object"))
-}
-
-/// `n` elements read from data segment `data_index` at byte `s`
-/// (`array.new_data`, `array.init_data`): out of bounds traps as a memory access.
-fn data_values(
-    store: &dyn EngineStore,
-    inst: &InstanceData,
-    data_index: u32,
-    elem: &FieldLayout,
-    s: u32,
-    n: u32,
-) -> Result<Vec<Val>, Trap> {
-    let addr = *inst.datas.get(data_index as usize).ok_or_else(|| Trap::host("no such data segment"))?;
-    let bytes = &store.inner().datas[addr as usize].bytes;
-    let size = u64::from(elem.size());
-    let end = u64::from(s) + u64::from(n) * size;
-    if end > bytes.len() as u64 {
-        return Err(Trap::new(TrapKind::MemoryOutOfBounds));
-    }
-    let bytes = &bytes[s as usize..end as usize];
-    Ok((0..n).map(|i| gc::read_packed(bytes, elem.storage, GcObject::elem_at(elem, i))).collect())
-}
-
-/// `n` references of element segment `elem_index` from `s`: out of bounds
-/// traps as a table access.
-fn elem_values(
-    store: &dyn EngineStore,
-    inst: &InstanceData,
-    elem_index: u32,
-    s: u32,
-    n: u32,
-) -> Result<Vec<Val>, Trap> {
-    let addr = *inst.elems.get(elem_index as usize).ok_or_else(|| Trap::host("no such element segment"))?;
-    let items = &store.inner().elems[addr as usize].items;
-    let end = u64::from(s) + u64::from(n);
-    if end > items.len() as u64 {
-        return Err(Trap::new(TrapKind::TableOutOfBounds));
-    }
-    Ok(items[s as usize..end as usize].to_vec())
-}
-
 #[cold]
 fn not_a(what: &str) -> Trap {
     Trap::host(format!("type is not a {what} (module not validated?)"))
@@ -440,4 +286,33 @@ fn not_a(what: &str) -> Trap {
 #[cold]
 fn mismatch(expected: &str, v: Val) -> Trap {
     Trap::host(format!("operand type mismatch: expected {expected}, found {}", v.ty()))
+}
+
+fn live(store: &dyn EngineStore, r: GcRef) -> Result<Obj<'_>, Trap> {
+    instr::live(store.inner(), r)
+}
+
+fn write(store: &mut dyn EngineStore, r: GcRef, f: &FieldLayout, at: usize, v: Val) -> Result<(), Trap> {
+    instr::write(store.inner_mut(), r, f, at, v)
+}
+
+fn data_values(
+    store: &dyn EngineStore,
+    inst: &InstanceData,
+    data_index: u32,
+    elem: &FieldLayout,
+    s: u32,
+    n: u32,
+) -> Result<Vec<Val>, Trap> {
+    instr::data_values(store.inner(), inst, data_index, elem, s, n)
+}
+
+fn elem_values(
+    store: &dyn EngineStore,
+    inst: &InstanceData,
+    elem_index: u32,
+    s: u32,
+    n: u32,
+) -> Result<Vec<Val>, Trap> {
+    instr::elem_values(store.inner(), inst, elem_index, s, n)
 }

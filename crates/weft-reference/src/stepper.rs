@@ -244,8 +244,8 @@ impl Stepper {
     pub fn heap_object(&self, store: &dyn EngineStore, v: &Val) -> Option<HeapObject> {
         let Val::AnyRef(Some(weft_exec::AnyRef::Object(r))) = v else { return None };
         let obj = store.inner().gc.get(*r)?;
-        let type_index = obj.ty.module_index;
-        match &obj.ty.composite {
+        let type_index = obj.ty().module_index;
+        match &obj.ty().composite {
             weft_exec::gc::GcComposite::Struct { fields, .. } => Some(HeapObject {
                 type_index,
                 is_array: false,
@@ -255,9 +255,9 @@ impl Stepper {
             weft_exec::gc::GcComposite::Array(e) => Some(HeapObject {
                 type_index,
                 is_array: true,
-                len: obj.len,
-                values: (0..obj.len.min(HeapObject::MAX_SHOWN))
-                    .map(|i| obj.read(e, weft_exec::gc::GcObject::elem_at(e, i)))
+                len: obj.len(),
+                values: (0..obj.len().min(HeapObject::MAX_SHOWN))
+                    .map(|i| obj.read(e, weft_exec::gc::elem_at(e, i)))
                     .collect(),
             }),
             weft_exec::gc::GcComposite::Func => None,

@@ -102,6 +102,9 @@
 //! `index + 1` otherwise, so an `externref` whose host payload is
 //! `u64::MAX` reads back as null in this engine.
 
+// The op table's accumulator-form derivation (`op.rs`, `acc_forms!`)
+// takes one macro step per row.
+#![recursion_limit = "1024"]
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -111,6 +114,8 @@
 // else in weft uses `unsafe`.
 #[allow(unsafe_code)]
 mod exec;
+// `weft inspect --threaded`: code as text, from the op table.
+mod disasm;
 mod offsets;
 pub(crate) mod op;
 mod translate;
@@ -172,6 +177,8 @@ pub(crate) struct Code {
     pub(crate) v128: bool,
     /// `v128.const` values and `i8x16.shuffle` lane indices.
     pub(crate) v128_consts: Vec<u128>,
+    /// Immediates of GC ops too large for the op (`op/gc.rs`).
+    pub(crate) gc_args: Vec<op::gc::GcArg>,
 }
 
 /// One op of executable code and its handler: dispatching to the op is
@@ -241,13 +248,73 @@ impl Executor for ThreadedExecutor {
 /// module's types let any function be translated at all.
 pub(crate) struct ModuleCache {
     funcs: Vec<OnceLock<Result<Arc<Code>, Decline>>>,
+    /// Per defined function, what a call needs to enter it, once it is
+    /// translated and can be entered by the call handlers' fast path.
+    entries: Box<[FastEntry]>,
     module_supported: OnceLock<Result<(), Decline>>,
+}
+
+/// What `call_internal` needs to enter a translated function, in one
+/// cache line apart from the [`Code`]: on `cc1` (thousands of functions)
+/// the load of the callee's `Code` fields missed the data cache on
+/// most calls, after the miss on the function's cache slot. Set once,
+/// after translation, for code the fast path can enter (no `v128`, at
+/// most eight locals after the parameters); null before and otherwise.
+#[derive(Default)]
+#[repr(align(32))]
+pub(crate) struct FastEntry {
+    /// The code (kept alive by the cache's `Arc`).
+    code: std::sync::atomic::AtomicPtr<Code>,
+    /// Its first cell.
+    cells: std::sync::atomic::AtomicPtr<Cell>,
+    /// Its frame size (low 32 bits) and parameter count (high 32).
+    frame: std::sync::atomic::AtomicU64,
+}
+
+/// A translated function the call handlers' fast path can enter
+/// ([`FastEntry`], read).
+#[derive(Clone, Copy)]
+pub(crate) struct FastCallee {
+    pub(crate) code: *const Code,
+    pub(crate) cells: *const Cell,
+    pub(crate) frame_size: u32,
+    pub(crate) params: u32,
+}
+
+impl FastEntry {
+    /// Publishes `code` (the cache's, alive as long as the cache).
+    fn set(&self, code: &Arc<Code>) {
+        use std::sync::atomic::Ordering;
+        if code.v128 || code.locals - code.params > 8 {
+            return;
+        }
+        self.frame.store(u64::from(code.frame_size) | u64::from(code.params) << 32, Ordering::Relaxed);
+        self.cells.store(code.cells.as_ptr().cast_mut(), Ordering::Relaxed);
+        // Release: a reader that sees the code sees the fields above.
+        self.code.store(Arc::as_ptr(code).cast_mut(), Ordering::Release);
+    }
+
+    #[inline(always)]
+    fn get(&self) -> Option<FastCallee> {
+        use std::sync::atomic::Ordering;
+        let code = self.code.load(Ordering::Acquire);
+        if code.is_null() {
+            return None;
+        }
+        let frame = self.frame.load(Ordering::Relaxed);
+        let cells = self.cells.load(Ordering::Relaxed);
+        Some(FastCallee { code, cells, frame_size: frame as u32, params: (frame >> 32) as u32 })
+    }
 }
 
 impl ModuleCache {
     /// An empty cache for `functions` defined functions.
     fn new(functions: usize) -> Self {
-        ModuleCache { funcs: (0..functions).map(|_| OnceLock::new()).collect(), module_supported: OnceLock::new() }
+        ModuleCache {
+            funcs: (0..functions).map(|_| OnceLock::new()).collect(),
+            entries: (0..functions).map(|_| FastEntry::default()).collect(),
+            module_supported: OnceLock::new(),
+        }
     }
 
     /// The cache of `module`, if its engine has the threaded executor.
@@ -273,11 +340,11 @@ impl ModuleCache {
         }
     }
 
-    /// The threaded code of defined function `defined` if it is translated
-    /// already (no call on any path: for the call handlers' fast path).
+    /// What the call handlers' fast path needs to enter defined function
+    /// `defined`, if it is translated and that path can enter it.
     #[inline(always)]
-    pub(crate) fn ready(&self, defined: u32) -> Option<&Arc<Code>> {
-        self.funcs.get(defined as usize)?.get()?.as_ref().ok()
+    pub(crate) fn entry(&self, defined: u32) -> Option<FastCallee> {
+        self.entries.get(defined as usize)?.get()
     }
 
     /// [`translate_once`](Self::translate_once) for the call handlers:
@@ -308,13 +375,16 @@ impl ModuleCache {
     fn translate_once(&self, module: &ModuleInner, defined: u32) -> Result<&Arc<Code>, Decline> {
         let slot = self.funcs.get(defined as usize).ok_or_else(|| Decline::Internal("no such function".into()))?;
         self.module_supported.get_or_init(|| translate::module_supported(module).map_err(|u| u.0)).clone()?;
-        slot.get_or_init(|| {
-            let mut code = translate::translate(module, defined).map_err(|u| u.0)?;
-            code.func_index = module.decoded.num_imported_functions + defined;
-            Ok(Arc::new(code))
-        })
-        .as_ref()
-        .map_err(Decline::clone)
+        let code = slot
+            .get_or_init(|| {
+                let mut code = translate::translate(module, defined).map_err(|u| u.0)?;
+                code.func_index = module.decoded.num_imported_functions + defined;
+                Ok(Arc::new(code))
+            })
+            .as_ref()
+            .map_err(Decline::clone)?;
+        self.entries[defined as usize].set(code);
+        Ok(code)
     }
 }
 
@@ -352,6 +422,40 @@ mod tests {
         assert_eq!(text.lines().count(), 8, "{text}");
     }
 
+    /// A `br` to a return is that return (`fib`'s base case is two ops).
+    #[test]
+    fn a_branch_to_a_return_is_the_return() {
+        let wat = r#"(module
+          (func $fib (param $n i32) (result i64)
+            (if (result i64) (i32.lt_u (local.get $n) (i32.const 2))
+              (then (i64.extend_i32_u (local.get $n)))
+              (else (i64.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                             (call $fib (i32.sub (local.get $n) (i32.const 2))))))))"#;
+        let text = disassemble(wat, 0);
+        assert!(!text.contains("Br {"), "{text}");
+        assert_eq!(text.matches("Return1").count(), 2, "{text}");
+    }
+
+    /// Each `br_table` case's `br` to the loop's latch (`n++; br_if`)
+    /// becomes a copy of the latch and a `br` to the loop's exit.
+    #[test]
+    fn br_table_cases_get_their_own_latch() {
+        let wat = r#"(module
+          (func (param $x i32) (result i32) (local $n i32) (local $acc i32)
+            (loop $next
+              (block $b2 (block $b1 (block $b0
+                (br_table $b0 $b1 $b2 (i32.and (local.get $n) (i32.const 3))))
+                (local.set $acc (i32.add (local.get $acc) (i32.const 3))) (br $b2))
+                (local.set $acc (i32.mul (local.get $acc) (i32.const 5))) (br $b2))
+              (local.set $n (i32.add (local.get $n) (i32.const 1)))
+              (br_if $next (i32.lt_u (local.get $n) (local.get $x))))
+            (local.get $acc)))"#;
+        let text = disassemble(wat, 0);
+        // The latch's add three times: its own and one copy per case that
+        // branches to it (none for the labels' stubs no branch reaches).
+        assert_eq!(text.matches("I32AddImm { d: 1, a: 1, imm: 1 }").count(), 3, "{text}");
+    }
+
     /// Interruptible code checks at entry and at each loop header (after
     /// the loop's fuel charge); other code holds no checks.
     #[test]
@@ -365,6 +469,30 @@ mod tests {
         assert_eq!(checks, 3, "{:?}", code.cells);
         assert!(!disassemble(wat, 0).contains("CheckInterrupt"));
     }
+}
+
+/// The threaded code of function `func_index` of `module` (imports
+/// first) as text, one line per op with its operands and resolved branch
+/// targets (`weft inspect --threaded`); translates it if it is not yet.
+/// `Ok(None)` for an imported function or an index past the functions;
+/// `Err` with the reason if the threaded engine leaves the function to
+/// the reference engine.
+pub fn disassemble(module: &weft_exec::Module, func_index: u32) -> Result<Option<String>, Decline> {
+    let inner = module.inner();
+    let Some(defined) = func_index.checked_sub(inner.decoded.num_imported_functions) else { return Ok(None) };
+    if defined as usize >= inner.decoded.code.len() {
+        return Ok(None);
+    }
+    let local;
+    let cache = match ModuleCache::of(inner) {
+        Some(cache) => cache,
+        None => {
+            local = ModuleCache::new(inner.decoded.code.len());
+            &local
+        }
+    };
+    let code = cache.translated(inner, defined)?;
+    Ok(Some(disasm::disassemble(code)))
 }
 
 /// What translating a whole module to threaded code produced: the figures

@@ -1,9 +1,14 @@
-//! The threaded engine's instruction set: one table ([`for_each_numeric_op!`])
-//! lists every numeric op once — its slot form, its immediate form, its fused
-//! compare-and-branch forms and its semantics as a call into
-//! [`weft_exec::numeric`] — and the [`Op`] enum, the translator's operator
-//! mapping and the handlers are all derived from it. Control, memory, table,
-//! variable and call ops are listed by hand below the derived ones.
+//! The threaded engine's instruction set: one table, [`for_each_op!`], with
+//! a row per op — its fields and their operand forms, its flags, its
+//! handler — from which the [`Op`] enum, the handler lookup
+//! (`exec/handlers.rs`), the translator's questions about an op, `verify`
+//! (`translate/mod.rs`) and the disassembler (`disasm.rs`) are derived.
+//! The numeric ops' rows come from [`for_each_numeric_op!`] (each numeric
+//! op once: its slot form, immediate form, fused compare-and-branch forms
+//! and semantics as a call into [`weft_exec::numeric`], from which their
+//! handlers and the translator's visitor methods are derived too) and
+//! [`for_each_acc_op!`] (their accumulator forms); the vector ops' rows
+//! are in `op/simd.rs`.
 //!
 //! # Conventions
 //!
@@ -15,13 +20,16 @@
 //!   translating, then (the last translation step) a byte offset from the
 //!   branch op's cell (`Code::cells`), as `i32` bits.
 
+pub(crate) mod gc;
 pub(crate) mod simd;
 
 /// A frame-relative slot index (locals, then the operand stack).
 pub(crate) type Slot = u16;
 
 /// A value as it lives in a slot: 64 raw bits. Floats keep their exact bit
-/// patterns; references are 0 for null and `index + 1` otherwise.
+/// patterns; references are 0 for null, functions and exceptions their
+/// store index + 1, and the `any` and `extern` hierarchies
+/// [`weft_exec::gc::raw`]'s encoding.
 pub(crate) trait Raw: Copy {
     fn from_raw(r: u64) -> Self;
     fn to_raw(self) -> u64;
@@ -86,7 +94,10 @@ impl Raw for f64 {
 /// * `un`, `un_trap`: unary.
 macro_rules! for_each_numeric_op {
     ($m:ident $($extra:tt)*) => {
-        $m! {
+        $crate::op::for_each_numeric_op! { [$m] $($extra)* }
+    };
+    ([$($m:tt)*] $($extra:tt)*) => {
+        $($m)*! {
             $($extra)*
             bin_imm: [
                 I32Add I32AddImm : i32 => i32 = i32::wrapping_add,
@@ -259,7 +270,10 @@ macro_rules! for_each_numeric_op {
 /// * `un`: `{ d, a }` becomes `{ d }`.
 macro_rules! for_each_acc_op {
     ($m:ident $($extra:tt)*) => {
-        for_each_numeric_op! { $m $($extra)*
+        $crate::op::for_each_acc_op! { [$m] $($extra)* }
+    };
+    ([$($m:tt)*] $($extra:tt)*) => {
+        $crate::op::for_each_numeric_op! { [$($m)*] $($extra)*
             acc: {
                 bin: [
                     I32Add I32AddAcc,
@@ -394,8 +408,14 @@ macro_rules! for_each_acc_op {
     };
 }
 
-macro_rules! define_op {
+/// Turns the numeric table (with its accumulator forms) into rows of the
+/// op table, then hands them on with the rest of the table
+/// ([`core_rows!`]). The one place that reads the numeric table's
+/// grouped grammar for the op table; see [`for_each_op!`] for a row's
+/// form.
+macro_rules! numeric_rows {
     (
+        $m:ident
         acc: {
             bin: [$($ab:ident $abx:ident),* $(,)?]
             bin_imm: [$($abi:ident $abix:ident : $abit:ty = $abis:ident),* $(,)?]
@@ -411,309 +431,607 @@ macro_rules! define_op {
         un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
         un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
     ) => {
-        /// One threaded-code instruction (see the module docs for the
-        /// operand conventions).
-        #[derive(Debug, Clone, Copy, PartialEq)]
-        pub(crate) enum Op {
-            $( $bi { d: Slot, a: Slot, b: Slot }, $bii { d: Slot, a: Slot, imm: $bit }, )*
-            $( $bt { d: Slot, a: Slot, b: Slot }, $bti { d: Slot, a: Slot, imm: $btt }, )*
-            $( $b { d: Slot, a: Slot, b: Slot }, )*
-            $( $c { d: Slot, a: Slot, b: Slot }, $ci { d: Slot, a: Slot, imm: $ct },
-               $cj { a: Slot, b: Slot, t: u32 }, $cji { a: Slot, imm: $ct, t: u32 }, )*
-            $( $f { d: Slot, a: Slot, b: Slot }, )*
-            $( $u { d: Slot, a: Slot }, )*
-            $( $ut_ { d: Slot, a: Slot }, )*
+        $crate::op::core_rows! { $m
+            $(
+                $bi { d: w Slot, a: r Slot, b: r Slot } [ACC_OUT RETARGET] => num::$bi;
+                $bii { d: w Slot, a: r Slot, imm: imm $bit } [ACC_OUT RETARGET] => num::$bii;
+            )*
+            $(
+                $bt { d: w Slot, a: r Slot, b: r Slot } [ACC_OUT RETARGET TRAP] => num::$bt;
+                $bti { d: w Slot, a: r Slot, imm: imm $btt } [ACC_OUT RETARGET TRAP] => num::$bti;
+            )*
+            $( $b { d: w Slot, a: r Slot, b: r Slot } [ACC_OUT RETARGET] => num::$b; )*
+            $(
+                $c { d: w Slot, a: r Slot, b: r Slot } [ACC_OUT RETARGET] => num::$c;
+                $ci { d: w Slot, a: r Slot, imm: imm $ct } [ACC_OUT RETARGET] => num::$ci;
+                $cj { a: r Slot, b: r Slot, t: t u32 } [] => num::$cj;
+                $cji { a: r Slot, imm: imm $ct, t: t u32 } [] => num::$cji;
+            )*
+            $( $f { d: w Slot, a: r Slot, b: r Slot } [ACC_OUT RETARGET] => num::$f; )*
+            $( $u { d: w Slot, a: r Slot } [ACC_OUT RETARGET] => num::$u; )*
+            $( $ut_ { d: w Slot, a: r Slot } [ACC_OUT RETARGET TRAP] => num::$ut_; )*
+            // ---- accumulator forms (`for_each_acc_op!`; `translate/acc.rs`) ----
+            $( $abx { d: w Slot, b: r Slot } [ACC_OUT] <- $ab.a => num::$abx; )*
+            $( $abix { d: w Slot, imm: imm $abit } [ACC_OUT] <- $abi.a => num::$abix; )*
+            $( $ajx { b: r Slot, t: t u32 } [] <- $aj.a => num::$ajx; )*
+            $( $ajix { imm: imm $ajit, t: t u32 } [] <- $aji.a => num::$ajix; )*
+            $( $aux { d: w Slot } [ACC_OUT] <- $au.a => num::$aux; )*
+        }
+    };
+}
 
-            // ---- accumulator forms (`for_each_acc_op!`; `exec/acc.rs`) ----
-            $( $abx { d: Slot, b: Slot }, )*
-            $( $abix { d: Slot, imm: $abit }, )*
-            $( $ajx { b: Slot, t: u32 }, )*
-            $( $ajix { imm: $ajit, t: u32 }, )*
-            $( $aux { d: Slot }, )*
-            I32LoadAcc { d: Slot, offset: u32 },
-            I64LoadAcc { d: Slot, offset: u32 },
-            F32LoadAcc { d: Slot, offset: u32 },
-            F64LoadAcc { d: Slot, offset: u32 },
-            I32Load8SAcc { d: Slot, offset: u32 },
-            I32Load8UAcc { d: Slot, offset: u32 },
-            I32Load16SAcc { d: Slot, offset: u32 },
-            I32Load16UAcc { d: Slot, offset: u32 },
+/// Calls `$m!` with every row of the op table: the numeric ops (from
+/// [`for_each_numeric_op!`] and [`for_each_acc_op!`], through
+/// [`numeric_rows!`]), the rows of [`core_rows!`] below, then the vector
+/// rows of `op/simd.rs` ([`simd::simd_rows!`]) and the GC rows of
+/// `op/gc.rs` ([`gc::gc_rows!`]). Each row reads
+///
+/// ```text
+/// /// doc
+/// Name { field: form Type, ... } [FLAGS] <- Base.field => handler;
+/// ```
+///
+/// * the fields (none: no braces, a unit variant) with their **forms**:
+///   `r` a slot read, `w` a slot written, `w2` the two slots `d`, `d + 1`
+///   written, `vr`/`vw` a slot *and its v-slot* read/written, `rs` the
+///   first of a run of slots read (its length in another field or in the
+///   callee's type), `base` a call's frame base (arguments there, results
+///   written there), `sub` a slot whose use the op's sub-op says (read,
+///   written, a run's start or unused: checked as a run), `t` a branch target, `imm` an immediate (anything
+///   else: an index, an offset, a constant, a sub-op);
+/// * the **flags** ([`Flags`]): `ACC_OUT` (the handler also leaves the
+///   value it writes in the accumulator), `RETARGET` (its `w`/`vw` field is
+///   the op's only effect there, so `local.set` may move it into a local),
+///   `END` (control never falls through to the next op), `TRAP` (the op
+///   may trap), `SLOW` (executed by the shared `slow` handler);
+/// * `<- Base.field`: the row is the **accumulator form** of `Base`, which
+///   reads `field` from the accumulator instead (its other fields are
+///   `Base`'s, by name);
+/// * the **handler**, a path from `exec/handlers.rs`.
+///
+/// Derived from the rows: [`Op`], [`Op::flags`], [`Op::name`],
+/// [`Op::target_mut`], [`Op::result_dst_mut`], [`Op::acc_result`],
+/// [`Op::slots_in_frame`], [`Op::for_each_operand`],
+/// [`Op::with_acc_operand`], [`Op::reads_acc`] (here), the handler lookup
+/// (`exec/handlers.rs`), and through them `verify` (`translate/mod.rs`)
+/// and the disassembler (`disasm.rs`). Every derived `match` lists every
+/// row, so an op missing from any of them does not compile.
+macro_rules! for_each_op {
+    ($m:ident) => {
+        $crate::op::for_each_acc_op! { [$crate::op::numeric_rows] $m }
+    };
+}
+
+/// The rows of the op table that are not numeric ops or vector ops (see
+/// [`for_each_op!`] for a row's form).
+macro_rules! core_rows {
+    ($m:ident $($rows:tt)*) => {
+        $crate::op::simd::simd_rows! { $m
+            $($rows)*
+
+            // ---- accumulator forms of memory-0 accesses, `select` and branches ----
+            /// `d = load(acc + offset)`.
+            I32LoadAcc { d: w Slot, offset: imm u32 } [ACC_OUT TRAP] <- I32Load.a => i32_load_acc;
+            I64LoadAcc { d: w Slot, offset: imm u32 } [ACC_OUT TRAP] <- I64Load.a => i64_load_acc;
+            F32LoadAcc { d: w Slot, offset: imm u32 } [ACC_OUT TRAP] <- F32Load.a => f32_load_acc;
+            F64LoadAcc { d: w Slot, offset: imm u32 } [ACC_OUT TRAP] <- F64Load.a => f64_load_acc;
+            I32Load8SAcc { d: w Slot, offset: imm u32 } [ACC_OUT TRAP] <- I32Load8S.a => i32_load8_s_acc;
+            I32Load8UAcc { d: w Slot, offset: imm u32 } [ACC_OUT TRAP] <- I32Load8U.a => i32_load8_u_acc;
+            I32Load16SAcc { d: w Slot, offset: imm u32 } [ACC_OUT TRAP] <- I32Load16S.a => i32_load16_s_acc;
+            I32Load16UAcc { d: w Slot, offset: imm u32 } [ACC_OUT TRAP] <- I32Load16U.a => i32_load16_u_acc;
             /// Stores the accumulator at the address in `a`.
-            Store8Acc { a: Slot, offset: u32 },
-            Store16Acc { a: Slot, offset: u32 },
-            Store32Acc { a: Slot, offset: u32 },
-            Store64Acc { a: Slot, offset: u32 },
+            Store8Acc { a: r Slot, offset: imm u32 } [TRAP] <- Store8.v => store8_acc;
+            Store16Acc { a: r Slot, offset: imm u32 } [TRAP] <- Store16.v => store16_acc;
+            Store32Acc { a: r Slot, offset: imm u32 } [TRAP] <- Store32.v => store32_acc;
+            Store64Acc { a: r Slot, offset: imm u32 } [TRAP] <- Store64.v => store64_acc;
             /// Stores `v` at the address in the accumulator.
-            Store8AccAddr { v: Slot, offset: u32 },
-            Store16AccAddr { v: Slot, offset: u32 },
-            Store32AccAddr { v: Slot, offset: u32 },
-            Store64AccAddr { v: Slot, offset: u32 },
+            Store8AccAddr { v: r Slot, offset: imm u32 } [TRAP] <- Store8.a => store8_acc_addr;
+            Store16AccAddr { v: r Slot, offset: imm u32 } [TRAP] <- Store16.a => store16_acc_addr;
+            Store32AccAddr { v: r Slot, offset: imm u32 } [TRAP] <- Store32.a => store32_acc_addr;
+            Store64AccAddr { v: r Slot, offset: imm u32 } [TRAP] <- Store64.a => store64_acc_addr;
             /// Stores a constant at the address in the accumulator.
-            Store8ImmAcc { offset: u32, imm: u32 },
-            Store16ImmAcc { offset: u32, imm: u32 },
-            Store32ImmAcc { offset: u32, imm: u32 },
-            Store64ImmAcc { offset: u32, imm: u64 },
+            Store8ImmAcc { offset: imm u32, imm: imm u32 } [TRAP] <- Store8Imm.a => store8_imm_acc;
+            Store16ImmAcc { offset: imm u32, imm: imm u32 } [TRAP] <- Store16Imm.a => store16_imm_acc;
+            Store32ImmAcc { offset: imm u32, imm: imm u32 } [TRAP] <- Store32Imm.a => store32_imm_acc;
+            Store64ImmAcc { offset: imm u32, imm: imm u64 } [TRAP] <- Store64Imm.a => store64_imm_acc;
             /// Loads and stores at a constant address (`i32.const` and the
             /// offset added at translation).
-            I32LoadAbs { d: Slot, addr: u32 },
-            I64LoadAbs { d: Slot, addr: u32 },
-            Store32Abs { v: Slot, addr: u32 },
-            Store64Abs { v: Slot, addr: u32 },
-            Store32AbsAcc { addr: u32 },
-            Store64AbsAcc { addr: u32 },
+            I32LoadAbs { d: w Slot, addr: imm u32 } [ACC_OUT RETARGET TRAP] => i32_load_abs;
+            I64LoadAbs { d: w Slot, addr: imm u32 } [ACC_OUT RETARGET TRAP] => i64_load_abs;
+            Store32Abs { v: r Slot, addr: imm u32 } [TRAP] => store32_abs;
+            Store64Abs { v: r Slot, addr: imm u32 } [TRAP] => store64_abs;
+            Store32AbsAcc { addr: imm u32 } [TRAP] <- Store32Abs.v => store32_abs_acc;
+            Store64AbsAcc { addr: imm u32 } [TRAP] <- Store64Abs.v => store64_abs_acc;
             /// `select` with the condition in the accumulator.
-            SelectAcc { d: Slot, a: Slot, b: Slot },
-            BrIfZeroAcc { t: u32 },
-            BrIfNonZeroAcc { t: u32 },
+            SelectAcc { d: w Slot, a: r Slot, b: r Slot } [ACC_OUT] <- Select.c => select_acc;
+            BrIfZeroAcc { t: t u32 } [] <- BrIfZero.c => br_if_zero_acc;
+            BrIfNonZeroAcc { t: t u32 } [] <- BrIfNonZero.c => br_if_non_zero_acc;
 
             // ---- moves ----
             /// `d = a`.
-            Copy { d: Slot, a: Slot },
+            Copy { d: w Slot, a: r Slot } [ACC_OUT RETARGET] => copy;
             /// `d = imm` (raw bits).
-            Const { d: Slot, imm: u64 },
+            Const { d: w Slot, imm: imm u64 } [ACC_OUT RETARGET] => constant;
             /// `select`: `d = if c != 0 { a } else { b }`.
-            Select { d: Slot, a: Slot, b: Slot, c: Slot },
+            Select { d: w Slot, a: r Slot, b: r Slot, c: r Slot } [ACC_OUT RETARGET] => select;
 
             // ---- control ----
             /// Charges `n` units of fuel (the wasm instructions of the
             /// block it starts); traps "all fuel consumed" if fewer are left.
-            Fuel { n: u32 },
+            Fuel { n: imm u32 } [TRAP] => fuel;
             /// Traps "interrupted" if the store's interrupt flag is set
             /// (consuming it); emitted at function entry and loop headers
             /// when the engine is interruptible.
-            CheckInterrupt,
+            CheckInterrupt [TRAP] => check_interrupt;
             /// Traps with "unreachable".
-            Unreachable,
+            Unreachable [END TRAP SLOW] => slow;
             /// Continues at `t`.
-            Br { t: u32 },
+            Br { t: t u32 } [END] => br;
             /// Continues at `t` if the i32 in `c` is zero.
-            BrIfZero { c: Slot, t: u32 },
+            BrIfZero { c: r Slot, t: t u32 } [] => br_if_zero;
             /// Continues at `t` if the i32 in `c` is not zero.
-            BrIfNonZero { c: Slot, t: u32 },
+            BrIfNonZero { c: r Slot, t: t u32 } [] => br_if_non_zero;
             /// `br_table`: the `len` ops after this one are its entries,
             /// the default last, each a `Br`; continues at the target of
             /// entry `min(c, len - 1)` (without dispatching the entry).
-            BrTable { c: Slot, len: u32 },
+            BrTable { c: r Slot, len: imm u32 } [END] => br_table;
             /// Returns with no results.
-            Return0,
+            Return0 [END] => return0;
             /// Returns the value in `a`.
-            Return1 { a: Slot },
+            Return1 { a: r Slot } [END] => return1;
             /// Returns the `n` values in slots `a..a + n`.
-            ReturnN { a: Slot, n: u16 },
+            ReturnN { a: rs Slot, n: imm u16 } [END] => return_n;
             /// Calls function `func` (an index into the instance's functions);
             /// its arguments are at `base..`, where its results will be.
-            Call { func: u32, base: Slot },
+            Call { func: imm u32, base: base Slot } [TRAP] => call;
             /// Calls defined function `defined` of the running instance
             /// (a call that needs no store lookup).
-            CallInternal { defined: u32, base: Slot },
+            CallInternal { defined: imm u32, base: base Slot } [TRAP] => call_internal;
             /// `call_indirect` through table `table` (instance index) with
             /// expected type `ty`; the table index is in `c`.
-            CallIndirect { ty: u32, table: u32, c: Slot, base: Slot },
+            CallIndirect { ty: imm u32, table: imm u32, c: r Slot, base: base Slot } [TRAP] => call_indirect;
 
             // ---- variables ----
             /// `d = global[g]`.
-            GlobalGet { d: Slot, g: u32 },
+            GlobalGet { d: w Slot, g: imm u32 } [ACC_OUT RETARGET] => global_get;
             /// `global[g] = a`.
-            GlobalSet { a: Slot, g: u32 },
+            GlobalSet { a: r Slot, g: imm u32 } [] => global_set;
 
             // ---- memory 0 (32-bit addresses); `a` is the address ----
-            I32Load { d: Slot, a: Slot, offset: u32 },
-            I64Load { d: Slot, a: Slot, offset: u32 },
-            F32Load { d: Slot, a: Slot, offset: u32 },
-            F64Load { d: Slot, a: Slot, offset: u32 },
-            I32Load8S { d: Slot, a: Slot, offset: u32 },
-            I32Load8U { d: Slot, a: Slot, offset: u32 },
-            I32Load16S { d: Slot, a: Slot, offset: u32 },
-            I32Load16U { d: Slot, a: Slot, offset: u32 },
-            I64Load8S { d: Slot, a: Slot, offset: u32 },
-            I64Load8U { d: Slot, a: Slot, offset: u32 },
-            I64Load16S { d: Slot, a: Slot, offset: u32 },
-            I64Load16U { d: Slot, a: Slot, offset: u32 },
-            I64Load32S { d: Slot, a: Slot, offset: u32 },
-            I64Load32U { d: Slot, a: Slot, offset: u32 },
+            I32Load { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i32_load;
+            I64Load { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i64_load;
+            F32Load { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => f32_load;
+            F64Load { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => f64_load;
+            I32Load8S { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i32_load8_s;
+            I32Load8U { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i32_load8_u;
+            I32Load16S { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i32_load16_s;
+            I32Load16U { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i32_load16_u;
+            I64Load8S { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i64_load8_s;
+            I64Load8U { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i64_load8_u;
+            I64Load16S { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i64_load16_s;
+            I64Load16U { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i64_load16_u;
+            I64Load32S { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i64_load32_s;
+            I64Load32U { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i64_load32_u;
             /// Stores the low 4 bytes of `v` (i32 or f32 bits).
-            Store32 { a: Slot, v: Slot, offset: u32 },
+            Store32 { a: r Slot, v: r Slot, offset: imm u32 } [TRAP] => store32;
             /// Stores all 8 bytes of `v`.
-            Store64 { a: Slot, v: Slot, offset: u32 },
-            Store8 { a: Slot, v: Slot, offset: u32 },
-            Store16 { a: Slot, v: Slot, offset: u32 },
+            Store64 { a: r Slot, v: r Slot, offset: imm u32 } [TRAP] => store64;
+            Store8 { a: r Slot, v: r Slot, offset: imm u32 } [TRAP] => store8;
+            Store16 { a: r Slot, v: r Slot, offset: imm u32 } [TRAP] => store16;
             /// Stores the low 1, 2 or 4 bytes of a constant.
-            Store8Imm { a: Slot, offset: u32, imm: u32 },
-            Store16Imm { a: Slot, offset: u32, imm: u32 },
-            Store32Imm { a: Slot, offset: u32, imm: u32 },
+            Store8Imm { a: r Slot, offset: imm u32, imm: imm u32 } [TRAP] => store8_imm;
+            Store16Imm { a: r Slot, offset: imm u32, imm: imm u32 } [TRAP] => store16_imm;
+            Store32Imm { a: r Slot, offset: imm u32, imm: imm u32 } [TRAP] => store32_imm;
             /// Stores a constant's 8 bytes.
-            Store64Imm { a: Slot, offset: u32, imm: u64 },
-            MemorySize { d: Slot },
-            MemoryGrow { d: Slot, a: Slot },
+            Store64Imm { a: r Slot, offset: imm u32, imm: imm u64 } [TRAP] => store64_imm;
+            MemorySize { d: w Slot } [RETARGET SLOW] => slow;
+            MemoryGrow { d: w Slot, a: r Slot } [RETARGET SLOW] => slow;
             /// `memory.fill dst=d, value=v, len=n`.
-            MemoryFill { d: Slot, v: Slot, n: Slot },
+            MemoryFill { d: r Slot, v: r Slot, n: r Slot } [TRAP SLOW] => slow;
             /// `memory.copy dst=d, src=s, len=n`.
-            MemoryCopy { d: Slot, s: Slot, n: Slot },
+            MemoryCopy { d: r Slot, s: r Slot, n: r Slot } [TRAP SLOW] => slow;
             /// `memory.init` from data segment `data`.
-            MemoryInit { d: Slot, s: Slot, n: Slot, data: u32 },
-            DataDrop { data: u32 },
+            MemoryInit { d: r Slot, s: r Slot, n: r Slot, data: imm u32 } [TRAP SLOW] => slow;
+            DataDrop { data: imm u32 } [SLOW] => slow;
 
             // ---- tables (instance indices) and references ----
-            TableGet { d: Slot, i: Slot, table: u32 },
-            TableSet { i: Slot, v: Slot, table: u32 },
-            TableSize { d: Slot, table: u32 },
+            TableGet { d: w Slot, i: r Slot, table: imm u32 } [RETARGET TRAP SLOW] => slow;
+            TableSet { i: r Slot, v: r Slot, table: imm u32 } [TRAP SLOW] => slow;
+            TableSize { d: w Slot, table: imm u32 } [RETARGET SLOW] => slow;
             /// `d = table.grow(init=v, delta=n)`.
-            TableGrow { d: Slot, v: Slot, n: Slot, table: u32 },
-            TableFill { i: Slot, v: Slot, n: Slot, table: u32 },
-            TableCopy { d: Slot, s: Slot, n: Slot, dst: u32, src: u32 },
-            TableInit { d: Slot, s: Slot, n: Slot, table: u32, elem: u32 },
-            ElemDrop { elem: u32 },
-            RefIsNull { d: Slot, a: Slot },
-            RefFunc { d: Slot, func: u32 },
+            TableGrow { d: w Slot, v: r Slot, n: r Slot, table: imm u32 } [RETARGET SLOW] => slow;
+            TableFill { i: r Slot, v: r Slot, n: r Slot, table: imm u32 } [TRAP SLOW] => slow;
+            TableCopy { d: r Slot, s: r Slot, n: r Slot, dst: imm u32, src: imm u32 } [TRAP SLOW] => slow;
+            TableInit { d: r Slot, s: r Slot, n: r Slot, table: imm u32, elem: imm u32 } [TRAP SLOW] => slow;
+            ElemDrop { elem: imm u32 } [SLOW] => slow;
+            RefIsNull { d: w Slot, a: r Slot } [RETARGET SLOW] => slow;
+            RefFunc { d: w Slot, func: imm u32 } [RETARGET SLOW] => slow;
             /// Traps "null reference" if `a` is null.
-            RefAsNonNull { a: Slot },
+            RefAsNonNull { a: r Slot } [TRAP SLOW] => slow;
 
             // ---- tail calls and typed function references (`exec/calls.rs`) ----
             /// `return_call` of function `func` (an instance index): the
             /// callee reuses the running frame; its arguments are at `base..`.
-            ReturnCall { func: u32, base: Slot },
+            ReturnCall { func: imm u32, base: base Slot } [END TRAP] => calls::return_call;
             /// `return_call_indirect`, as [`Op::CallIndirect`].
-            ReturnCallIndirect { ty: u32, table: u32, c: Slot, base: Slot },
+            ReturnCallIndirect { ty: imm u32, table: imm u32, c: r Slot, base: base Slot } [END TRAP] => calls::return_call_indirect;
             /// `call_ref` of the function reference in `c` (traps on null).
-            CallRef { c: Slot, base: Slot },
+            CallRef { c: r Slot, base: base Slot } [TRAP] => calls::call_ref;
             /// `return_call_ref` of the function reference in `c`.
-            ReturnCallRef { c: Slot, base: Slot },
+            ReturnCallRef { c: r Slot, base: base Slot } [END TRAP] => calls::return_call_ref;
             /// Continues at `t` if the reference in `c` is null.
-            BrOnNull { c: Slot, t: u32 },
+            BrOnNull { c: r Slot, t: t u32 } [] => calls::br_on_null;
             /// Continues at `t` if the reference in `c` is not null.
-            BrOnNonNull { c: Slot, t: u32 },
+            BrOnNonNull { c: r Slot, t: t u32 } [] => calls::br_on_non_null;
 
             // ---- wide arithmetic: results `(lo, hi)` in `d`, `d + 1` ----
-            I64Add128 { d: Slot, lo1: Slot, hi1: Slot, lo2: Slot, hi2: Slot },
-            I64Sub128 { d: Slot, lo1: Slot, hi1: Slot, lo2: Slot, hi2: Slot },
-            I64MulWideS { d: Slot, a: Slot, b: Slot },
-            I64MulWideU { d: Slot, a: Slot, b: Slot },
+            I64Add128 { d: w2 Slot, lo1: r Slot, hi1: r Slot, lo2: r Slot, hi2: r Slot } [] => wide::i64_add128;
+            I64Sub128 { d: w2 Slot, lo1: r Slot, hi1: r Slot, lo2: r Slot, hi2: r Slot } [] => wide::i64_sub128;
+            I64MulWideS { d: w2 Slot, a: r Slot, b: r Slot } [] => wide::i64_mul_wide_s;
+            I64MulWideU { d: w2 Slot, a: r Slot, b: r Slot } [] => wide::i64_mul_wide_u;
 
             // ---- memories other than a 32-bit memory 0 (`exec/memory.rs`);
             // `mem` is an instance index, `arg` indexes `Code::mem_args` ----
             /// A load of `access` at the address in `a`.
-            LoadExt { d: Slot, a: Slot, access: Access, arg: u32 },
+            LoadExt { d: w Slot, a: r Slot, access: imm Access, arg: imm u32 } [TRAP] => memory::load_ext;
             /// Stores the low `bytes` bytes of `v` at the address in `a`.
-            StoreExt { a: Slot, v: Slot, bytes: u8, arg: u32 },
+            StoreExt { a: r Slot, v: r Slot, bytes: imm u8, arg: imm u32 } [TRAP] => memory::store_ext;
             /// A load of `access` from memory 0 when it has 64-bit addresses.
-            Mem64Load { d: Slot, a: Slot, access: Access, offset: u32 },
+            Mem64Load { d: w Slot, a: r Slot, access: imm Access, offset: imm u32 } [TRAP] => memory::mem64_load;
             /// A store of `bytes` bytes to memory 0 when it has 64-bit addresses.
-            Mem64Store { a: Slot, v: Slot, bytes: u8, offset: u32 },
-            MemorySizeExt { d: Slot, mem: u32 },
-            MemoryGrowExt { d: Slot, a: Slot, mem: u32 },
-            MemoryFillExt { d: Slot, v: Slot, n: Slot, mem: u32 },
-            MemoryCopyExt { d: Slot, s: Slot, n: Slot, dst: u32, src: u32 },
-            MemoryInitExt { d: Slot, s: Slot, n: Slot, data: u32, mem: u32 },
+            Mem64Store { a: r Slot, v: r Slot, bytes: imm u8, offset: imm u32 } [TRAP] => memory::mem64_store;
+            MemorySizeExt { d: w Slot, mem: imm u32 } [SLOW] => slow;
+            MemoryGrowExt { d: w Slot, a: r Slot, mem: imm u32 } [SLOW] => slow;
+            MemoryFillExt { d: r Slot, v: r Slot, n: r Slot, mem: imm u32 } [TRAP SLOW] => slow;
+            MemoryCopyExt { d: r Slot, s: r Slot, n: r Slot, dst: imm u32, src: imm u32 } [TRAP SLOW] => slow;
+            MemoryInitExt { d: r Slot, s: r Slot, n: r Slot, data: imm u32, mem: imm u32 } [TRAP SLOW] => slow;
 
             // ---- exceptions (`exec/exceptions.rs`; what catches them is
             // `Code::handlers`) ----
             /// `throw`: raises a new exception of tag `tag` (module index)
             /// whose fields are in slots `a..`.
-            Throw { a: Slot, tag: u32 },
+            Throw { a: rs Slot, tag: imm u32 } [END] => super::exceptions::throw;
             /// `throw_ref`, and legacy `rethrow` (from its catch's hidden
             /// slot): re-raises the exception instance whose `exnref` is in
             /// `a`; traps "null exception reference" if it is null.
-            ThrowRef { a: Slot },
+            ThrowRef { a: r Slot } [END TRAP] => super::exceptions::throw;
+        }
+    };
+}
 
-            // ---- v128 (`exec/simd.rs`): a `v128` in slot `x` lives in the
-            // frame's v-slot `x` (a parallel `u128` array); code that uses
-            // `v128` moves both halves of a slot (`VCopy`, `VSelect`, ...) ----
-            /// `d = a`, slot and v-slot.
-            VCopy { d: Slot, a: Slot },
-            /// `select` of slots and v-slots.
-            VSelect { d: Slot, a: Slot, b: Slot, c: Slot },
-            /// Returns the value in `a` (slot and v-slot).
-            VReturn1 { a: Slot },
-            /// Returns the `n` values in slots and v-slots `a..a + n`.
-            VReturnN { a: Slot, n: u16 },
-            /// `v-slot d = Code::v128_consts[k]`.
-            VConst { d: Slot, k: u32 },
-            VGlobalGet { d: Slot, g: u32 },
-            VGlobalSet { a: Slot, g: u32 },
-            /// `v128.load` from memory 0 (32-bit addresses) at
-            /// `(a + add) mod 2^32 + offset`: `add` is the immediate (below
-            /// 2^16) of an `i32.add` that computed the address just before
-            /// (`translate/simd.rs`), else 0.
-            VLoad { d: Slot, a: Slot, add: u16, offset: u32 },
-            /// `v128.store` to memory 0 (32-bit addresses).
-            VStore { a: Slot, v: Slot, offset: u32 },
-            /// The extending, splatting and zeroing loads.
-            VLoadExt { d: Slot, a: Slot, kind: simd::VLoadKind, offset: u32 },
-            /// `v128.loadN_lane`: `bytes` bytes into lane `lane` of `v`.
-            VLoadLane { d: Slot, a: Slot, v: Slot, bytes: u8, lane: u8, offset: u32 },
-            /// `v128.storeN_lane`.
-            VStoreLane { a: Slot, v: Slot, bytes: u8, lane: u8, offset: u32 },
-            /// A vector access of `kind` at the address in `a` to a memory off
-            /// the fast path (`Code::mem_args[arg]`); loads write v-slot `d`.
-            VMemExt { d: Slot, a: Slot, v: Slot, kind: simd::VMemKind, arg: u32 },
-            VUn { d: Slot, a: Slot, f: simd::VUnOp },
-            VBin { d: Slot, a: Slot, b: Slot, f: simd::VBinOp },
-            VTern { d: Slot, a: Slot, b: Slot, c: Slot, f: simd::VTernOp },
-            /// `v128 -> i32` into slot `d`.
-            VTest { d: Slot, a: Slot, f: simd::VTestOp },
-            /// A shift of v-slot `a` by the i32 in slot `b`.
-            VShift { d: Slot, a: Slot, b: Slot, f: simd::VShiftOp },
-            /// A splat of slot `a`.
-            VSplat { d: Slot, a: Slot, f: simd::VSplatOp },
-            /// A lane of v-slot `a` into slot `d`.
-            VExtract { d: Slot, a: Slot, lane: u8, f: simd::VExtractOp },
-            /// v-slot `a` with lane `lane` replaced by slot `b`.
-            VReplace { d: Slot, a: Slot, b: Slot, lane: u8, f: simd::VReplaceOp },
-            /// `i8x16.shuffle` with the lane indices in `Code::v128_consts[k]`.
-            VShuffle { d: Slot, a: Slot, b: Slot, k: u32 },
-            /// `v128.bitselect`.
-            VBitselect { d: Slot, a: Slot, b: Slot, c: Slot },
-            // The common lane arithmetic, a handler each (`exec/simd.rs`).
-            VAnd { d: Slot, a: Slot, b: Slot },
-            VOr { d: Slot, a: Slot, b: Slot },
-            VXor { d: Slot, a: Slot, b: Slot },
-            VAndNot { d: Slot, a: Slot, b: Slot },
-            VI8x16Add { d: Slot, a: Slot, b: Slot },
-            VI16x8Add { d: Slot, a: Slot, b: Slot },
-            VI32x4Add { d: Slot, a: Slot, b: Slot },
-            VI32x4Sub { d: Slot, a: Slot, b: Slot },
-            VI32x4Mul { d: Slot, a: Slot, b: Slot },
-            VI64x2Add { d: Slot, a: Slot, b: Slot },
-            VI64x2Sub { d: Slot, a: Slot, b: Slot },
-            VF32x4Add { d: Slot, a: Slot, b: Slot },
-            VF32x4Sub { d: Slot, a: Slot, b: Slot },
-            VF32x4Mul { d: Slot, a: Slot, b: Slot },
-            VF64x2Add { d: Slot, a: Slot, b: Slot },
-            VF64x2Sub { d: Slot, a: Slot, b: Slot },
-            VF64x2Mul { d: Slot, a: Slot, b: Slot },
-            VI8x16Eq { d: Slot, a: Slot, b: Slot },
-            VI32x4Eq { d: Slot, a: Slot, b: Slot },
-            VI32x4LtS { d: Slot, a: Slot, b: Slot },
-            VI32x4GtS { d: Slot, a: Slot, b: Slot },
-            VF32x4Lt { d: Slot, a: Slot, b: Slot },
-            VF32x4Gt { d: Slot, a: Slot, b: Slot },
-            // Fused pairs (`translate/simd.rs`): a binary vector op whose
-            // right operand is the `v128.load` or `v128.const` just before.
-            /// `d = f(a, v128.load((addr + add) mod 2^32 + offset))` on memory 0.
-            VBinLoad { d: Slot, a: Slot, addr: Slot, add: u16, offset: u32, f: simd::VBinOp },
-            /// `d = f(a, Code::v128_consts[k])`.
-            VBinConst { d: Slot, a: Slot, k: u32, f: simd::VBinOp },
-            /// `VBinLoad` of `f32x4.mul`, the matrix kernels' pair, with
-            /// no sub-op to dispatch on.
-            VF32x4MulLoad { d: Slot, a: Slot, addr: Slot, add: u16, offset: u32 },
+/// Expands to the [`Op`] enum and the queries derived from the rows of
+/// [`for_each_op!`].
+macro_rules! define_op {
+    ($(
+        $(#[$attr:meta])*
+        $name:ident $({ $($field:ident : $form:ident $fty:ty),* $(,)? })?
+        [$($flag:ident)*] $(<- $base:ident . $from:ident)? => $handler:path;
+    )*) => {
+        /// One threaded-code instruction (see the module docs for the
+        /// operand conventions and [`for_each_op!`] for its row).
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub(crate) enum Op {
+            $( $(#[$attr])* $name $({ $($field: $fty),* })?, )*
         }
 
+        /// How many kinds of op there are (rows of the op table).
+        #[allow(dead_code)]
+        pub(crate) const OP_KINDS: usize = [$(stringify!($name)),*].len();
+
+        #[allow(unused_variables, unused_mut, unused_assignments, clippy::let_and_return)]
         impl Op {
-            /// The destination slot of a numeric op, for retargeting its
-            /// result straight into a local (`local.set` after the op).
-            pub(crate) fn numeric_dst_mut(&mut self) -> Option<&mut Slot> {
+            /// This op's flags (its row's).
+            #[inline(always)]
+            pub(crate) const fn flags(&self) -> Flags {
                 match self {
-                    $( Op::$bi { d, .. } | Op::$bii { d, .. } => Some(d), )*
-                    $( Op::$bt { d, .. } | Op::$bti { d, .. } => Some(d), )*
-                    $( Op::$b { d, .. } => Some(d), )*
-                    $( Op::$c { d, .. } | Op::$ci { d, .. } => Some(d), )*
-                    $( Op::$f { d, .. } => Some(d), )*
-                    $( Op::$u { d, .. } => Some(d), )*
-                    $( Op::$ut_ { d, .. } => Some(d), )*
-                    _ => None,
+                    $( Op::$name { .. } => Flags(0 $(| Flags::$flag.0)*), )*
                 }
             }
 
+            /// This op's name (its variant's).
+            pub(crate) const fn name(&self) -> &'static str {
+                match self {
+                    $( Op::$name { .. } => stringify!($name), )*
+                }
+            }
+
+            /// Whether this op has a branch target (a `t` field). Constant
+            /// where the op is named, so `emit` notes branches for free.
+            #[inline(always)]
+            pub(crate) const fn has_target(&self) -> bool {
+                match self {
+                    $( Op::$name { .. } => false $($( || form_is_target!($form) )*)?, )*
+                }
+            }
+
+            /// The branch target of a branch op (its `t` field), for
+            /// patching.
+            pub(crate) fn target_mut(&mut self) -> Option<&mut u32> {
+                match self {
+                    $( Op::$name $({ $($field),* })? => {
+                        let mut found = None;
+                        $($( pick_field!(t; $form $field found); )*)?
+                        found
+                    } )*
+                }
+            }
+
+            /// The slot a `RETARGET` op writes (`w` or `vw`): its result,
+            /// which `local.set` right after may move into a local.
+            #[inline]
+            pub(crate) fn result_dst_mut(&mut self) -> Option<&mut Slot> {
+                match self {
+                    $( Op::$name $({ $($field),* })? => {
+                        let mut found = None;
+                        if Flags(0 $(| Flags::$flag.0)*).has(Flags::RETARGET) {
+                            $($( pick_field!(w; $form $field found); pick_field!(vw; $form $field found); )*)?
+                        }
+                        found
+                    } )*
+                }
+            }
+
+            /// The slot an `ACC_OUT` op writes: its handler leaves the
+            /// value written there in the accumulator too.
+            #[inline]
+            pub(crate) fn acc_result(&self) -> Option<Slot> {
+                match *self {
+                    $( Op::$name $({ $($field),* })? => {
+                        let mut found = None;
+                        if Flags(0 $(| Flags::$flag.0)*).has(Flags::ACC_OUT) {
+                            $($( pick_field!(w; $form $field found); )*)?
+                        }
+                        found
+                    } )*
+                }
+            }
+
+            /// Whether every slot the op names is inside a frame of
+            /// `frame` slots (`verify`): `r`, `w`, `vr`, `vw` below it, a
+            /// `w2` pair too, a run (`rs`) or a call's `base` at most at
+            /// its end.
+            #[inline]
+            pub(crate) fn slots_in_frame(&self, frame: u32) -> bool {
+                match *self {
+                    $( Op::$name $({ $($field),* })? => true $($( && slot_in_frame!($form $field frame) )*)?, )*
+                }
+            }
+
+            /// Calls `f` with each operand's field name and value, in row
+            /// order.
+            #[inline]
+            pub(crate) fn for_each_operand(&self, mut f: impl FnMut(&'static str, Operand<'_>)) {
+                match self {
+                    $( Op::$name $({ $($field),* })? => {
+                        $($( f(stringify!($field), operand!($form $field)); )*)?
+                    } )*
+                }
+            }
+
+            /// Whether this op reads the accumulator (an accumulator form,
+            /// `<- Base.field` in its row).
+            #[inline(always)]
+            pub(crate) const fn reads_acc(&self) -> bool {
+                match self {
+                    $( Op::$name { .. } => false $( || acc_base_is!($base) )?, )*
+                }
+            }
+        }
+
+        acc_forms! { (r x) [] [] $( [$name $({ $($field),* })? $(<- $base $from)?] )* }
+    };
+}
+
+/// `true`, for a `<- Base.field` clause that is present.
+macro_rules! acc_base_is {
+    ($base:ident) => {
+        true
+    };
+}
+
+/// Whether a field form is a branch target.
+macro_rules! form_is_target {
+    (t) => {
+        true
+    };
+    ($other:ident) => {
+        false
+    };
+}
+
+/// `$out = Some($field)` if `$form` is `$want`.
+macro_rules! pick_field {
+    (t; t $field:ident $out:ident) => {
+        $out = Some($field);
+    };
+    (w; w $field:ident $out:ident) => {
+        $out = Some($field);
+    };
+    (vw; vw $field:ident $out:ident) => {
+        $out = Some($field);
+    };
+    ($want:ident; $form:ident $field:ident $out:ident) => {};
+}
+
+/// Whether a field of form `$form` is inside a frame of `$frame` slots
+/// (any immediate or target is).
+macro_rules! slot_in_frame {
+    (r $x:ident $frame:ident) => {
+        (u32::from($x) < $frame)
+    };
+    (w $x:ident $frame:ident) => {
+        (u32::from($x) < $frame)
+    };
+    (vr $x:ident $frame:ident) => {
+        (u32::from($x) < $frame)
+    };
+    (vw $x:ident $frame:ident) => {
+        (u32::from($x) < $frame)
+    };
+    (w2 $x:ident $frame:ident) => {
+        (u32::from($x) + 1 < $frame)
+    };
+    (rs $x:ident $frame:ident) => {
+        (u32::from($x) <= $frame)
+    };
+    (base $x:ident $frame:ident) => {
+        (u32::from($x) <= $frame)
+    };
+    (sub $x:ident $frame:ident) => {
+        (u32::from($x) <= $frame)
+    };
+    ($form:ident $x:ident $frame:ident) => {
+        true
+    };
+}
+
+/// A field as an [`Operand`] of its form.
+macro_rules! operand {
+    (r $x:ident) => {
+        Operand::Read(*$x)
+    };
+    (w $x:ident) => {
+        Operand::Write(*$x)
+    };
+    (w2 $x:ident) => {
+        Operand::WritePair(*$x)
+    };
+    (vr $x:ident) => {
+        Operand::VRead(*$x)
+    };
+    (vw $x:ident) => {
+        Operand::VWrite(*$x)
+    };
+    (rs $x:ident) => {
+        Operand::ReadRun(*$x)
+    };
+    (base $x:ident) => {
+        Operand::Base(*$x)
+    };
+    (sub $x:ident) => {
+        Operand::SubOp(*$x)
+    };
+    (t $x:ident) => {
+        Operand::Target(*$x)
+    };
+    (imm $x:ident) => {
+        Operand::Imm($x)
+    };
+}
+
+/// Expands to [`Op::with_acc_operand`] from the rows (`[Name { fields }
+/// <- Base field]`): one guarded arm per accumulator form, in table order
+/// (a base with two forms prefers the first row), then an arm per op that
+/// gives `None`. `$r`, `$x`: the names the arms bind, passed in so that
+/// every step's arms see the same ones.
+macro_rules! acc_forms {
+    (($r:ident $x:ident) [$($arms:tt)*] [$($rest:tt)*]) => {
+        impl Op {
+            /// This op with its operand `field` read from the accumulator
+            /// instead of slot `r` (which holds the same value: the
+            /// accumulator is what the op before wrote to `r`), if it has
+            /// such a form (a row `<- Self.field`) and reads `r` there.
+            pub(crate) fn with_acc_operand(self, $r: Slot) -> Option<Op> {
+                match self {
+                    $($arms)*
+                    $($rest)*
+                }
+            }
+        }
+    };
+    (($r:ident $x:ident) [$($arms:tt)*] [$($rest:tt)*]
+        [$name:ident { $($field:ident),* } <- $base:ident $from:ident] $($rows:tt)*) => {
+        acc_forms! { ($r $x)
+            [$($arms)* Op::$base { $from: $x, $($field),* } if $x == $r => Some(Op::$name { $($field),* }),]
+            [$($rest)* Op::$name { .. } => None,]
+            $($rows)*
+        }
+    };
+    (($r:ident $x:ident) [$($arms:tt)*] [$($rest:tt)*] [$name:ident $($fields:tt)?] $($rows:tt)*) => {
+        acc_forms! { ($r $x) [$($arms)*] [$($rest)* Op::$name { .. } => None,] $($rows)* }
+    };
+}
+
+/// An operand of an op, by its form (see [`for_each_op!`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Operand<'a> {
+    /// A slot read.
+    Read(Slot),
+    /// A slot written.
+    Write(Slot),
+    /// Slots `d`, `d + 1` written.
+    WritePair(Slot),
+    /// A slot and its v-slot read.
+    VRead(Slot),
+    /// A slot and its v-slot written.
+    VWrite(Slot),
+    /// The first of a run of slots read.
+    ReadRun(Slot),
+    /// A call's frame base.
+    Base(Slot),
+    /// A slot whose use the op's sub-op says (GC ops): read, written, the
+    /// first of a run, or unused (0).
+    SubOp(Slot),
+    /// A branch target.
+    Target(u32),
+    /// An immediate.
+    Imm(&'a dyn std::fmt::Debug),
+}
+
+/// An op's flags (see [`for_each_op!`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Flags(u8);
+
+#[allow(dead_code)]
+impl Flags {
+    /// The handler leaves the value it writes in the accumulator too.
+    pub(crate) const ACC_OUT: Flags = Flags(1);
+    /// Writing its `w`/`vw` field is the op's only effect there: the
+    /// translator may retarget it to a local.
+    pub(crate) const RETARGET: Flags = Flags(2);
+    /// Control never falls through to the next op.
+    pub(crate) const END: Flags = Flags(4);
+    /// The op may trap.
+    pub(crate) const TRAP: Flags = Flags(8);
+    /// The shared `slow` handler executes it.
+    pub(crate) const SLOW: Flags = Flags(16);
+
+    /// Whether every flag of `other` is set.
+    #[inline(always)]
+    pub(crate) const fn has(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The names of the flags set, for the disassembler.
+    pub(crate) fn names(self) -> impl Iterator<Item = &'static str> {
+        [
+            (Self::ACC_OUT, "acc_out"),
+            (Self::RETARGET, "retarget"),
+            (Self::END, "end"),
+            (Self::TRAP, "trap"),
+            (Self::SLOW, "slow"),
+        ]
+        .into_iter()
+        .filter(move |(f, _)| self.has(*f))
+        .map(|(_, n)| n)
+    }
+}
+
+/// Expands to the numeric ops' relations the rows do not say: which
+/// compare-and-branch op a comparison fuses into, and each branch's
+/// negation.
+macro_rules! numeric_relations {
+    (
+        acc: { $($acc:tt)* }
+        bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
+        bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
+        bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
+        cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
+        cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
+        un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
+        un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
+    ) => {
+        impl Op {
             /// The compare-and-branch op for a comparison followed by a
             /// branch to `t` taken when the comparison is true (or, with
             /// `negate`, false); `None` for ops that do not fuse.
@@ -741,102 +1059,13 @@ macro_rules! define_op {
                     _ => return None,
                 })
             }
-
-            /// This op with its first operand read from the accumulator
-            /// instead of slot `r` (which holds the same value: the
-            /// accumulator is what the op before wrote to `r`), if it has
-            /// such a form and reads `r` there.
-            pub(crate) fn with_acc_operand(self, r: Slot) -> Option<Op> {
-                Some(match self {
-                    $( Op::$ab { d, a, b } if a == r => Op::$abx { d, b }, )*
-                    $( Op::$abi { d, a, imm } if a == r => Op::$abix { d, imm }, )*
-                    $( Op::$aj { a, b, t } if a == r => Op::$ajx { b, t }, )*
-                    $( Op::$aji { a, imm, t } if a == r => Op::$ajix { imm, t }, )*
-                    $( Op::$au { d, a } if a == r => Op::$aux { d }, )*
-                    Op::I32Load { d, a, offset } if a == r => Op::I32LoadAcc { d, offset },
-                    Op::I64Load { d, a, offset } if a == r => Op::I64LoadAcc { d, offset },
-                    Op::F32Load { d, a, offset } if a == r => Op::F32LoadAcc { d, offset },
-                    Op::F64Load { d, a, offset } if a == r => Op::F64LoadAcc { d, offset },
-                    Op::I32Load8S { d, a, offset } if a == r => Op::I32Load8SAcc { d, offset },
-                    Op::I32Load8U { d, a, offset } if a == r => Op::I32Load8UAcc { d, offset },
-                    Op::I32Load16S { d, a, offset } if a == r => Op::I32Load16SAcc { d, offset },
-                    Op::I32Load16U { d, a, offset } if a == r => Op::I32Load16UAcc { d, offset },
-                    Op::Store8 { a, v, offset } if v == r => Op::Store8Acc { a, offset },
-                    Op::Store16 { a, v, offset } if v == r => Op::Store16Acc { a, offset },
-                    Op::Store32 { a, v, offset } if v == r => Op::Store32Acc { a, offset },
-                    Op::Store64 { a, v, offset } if v == r => Op::Store64Acc { a, offset },
-                    Op::Store8 { a, v, offset } if a == r => Op::Store8AccAddr { v, offset },
-                    Op::Store16 { a, v, offset } if a == r => Op::Store16AccAddr { v, offset },
-                    Op::Store32 { a, v, offset } if a == r => Op::Store32AccAddr { v, offset },
-                    Op::Store64 { a, v, offset } if a == r => Op::Store64AccAddr { v, offset },
-                    Op::Store8Imm { a, offset, imm } if a == r => Op::Store8ImmAcc { offset, imm },
-                    Op::Store16Imm { a, offset, imm } if a == r => Op::Store16ImmAcc { offset, imm },
-                    Op::Store32Imm { a, offset, imm } if a == r => Op::Store32ImmAcc { offset, imm },
-                    Op::Store64Imm { a, offset, imm } if a == r => Op::Store64ImmAcc { offset, imm },
-                    Op::Select { d, a, b, c } if c == r => Op::SelectAcc { d, a, b },
-                    Op::Store32Abs { v, addr } if v == r => Op::Store32AbsAcc { addr },
-                    Op::Store64Abs { v, addr } if v == r => Op::Store64AbsAcc { addr },
-                    Op::BrIfZero { c, t } if c == r => Op::BrIfZeroAcc { t },
-                    Op::BrIfNonZero { c, t } if c == r => Op::BrIfNonZeroAcc { t },
-                    _ => return None,
-                })
-            }
-
-            /// The slot an op writes whose handler also leaves the value
-            /// written in the accumulator: numeric ops (accumulator forms
-            /// included), memory-0 loads, `Copy`, `Const`, `Select` and
-            /// `GlobalGet`.
-            pub(crate) fn acc_result(&self) -> Option<Slot> {
-                match *self {
-                    $( Op::$abx { d, .. } => Some(d), )*
-                    $( Op::$abix { d, .. } => Some(d), )*
-                    $( Op::$aux { d } => Some(d), )*
-                    Op::I32LoadAcc { d, .. }
-                    | Op::I64LoadAcc { d, .. }
-                    | Op::F32LoadAcc { d, .. }
-                    | Op::F64LoadAcc { d, .. }
-                    | Op::I32Load8SAcc { d, .. }
-                    | Op::I32Load8UAcc { d, .. }
-                    | Op::I32Load16SAcc { d, .. }
-                    | Op::I32Load16UAcc { d, .. }
-                    | Op::SelectAcc { d, .. } => Some(d),
-                    // Results the slow handlers write, and v128 results: their
-                    // handlers do not set the accumulator.
-                    Op::MemorySize { .. }
-                    | Op::MemoryGrow { .. }
-                    | Op::TableGet { .. }
-                    | Op::TableSize { .. }
-                    | Op::TableGrow { .. }
-                    | Op::RefIsNull { .. }
-                    | Op::RefFunc { .. } => None,
-                    mut op => match op.v128_dst_mut() {
-                        Some(_) => None,
-                        // Numeric ops, memory-0 loads, `Copy`, `Const`,
-                        // `Select`, `GlobalGet`.
-                        None => op.result_dst_mut().copied(),
-                    },
-                }
-            }
-
-            /// The branch target of a branch op, for patching.
-            pub(crate) fn target_mut(&mut self) -> Option<&mut u32> {
-                match self {
-                    $( Op::$cj { t, .. } | Op::$cji { t, .. } => Some(t), )*
-                    $( Op::$ajx { t, .. } => Some(t), )*
-                    $( Op::$ajix { t, .. } => Some(t), )*
-                    Op::Br { t } | Op::BrIfZero { t, .. } | Op::BrIfNonZero { t, .. } => Some(t),
-                    Op::BrIfZeroAcc { t } | Op::BrIfNonZeroAcc { t } => Some(t),
-                    Op::BrOnNull { t, .. } | Op::BrOnNonNull { t, .. } => Some(t),
-                    _ => None,
-                }
-            }
         }
     };
 }
 
-for_each_acc_op!(define_op);
-pub(crate) use for_each_acc_op;
-pub(crate) use for_each_numeric_op;
+for_each_op!(define_op);
+for_each_acc_op!(numeric_relations);
+pub(crate) use {core_rows, for_each_acc_op, for_each_numeric_op, for_each_op, numeric_rows};
 
 // Ops are copied on every dispatch: keep them two words at most (big
 // immediates go to side tables in `Code`).
@@ -859,43 +1088,59 @@ pub(crate) struct MemArgExt {
     pub(crate) offset: u64,
 }
 
-impl Op {
-    /// The destination slot of an op whose only effect on `d` is to write
-    /// its result there, for retargeting the result straight into a local
-    /// (`local.set`/`local.tee` after the op).
-    pub(crate) fn result_dst_mut(&mut self) -> Option<&mut Slot> {
-        if self.numeric_dst_mut().is_some() {
-            return self.numeric_dst_mut();
-        }
-        match self {
-            Op::Copy { d, .. }
-            | Op::Const { d, .. }
-            | Op::Select { d, .. }
-            | Op::GlobalGet { d, .. }
-            | Op::I32Load { d, .. }
-            | Op::I64Load { d, .. }
-            | Op::F32Load { d, .. }
-            | Op::F64Load { d, .. }
-            | Op::I32Load8S { d, .. }
-            | Op::I32Load8U { d, .. }
-            | Op::I32Load16S { d, .. }
-            | Op::I32Load16U { d, .. }
-            | Op::I64Load8S { d, .. }
-            | Op::I64Load8U { d, .. }
-            | Op::I64Load16S { d, .. }
-            | Op::I64Load16U { d, .. }
-            | Op::I64Load32S { d, .. }
-            | Op::I64Load32U { d, .. }
-            | Op::I32LoadAbs { d, .. }
-            | Op::I64LoadAbs { d, .. }
-            | Op::MemorySize { d }
-            | Op::MemoryGrow { d, .. }
-            | Op::TableGet { d, .. }
-            | Op::TableSize { d, .. }
-            | Op::TableGrow { d, .. }
-            | Op::RefIsNull { d, .. }
-            | Op::RefFunc { d, .. } => Some(d),
-            _ => self.v128_dst_mut(),
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The queries derived from the rows answer as the rows say.
+    #[test]
+    fn rows_answer_the_translators_questions() {
+        let mut br = Op::BrI32LtS { a: 1, b: 2, t: 7 };
+        assert!(br.has_target());
+        assert_eq!(br.target_mut().copied(), Some(7));
+        let mut add = Op::I32Add { d: 0, a: 1, b: 2 };
+        assert!(!add.has_target());
+        assert_eq!(add.target_mut(), None);
+        assert_eq!(add.result_dst_mut().copied(), Some(0));
+
+        // Accumulator forms: a base with two prefers its first row.
+        assert_eq!(Op::Store8 { a: 3, v: 3, offset: 4 }.with_acc_operand(3), Some(Op::Store8Acc { a: 3, offset: 4 }));
+        assert_eq!(
+            Op::Store8 { a: 3, v: 5, offset: 4 }.with_acc_operand(3),
+            Some(Op::Store8AccAddr { v: 5, offset: 4 })
+        );
+        assert_eq!(Op::I32Load { d: 0, a: 1, offset: 8 }.with_acc_operand(1), Some(Op::I32LoadAcc { d: 0, offset: 8 }));
+        assert_eq!(add.with_acc_operand(2), None);
+        assert_eq!(add.with_acc_operand(1), Some(Op::I32AddAcc { d: 0, b: 2 }));
+        assert!(Op::I32AddAcc { d: 0, b: 2 }.reads_acc());
+        assert!(!add.reads_acc());
+
+        // ACC_OUT and RETARGET.
+        assert_eq!(Op::Copy { d: 4, a: 1 }.acc_result(), Some(4));
+        assert_eq!(Op::MemorySize { d: 4 }.acc_result(), None);
+        assert_eq!(Op::MemorySize { d: 4 }.result_dst_mut().copied(), Some(4));
+        assert_eq!(Op::VI32x4Add { d: 4, a: 1, b: 2 }.result_dst_mut().copied(), Some(4));
+        assert_eq!(Op::VI32x4Add { d: 4, a: 1, b: 2 }.acc_result(), None);
+        assert_eq!(
+            Op::LoadExt { d: 4, a: 1, access: Access { bytes: 4, signed: false, wide: false }, arg: 0 }
+                .result_dst_mut(),
+            None
+        );
+
+        // END, SLOW.
+        assert!(Op::Return0.flags().has(Flags::END));
+        assert!(Op::Br { t: 0 }.flags().has(Flags::END));
+        assert!(!Op::BrIfZero { c: 0, t: 0 }.flags().has(Flags::END));
+        assert!(Op::TableGet { d: 0, i: 1, table: 0 }.flags().has(Flags::SLOW));
+        assert!(!Op::I32Load { d: 0, a: 1, offset: 0 }.flags().has(Flags::SLOW));
+
+        // Operands in row order, by form.
+        let mut seen = Vec::new();
+        Op::I64Add128 { d: 1, lo1: 2, hi1: 3, lo2: 4, hi2: 5 }.for_each_operand(|n, o| seen.push(format!("{n}:{o:?}")));
+        assert_eq!(seen, ["d:WritePair(1)", "lo1:Read(2)", "hi1:Read(3)", "lo2:Read(4)", "hi2:Read(5)"]);
+        seen.clear();
+        Op::Store64Imm { a: 2, offset: 8, imm: 9 }.for_each_operand(|n, o| seen.push(format!("{n}:{o:?}")));
+        assert_eq!(seen, ["a:Read(2)", "offset:Imm(8)", "imm:Imm(9)"]);
+        assert_eq!(Op::Store64Imm { a: 2, offset: 8, imm: 9 }.name(), "Store64Imm");
     }
 }

@@ -242,3 +242,71 @@ fn throwing_in_a_loop() {
         assert_eq!(run.call(&mut store, 10_000).unwrap(), 50_005_000, "{kind:?}");
     }
 }
+
+/// Exceptions exposed as `exnref`s are collected (issue 16): a loop that
+/// catches 300,000 exceptions with `catch_all_ref`, keeps the last in a
+/// global and re-throws it to read its payload runs with a bounded number
+/// of instances in the store; one kept in a struct field survives
+/// collections forced before every allocation.
+#[test]
+fn escaped_exceptions_are_collected() {
+    const WAT: &str = r#"(module
+      (tag $e (param i32))
+      (type $box (struct (field (mut exnref))))
+      (global $last (mut exnref) (ref.null exn))
+      (func $throw (param i32) (throw $e (local.get 0)))
+      (func $payload (param exnref) (result i32)
+        (block $got (result i32)
+          (try_table (catch $e $got) (throw_ref (local.get 0)))
+          (unreachable)))
+      (func (export "loop") (param $n i32) (result i32)
+        (local $i i32) (local $sum i32)
+        (loop $l
+          (block $h (result exnref)
+            (try_table (catch_all_ref $h) (call $throw (local.get $i)))
+            (unreachable))
+          (global.set $last)
+          (local.set $sum (i32.add (local.get $sum) (call $payload (global.get $last))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (local.get $sum))
+      ;; An exnref only a struct field holds, across allocations.
+      (func (export "boxed") (param $n i32) (result i32)
+        (local $b (ref null $box)) (local $i i32)
+        (local.set $b (struct.new $box
+          (block $h (result exnref)
+            (try_table (catch_all_ref $h) (call $throw (i32.const 42)))
+            (unreachable))))
+        (loop $l
+          (drop (struct.new $box (ref.null exn)))
+          (block $h (result exnref)
+            (try_table (catch_all_ref $h) (call $throw (local.get $i)))
+            (unreachable))
+          (drop)
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (call $payload (struct.get $box 0 (local.get $b)))))"#;
+
+    let mut config = Config::default();
+    config.engine_kind(EngineKind::Reference);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, WAT).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let n = 300_000i32;
+    let sum = instance.get_typed_func::<i32, i32, ()>(&store, "loop").unwrap().call(&mut store, n).unwrap();
+    assert_eq!(sum, (0..n).fold(0i32, |a, b| a.wrapping_add(b)));
+    let stats = store.gc_stats();
+    assert!(stats.collections > 0 && stats.exceptions_freed > 250_000, "{stats:?}");
+    assert!(stats.exceptions < 50_000, "the store keeps a bounded number of instances: {stats:?}");
+
+    config.gc_stress(true);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, WAT).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let boxed = instance.get_typed_func::<i32, i32, ()>(&store, "boxed").unwrap();
+    assert_eq!(boxed.call(&mut store, 100).unwrap(), 42, "the boxed exception survived");
+    let stats = store.gc_stats();
+    assert!(stats.collections >= 200 && stats.exceptions_freed >= 99, "{stats:?}");
+}

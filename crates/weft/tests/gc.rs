@@ -287,3 +287,72 @@ fn the_stepper_shows_heap_objects() {
     assert_eq!((obj.type_index, obj.is_array, obj.len), (0, false, 2));
     assert_eq!(obj.values, [Val::I32(5), Val::I64(6)]);
 }
+
+/// Host functions over a module's defined types (issue 16): declared with
+/// `(ref $point)` of one module, they link to imports of a structurally
+/// equal type at another index of another module, are refused by an
+/// import of a different struct type, and a result of the wrong object
+/// type traps.
+#[test]
+fn host_functions_over_defined_types() {
+    use weft::{AsContextMut, FuncType, HeapType, RefType, Trap, ValType};
+    let engine = engine(false);
+    let types = module(
+        &engine,
+        "(module (type $point (struct (field (mut i32)) (field (mut i32)))) (type $other (struct (field f32))))",
+    );
+    let point = ValType::Ref(RefType { nullable: false, heap: HeapType::Concrete(0) });
+    let mut linker = Linker::new(&engine);
+    let t = types.clone();
+    linker
+        .func_new_in(
+            "host",
+            "make",
+            &types,
+            FuncType::new([ValType::I32, ValType::I32], [point]),
+            move |mut caller, args, results| {
+                results[0] =
+                    caller.as_context_mut().alloc_struct(&t, 0, args).map_err(|e| Trap::host(e.to_string()))?;
+                Ok(())
+            },
+        )
+        .unwrap();
+    let t = types.clone();
+    linker
+        .func_new_in("host", "wrong", &types, FuncType::new([], [point]), move |mut caller, _, results| {
+            results[0] =
+                caller.as_context_mut().alloc_struct(&t, 1, &[Val::f32(1.5)]).map_err(|e| Trap::host(e.to_string()))?;
+            Ok(())
+        })
+        .unwrap();
+    let user = module(
+        &engine,
+        r#"(module
+          (type $f (func))
+          (type $p (struct (field (mut i32)) (field (mut i32))))
+          (import "host" "make" (func $make (param i32 i32) (result (ref $p))))
+          (import "host" "wrong" (func $wrong (result (ref $p))))
+          (func (export "sum") (param i32 i32) (result i32)
+            (local $q (ref null $p))
+            (local.set $q (call $make (local.get 0) (local.get 1)))
+            (i32.add (struct.get $p 0 (local.get $q)) (struct.get $p 1 (local.get $q))))
+          (func (export "wrong") (result i32) (struct.get $p 0 (call $wrong))))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &user).expect("structurally equal types link");
+    let sum = call(&mut store, &instance, "sum", &[Val::I32(3), Val::I32(4)], 1).unwrap();
+    assert_eq!(sum, [Val::I32(7)]);
+    let err = call(&mut store, &instance, "wrong", &[], 1).unwrap_err();
+    assert!(err.to_string().contains("where its type declares"), "{err}");
+
+    let other = module(
+        &engine,
+        r#"(module (type $q (struct (field i64)))
+             (import "host" "make" (func (param i32 i32) (result (ref $q)))))"#,
+    );
+    let err = linker.instantiate(&mut Store::new(&engine, ()), &other).map(|_| ()).unwrap_err();
+    assert!(err.to_string().contains("incompatible import type"), "{err}");
+    // A type index the module does not have is refused when declared.
+    let bad = FuncType::new([ValType::Ref(RefType { nullable: true, heap: HeapType::Concrete(9) })], []);
+    assert!(linker.func_new_in("host", "bad", &types, bad, |_, _, _| Ok(())).is_err());
+}

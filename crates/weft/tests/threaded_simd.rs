@@ -227,6 +227,40 @@ fn fused_pairs_agree_and_trap() {
     assert_eq!(agree(wat, "mask", &[Val::V128(V)]).unwrap(), [Val::V128(V & ((0xff00 << 64) | 0xff))]);
 }
 
+/// `f32x4.mul` of a load then `f32x4.add` of a local, one op on the
+/// threaded engine (`VF32x4MulAddLoad`), rounds twice as the two
+/// instructions do (no fused multiply-add), keeps NaNs as the reference
+/// engine does and traps out of bounds.
+#[test]
+fn multiply_load_add_agrees_and_traps() {
+    // Memory at 16: f32 3.0, 3.0, 1e38, -2.0.
+    let wat = r#"(module (memory 1)
+        (data (i32.const 16) "\00\00\40\40\00\00\40\40\99\76\96\7e\00\00\00\c0")
+        (func (export "f") (param i32 v128 v128) (result v128)
+            (local.set 2 (f32x4.add (f32x4.mul (local.get 1) (v128.load offset=16 (local.get 0))) (local.get 2)))
+            (local.get 2)))"#;
+    assert_native("mul_add", wat);
+    let lanes = |l: [f32; 4]| {
+        let mut b = [0u8; 16];
+        for (i, x) in l.iter().enumerate() {
+            b[4 * i..4 * i + 4].copy_from_slice(&x.to_le_bytes());
+        }
+        Val::V128(u128::from_le_bytes(b))
+    };
+    // Lane 0: 0.33333334 * 3 rounds to 1.0, minus 1.0 is 0 (a fused
+    // multiply-add would give 2.98e-8); lane 2 overflows to infinity.
+    let x = lanes([f32::from_bits(0x3eaa_aaab), f32::NAN, 1e38, -0.0]);
+    let c = lanes([-1.0, 2.0, 1.0, -0.0]);
+    let r = agree(wat, "f", &[Val::I32(0), x, c]).unwrap();
+    let Val::V128(bits) = r[0] else { panic!("{r:?}") };
+    let out = bits.to_le_bytes();
+    let lane = |i: usize| f32::from_le_bytes(out[4 * i..4 * i + 4].try_into().unwrap());
+    assert_eq!((lane(0), lane(2), lane(3)), (0.0, f32::INFINITY, 0.0), "{r:?}");
+    assert!(lane(1).is_nan(), "{r:?}");
+    let err = agree(wat, "f", &[Val::I32(65536 - 16), x, c]).unwrap_err();
+    assert!(err.contains("out of bounds"), "{err}");
+}
+
 /// A load whose address is `i32.add` of an immediate carries the
 /// immediate (`VLoad`/`VBinLoad` `add`) and still wraps the sum modulo
 /// 2^32 before adding the offset, as the `i32.add` did.
@@ -245,4 +279,72 @@ fn folded_address_immediates_wrap_like_i32_add() {
     assert_eq!(agree(wat, "xor", &[Val::I32(-32), Val::V128(0)]).unwrap(), [bytes]);
     let err = agree(wat, "load", &[Val::I32(65536 - 48)]).unwrap_err();
     assert!(err.contains("out of bounds"), "{err}");
+}
+
+/// Shifts by a constant (`VShiftImm`) take the count modulo the lane
+/// width as a shift by a slot does, for counts past the width, negative
+/// and past 255 (only the low 8 bits are kept in the op).
+#[test]
+fn shifts_by_constants_agree() {
+    let mut funcs = String::new();
+    let shifts = ["i8x16.shl", "i8x16.shr_s", "i16x8.shr_u", "i32x4.shl", "i32x4.shr_u", "i64x2.shr_s", "i64x2.shl"];
+    let counts = [0, 1, 7, 8, 9, 31, 33, 63, 64, 65, 255, 256, 257, -1, -63];
+    for (i, shift) in shifts.iter().enumerate() {
+        for (j, count) in counts.iter().enumerate() {
+            funcs += &format!(
+                "(func (export \"s{i}_{j}\") (param v128) (result v128) ({shift} (local.get 0) (i32.const {count})))\n"
+            );
+        }
+    }
+    let wat = format!("(module {funcs})");
+    assert_native("shifts", &wat);
+    for i in 0..shifts.len() {
+        for j in 0..counts.len() {
+            agree(&wat, &format!("s{i}_{j}"), &[Val::V128(V)]).unwrap();
+            agree(&wat, &format!("s{i}_{j}"), &[Val::V128(W)]).unwrap();
+        }
+    }
+}
+
+/// The ops whose lane code runs in their handlers or with `pshufb`
+/// (`v128.load32_splat`, splats, extracts, `i8x16.shuffle`,
+/// `i8x16.swizzle` with indices in and out of range) agree with the
+/// reference engine; the splatting load still traps out of bounds.
+#[test]
+fn inline_lane_ops_agree() {
+    let wat = r#"(module (memory 1)
+        (data (i32.const 16) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+        (func (export "splat_load") (param i32) (result v128) (v128.load32_splat offset=1 (local.get 0)))
+        (func (export "splats") (param i32 i64) (result v128)
+            (i8x16.add (i8x16.splat (local.get 0))
+                (i16x8.add (i16x8.splat (local.get 0))
+                    (i64x2.add (i64x2.splat (local.get 1)) (i32x4.splat (local.get 0))))))
+        (func (export "extracts") (param v128) (result i64)
+            (i64.add (i64.extend_i32_s (i8x16.extract_lane_s 15 (local.get 0)))
+                (i64.add (i64.extend_i32_u (i16x8.extract_lane_u 3 (local.get 0)))
+                    (i64.add (i64.extend_i32_u (i32x4.extract_lane 2 (local.get 0)))
+                        (i64x2.extract_lane 1 (local.get 0))))))
+        (func (export "shuffle") (param v128 v128) (result v128)
+            (i8x16.shuffle 0 31 1 30 16 15 17 14 2 3 28 29 8 9 24 23 (local.get 0) (local.get 1)))
+        (func (export "swizzle") (param v128 v128) (result v128) (i8x16.swizzle (local.get 0) (local.get 1))))"#;
+    assert_native("inline", wat);
+    for addr in [0, 15, 16, 100] {
+        agree(wat, "splat_load", &[Val::I32(addr)]).unwrap();
+    }
+    let r = agree(wat, "splat_load", &[Val::I32(15)]).unwrap();
+    assert_eq!(r, [Val::V128(0x0403_0201_0403_0201_0403_0201_0403_0201)]);
+    let err = agree(wat, "splat_load", &[Val::I32(65536 - 4)]).unwrap_err();
+    assert!(err.contains("out of bounds"), "{err}");
+    for (x, y) in [(-1, -1), (0x1234_5678, 0x0102_0304_0506_0708), (7, i64::MIN)] {
+        agree(wat, "splats", &[Val::I32(x), Val::I64(y)]).unwrap();
+    }
+    agree(wat, "extracts", &[Val::V128(V)]).unwrap();
+    agree(wat, "extracts", &[Val::V128(W)]).unwrap();
+    agree(wat, "shuffle", &[Val::V128(V), Val::V128(W)]).unwrap();
+    // Indices 0..16 select, 16 and up (also with bit 7 set) give 0.
+    let idx = u128::from_le_bytes([0, 15, 16, 17, 31, 32, 127, 128, 255, 1, 2, 3, 14, 0x8f, 0x70, 5]);
+    let r = agree(wat, "swizzle", &[Val::V128(V), Val::V128(idx)]).unwrap();
+    let v = V.to_le_bytes();
+    let want = idx.to_le_bytes().map(|i| v.get(usize::from(i)).copied().unwrap_or(0));
+    assert_eq!(r, [Val::V128(u128::from_le_bytes(want))]);
 }

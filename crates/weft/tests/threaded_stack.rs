@@ -247,3 +247,57 @@ fn memory64_loads_and_stores_a_million_times_on_a_256k_stack() {
         let _ = run(EngineKind::Threaded, 1_000_000);
     });
 }
+
+/// The GC ops (`Op::Gc`, `Op::GcBr`: allocation, field and element
+/// access, i31, casts, `br_on_cast[_fail]`) must pass control on by a jump
+/// too, allocation and collection included.
+#[test]
+fn gc_ops_a_million_times_on_a_256k_stack() {
+    const PROGRAM: &str = r#"(module
+        (type $node (struct (field $v (mut i32)) (field $next (mut (ref null $node)))))
+        (type $bytes (array (mut i8)))
+        (func (export "run") (param $n i32) (result i32)
+            (local $i i32) (local $acc i32) (local $p (ref null $node)) (local $a (ref null $bytes)) (local $any anyref)
+            (local.set $a (array.new $bytes (i32.const 1) (i32.const 16)))
+            (loop $next
+                (local.set $p (struct.new $node (local.get $i) (local.get $p)))
+                (struct.set $node $v (local.get $p) (i32.add (struct.get $node $v (local.get $p)) (i32.const 1)))
+                (if (i32.eqz (i32.and (local.get $i) (i32.const 255)))
+                    (then (struct.set $node $next (local.get $p) (ref.null $node))))
+                (array.set $bytes (local.get $a) (i32.and (local.get $i) (i32.const 15)) (local.get $i))
+                (local.set $acc (i32.add (local.get $acc) (array.get_s $bytes (local.get $a) (i32.const 3))))
+                (local.set $acc (i32.add (local.get $acc) (array.len (local.get $a))))
+                (local.set $any (select (result anyref) (ref.i31 (local.get $i)) (local.get $p)
+                    (i32.and (local.get $i) (i32.const 1))))
+                (local.set $acc (i32.add (local.get $acc) (ref.test (ref $node) (local.get $any))))
+                (block $done
+                    (block $is_i31 (result (ref i31))
+                        (local.set $acc (i32.add (local.get $acc)
+                            (struct.get $node $v
+                                (ref.cast (ref $node) (br_on_cast $is_i31 anyref (ref i31) (local.get $any))))))
+                        (br $done))
+                    i31.get_u
+                    local.get $acc
+                    i32.xor
+                    local.set $acc)
+                (local.set $acc (i32.add (local.get $acc) (ref.eq (local.get $p) (ref.i31 (local.get $i)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br_if $next (i32.lt_u (local.get $i) (local.get $n))))
+            (local.get $acc)))"#;
+    on_small_stack(|| {
+        let run = |kind: EngineKind, n: i32| {
+            let mut config = Config::default();
+            config.engine_kind(kind);
+            let engine = Engine::new(&config);
+            let mut store = Store::new(&engine, ());
+            let module = Module::new(&engine, PROGRAM).unwrap();
+            let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+            let f = instance.get_typed_func::<i32, i32, _>(&store, "run").unwrap();
+            f.call(&mut store, n).unwrap()
+        };
+        let stats = translate_all(&Module::new(&Engine::default(), PROGRAM).unwrap());
+        assert_eq!(stats.translated, stats.functions, "{stats:?}");
+        assert_eq!(run(EngineKind::Threaded, 1000), run(EngineKind::Reference, 1000));
+        let _ = run(EngineKind::Threaded, 1_000_000);
+    });
+}

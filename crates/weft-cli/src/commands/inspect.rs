@@ -1,5 +1,7 @@
 //! `weft inspect FILE`: what a module contains, section by section, and
-//! which functions the threaded engine leaves to the reference engine.
+//! which functions the threaded engine leaves to the reference engine;
+//! with `--threaded[=FUNC]`, the threaded code of one function (an index,
+//! imports first, or an export name) or of every defined function.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -14,11 +16,19 @@ use crate::input::read_module;
 pub struct Args {
     /// The module: `.wasm` or `.wat`.
     file: PathBuf,
+    /// Print the threaded engine's code instead: of function FUNC (an
+    /// index, imports first, or an export name), or of every defined
+    /// function when FUNC is left out.
+    #[arg(long, value_name = "FUNC", num_args = 0..=1, default_missing_value = "", require_equals = true)]
+    threaded: Option<String>,
 }
 
 /// Runs `weft inspect`.
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let bytes = read_module(&args.file)?;
+    if let Some(func) = &args.threaded {
+        return threaded(&args.file, &bytes, func);
+    }
     match Module::decode_all(&bytes, Features::default()) {
         Ok(module) => {
             print!("{}", describe(&module));
@@ -174,6 +184,53 @@ pub fn fallbacks(bytes: &[u8]) -> String {
         let _ = writeln!(out, "  func {}{name}: {} engine ({})", f.func_index, f.executor, f.reason);
     }
     out
+}
+
+/// `weft inspect --threaded[=FUNC]`: the threaded code of `func` (all
+/// defined functions if empty).
+fn threaded(path: &std::path::Path, bytes: &[u8], func: &str) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let module = match weft::Module::from_binary(&weft::Engine::default(), bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            println!("{}: {e}", path.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let decoded = &module.inner().decoded;
+    let imported = decoded.num_imported_functions;
+    let all = imported..imported + decoded.code.len() as u32;
+    let funcs: Vec<u32> = if func.is_empty() {
+        all.collect()
+    } else if let Ok(index) = func.parse::<u32>() {
+        vec![index]
+    } else {
+        let export = decoded.exports.iter().find(|e| e.name == func && e.kind == ExternKind::Func);
+        match export {
+            Some(e) => vec![e.index],
+            None => {
+                println!("{}: no exported function {func:?}", path.display());
+                return Ok(ExitCode::from(1));
+            }
+        }
+    };
+    let mut failed = false;
+    for (i, f) in funcs.into_iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        match weft::raw::threaded::disassemble(&module, f) {
+            Ok(Some(text)) => print!("{text}"),
+            Ok(None) => {
+                println!(
+                    "func {f}: not a defined function (imports come first: {imported} imported, {} defined)",
+                    decoded.code.len()
+                );
+                failed = true;
+            }
+            Err(why) => println!("func {f}: runs on the reference engine ({why})"),
+        }
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn limits(min: u64, max: Option<u64>) -> String {

@@ -12,7 +12,7 @@
 
 use weft_decode::{HeapType, StorageType, ValType};
 
-use super::{AnyRef, FieldLayout, GcComposite, GcObject, GcRef};
+use super::{AnyRef, FieldLayout, GcComposite, GcRef, Obj, elem_at};
 use crate::module::Module;
 use crate::store::{Store, StoreId};
 use crate::trap::{Error, Result};
@@ -65,8 +65,7 @@ impl<T> Store<T> {
         for (f, v) in layout.iter().zip(fields) {
             self.check_field_value(module, f, v)?;
         }
-        let obj = GcObject::new_struct(ty.clone(), fields);
-        let r = super::alloc(self, obj, &[fields]).map_err(Error::Trap)?;
+        let r = super::alloc_struct(self, &ty, fields, &[fields]).map_err(Error::Trap)?;
         Ok(Val::AnyRef(Some(AnyRef::Object(r))))
     }
 
@@ -78,10 +77,7 @@ impl<T> Store<T> {
             return Err(Error::usage(format!("type {type_index} is not an array type")));
         };
         self.check_field_value(module, &elem, &init)?;
-        let per = if elem.is_ref() { std::mem::size_of::<Val>() as u64 } else { u64::from(elem.size()) };
-        super::check_size(self, per * u64::from(len), &[&[init]]).map_err(Error::Trap)?;
-        let obj = GcObject::new_array(ty, len, init);
-        let r = super::alloc(self, obj, &[&[init]]).map_err(Error::Trap)?;
+        let r = super::alloc_array(self, &ty, len, init, &[&[init]]).map_err(Error::Trap)?;
         Ok(Val::AnyRef(Some(AnyRef::Object(r))))
     }
 
@@ -96,36 +92,34 @@ impl<T> Store<T> {
     pub fn set_struct_field(&mut self, v: &Val, field: u32, value: Val) -> Result<()> {
         let f = self.object(v)?.struct_field(field).ok_or_else(|| Error::usage(format!("no struct field {field}")))?;
         self.check_write(&f, &value)?;
-        self.object_mut(v)?.write(&f, f.at as usize, value);
-        Ok(())
+        self.write_field(v, &f, f.at as usize, value)
     }
 
     /// The length of array `v`.
     pub fn array_len(&self, v: &Val) -> Result<u32> {
         let obj = self.object(v)?;
-        obj.array_elem().map(|_| obj.len).ok_or_else(|| Error::usage("not an array"))
+        obj.array_elem().map(|_| obj.len()).ok_or_else(|| Error::usage("not an array"))
     }
 
     /// Element `i` of array `v` (packed elements zero-extended to `i32`).
     pub fn array_get(&self, v: &Val, i: u32) -> Result<Val> {
         let obj = self.object(v)?;
         let e = obj.array_elem().ok_or_else(|| Error::usage("not an array"))?;
-        if i >= obj.len {
+        if i >= obj.len() {
             return Err(Error::usage("out of bounds array access"));
         }
-        Ok(obj.read(&e, GcObject::elem_at(&e, i)))
+        Ok(obj.read(&e, elem_at(&e, i)))
     }
 
     /// Writes element `i` of array `v` (whose element type must be mutable).
     pub fn array_set(&mut self, v: &Val, i: u32, value: Val) -> Result<()> {
         let obj = self.object(v)?;
         let e = obj.array_elem().ok_or_else(|| Error::usage("not an array"))?;
-        if i >= obj.len {
+        if i >= obj.len() {
             return Err(Error::usage("out of bounds array access"));
         }
         self.check_write(&e, &value)?;
-        self.object_mut(v)?.write(&e, GcObject::elem_at(&e, i), value);
-        Ok(())
+        self.write_field(v, &e, elem_at(&e, i), value)
     }
 
     fn gc_type_of(&self, module: &Module, type_index: u32) -> Result<std::sync::Arc<super::GcType>> {
@@ -144,14 +138,14 @@ impl<T> Store<T> {
         }
     }
 
-    fn object(&self, v: &Val) -> Result<&GcObject> {
+    fn object(&self, v: &Val) -> Result<Obj<'_>> {
         let r = self.object_ref(v)?;
         self.inner.gc.get(r).ok_or_else(collected)
     }
 
-    fn object_mut(&mut self, v: &Val) -> Result<&mut GcObject> {
+    fn write_field(&mut self, v: &Val, f: &FieldLayout, at: usize, value: Val) -> Result<()> {
         let r = self.object_ref(v)?;
-        self.inner.gc.get_mut(r).ok_or_else(collected)
+        if self.inner.gc.write(r, f, at, value) { Ok(()) } else { Err(collected()) }
     }
 
     fn check_write(&self, f: &FieldLayout, value: &Val) -> Result<()> {
@@ -185,7 +179,7 @@ fn check_storage(s: StorageType, value: &Val, module: Option<(&Module, &super::G
                 && match (rt.heap, value, module) {
                     (HeapType::Concrete(t), Val::AnyRef(Some(AnyRef::Object(r))), Some((m, heap))) => {
                         match (heap.get(*r), m.0.gc_types.get(t as usize)) {
-                            (Some(obj), Some(target)) => obj.ty.is_subtype_of(target),
+                            (Some(obj), Some(target)) => obj.ty().is_subtype_of(target),
                             _ => false,
                         }
                     }
@@ -221,8 +215,8 @@ fn describe(heap: &super::GcHeap, v: &Val, module: &Module, deep: bool) -> Strin
         AnyRef::Host(e) => format!("(ref.host {})", e.0),
         AnyRef::Object(r) => {
             let Some(obj) = heap.get(*r) else { return "(ref collected)".to_string() };
-            let index = obj.ty.module_index;
-            match &obj.ty.composite {
+            let index = obj.ty().module_index;
+            match &obj.ty().composite {
                 GcComposite::Struct { fields, .. } if deep => {
                     let field_names = names.fields.get(&index);
                     let shown: Vec<String> = fields
@@ -251,7 +245,7 @@ fn describe(heap: &super::GcHeap, v: &Val, module: &Module, deep: bool) -> Strin
                         StorageType::I16 => "i16".to_string(),
                         StorageType::Val(t) => t.to_string(),
                     };
-                    format!("(array {elem} len {})", obj.len)
+                    format!("(array {elem} len {})", obj.len())
                 }
                 GcComposite::Func => "(ref func)".to_string(),
             }

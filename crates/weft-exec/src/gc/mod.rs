@@ -17,29 +17,39 @@
 //!
 //! # Objects
 //!
-//! An object ([`GcObject`]) is its runtime type ([`GcType`], with the
-//! canonical id and supertype display casts compare) plus two parts: the
-//! non-reference fields packed into `bytes` (`i8`/`i16` take one and two
-//! bytes, every field aligned to its size; an array of `n` elements of
-//! size `s` is `n*s` bytes), and the reference fields or elements in
-//! `refs`, which is all the collector has to trace.
+//! An object ([`heap`]) is a 16-byte slot (generation, the heap's number
+//! for its [`GcType`], array length, where its words are) and its fields
+//! in 64-bit words: reference fields first, 8 bytes each in the raw
+//! encoding of [`raw`] (shared with the threaded engine's slots), then the
+//! non-reference fields packed little-endian (`i8`/`i16` take one and two
+//! bytes, every field aligned to its size). Small objects live in one
+//! arena with exact-size free lists, large arrays in a boxed slice each.
+//! [`GcHeap::get`] lends an [`Obj`] view that reads fields as [`Val`]s;
+//! [`GcHeap::write`] writes them.
 //!
 //! # Collection
 //!
-//! Mark-sweep over the object table ([`GcHeap`]): slots hold objects, a
-//! free list recycles slots, and each slot has a generation that changes
-//! when its object is freed, so a stale [`GcRef`] (one the host kept
-//! without rooting it) is detected ("GC object was collected"), never
-//! read as another object. Roots are everything a running program can
+//! Mark-sweep over the object table ([`GcHeap`]): a free list recycles
+//! slots, and each slot has a generation that changes when its object is
+//! freed, so a stale [`GcRef`] (one the host kept without rooting it) is
+//! detected ("GC object was collected"), never read as another object.
+//! Mark bits live outside the objects (a bitset beside the bitset of
+//! allocated slots), so the sweep is a word-at-a-time `allocated & !marked`
+//! that visits only the garbage. Roots are everything a running program can
 //! reach: the operand stacks and locals of the running engine (passed to
-//! [`alloc`] by the engine that allocates) and of every activation
+//! [`alloc_struct`] and its siblings by the engine that allocates) and of every activation
 //! suspended below it ([`GcHeap::suspend`], pushed when an engine calls
 //! out to the host or another executor), globals, tables, element
-//! segments, exception payloads, and the host's rooted handles
-//! ([`GcHeap::root`]). Marking uses an explicit work list (no recursion on
-//! object depth).
+//! segments, the host's rooted handles ([`GcHeap::root`]), and exception
+//! instances that are in flight or pinned. Marking uses explicit work
+//! lists (no recursion on object depth). Exception instances that became
+//! `exnref`s are traced like objects (through roots, `exnref` fields and
+//! other instances' payloads) and freed when nothing reaches them
+//! (`crate::exception`), unless a threaded activation is running
+//! ([`GcHeap::opaque_frames`]).
 //!
-//! A collection runs only inside [`alloc`], before the new object exists
+//! A collection runs only inside an allocation ([`alloc_struct`],
+//! [`alloc_array`], [`alloc_array_of`], [`exception_allocating`]), before the new object exists
 //! and while no engine holds a reference to an object's fields: engines
 //! copy field values out and back in by value, never keeping a borrow of
 //! the heap across an allocation. It is triggered by allocation volume
@@ -53,6 +63,9 @@
 //! allocates unchecked).
 
 mod api;
+mod heap;
+pub mod instr;
+pub mod raw;
 mod types;
 
 use std::sync::Arc;
@@ -65,6 +78,7 @@ use weft_decode::{StorageType, ValType};
 use crate::store::{EngineStore, StoreId, StoreInner};
 use crate::trap::{Trap, TrapKind};
 use crate::value::{ExternRef, Val};
+use raw::Hierarchy;
 
 /// A reference to a struct or array on a store's GC heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,7 +110,7 @@ impl GcRef {
         !self.is_array()
     }
 
-    fn slot_generation(&self) -> u32 {
+    pub(crate) fn slot_generation(&self) -> u32 {
         self.generation & !ARRAY_BIT
     }
 }
@@ -134,69 +148,42 @@ impl AnyRef {
     }
 }
 
-/// A struct or array object.
-#[derive(Debug, Clone)]
-pub struct GcObject {
-    /// Its runtime type.
-    pub ty: Arc<GcType>,
-    /// Its non-reference fields or elements, packed.
-    pub bytes: Box<[u8]>,
-    /// Its reference fields or elements.
-    pub refs: Box<[Val]>,
-    /// For an array, its length (0 for a struct).
-    pub len: u32,
+/// A live struct or array, as [`GcHeap::get`] lends it: its type, length
+/// and fields, read by value (the heap stores them as words).
+#[derive(Clone, Copy)]
+pub struct Obj<'a> {
+    heap: &'a GcHeap,
+    slot: heap::Slot,
+    store: StoreId,
 }
 
-/// The bytes an object is charged for: its parts plus a header.
-const HEADER_BYTES: usize = 48;
+impl std::fmt::Debug for Obj<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Obj").field("type", &self.ty().id).field("len", &self.len()).finish()
+    }
+}
 
-impl GcObject {
-    /// A struct of type `ty` with `fields` (in declaration order; packed
-    /// fields given as `i32`, wrapped).
-    pub fn new_struct(ty: Arc<GcType>, fields: &[Val]) -> GcObject {
-        let GcComposite::Struct { fields: layout, bytes, refs } = &ty.composite else {
-            return GcObject { ty, bytes: Box::default(), refs: Box::default(), len: 0 };
-        };
-        let mut obj = GcObject {
-            bytes: vec![0; *bytes as usize].into(),
-            refs: vec![Val::AnyRef(None); *refs as usize].into(),
-            len: 0,
-            ty: ty.clone(),
-        };
-        for (f, v) in layout.iter().zip(fields) {
-            obj.write(f, f.at as usize, *v);
-        }
-        obj
+impl<'a> Obj<'a> {
+    /// Its runtime type.
+    #[inline]
+    pub fn ty(&self) -> &'a Arc<GcType> {
+        &self.heap.objects.types[self.slot.ty as usize].ty
     }
 
-    /// An array of type `ty` with `len` copies of `init`.
-    pub fn new_array(ty: Arc<GcType>, len: u32, init: Val) -> GcObject {
-        let GcComposite::Array(elem) = ty.composite else {
-            return GcObject { ty, bytes: Box::default(), refs: Box::default(), len: 0 };
-        };
-        let size = elem.size() as usize;
-        let n = len as usize;
-        let mut obj = if size == 0 {
-            GcObject { bytes: Box::default(), refs: vec![init; n].into(), len, ty: ty.clone() }
-        } else {
-            GcObject { bytes: vec![0; n * size].into(), refs: Box::default(), len, ty: ty.clone() }
-        };
-        if size != 0 && !is_zero(init) {
-            for i in 0..n {
-                obj.write(&elem, i * size, init);
-            }
-        }
-        obj
+    /// For an array, its length (0 for a struct).
+    #[inline]
+    pub fn len(&self) -> u32 {
+        self.slot.len
     }
 
-    /// The bytes this object is charged for.
-    pub fn charge(&self) -> usize {
-        HEADER_BYTES + self.bytes.len() + self.refs.len() * std::mem::size_of::<Val>()
+    /// Whether it is an array of no elements (or a struct).
+    pub fn is_empty(&self) -> bool {
+        self.slot.len == 0
     }
 
     /// The field layout of struct field `i`.
     pub fn struct_field(&self, i: u32) -> Option<FieldLayout> {
-        match &self.ty.composite {
+        match &self.ty().composite {
             GcComposite::Struct { fields, .. } => fields.get(i as usize).copied(),
             _ => None,
         }
@@ -204,53 +191,41 @@ impl GcObject {
 
     /// The element layout, if this is an array.
     pub fn array_elem(&self) -> Option<FieldLayout> {
-        match &self.ty.composite {
+        match &self.ty().composite {
             GcComposite::Array(e) => Some(*e),
             _ => None,
         }
     }
 
-    /// Reads a value of field `f` at position `at` (a byte offset, or a
-    /// ref index for reference fields). Packed fields come back as
-    /// `i32`, zero-extended (`struct.get_s`/`array.get_s` sign-extend with
-    /// [`sign_extend`]).
+    /// Reads field `f` at position `at` (a struct field's `at`, or
+    /// [`elem_at`] of an array element). Packed fields come back as `i32`,
+    /// zero-extended ([`sign_extend`] for `_s` reads).
+    #[inline]
     pub fn read(&self, f: &FieldLayout, at: usize) -> Val {
-        match f.storage {
-            StorageType::Val(ValType::Ref(_)) => self.refs.get(at).copied().unwrap_or(f.default),
-            s => read_packed(&self.bytes, s, at),
+        let words = self.heap.objects.words_of(&self.slot);
+        let base = self.heap.objects.types[self.slot.ty as usize].byte_base;
+        let Ok(bits) = heap::read(words, base, f, at) else { return f.default };
+        if f.is_ref() {
+            self.heap.decode(bits, heap::hierarchy(f), self.store)
+        } else {
+            let high = if f.size() == 16 { heap::read_high(words, base, at) } else { 0 };
+            heap::number(f.storage, bits, high)
         }
     }
 
-    /// Writes `v` to field `f` at position `at` (see [`GcObject::read`]);
-    /// packed fields keep the low 8 or 16 bits of an `i32`.
-    pub fn write(&mut self, f: &FieldLayout, at: usize, v: Val) {
-        let mut put = |bytes: &[u8]| {
-            if let Some(dst) = self.bytes.get_mut(at..at + bytes.len()) {
-                dst.copy_from_slice(bytes);
-            }
-        };
-        match (f.storage, v) {
-            (StorageType::I8, Val::I32(x)) => put(&[x as u8]),
-            (StorageType::I16, Val::I32(x)) => put(&(x as u16).to_le_bytes()),
-            (StorageType::Val(ValType::Ref(_)), v) => {
-                if let Some(slot) = self.refs.get_mut(at) {
-                    *slot = v;
-                }
-            }
-            (_, Val::I32(x)) => put(&x.to_le_bytes()),
-            (_, Val::F32(x)) => put(&x.to_le_bytes()),
-            (_, Val::I64(x)) => put(&x.to_le_bytes()),
-            (_, Val::F64(x)) => put(&x.to_le_bytes()),
-            (_, Val::V128(x)) => put(&x.to_le_bytes()),
-            _ => {}
-        }
+    /// The raw word of reference field or element `at` ([`raw`]), if there is one.
+    #[inline]
+    pub fn raw(&self, at: usize) -> Option<u64> {
+        self.heap.objects.words_of(&self.slot).get(at).copied()
     }
+}
 
-    /// Array element `i`'s position for [`read`](GcObject::read)/[`write`](GcObject::write).
-    pub fn elem_at(elem: &FieldLayout, i: u32) -> usize {
-        let size = elem.size() as usize;
-        if size == 0 { i as usize } else { i as usize * size }
-    }
+/// Array element `i`'s position for [`Obj::read`] and [`GcHeap::write`]:
+/// its index for references, its byte offset for numbers.
+#[inline]
+pub fn elem_at(elem: &FieldLayout, i: u32) -> usize {
+    let size = elem.size() as usize;
+    if size == 0 { i as usize } else { i as usize * size }
 }
 
 /// Reads a non-reference value of storage type `s` from `bytes` at byte
@@ -290,17 +265,6 @@ pub fn sign_extend(storage: StorageType, v: Val) -> Val {
     }
 }
 
-fn is_zero(v: Val) -> bool {
-    matches!(v, Val::I32(0) | Val::I64(0) | Val::F32(0) | Val::F64(0) | Val::V128(0))
-}
-
-/// One slot of the object table.
-#[derive(Debug, Default)]
-struct Slot {
-    generation: u32,
-    object: Option<GcObject>,
-}
-
 /// Counters of a heap's life (for `weft run --timings`, tests and benches).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GcStats {
@@ -316,18 +280,21 @@ pub struct GcStats {
     pub live_bytes: u64,
     /// The most bytes ever charged at once.
     pub peak_bytes: u64,
+    /// Exception instances in the store now (live or not yet collected).
+    pub exceptions: u64,
+    /// Exception instances freed by collections.
+    pub exceptions_freed: u64,
 }
 
 /// The smallest allocation volume between two collections.
 const MIN_THRESHOLD: usize = 1 << 20;
 
-/// A store's GC heap: the object table, the collector's state, and the
-/// roots it cannot find by itself (host handles, suspended activations).
+/// A store's GC heap: the objects ([`heap`]), the collector's state, and
+/// the roots it cannot find by itself (host handles, suspended activations).
 #[derive(Debug, Default)]
 pub struct GcHeap {
-    slots: Vec<Slot>,
-    free: Vec<u32>,
-    marks: Vec<bool>,
+    objects: heap::Objects,
+    marks: Vec<u64>,
     live_bytes: usize,
     since_gc: usize,
     threshold: usize,
@@ -340,19 +307,50 @@ pub struct GcHeap {
     /// While non-zero, allocations never collect (instantiation: values
     /// being built for globals, tables and segments are not yet roots).
     pub inhibit: u32,
+    /// Activations running now whose references the collector cannot
+    /// see (the threaded engine's frames, whose slots may hold `exnref`s):
+    /// while non-zero, collections keep every exception instance.
+    pub opaque_frames: u32,
+    /// Host values too large for an inline raw word ([`raw`]), by number.
+    large_host_values: Vec<u64>,
+    /// The number of each large host value.
+    large_hosts: std::collections::HashMap<u64, u64>,
 }
 
 impl GcHeap {
     /// The object `r` refers to, if it is still live.
-    pub fn get(&self, r: GcRef) -> Option<&GcObject> {
-        let slot = self.slots.get(r.index as usize)?;
-        if slot.generation == r.slot_generation() { slot.object.as_ref() } else { None }
+    #[inline]
+    pub fn get(&self, r: GcRef) -> Option<Obj<'_>> {
+        let slot = self.objects.slot(r)?;
+        Some(Obj { heap: self, slot, store: r.store })
     }
 
-    /// The object `r` refers to, mutably, if it is still live.
-    pub fn get_mut(&mut self, r: GcRef) -> Option<&mut GcObject> {
-        let slot = self.slots.get_mut(r.index as usize)?;
-        if slot.generation == r.slot_generation() { slot.object.as_mut() } else { None }
+    /// Writes `v` to field `f` at `at` of object `r` (a struct field's
+    /// `at`, or [`elem_at`] of an array element); packed fields keep the
+    /// low 8 or 16 bits of an `i32`. `false` if `r` was collected.
+    #[inline]
+    pub fn write(&mut self, r: GcRef, f: &FieldLayout, at: usize, v: Val) -> bool {
+        let Some(slot) = self.objects.slot(r) else { return false };
+        let bits = if f.is_ref() { self.encode(v) } else { heap::bits_of(v) };
+        self.write_bits(slot, f, at, bits, heap::high_bits(v));
+        true
+    }
+
+    /// Writes the raw word `bits` to reference field or element `at` of
+    /// object `r` (the word must be of the field's hierarchy and store).
+    /// `false` if `r` was collected.
+    #[inline]
+    pub fn write_raw(&mut self, r: GcRef, at: usize, bits: u64) -> bool {
+        let Some(slot) = self.objects.slot(r) else { return false };
+        if let Some(w) = self.objects.words_of_mut(slot).get_mut(at) {
+            *w = bits;
+        }
+        true
+    }
+
+    fn write_bits(&mut self, slot: heap::Slot, f: &FieldLayout, at: usize, bits: u64, high: u64) {
+        let base = self.objects.types[slot.ty as usize].byte_base;
+        heap::write(self.objects.words_of_mut(slot), base, f, at, bits, high);
     }
 
     /// The heap's counters.
@@ -404,7 +402,16 @@ impl GcHeap {
     /// keeps what they reach. Returns the mark to [`resume`](GcHeap::resume) with.
     pub fn suspend(&mut self, values: impl IntoIterator<Item = Val>) -> usize {
         let mark = self.suspended.len();
-        self.suspended.extend(values.into_iter().filter(holds_object));
+        self.suspended.extend(values.into_iter().filter(holds_root));
+        mark
+    }
+
+    /// [`suspend`](GcHeap::suspend) for raw slots ([`raw`]): every word
+    /// with an object's tag is kept as a possible object of store `store`.
+    pub fn suspend_raw(&mut self, store: StoreId, words: &[u64]) -> usize {
+        let mark = self.suspended.len();
+        let objects = words.iter().filter_map(|&w| raw::to_object(w, store));
+        self.suspended.extend(objects.map(|r| Val::AnyRef(Some(AnyRef::Object(r)))));
         mark
     }
 
@@ -414,8 +421,10 @@ impl GcHeap {
     }
 }
 
-fn holds_object(v: &Val) -> bool {
-    matches!(v, Val::AnyRef(Some(AnyRef::Object(_))) | Val::Externalized(AnyRef::Object(_)))
+/// Whether a value can keep something of the heap alive (an object, or
+/// an exception instance whose payload may hold one).
+fn holds_root(v: &Val) -> bool {
+    matches!(v, Val::AnyRef(Some(AnyRef::Object(_))) | Val::Externalized(AnyRef::Object(_)) | Val::ExnRef(Some(_)))
 }
 
 fn object_of(v: &Val) -> Option<GcRef> {
@@ -452,28 +461,154 @@ pub fn func_matches(store: &StoreInner, addr: u32, module: &crate::module::Modul
     }
 }
 
-/// Allocates `obj` on the store's heap (spec 4.5.3 `alloc_struct`/`alloc_array`),
-/// collecting first if the allocation volume or [`Config::gc_stress`](crate::Config::gc_stress)
-/// says so. `roots` are the allocating engine's live values (its operand
-/// stacks and locals), which the collector cannot find by itself.
-pub fn alloc(store: &mut dyn EngineStore, obj: GcObject, roots: &[&[Val]]) -> Result<GcRef, Trap> {
-    let charge = obj.charge();
-    let array = if obj.ty.is_array() { ARRAY_BIT } else { 0 };
-    let stress = store.inner().engine.config().gc_stress;
-    {
-        let heap = &store.inner().gc;
-        if heap.inhibit == 0 && (stress || heap.since_gc + charge > heap.threshold.max(MIN_THRESHOLD)) {
-            collect(store.inner_mut(), roots);
+/// Allocates a struct of type `ty` with `fields` in declaration order
+/// (spec 4.5.3 `alloc_struct`; packed fields as `i32`, wrapped),
+/// collecting first if the allocation volume or
+/// [`Config::gc_stress`](crate::Config::gc_stress) says so. `roots` are
+/// the allocating engine's live values (its operand stacks and locals,
+/// and `fields` if they were popped from them), which the collector
+/// cannot find by itself.
+pub fn alloc_struct(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    fields: &[Val],
+    roots: &[&[Val]],
+) -> Result<GcRef, Trap> {
+    alloc_struct_scanning(store, ty, fields, roots, &[])
+}
+
+/// [`alloc_struct`] for an engine that keeps values as raw words ([`raw`]): every
+/// word of `raw_roots` with an object's tag is a possible root
+/// (conservative: an object is kept if its slot and generation match).
+pub fn alloc_struct_scanning(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    fields: &[Val],
+    roots: &[&[Val]],
+    raw_roots: &[u64],
+) -> Result<GcRef, Trap> {
+    let GcComposite::Struct { fields: layout, .. } = &ty.composite else { return Err(not_a("struct")) };
+    let r = reserve(store, ty, 0, roots, raw_roots)?;
+    let heap = &mut store.inner_mut().gc;
+    let slot = heap.objects.slots[r.index as usize];
+    for (f, v) in layout.iter().zip(fields) {
+        let bits = if f.is_ref() { heap.encode(*v) } else { heap::bits_of(*v) };
+        heap.write_bits(slot, f, f.at as usize, bits, heap::high_bits(*v));
+    }
+    Ok(r)
+}
+
+/// Allocates an array of type `ty` with `len` copies of `init` (spec
+/// `alloc_array`); see [`alloc_struct`] for `roots`. An array larger than
+/// the limiter allows traps before anything is allocated.
+pub fn alloc_array(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    len: u32,
+    init: Val,
+    roots: &[&[Val]],
+) -> Result<GcRef, Trap> {
+    alloc_array_scanning(store, ty, len, init, roots, &[])
+}
+
+/// [`alloc_array`] for an engine that keeps values as raw words ([`raw`]): every
+/// word of `raw_roots` with an object's tag is a possible root
+/// (conservative: an object is kept if its slot and generation match).
+pub fn alloc_array_scanning(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    len: u32,
+    init: Val,
+    roots: &[&[Val]],
+    raw_roots: &[u64],
+) -> Result<GcRef, Trap> {
+    let GcComposite::Array(elem) = &ty.composite else { return Err(not_a("array")) };
+    let r = reserve(store, ty, len, roots, raw_roots)?;
+    let heap = &mut store.inner_mut().gc;
+    let bits = if elem.is_ref() { heap.encode(init) } else { heap::bits_of(init) };
+    let high = heap::high_bits(init);
+    if bits != 0 || high != 0 {
+        let slot = heap.objects.slots[r.index as usize];
+        if elem.is_ref() {
+            heap.objects.words_of_mut(slot).fill(bits);
+        } else {
+            for i in 0..len {
+                heap.write_bits(slot, elem, elem_at(elem, i), bits, high);
+            }
         }
     }
+    Ok(r)
+}
+
+/// Allocates an array of type `ty` holding `values` (`array.new_fixed`,
+/// `array.new_data`, `array.new_elem`); see [`alloc_struct`] for `roots`.
+pub fn alloc_array_of(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    values: &[Val],
+    roots: &[&[Val]],
+) -> Result<GcRef, Trap> {
+    alloc_array_of_scanning(store, ty, values, roots, &[])
+}
+
+/// [`alloc_array_of`] for an engine that keeps values as raw words ([`raw`]): every
+/// word of `raw_roots` with an object's tag is a possible root
+/// (conservative: an object is kept if its slot and generation match).
+pub fn alloc_array_of_scanning(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    values: &[Val],
+    roots: &[&[Val]],
+    raw_roots: &[u64],
+) -> Result<GcRef, Trap> {
+    let GcComposite::Array(elem) = &ty.composite else { return Err(not_a("array")) };
+    let len = u32::try_from(values.len()).map_err(|_| Trap::new(TrapKind::GcHeapExhausted))?;
+    let r = reserve(store, ty, len, roots, raw_roots)?;
+    let heap = &mut store.inner_mut().gc;
+    let slot = heap.objects.slots[r.index as usize];
+    for (i, v) in values.iter().enumerate() {
+        let bits = if elem.is_ref() { heap.encode(*v) } else { heap::bits_of(*v) };
+        heap.write_bits(slot, elem, elem_at(elem, i as u32), bits, heap::high_bits(*v));
+    }
+    Ok(r)
+}
+
+#[cold]
+fn not_a(what: &str) -> Trap {
+    Trap::host(format!("type is not a {what} type (module not validated?)"))
+}
+
+/// Makes room for a zeroed object of type `ty` with `len` elements:
+/// collects when due, asks the limiter before the heap grows (collecting
+/// and asking again once if it refuses), then places it.
+fn reserve(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    len: u32,
+    roots: &[&[Val]],
+    raw_roots: &[u64],
+) -> Result<GcRef, Trap> {
+    let stress = store.inner().engine.config().gc_stress;
+    let heap = &mut store.inner_mut().gc;
+    let number = heap.objects.type_number(ty);
+    let words = heap.objects.types[number as usize].words(len);
+    let charge = usize::try_from(words)
+        .ok()
+        .and_then(|w| w.checked_mul(8))
+        .and_then(|b| b.checked_add(heap::SLOT_BYTES))
+        .ok_or_else(|| Trap::new(TrapKind::GcHeapExhausted))?;
+    if heap.inhibit == 0 && (stress || heap.since_gc + charge > heap.threshold.max(MIN_THRESHOLD)) {
+        collect_scanning(store.inner_mut(), roots, raw_roots);
+    }
+    let full =
+        |heap: &GcHeap| heap.objects.free_slots.is_empty() && heap.objects.slots.len() >= raw::MAX_OBJECTS as usize;
     let current = store.inner().gc.live_bytes;
-    let desired = current.saturating_add(charge);
-    if !store.gc_heap_may_grow(current, desired) {
+    if full(&store.inner().gc) || !store.gc_heap_may_grow(current, current.saturating_add(charge)) {
         if store.inner().gc.inhibit == 0 {
-            collect(store.inner_mut(), roots);
+            collect_scanning(store.inner_mut(), roots, raw_roots);
         }
         let current = store.inner().gc.live_bytes;
-        if !store.gc_heap_may_grow(current, current.saturating_add(charge)) {
+        if full(&store.inner().gc) || !store.gc_heap_may_grow(current, current.saturating_add(charge)) {
             return Err(Trap::new(TrapKind::GcHeapExhausted));
         }
     }
@@ -484,92 +619,183 @@ pub fn alloc(store: &mut dyn EngineStore, obj: GcObject, roots: &[&[Val]]) -> Re
     heap.since_gc += charge;
     heap.stats.allocated += 1;
     heap.stats.peak_bytes = heap.stats.peak_bytes.max(heap.live_bytes as u64);
-    let index = match heap.free.pop() {
-        Some(i) => {
-            heap.slots[i as usize].object = Some(obj);
-            i
-        }
-        None => {
-            heap.slots.push(Slot { generation: 0, object: Some(obj) });
-            (heap.slots.len() - 1) as u32
-        }
-    };
-    Ok(GcRef { store: id, index, generation: heap.slots[index as usize].generation | array })
+    let index = heap.objects.place(number, words as usize, len);
+    let slot = heap.objects.slots[index as usize];
+    Ok(heap::gc_ref(id, index, &slot, ty.is_array()))
 }
 
-/// Whether an allocation of `bytes` could ever succeed: the heap's bytes
-/// are bounded, so a request beyond what a `usize` or the limiter allows
-/// traps before anything is allocated.
-pub fn check_size(store: &mut dyn EngineStore, bytes: u64, roots: &[&[Val]]) -> Result<(), Trap> {
-    let bytes = usize::try_from(bytes).map_err(|_| Trap::new(TrapKind::GcHeapExhausted))?;
-    let current = store.inner().gc.live_bytes;
-    if store.gc_heap_may_grow(current, current.saturating_add(bytes).saturating_add(HEADER_BYTES)) {
-        return Ok(());
-    }
-    if store.inner().gc.inhibit == 0 {
+/// Counts an exception instance's allocation toward the next collection
+/// and runs one if it is due (so a loop that throws and catches `exnref`s
+/// stays bounded); `roots` as for [`alloc_struct`], plus the instance's
+/// fields. Call before [`crate::executor::alloc_exn`].
+pub fn exception_allocating(store: &mut dyn EngineStore, fields: usize, roots: &[&[Val]]) {
+    let stress = store.inner().engine.config().gc_stress;
+    let heap = &mut store.inner_mut().gc;
+    let charge = EXN_BYTES + fields * 8;
+    heap.since_gc += charge;
+    if heap.inhibit == 0 && (stress || heap.since_gc > heap.threshold.max(MIN_THRESHOLD)) {
         collect(store.inner_mut(), roots);
     }
-    let current = store.inner().gc.live_bytes;
-    if store.gc_heap_may_grow(current, current.saturating_add(bytes).saturating_add(HEADER_BYTES)) {
-        Ok(())
-    } else {
-        Err(Trap::new(TrapKind::GcHeapExhausted))
-    }
 }
 
-/// Runs a full collection: marks from every root and `extra`, frees the rest.
+/// What an exception instance counts toward the collection threshold
+/// besides its fields.
+const EXN_BYTES: usize = 64;
+
+/// Runs a full collection: marks from every root and `extra`, frees the
+/// objects (and exception instances) nothing reaches.
 pub fn collect(store: &mut StoreInner, extra: &[&[Val]]) {
+    collect_scanning(store, extra, &[]);
+}
+
+/// [`collect`] with raw roots scanned conservatively (see [`alloc_struct_scanning`]).
+pub fn collect_scanning(store: &mut StoreInner, extra: &[&[Val]], raw_roots: &[u64]) {
     let id = store.id;
+    let collect_exns = store.gc.opaque_frames == 0;
     let heap = &mut store.gc;
     heap.marks.clear();
-    heap.marks.resize(heap.slots.len(), false);
-    let mut work: Vec<GcRef> = Vec::new();
-    {
-        let mut push = |v: &Val| {
-            if let Some(r) = object_of(v)
-                && r.store == id
-            {
-                work.push(r);
+    heap.marks.resize(heap.objects.allocated.len(), 0);
+    let mut m = Marker {
+        id,
+        objects: &heap.objects,
+        marks: &mut heap.marks,
+        work: Vec::new(),
+        exn_marks: vec![false; store.exns.len()],
+        exn_work: Vec::new(),
+    };
+    for vals in extra {
+        vals.iter().for_each(|v| m.val(v));
+    }
+    for w in raw_roots {
+        if let Some(r) = raw::to_object(*w, id) {
+            m.val(&Val::AnyRef(Some(AnyRef::Object(r))));
+        }
+    }
+    heap.suspended.iter().for_each(|v| m.val(v));
+    heap.roots.iter().flatten().for_each(|v| m.val(v));
+    store.globals.iter().for_each(|g| m.val(&g.value));
+    store.tables.iter().for_each(|t| t.elements.iter().for_each(|v| m.val(v)));
+    store.elems.iter().for_each(|e| e.items.iter().for_each(|v| m.val(v)));
+    for (i, e) in store.exns.iter().enumerate() {
+        // Instances the collector cannot see every reference to (pinned,
+        // in flight, or any while an opaque frame runs) are roots.
+        if !collect_exns || e.pinned || !e.escaped {
+            m.exn(i as u32);
+        }
+    }
+    loop {
+        if let Some(i) = m.work.pop() {
+            let objects = m.objects;
+            let slot = objects.slots[i as usize];
+            let t = &objects.types[slot.ty as usize];
+            let words = objects.words_of(&slot);
+            match t.elem_refs {
+                Some(Hierarchy::Any | Hierarchy::Extern) => words.iter().for_each(|w| m.word(*w)),
+                Some(Hierarchy::Exn) => words.iter().for_each(|w| m.exn_word(*w)),
+                Some(Hierarchy::Func) => {}
+                None => {
+                    t.traced.iter().for_each(|k| m.word(words[*k as usize]));
+                    t.exn_words.iter().for_each(|k| m.exn_word(words[*k as usize]));
+                }
             }
-        };
-        for vals in extra {
-            vals.iter().for_each(&mut push);
-        }
-        heap.suspended.iter().for_each(&mut push);
-        heap.roots.iter().flatten().for_each(&mut push);
-        store.globals.iter().for_each(|g| push(&g.value));
-        store.tables.iter().for_each(|t| t.elements.iter().for_each(&mut push));
-        store.elems.iter().for_each(|e| e.items.iter().for_each(&mut push));
-        store.exns.iter().for_each(|e| e.fields.iter().for_each(&mut push));
-    }
-    while let Some(r) = work.pop() {
-        let i = r.index as usize;
-        let Some(slot) = heap.slots.get(i) else { continue };
-        if slot.generation != r.slot_generation() || heap.marks[i] {
-            continue;
-        }
-        heap.marks[i] = true;
-        if let Some(obj) = &slot.object {
-            work.extend(obj.refs.iter().filter_map(object_of).filter(|r| r.store == id));
+        } else if let Some(e) = m.exn_work.pop() {
+            store.exns[e as usize].fields.iter().for_each(|v| m.val(v));
+        } else {
+            break;
         }
     }
+    let exn_marks = std::mem::take(&mut m.exn_marks);
     let mut freed = 0u64;
-    for (i, slot) in heap.slots.iter_mut().enumerate() {
-        if !heap.marks[i]
-            && let Some(obj) = slot.object.take()
-        {
-            heap.live_bytes -= obj.charge();
-            slot.generation = slot.generation.wrapping_add(1) & !ARRAY_BIT;
-            heap.free.push(i as u32);
+    let mut freed_bytes = 0usize;
+    for w in 0..heap.marks.len() {
+        let mut garbage = heap.objects.allocated[w] & !heap.marks[w];
+        while garbage != 0 {
+            let bit = garbage.trailing_zeros();
+            garbage &= garbage - 1;
+            let words = heap.objects.free(w as u32 * 64 + bit);
+            freed_bytes += heap::SLOT_BYTES + words * 8;
             freed += 1;
         }
     }
+    heap.live_bytes -= freed_bytes;
     heap.stats.freed += freed;
     heap.stats.collections += 1;
     heap.since_gc = 0;
     heap.threshold = heap.live_bytes.max(MIN_THRESHOLD);
+    if collect_exns {
+        let mut n = 0;
+        for (i, marked) in exn_marks.into_iter().enumerate() {
+            if !marked && crate::exception::collect(store, i as u32) {
+                n += 1;
+            }
+        }
+        store.gc.stats.exceptions_freed += n;
+    }
 }
 
+/// The mark phase's state: a work list of objects (by slot) and one of
+/// exception instances (by address), each marked when first pushed.
+struct Marker<'a> {
+    id: StoreId,
+    objects: &'a heap::Objects,
+    marks: &'a mut [u64],
+    work: Vec<u32>,
+    exn_marks: Vec<bool>,
+    exn_work: Vec<u32>,
+}
+
+impl Marker<'_> {
+    /// Marks what root value `v` refers to.
+    fn val(&mut self, v: &Val) {
+        match v {
+            Val::ExnRef(Some(e)) if e.0.store == self.id => self.exn(e.0.index),
+            v => {
+                if let Some(r) = object_of(v)
+                    && r.store == self.id
+                    && self.objects.slot(r).is_some()
+                {
+                    self.slot(r.index as usize);
+                }
+            }
+        }
+    }
+
+    /// Marks the object of an `any`/`extern` raw word, if it is one.
+    #[inline]
+    fn word(&mut self, w: u64) {
+        if raw::is_object(w) {
+            let j = ((w >> 2) & u64::from(raw::MAX_OBJECTS - 1)) as usize;
+            if self.objects.slots.get(j).is_some_and(|s| s.ty != heap::FREE) {
+                self.slot(j);
+            }
+        }
+    }
+
+    #[inline]
+    fn slot(&mut self, j: usize) {
+        let bit = 1u64 << (j % 64);
+        if self.marks[j / 64] & bit == 0 {
+            self.marks[j / 64] |= bit;
+            self.work.push(j as u32);
+        }
+    }
+
+    /// Marks the exception instance of an `exnref` raw word, if not null.
+    fn exn_word(&mut self, w: u64) {
+        if w != raw::NULL {
+            self.exn((w - 1) as u32);
+        }
+    }
+
+    fn exn(&mut self, i: u32) {
+        if let Some(m) = self.exn_marks.get_mut(i as usize)
+            && !*m
+        {
+            *m = true;
+            self.exn_work.push(i);
+        }
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -604,8 +830,7 @@ mod tests {
     }
 
     fn node(store: &mut Store<()>, ty: &Arc<GcType>, value: i32, next: Val) -> Val {
-        let obj = GcObject::new_struct(ty.clone(), &[Val::I32(value), next]);
-        Val::AnyRef(Some(AnyRef::Object(alloc(store, obj, &[&[next]]).unwrap())))
+        Val::AnyRef(Some(AnyRef::Object(alloc_struct(store, ty, &[Val::I32(value), next], &[&[next]]).unwrap())))
     }
 
     fn list(store: &mut Store<()>, ty: &Arc<GcType>, n: i32) -> Val {
@@ -635,7 +860,7 @@ mod tests {
         let mut sum = 0i64;
         while let Val::AnyRef(Some(AnyRef::Object(r))) = cur {
             let obj = store.inner.gc.get(r).expect("live");
-            let GcComposite::Struct { fields, .. } = &obj.ty.composite else { panic!() };
+            let GcComposite::Struct { fields, .. } = &obj.ty().composite else { panic!() };
             sum += i64::from(obj.read(&fields[0], fields[0].at as usize).i32().unwrap());
             cur = obj.read(&fields[1], fields[1].at as usize);
         }
@@ -654,6 +879,28 @@ mod tests {
     }
 
     #[test]
+    fn raw_words_with_an_object_tag_are_roots() {
+        let engine = Engine::default();
+        let ty = engine.type_registry().register(&node_types()).remove(0);
+        let mut store = Store::new(&engine, ());
+        let a = node(&mut store, &ty, 1, Val::AnyRef(None));
+        let b = node(&mut store, &ty, 2, a);
+        let Val::AnyRef(Some(AnyRef::Object(rb))) = b else { panic!() };
+        // A stale word (another generation of b's slot) keeps nothing.
+        let stale = raw::object(GcRef { generation: rb.generation ^ 1, ..rb });
+        let words = [0, raw::i31(9), raw::object(rb), 42];
+        collect_scanning(&mut store.inner, &[], &words);
+        assert_eq!(store.inner.gc.stats().live_objects, 2, "b from its word, a through b");
+        let id = store.inner.id;
+        let mark = store.inner.gc.suspend_raw(id, &words);
+        collect(&mut store.inner, &[]);
+        assert_eq!(store.inner.gc.stats().live_objects, 2, "suspended raw slots are roots");
+        store.inner.gc.resume(mark);
+        collect_scanning(&mut store.inner, &[], &[0, raw::i31(9), 42, stale]);
+        assert_eq!(store.inner.gc.stats().live_objects, 0);
+    }
+
+    #[test]
     fn cycles_are_collected_and_roots_on_the_engine_stack_kept() {
         let engine = Engine::default();
         let ty = engine.type_registry().register(&node_types()).remove(0);
@@ -663,7 +910,7 @@ mod tests {
         let Val::AnyRef(Some(AnyRef::Object(ra))) = a else { panic!() };
         let f = ty.composite.clone();
         let GcComposite::Struct { fields, .. } = f else { panic!() };
-        store.inner.gc.get_mut(ra).unwrap().write(&fields[1], fields[1].at as usize, b);
+        assert!(store.inner.gc.write(ra, &fields[1], fields[1].at as usize, b));
         let kept = node(&mut store, &ty, 3, Val::AnyRef(None));
         collect(&mut store.inner, &[&[kept]]);
         assert_eq!(store.inner.gc.stats().live_objects, 1, "the a<->b cycle is garbage");
@@ -723,15 +970,15 @@ mod tests {
         let mut head = Val::AnyRef(None);
         let mut n = 0;
         let err = loop {
-            let obj = GcObject::new_struct(ty.clone(), &[Val::I32(n), head]);
-            match alloc(&mut store, obj, &[&[head]]) {
+            match alloc_struct(&mut store, &ty, &[Val::I32(n), head], &[&[head]]) {
                 Ok(r) => head = Val::AnyRef(Some(AnyRef::Object(r))),
                 Err(e) => break e,
             }
             n += 1;
         };
         assert_eq!(err.kind(), &TrapKind::GcHeapExhausted);
-        assert!(n > 10 && (n as usize) * HEADER_BYTES < 10_000, "{n}");
+        // A node is a 16-byte slot and two words.
+        assert_eq!(n as usize, 10_000 / 32, "{n}");
     }
 
     #[test]
@@ -765,7 +1012,10 @@ mod tests {
             1,
         )];
         let ty = registry.register(&types).remove(0);
-        let obj = GcObject::new_struct(ty.clone(), &[Val::I32(0x1ff), Val::I32(-2)]);
+        let engine = Engine::default();
+        let mut store = Store::new(&engine, ());
+        let r = alloc_struct(&mut store, &ty, &[Val::I32(0x1ff), Val::I32(-2)], &[]).unwrap();
+        let obj = store.inner.gc.get(r).unwrap();
         let GcComposite::Struct { fields, bytes, .. } = &ty.composite else { panic!() };
         assert_eq!(*bytes, 4, "i8 at 0, i16 aligned at 2");
         assert_eq!(obj.read(&fields[0], 0), Val::I32(0xff));

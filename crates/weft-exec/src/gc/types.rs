@@ -1,57 +1,25 @@
 //! Runtime type descriptors for GC objects, and the engine-wide registry
 //! that gives every defined type a canonical id.
 //!
-//! A type index means nothing outside its module, so the runtime interns
-//! each type by its iso-recursive structure (spec 3.2 "closed types"):
-//! a recursion group is keyed by its types with references into the group
-//! written `Rec(k)` and references to earlier groups written as those
-//! types' canonical ids. Keys are flat (ids, never nested types), so
-//! interning never recurses, whatever the depth of the type graph.
-//! Structurally equal types of any two modules of one engine get the same
-//! id, and type equality is an integer compare.
+//! A type index means nothing outside its module, so each engine interns
+//! every module's types into one [`weft_validate::TypeRegistry`] — the
+//! validator's own canonicalization (spec 3.3 "type equivalence":
+//! iso-recursive, a recursion group keyed by its types with indices
+//! inside the group relative to it and indices outside replaced by
+//! canonical ids) — so structurally equal types of any two modules of one
+//! engine get the same id, and type equality is an integer compare.
 //!
-//! Each type also gets its **supertype display**: the ids of its declared
-//! supertype chain, root first, ending with itself. `t <: u` for defined
-//! types is `display(t).get(depth(u)) == Some(id(u))`: one bounds check and
-//! one compare, as in production engines.
+//! Each runtime type ([`GcType`]) carries its id, its **supertype
+//! display** (the ids of its declared supertype chain, root first, ending
+//! with itself, as the registry computed it) and its object layout.
+//! `t <: u` for defined types is `display(t).get(depth(u)) == Some(id(u))`:
+//! one bounds check and one compare, as in production engines.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use weft_decode::{CompositeType, HeapType, StorageType, SubType, ValType};
 
 use crate::value::Val;
-
-/// A heap type in a registry key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum KeyHeap {
-    Abstract(HeapType),
-    /// The `k`th type of the same recursion group.
-    Rec(u32),
-    /// An earlier group's type, by canonical id.
-    Id(u32),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum KeyVal {
-    Plain(ValType),
-    Ref(bool, KeyHeap),
-    Packed(u8),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum KeyComposite {
-    Func(Box<[KeyVal]>, Box<[KeyVal]>),
-    Struct(Box<[(KeyVal, bool)]>),
-    Array(KeyVal, bool),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct KeySub {
-    is_final: bool,
-    supertype: Option<KeyHeap>,
-    composite: KeyComposite,
-}
 
 /// Where a field lives in an object and what it holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -145,18 +113,11 @@ impl GcType {
     }
 }
 
-/// The engine-wide registry of canonical types.
+/// The engine-wide registry of canonical types: the validator's
+/// [`weft_validate::TypeRegistry`], shared by every module of the engine.
 #[derive(Debug, Default)]
 pub struct TypeRegistry {
-    inner: Mutex<RegistryInner>,
-}
-
-#[derive(Debug, Default)]
-struct RegistryInner {
-    /// The first id of each interned recursion group.
-    groups: HashMap<Box<[KeySub]>, u32>,
-    /// The display of each id.
-    displays: Vec<Arc<[u32]>>,
+    inner: Mutex<weft_validate::TypeRegistry>,
 }
 
 impl TypeRegistry {
@@ -165,87 +126,15 @@ impl TypeRegistry {
     /// group, bad supertypes) get ids of their own rather than a panic.
     pub fn register(&self, types: &[SubType]) -> Vec<Arc<GcType>> {
         let mut reg = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let mut ids: Vec<u32> = Vec::with_capacity(types.len());
-        let mut i = 0;
-        while i < types.len() {
-            let start = (types[i].rec_group_start as usize).min(i);
-            let len = (types[i].rec_group_len as usize).max(1);
-            let end = (start + len).min(types.len()).max(i + 1);
-            let heap = |h: HeapType, ids: &[u32]| match h {
-                HeapType::Concrete(j) => {
-                    let j = j as usize;
-                    if j >= start && j < end {
-                        KeyHeap::Rec((j - start) as u32)
-                    } else if let Some(id) = ids.get(j) {
-                        KeyHeap::Id(*id)
-                    } else {
-                        KeyHeap::Rec(u32::MAX - j as u32)
-                    }
-                }
-                h => KeyHeap::Abstract(h),
-            };
-            let val = |t: ValType, ids: &[u32]| match t {
-                ValType::Ref(r) => KeyVal::Ref(r.nullable, heap(r.heap, ids)),
-                t => KeyVal::Plain(t),
-            };
-            let storage = |s: StorageType, ids: &[u32]| match s {
-                StorageType::I8 => KeyVal::Packed(8),
-                StorageType::I16 => KeyVal::Packed(16),
-                StorageType::Val(t) => val(t, ids),
-            };
-            let key: Box<[KeySub]> = types[i..end]
-                .iter()
-                .map(|t| KeySub {
-                    is_final: t.is_final,
-                    supertype: t.supertype.map(|s| heap(HeapType::Concrete(s), &ids)),
-                    composite: match &t.composite {
-                        CompositeType::Func(f) => KeyComposite::Func(
-                            f.params().iter().map(|t| val(*t, &ids)).collect(),
-                            f.results().iter().map(|t| val(*t, &ids)).collect(),
-                        ),
-                        CompositeType::Struct(fs) => {
-                            KeyComposite::Struct(fs.iter().map(|f| (storage(f.storage, &ids), f.mutable)).collect())
-                        }
-                        CompositeType::Array(f) => KeyComposite::Array(storage(f.storage, &ids), f.mutable),
-                    },
-                })
-                .collect();
-            let first = match reg.groups.get(&key) {
-                Some(first) => *first,
-                None => {
-                    let first = reg.displays.len() as u32;
-                    // Displays of a new group: supertypes precede their subtypes
-                    // (validation), so walk the group in order.
-                    let mut group_displays: Vec<Arc<[u32]>> = Vec::with_capacity(key.len());
-                    for (k, sub) in key.iter().enumerate() {
-                        let id = first + k as u32;
-                        let mut display: Vec<u32> = match sub.supertype {
-                            Some(KeyHeap::Id(s)) => reg.displays.get(s as usize).map_or(Vec::new(), |d| d.to_vec()),
-                            Some(KeyHeap::Rec(r)) if (r as usize) < k => group_displays[r as usize].to_vec(),
-                            _ => Vec::new(),
-                        };
-                        display.push(id);
-                        group_displays.push(display.into());
-                    }
-                    reg.displays.extend(group_displays);
-                    reg.groups.insert(key, first);
-                    first
-                }
-            };
-            for k in 0..(end - i) {
-                ids.push(first + (i - start + k) as u32);
-            }
-            i = end;
-        }
+        let ids = reg.intern_types(types);
         types
             .iter()
+            .zip(ids)
             .enumerate()
-            .map(|(index, t)| {
-                let id = ids[index];
-                let display = reg.displays[id as usize].to_vec().into_boxed_slice();
+            .map(|(index, (t, id))| {
                 Arc::new(GcType {
-                    id,
-                    display,
+                    id: id.0,
+                    display: reg.get(id).supertypes.iter().map(|s| s.0).collect(),
                     is_final: t.is_final,
                     composite: layout(&t.composite, types),
                     module_index: index as u32,

@@ -143,7 +143,7 @@ impl Exec<'_> {
         self.slots.copy_within(from..from + params, fp);
         self.slots[fp + params..fp + locals].fill(0);
         if callee.v128 {
-            super::simd::replace_v128_frame(self.vslots, callee, fp, from);
+            super::simd::replace_v128_frame(&mut self.vslots, callee, fp, from);
         }
         if let Some(instance) = instance {
             let caller_inst = self.set_instance(instance);

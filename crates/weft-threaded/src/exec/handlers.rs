@@ -1,6 +1,8 @@
 //! The handlers: one function per op, each doing its op's work and passing
-//! control on with [`next`]. Numeric handlers are derived from the op
-//! table ([`for_each_numeric_op!`]) and are one line of semantics each; the
+//! control on with [`next`]; which op gets which is its row of the op
+//! table (`for_each_op!`, `handler_of` below). Numeric handlers are derived
+//! from the numeric table (`for_each_numeric_op!`) and are one line of
+//! semantics each; the
 //! hot control, call, variable and memory ops are written out below; the
 //! rest (bulk memory, tables, references — ops that call into the store
 //! anyway) share one handler, [`slow`], that matches on them.
@@ -9,9 +11,9 @@ use std::sync::Arc;
 
 use super::backend::{Flow, Handler, NO_ACC, branch, exit, next, next_via};
 use super::calls::IndirectCallee;
-use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_val, wide};
+use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, simd, table_hierarchy, to_raw, to_val_like, wide};
 use crate::Code;
-use crate::op::{Op, Raw, Slot, for_each_acc_op, for_each_numeric_op};
+use crate::op::{Flags, Op, Raw, Slot, for_each_acc_op, for_each_op};
 use weft_exec::TrapKind;
 use weft_exec::executor::InstanceData;
 use weft_exec::executor::StoreInner;
@@ -34,49 +36,32 @@ macro_rules! operands {
     };
 }
 
-/// Expands to the handler lookup: the hand-written arms, then one arm per
-/// numeric op. The match lists every op (no wildcard), so it compiles to
-/// one table load with no range check.
+/// Expands to the handler lookup from the op table's rows: one arm per
+/// op (no wildcard), so it compiles to one table load with no range check.
 macro_rules! lookup {
-    (
-        ($op:expr) { $($arms:tt)* }
-        acc: {
-            bin: [$($ab:ident $abx:ident),* $(,)?]
-            bin_imm: [$($abi:ident $abix:ident : $abit:ty = $abis:ident),* $(,)?]
-            br: [$($aj:ident $ajx:ident = $ajs:ident),* $(,)?]
-            br_imm: [$($aji:ident $ajix:ident : $ajit:ty = $ajis:ident),* $(,)?]
-            un: [$($au:ident $aux:ident),* $(,)?]
+    ($(
+        $(#[$attr:meta])*
+        $name:ident $({ $($field:ident : $form:ident $fty:ty),* $(,)? })?
+        [$($flag:ident)*] $(<- $base:ident . $from:ident)? => $handler:path;
+    )*) => {
+        /// The handler of `op` (put beside it in its cell when translation
+        /// ends). Debug builds check the row's `SLOW` flag says whether
+        /// its handler is [`slow`].
+        pub(super) fn handler_of(op: Op) -> Handler {
+            let h: Handler = match op {
+                $( Op::$name { .. } => {
+                    debug_assert_eq!(
+                        op.flags().has(Flags::SLOW),
+                        stringify!($handler) == "slow",
+                        "{}: the SLOW flag and the handler disagree",
+                        stringify!($name),
+                    );
+                    $handler
+                } )*
+            };
+            h
         }
-        bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
-        bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
-        bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
-        cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
-        cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
-        un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
-        un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
-    ) => {{
-        let h: Handler = match $op {
-            $($arms)*
-            $( Op::$bi { .. } => num::$bi, Op::$bii { .. } => num::$bii, )*
-            $( Op::$bt { .. } => num::$bt, Op::$bti { .. } => num::$bti, )*
-            $( Op::$b { .. } => num::$b, )*
-            $(
-                Op::$c { .. } => num::$c,
-                Op::$ci { .. } => num::$ci,
-                Op::$cj { .. } => num::$cj,
-                Op::$cji { .. } => num::$cji,
-            )*
-            $( Op::$f { .. } => num::$f, )*
-            $( Op::$u { .. } => num::$u, )*
-            $( Op::$ut_ { .. } => num::$ut_, )*
-            $( Op::$abx { .. } => num::$abx, )*
-            $( Op::$abix { .. } => num::$abix, )*
-            $( Op::$ajx { .. } => num::$ajx, )*
-            $( Op::$ajix { .. } => num::$ajix, )*
-            $( Op::$aux { .. } => num::$aux, )*
-        };
-        h
-    }};
+    };
 }
 
 /// Expands to one handler per numeric op.
@@ -224,166 +209,7 @@ macro_rules! numeric_handlers {
     };
 }
 
-/// The handler of `op` (put beside it in its cell when translation ends).
-pub(super) fn handler_of(op: Op) -> Handler {
-    for_each_acc_op!(lookup (op) {
-        Op::Copy { .. } => copy,
-        Op::Const { .. } => constant,
-        Op::Select { .. } => select,
-        Op::Fuel { .. } => fuel,
-        Op::CheckInterrupt => check_interrupt,
-        Op::Br { .. } => br,
-        Op::BrIfZero { .. } => br_if_zero,
-        Op::BrIfNonZero { .. } => br_if_non_zero,
-        Op::BrTable { .. } => br_table,
-        Op::BrIfZeroAcc { .. } => br_if_zero_acc,
-        Op::BrIfNonZeroAcc { .. } => br_if_non_zero_acc,
-        Op::I32LoadAcc { .. } => i32_load_acc,
-        Op::I64LoadAcc { .. } => i64_load_acc,
-        Op::F32LoadAcc { .. } => f32_load_acc,
-        Op::F64LoadAcc { .. } => f64_load_acc,
-        Op::I32Load8SAcc { .. } => i32_load8_s_acc,
-        Op::I32Load8UAcc { .. } => i32_load8_u_acc,
-        Op::I32Load16SAcc { .. } => i32_load16_s_acc,
-        Op::I32Load16UAcc { .. } => i32_load16_u_acc,
-        Op::Store8Acc { .. } => store8_acc,
-        Op::Store16Acc { .. } => store16_acc,
-        Op::Store32Acc { .. } => store32_acc,
-        Op::Store64Acc { .. } => store64_acc,
-        Op::Store8AccAddr { .. } => store8_acc_addr,
-        Op::Store16AccAddr { .. } => store16_acc_addr,
-        Op::Store32AccAddr { .. } => store32_acc_addr,
-        Op::Store64AccAddr { .. } => store64_acc_addr,
-        Op::Store8ImmAcc { .. } => store8_imm_acc,
-        Op::Store16ImmAcc { .. } => store16_imm_acc,
-        Op::Store32ImmAcc { .. } => store32_imm_acc,
-        Op::Store64ImmAcc { .. } => store64_imm_acc,
-        Op::SelectAcc { .. } => select_acc,
-        Op::I32LoadAbs { .. } => i32_load_abs,
-        Op::I64LoadAbs { .. } => i64_load_abs,
-        Op::Store32Abs { .. } => store32_abs,
-        Op::Store64Abs { .. } => store64_abs,
-        Op::Store32AbsAcc { .. } => store32_abs_acc,
-        Op::Store64AbsAcc { .. } => store64_abs_acc,
-        Op::Return0 => return0,
-        Op::Return1 { .. } => return1,
-        Op::ReturnN { .. } => return_n,
-        Op::Call { .. } => call,
-        Op::CallInternal { .. } => call_internal,
-        Op::CallIndirect { .. } => call_indirect,
-        Op::GlobalGet { .. } => global_get,
-        Op::GlobalSet { .. } => global_set,
-        Op::I32Load { .. } => i32_load,
-        Op::I64Load { .. } => i64_load,
-        Op::F32Load { .. } => f32_load,
-        Op::F64Load { .. } => f64_load,
-        Op::I32Load8S { .. } => i32_load8_s,
-        Op::I32Load8U { .. } => i32_load8_u,
-        Op::I32Load16S { .. } => i32_load16_s,
-        Op::I32Load16U { .. } => i32_load16_u,
-        Op::I64Load8S { .. } => i64_load8_s,
-        Op::I64Load8U { .. } => i64_load8_u,
-        Op::I64Load16S { .. } => i64_load16_s,
-        Op::I64Load16U { .. } => i64_load16_u,
-        Op::I64Load32S { .. } => i64_load32_s,
-        Op::I64Load32U { .. } => i64_load32_u,
-        Op::Store8 { .. } => store8,
-        Op::Store16 { .. } => store16,
-        Op::Store32 { .. } => store32,
-        Op::Store64 { .. } => store64,
-        Op::Store8Imm { .. } => store8_imm,
-        Op::Store16Imm { .. } => store16_imm,
-        Op::Store32Imm { .. } => store32_imm,
-        Op::Store64Imm { .. } => store64_imm,
-        Op::ReturnCall { .. } => calls::return_call,
-        Op::ReturnCallIndirect { .. } => calls::return_call_indirect,
-        Op::CallRef { .. } => calls::call_ref,
-        Op::ReturnCallRef { .. } => calls::return_call_ref,
-        Op::BrOnNull { .. } => calls::br_on_null,
-        Op::BrOnNonNull { .. } => calls::br_on_non_null,
-        Op::I64Add128 { .. } => wide::i64_add128,
-        Op::I64Sub128 { .. } => wide::i64_sub128,
-        Op::I64MulWideS { .. } => wide::i64_mul_wide_s,
-        Op::I64MulWideU { .. } => wide::i64_mul_wide_u,
-        Op::LoadExt { .. } => memory::load_ext,
-        Op::StoreExt { .. } => memory::store_ext,
-        Op::Mem64Load { .. } => memory::mem64_load,
-        Op::Mem64Store { .. } => memory::mem64_store,
-        Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw,
-        Op::VCopy { .. } => simd::vcopy,
-        Op::VSelect { .. } => simd::vselect,
-        Op::VReturn1 { .. } => simd::vreturn1,
-        Op::VReturnN { .. } => simd::vreturn_n,
-        Op::VConst { .. } => simd::vconst,
-        Op::VGlobalGet { .. } => simd::vglobal_get,
-        Op::VGlobalSet { .. } => simd::vglobal_set,
-        Op::VLoad { .. } => simd::vload,
-        Op::VStore { .. } => simd::vstore,
-        Op::VLoadExt { .. } => simd::vload_ext,
-        Op::VLoadLane { .. } => simd::vload_lane,
-        Op::VStoreLane { .. } => simd::vstore_lane,
-        Op::VMemExt { .. } => simd::vmem_ext,
-        Op::VUn { .. } => simd::vun,
-        Op::VBin { .. } => simd::vbin,
-        Op::VTern { .. } => simd::vtern,
-        Op::VTest { .. } => simd::vtest,
-        Op::VShift { .. } => simd::vshift,
-        Op::VSplat { .. } => simd::vsplat,
-        Op::VExtract { .. } => simd::vextract,
-        Op::VReplace { .. } => simd::vreplace,
-        Op::VShuffle { .. } => simd::vshuffle,
-        Op::VBitselect { .. } => simd::vbitselect,
-        Op::VAnd { .. } => simd::v_and,
-        Op::VOr { .. } => simd::v_or,
-        Op::VXor { .. } => simd::v_xor,
-        Op::VAndNot { .. } => simd::v_andnot,
-        Op::VI8x16Add { .. } => simd::v_i8x16_add,
-        Op::VI16x8Add { .. } => simd::v_i16x8_add,
-        Op::VI32x4Add { .. } => simd::v_i32x4_add,
-        Op::VI32x4Sub { .. } => simd::v_i32x4_sub,
-        Op::VI32x4Mul { .. } => simd::v_i32x4_mul,
-        Op::VI64x2Add { .. } => simd::v_i64x2_add,
-        Op::VI64x2Sub { .. } => simd::v_i64x2_sub,
-        Op::VF32x4Add { .. } => simd::v_f32x4_add,
-        Op::VF32x4Sub { .. } => simd::v_f32x4_sub,
-        Op::VF32x4Mul { .. } => simd::v_f32x4_mul,
-        Op::VF64x2Add { .. } => simd::v_f64x2_add,
-        Op::VF64x2Sub { .. } => simd::v_f64x2_sub,
-        Op::VF64x2Mul { .. } => simd::v_f64x2_mul,
-        Op::VI8x16Eq { .. } => simd::v_i8x16_eq,
-        Op::VI32x4Eq { .. } => simd::v_i32x4_eq,
-        Op::VI32x4LtS { .. } => simd::v_i32x4_lt_s,
-        Op::VI32x4GtS { .. } => simd::v_i32x4_gt_s,
-        Op::VF32x4Lt { .. } => simd::v_f32x4_lt,
-        Op::VF32x4Gt { .. } => simd::v_f32x4_gt,
-        Op::VBinLoad { .. } => simd::vbin_load,
-        Op::VBinConst { .. } => simd::vbin_const,
-        Op::VF32x4MulLoad { .. } => simd::v_f32x4_mul_load,
-        Op::Unreachable
-        | Op::MemorySize { .. }
-        | Op::MemoryGrow { .. }
-        | Op::MemoryFill { .. }
-        | Op::MemoryCopy { .. }
-        | Op::MemoryInit { .. }
-        | Op::DataDrop { .. }
-        | Op::TableGet { .. }
-        | Op::TableSet { .. }
-        | Op::TableSize { .. }
-        | Op::TableGrow { .. }
-        | Op::TableFill { .. }
-        | Op::TableCopy { .. }
-        | Op::TableInit { .. }
-        | Op::ElemDrop { .. }
-        | Op::RefIsNull { .. }
-        | Op::RefFunc { .. }
-        | Op::RefAsNonNull { .. }
-        | Op::MemorySizeExt { .. }
-        | Op::MemoryGrowExt { .. }
-        | Op::MemoryFillExt { .. }
-        | Op::MemoryCopyExt { .. }
-        | Op::MemoryInitExt { .. } => slow,
-    })
-}
+for_each_op!(lookup);
 
 /// The numeric handlers, named after their ops.
 #[allow(non_snake_case)]
@@ -538,17 +364,13 @@ fn call_internal(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, CallInternal { defined, base });
     // SAFETY: `cache` is null or the cache of the running instance's
     // module (`set_instance` keeps it so), which `ex.inst` keeps alive.
-    let code = unsafe { ex.cache.as_ref() }.and_then(|c| c.ready(defined));
-    if let Some(code) = code
+    let entry = unsafe { ex.cache.as_ref() }.and_then(|c| c.entry(defined));
+    if let Some(callee) = entry
         && let abs = ex.fp + usize::from(base)
-        && ex.fast_entry(code, abs)
+        && ex.fast_entry(callee, abs)
     {
-        let callee = Arc::as_ptr(code);
-        // SAFETY: as for `enter_internal`: the running instance keeps the
-        // callee's code alive.
-        let code = unsafe { &*callee };
-        ex.enter_fast(ip.next(), code, callee, abs);
-        let (ip, s) = (Ip::entry(code), ex.sp());
+        ex.enter_fast(ip.next(), callee, abs);
+        let (ip, s) = (Ip(callee.cells), ex.sp());
         return next(ex, ip, s, m, NO_ACC);
     }
     call_internal_general(ex, ip, s, m, acc)
@@ -605,15 +427,16 @@ fn call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
 fn global_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, GlobalGet { d, g });
     let a = ex.inst.globals[g as usize] as usize;
-    let acc = s.put_raw(d, to_raw(ex.store.globals[a].value));
+    let v = ex.store.globals[a].value;
+    let acc = s.put_raw(d, to_raw(ex.store, v));
     next(ex, ip.next(), s, m, acc)
 }
 
 fn global_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, GlobalSet { a, g });
     let addr = ex.inst.globals[g as usize] as usize;
-    let ty = ex.store.globals[addr].ty.content;
-    ex.store.globals[addr].value = to_val(&*ex.store, s.raw(a), ty);
+    let old = ex.store.globals[addr].value;
+    ex.store.globals[addr].value = to_val_like(&*ex.store, s.raw(a), old);
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -767,13 +590,13 @@ fn slow_op(ex: &mut Exec<'_>, op: Op, s: Sp) -> Result<(), TrapKind> {
             let t = inst.tables[table as usize] as usize;
             let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
             match store.tables[t].elements.get(i) {
-                Some(v) => s.set_raw(d, to_raw(*v)),
+                Some(&v) => s.set_raw(d, to_raw(store, v)),
                 None => return Err(TrapKind::TableOutOfBounds),
             }
         }
         Op::TableSet { i, v, table } => {
             let t = inst.tables[table as usize] as usize;
-            let val = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
+            let val = store.gc.decode(s.raw(v), table_hierarchy(inst, table), store.id);
             let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
             match store.tables[t].elements.get_mut(i) {
                 Some(e) => *e = val,
@@ -786,14 +609,14 @@ fn slow_op(ex: &mut Exec<'_>, op: Op, s: Sp) -> Result<(), TrapKind> {
         }
         Op::TableGrow { d, v, n, table } => {
             let t = inst.tables[table as usize] as usize;
-            let init = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
+            let init = store.gc.decode(s.raw(v), table_hierarchy(inst, table), store.id);
             let delta = table_index(store, t, s, n);
             let old = ex.with_erased(|store| ops::table_grow(store, t, delta, init)).map_or(u64::MAX, |o| o);
             set_table_index(ex.store, t, s, d, old);
         }
         Op::TableFill { i, v, n, table } => {
             let t = inst.tables[table as usize] as usize;
-            let val = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
+            let val = store.gc.decode(s.raw(v), table_hierarchy(inst, table), store.id);
             ops::table_fill(store, t, table_index(store, t, s, i), val, table_index(store, t, s, n))?;
         }
         Op::TableCopy { d, s: src, n, dst, src: src_table } => {

@@ -20,17 +20,20 @@
 mod operands;
 mod backend;
 mod calls;
+mod gc;
 mod handlers;
+#[cfg(feature = "op-histogram")]
+mod histogram;
 mod memory;
 mod simd;
 mod wide;
 
 use std::sync::Arc;
 
-use weft_decode::{HeapType, ValType};
+use weft_decode::{ImportType, SubType, ValType};
 
 use super::op::{Op, Raw, Slot};
-use super::{Cell, Code, ModuleCache};
+use super::{Cell, Code, FastCallee, ModuleCache};
 pub(crate) use backend::Handler;
 
 /// The executable cells of translated ops (branch targets relative):
@@ -54,10 +57,10 @@ pub(crate) fn cells(ops: &[Op], entries_unreached: bool) -> Box<[Cell]> {
     }
     cells
 }
-use weft_exec::Func;
+use weft_exec::Val;
 use weft_exec::executor::InstanceData;
 use weft_exec::executor::{EngineStore, FuncEntity, StoreInner};
-use weft_exec::{ExternRef, Val};
+use weft_exec::gc::raw::Hierarchy;
 use weft_exec::{FrameInfo, Trap, TrapKind};
 
 // Throwing and catching (`throw`, `throw_ref` and the unwinding of calls).
@@ -65,44 +68,57 @@ mod exceptions;
 
 // ---- values in slots ----
 
-/// A value's slot bits.
-pub(crate) fn to_raw(v: Val) -> u64 {
-    match v {
-        Val::I32(x) => x.to_raw(),
-        Val::I64(x) => x.to_raw(),
-        Val::F32(b) => u64::from(b),
-        Val::F64(b) => b,
-        Val::V128(b) => b as u64,
-        Val::FuncRef(f) => f.map_or(0, |f| u64::from(f.index()) + 1),
-        Val::ExternRef(e) => e.map_or(0, |e| e.0.wrapping_add(1)),
-        Val::ExnRef(e) => e.map_or(0, |e| u64::from(e.0.index) + 1),
-        // Other references never reach slots: `translate::module_supported`
-        // keeps modules that use them on the reference engine.
-        #[allow(unreachable_patterns)]
-        _ => 0,
-    }
+/// A value's slot bits (references by [`raw`]'s encoding; a `v128`'s low
+/// half: the rest is in its v-slot).
+#[inline]
+pub(crate) fn to_raw(store: &mut StoreInner, v: Val) -> u64 {
+    store.gc.encode(v)
 }
 
-/// The reference of heap type `heap` whose slot bits are `raw`.
-fn ref_val(store: &StoreInner, raw: u64, heap: HeapType) -> Val {
-    match heap {
-        HeapType::Extern | HeapType::NoExtern => Val::ExternRef((raw != 0).then(|| ExternRef(raw - 1))),
-        HeapType::Exn | HeapType::NoExn => {
-            Val::ExnRef((raw != 0).then(|| weft_exec::Exn(store.stored((raw - 1) as usize))))
-        }
-        _ => Val::FuncRef((raw != 0).then(|| Func(store.stored((raw - 1) as usize)))),
-    }
-}
-
-/// The value of type `ty` whose slot bits are `raw`.
-fn to_val(store: &StoreInner, raw: u64, ty: ValType) -> Val {
+/// The value of type `ty` whose slot bits are `bits`; a defined
+/// reference type's index is one of `types` (its module's types).
+fn to_val(store: &StoreInner, bits: u64, ty: ValType, types: &[SubType]) -> Val {
     match ty {
-        ValType::I32 => Val::I32(i32::from_raw(raw)),
-        ValType::I64 => Val::I64(raw as i64),
-        ValType::F32 => Val::F32(raw as u32),
-        ValType::F64 => Val::F64(raw),
-        ValType::V128 => Val::V128(u128::from(raw)),
-        ValType::Ref(r) => ref_val(store, raw, r.heap),
+        ValType::I32 => Val::I32(i32::from_raw(bits)),
+        ValType::I64 => Val::I64(bits as i64),
+        ValType::F32 => Val::F32(bits as u32),
+        ValType::F64 => Val::F64(bits),
+        ValType::V128 => Val::V128(u128::from(bits)),
+        ValType::Ref(r) => store.gc.decode(bits, Hierarchy::of(r.heap, types), store.id),
+    }
+}
+
+/// The value whose slot bits are `bits`, of the same type as `like` (a
+/// global's value: its hierarchy is the global's, whichever module
+/// defined it).
+fn to_val_like(store: &StoreInner, bits: u64, like: Val) -> Val {
+    match Hierarchy::of_val(&like) {
+        Some(h) => store.gc.decode(bits, h, store.id),
+        None => to_val(store, bits, like.ty(), &[]),
+    }
+}
+
+/// The hierarchy of the elements of table `table` of `inst` (by the
+/// module's own type for it, whose indices are the module's).
+fn table_hierarchy(inst: &InstanceData, table: u32) -> Hierarchy {
+    let d = &inst.module.decoded;
+    let imported = d.imports.iter().filter_map(|i| match &i.ty {
+        ImportType::Table(t) => Some(t.element),
+        _ => None,
+    });
+    let element = match table.checked_sub(d.num_imported_tables) {
+        Some(defined) => d.tables.get(defined as usize).map(|t| t.ty.element),
+        None => imported.clone().nth(table as usize),
+    };
+    element.map_or(Hierarchy::Func, |rt| Hierarchy::of(rt.heap, &d.types))
+}
+
+/// The types a store function's signature refers to: its module's for a
+/// wasm function, `fallback` (the caller's) for a host function.
+fn func_types<'s>(store: &'s StoreInner, addr: u32, fallback: &'s InstanceData) -> &'s [SubType] {
+    match store.funcs.get(addr as usize) {
+        Some(FuncEntity::Wasm { module, .. }) => &module.decoded.types,
+        _ => &fallback.module.decoded.types,
     }
 }
 
@@ -116,7 +132,7 @@ const WINDOW: usize = 1 << 16;
 
 /// The op pointer: the op being executed.
 #[derive(Clone, Copy)]
-pub(super) struct Ip(*const Cell);
+pub(super) struct Ip(pub(super) *const Cell);
 
 impl Ip {
     /// The op at `pc` of `code`.
@@ -305,9 +321,9 @@ pub(super) struct Exec<'a> {
     erased: *mut (dyn EngineStore + 'a),
     slots: &'a mut Vec<u64>,
     /// The v-slots: slot `x` of a frame at `fp` holds a `v128` in
-    /// `vslots[fp + x]` (`simd.rs`). Empty until code that uses `v128`
+    /// v-slot `fp + x` (`simd.rs`). Empty until code that uses `v128`
     /// runs; then at least a window past every such frame's first slot.
-    vslots: &'a mut Vec<u128>,
+    vslots: simd::VSlots<'a>,
     /// The suspended frames, outermost first.
     frames: Vec<Frame>,
     /// The running function's code. Valid while `inst` (or, for the entry
@@ -360,6 +376,19 @@ impl Exec<'_> {
         // right after by a fresh borrow of the store's untyped part.
         let erased = unsafe { &mut *self.erased };
         let r = f(&mut *erased);
+        self.store = erased.inner_mut();
+        r
+    }
+
+    /// [`Exec::with_erased`], also handing `f` the activation's slots up
+    /// to the running frame's last (the GC's raw roots, `gc.rs`).
+    #[inline(never)]
+    fn with_erased_scanning<R>(&mut self, f: impl FnOnce(&mut dyn EngineStore, &[u64]) -> R) -> R {
+        let live = (self.fp + self.code().frame_size as usize).min(self.slots.len());
+        // SAFETY: as for `with_erased`; the slots are a separate borrow
+        // that `f` only reads.
+        let erased = unsafe { &mut *self.erased };
+        let r = f(&mut *erased, &self.slots[..live]);
         self.store = erased.inner_mut();
         r
     }
@@ -523,41 +552,43 @@ impl Exec<'_> {
             self.stack_exhausted(ip);
             return false;
         }
-        make_frame(self.slots, self.vslots, code, base, max_value_stack);
+        make_frame(self.slots, &mut self.vslots, code, base, max_value_stack);
         self.store.call_depth += 1;
         true
     }
 
-    /// Whether a frame of `code` at absolute slot `base` can be entered
-    /// by [`enter_fast`](Self::enter_fast): within the limits, the slots
-    /// and frame stack large enough already, no v-slots, at most eight
-    /// locals after the parameters.
+    /// Whether the frame of `callee` (a [`FastEntry`]: no v-slots, at
+    /// most eight locals after the parameters) at absolute slot `base` can
+    /// be entered by [`enter_fast`](Self::enter_fast): within the limits,
+    /// the slots and frame stack large enough already.
+    ///
+    /// [`FastEntry`]: crate::FastEntry
     #[inline(always)]
-    fn fast_entry(&self, code: &Code, base: usize) -> bool {
+    fn fast_entry(&self, callee: FastCallee, base: usize) -> bool {
         let Limits { max_call_depth, max_value_stack } = self.limits;
         self.store.call_depth < max_call_depth
-            && base + code.frame_size as usize <= max_value_stack
+            && base + callee.frame_size as usize <= max_value_stack
             && base + WINDOW <= self.slots.len()
-            && !code.v128
-            && code.locals - code.params <= 8
             && self.frames.len() < self.frames.capacity()
     }
 
-    /// Enters `code` (at `callee`) of the running instance at absolute slot
-    /// `base`, resuming the caller at `ret`, when [`fast_entry`] said it
-    /// can: no call, no allocation.
+    /// Enters `callee` of the running instance at absolute slot `base`,
+    /// resuming the caller at `ret`, when [`fast_entry`] said it can: no
+    /// call, no allocation.
     ///
     /// [`fast_entry`]: Self::fast_entry
     #[inline(always)]
-    fn enter_fast(&mut self, ret: Ip, code: &Code, callee: *const Code, base: usize) {
-        let first = base + code.params as usize;
+    fn enter_fast(&mut self, ret: Ip, callee: FastCallee, base: usize) {
+        let first = base + callee.params as usize;
         // SAFETY: `fast_entry` checked `base + WINDOW <= slots.len()`, and
         // `params + 8` is less than a window (`translate` declines frames
-        // of half a window or more). Slots past the locals are the new
+        // of half a window or more). The callee has at most eight locals
+        // after its parameters (`FastEntry`); slots past them are the new
         // frame's operand stack, which nothing has written yet.
         unsafe { self.slots.as_mut_ptr().add(first).cast::<[u64; 8]>().write_unaligned([0; 8]) };
         self.store.call_depth += 1;
-        let frame = Frame { code: std::mem::replace(&mut self.code, callee), instance: None, ip: ret, fp: self.fp };
+        let frame =
+            Frame { code: std::mem::replace(&mut self.code, callee.code), instance: None, ip: ret, fp: self.fp };
         let len = self.frames.len();
         // SAFETY: `fast_entry` checked `len < capacity`, so slot `len` is
         // allocated; it becomes the last element, initialized.
@@ -615,22 +646,30 @@ pub(crate) fn invoke(
     let result_types: Vec<ValType> = inner.funcs[func as usize].ty().results().to_vec();
     let mut slots = vec![0u64; WINDOW.max(results.len())];
     for (slot, arg) in slots.iter_mut().zip(args) {
-        *slot = to_raw(*arg);
+        *slot = to_raw(inner, *arg);
     }
     let mut vslots = if code.v128 { vec![0u128; WINDOW] } else { Vec::new() };
     simd::args_to_vslots(&mut vslots, args);
     inner.activations += 1;
+    // Its slots may hold `exnref`s the collector cannot see.
+    inner.gc.opaque_frames += 1;
     let depth = inner.call_depth;
     inner.call_depth += 1;
+    let module = instance.module.clone();
     let r = run(store, &code, instance, &mut slots, &mut vslots);
     let inner = store.inner_mut();
     inner.call_depth = depth;
+    inner.gc.opaque_frames -= 1;
     inner.activations -= 1;
+    #[cfg(feature = "op-histogram")]
+    if inner.activations == 0 {
+        histogram::dump();
+    }
     r?;
     for (i, (r, ty)) in results.iter_mut().zip(result_types).enumerate() {
         *r = match ty {
             ValType::V128 => Val::V128(vslots.get(i).copied().unwrap_or(0)),
-            _ => to_val(inner, slots[i], ty),
+            _ => to_val(inner, slots[i], ty, &module.decoded.types),
         };
     }
     Ok(())
@@ -657,7 +696,7 @@ fn run(
         store: inner,
         erased,
         slots,
-        vslots,
+        vslots: simd::VSlots::new(vslots),
         // Room for typical call depths, so calls take the fast path
         // (`Exec::fast_entry`) from the start.
         frames: Vec::with_capacity(64),
@@ -681,7 +720,13 @@ fn run(
 /// against the call-depth and value-stack limits; `false` if it would
 /// exceed one ("call stack exhausted").
 #[inline(always)]
-fn enter_frame(store: &mut StoreInner, slots: &mut Vec<u64>, vslots: &mut Vec<u128>, code: &Code, base: usize) -> bool {
+fn enter_frame(
+    store: &mut StoreInner,
+    slots: &mut Vec<u64>,
+    vslots: &mut simd::VSlots<'_>,
+    code: &Code,
+    base: usize,
+) -> bool {
     let config = store.engine.config();
     // Every frame's slots count against `max_value_stack`, its operand
     // stack's reserved slots included.
@@ -699,7 +744,7 @@ fn enter_frame(store: &mut StoreInner, slots: &mut Vec<u64>, vslots: &mut Vec<u1
 /// stack's slots are not touched: every read of one follows a write
 /// (the translator places values there before any op reads them).
 #[inline(always)]
-fn make_frame(slots: &mut Vec<u64>, vslots: &mut Vec<u128>, code: &Code, base: usize, max_values: usize) {
+fn make_frame(slots: &mut Vec<u64>, vslots: &mut simd::VSlots<'_>, code: &Code, base: usize, max_values: usize) {
     reserve_slots(slots, base + WINDOW, max_values);
     let (params, locals) = (code.params as usize, code.locals as usize);
     debug_assert!(params <= locals && locals < WINDOW / 2);
@@ -747,7 +792,7 @@ type Entered = (Arc<Code>, Arc<InstanceData>);
 fn enter_call(
     store: &mut StoreInner,
     slots: &mut Vec<u64>,
-    vslots: &mut Vec<u128>,
+    vslots: &mut simd::VSlots<'_>,
     addr: u32,
     base: usize,
 ) -> Result<Option<Entered>, Trap> {
@@ -776,7 +821,7 @@ impl Exec<'_> {
     /// `base`: a threaded wasm callee gets its frame's slots; a host
     /// function or a function on the reference engine runs now.
     fn call_addr(&mut self, addr: u32, base: usize) -> Result<Called, Trap> {
-        match enter_call(self.store, self.slots, self.vslots, addr, base)? {
+        match enter_call(self.store, self.slots, &mut self.vslots, addr, base)? {
             Some((code, instance)) => Ok(Called::Wasm(code, instance)),
             None => self.call_out(addr, base).map(|()| Called::Done),
         }
@@ -797,13 +842,19 @@ impl Exec<'_> {
             .iter()
             .enumerate()
             .map(|(i, t)| match t {
-                ValType::V128 => Val::V128(self.vslots.get(base + i).copied().unwrap_or(0)),
-                _ => to_val(self.store, self.slots[base + i], *t),
+                ValType::V128 => Val::V128(self.vslots.get(base + i).unwrap_or(0)),
+                _ => to_val(self.store, self.slots[base + i], *t, func_types(self.store, addr, &self.inst)),
             })
             .collect();
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
         let caller = self.inst.clone();
-        self.with_erased(|store| {
+        // The GC's roots in this activation's slots while it is suspended
+        // (`gc.rs`); none before the store's first object.
+        let suspended = self.store.gc.in_use().then(|| {
+            let live = (self.fp + self.code().frame_size as usize).min(self.slots.len());
+            self.store.gc.suspend_raw(self.store.id, &self.slots[..live])
+        });
+        let r = self.with_erased(|store| {
             if host {
                 store.inner_mut().call_depth += 1;
                 let r = store.call_host(addr, Some(caller), &args, &mut results);
@@ -818,13 +869,17 @@ impl Exec<'_> {
                 store.inner_mut().activations += 1;
                 r
             }
-        })?;
+        });
+        if let Some(mark) = suspended {
+            self.store.gc.resume(mark);
+        }
+        r?;
         for (i, v) in results.into_iter().enumerate() {
             if let Val::V128(x) = v {
-                simd::reserve_vslots(self.vslots, base + WINDOW);
-                self.vslots[base + i] = x;
+                self.vslots.reserve(base + WINDOW);
+                self.vslots.set(base + i, x);
             }
-            self.slots[base + i] = to_raw(v);
+            self.slots[base + i] = to_raw(self.store, v);
         }
         Ok(())
     }

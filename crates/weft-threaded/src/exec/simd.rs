@@ -4,8 +4,12 @@
 //! at `fp` is `ex.vslots[fp + x]`, a `u128` with no boxing. The v-slot
 //! vector is allocated only when code that uses `v128` (`Code::v128`)
 //! runs, and then kept at least a window ([`WINDOW`]) past every such
-//! frame's first slot, like the slots. Accesses are bounds-checked (they
-//! are rarer than slot accesses, and the check is one compare).
+//! frame's first slot, like the slots; so, as scalar slots are addressed
+//! from [`Sp`], a handler addresses v-slots from the frame's first one
+//! ([`Vp`]) with no bounds check. `Vp` is not a handler argument: the
+//! five arguments already fill the six argument registers of the x86-64
+//! calling convention (`Mem` takes two), and a seventh would go through
+//! the stack, which keeps LLVM from turning the final call into a jump.
 //!
 //! A v-slot is a `u128` (the frame's storage), but every vector handler
 //! reads and writes it as its 16 bytes, [`V128`], the representation the
@@ -26,9 +30,7 @@ use super::backend::{Flow, next};
 use super::handlers::return_to_caller;
 use super::{Exec, Ip, Mem, Sp, WINDOW};
 use crate::Code;
-use crate::op::simd::{
-    VBinOp, VExtractOp, VLoadKind, VMemKind, VReplaceOp, VShiftOp, VSplatOp, VTernOp, VTestOp, VUnOp,
-};
+use crate::op::simd::{VBinOp, VLoadKind, VMemKind, VReplaceOp, VShiftOp, VTernOp, VTestOp, VUnOp};
 use crate::op::{MemArgExt, Op, Slot};
 use weft_exec::TrapKind;
 use weft_exec::Val;
@@ -39,7 +41,7 @@ use weft_exec::simd::{self as s, V128};
 
 /// Grows `vslots` to at least `len` (doubling, so deep recursion does not
 /// reallocate per call).
-pub(super) fn reserve_vslots(vslots: &mut Vec<u128>, len: usize) {
+fn reserve_vslots(vslots: &mut Vec<u128>, len: usize) {
     if vslots.len() < len {
         let doubled = vslots.len() * 2;
         vslots.resize(len.max(doubled), 0);
@@ -57,77 +59,188 @@ pub(super) fn args_to_vslots(vslots: &mut Vec<u128>, args: &[Val]) {
     }
 }
 
+/// An activation's v-slot vector, with its buffer's address kept beside
+/// it (`base`), so a vector handler finds its frame's first v-slot
+/// ([`Exec::vp`]) from two independent loads of `Exec` (`base`, `fp`)
+/// rather than a chain through the `Vec`. Only [`VSlots::reserve`] can
+/// move the buffer, and it renews `base`; every other access goes through
+/// `base`, bounds-checked, so no reference into the buffer is made that
+/// would invalidate it.
+pub(super) struct VSlots<'a> {
+    vec: &'a mut Vec<u128>,
+    base: *mut u128,
+}
+
+impl<'a> VSlots<'a> {
+    pub(super) fn new(vec: &'a mut Vec<u128>) -> Self {
+        let base = vec.as_mut_ptr();
+        VSlots { vec, base }
+    }
+
+    /// How many v-slots there are.
+    pub(super) fn len(&self) -> usize {
+        self.vec.len()
+    }
+
+    /// Grows to at least `len` v-slots (doubling).
+    pub(super) fn reserve(&mut self, len: usize) {
+        if self.vec.len() < len {
+            reserve_vslots(self.vec, len);
+            self.base = self.vec.as_mut_ptr();
+        }
+    }
+
+    /// V-slot `i`, if there is one.
+    pub(super) fn get(&self, i: usize) -> Option<u128> {
+        // SAFETY: `i` is below the length, and `base` is the buffer's
+        // current address (see the type).
+        (i < self.len()).then(|| unsafe { self.base.add(i).read() })
+    }
+
+    /// Sets v-slot `i` (panics if there is none).
+    pub(super) fn set(&mut self, i: usize, v: u128) {
+        assert!(i < self.len(), "v-slot {i} out of bounds");
+        // SAFETY: as for `get`; `&mut self` excludes other accesses.
+        unsafe { self.base.add(i).write(v) }
+    }
+
+    /// Copies the v-slots `from` to the `from.len()` v-slots from `to`
+    /// (panics if a range is out of bounds; they may overlap).
+    pub(super) fn copy_within(&mut self, from: std::ops::Range<usize>, to: usize) {
+        let n = from.end.saturating_sub(from.start);
+        assert!(from.end <= self.len() && to + n <= self.len(), "v-slot copy out of bounds");
+        // SAFETY: both ranges are in bounds (just checked); `copy` allows
+        // overlap.
+        unsafe { std::ptr::copy(self.base.add(from.start), self.base.add(to), n) }
+    }
+
+    /// Zeroes the v-slots `range` (panics if it is out of bounds).
+    pub(super) fn zero(&mut self, range: std::ops::Range<usize>) {
+        let n = range.end.saturating_sub(range.start);
+        assert!(range.end <= self.len(), "v-slot range out of bounds");
+        // SAFETY: the range is in bounds (just checked); zero bits are a
+        // valid `u128`.
+        unsafe { std::ptr::write_bytes(self.base.add(range.start), 0, n) }
+    }
+}
+
 /// Makes room for the v-slots of a frame of v128 `code` at absolute slot
 /// `base` and zeroes its locals' v-slots.
-pub(super) fn enter_v128_frame(vslots: &mut Vec<u128>, code: &Code, base: usize) {
-    reserve_vslots(vslots, base + WINDOW);
-    vslots[base + code.params as usize..base + code.locals as usize].fill(0);
+pub(super) fn enter_v128_frame(vslots: &mut VSlots<'_>, code: &Code, base: usize) {
+    vslots.reserve(base + WINDOW);
+    vslots.zero(base + code.params as usize..base + code.locals as usize);
 }
 
 /// A tail call into v128 `callee` in the frame at `fp`: its arguments'
 /// v-slots move from `from` to the frame's first ones, its locals' are
 /// zeroed.
-pub(super) fn replace_v128_frame(vslots: &mut Vec<u128>, callee: &Code, fp: usize, from: usize) {
+pub(super) fn replace_v128_frame(vslots: &mut VSlots<'_>, callee: &Code, fp: usize, from: usize) {
     let (params, locals) = (callee.params as usize, callee.locals as usize);
-    reserve_vslots(vslots, from.max(fp) + WINDOW);
+    vslots.reserve(from.max(fp) + WINDOW);
     vslots.copy_within(from..from + params, fp);
-    vslots[fp + params..fp + locals].fill(0);
+    vslots.zero(fp + params..fp + locals);
 }
 
-/// The bytes of v-slot `i`, read as bytes: through `u128::to_le_bytes`
-/// LLVM loads an `i128` into two integer registers and cuts the lanes out
-/// of them (`i8x16.add` became 40 scalar instructions).
-#[inline(always)]
-fn load_v(vslots: &[u128], i: usize) -> V128 {
-    let slot: *const u128 = &vslots[i];
-    #[cfg(target_endian = "little")]
-    // SAFETY: `slot` points to a valid `u128` (just bounds-checked);
-    // `[u8; 16]` has the same size, alignment 1 and no invalid values.
-    // On a little-endian host its bytes in memory order are its
-    // little-endian bytes, what `to_le_bytes` returns.
-    unsafe {
-        slot.cast::<V128>().read()
-    }
-    #[cfg(not(target_endian = "little"))]
-    // SAFETY: as above; a plain `u128` read.
-    unsafe {
-        slot.read().to_le_bytes()
-    }
-}
+/// The running frame's first v-slot: the v-slots' [`Sp`]. Vector
+/// handlers derive it once from the v-slot vector and the frame pointer
+/// ([`Exec::vp`]) and address every operand from it, with no bounds check.
+///
+/// Slot `x` is at `x` v-slots from it. That is in bounds for every
+/// [`Slot`] (a `u16`, below [`WINDOW`]) because the v-slot vector extends
+/// a window past the first slot of every frame of v128 code, as the slot
+/// vector does for every frame: `run` allocates a window for a v128 entry
+/// frame, a call into v128 code reserves one past the callee's base
+/// ([`enter_v128_frame`], [`replace_v128_frame`] for tail calls), and a
+/// return goes to a frame below. Only v128 code runs vector ops (the
+/// translator emits them only in v128 mode), and a `Vp` lives for one
+/// handler, in which nothing reallocates the v-slots.
+///
+/// Values are read and written as their 16 bytes, [`V128`]: through
+/// `u128::to_le_bytes` LLVM loads an `i128` into two integer registers and
+/// cuts the lanes out of them (`i8x16.add` became 40 scalar instructions).
+#[derive(Clone, Copy)]
+struct Vp(*mut u128);
 
-/// Writes `v` to v-slot `i`, as bytes: a 16-byte vector store (through
-/// `u128::from_le_bytes` LLVM would rebuild the value in two integer
-/// registers first).
-#[inline(always)]
-fn store_v(vslots: &mut [u128], i: usize, v: V128) {
-    let slot: *mut u128 = &mut vslots[i];
-    #[cfg(target_endian = "little")]
-    // SAFETY: `slot` is a valid, exclusive place of 16 bytes (a `u128`
-    // just bounds-checked and borrowed mutably); `[u8; 16]` has the same
-    // size and alignment 1, and every bit pattern is a valid `u128`. On a
-    // little-endian host the bytes in memory order are the value's
-    // little-endian bytes, as `from_le_bytes` would write them.
-    unsafe {
-        slot.cast::<V128>().write(v);
+impl Vp {
+    /// The `v128` in v-slot `x`.
+    #[inline(always)]
+    fn get(self, x: Slot) -> V128 {
+        #[cfg(target_endian = "little")]
+        // SAFETY: v-slot `x` is in bounds (see the type) and a valid
+        // `u128`; `[u8; 16]` has the same size, alignment 1 and no invalid
+        // values. On a little-endian host its bytes in memory order are its
+        // little-endian bytes, what `to_le_bytes` returns.
+        unsafe {
+            self.0.add(usize::from(x)).cast::<V128>().read()
+        }
+        #[cfg(not(target_endian = "little"))]
+        // SAFETY: as above; a plain `u128` read.
+        unsafe {
+            self.0.add(usize::from(x)).read().to_le_bytes()
+        }
     }
-    #[cfg(not(target_endian = "little"))]
-    // SAFETY: as above; a plain `u128` write.
-    unsafe {
-        slot.write(u128::from_le_bytes(v));
+
+    /// Sets v-slot `x` to `v`: a 16-byte vector store (through
+    /// `u128::from_le_bytes` LLVM would rebuild the value in two integer
+    /// registers first).
+    #[inline(always)]
+    fn set(self, x: Slot, v: V128) {
+        #[cfg(target_endian = "little")]
+        // SAFETY: v-slot `x` is in bounds (see the type), and nothing else
+        // borrows the v-slot vector while a handler runs; every bit
+        // pattern is a valid `u128`. On a little-endian host the bytes in
+        // memory order are the value's little-endian bytes, as
+        // `from_le_bytes` would write them.
+        unsafe {
+            self.0.add(usize::from(x)).cast::<V128>().write(v);
+        }
+        #[cfg(not(target_endian = "little"))]
+        // SAFETY: as above; a plain `u128` write.
+        unsafe {
+            self.0.add(usize::from(x)).write(u128::from_le_bytes(v));
+        }
     }
 }
 
 impl Exec<'_> {
+    /// The running frame's first v-slot (see [`Vp`]).
+    #[inline(always)]
+    fn vp(&mut self) -> Vp {
+        debug_assert!(self.fp + WINDOW <= self.vslots.len(), "a vector op outside a v128 frame");
+        // SAFETY: the v-slot vector extends a window past the running v128
+        // frame's first slot (see `Vp`), so `fp` is in bounds, and `base`
+        // is its buffer's current address (`VSlots`).
+        Vp(unsafe { self.vslots.base.add(self.fp) })
+    }
+
+    /// Vector constant `k` of the running code.
+    #[inline(always)]
+    fn v128_const(&self, k: u32) -> V128 {
+        let consts = &self.code().v128_consts;
+        debug_assert!((k as usize) < consts.len());
+        #[cfg(target_endian = "little")]
+        // SAFETY: `translate::verify` checked that every op's constant
+        // index is below the constants' count (`translate::simd::verify`).
+        // Read as bytes, as `Vp::get` reads a v-slot (through the `u128`
+        // LLVM loads two integer registers and rebuilds the lanes).
+        unsafe {
+            consts.as_ptr().add(k as usize).cast::<V128>().read()
+        }
+        #[cfg(not(target_endian = "little"))]
+        // SAFETY: as above.
+        s::from_u128(unsafe { *consts.get_unchecked(k as usize) })
+    }
+
     /// The `v128` in v-slot `x` of the running frame.
     #[inline(always)]
-    fn v(&self, x: Slot) -> V128 {
-        load_v(self.vslots, self.fp + usize::from(x))
+    fn v(&mut self, x: Slot) -> V128 {
+        self.vp().get(x)
     }
 
     /// Sets v-slot `x` of the running frame.
     #[inline(always)]
     fn set_v(&mut self, x: Slot, v: V128) {
-        store_v(self.vslots, self.fp + usize::from(x), v);
+        self.vp().set(x, v);
     }
 }
 
@@ -136,8 +249,8 @@ impl Exec<'_> {
 pub(super) fn vcopy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VCopy { d, a });
     s.set_raw(d, s.raw(a));
-    let v = ex.v(a);
-    ex.set_v(d, v);
+    let vp = ex.vp();
+    vp.set(d, vp.get(a));
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -145,8 +258,8 @@ pub(super) fn vselect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flo
     operands!(ip, VSelect { d, a, b, c });
     let from = if s.get::<i32>(c) != 0 { a } else { b };
     s.set_raw(d, s.raw(from));
-    let v = ex.v(from);
-    ex.set_v(d, v);
+    let vp = ex.vp();
+    vp.set(d, vp.get(from));
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -169,7 +282,7 @@ pub(super) fn vreturn_n(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flo
 
 pub(super) fn vconst(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VConst { d, k });
-    let v = s::from_u128(ex.code().v128_consts[k as usize]);
+    let v = ex.v128_const(k);
     ex.set_v(d, v);
     next(ex, ip.next(), s, m, acc)
 }
@@ -194,6 +307,15 @@ pub(super) fn vglobal_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) ->
 }
 
 // ---- memory 0 ----
+
+/// Traps "out of bounds memory access" at `ip`: a tail call of the
+/// vector memory handlers, so their hot path keeps no stack slot for the
+/// trap's value.
+#[cold]
+#[inline(never)]
+fn out_of_bounds(ex: &mut Exec<'_>, ip: Ip) -> Flow {
+    ex.trap(ip, TrapKind::MemoryOutOfBounds)
+}
 
 /// The effective address of an `n`-byte access at `addr + offset`, if it
 /// is inside memory 0.
@@ -226,29 +348,36 @@ pub(super) fn vload(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
     operands!(ip, VLoad { d, a, add, offset });
     match m.load::<16>(u64::from((s.raw(a) as u32).wrapping_add(u32::from(add))), offset) {
         Some(bytes) => ex.set_v(d, bytes),
-        None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+        None => return out_of_bounds(ex, ip),
     }
     next(ex, ip.next(), s, m, acc)
 }
 
 pub(super) fn vstore(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VStore { a, v, offset });
-    let Some(ea) = effective(m, s.raw(a), offset, 16) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(ea) = effective(m, s.raw(a), offset, 16) else { return out_of_bounds(ex, ip) };
     write_le(m, ea, 16, ex.v(v));
     next(ex, ip.next(), s, m, acc)
 }
 
 pub(super) fn vload_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoadExt { d, a, kind, offset });
+    if kind == VLoadKind::Splat32 {
+        // A matrix kernel's broadcast of one element: a 4-byte load and a
+        // `pshufd`, with no call.
+        let Some(b) = m.load::<4>(s.raw(a), offset) else { return out_of_bounds(ex, ip) };
+        ex.vp().set(d, s::v128_load_splat::<4>(b));
+        return next(ex, ip.next(), s, m, acc);
+    }
     let n = kind.bytes();
-    let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
-    vload_ext_step(ex.vslots, at(ex.fp, d), kind, read_le(m, ea, n));
+    let Some(ea) = effective(m, s.raw(a), offset, n) else { return out_of_bounds(ex, ip) };
+    vload_ext_step(ex.vp(), d, kind, read_le(m, ea, n));
     next(ex, ip.next(), s, m, acc)
 }
 
 #[inline(never)]
-fn vload_ext_step(vs: &mut [u128], i: usize, kind: VLoadKind, raw: u64) {
-    store_v(vs, i, kind.build(raw));
+fn vload_ext_step(vp: Vp, d: Slot, kind: VLoadKind, raw: u64) {
+    vp.set(d, kind.build(raw));
 }
 
 /// `v` with lane `lane` (of `bytes` bytes) set to the low bytes of `raw`.
@@ -279,7 +408,7 @@ fn lane_bits(v: V128, lane: u8, bytes: u8) -> V128 {
 pub(super) fn vload_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoadLane { d, a, v, bytes, lane, offset });
     let n = u64::from(bytes);
-    let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(ea) = effective(m, s.raw(a), offset, n) else { return out_of_bounds(ex, ip) };
     let r = insert_lane(ex.v(v), lane, bytes, read_le(m, ea, n));
     ex.set_v(d, r);
     next(ex, ip.next(), s, m, acc)
@@ -288,7 +417,7 @@ pub(super) fn vload_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
 pub(super) fn vstore_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VStoreLane { a, v, bytes, lane, offset });
     let n = u64::from(bytes);
-    let Some(ea) = effective(m, s.raw(a), offset, n) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
+    let Some(ea) = effective(m, s.raw(a), offset, n) else { return out_of_bounds(ex, ip) };
     write_le(m, ea, n, lane_bits(ex.v(v), lane, bytes));
     next(ex, ip.next(), s, m, acc)
 }
@@ -333,7 +462,7 @@ fn vmem_ext_step(ex: &mut Exec<'_>, ip: Ip, s: Sp) -> bool {
 
 pub(super) fn vmem_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     if !vmem_ext_step(ex, ip, s) {
-        return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+        return out_of_bounds(ex, ip);
     }
     next(ex, ip.next(), s, m, acc)
 }
@@ -344,33 +473,36 @@ pub(super) fn vmem_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Fl
 // the step reads the operands, runs the sub-op (its `apply` is inlined, so
 // every arm is the instruction's vector code) and writes the result.
 
-/// The absolute v-slot of slot `x` of the frame at `fp`.
-#[inline(always)]
-fn at(fp: usize, x: Slot) -> usize {
-    fp + usize::from(x)
-}
-
 #[inline(never)]
-fn vun_step(vs: &mut [u128], fp: usize, f: VUnOp, d: Slot, a: Slot) {
-    let r = f.apply(load_v(vs, at(fp, a)));
-    store_v(vs, at(fp, d), r);
+fn vun_step(vp: Vp, f: VUnOp, d: Slot, a: Slot) {
+    f.apply_lazy(|| vp.get(a), |r| vp.set(d, r));
 }
 
 pub(super) fn vun(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VUn { d, a, f });
-    vun_step(ex.vslots, ex.fp, f, d, a);
+    vun_step(ex.vp(), f, d, a);
     next(ex, ip.next(), s, m, acc)
 }
 
 #[inline(never)]
-fn vbin_step(vs: &mut [u128], fp: usize, f: VBinOp, d: Slot, a: Slot, b: Slot) {
-    let r = f.apply(load_v(vs, at(fp, a)), load_v(vs, at(fp, b)));
-    store_v(vs, at(fp, d), r);
+fn vbin_step(vp: Vp, f: VBinOp, d: Slot, a: Slot, b: Slot) {
+    #[cfg(target_arch = "x86_64")]
+    if let VBinOp::I8x16Swizzle | VBinOp::I8x16RelaxedSwizzleNative = f
+        && bytes::has_ssse3()
+    {
+        let r = if f == VBinOp::I8x16Swizzle {
+            bytes::swizzle(vp.get(a), vp.get(b))
+        } else {
+            bytes::pshufb(vp.get(a), vp.get(b))
+        };
+        return vp.set(d, r);
+    }
+    f.apply_lazy(|| vp.get(a), || vp.get(b), |r| vp.set(d, r));
 }
 
 pub(super) fn vbin(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBin { d, a, b, f });
-    vbin_step(ex.vslots, ex.fp, f, d, a, b);
+    vbin_step(ex.vp(), f, d, a, b);
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -381,30 +513,38 @@ pub(super) fn vbin(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 /// stack slot whose address escapes would keep LLVM from turning the
 /// handler's final call into a jump.
 #[inline(never)]
-fn vbin_with_step(frame: &mut [u128], f: VBinOp, [d, a]: [Slot; 2], b: u128) {
-    let r = f.apply(load_v(frame, usize::from(a)), s::from_u128(b));
-    store_v(frame, usize::from(d), r);
+fn vbin_with_step(vp: Vp, f: VBinOp, [d, a]: [Slot; 2], b: u128) {
+    f.apply_lazy(|| vp.get(a), || s::from_u128(b), |r| vp.set(d, r));
 }
 
 /// The fused pairs' common sub-ops, computed in the handler itself (the
-/// matrix kernel's `f32x4.mul` of a loaded row, a constant mask's
-/// `v128.and`); `None` for the rest, which go through [`vbin_with_step`].
+/// matrix kernel's `f32x4.mul` of a loaded row, base64's range checks of
+/// bytes against constants); written with `set`; `false` for the rest, which go
+/// through [`vbin_with_step`]. Each arm reads its operands (`a()`, `b()`)
+/// and writes its result itself: with the operands read before the
+/// `match`, or one result written after it, LLVM carried the vectors
+/// across the jump table as integer pairs and cut every arm into scalar
+/// lanes (`vbin_const` was 700 instructions).
 #[inline(always)]
-fn fused_inline(f: VBinOp, a: V128, b: V128) -> Option<V128> {
-    Some(match f {
-        VBinOp::F32x4Mul => s::f32x4_mul(a, b),
-        VBinOp::F32x4Add => s::f32x4_add(a, b),
-        VBinOp::F32x4Sub => s::f32x4_sub(a, b),
-        VBinOp::F64x2Mul => s::f64x2_mul(a, b),
-        VBinOp::F64x2Add => s::f64x2_add(a, b),
-        VBinOp::I32x4Add => s::i32x4_add(a, b),
-        VBinOp::I8x16Add => s::i8x16_add(a, b),
-        VBinOp::I8x16Eq => s::i8x16_eq(a, b),
-        VBinOp::V128And => s::v128_and(a, b),
-        VBinOp::V128Or => s::v128_or(a, b),
-        VBinOp::V128Xor => s::v128_xor(a, b),
-        _ => return None,
-    })
+fn fused_inline(f: VBinOp, a: impl Fn() -> V128, b: impl Fn() -> V128, set: impl Fn(V128)) -> bool {
+    match f {
+        VBinOp::F32x4Mul => set(s::f32x4_mul(a(), b())),
+        VBinOp::F32x4Add => set(s::f32x4_add(a(), b())),
+        VBinOp::F32x4Sub => set(s::f32x4_sub(a(), b())),
+        VBinOp::F64x2Mul => set(s::f64x2_mul(a(), b())),
+        VBinOp::F64x2Add => set(s::f64x2_add(a(), b())),
+        VBinOp::I32x4Add => set(s::i32x4_add(a(), b())),
+        VBinOp::I8x16Add => set(s::i8x16_add(a(), b())),
+        VBinOp::I8x16Eq => set(s::i8x16_eq(a(), b())),
+        VBinOp::I8x16Sub => set(s::i8x16_sub(a(), b())),
+        VBinOp::I8x16LtU => set(s::i8x16_lt_u(a(), b())),
+        VBinOp::I8x16MaxU => set(s::i8x16_max_u(a(), b())),
+        VBinOp::V128And => set(s::v128_and(a(), b())),
+        VBinOp::V128Or => set(s::v128_or(a(), b())),
+        VBinOp::V128Xor => set(s::v128_xor(a(), b())),
+        _ => return false,
+    }
+    true
 }
 
 // The fused handlers compute the common sub-ops inline and hand the rest
@@ -414,18 +554,33 @@ fn fused_inline(f: VBinOp, a: V128, b: V128) -> Option<V128> {
 pub(super) fn vbin_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinLoad { d, a, addr, add, offset, f });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
-    let Some(b) = m.load::<16>(addr, offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
-    let Some(r) = fused_inline(f, ex.v(a), b) else { return vbin_load_other(ex, ip, s, m, acc) };
-    ex.set_v(d, r);
+    if effective(m, addr, offset, 16).is_none() {
+        return out_of_bounds(ex, ip);
+    }
+    let vp = ex.vp();
+    // In bounds (just checked): the arms' loads cannot fail.
+    let b = || m.load::<16>(addr, offset).unwrap_or_default();
+    if !fused_inline(f, || vp.get(a), b, |r| vp.set(d, r)) {
+        return vbin_load_other(ex, ip, s, m, acc);
+    }
     next(ex, ip.next(), s, m, acc)
 }
 
 pub(super) fn v_f32x4_mul_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VF32x4MulLoad { d, a, addr, add, offset });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
-    let Some(b) = m.load::<16>(addr, offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
-    let r = s::f32x4_mul(ex.v(a), b);
-    ex.set_v(d, r);
+    let Some(b) = m.load::<16>(addr, offset) else { return out_of_bounds(ex, ip) };
+    let vp = ex.vp();
+    vp.set(d, s::f32x4_mul(vp.get(a), b));
+    next(ex, ip.next(), s, m, acc)
+}
+
+pub(super) fn v_f32x4_mul_add_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VF32x4MulAddLoad { d, a, c, addr, add, offset });
+    let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
+    let Some(b) = m.load::<16>(addr, offset) else { return out_of_bounds(ex, ip) };
+    let vp = ex.vp();
+    vp.set(d, s::f32x4_add(s::f32x4_mul(vp.get(a), b), vp.get(c)));
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -434,30 +589,40 @@ pub(super) fn v_f32x4_mul_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u6
 fn vbin_load_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinLoad { d, a, addr, add, offset, f });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
-    let Some(b) = m.load::<16>(addr, offset) else { return ex.trap(ip, TrapKind::MemoryOutOfBounds) };
-    vbin_with_step(&mut ex.vslots[ex.fp..], f, [d, a], u128::from_le_bytes(b));
+    let Some(b) = m.load::<16>(addr, offset) else { return out_of_bounds(ex, ip) };
+    vbin_with_step(ex.vp(), f, [d, a], u128::from_le_bytes(b));
+    next(ex, ip.next(), s, m, acc)
+}
+
+pub(super) fn v_and_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VAndConst { d, a, k });
+    let b = ex.v128_const(k);
+    let vp = ex.vp();
+    vp.set(d, s::v128_and(vp.get(a), b));
     next(ex, ip.next(), s, m, acc)
 }
 
 pub(super) fn vbin_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinConst { d, a, k, f });
-    let b = s::from_u128(ex.code().v128_consts[k as usize]);
-    let Some(r) = fused_inline(f, ex.v(a), b) else { return vbin_const_other(ex, ip, s, m, acc) };
-    ex.set_v(d, r);
+    let vp = ex.vp();
+    let ex_ = &*ex;
+    if !fused_inline(f, || vp.get(a), || ex_.v128_const(k), |r| vp.set(d, r)) {
+        return vbin_const_other(ex, ip, s, m, acc);
+    }
     next(ex, ip.next(), s, m, acc)
 }
 
 /// [`vbin_const`] for the sub-ops [`fused_inline`] leaves out.
 fn vbin_const_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinConst { d, a, k, f });
-    let b = ex.code().v128_consts[k as usize];
-    vbin_with_step(&mut ex.vslots[ex.fp..], f, [d, a], b);
+    let b = s::to_u128(ex.v128_const(k));
+    vbin_with_step(ex.vp(), f, [d, a], b);
     next(ex, ip.next(), s, m, acc)
 }
 
 #[inline(never)]
-fn vtern_step(vs: &mut [u128], fp: usize, f: VTernOp, d: Slot, [a, b, c]: [Slot; 3]) {
-    let (x, y, z) = (load_v(vs, at(fp, a)), load_v(vs, at(fp, b)), load_v(vs, at(fp, c)));
+fn vtern_step(vp: Vp, f: VTernOp, d: Slot, [a, b, c]: [Slot; 3]) {
+    let (x, y, z) = (vp.get(a), vp.get(b), vp.get(c));
     let r = match f {
         #[cfg(target_arch = "x86_64")]
         VTernOp::F32x4RelaxedMaddNative | VTernOp::F32x4RelaxedNmaddNative if s::native::has_fma() => {
@@ -469,7 +634,7 @@ fn vtern_step(vs: &mut [u128], fp: usize, f: VTernOp, d: Slot, [a, b, c]: [Slot;
         }
         _ => f.apply(x, y, z),
     };
-    store_v(vs, at(fp, d), r);
+    vp.set(d, r);
 }
 
 /// `relaxed_madd`/`relaxed_nmadd` with x86-64's FMA instructions
@@ -527,88 +692,238 @@ mod fma {
     }
 }
 
+/// The byte permutations with x86-64's SSSE3 `pshufb`, when the CPU has
+/// it (runtime-detected; SSE2, the baseline, has no byte shuffle with
+/// indices in a register, and the portable lane functions pick the 16
+/// bytes one at a time). Same results as [`weft_exec::simd`]'s functions
+/// (the tests below compare them).
+#[cfg(target_arch = "x86_64")]
+mod bytes {
+    use std::arch::x86_64::{
+        __m128i, _mm_adds_epu8, _mm_and_si128, _mm_loadu_si128, _mm_or_si128, _mm_set1_epi8, _mm_shuffle_epi8,
+        _mm_storeu_si128, _mm_sub_epi8,
+    };
+
+    use weft_exec::simd::V128;
+
+    /// Whether the CPU has SSSE3 (`std` caches the answer).
+    #[inline(always)]
+    pub(super) fn has_ssse3() -> bool {
+        std::arch::is_x86_feature_detected!("ssse3")
+    }
+
+    /// `i8x16.swizzle`.
+    pub(super) fn swizzle(a: V128, s: V128) -> V128 {
+        debug_assert!(has_ssse3());
+        // SAFETY: the callers checked `has_ssse3()`.
+        unsafe { swizzle_ssse3(a, s) }
+    }
+
+    /// `pshufb` itself: byte `i` is 0 if bit 7 of `s[i]` is set, else byte
+    /// `s[i] & 15` of `a` (`i8x16.relaxed_swizzle`'s native choice,
+    /// `weft_exec::simd::native::i8x16_relaxed_swizzle`).
+    pub(super) fn pshufb(a: V128, s: V128) -> V128 {
+        debug_assert!(has_ssse3());
+        // SAFETY: the callers checked `has_ssse3()`.
+        unsafe { pshufb_ssse3(a, s) }
+    }
+
+    /// `i8x16.shuffle` of `a` and `b` by the lane indices `lanes`.
+    pub(super) fn shuffle(a: V128, b: V128, lanes: [u8; 16]) -> V128 {
+        debug_assert!(has_ssse3());
+        // SAFETY: the callers checked `has_ssse3()`.
+        unsafe { shuffle_ssse3(a, b, lanes) }
+    }
+
+    #[inline(always)]
+    fn load(v: &V128) -> __m128i {
+        // SAFETY: `v` is 16 readable bytes; the load is unaligned.
+        unsafe { _mm_loadu_si128(v.as_ptr().cast()) }
+    }
+
+    #[inline(always)]
+    fn store(v: __m128i) -> V128 {
+        let mut out = [0u8; 16];
+        // SAFETY: `out` is 16 writable bytes; the store is unaligned.
+        unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), v) };
+        out
+    }
+
+    /// Indices below 16 to themselves with bit 7 clear, the rest to
+    /// values with bit 7 set (which `pshufb` turns into 0): a saturating
+    /// add of 0x70 (0..15 become 0x70..0x7f, whose low four bits are the
+    /// index; 16 and up become 0x80 or more).
+    #[target_feature(enable = "ssse3")]
+    fn in_range(idx: __m128i) -> __m128i {
+        _mm_adds_epu8(idx, _mm_set1_epi8(0x70))
+    }
+
+    #[target_feature(enable = "ssse3")]
+    fn swizzle_ssse3(a: V128, s: V128) -> V128 {
+        store(_mm_shuffle_epi8(load(&a), in_range(load(&s))))
+    }
+
+    #[target_feature(enable = "ssse3")]
+    fn pshufb_ssse3(a: V128, s: V128) -> V128 {
+        store(_mm_shuffle_epi8(load(&a), load(&s)))
+    }
+
+    /// Each result byte from `a` (index `i` below 16) or `b` (index `i`
+    /// in 16..32, byte `i - 16`): two swizzles, or-ed. The indices are
+    /// reduced modulo 32 first, as the portable function does.
+    #[target_feature(enable = "ssse3")]
+    fn shuffle_ssse3(a: V128, b: V128, lanes: [u8; 16]) -> V128 {
+        let idx = _mm_and_si128(load(&lanes), _mm_set1_epi8(31));
+        let from_a = _mm_shuffle_epi8(load(&a), in_range(idx));
+        let from_b = _mm_shuffle_epi8(load(&b), in_range(_mm_sub_epi8(idx, _mm_set1_epi8(16))));
+        store(_mm_or_si128(from_a, from_b))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use weft_exec::simd as s;
+
+        /// Bytes that hit every index class: in range, 16..32, 32..128
+        /// and with bit 7 set, from a small generator.
+        fn vectors() -> impl Iterator<Item = [u8; 16]> {
+            let mut x = 0x9e37_79b9_u32;
+            (0..4096).map(move |_| {
+                std::array::from_fn(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    x as u8
+                })
+            })
+        }
+
+        #[test]
+        fn pshufb_permutations_match_the_portable_ones() {
+            if !super::has_ssse3() {
+                return;
+            }
+            let a: [u8; 16] = std::array::from_fn(|i| 100 + i as u8);
+            let b: [u8; 16] = std::array::from_fn(|i| 200 + i as u8);
+            for (n, v) in vectors().enumerate() {
+                // Small indices too, so that most bytes select.
+                let idx = if n % 2 == 0 { v.map(|x| x % 40) } else { v };
+                assert_eq!(super::swizzle(a, idx), s::i8x16_swizzle(a, idx), "{idx:?}");
+                assert_eq!(super::pshufb(a, idx), s::native::i8x16_relaxed_swizzle(a, idx), "{idx:?}");
+                assert_eq!(super::shuffle(a, b, idx), s::i8x16_shuffle(a, b, idx), "{idx:?}");
+            }
+        }
+    }
+}
+
 pub(super) fn vtern(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VTern { d, a, b, c, f });
-    vtern_step(ex.vslots, ex.fp, f, d, [a, b, c]);
+    vtern_step(ex.vp(), f, d, [a, b, c]);
     next(ex, ip.next(), s, m, acc)
 }
 
 #[inline(never)]
-fn vtest_step(vs: &[u128], i: usize, f: VTestOp) -> i32 {
-    f.apply(load_v(vs, i))
+fn vtest_step(vp: Vp, a: Slot, f: VTestOp) -> i32 {
+    let mut out = 0;
+    f.apply_lazy(|| vp.get(a), |r| out = r);
+    out
 }
 
 pub(super) fn vtest(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VTest { d, a, f });
-    s.set::<i32>(d, vtest_step(ex.vslots, at(ex.fp, a), f));
+    s.set::<i32>(d, vtest_step(ex.vp(), a, f));
     next(ex, ip.next(), s, m, acc)
 }
 
 #[inline(never)]
-fn vshift_step(vs: &mut [u128], fp: usize, f: VShiftOp, d: Slot, a: Slot, count: u32) {
-    let r = f.apply(load_v(vs, at(fp, a)), count);
-    store_v(vs, at(fp, d), r);
+fn vshift_step(vp: Vp, f: VShiftOp, d: Slot, a: Slot, count: u32) {
+    f.apply_lazy(|| vp.get(a), || count, |r| vp.set(d, r));
 }
 
 pub(super) fn vshift(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShift { d, a, b, f });
-    vshift_step(ex.vslots, ex.fp, f, d, a, s.get::<i32>(b) as u32);
+    vshift_step(ex.vp(), f, d, a, s.get::<i32>(b) as u32);
     next(ex, ip.next(), s, m, acc)
 }
 
-#[inline(never)]
-fn vsplat_step(vs: &mut [u128], i: usize, f: VSplatOp, x: u64) {
-    store_v(vs, i, f.apply(x));
+/// A shift by a constant. The 32- and 16-bit lane shifts (one SSE2
+/// instruction each) are computed here; the rest go through the group's
+/// out-of-line step, as with all twelve inline LLVM cut the operand into
+/// scalar lanes for every arm (x86 has no byte shift).
+pub(super) fn vshift_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VShiftImm { d, a, count, f });
+    let vp = ex.vp();
+    let count = u32::from(count);
+    let r = match f {
+        VShiftOp::I32x4Shl => s::i32x4_shl(vp.get(a), count),
+        VShiftOp::I32x4ShrU => s::i32x4_shr_u(vp.get(a), count),
+        VShiftOp::I32x4ShrS => s::i32x4_shr_s(vp.get(a), count),
+        VShiftOp::I16x8Shl => s::i16x8_shl(vp.get(a), count),
+        VShiftOp::I16x8ShrU => s::i16x8_shr_u(vp.get(a), count),
+        VShiftOp::I16x8ShrS => s::i16x8_shr_s(vp.get(a), count),
+        _ => return vshift_imm_other(ex, ip, s, m, acc),
+    };
+    vp.set(d, r);
+    next(ex, ip.next(), s, m, acc)
 }
+
+/// [`vshift_imm`] for the shifts it leaves out: a tail call, so that the
+/// inline ones save no registers for a call (never inlined: LLVM would
+/// inline it back, call and all).
+#[inline(never)]
+fn vshift_imm_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VShiftImm { d, a, count, f });
+    vshift_step(ex.vp(), f, d, a, u32::from(count));
+    next(ex, ip.next(), s, m, acc)
+}
+
+// Splats and lane extracts are small groups (six and eight sub-ops of a
+// few instructions each): computed in their handlers, with no call.
 
 pub(super) fn vsplat(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VSplat { d, a, f });
-    vsplat_step(ex.vslots, at(ex.fp, d), f, s.raw(a));
+    ex.vp().set(d, f.apply_inline(s.raw(a)));
     next(ex, ip.next(), s, m, acc)
-}
-
-#[inline(never)]
-fn vextract_step(vs: &[u128], i: usize, f: VExtractOp, lane: u8) -> u64 {
-    f.apply(load_v(vs, i), lane)
 }
 
 pub(super) fn vextract(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VExtract { d, a, lane, f });
-    s.set_raw(d, vextract_step(ex.vslots, at(ex.fp, a), f, lane));
+    s.set_raw(d, f.apply_inline(ex.vp().get(a), lane));
     next(ex, ip.next(), s, m, acc)
 }
 
 #[inline(never)]
-fn vreplace_step(vs: &mut [u128], fp: usize, f: VReplaceOp, [d, a]: [Slot; 2], lane: u8, x: u64) {
-    let r = f.apply(load_v(vs, at(fp, a)), lane, x);
-    store_v(vs, at(fp, d), r);
+fn vreplace_step(vp: Vp, f: VReplaceOp, [d, a]: [Slot; 2], lane: u8, x: u64) {
+    vp.set(d, f.apply(vp.get(a), lane, x));
 }
 
 pub(super) fn vreplace(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VReplace { d, a, b, lane, f });
-    vreplace_step(ex.vslots, ex.fp, f, [d, a], lane, s.raw(b));
+    vreplace_step(ex.vp(), f, [d, a], lane, s.raw(b));
     next(ex, ip.next(), s, m, acc)
 }
 
 /// `i8x16.shuffle` of v-slots `a` and `b` into `d`, the lane indices the
 /// bytes of `sel`.
 #[inline(never)]
-fn vshuffle_step(vs: &mut [u128], fp: usize, [d, a, b]: [Slot; 3], sel: u128) {
-    let r = s::i8x16_shuffle(load_v(vs, at(fp, a)), load_v(vs, at(fp, b)), sel.to_le_bytes());
-    store_v(vs, at(fp, d), r);
+fn vshuffle_step(vp: Vp, [d, a, b]: [Slot; 3], sel: u128) {
+    #[cfg(target_arch = "x86_64")]
+    if bytes::has_ssse3() {
+        return vp.set(d, bytes::shuffle(vp.get(a), vp.get(b), sel.to_le_bytes()));
+    }
+    vp.set(d, s::i8x16_shuffle(vp.get(a), vp.get(b), sel.to_le_bytes()));
 }
 
 pub(super) fn vshuffle(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShuffle { d, a, b, k });
-    let sel = ex.code().v128_consts[k as usize];
-    vshuffle_step(ex.vslots, ex.fp, [d, a, b], sel);
+    let sel = s::to_u128(ex.v128_const(k));
+    vshuffle_step(ex.vp(), [d, a, b], sel);
     next(ex, ip.next(), s, m, acc)
 }
 
 pub(super) fn vbitselect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBitselect { d, a, b, c });
-    let r = s::v128_bitselect(ex.v(a), ex.v(b), ex.v(c));
-    ex.set_v(d, r);
+    let vp = ex.vp();
+    vp.set(d, s::v128_bitselect(vp.get(a), vp.get(b), vp.get(c)));
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -619,8 +934,8 @@ macro_rules! fast_binary {
     ($($name:ident $variant:ident $f:path;)*) => {$(
         pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
             operands!(ip, $variant { d, a, b });
-            let r = $f(ex.v(a), ex.v(b));
-            ex.set_v(d, r);
+            let vp = ex.vp();
+            vp.set(d, $f(vp.get(a), vp.get(b)));
             next(ex, ip.next(), s, m, acc)
         }
     )*};

@@ -20,6 +20,14 @@ use weft_exec::simd::{self as s, V128};
 /// relaxed instructions) also has a variant `Native` computing the host's
 /// native choice `g`, which `from_operator` never returns: the translator
 /// picks it with `native()` unless `Config::deterministic_relaxed_simd`.
+/// `f(a(), b(), ...)` for a row's call `(a, b, ...)`: its operands read
+/// from the closures of [`simd_sub_ops!`]' `apply_lazy`.
+macro_rules! lazy_call {
+    ($f:expr, ($($x:ident),*)) => {
+        ($f)($($x()),*)
+    };
+}
+
 macro_rules! simd_sub_ops {
     ($( $(#[$doc:meta])* $Enum:ident ($($arg:ident : $argty:ty),*) $call:tt -> $ret:ty {
         $($name:ident = $f:expr $(=> $native:ident = $nf:expr)?,)*
@@ -56,8 +64,36 @@ macro_rules! simd_sub_ops {
                 /// scalar lanes for all ~140 arms at once; here each arm
                 /// gets its operands as values and compiles to its own
                 /// vector instructions.
+                #[allow(dead_code)]
                 #[inline(never)]
                 pub(crate) fn apply(self, $($arg: $argty),*) -> $ret {
+                    self.apply_inline($($arg),*)
+                }
+
+                /// [`apply`](Self::apply) inlined, for a handler of a
+                /// small group (splats, lane extracts) to compute the
+                /// result itself. Only for groups whose every arm stays
+                /// vector code inline: with the shifts', LLVM cut the
+                /// operand into scalar lanes for all arms.
+                /// [`apply_inline`](Self::apply_inline) with each operand
+                /// read by a closure, and the result handed to `set`,
+                /// inside the arm: inlined into an out-of-line step that
+                /// reads and writes v-slots, each arm is its instruction's
+                /// vector code between a load and a store, with no call of
+                /// `apply` between the step and the work (with the
+                /// operands read before the `match` LLVM would carry them
+                /// across the jump table as integer pairs, in scalar lanes).
+                #[allow(dead_code)]
+                #[inline(always)]
+                pub(crate) fn apply_lazy(self, $($arg: impl Fn() -> $argty,)* set: impl FnOnce($ret)) {
+                    match self {
+                        $( Self::$name => set(lazy_call!($f, $call)), $(Self::$native => set(lazy_call!($nf, $call)),)? )*
+                    }
+                }
+
+                #[allow(dead_code)]
+                #[inline(always)]
+                pub(crate) fn apply_inline(self, $($arg: $argty),*) -> $ret {
                     match self {
                         $( Self::$name => ($f) $call, $(Self::$native => ($nf) $call,)? )*
                     }
@@ -398,57 +434,112 @@ impl VLoadKind {
     }
 }
 
-impl super::Op {
-    /// The destination of a vector op whose only effect on `d` is to write
-    /// its result there (see [`super::Op::result_dst_mut`]).
-    pub(crate) fn v128_dst_mut(&mut self) -> Option<&mut super::Slot> {
-        use super::Op;
-        match self {
-            Op::VConst { d, .. }
-            | Op::VGlobalGet { d, .. }
-            | Op::VLoad { d, .. }
-            | Op::VLoadExt { d, .. }
-            | Op::VLoadLane { d, .. }
-            | Op::VUn { d, .. }
-            | Op::VBin { d, .. }
-            | Op::VTern { d, .. }
-            | Op::VTest { d, .. }
-            | Op::VShift { d, .. }
-            | Op::VSplat { d, .. }
-            | Op::VExtract { d, .. }
-            | Op::VReplace { d, .. }
-            | Op::VShuffle { d, .. }
-            | Op::VBitselect { d, .. }
-            | Op::VAnd { d, .. }
-            | Op::VOr { d, .. }
-            | Op::VXor { d, .. }
-            | Op::VAndNot { d, .. }
-            | Op::VI8x16Add { d, .. }
-            | Op::VI16x8Add { d, .. }
-            | Op::VI32x4Add { d, .. }
-            | Op::VI32x4Sub { d, .. }
-            | Op::VI32x4Mul { d, .. }
-            | Op::VI64x2Add { d, .. }
-            | Op::VI64x2Sub { d, .. }
-            | Op::VF32x4Add { d, .. }
-            | Op::VF32x4Sub { d, .. }
-            | Op::VF32x4Mul { d, .. }
-            | Op::VF64x2Add { d, .. }
-            | Op::VF64x2Sub { d, .. }
-            | Op::VF64x2Mul { d, .. }
-            | Op::VI8x16Eq { d, .. }
-            | Op::VI32x4Eq { d, .. }
-            | Op::VI32x4LtS { d, .. }
-            | Op::VI32x4GtS { d, .. }
-            | Op::VF32x4Lt { d, .. }
-            | Op::VF32x4Gt { d, .. }
-            | Op::VBinLoad { d, .. }
-            | Op::VBinConst { d, .. }
-            | Op::VF32x4MulLoad { d, .. } => Some(d),
-            _ => None,
+/// The vector rows of the op table (see [`super::for_each_op!`] for a
+/// row's form; `vr`/`vw` operands move a slot and its v-slot). A `v128`
+/// in slot `x` lives in the frame's v-slot `x` (a parallel `u128` array);
+/// code that uses `v128` moves both halves of a slot (`VCopy`, `VSelect`,
+/// ...). Handlers in `exec/simd.rs`.
+macro_rules! simd_rows {
+    ($m:ident $($rows:tt)*) => {
+        $crate::op::gc::gc_rows! { $m
+            $($rows)*
+
+            // ---- v128 (`exec/simd.rs`) ----
+            /// `d = a`, slot and v-slot.
+            VCopy { d: vw Slot, a: vr Slot } [] => simd::vcopy;
+            /// `select` of slots and v-slots.
+            VSelect { d: vw Slot, a: vr Slot, b: vr Slot, c: r Slot } [] => simd::vselect;
+            /// Returns the value in `a` (slot and v-slot).
+            VReturn1 { a: vr Slot } [END] => simd::vreturn1;
+            /// Returns the `n` values in slots and v-slots `a..a + n`.
+            VReturnN { a: rs Slot, n: imm u16 } [END] => simd::vreturn_n;
+            /// `v-slot d = Code::v128_consts[k]`.
+            VConst { d: vw Slot, k: imm u32 } [RETARGET] => simd::vconst;
+            VGlobalGet { d: vw Slot, g: imm u32 } [RETARGET] => simd::vglobal_get;
+            VGlobalSet { a: vr Slot, g: imm u32 } [] => simd::vglobal_set;
+            /// `v128.load` from memory 0 (32-bit addresses) at
+            /// `(a + add) mod 2^32 + offset`: `add` is the immediate (below
+            /// 2^16) of an `i32.add` that computed the address just before
+            /// (`translate/simd.rs`), else 0.
+            VLoad { d: vw Slot, a: r Slot, add: imm u16, offset: imm u32 } [RETARGET TRAP] => simd::vload;
+            /// `v128.store` to memory 0 (32-bit addresses).
+            VStore { a: r Slot, v: vr Slot, offset: imm u32 } [TRAP] => simd::vstore;
+            /// The extending, splatting and zeroing loads.
+            VLoadExt { d: vw Slot, a: r Slot, kind: imm simd::VLoadKind, offset: imm u32 } [RETARGET TRAP] => simd::vload_ext;
+            /// `v128.loadN_lane`: `bytes` bytes into lane `lane` of `v`.
+            VLoadLane { d: vw Slot, a: r Slot, v: vr Slot, bytes: imm u8, lane: imm u8, offset: imm u32 } [RETARGET TRAP] => simd::vload_lane;
+            /// `v128.storeN_lane`.
+            VStoreLane { a: r Slot, v: vr Slot, bytes: imm u8, lane: imm u8, offset: imm u32 } [TRAP] => simd::vstore_lane;
+            /// A vector access of `kind` at the address in `a` to a memory off
+            /// the fast path (`Code::mem_args[arg]`); loads write v-slot `d`.
+            VMemExt { d: vw Slot, a: r Slot, v: vr Slot, kind: imm simd::VMemKind, arg: imm u32 } [TRAP] => simd::vmem_ext;
+            VUn { d: vw Slot, a: vr Slot, f: imm simd::VUnOp } [RETARGET] => simd::vun;
+            VBin { d: vw Slot, a: vr Slot, b: vr Slot, f: imm simd::VBinOp } [RETARGET] => simd::vbin;
+            VTern { d: vw Slot, a: vr Slot, b: vr Slot, c: vr Slot, f: imm simd::VTernOp } [RETARGET] => simd::vtern;
+            /// `v128 -> i32` into slot `d`.
+            VTest { d: w Slot, a: vr Slot, f: imm simd::VTestOp } [RETARGET] => simd::vtest;
+            /// A shift of v-slot `a` by the i32 in slot `b`.
+            VShift { d: vw Slot, a: vr Slot, b: r Slot, f: imm simd::VShiftOp } [RETARGET] => simd::vshift;
+            /// A splat of slot `a`.
+            VSplat { d: vw Slot, a: r Slot, f: imm simd::VSplatOp } [RETARGET] => simd::vsplat;
+            /// A lane of v-slot `a` into slot `d`.
+            VExtract { d: w Slot, a: vr Slot, lane: imm u8, f: imm simd::VExtractOp } [RETARGET] => simd::vextract;
+            /// v-slot `a` with lane `lane` replaced by slot `b`.
+            VReplace { d: vw Slot, a: vr Slot, b: r Slot, lane: imm u8, f: imm simd::VReplaceOp } [RETARGET] => simd::vreplace;
+            /// `i8x16.shuffle` with the lane indices in `Code::v128_consts[k]`.
+            VShuffle { d: vw Slot, a: vr Slot, b: vr Slot, k: imm u32 } [RETARGET] => simd::vshuffle;
+            /// `v128.bitselect`.
+            VBitselect { d: vw Slot, a: vr Slot, b: vr Slot, c: vr Slot } [RETARGET] => simd::vbitselect;
+            // The common lane arithmetic, a handler each (`exec/simd.rs`).
+            VAnd { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_and;
+            VOr { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_or;
+            VXor { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_xor;
+            VAndNot { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_andnot;
+            VI8x16Add { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i8x16_add;
+            VI16x8Add { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i16x8_add;
+            VI32x4Add { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i32x4_add;
+            VI32x4Sub { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i32x4_sub;
+            VI32x4Mul { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i32x4_mul;
+            VI64x2Add { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i64x2_add;
+            VI64x2Sub { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i64x2_sub;
+            VF32x4Add { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_f32x4_add;
+            VF32x4Sub { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_f32x4_sub;
+            VF32x4Mul { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_f32x4_mul;
+            VF64x2Add { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_f64x2_add;
+            VF64x2Sub { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_f64x2_sub;
+            VF64x2Mul { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_f64x2_mul;
+            VI8x16Eq { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i8x16_eq;
+            VI32x4Eq { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i32x4_eq;
+            VI32x4LtS { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i32x4_lt_s;
+            VI32x4GtS { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i32x4_gt_s;
+            VF32x4Lt { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_f32x4_lt;
+            VF32x4Gt { d: vw Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_f32x4_gt;
+            // Fused pairs (`translate/simd.rs`): a binary vector op whose
+            // right operand is the `v128.load` or `v128.const` just before.
+            /// `d = f(a, v128.load((addr + add) mod 2^32 + offset))` on memory 0.
+            VBinLoad { d: vw Slot, a: vr Slot, addr: r Slot, add: imm u16, offset: imm u32, f: imm simd::VBinOp } [RETARGET TRAP] => simd::vbin_load;
+            /// `d = f(a, Code::v128_consts[k])`.
+            VBinConst { d: vw Slot, a: vr Slot, k: imm u32, f: imm simd::VBinOp } [RETARGET] => simd::vbin_const;
+            /// `VBinLoad` of `f32x4.mul`, the matrix kernels' pair, with
+            /// no sub-op to dispatch on.
+            VF32x4MulLoad { d: vw Slot, a: vr Slot, addr: r Slot, add: imm u16, offset: imm u32 } [RETARGET TRAP] => simd::v_f32x4_mul_load;
+            /// `VBinConst` of `v128.and` (a constant mask, in every
+            /// counting loop), with no sub-op to dispatch on.
+            VAndConst { d: vw Slot, a: vr Slot, k: imm u32 } [RETARGET] => simd::v_and_const;
+            /// A shift of v-slot `a` by a constant (`i32.const` then the
+            /// shift): the count's low 8 bits, which the shift takes
+            /// modulo its lane width (at most 64) as it would the whole.
+            VShiftImm { d: vw Slot, a: vr Slot, count: imm u8, f: imm simd::VShiftOp } [RETARGET] => simd::vshift_imm;
+            /// `d = f32x4.add(f32x4.mul(a, v128.load(..)), c)` (as
+            /// `VF32x4MulLoad`, then the add, each rounded): a matrix
+            /// kernel's row update `acc += x * row`, one op where wasmi
+            /// runs three.
+            VF32x4MulAddLoad { d: vw Slot, a: vr Slot, c: vr Slot, addr: r Slot, add: imm u16, offset: imm u32 } [RETARGET TRAP] => simd::v_f32x4_mul_add_load;
         }
-    }
+    };
 }
+
+pub(crate) use simd_rows;
 
 /// What a [`super::Op::VMemExt`] does: a vector access to a memory off
 /// the fast path (memories other than 0, 64-bit memories).

@@ -84,13 +84,29 @@ mod tests {
     fn no_accumulator_where_control_joins() {
         // The add after the `if` is reached from both arms: the op before
         // it in the op vector (the else arm's constant) is not always the
-        // one that ran.
+        // one that ran. (The tail after the `if` is too long to be
+        // duplicated into the arms.)
+        let wat = r#"(module
+          (func (param i32) (result i32)
+            (i32.sub (i32.xor (i32.add (local.get 0)
+                                       (if (result i32) (local.get 0) (then (i32.const 1)) (else (i32.const 2))))
+                              (local.get 0))
+                     (local.get 0))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("I32Add {"), "{text}");
+        assert!(!text.contains("I32AddAcc"), "{text}");
+    }
+
+    #[test]
+    fn a_duplicated_tail_uses_the_accumulator_in_each_copy() {
+        // The short tail after the `if` (add, return) is copied into the
+        // then arm in place of its `br`: each copy has one predecessor.
         let wat = r#"(module
           (func (param i32) (result i32)
             (i32.add (local.get 0)
                      (if (result i32) (local.get 0) (then (i32.const 1)) (else (i32.const 2))))))"#;
         let text = disassemble(wat, 0);
-        assert!(text.contains("I32Add {"), "{text}");
-        assert!(!text.contains("I32AddAcc"), "{text}");
+        assert_eq!(text.matches("I32AddAcc").count(), 2, "{text}");
+        assert!(!text.contains("Br {"), "{text}");
     }
 }

@@ -207,6 +207,10 @@ impl Translator<'_> {
         self.end_exceptions(self.ctrl.len(), here);
         self.stack.truncate(c.height);
         self.stack.extend(std::iter::repeat_n(Entry::Stack, c.results));
+        // The results' home slots are in the frame even where nothing
+        // reached the `end` (a loop that only branches back): the code
+        // after it is dead then, but `verify` checks its slots too.
+        self.code.frame_size = self.code.frame_size.max(self.code.locals + self.stack.len() as u32);
         self.reachable = true;
     }
 

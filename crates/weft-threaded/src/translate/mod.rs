@@ -21,7 +21,8 @@
 //! Control flow is in `control.rs`, memory, table and reference ops in
 //! `memory.rs`, tail calls, `call_ref`, `br_on_null`/`br_on_non_null` and
 //! wide arithmetic in `calls.rs`, `v128` values and vector instructions in
-//! `simd.rs`. Anything the engine does not translate (atomics, GC, ...)
+//! `simd.rs`, the GC instructions in `gc.rs`. Anything the engine does
+//! not translate (atomics, exception handling in `v128` code)
 //! makes the whole function
 //! [`Unsupported`]; it then runs on the reference engine.
 
@@ -29,13 +30,14 @@ mod acc;
 mod calls;
 mod control;
 pub(super) mod exceptions;
+mod gc;
 mod memory;
 mod simd;
 
-use weft_decode::{BlockType, HeapType, Ieee32, Ieee64, ImportType, MemArg, Operator, ValType, VisitOperator};
+use weft_decode::{BlockType, Ieee32, Ieee64, ImportType, MemArg, Operator, ValType, VisitOperator};
 
 use super::Code;
-use super::op::{Op, Raw, Slot, for_each_numeric_op};
+use super::op::{Flags, Op, Operand, Raw, Slot, for_each_numeric_op};
 use weft_exec::executor::Decline;
 use weft_exec::executor::ModuleInner;
 
@@ -118,6 +120,9 @@ struct Translator<'m> {
     /// The op just emitted whose result is the top entry (set by the
     /// previous instruction only): `local.set` may retarget it.
     retarget: Option<usize>,
+    /// `retarget` of the instruction before (a vector pair fuses across a
+    /// `local.get`: `translate/simd.rs`).
+    prev_retarget: Option<usize>,
     /// The comparison just emitted whose result is the top entry: a
     /// following `br_if`/`if` fuses with it.
     fusable: Option<usize>,
@@ -131,30 +136,17 @@ struct Translator<'m> {
     exn: exceptions::ExnState,
 }
 
-/// Whether a slot can hold values of type `t`: numbers, and function and
-/// extern references, and `exnref`s (not `v128` or GC references).
+/// Whether a slot can hold values of type `t`: numbers and every reference
+/// (functions, `extern`, `exn`, and the GC `any` hierarchy, as raw bits:
+/// `weft_exec::gc::raw`); not `v128` (see `simd.rs`).
 pub(crate) fn supported_type(t: ValType) -> bool {
-    match t {
-        ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 => true,
-        ValType::V128 => false,
-        ValType::Ref(r) => {
-            matches!(
-                r.heap,
-                HeapType::Func
-                    | HeapType::NoFunc
-                    | HeapType::Extern
-                    | HeapType::NoExtern
-                    | HeapType::Exn
-                    | HeapType::NoExn
-                    | HeapType::Concrete(_)
-            )
-        }
-    }
+    t != ValType::V128
 }
 
 /// The module-wide conditions for translating any of its functions: every
-/// type is a function type over [`supported_type`]s (so block types and
-/// call signatures are), and globals and tables hold supported types.
+/// function type is over [`supported_type`]s or `v128` (so block types and
+/// call signatures are), and globals and tables hold them. Struct and
+/// array types need nothing: their values are references.
 /// (64-bit and further memories and tables are translated: memory 0 with
 /// 32-bit addresses takes the fast path, the others the `*Ext` ops.)
 pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
@@ -162,7 +154,8 @@ pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
     let func_types = d
         .types
         .iter()
-        .all(|t| t.as_func().is_some_and(|f| f.params().iter().chain(f.results()).all(|v| simd::holds(true, *v))));
+        .filter_map(|t| t.as_func())
+        .all(|f| f.params().iter().chain(f.results()).all(|v| simd::holds(true, *v)));
     let table_ok = |t: &weft_decode::TableType| supported_type(ValType::Ref(t.element));
     let imports = d.imports.iter().all(|i| match &i.ty {
         ImportType::Table(t) => table_ok(t),
@@ -230,6 +223,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
             interruptible: module.engine.config().interruptible,
             v128,
             v128_consts: Vec::new(),
+            gc_args: Vec::new(),
         },
         offset: 0,
         stack: scratch.stack,
@@ -237,6 +231,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
         reachable: true,
         dead_depth: 0,
         retarget: None,
+        prev_retarget: None,
         fusable: None,
         next_retarget: None,
         next_fusable: None,
@@ -277,8 +272,10 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     t.end_fuel_block();
     // The passes below change branch targets only, never which ops are
     // branches: they visit the branches `emit` noted.
-    let branches = std::mem::take(&mut t.branches);
+    let mut branches = std::mem::take(&mut t.branches);
     thread_jumps(&mut t.code, &branches);
+    copy_returns(&mut t.code, &mut branches);
+    duplicate_tails(&mut t.code, &mut branches);
     verify(&t.code, &branches)?;
     let entries_unreached = br_table_entries_unreached(&t.code, &branches);
     if v128 {
@@ -343,6 +340,169 @@ fn thread_jumps(code: &mut Code, branches: &[u32]) {
     }
 }
 
+/// A `br` to a return becomes that return (`fib`'s base case: `br` to the
+/// function's end, then `return1`, is one op): one dispatch fewer, same
+/// behavior (neither op can trap, and a return reads only its operand
+/// slots, which the `br` leaves as they are). `br_table` entries stay
+/// `br`s. The op stops being a branch, so it leaves `branches`.
+fn copy_returns(code: &mut Code, branches: &mut Vec<u32>) {
+    let mut entries = Vec::new();
+    for (pc, op) in code.ops.iter().enumerate() {
+        if let Op::BrTable { len, .. } = *op {
+            entries.push(pc + 1..pc + 1 + len as usize);
+        }
+    }
+    branches.retain(|&pc| {
+        let pc = pc as usize;
+        let Op::Br { t } = code.ops[pc] else { return true };
+        let ret = match code.ops.get(t as usize) {
+            Some(op @ (Op::Return0 | Op::Return1 { .. } | Op::ReturnN { .. })) => *op,
+            _ => return true,
+        };
+        if entries.iter().any(|e| e.contains(&pc)) {
+            return true;
+        }
+        code.ops[pc] = ret;
+        false
+    });
+}
+
+/// Tail duplication: a `br` to a short straight-line tail that ends in a
+/// branch (a loop's `i++; br_if loop` after an `if` or a `br_table` case)
+/// is replaced by a copy of that tail —
+///
+/// ```text
+///    ...                          ...
+///    br T                         i32.add_imm i, i, 1
+///    ...                  =>      br_if_lt_imm i, n -> L
+/// T: i32.add_imm i, i, 1          br T+2
+///    br_if_lt_imm i, n -> L       ...
+/// ```
+///
+/// — one dispatch fewer each time the `br` is taken and the tail's branch
+/// is too, none more otherwise; the copy's conditional branch gets its own
+/// slot in the branch predictor. A tail is at most [`MAX_TAIL`] ops that
+/// fall through (no calls) and a `br`, conditional branch or return; a
+/// conditional one is followed by a `br` to where the original falls
+/// through. Functions with exception handlers (whose op ranges would need
+/// remapping) and `br_table` entries are left alone. Ops move, so every
+/// branch target is remapped and `branches` is rebuilt.
+fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>) {
+    const MAX_TAIL: usize = 2;
+    if !code.handlers.is_empty() {
+        return;
+    }
+    let ops = &code.ops;
+    let mut entry = vec![false; ops.len()];
+    for (pc, op) in ops.iter().enumerate() {
+        if let Op::BrTable { len, .. } = *op {
+            entry[pc + 1..pc + 1 + len as usize].fill(true);
+        }
+    }
+    // The tail at `t`: its length (the final branch included) and whether
+    // that branch is conditional.
+    let tail = |t: usize| -> Option<(usize, bool)> {
+        for k in 0..=MAX_TAIL {
+            let op = *ops.get(t + k)?;
+            match op {
+                Op::Return0 | Op::Return1 { .. } | Op::ReturnN { .. } | Op::Br { .. } => return Some((k + 1, false)),
+                Op::Call { .. } | Op::CallInternal { .. } | Op::CallIndirect { .. } | Op::CallRef { .. } => {
+                    return None;
+                }
+                // Straight-line ops (the op table: no target, falls through).
+                _ if !op.has_target() && !op.flags().has(Flags::END) => continue,
+                Op::BrTable { .. } => return None,
+                mut op => {
+                    // A conditional branch (it has a target, and falls through).
+                    let conditional = op.target_mut().is_some() && op.negated_branch(0).is_some();
+                    return conditional.then_some((k + 1, true));
+                }
+            }
+        }
+        None
+    };
+    // Branch targets: a `br` that is neither one nor after an op that
+    // falls through is dead (a label's stub that `thread_jumps` bypassed),
+    // and is not worth a copy.
+    let mut targeted = vec![false; ops.len()];
+    for &pc in branches.iter() {
+        let mut op = ops[pc as usize];
+        if let Some(&mut t) = op.target_mut() {
+            targeted[t as usize] = true;
+        }
+    }
+    let falls_into = |pc: usize| {
+        pc > 0
+            && !matches!(
+                ops[pc - 1],
+                Op::Br { .. }
+                    | Op::BrTable { .. }
+                    | Op::Return0
+                    | Op::Return1 { .. }
+                    | Op::ReturnN { .. }
+                    | Op::Unreachable
+            )
+    };
+    let mut dup: Vec<Option<(usize, usize, bool)>> = vec![None; ops.len()];
+    let mut any = false;
+    for &pc in branches.iter() {
+        let pc = pc as usize;
+        let Op::Br { t } = ops[pc] else { continue };
+        let t = t as usize;
+        if entry[pc] || (t..t + MAX_TAIL + 2).contains(&pc) || !(targeted[pc] || falls_into(pc)) {
+            continue;
+        }
+        if let Some((n, conditional)) = tail(t) {
+            dup[pc] = Some((t, n, conditional));
+            any = true;
+        }
+    }
+    if !any {
+        return;
+    }
+    splice(code, branches, |ops, offsets, pc, out| match dup[pc] {
+        Some((t, n, conditional)) => {
+            out.extend(ops[t..t + n].iter().copied().zip(offsets[t..t + n].iter().copied()));
+            if conditional {
+                // Targets are old positions until `splice` remaps them.
+                out.push((Op::Br { t: (t + n) as u32 }, offsets[pc]));
+            }
+        }
+        None => out.push((ops[pc], offsets[pc])),
+    });
+}
+
+/// Rebuilds `code.ops` (and `offsets`) op by op: `each(ops, offsets, pc,
+/// out)` pushes what replaces old op `pc` (the op itself, several ops, or
+/// nothing), each with its wasm offset. Branch targets, old positions in
+/// every op pushed, are then remapped to where their op went (the first op
+/// that replaced it, or the next op if it was removed), and `branches` is
+/// rebuilt. Not for code with exception handlers, whose op ranges it does
+/// not remap.
+fn splice(code: &mut Code, branches: &mut Vec<u32>, mut each: impl FnMut(&[Op], &[u32], usize, &mut Vec<(Op, u32)>)) {
+    debug_assert!(code.handlers.is_empty());
+    let ops = std::mem::take(&mut code.ops);
+    let offsets = std::mem::take(&mut code.offsets);
+    let mut new_pos = vec![0u32; ops.len()];
+    let mut out = Vec::with_capacity(ops.len() + ops.len() / 8);
+    for (pc, pos) in new_pos.iter_mut().enumerate() {
+        *pos = out.len() as u32;
+        each(&ops, &offsets, pc, &mut out);
+    }
+    branches.clear();
+    for (pc, (op, _)) in out.iter_mut().enumerate() {
+        if !op.has_target() {
+            continue;
+        }
+        if let Some(t) = op.target_mut() {
+            // An out-of-range target fails `verify` (the function falls back).
+            *t = new_pos.get(*t as usize).copied().unwrap_or(u32::MAX);
+            branches.push(pc as u32);
+        }
+    }
+    (code.ops, code.offsets) = out.into_iter().unzip();
+}
+
 /// Rewrites every branch target as a byte offset from its branch op's
 /// cell (`i32` bits in the `u32`), so handlers branch without knowing
 /// where the code starts, and add the offset to the op pointer as it is
@@ -386,28 +546,17 @@ fn br_table_entries_unreached(code: &Code, branches: &[u32]) -> bool {
     branch_ok && exceptions::clause_targets(code).all(|t| !reached(t))
 }
 
-/// Checks the invariant dispatch relies on to fetch ops without bounds
-/// checks: execution cannot leave the op vector. The last op ends the
-/// function (a return, an unconditional branch or a trap), so falling
-/// through never passes the end, and every branch target is an op.
+/// Checks the invariants dispatch relies on to fetch ops and slots
+/// without bounds checks: execution cannot leave the op vector — the last
+/// op ends the function (an `END` op: a return, an unconditional branch,
+/// a trap or a throw), so falling through never passes the end, and every
+/// branch target is an op — and every slot an op reads or writes is inside
+/// the frame (a run of slots, or a call's frame base, starts at most at
+/// its end). All from the op table's rows (`Op::flags`,
+/// `Op::for_each_operand`).
 fn verify(code: &Code, branches: &[u32]) -> Result<()> {
     let len = code.ops.len();
-    let ends = matches!(
-        code.ops.last(),
-        Some(
-            Op::Return0
-                | Op::Return1 { .. }
-                | Op::ReturnN { .. }
-                | Op::Br { .. }
-                | Op::BrTable { .. }
-                | Op::Unreachable
-                | Op::ReturnCall { .. }
-                | Op::ReturnCallIndirect { .. }
-                | Op::ReturnCallRef { .. }
-                | Op::Throw { .. }
-                | Op::ThrowRef { .. }
-        )
-    );
+    let ends = code.ops.last().is_some_and(|op| op.flags().has(Flags::END));
     let targets_in_range = branches.iter().all(|&pc| {
         let mut op = code.ops[pc as usize];
         op.target_mut().is_none_or(|t| (*t as usize) < len)
@@ -415,90 +564,56 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
     // `emit` noted every branch (checked where it costs nothing).
     debug_assert!({
         let mut noted = branches.iter();
-        code.ops.iter().enumerate().all(|(pc, op)| {
-            let mut op = *op;
-            op.target_mut().is_none() || noted.next() == Some(&(pc as u32))
-        }) && noted.next().is_none()
+        code.ops.iter().enumerate().all(|(pc, op)| !op.has_target() || noted.next() == Some(&(pc as u32)))
+            && noted.next().is_none()
     });
-    let tables_exist = code.ops.iter().enumerate().all(|(pc, op)| match op {
-        Op::BrTable { len, .. } => {
-            *len > 0
+    let frame = code.frame_size;
+    debug_assert!(code.ops.iter().all(|op| op.slots_in_frame(frame) == operands_in_frame(op, frame)));
+    // One pass for the per-op checks.
+    let mut bad_slot = None;
+    let mut tables_exist = true;
+    for (pc, op) in code.ops.iter().enumerate() {
+        if !op.slots_in_frame(frame) && bad_slot.is_none() {
+            bad_slot = Some(pc);
+        }
+        if let Op::BrTable { len, .. } = *op {
+            tables_exist &= len > 0
                 && code
                     .ops
-                    .get(pc + 1..pc + 1 + *len as usize)
-                    .is_some_and(|entries| entries.iter().all(|e| matches!(e, Op::Br { .. })))
+                    .get(pc + 1..pc + 1 + len as usize)
+                    .is_some_and(|entries| entries.iter().all(|e| matches!(e, Op::Br { .. })));
         }
-        _ => true,
-    });
-    if ends && targets_in_range && tables_exist && exceptions::verify(code) {
+    }
+    let slots_in_frame = bad_slot.is_none();
+    let handlers_ok = exceptions::verify(code);
+    let simd_ok = simd::verify(code);
+    if ends && targets_in_range && slots_in_frame && tables_exist && handlers_ok && simd_ok {
         Ok(())
     } else {
-        unsupported(Decline::Internal("translator invariant violated".into()))
+        let why = format!(
+            "translator invariant violated (ends {ends}, targets {targets_in_range}, slots {:?}, \
+             br_tables {tables_exist}, handlers {handlers_ok}, v128 constants {simd_ok})",
+            bad_slot.map(|pc| (pc, code.ops[pc], frame))
+        );
+        debug_assert!(false, "{why}");
+        unsupported(Decline::Internal(why))
     }
 }
 
-/// Whether `op` is of a kind that never has a branch target: the kinds
-/// translation emits most. A match here folds away where the op is named
-/// (`Op::target_mut`, out of line, cannot); ops of other kinds still ask
-/// `target_mut`, so a kind missing here costs time, never correctness.
-#[inline(always)]
-fn never_branches(op: &Op) -> bool {
-    macro_rules! value_ops {
-        (
-            bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
-            bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
-            bin: [$($b:ident : $bty:ty => $br:ty = $bf:expr),* $(,)?]
-            cmp_imm: [$($c:ident $ci:ident $cj:ident $cji:ident ! $cn:ident $cni:ident : $ct:ty = $cf:expr),* $(,)?]
-            cmp: [$($f:ident : $ft:ty = $ff:expr),* $(,)?]
-            un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
-            un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
-        ) => {
-            matches!(
-                op,
-                $( Op::$bi { .. } | Op::$bii { .. } | )*
-                $( Op::$bt { .. } | Op::$bti { .. } | )*
-                $( Op::$b { .. } | )*
-                $( Op::$c { .. } | Op::$ci { .. } | )*
-                $( Op::$f { .. } | )*
-                $( Op::$u { .. } | )*
-                $( Op::$ut_ { .. } | )*
-                Op::Copy { .. }
-                    | Op::Const { .. }
-                    | Op::Select { .. }
-                    | Op::GlobalGet { .. }
-                    | Op::GlobalSet { .. }
-                    | Op::Fuel { .. }
-                    | Op::Call { .. }
-                    | Op::CallInternal { .. }
-                    | Op::Return0
-                    | Op::Return1 { .. }
-                    | Op::ReturnN { .. }
-                    | Op::I32Load { .. }
-                    | Op::I64Load { .. }
-                    | Op::F32Load { .. }
-                    | Op::F64Load { .. }
-                    | Op::I32Load8S { .. }
-                    | Op::I32Load8U { .. }
-                    | Op::I32Load16S { .. }
-                    | Op::I32Load16U { .. }
-                    | Op::I64Load8S { .. }
-                    | Op::I64Load8U { .. }
-                    | Op::I64Load16S { .. }
-                    | Op::I64Load16U { .. }
-                    | Op::I64Load32S { .. }
-                    | Op::I64Load32U { .. }
-                    | Op::Store8 { .. }
-                    | Op::Store16 { .. }
-                    | Op::Store32 { .. }
-                    | Op::Store64 { .. }
-                    | Op::Store8Imm { .. }
-                    | Op::Store16Imm { .. }
-                    | Op::Store32Imm { .. }
-                    | Op::Store64Imm { .. }
-            )
-        };
-    }
-    for_each_numeric_op!(value_ops)
+/// Whether every slot operand of `op` is inside a frame of `frame` slots,
+/// through [`Op::for_each_operand`]: what [`Op::slots_in_frame`] (one
+/// `match`, faster) must agree with (checked in debug builds).
+fn operands_in_frame(op: &Op, frame: u32) -> bool {
+    let mut ok = true;
+    op.for_each_operand(|_, operand| {
+        ok &= match operand {
+            Operand::Read(s) | Operand::Write(s) | Operand::VRead(s) | Operand::VWrite(s) => u32::from(s) < frame,
+            Operand::WritePair(s) => u32::from(s) + 1 < frame,
+            Operand::ReadRun(s) | Operand::Base(s) | Operand::SubOp(s) => u32::from(s) <= frame,
+            Operand::Target(_) | Operand::Imm(_) => true,
+        }
+    });
+    ok
 }
 
 impl Translator<'_> {
@@ -511,8 +626,7 @@ impl Translator<'_> {
     #[inline(always)]
     fn emit(&mut self, op: Op) -> usize {
         let at = self.code.ops.len();
-        let mut probe = op;
-        if !never_branches(&op) && probe.target_mut().is_some() {
+        if op.has_target() {
             self.branches.push(at as u32);
         }
         self.code.ops.push(op);
@@ -737,6 +851,7 @@ impl Translator<'_> {
     /// reachable (else it emits nothing).
     #[inline(always)]
     fn begin(&mut self) -> bool {
+        self.prev_retarget = self.retarget;
         self.retarget = self.next_retarget.take();
         self.fusable = self.next_fusable.take();
         if self.reachable {
@@ -848,6 +963,9 @@ impl Translator<'_> {
             return r;
         }
         if let Some(r) = self.translate_calls(op) {
+            return r;
+        }
+        if let Some(r) = self.translate_gc(op) {
             return r;
         }
         unsupported(Decline::Instruction(op.mnemonic()))
@@ -1009,5 +1127,24 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
             I64Store16 { memarg: MemArg }
             I64Store32 { memarg: MemArg }
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `verify`'s slot check: every slot inside the frame; a run or a
+    /// call's base may start at its end.
+    #[test]
+    fn slots_must_be_inside_the_frame() {
+        assert!(operands_in_frame(&Op::Copy { d: 8, a: 0 }, 9));
+        assert!(!operands_in_frame(&Op::Copy { d: 9, a: 0 }, 9));
+        assert!(!operands_in_frame(&Op::I32Add { d: 0, a: 1, b: 10 }, 9));
+        assert!(!operands_in_frame(&Op::I64MulWideU { d: 8, a: 0, b: 1 }, 9));
+        assert!(operands_in_frame(&Op::I64MulWideU { d: 7, a: 0, b: 1 }, 9));
+        assert!(operands_in_frame(&Op::CallInternal { defined: 0, base: 9 }, 9));
+        assert!(!operands_in_frame(&Op::CallInternal { defined: 0, base: 10 }, 9));
+        assert!(operands_in_frame(&Op::Const { d: 0, imm: 1 << 40 }, 1));
     }
 }

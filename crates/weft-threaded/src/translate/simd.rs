@@ -249,11 +249,42 @@ impl Translator<'_> {
                 _ => Op::VBinLoad { d, a, addr, add, offset, f },
             },
             Op::VConst { d, k } if d == b => {
-                return self.fuse_into(at, move |d, a| Op::VBinConst { d, a, k, f });
+                return self.fuse_into(at, move |d, a| match f {
+                    VBinOp::V128And => Op::VAndConst { d, a, k },
+                    _ => Op::VBinConst { d, a, k, f },
+                });
             }
             _ => return false,
         };
         self.fuse_into(at, fused)
+    }
+
+    /// Fuses `f32x4.add` with the [`Op::VF32x4MulLoad`] that computed its
+    /// left operand two instructions before, the instruction between
+    /// being the `local.get` of its right operand (`x * row` then
+    /// `local.get $acc`, `f32x4.add`): the pair becomes
+    /// [`Op::VF32x4MulAddLoad`]. `false` (nothing changed) otherwise.
+    /// Only a `local.get` pushes a local entry, so no block, loop or
+    /// branch target lies between the two ops.
+    fn fuse_mul_add(&mut self) -> bool {
+        let n = self.stack.len();
+        let Some(at) = self.prev_retarget else { return false };
+        if n < 2 || at + 1 != self.code.ops.len() || self.stack[n - 2] != Entry::Stack {
+            return false;
+        }
+        let Entry::Local(c) = self.stack[n - 1] else { return false };
+        let Op::VF32x4MulLoad { d, a, addr, add, offset } = self.code.ops[at] else { return false };
+        if d != self.home(n - 2) {
+            return false;
+        }
+        self.stack.truncate(n - 2);
+        let Ok(d) = self.push_result() else { return false };
+        let offset_at = self.code.offsets[at];
+        self.code.ops.truncate(at);
+        self.code.offsets.truncate(at);
+        self.emit_result(Op::VF32x4MulAddLoad { d, a, c, addr, add, offset });
+        self.code.offsets[at] = offset_at;
+        true
     }
 
     /// Pops a `v128.load`'s address. If the op just before computed it as
@@ -303,6 +334,9 @@ impl Translator<'_> {
         {
             return Ok(());
         }
+        if matches!(op, Operator::F32x4Add {}) && self.fuse_mul_add() {
+            return Ok(());
+        }
         if let Some(f) = fast_binary(op) {
             let (a, b) = self.pop2();
             return self.v_result(|d| f(d, a, b));
@@ -328,6 +362,13 @@ impl Translator<'_> {
             return self.v_result(|d| Op::VTest { d, a, f });
         }
         if let Some(f) = VShiftOp::from_operator(op) {
+            // A shift by a constant (`i32.const 4` before `i8x16.shr_u`)
+            // takes the count from the op, not a slot: one op fewer.
+            if let Some(&Entry::Const(bits)) = self.stack.last() {
+                self.stack.pop();
+                let a = self.pop_slot();
+                return self.v_result(|d| Op::VShiftImm { d, a, count: bits as u8, f });
+            }
             let (a, b) = self.pop2();
             return self.v_result(|d| Op::VShift { d, a, b, f });
         }
@@ -415,6 +456,18 @@ impl Translator<'_> {
     }
 }
 
+/// Whether every vector op's constant index (`k`) names one of the
+/// code's vector constants: the handlers read them unchecked.
+pub(super) fn verify(code: &Code) -> bool {
+    let count = code.v128_consts.len();
+    code.ops.iter().all(|op| match *op {
+        Op::VConst { k, .. } | Op::VShuffle { k, .. } | Op::VBinConst { k, .. } | Op::VAndConst { k, .. } => {
+            (k as usize) < count
+        }
+        _ => true,
+    })
+}
+
 /// Whether `f` is a relaxed instruction (left unfused: its native variant
 /// is picked after this point).
 fn is_relaxed(f: VBinOp) -> bool {
@@ -471,7 +524,7 @@ mod tests {
         assert!(inner.ends_with("BrI32NeImm { a: 1, imm: 65536, t: 4294966744 }"), "{text}");
         assert!(!inner.contains("VCopy") && !inner.contains("VSplat") && !inner.contains("VConst"), "{text}");
         assert!(inner.contains("VBinConst { d: 9, a: 9, k: 0, f: F32x4Mul }"), "{text}");
-        assert!(inner.contains("VBinConst { d: 10, a: 3, k: 1, f: V128And }"), "{text}");
+        assert!(inner.contains("VAndConst { d: 10, a: 3, k: 1 }"), "{text}");
     }
 
     /// `v128.load` + a binary op is one op (its traps and results:
@@ -484,6 +537,26 @@ mod tests {
         let text = disassemble(wat, 0);
         assert!(text.contains("VF32x4MulLoad { d: 2, a: 1, addr: 0, add: 0, offset: 16 }"), "{text}");
         assert!(!text.contains("VLoad"), "{text}");
+    }
+
+    /// A matrix kernel's row update, `x * load(row)` then `local.get $acc`
+    /// and `f32x4.add`, is one op, retargeted into the local it is
+    /// stored to; with an instruction other than `local.get` between (a
+    /// `loop` whose parameter the product is), the ops stay apart.
+    #[test]
+    fn multiply_load_add_fuses() {
+        let wat = r#"(module (memory 1)
+            (func (export "f") (param i32 v128 v128) (result v128)
+                (local.set 2 (f32x4.add (f32x4.mul (local.get 1) (v128.load offset=16 (local.get 0))) (local.get 2)))
+                (local.get 2))
+            (func (export "g") (param i32 v128 v128) (result v128)
+                (f32x4.mul (local.get 1) (v128.load offset=16 (local.get 0)))
+                (loop (param v128) (result v128) (local.get 2) (f32x4.add))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("VF32x4MulAddLoad { d: 2, a: 1, c: 2, addr: 0, add: 0, offset: 16 }"), "{text}");
+        assert!(!text.contains("VF32x4MulLoad") && !text.contains("VF32x4Add"), "{text}");
+        let text = disassemble(wat, 1);
+        assert!(text.contains("VF32x4MulLoad") && !text.contains("VF32x4MulAddLoad"), "{text}");
     }
 
     /// An `i32.add` of an immediate computing a load's address folds into

@@ -147,11 +147,18 @@ impl TypeRegistry {
     /// that a valid module cannot have (forward or out of range) map to
     /// ids that compare unequal to everything else rather than panicking.
     pub fn intern_module(&mut self, module: &Module) -> Vec<TypeId> {
-        let mut ids = Vec::with_capacity(module.types.len());
+        self.intern_types(&module.types)
+    }
+
+    /// [`intern_module`](TypeRegistry::intern_module) of a module's type
+    /// section `types` (the engine's registry interns each module's types
+    /// through this, so validation and run time share one canonicalization).
+    pub fn intern_types(&mut self, types: &[SubType]) -> Vec<TypeId> {
+        let mut ids = Vec::with_capacity(types.len());
         let mut start = 0;
-        while start < module.types.len() {
-            let len = (module.types[start].rec_group_len as usize).clamp(1, module.types.len() - start);
-            self.intern_group(&module.types[start..start + len], &mut ids);
+        while start < types.len() {
+            let len = (types[start].rec_group_len as usize).clamp(1, types.len() - start);
+            self.intern_group(&types[start..start + len], &mut ids);
             start += len;
         }
         ids

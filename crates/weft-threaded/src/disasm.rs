@@ -1,0 +1,73 @@
+//! The disassembler: a function's threaded code as text, one line per op,
+//! derived from the op table (`op.rs`, [`for_each_op!`]): each op's name,
+//! its operands by form, its branch targets resolved to op positions, and
+//! what its row says about it.
+//!
+//! ```text
+//!   4: I32AddImm        d=l1 a=l1 imm=1                     ; acc_out retarget
+//!   5: BrI32LtSAcc      b=l0 t=@1                           ; reads acc
+//! ```
+//!
+//! Slots print as `l<n>` for locals (parameters included) and `s<n>` for
+//! the operand stack's slots (`n` counts from the frame's start either
+//! way); `t=@n` is the op at position `n`; `br_table` entries are the `Br`
+//! ops after their `BrTable`.
+//!
+//! [`for_each_op!`]: crate::op::for_each_op
+
+use std::fmt::Write as _;
+
+use crate::op::Operand;
+use crate::{Cell, Code};
+
+/// The text of `code`, one line per op (see the module docs).
+pub(crate) fn disassemble(code: &Code) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "func {}: {} params, {} locals, frame {} slots{}{}, {} ops",
+        code.func_index,
+        code.params,
+        code.locals,
+        code.frame_size,
+        if code.v128 { ", v-slots" } else { "" },
+        if code.metered { ", metered" } else { "" },
+        code.cells.len(),
+    );
+    let width = code.cells.len().saturating_sub(1).to_string().len().max(3);
+    for (pc, cell) in code.cells.iter().enumerate() {
+        let op = &cell.op;
+        let mut operands = String::new();
+        op.for_each_operand(|name, operand| {
+            let _ = match operand {
+                Operand::Read(s) | Operand::Write(s) | Operand::VRead(s) | Operand::VWrite(s) => {
+                    write!(operands, " {name}={}", slot(code, s))
+                }
+                Operand::WritePair(s) => write!(operands, " {name}={},{}", slot(code, s), slot(code, s + 1)),
+                Operand::ReadRun(s) => write!(operands, " {name}={}..", slot(code, s)),
+                Operand::Base(s) | Operand::SubOp(s) => write!(operands, " {name}={}", slot(code, s)),
+                Operand::Target(t) => write!(operands, " {name}=@{}", target(pc, t)),
+                Operand::Imm(v) => write!(operands, " {name}={v:?}"),
+            };
+        });
+        let mut notes: Vec<&str> = op.flags().names().collect();
+        if op.reads_acc() {
+            notes.insert(0, "reads acc");
+        }
+        let line = format!("{pc:>width$}: {:<16}{operands}", op.name());
+        let _ =
+            if notes.is_empty() { writeln!(out, "{line}") } else { writeln!(out, "{line:<56}  ; {}", notes.join(" ")) };
+    }
+    out
+}
+
+/// Slot `s` as text: `l<n>` for a local, `s<n>` for an operand stack slot.
+fn slot(code: &Code, s: u16) -> String {
+    if u32::from(s) < code.locals { format!("l{s}") } else { format!("s{s}") }
+}
+
+/// The position of the op a branch at `pc` with relative target `t` (a
+/// byte offset from its cell, as `i32` bits) goes to.
+fn target(pc: usize, t: u32) -> i64 {
+    pc as i64 + i64::from(t as i32) / size_of::<Cell>() as i64
+}
