@@ -27,15 +27,15 @@
 //! A function whose body uses anything the translator does not handle —
 //! atomics, or exception handling together with `v128` values — is
 //! declined ([`Executor::prepare`] returns the [`Decline`]) and the seam
-//! runs it entirely on the engine's fallback, the reference engine (and so
-//! is every function of a module with GC types). The decision is made
+//! runs it entirely on the engine's fallback, the reference engine. The decision is made
 //! once, at translation, and kept in the module's cache; a call from
 //! threaded code to a declined function goes back to the seam
 //! (`weft_exec::executor::invoke`), never to the reference engine directly. Tail calls, typed function
 //! references, wide arithmetic, memory64, table64, multiple memories,
-//! custom page sizes, `if` with parameters, exception handling and SIMD
-//! (`v128` values in v-slots, `translate/simd.rs`, `exec/simd.rs`) are
-//! translated (see below); `tests/threaded_native.rs`,
+//! custom page sizes, `if` with parameters, exception handling, SIMD
+//! (`v128` values in v-slots, `translate/simd.rs`, `exec/simd.rs`) and GC
+//! (references as raw words, `op/gc.rs`, `exec/gc.rs`, `translate/gc.rs`)
+//! are translated (see below); `tests/threaded_native.rs`,
 //! `tests/threaded_exceptions.rs` and `tests/threaded_simd.rs` check that
 //! modules using them translate fully (they live in `crates/weft/tests/`,
 //! where both engines are wired). A whole call also runs on the reference

@@ -166,13 +166,27 @@ fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32)
             let inst = instance(ex);
             let ty = gc_type(&inst, k)?;
             let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(Trap::host("not a struct")) };
-            let values: Vec<Val> = if sub == GcOp::StructNew {
-                ex.slot_vals(s, a, fields)
+            // Small structs (the common case) without a heap buffer.
+            let mut small = [Val::I32(0); 8];
+            let heap_values;
+            let values: &[Val] = if fields.len() <= small.len() {
+                for (i, f) in fields.iter().enumerate() {
+                    small[i] = if sub == GcOp::StructNew {
+                        ex.slot_val(s, a + i as Slot, f.storage, f.default)
+                    } else {
+                        f.default
+                    };
+                }
+                &small[..fields.len()]
             } else {
-                fields.iter().map(|f| f.default).collect()
+                heap_values = if sub == GcOp::StructNew {
+                    ex.slot_vals(s, a, fields)
+                } else {
+                    fields.iter().map(|f| f.default).collect()
+                };
+                &heap_values
             };
-            let r =
-                ex.with_erased_scanning(|store, slots| gc::alloc_struct_scanning(store, ty, &values, &[], slots))?;
+            let r = ex.with_erased_scanning(|store, slots| gc::alloc_struct_scanning(store, ty, values, &[], slots))?;
             s.set_raw(d, raw::object(r));
         }
         GcOp::StructGet(kind) => {
