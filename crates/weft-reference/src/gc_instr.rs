@@ -6,8 +6,9 @@
 //! an object is held across an allocation. `br_on_cast`/`br_on_cast_fail`
 //! branch, so they are arms of `exec.rs` that call [`Machine::ref_matches`].
 
-use weft_decode::{HeapType, RefType};
+use weft_decode::RefType;
 use weft_exec::executor::{EngineStore, InstanceData};
+use weft_exec::gc::instr::{self, array_elem, gc_type, struct_field};
 use weft_exec::gc::{self, AnyRef, FieldLayout, GcComposite, GcRef, GcType, Obj, elem_at};
 use weft_exec::{Trap, TrapKind, Val};
 
@@ -107,12 +108,7 @@ impl Machine {
                 let v = self.pop()?;
                 let d = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                if u64::from(d) + u64::from(n) > u64::from(live(store, r)?.len()) {
-                    return Err(Trap::new(TrapKind::ArrayOutOfBounds));
-                }
-                for i in d..d + n {
-                    write(store, r, &elem, elem_at(&elem, i), v)?;
-                }
+                instr::array_fill(store.inner_mut(), r, &elem, d, v, n)?;
             }
             I::ArrayCopy { dst_type, src_type } => {
                 let dst_elem = array_elem(gc_type(inst, dst_type)?)?;
@@ -122,19 +118,7 @@ impl Machine {
                 let src = self.pop_object(TrapKind::NullArrayReference)?;
                 let d = self.pop_u32()?;
                 let dst = self.pop_object(TrapKind::NullArrayReference)?;
-                let src_len = live(store, src)?.len();
-                let dst_len = live(store, dst)?.len();
-                if u64::from(d) + u64::from(n) > u64::from(dst_len) || u64::from(s) + u64::from(n) > u64::from(src_len)
-                {
-                    return Err(Trap::new(TrapKind::ArrayOutOfBounds));
-                }
-                // Read all, then write all: correct for overlapping ranges
-                // of the same array, in either direction.
-                let from = live(store, src)?;
-                let values: Vec<Val> = (s..s + n).map(|i| from.read(&src_elem, elem_at(&src_elem, i))).collect();
-                for (k, v) in values.into_iter().enumerate() {
-                    write(store, dst, &dst_elem, elem_at(&dst_elem, d + k as u32), v)?;
-                }
+                instr::array_copy(store.inner_mut(), dst, &dst_elem, d, src, &src_elem, s, n)?;
             }
             I::ArrayInitData { type_index, data_index } => {
                 let elem = array_elem(gc_type(inst, type_index)?)?;
@@ -142,13 +126,9 @@ impl Machine {
                 let s = self.pop_u32()?;
                 let d = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                if u64::from(d) + u64::from(n) > u64::from(live(store, r)?.len()) {
-                    return Err(Trap::new(TrapKind::ArrayOutOfBounds));
-                }
-                let values = data_values(store, inst, data_index, &elem, s, n)?;
-                for (k, v) in values.into_iter().enumerate() {
-                    write(store, r, &elem, elem_at(&elem, d + k as u32), v)?;
-                }
+                instr::array_init(store.inner_mut(), r, &elem, d, n, |st| {
+                    instr::data_values(st, inst, data_index, &elem, s, n)
+                })?;
             }
             I::ArrayInitElem { type_index, elem_index } => {
                 let elem = array_elem(gc_type(inst, type_index)?)?;
@@ -156,13 +136,9 @@ impl Machine {
                 let s = self.pop_u32()?;
                 let d = self.pop_u32()?;
                 let r = self.pop_object(TrapKind::NullArrayReference)?;
-                if u64::from(d) + u64::from(n) > u64::from(live(store, r)?.len()) {
-                    return Err(Trap::new(TrapKind::ArrayOutOfBounds));
-                }
-                let values = elem_values(store, inst, elem_index, s, n)?;
-                for (k, v) in values.into_iter().enumerate() {
-                    write(store, r, &elem, elem_at(&elem, d + k as u32), v)?;
-                }
+                instr::array_init(store.inner_mut(), r, &elem, d, n, |st| {
+                    instr::elem_values(st, inst, elem_index, s, n)
+                })?;
             }
 
             // ---- i31 ----
@@ -184,11 +160,7 @@ impl Machine {
             I::RefEq {} => {
                 let b = self.pop()?;
                 let a = self.pop()?;
-                let eq = match (a, b) {
-                    (Val::AnyRef(a), Val::AnyRef(b)) => a == b,
-                    (a, b) => a.is_null() && b.is_null(),
-                };
-                self.push(i32::from(eq));
+                self.push(i32::from(instr::ref_eq(a, b)));
             }
             I::RefTest { hty } => {
                 let v = self.pop()?;
@@ -203,22 +175,18 @@ impl Machine {
             I::RefCast { hty } => self.cast(store, inst, hty.ref_type())?,
             I::RefCastNull { hty } => self.cast(store, inst, hty.ref_type())?,
             I::AnyConvertExtern {} => {
-                let v = match self.pop()? {
-                    v if v.is_null() => Val::AnyRef(None),
-                    Val::ExternRef(Some(e)) => Val::AnyRef(Some(AnyRef::Host(e))),
-                    Val::Externalized(a) => Val::AnyRef(Some(a)),
-                    v => return Err(mismatch("externref", v)),
-                };
-                self.stack.push(v);
+                let v = self.pop()?;
+                if !v.is_null() && !matches!(v, Val::ExternRef(_) | Val::Externalized(_)) {
+                    return Err(mismatch("externref", v));
+                }
+                self.stack.push(instr::any_convert_extern(v));
             }
             I::ExternConvertAny {} => {
-                let v = match self.pop()? {
-                    v if v.is_null() => Val::ExternRef(None),
-                    Val::AnyRef(Some(AnyRef::Host(e))) => Val::ExternRef(Some(e)),
-                    Val::AnyRef(Some(a)) => Val::Externalized(a),
-                    v => return Err(mismatch("anyref", v)),
-                };
-                self.stack.push(v);
+                let v = self.pop()?;
+                if !v.is_null() && !matches!(v, Val::AnyRef(_)) {
+                    return Err(mismatch("anyref", v));
+                }
+                self.stack.push(instr::extern_convert_any(v));
             }
             _ => return Ok(false),
         }
@@ -287,34 +255,7 @@ impl Machine {
     /// module (spec 4.4.2 `ref.test`: the value's runtime type is a
     /// subtype of `rt`). Defined types compare by supertype display.
     pub(super) fn ref_matches(&self, store: &dyn EngineStore, inst: &InstanceData, v: &Val, rt: RefType) -> bool {
-        if v.is_null() {
-            return rt.nullable;
-        }
-        let gc_types = &inst.module.gc_types;
-        match v {
-            Val::AnyRef(Some(a)) => match rt.heap {
-                HeapType::Any => true,
-                HeapType::Eq => !matches!(a, AnyRef::Host(_)),
-                HeapType::I31 => matches!(a, AnyRef::I31(_)),
-                HeapType::Struct => matches!(a, AnyRef::Object(r) if r.is_struct()),
-                HeapType::Array => matches!(a, AnyRef::Object(r) if r.is_array()),
-                HeapType::Concrete(t) => match (a, gc_types.get(t as usize)) {
-                    (AnyRef::Object(r), Some(target)) => {
-                        store.inner().gc.get(*r).is_some_and(|o| o.ty().is_subtype_of(target))
-                    }
-                    _ => false,
-                },
-                _ => false,
-            },
-            Val::FuncRef(Some(f)) => match rt.heap {
-                HeapType::Func => true,
-                HeapType::Concrete(t) => gc::func_matches(store.inner(), f.index(), &inst.module, t),
-                _ => false,
-            },
-            Val::ExternRef(Some(_)) | Val::Externalized(_) => rt.heap == HeapType::Extern,
-            Val::ExnRef(Some(_)) => rt.heap == HeapType::Exn,
-            _ => false,
-        }
+        instr::ref_matches(store.inner(), &inst.module, v, rt)
     }
 
     fn pop_u32(&mut self) -> Result<u32, Trap> {
@@ -337,76 +278,6 @@ fn object(r: GcRef) -> Val {
     Val::AnyRef(Some(AnyRef::Object(r)))
 }
 
-fn gc_type(inst: &InstanceData, type_index: u32) -> Result<&std::sync::Arc<GcType>, Trap> {
-    inst.module.gc_types.get(type_index as usize).ok_or_else(|| Trap::host("no such type"))
-}
-
-fn struct_field(inst: &InstanceData, type_index: u32, field_index: u32) -> Result<FieldLayout, Trap> {
-    match &gc_type(inst, type_index)?.composite {
-        GcComposite::Struct { fields, .. } => fields.get(field_index as usize).copied().ok_or_else(|| not_a("field")),
-        _ => Err(not_a("struct")),
-    }
-}
-
-fn array_elem(ty: &GcType) -> Result<FieldLayout, Trap> {
-    match &ty.composite {
-        GcComposite::Array(e) => Ok(*e),
-        _ => Err(not_a("array")),
-    }
-}
-
-fn live(store: &dyn EngineStore, r: GcRef) -> Result<Obj<'_>, Trap> {
-    store.inner().gc.get(r).ok_or_else(collected)
-}
-
-fn write(store: &mut dyn EngineStore, r: GcRef, f: &FieldLayout, at: usize, v: Val) -> Result<(), Trap> {
-    if store.inner_mut().gc.write(r, f, at, v) { Ok(()) } else { Err(collected()) }
-}
-
-#[cold]
-fn collected() -> Trap {
-    Trap::host("reference to a collected object")
-}
-
-/// `n` elements read from data segment `data_index` at byte `s`
-/// (`array.new_data`, `array.init_data`): out of bounds traps as a memory access.
-fn data_values(
-    store: &dyn EngineStore,
-    inst: &InstanceData,
-    data_index: u32,
-    elem: &FieldLayout,
-    s: u32,
-    n: u32,
-) -> Result<Vec<Val>, Trap> {
-    let addr = *inst.datas.get(data_index as usize).ok_or_else(|| Trap::host("no such data segment"))?;
-    let bytes = &store.inner().datas[addr as usize].bytes;
-    let size = u64::from(elem.size());
-    let end = u64::from(s) + u64::from(n) * size;
-    if end > bytes.len() as u64 {
-        return Err(Trap::new(TrapKind::MemoryOutOfBounds));
-    }
-    let bytes = &bytes[s as usize..end as usize];
-    Ok((0..n).map(|i| gc::read_packed(bytes, elem.storage, elem_at(elem, i))).collect())
-}
-
-/// `n` references of element segment `elem_index` from `s`: out of bounds
-/// traps as a table access.
-fn elem_values(
-    store: &dyn EngineStore,
-    inst: &InstanceData,
-    elem_index: u32,
-    s: u32,
-    n: u32,
-) -> Result<Vec<Val>, Trap> {
-    let addr = *inst.elems.get(elem_index as usize).ok_or_else(|| Trap::host("no such element segment"))?;
-    let items = &store.inner().elems[addr as usize].items;
-    let end = u64::from(s) + u64::from(n);
-    if end > items.len() as u64 {
-        return Err(Trap::new(TrapKind::TableOutOfBounds));
-    }
-    Ok(items[s as usize..end as usize].to_vec())
-}
-
 #[cold]
 fn not_a(what: &str) -> Trap {
     Trap::host(format!("type is not a {what} (module not validated?)"))
@@ -415,4 +286,33 @@ fn not_a(what: &str) -> Trap {
 #[cold]
 fn mismatch(expected: &str, v: Val) -> Trap {
     Trap::host(format!("operand type mismatch: expected {expected}, found {}", v.ty()))
+}
+
+fn live(store: &dyn EngineStore, r: GcRef) -> Result<Obj<'_>, Trap> {
+    instr::live(store.inner(), r)
+}
+
+fn write(store: &mut dyn EngineStore, r: GcRef, f: &FieldLayout, at: usize, v: Val) -> Result<(), Trap> {
+    instr::write(store.inner_mut(), r, f, at, v)
+}
+
+fn data_values(
+    store: &dyn EngineStore,
+    inst: &InstanceData,
+    data_index: u32,
+    elem: &FieldLayout,
+    s: u32,
+    n: u32,
+) -> Result<Vec<Val>, Trap> {
+    instr::data_values(store.inner(), inst, data_index, elem, s, n)
+}
+
+fn elem_values(
+    store: &dyn EngineStore,
+    inst: &InstanceData,
+    elem_index: u32,
+    s: u32,
+    n: u32,
+) -> Result<Vec<Val>, Trap> {
+    instr::elem_values(store.inner(), inst, elem_index, s, n)
 }

@@ -172,6 +172,8 @@ pub(crate) struct Code {
     pub(crate) v128: bool,
     /// `v128.const` values and `i8x16.shuffle` lane indices.
     pub(crate) v128_consts: Vec<u128>,
+    /// Immediates of GC ops too large for the op (`op/gc.rs`).
+    pub(crate) gc_args: Vec<op::gc::GcArg>,
 }
 
 /// One op of executable code and its handler: dispatching to the op is

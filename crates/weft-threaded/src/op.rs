@@ -15,13 +15,16 @@
 //!   translating, then (the last translation step) a byte offset from the
 //!   branch op's cell (`Code::cells`), as `i32` bits.
 
+pub(crate) mod gc;
 pub(crate) mod simd;
 
 /// A frame-relative slot index (locals, then the operand stack).
 pub(crate) type Slot = u16;
 
 /// A value as it lives in a slot: 64 raw bits. Floats keep their exact bit
-/// patterns; references are 0 for null and `index + 1` otherwise.
+/// patterns; references are 0 for null, functions and exceptions their
+/// store index + 1, and the `any` and `extern` hierarchies
+/// [`weft_exec::gc::raw`]'s encoding.
 pub(crate) trait Raw: Copy {
     fn from_raw(r: u64) -> Self;
     fn to_raw(self) -> u64;
@@ -696,6 +699,14 @@ macro_rules! define_op {
             /// `VBinLoad` of `f32x4.mul`, the matrix kernels' pair, with
             /// no sub-op to dispatch on.
             VF32x4MulLoad { d: Slot, a: Slot, addr: Slot, add: u16, offset: u32 },
+
+            // ---- GC (`op/gc.rs`, `exec/gc.rs`) ----
+            /// A GC instruction that does not branch: see [`gc::GcOp`] for
+            /// what `d`, `a`, `b` and `k` are per sub-op.
+            Gc { sub: gc::GcOp, d: Slot, a: Slot, b: Slot, k: u32 },
+            /// `br_on_cast` (`sub`: or `_fail`) of the reference in `c`
+            /// against the cast target `Code::gc_args[k]`, to `t`.
+            GcBr { sub: gc::GcBrOp, c: Slot, k: u32, t: u32 },
         }
 
         impl Op {
@@ -827,6 +838,7 @@ macro_rules! define_op {
                     Op::Br { t } | Op::BrIfZero { t, .. } | Op::BrIfNonZero { t, .. } => Some(t),
                     Op::BrIfZeroAcc { t } | Op::BrIfNonZeroAcc { t } => Some(t),
                     Op::BrOnNull { t, .. } | Op::BrOnNonNull { t, .. } => Some(t),
+                    Op::GcBr { t, .. } => Some(t),
                     _ => None,
                 }
             }

@@ -78,6 +78,14 @@ fn main() {
     for f in &fallback_files {
         let _ = writeln!(out, "- {f}");
     }
+    let _ = writeln!(
+        out,
+        "\nThe GC scripts (`proposals/gc/*`, the GC files of `wasm-v3` and `proposals/exceptions/cast.wast`) \
+         run natively on both engines (struct, array, i31 and cast instructions are threaded ops: \
+         `cargo test --ignore-rust-version -p weft-spec-tests --test threaded_simd_native`) and give the same \
+         result for every directive with a collection before every allocation, on each engine \
+         (`Config::gc_stress`: `cargo test --ignore-rust-version -p weft-spec-tests --test gc_stress`)."
+    );
 
     let decode = weft_spec_tests::decode_suite();
     let _ = writeln!(

@@ -64,6 +64,7 @@
 
 mod api;
 mod heap;
+pub mod instr;
 pub mod raw;
 mod types;
 
@@ -405,6 +406,15 @@ impl GcHeap {
         mark
     }
 
+    /// [`suspend`](GcHeap::suspend) for raw slots ([`raw`]): every word
+    /// with an object's tag is kept as a possible object of store `store`.
+    pub fn suspend_raw(&mut self, store: StoreId, words: &[u64]) -> usize {
+        let mark = self.suspended.len();
+        let objects = words.iter().filter_map(|&w| raw::to_object(w, store));
+        self.suspended.extend(objects.map(|r| Val::AnyRef(Some(AnyRef::Object(r)))));
+        mark
+    }
+
     /// Forgets the values recorded by the [`suspend`](GcHeap::suspend) that returned `mark`.
     pub fn resume(&mut self, mark: usize) {
         self.suspended.truncate(mark);
@@ -464,8 +474,21 @@ pub fn alloc_struct(
     fields: &[Val],
     roots: &[&[Val]],
 ) -> Result<GcRef, Trap> {
+    alloc_struct_scanning(store, ty, fields, roots, &[])
+}
+
+/// [`alloc_struct`] for an engine that keeps values as raw words ([`raw`]): every
+/// word of `raw_roots` with an object's tag is a possible root
+/// (conservative: an object is kept if its slot and generation match).
+pub fn alloc_struct_scanning(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    fields: &[Val],
+    roots: &[&[Val]],
+    raw_roots: &[u64],
+) -> Result<GcRef, Trap> {
     let GcComposite::Struct { fields: layout, .. } = &ty.composite else { return Err(not_a("struct")) };
-    let r = reserve(store, ty, 0, roots)?;
+    let r = reserve(store, ty, 0, roots, raw_roots)?;
     let heap = &mut store.inner_mut().gc;
     let slot = heap.objects.slots[r.index as usize];
     for (f, v) in layout.iter().zip(fields) {
@@ -485,8 +508,22 @@ pub fn alloc_array(
     init: Val,
     roots: &[&[Val]],
 ) -> Result<GcRef, Trap> {
+    alloc_array_scanning(store, ty, len, init, roots, &[])
+}
+
+/// [`alloc_array`] for an engine that keeps values as raw words ([`raw`]): every
+/// word of `raw_roots` with an object's tag is a possible root
+/// (conservative: an object is kept if its slot and generation match).
+pub fn alloc_array_scanning(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    len: u32,
+    init: Val,
+    roots: &[&[Val]],
+    raw_roots: &[u64],
+) -> Result<GcRef, Trap> {
     let GcComposite::Array(elem) = &ty.composite else { return Err(not_a("array")) };
-    let r = reserve(store, ty, len, roots)?;
+    let r = reserve(store, ty, len, roots, raw_roots)?;
     let heap = &mut store.inner_mut().gc;
     let bits = if elem.is_ref() { heap.encode(init) } else { heap::bits_of(init) };
     let high = heap::high_bits(init);
@@ -511,9 +548,22 @@ pub fn alloc_array_of(
     values: &[Val],
     roots: &[&[Val]],
 ) -> Result<GcRef, Trap> {
+    alloc_array_of_scanning(store, ty, values, roots, &[])
+}
+
+/// [`alloc_array_of`] for an engine that keeps values as raw words ([`raw`]): every
+/// word of `raw_roots` with an object's tag is a possible root
+/// (conservative: an object is kept if its slot and generation match).
+pub fn alloc_array_of_scanning(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    values: &[Val],
+    roots: &[&[Val]],
+    raw_roots: &[u64],
+) -> Result<GcRef, Trap> {
     let GcComposite::Array(elem) = &ty.composite else { return Err(not_a("array")) };
     let len = u32::try_from(values.len()).map_err(|_| Trap::new(TrapKind::GcHeapExhausted))?;
-    let r = reserve(store, ty, len, roots)?;
+    let r = reserve(store, ty, len, roots, raw_roots)?;
     let heap = &mut store.inner_mut().gc;
     let slot = heap.objects.slots[r.index as usize];
     for (i, v) in values.iter().enumerate() {
@@ -531,7 +581,13 @@ fn not_a(what: &str) -> Trap {
 /// Makes room for a zeroed object of type `ty` with `len` elements:
 /// collects when due, asks the limiter before the heap grows (collecting
 /// and asking again once if it refuses), then places it.
-fn reserve(store: &mut dyn EngineStore, ty: &Arc<GcType>, len: u32, roots: &[&[Val]]) -> Result<GcRef, Trap> {
+fn reserve(
+    store: &mut dyn EngineStore,
+    ty: &Arc<GcType>,
+    len: u32,
+    roots: &[&[Val]],
+    raw_roots: &[u64],
+) -> Result<GcRef, Trap> {
     let stress = store.inner().engine.config().gc_stress;
     let heap = &mut store.inner_mut().gc;
     let number = heap.objects.type_number(ty);
@@ -542,14 +598,14 @@ fn reserve(store: &mut dyn EngineStore, ty: &Arc<GcType>, len: u32, roots: &[&[V
         .and_then(|b| b.checked_add(heap::SLOT_BYTES))
         .ok_or_else(|| Trap::new(TrapKind::GcHeapExhausted))?;
     if heap.inhibit == 0 && (stress || heap.since_gc + charge > heap.threshold.max(MIN_THRESHOLD)) {
-        collect(store.inner_mut(), roots);
+        collect_scanning(store.inner_mut(), roots, raw_roots);
     }
     let full =
         |heap: &GcHeap| heap.objects.free_slots.is_empty() && heap.objects.slots.len() >= raw::MAX_OBJECTS as usize;
     let current = store.inner().gc.live_bytes;
     if full(&store.inner().gc) || !store.gc_heap_may_grow(current, current.saturating_add(charge)) {
         if store.inner().gc.inhibit == 0 {
-            collect(store.inner_mut(), roots);
+            collect_scanning(store.inner_mut(), roots, raw_roots);
         }
         let current = store.inner().gc.live_bytes;
         if full(&store.inner().gc) || !store.gc_heap_may_grow(current, current.saturating_add(charge)) {
@@ -589,6 +645,11 @@ const EXN_BYTES: usize = 64;
 /// Runs a full collection: marks from every root and `extra`, frees the
 /// objects (and exception instances) nothing reaches.
 pub fn collect(store: &mut StoreInner, extra: &[&[Val]]) {
+    collect_scanning(store, extra, &[]);
+}
+
+/// [`collect`] with raw roots scanned conservatively (see [`alloc_struct_scanning`]).
+pub fn collect_scanning(store: &mut StoreInner, extra: &[&[Val]], raw_roots: &[u64]) {
     let id = store.id;
     let collect_exns = store.gc.opaque_frames == 0;
     let heap = &mut store.gc;
@@ -604,6 +665,11 @@ pub fn collect(store: &mut StoreInner, extra: &[&[Val]]) {
     };
     for vals in extra {
         vals.iter().for_each(|v| m.val(v));
+    }
+    for w in raw_roots {
+        if let Some(r) = raw::to_object(*w, id) {
+            m.val(&Val::AnyRef(Some(AnyRef::Object(r))));
+        }
     }
     heap.suspended.iter().for_each(|v| m.val(v));
     heap.roots.iter().flatten().for_each(|v| m.val(v));
@@ -810,6 +876,28 @@ mod tests {
         let Val::AnyRef(Some(AnyRef::Object(fresh))) = fresh else { panic!() };
         assert!(store.inner.gc.get(stale).is_none(), "slot reused with a new generation");
         assert!(store.inner.gc.get(fresh).is_some());
+    }
+
+    #[test]
+    fn raw_words_with_an_object_tag_are_roots() {
+        let engine = Engine::default();
+        let ty = engine.type_registry().register(&node_types()).remove(0);
+        let mut store = Store::new(&engine, ());
+        let a = node(&mut store, &ty, 1, Val::AnyRef(None));
+        let b = node(&mut store, &ty, 2, a);
+        let Val::AnyRef(Some(AnyRef::Object(rb))) = b else { panic!() };
+        // A stale word (another generation of b's slot) keeps nothing.
+        let stale = raw::object(GcRef { generation: rb.generation ^ 1, ..rb });
+        let words = [0, raw::i31(9), raw::object(rb), 42];
+        collect_scanning(&mut store.inner, &[], &words);
+        assert_eq!(store.inner.gc.stats().live_objects, 2, "b from its word, a through b");
+        let id = store.inner.id;
+        let mark = store.inner.gc.suspend_raw(id, &words);
+        collect(&mut store.inner, &[]);
+        assert_eq!(store.inner.gc.stats().live_objects, 2, "suspended raw slots are roots");
+        store.inner.gc.resume(mark);
+        collect_scanning(&mut store.inner, &[], &[0, raw::i31(9), 42, stale]);
+        assert_eq!(store.inner.gc.stats().live_objects, 0);
     }
 
     #[test]

@@ -78,8 +78,18 @@ impl Exec<'_> {
             Op::Throw { a, tag } => {
                 let addr = self.inst.tags[tag as usize];
                 let types = self.store.tags[addr as usize].func_type.params().to_vec();
-                let fields: Box<[Val]> =
-                    types.iter().enumerate().map(|(k, t)| to_val(self.store, s.raw(a + k as u16), *t)).collect();
+                // The payload's hierarchies by the module's own type for the
+                // tag (the store's is its defining module's).
+                let d = &self.inst.module.decoded;
+                let own = module_tag_params(&self.inst.module, tag);
+                let fields: Box<[Val]> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(k, t)| {
+                        let t = own.as_ref().and_then(|p| p.get(k).copied()).unwrap_or(*t);
+                        to_val(self.store, s.raw(a + k as u16), t, &d.types)
+                    })
+                    .collect();
                 alloc(self.store, addr, fields)
             }
             Op::ThrowRef { a } => match s.raw(a) {
@@ -173,8 +183,10 @@ impl Exec<'_> {
         }
         if let Some(first) = clause.fields {
             let base = self.fp + usize::from(first);
-            for (k, v) in self.store.exns[exn as usize].fields.iter().enumerate() {
-                self.slots[base + k] = to_raw(*v);
+            let store = &mut *self.store;
+            for k in 0..store.exns[exn as usize].fields.len() {
+                let v = store.exns[exn as usize].fields[k];
+                self.slots[base + k] = to_raw(store, v);
             }
         }
         match clause.exnref {
@@ -187,4 +199,18 @@ impl Exec<'_> {
             None => release(self.store, exn),
         }
     }
+}
+
+/// The payload types of tag `tag` as module `module` declares it.
+fn module_tag_params(module: &weft_exec::executor::ModuleInner, tag: u32) -> Option<Vec<weft_decode::ValType>> {
+    let d = &module.decoded;
+    let imported = d.imports.iter().filter_map(|i| match &i.ty {
+        weft_decode::ImportType::Tag(t) => Some(*t),
+        _ => None,
+    });
+    let ty = match tag.checked_sub(d.num_imported_tags) {
+        Some(defined) => d.tags.get(defined as usize).copied(),
+        None => imported.clone().nth(tag as usize),
+    }?;
+    module.func_type(ty.type_index).map(|f| f.params().to_vec())
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::backend::{Flow, Handler, NO_ACC, branch, exit, next, next_via};
 use super::calls::IndirectCallee;
-use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, ref_val, simd, to_raw, to_val, wide};
+use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, simd, table_hierarchy, to_raw, to_val_like, wide};
 use crate::Code;
 use crate::op::{Op, Raw, Slot, for_each_acc_op, for_each_numeric_op};
 use weft_exec::TrapKind;
@@ -310,6 +310,8 @@ pub(super) fn handler_of(op: Op) -> Handler {
         Op::Mem64Load { .. } => memory::mem64_load,
         Op::Mem64Store { .. } => memory::mem64_store,
         Op::Throw { .. } | Op::ThrowRef { .. } => super::exceptions::throw,
+        Op::Gc { .. } => super::gc::gc,
+        Op::GcBr { .. } => super::gc::gc_br,
         Op::VCopy { .. } => simd::vcopy,
         Op::VSelect { .. } => simd::vselect,
         Op::VReturn1 { .. } => simd::vreturn1,
@@ -605,15 +607,16 @@ fn call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
 fn global_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, GlobalGet { d, g });
     let a = ex.inst.globals[g as usize] as usize;
-    let acc = s.put_raw(d, to_raw(ex.store.globals[a].value));
+    let v = ex.store.globals[a].value;
+    let acc = s.put_raw(d, to_raw(ex.store, v));
     next(ex, ip.next(), s, m, acc)
 }
 
 fn global_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, GlobalSet { a, g });
     let addr = ex.inst.globals[g as usize] as usize;
-    let ty = ex.store.globals[addr].ty.content;
-    ex.store.globals[addr].value = to_val(&*ex.store, s.raw(a), ty);
+    let old = ex.store.globals[addr].value;
+    ex.store.globals[addr].value = to_val_like(&*ex.store, s.raw(a), old);
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -767,13 +770,13 @@ fn slow_op(ex: &mut Exec<'_>, op: Op, s: Sp) -> Result<(), TrapKind> {
             let t = inst.tables[table as usize] as usize;
             let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
             match store.tables[t].elements.get(i) {
-                Some(v) => s.set_raw(d, to_raw(*v)),
+                Some(&v) => s.set_raw(d, to_raw(store, v)),
                 None => return Err(TrapKind::TableOutOfBounds),
             }
         }
         Op::TableSet { i, v, table } => {
             let t = inst.tables[table as usize] as usize;
-            let val = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
+            let val = store.gc.decode(s.raw(v), table_hierarchy(inst, table), store.id);
             let i = usize::try_from(table_index(store, t, s, i)).unwrap_or(usize::MAX);
             match store.tables[t].elements.get_mut(i) {
                 Some(e) => *e = val,
@@ -786,14 +789,14 @@ fn slow_op(ex: &mut Exec<'_>, op: Op, s: Sp) -> Result<(), TrapKind> {
         }
         Op::TableGrow { d, v, n, table } => {
             let t = inst.tables[table as usize] as usize;
-            let init = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
+            let init = store.gc.decode(s.raw(v), table_hierarchy(inst, table), store.id);
             let delta = table_index(store, t, s, n);
             let old = ex.with_erased(|store| ops::table_grow(store, t, delta, init)).map_or(u64::MAX, |o| o);
             set_table_index(ex.store, t, s, d, old);
         }
         Op::TableFill { i, v, n, table } => {
             let t = inst.tables[table as usize] as usize;
-            let val = ref_val(store, s.raw(v), store.tables[t].ty.element.heap);
+            let val = store.gc.decode(s.raw(v), table_hierarchy(inst, table), store.id);
             ops::table_fill(store, t, table_index(store, t, s, i), val, table_index(store, t, s, n))?;
         }
         Op::TableCopy { d, s: src, n, dst, src: src_table } => {

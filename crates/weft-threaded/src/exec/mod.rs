@@ -20,6 +20,7 @@
 mod operands;
 mod backend;
 mod calls;
+mod gc;
 mod handlers;
 mod memory;
 mod simd;
@@ -27,7 +28,7 @@ mod wide;
 
 use std::sync::Arc;
 
-use weft_decode::{HeapType, ValType};
+use weft_decode::{ImportType, SubType, ValType};
 
 use super::op::{Op, Raw, Slot};
 use super::{Cell, Code, ModuleCache};
@@ -54,10 +55,10 @@ pub(crate) fn cells(ops: &[Op], entries_unreached: bool) -> Box<[Cell]> {
     }
     cells
 }
-use weft_exec::Func;
+use weft_exec::Val;
 use weft_exec::executor::InstanceData;
 use weft_exec::executor::{EngineStore, FuncEntity, StoreInner};
-use weft_exec::{ExternRef, Val};
+use weft_exec::gc::raw::Hierarchy;
 use weft_exec::{FrameInfo, Trap, TrapKind};
 
 // Throwing and catching (`throw`, `throw_ref` and the unwinding of calls).
@@ -65,44 +66,57 @@ mod exceptions;
 
 // ---- values in slots ----
 
-/// A value's slot bits.
-pub(crate) fn to_raw(v: Val) -> u64 {
-    match v {
-        Val::I32(x) => x.to_raw(),
-        Val::I64(x) => x.to_raw(),
-        Val::F32(b) => u64::from(b),
-        Val::F64(b) => b,
-        Val::V128(b) => b as u64,
-        Val::FuncRef(f) => f.map_or(0, |f| u64::from(f.index()) + 1),
-        Val::ExternRef(e) => e.map_or(0, |e| e.0.wrapping_add(1)),
-        Val::ExnRef(e) => e.map_or(0, |e| u64::from(e.0.index) + 1),
-        // Other references never reach slots: `translate::module_supported`
-        // keeps modules that use them on the reference engine.
-        #[allow(unreachable_patterns)]
-        _ => 0,
-    }
+/// A value's slot bits (references by [`raw`]'s encoding; a `v128`'s low
+/// half: the rest is in its v-slot).
+#[inline]
+pub(crate) fn to_raw(store: &mut StoreInner, v: Val) -> u64 {
+    store.gc.encode(v)
 }
 
-/// The reference of heap type `heap` whose slot bits are `raw`.
-fn ref_val(store: &StoreInner, raw: u64, heap: HeapType) -> Val {
-    match heap {
-        HeapType::Extern | HeapType::NoExtern => Val::ExternRef((raw != 0).then(|| ExternRef(raw - 1))),
-        HeapType::Exn | HeapType::NoExn => {
-            Val::ExnRef((raw != 0).then(|| weft_exec::Exn(store.stored((raw - 1) as usize))))
-        }
-        _ => Val::FuncRef((raw != 0).then(|| Func(store.stored((raw - 1) as usize)))),
-    }
-}
-
-/// The value of type `ty` whose slot bits are `raw`.
-fn to_val(store: &StoreInner, raw: u64, ty: ValType) -> Val {
+/// The value of type `ty` whose slot bits are `bits`; a defined
+/// reference type's index is one of `types` (its module's types).
+fn to_val(store: &StoreInner, bits: u64, ty: ValType, types: &[SubType]) -> Val {
     match ty {
-        ValType::I32 => Val::I32(i32::from_raw(raw)),
-        ValType::I64 => Val::I64(raw as i64),
-        ValType::F32 => Val::F32(raw as u32),
-        ValType::F64 => Val::F64(raw),
-        ValType::V128 => Val::V128(u128::from(raw)),
-        ValType::Ref(r) => ref_val(store, raw, r.heap),
+        ValType::I32 => Val::I32(i32::from_raw(bits)),
+        ValType::I64 => Val::I64(bits as i64),
+        ValType::F32 => Val::F32(bits as u32),
+        ValType::F64 => Val::F64(bits),
+        ValType::V128 => Val::V128(u128::from(bits)),
+        ValType::Ref(r) => store.gc.decode(bits, Hierarchy::of(r.heap, types), store.id),
+    }
+}
+
+/// The value whose slot bits are `bits`, of the same type as `like` (a
+/// global's value: its hierarchy is the global's, whichever module
+/// defined it).
+fn to_val_like(store: &StoreInner, bits: u64, like: Val) -> Val {
+    match Hierarchy::of_val(&like) {
+        Some(h) => store.gc.decode(bits, h, store.id),
+        None => to_val(store, bits, like.ty(), &[]),
+    }
+}
+
+/// The hierarchy of the elements of table `table` of `inst` (by the
+/// module's own type for it, whose indices are the module's).
+fn table_hierarchy(inst: &InstanceData, table: u32) -> Hierarchy {
+    let d = &inst.module.decoded;
+    let imported = d.imports.iter().filter_map(|i| match &i.ty {
+        ImportType::Table(t) => Some(t.element),
+        _ => None,
+    });
+    let element = match table.checked_sub(d.num_imported_tables) {
+        Some(defined) => d.tables.get(defined as usize).map(|t| t.ty.element),
+        None => imported.clone().nth(table as usize),
+    };
+    element.map_or(Hierarchy::Func, |rt| Hierarchy::of(rt.heap, &d.types))
+}
+
+/// The types a store function's signature refers to: its module's for a
+/// wasm function, `fallback` (the caller's) for a host function.
+fn func_types<'s>(store: &'s StoreInner, addr: u32, fallback: &'s InstanceData) -> &'s [SubType] {
+    match store.funcs.get(addr as usize) {
+        Some(FuncEntity::Wasm { module, .. }) => &module.decoded.types,
+        _ => &fallback.module.decoded.types,
     }
 }
 
@@ -364,6 +378,19 @@ impl Exec<'_> {
         r
     }
 
+    /// [`Exec::with_erased`], also handing `f` the activation's slots up
+    /// to the running frame's last (the GC's raw roots, `gc.rs`).
+    #[inline(never)]
+    fn with_erased_scanning<R>(&mut self, f: impl FnOnce(&mut dyn EngineStore, &[u64]) -> R) -> R {
+        let live = (self.fp + self.code().frame_size as usize).min(self.slots.len());
+        // SAFETY: as for `with_erased`; the slots are a separate borrow
+        // that `f` only reads.
+        let erased = unsafe { &mut *self.erased };
+        let r = f(&mut *erased, &self.slots[..live]);
+        self.store = erased.inner_mut();
+        r
+    }
+
     /// The running frame's first slot.
     #[inline(always)]
     fn sp(&mut self) -> Sp {
@@ -615,7 +642,7 @@ pub(crate) fn invoke(
     let result_types: Vec<ValType> = inner.funcs[func as usize].ty().results().to_vec();
     let mut slots = vec![0u64; WINDOW.max(results.len())];
     for (slot, arg) in slots.iter_mut().zip(args) {
-        *slot = to_raw(*arg);
+        *slot = to_raw(inner, *arg);
     }
     let mut vslots = if code.v128 { vec![0u128; WINDOW] } else { Vec::new() };
     simd::args_to_vslots(&mut vslots, args);
@@ -624,6 +651,7 @@ pub(crate) fn invoke(
     inner.gc.opaque_frames += 1;
     let depth = inner.call_depth;
     inner.call_depth += 1;
+    let module = instance.module.clone();
     let r = run(store, &code, instance, &mut slots, &mut vslots);
     let inner = store.inner_mut();
     inner.call_depth = depth;
@@ -633,7 +661,7 @@ pub(crate) fn invoke(
     for (i, (r, ty)) in results.iter_mut().zip(result_types).enumerate() {
         *r = match ty {
             ValType::V128 => Val::V128(vslots.get(i).copied().unwrap_or(0)),
-            _ => to_val(inner, slots[i], ty),
+            _ => to_val(inner, slots[i], ty, &module.decoded.types),
         };
     }
     Ok(())
@@ -801,12 +829,18 @@ impl Exec<'_> {
             .enumerate()
             .map(|(i, t)| match t {
                 ValType::V128 => Val::V128(self.vslots.get(base + i).copied().unwrap_or(0)),
-                _ => to_val(self.store, self.slots[base + i], *t),
+                _ => to_val(self.store, self.slots[base + i], *t, func_types(self.store, addr, &self.inst)),
             })
             .collect();
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
         let caller = self.inst.clone();
-        self.with_erased(|store| {
+        // The GC's roots in this activation's slots while it is suspended
+        // (`gc.rs`); none before the store's first object.
+        let suspended = self.store.gc.in_use().then(|| {
+            let live = (self.fp + self.code().frame_size as usize).min(self.slots.len());
+            self.store.gc.suspend_raw(self.store.id, &self.slots[..live])
+        });
+        let r = self.with_erased(|store| {
             if host {
                 store.inner_mut().call_depth += 1;
                 let r = store.call_host(addr, Some(caller), &args, &mut results);
@@ -821,13 +855,17 @@ impl Exec<'_> {
                 store.inner_mut().activations += 1;
                 r
             }
-        })?;
+        });
+        if let Some(mark) = suspended {
+            self.store.gc.resume(mark);
+        }
+        r?;
         for (i, v) in results.into_iter().enumerate() {
             if let Val::V128(x) = v {
                 simd::reserve_vslots(self.vslots, base + WINDOW);
                 self.vslots[base + i] = x;
             }
-            self.slots[base + i] = to_raw(v);
+            self.slots[base + i] = to_raw(self.store, v);
         }
         Ok(())
     }

@@ -120,7 +120,7 @@ impl Translator<'_> {
     /// `br_if` translates it: `taken` itself when the label's values are
     /// already in place, else `skip` (its negation) over the moves and
     /// jump of a full branch.
-    fn conditional_branch(&mut self, depth: u32, taken: Op, skip: Op) {
+    pub(super) fn conditional_branch(&mut self, depth: u32, taken: Op, skip: Op) {
         if self.branch_is_jump(depth) {
             let at = self.emit(taken);
             self.target_label(at, depth);

@@ -21,7 +21,8 @@
 //! Control flow is in `control.rs`, memory, table and reference ops in
 //! `memory.rs`, tail calls, `call_ref`, `br_on_null`/`br_on_non_null` and
 //! wide arithmetic in `calls.rs`, `v128` values and vector instructions in
-//! `simd.rs`. Anything the engine does not translate (atomics, GC, ...)
+//! `simd.rs`, the GC instructions in `gc.rs`. Anything the engine does
+//! not translate (atomics, exception handling in `v128` code)
 //! makes the whole function
 //! [`Unsupported`]; it then runs on the reference engine.
 
@@ -29,10 +30,11 @@ mod acc;
 mod calls;
 mod control;
 pub(super) mod exceptions;
+mod gc;
 mod memory;
 mod simd;
 
-use weft_decode::{BlockType, HeapType, Ieee32, Ieee64, ImportType, MemArg, Operator, ValType, VisitOperator};
+use weft_decode::{BlockType, Ieee32, Ieee64, ImportType, MemArg, Operator, ValType, VisitOperator};
 
 use super::Code;
 use super::op::{Op, Raw, Slot, for_each_numeric_op};
@@ -131,30 +133,17 @@ struct Translator<'m> {
     exn: exceptions::ExnState,
 }
 
-/// Whether a slot can hold values of type `t`: numbers, and function and
-/// extern references, and `exnref`s (not `v128` or GC references).
+/// Whether a slot can hold values of type `t`: numbers and every reference
+/// (functions, `extern`, `exn`, and the GC `any` hierarchy, as raw bits:
+/// `weft_exec::gc::raw`); not `v128` (see `simd.rs`).
 pub(crate) fn supported_type(t: ValType) -> bool {
-    match t {
-        ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 => true,
-        ValType::V128 => false,
-        ValType::Ref(r) => {
-            matches!(
-                r.heap,
-                HeapType::Func
-                    | HeapType::NoFunc
-                    | HeapType::Extern
-                    | HeapType::NoExtern
-                    | HeapType::Exn
-                    | HeapType::NoExn
-                    | HeapType::Concrete(_)
-            )
-        }
-    }
+    t != ValType::V128
 }
 
 /// The module-wide conditions for translating any of its functions: every
-/// type is a function type over [`supported_type`]s (so block types and
-/// call signatures are), and globals and tables hold supported types.
+/// function type is over [`supported_type`]s or `v128` (so block types and
+/// call signatures are), and globals and tables hold them. Struct and
+/// array types need nothing: their values are references.
 /// (64-bit and further memories and tables are translated: memory 0 with
 /// 32-bit addresses takes the fast path, the others the `*Ext` ops.)
 pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
@@ -162,7 +151,8 @@ pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
     let func_types = d
         .types
         .iter()
-        .all(|t| t.as_func().is_some_and(|f| f.params().iter().chain(f.results()).all(|v| simd::holds(true, *v))));
+        .filter_map(|t| t.as_func())
+        .all(|f| f.params().iter().chain(f.results()).all(|v| simd::holds(true, *v)));
     let table_ok = |t: &weft_decode::TableType| supported_type(ValType::Ref(t.element));
     let imports = d.imports.iter().all(|i| match &i.ty {
         ImportType::Table(t) => table_ok(t),
@@ -230,6 +220,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
             interruptible: module.engine.config().interruptible,
             v128,
             v128_consts: Vec::new(),
+            gc_args: Vec::new(),
         },
         offset: 0,
         stack: scratch.stack,
@@ -848,6 +839,9 @@ impl Translator<'_> {
             return r;
         }
         if let Some(r) = self.translate_calls(op) {
+            return r;
+        }
+        if let Some(r) = self.translate_gc(op) {
             return r;
         }
         unsupported(Decline::Instruction(op.mnemonic()))
