@@ -5,11 +5,13 @@ engine) and of wasmtime (the Python package with `Config.wasm_gc`,
 `wasmtime_gc.py`), the runtimes alternated in each repetition.
 
     cargo build --release -p weft-cli
-    python3 benches/programs/gc/compare.py [--reps N] [--full]
+    python3 benches/programs/gc/compare.py [--reps N] [--full] [--reference-only]
 
 Default sizes: 10^7 list-churn nodes, binary trees of depth 16; `--full`
-runs the issue's sizes (10^8 nodes, depth 20). Prints a markdown table:
-median wall time, the objects per second it implies, the largest peak RSS.
+runs the issue's sizes (10^8 nodes, depth 20). `WEFT_BASELINE=PATH` adds
+another weft binary (an earlier commit's build) on the reference engine.
+Prints a markdown table: median wall time, the objects per second it
+implies, the largest peak RSS.
 """
 
 import os
@@ -60,6 +62,13 @@ def main():
         ("weft threaded", lambda f, e, a: [weft, "run", "--engine", "threaded", "--invoke", e, f, str(a)]),
         ("wasmtime (GC)", lambda f, e, a: [py, os.path.join(GC, "wasmtime_gc.py"), f, e, str(a)]),
     ]
+    if "--reference-only" in args:
+        # GC modules run on the reference engine either way today.
+        runtimes = [r for r in runtimes if r[0] != "weft threaded"]
+    baseline = os.environ.get("WEFT_BASELINE")
+    if baseline:
+        # Another build of weft (e.g. an earlier commit's), same engine.
+        runtimes.insert(1, ("weft reference (WEFT_BASELINE)", lambda f, e, a: [baseline, "run", "--engine", "reference", "--invoke", e, f, str(a)]))
     load = open("/proc/loadavg").read().split()[:3]
     print(f"load average {' '.join(load)}; {reps} repetitions, runtimes alternated")
     print("| program | runtime | time (median) | objects/s | peak RSS |")

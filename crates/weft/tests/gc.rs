@@ -356,3 +356,66 @@ fn host_functions_over_defined_types() {
     let bad = FuncType::new([ValType::Ref(RefType { nullable: true, heap: HeapType::Concrete(9) })], []);
     assert!(linker.func_new_in("host", "bad", &types, bad, |_, _, _| Ok(())).is_err());
 }
+
+/// Every kind of field survives the compact object layout and a
+/// collection: packed `i8`, `v128`, `f64`, and reference fields of every
+/// hierarchy in their 8-byte raw words — host data of any size (values
+/// from 2^61 up go through the heap's table), externalized objects, i31s,
+/// functions and other objects.
+#[test]
+fn mixed_fields_round_trip_through_collections() {
+    use weft::ExternRef;
+    const WAT: &str = r#"(module
+      (type $leaf (struct (field i32)))
+      (type $mixed (struct (field (mut i8)) (field (mut v128)) (field (mut externref))
+                           (field (mut f64)) (field (mut anyref)) (field (mut funcref))
+                           (field (mut (ref null $leaf)))))
+      (type $exts (array (mut externref)))
+      (type $ft (func (result i32)))
+      (global $keep (mut (ref null $mixed)) (ref.null $mixed))
+      (global $arr (mut (ref null $exts)) (ref.null $exts))
+      (func $f (type $ft) (i32.const 7))
+      (elem declare func $f)
+      (func (export "make") (param $e externref) (param $big externref)
+        (global.set $keep (struct.new $mixed
+          (i32.const 0x1ab) (v128.const i64x2 0x0102030405060708 0x1112131415161718)
+          (local.get $e) (f64.const -2.5) (any.convert_extern (local.get $big))
+          (ref.func $f) (struct.new $leaf (i32.const 99))))
+        (global.set $arr (array.new_fixed $exts 3 (local.get $big) (local.get $e)
+          (extern.convert_any (ref.i31 (i32.const -3))))))
+      (func (export "churn") (param $n i32)
+        (loop $l
+          (drop (struct.new $leaf (local.get $n)))
+          (local.tee $n (i32.sub (local.get $n) (i32.const 1)))
+          (br_if $l)))
+      (func (export "i8") (result i32) (struct.get_s $mixed 0 (global.get $keep)))
+      (func (export "v128_hi") (result i64) (i64x2.extract_lane 1 (struct.get $mixed 1 (global.get $keep))))
+      (func (export "ext") (result externref) (struct.get $mixed 2 (global.get $keep)))
+      (func (export "f64") (result f64) (struct.get $mixed 3 (global.get $keep)))
+      (func (export "big") (result externref) (extern.convert_any (struct.get $mixed 4 (global.get $keep))))
+      (func (export "fn") (result i32) (call_ref $ft (ref.cast (ref null $ft) (struct.get $mixed 5 (global.get $keep)))))
+      (func (export "leaf") (result i32) (struct.get $leaf 0 (struct.get $mixed 6 (global.get $keep))))
+      (func $arr_get (export "arr") (param i32) (result externref) (array.get $exts (global.get $arr) (local.get 0)))
+      (func (export "i31") (result i32) (i31.get_s (ref.cast i31ref (any.convert_extern (call $arr_get (i32.const 2)))))))"#;
+    for stress in [false, true] {
+        let engine = engine(stress);
+        let (mut store, instance) = instance(&engine, WAT);
+        let small = Val::ExternRef(Some(ExternRef(5)));
+        let big = Val::ExternRef(Some(ExternRef(u64::MAX - 1)));
+        call(&mut store, &instance, "make", &[small, big], 0).unwrap();
+        call(&mut store, &instance, "churn", &[Val::I32(100_000)], 0).unwrap();
+        store.gc();
+        let one = |store: &mut Store<()>, name: &str| call(store, &instance, name, &[], 1).unwrap()[0];
+        assert_eq!(one(&mut store, "i8"), Val::I32(-85), "0x1ab wrapped to i8 and sign-extended");
+        assert_eq!(one(&mut store, "v128_hi"), Val::I64(0x1112131415161718));
+        assert_eq!(one(&mut store, "ext"), small);
+        assert_eq!(one(&mut store, "f64"), Val::f64(-2.5));
+        assert_eq!(one(&mut store, "big"), big, "a host value beyond the inline range");
+        assert_eq!(one(&mut store, "fn"), Val::I32(7));
+        assert_eq!(one(&mut store, "leaf"), Val::I32(99), "an object only a field holds survived");
+        assert_eq!(call(&mut store, &instance, "arr", &[Val::I32(0)], 1).unwrap()[0], big);
+        assert_eq!(call(&mut store, &instance, "arr", &[Val::I32(1)], 1).unwrap()[0], small);
+        assert_eq!(one(&mut store, "i31"), Val::I32(-3));
+        assert!(store.gc_stats().collections > 0);
+    }
+}

@@ -17,7 +17,7 @@
 //!
 //! # Objects
 //!
-//! An object ([`heap`]) is a 16-byte slot (generation, the heap's number
+//! An object (`heap.rs`) is a 16-byte slot (generation, the heap's number
 //! for its [`GcType`], array length, where its words are) and its fields
 //! in 64-bit words: reference fields first, 8 bytes each in the raw
 //! encoding of [`raw`] (shared with the threaded engine's slots), then the
@@ -265,7 +265,7 @@ pub fn sign_extend(storage: StorageType, v: Val) -> Val {
     }
 }
 
-/// Counters of a heap's life (for `weft run --timings`, tests and benches).
+/// Counters of a heap's life ([`Store::gc_stats`](crate::Store::gc_stats): for embedders, tests and benches).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GcStats {
     /// Objects allocated.
@@ -280,7 +280,7 @@ pub struct GcStats {
     pub live_bytes: u64,
     /// The most bytes ever charged at once.
     pub peak_bytes: u64,
-    /// Exception instances in the store now (live or not yet collected).
+    /// Exception instances in the store now (live or not yet collected; filled in by `Store::gc_stats`).
     pub exceptions: u64,
     /// Exception instances freed by collections.
     pub exceptions_freed: u64,
@@ -289,7 +289,7 @@ pub struct GcStats {
 /// The smallest allocation volume between two collections.
 const MIN_THRESHOLD: usize = 1 << 20;
 
-/// A store's GC heap: the objects ([`heap`]), the collector's state, and
+/// A store's GC heap: the objects (`heap.rs`), the collector's state, and
 /// the roots it cannot find by itself (host handles, suspended activations).
 #[derive(Debug, Default)]
 pub struct GcHeap {

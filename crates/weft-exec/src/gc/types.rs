@@ -28,8 +28,8 @@ pub struct FieldLayout {
     pub storage: StorageType,
     /// Whether it can be written.
     pub mutable: bool,
-    /// Its byte offset in [`GcObject::bytes`](super::GcObject), or for a
-    /// reference field its index in [`GcObject::refs`](super::GcObject).
+    /// Its byte offset in the object's packed non-reference part, or for a
+    /// reference field its index among the reference words (see [`super::Obj::read`]).
     pub at: u32,
     /// Its default value (`0`, or the null of its reference's hierarchy).
     pub default: Val,
