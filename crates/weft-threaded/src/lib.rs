@@ -259,7 +259,8 @@ pub(crate) struct ModuleCache {
 /// the load of the callee's `Code` fields missed the data cache on
 /// most calls, after the miss on the function's cache slot. Set once,
 /// after translation, for code the fast path can enter (no `v128`, at
-/// most eight locals after the parameters); null before and otherwise.
+/// most [`FAST_LOCALS`] locals after the parameters); null before and
+/// otherwise.
 #[derive(Default)]
 #[repr(align(32))]
 pub(crate) struct FastEntry {
@@ -267,7 +268,8 @@ pub(crate) struct FastEntry {
     code: std::sync::atomic::AtomicPtr<Code>,
     /// Its first cell.
     cells: std::sync::atomic::AtomicPtr<Cell>,
-    /// Its frame size (low 32 bits) and parameter count (high 32).
+    /// Its frame size (bits 0-31), parameter count (32-47) and how many
+    /// runs of eight slots zero its locals after the parameters (48-63).
     frame: std::sync::atomic::AtomicU64,
 }
 
@@ -279,16 +281,27 @@ pub(crate) struct FastCallee {
     pub(crate) cells: *const Cell,
     pub(crate) frame_size: u32,
     pub(crate) params: u32,
+    /// Runs of eight zero slots to write after the parameters (covering
+    /// the locals; the slots past them are the operand stack's).
+    pub(crate) zero_runs: u32,
 }
+
+/// The most locals after the parameters that a call's fast path zeroes
+/// (in runs of eight slots, no `memset` call).
+pub(crate) const FAST_LOCALS: u32 = 32;
 
 impl FastEntry {
     /// Publishes `code` (the cache's, alive as long as the cache).
     fn set(&self, code: &Arc<Code>) {
         use std::sync::atomic::Ordering;
-        if code.v128 || code.locals - code.params > 8 {
+        let zeroed = code.locals - code.params;
+        if code.v128 || zeroed > FAST_LOCALS {
             return;
         }
-        self.frame.store(u64::from(code.frame_size) | u64::from(code.params) << 32, Ordering::Relaxed);
+        let runs = u64::from(zeroed.div_ceil(8));
+        // `params` fits 16 bits: frames are below half a window (`translate`).
+        let packed = u64::from(code.frame_size) | u64::from(code.params) << 32 | runs << 48;
+        self.frame.store(packed, Ordering::Relaxed);
         self.cells.store(code.cells.as_ptr().cast_mut(), Ordering::Relaxed);
         // Release: a reader that sees the code sees the fields above.
         self.code.store(Arc::as_ptr(code).cast_mut(), Ordering::Release);
@@ -303,7 +316,13 @@ impl FastEntry {
         }
         let frame = self.frame.load(Ordering::Relaxed);
         let cells = self.cells.load(Ordering::Relaxed);
-        Some(FastCallee { code, cells, frame_size: frame as u32, params: (frame >> 32) as u32 })
+        Some(FastCallee {
+            code,
+            cells,
+            frame_size: frame as u32,
+            params: (frame >> 32) as u16 as u32,
+            zero_runs: (frame >> 48) as u32,
+        })
     }
 }
 
@@ -420,6 +439,27 @@ mod tests {
         let text = disassemble(wat, 0);
         println!("{text}");
         assert_eq!(text.lines().count(), 8, "{text}");
+    }
+
+    /// `local.set` of a local that an entry below still reads lazily:
+    /// the old value is copied home before the producer, which then
+    /// writes the local itself (one copy, not two).
+    #[test]
+    fn a_pending_read_is_homed_before_the_producer() {
+        let wat = r#"(module
+          (func (param $i i32) (result i32)
+            local.get $i
+            local.get $i
+            i32.const 1
+            i32.add
+            local.set $i
+            local.get $i
+            i32.add))"#;
+        let text = disassemble(wat, 0);
+        assert_eq!(text.matches("Copy").count(), 1, "{text}");
+        let copy = text.find("Copy").unwrap();
+        let add = text.find("I32AddImm { d: 0, a: 0, imm: 1 }").expect(&text);
+        assert!(copy < add, "{text}");
     }
 
     /// A `br` to a return is that return (`fib`'s base case is two ops).

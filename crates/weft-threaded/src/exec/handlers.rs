@@ -357,7 +357,7 @@ fn call(ex: &mut Exec<'_>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
 
 /// A call within the instance. The common case — the callee translated,
 /// within the limits, room in the slots and the frame stack, no `v128`, at
-/// most eight locals to zero — runs with no call at all, so the handler
+/// most 32 locals to zero — runs with no call at all, so the handler
 /// needs no prologue saving registers; anything else goes on to
 /// [`call_internal_general`], a sibling call with the same arguments.
 fn call_internal(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {

@@ -558,7 +558,7 @@ impl Exec<'_> {
     }
 
     /// Whether the frame of `callee` (a [`FastEntry`]: no v-slots, at
-    /// most eight locals after the parameters) at absolute slot `base` can
+    /// most 32 locals after the parameters) at absolute slot `base` can
     /// be entered by [`enter_fast`](Self::enter_fast): within the limits,
     /// the slots and frame stack large enough already.
     ///
@@ -580,12 +580,15 @@ impl Exec<'_> {
     #[inline(always)]
     fn enter_fast(&mut self, ret: Ip, callee: FastCallee, base: usize) {
         let first = base + callee.params as usize;
-        // SAFETY: `fast_entry` checked `base + WINDOW <= slots.len()`, and
-        // `params + 8` is less than a window (`translate` declines frames
-        // of half a window or more). The callee has at most eight locals
-        // after its parameters (`FastEntry`); slots past them are the new
-        // frame's operand stack, which nothing has written yet.
-        unsafe { self.slots.as_mut_ptr().add(first).cast::<[u64; 8]>().write_unaligned([0; 8]) };
+        for run in 0..callee.zero_runs as usize {
+            // SAFETY: `fast_entry` checked `base + WINDOW <= slots.len()`,
+            // and `params + 8 * zero_runs` is at most `params + 39`, less
+            // than a window (`translate` declines frames of half a window
+            // or more). The runs cover the callee's locals after its
+            // parameters (`FastEntry`); slots past them are the new
+            // frame's operand stack, which nothing has written yet.
+            unsafe { self.slots.as_mut_ptr().add(first + 8 * run).cast::<[u64; 8]>().write_unaligned([0; 8]) };
+        }
         self.store.call_depth += 1;
         let frame =
             Frame { code: std::mem::replace(&mut self.code, callee.code), instance: None, ip: ret, fp: self.fp };

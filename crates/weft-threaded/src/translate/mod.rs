@@ -784,15 +784,38 @@ impl Translator<'_> {
             return;
         }
         let lazy_readers = self.stack[..n - 1].contains(&Entry::Local(x));
-        let retarget = match self.retarget {
-            Some(at) if !lazy_readers && top == Entry::Stack && at + 1 == self.code.ops.len() => Some(at),
+        // Only ops whose one effect on their result slot is writing it
+        // (never branches) are retargeted.
+        let mut retarget = match self.retarget {
+            Some(at)
+                if top == Entry::Stack
+                    && at + 1 == self.code.ops.len()
+                    && self.code.ops[at].result_dst_mut().is_some() =>
+            {
+                Some(at)
+            }
             _ => None,
         };
         if lazy_readers {
             for p in 0..n - 1 {
                 if self.stack[p] == Entry::Local(x) {
                     let d = self.home(p);
-                    self.emit(Op::Copy { d, a: x });
+                    match retarget {
+                        // The producer (the last op) is to write `x`
+                        // itself: the old value goes home just before it.
+                        // It reads no home slot below its own result's,
+                        // and only it moves (no branch, label or handler
+                        // range starts after it: it is the last op, and
+                        // this instruction follows the one that emitted it).
+                        Some(at) => {
+                            self.code.ops.insert(at, Op::Copy { d, a: x });
+                            self.code.offsets.insert(at, self.code.offsets[at]);
+                            retarget = Some(at + 1);
+                        }
+                        None => {
+                            self.emit(Op::Copy { d, a: x });
+                        }
+                    }
                     self.stack[p] = Entry::Stack;
                 }
             }
