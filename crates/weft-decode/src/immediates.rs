@@ -288,23 +288,14 @@ impl<'a> Immediate<'a> for MemArg {
 }
 
 impl<'a> Immediate<'a> for BlockType {
-    #[inline]
+    #[inline(always)]
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        let b = r.peek_u8()?;
-        if b == 0x40 {
+        // `[] -> []`, the most frequent block type, without a call.
+        if matches!(r.peek_u8(), Ok(0x40)) {
             r.read_u8()?;
             return Ok(BlockType::Empty);
         }
-        if b & 0xC0 == 0x40 || !r.features().multi_value {
-            return ValType::decode(r).map(BlockType::Value);
-        }
-        let at = r.offset();
-        let idx = r.read_var_s33()?;
-        if idx < 0 {
-            return Err(r.error_at(DecodeErrorKind::ValType, at));
-        }
-        // Non-negative s33 values fit in u32.
-        Ok(BlockType::Func(idx as u32))
+        decode_block_type(r)
     }
     fn encode(&self, out: &mut Vec<u8>) {
         match self {
@@ -320,6 +311,23 @@ impl<'a> Immediate<'a> for BlockType {
             BlockType::Func(i) => write!(out, " (type {i})"),
         };
     }
+}
+
+/// The block types other than `[] -> []`: a value type, or a type index
+/// (an s33).
+#[inline(never)]
+fn decode_block_type(r: &mut Reader<'_>) -> Result<BlockType> {
+    let b = r.peek_u8()?;
+    if b & 0xC0 == 0x40 || !r.features().multi_value {
+        return ValType::decode(r).map(BlockType::Value);
+    }
+    let at = r.offset();
+    let idx = r.read_var_s33()?;
+    if idx < 0 {
+        return Err(r.error_at(DecodeErrorKind::ValType, at));
+    }
+    // Non-negative s33 values fit in u32.
+    Ok(BlockType::Func(idx as u32))
 }
 
 impl<'a> Immediate<'a> for HeapType {
