@@ -245,27 +245,18 @@ pub struct MemArg {
 }
 
 impl<'a> Immediate<'a> for MemArg {
-    #[inline]
+    #[inline(always)]
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        let at = r.offset();
-        let flags = r.read_var_u32()?;
-        let features = r.features();
-        let (align, memory) = if !(features.multi_memory || features.memory64) {
-            // Before multi-memory the flags were only the alignment, and
-            // anything of 32 or more was malformed.
-            if flags >= 32 {
-                return Err(r.error_at(DecodeErrorKind::MemopFlags, at));
-            }
-            (flags, 0)
-        } else if flags < 64 {
-            (flags, 0)
-        } else if flags < 128 && features.multi_memory {
-            (flags - 64, r.read_var_u32()?)
-        } else {
-            return Err(r.error_at(DecodeErrorKind::MemopFlags, at));
-        };
-        let offset = if features.memory64 { r.read_var_u64()? } else { u64::from(r.read_var_u32()?) };
-        Ok(MemArg { align, offset, memory })
+        // The frequent form, valid under every feature set: memory 0, an
+        // alignment below 32 and a one-byte offset.
+        if let Some(&[flags, offset]) = r.data()[r.offset()..r.end()].first_chunk::<2>()
+            && flags < 32
+            && offset < 0x80
+        {
+            r.skip(2)?;
+            return Ok(MemArg { align: u32::from(flags), offset: u64::from(offset), memory: 0 });
+        }
+        decode_memarg(r)
     }
     fn encode(&self, out: &mut Vec<u8>) {
         if self.memory == 0 {
@@ -285,6 +276,31 @@ impl<'a> Immediate<'a> for MemArg {
         }
         let _ = write!(out, " align={}", 1u64 << self.align.min(63));
     }
+}
+
+/// A memory argument in any other form: a multi-byte offset, a memory
+/// index (multi-memory), or flags to refuse.
+#[inline(never)]
+fn decode_memarg(r: &mut Reader<'_>) -> Result<MemArg> {
+    let at = r.offset();
+    let flags = r.read_var_u32()?;
+    let features = r.features();
+    let (align, memory) = if !(features.multi_memory || features.memory64) {
+        // Before multi-memory the flags were only the alignment, and
+        // anything of 32 or more was malformed.
+        if flags >= 32 {
+            return Err(r.error_at(DecodeErrorKind::MemopFlags, at));
+        }
+        (flags, 0)
+    } else if flags < 64 {
+        (flags, 0)
+    } else if flags < 128 && features.multi_memory {
+        (flags - 64, r.read_var_u32()?)
+    } else {
+        return Err(r.error_at(DecodeErrorKind::MemopFlags, at));
+    };
+    let offset = if features.memory64 { r.read_var_u64()? } else { u64::from(r.read_var_u32()?) };
+    Ok(MemArg { align, offset, memory })
 }
 
 impl<'a> Immediate<'a> for BlockType {

@@ -798,8 +798,22 @@ impl OpValidator<'_, '_> {
     }
 
     /// Checks a memory argument; returns the memory's address type.
-    #[inline]
+    #[inline(always)]
     fn memarg(&self, memarg: MemArg, natural: u32) -> Result<ValType> {
+        // Memory 0 exists, the alignment and offset are in range: no error
+        // to build, nothing to look up but the first memory.
+        if memarg.memory == 0
+            && memarg.align <= natural
+            && let Some(mt) = self.ctx.memories.first()
+            && (mt.index64 || memarg.offset <= u64::from(u32::MAX))
+        {
+            return Ok(index_type(mt.index64));
+        }
+        self.memarg_slow(memarg, natural)
+    }
+
+    #[inline(never)]
+    fn memarg_slow(&self, memarg: MemArg, natural: u32) -> Result<ValType> {
         let mt = self.ctx.memory(memarg.memory, self.offset)?;
         if memarg.align > natural {
             return Err(self.error("alignment must not be larger than natural"));
