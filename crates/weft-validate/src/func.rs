@@ -139,10 +139,10 @@ impl FuncValidator {
             ctx.types.check_val_type(t, body.offset)?;
             let defaultable = is_defaultable(t);
             self.tracks_inits |= !defaultable;
-            for _ in 0..n {
-                self.locals.push(t);
-                self.local_inits.push(defaultable);
-            }
+            // `n` fits: the total was checked against `MAX_LOCALS` above.
+            let len = self.locals.len() + n as usize;
+            self.locals.resize(len, t);
+            self.local_inits.resize(len, defaultable);
         }
 
         let mut v = OpValidator { ctx, st: self, func_type, offset: body.offset };
