@@ -516,7 +516,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// Marks local `x` as set.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn set_local(&mut self, x: u32) {
         if self.st.tracks_inits && !self.st.local_inits[x as usize] {
             self.st.local_inits[x as usize] = true;
