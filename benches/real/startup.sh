@@ -14,6 +14,8 @@
 #   hello                  weft run vs wasmi_cli on examples/hello-c
 #   memory 65536           a module declaring 4 GiB of memory, one byte
 #                          stored and read back (through --invoke)
+#   table 10000000         a module declaring ten million funcref
+#                          elements, one call_indirect (through --invoke)
 #   validate yosys         weft validate vs wasm-tools validate (68 MB)
 #   yosys synth            weft run synthesizing benches/real/counter.v,
 #                          and wasmtime (Python) once: the netlists compared
@@ -109,6 +111,25 @@ done
 [[ "$(cat "$work/memory-weft.out")" == 42 ]] || echo "memory 65536: weft printed '$(cat "$work/memory-weft.out")', not 42"
 report memory-weft "weft: (memory 65536), store + load one byte"
 if [[ -n "$wasmi" ]]; then report memory-wasmi "wasmi_cli: (memory 65536), store + load"; fi
+
+# A module that declares a table of ten million funcrefs (the default
+# StoreLimits cap) and calls through its first element.
+cat >"$work/table.wat" <<'EOF'
+(module
+  (type $t (func (result i32)))
+  (table 10000000 funcref)
+  (elem (i32.const 0) $seven)
+  (func $seven (type $t) (i32.const 7))
+  (func (export "call") (result i32)
+    (call_indirect (type $t) (i32.const 0))))
+EOF
+for _ in $(seq "$reps"); do
+  measure table-weft "$weft" run --invoke call "$work/table.wat"
+  if [[ -n "$wasmi" ]]; then measure table-wasmi "$wasmi" --invoke call "$work/table.wat"; fi
+done
+[[ "$(cat "$work/table-weft.out")" == 7 ]] || echo "table 10000000: weft printed '$(cat "$work/table-weft.out")', not 7"
+report table-weft "weft: (table 10000000 funcref), one call"
+if [[ -n "$wasmi" ]]; then report table-wasmi "wasmi_cli: (table 10000000 funcref), one call"; fi
 
 # validate yosys
 if [[ -f "$yosys" ]]; then

@@ -245,27 +245,18 @@ pub struct MemArg {
 }
 
 impl<'a> Immediate<'a> for MemArg {
-    #[inline]
+    #[inline(always)]
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        let at = r.offset();
-        let flags = r.read_var_u32()?;
-        let features = r.features();
-        let (align, memory) = if !(features.multi_memory || features.memory64) {
-            // Before multi-memory the flags were only the alignment, and
-            // anything of 32 or more was malformed.
-            if flags >= 32 {
-                return Err(r.error_at(DecodeErrorKind::MemopFlags, at));
-            }
-            (flags, 0)
-        } else if flags < 64 {
-            (flags, 0)
-        } else if flags < 128 && features.multi_memory {
-            (flags - 64, r.read_var_u32()?)
-        } else {
-            return Err(r.error_at(DecodeErrorKind::MemopFlags, at));
-        };
-        let offset = if features.memory64 { r.read_var_u64()? } else { u64::from(r.read_var_u32()?) };
-        Ok(MemArg { align, offset, memory })
+        // The frequent form, valid under every feature set: memory 0, an
+        // alignment below 32 and a one-byte offset.
+        if let Some(&[flags, offset]) = r.data()[r.offset()..r.end()].first_chunk::<2>()
+            && flags < 32
+            && offset < 0x80
+        {
+            r.skip(2)?;
+            return Ok(MemArg { align: u32::from(flags), offset: u64::from(offset), memory: 0 });
+        }
+        decode_memarg(r)
     }
     fn encode(&self, out: &mut Vec<u8>) {
         if self.memory == 0 {
@@ -287,24 +278,40 @@ impl<'a> Immediate<'a> for MemArg {
     }
 }
 
+/// A memory argument in any other form: a multi-byte offset, a memory
+/// index (multi-memory), or flags to refuse.
+#[inline(never)]
+fn decode_memarg(r: &mut Reader<'_>) -> Result<MemArg> {
+    let at = r.offset();
+    let flags = r.read_var_u32()?;
+    let features = r.features();
+    let (align, memory) = if !(features.multi_memory || features.memory64) {
+        // Before multi-memory the flags were only the alignment, and
+        // anything of 32 or more was malformed.
+        if flags >= 32 {
+            return Err(r.error_at(DecodeErrorKind::MemopFlags, at));
+        }
+        (flags, 0)
+    } else if flags < 64 {
+        (flags, 0)
+    } else if flags < 128 && features.multi_memory {
+        (flags - 64, r.read_var_u32()?)
+    } else {
+        return Err(r.error_at(DecodeErrorKind::MemopFlags, at));
+    };
+    let offset = if features.memory64 { r.read_var_u64()? } else { u64::from(r.read_var_u32()?) };
+    Ok(MemArg { align, offset, memory })
+}
+
 impl<'a> Immediate<'a> for BlockType {
-    #[inline]
+    #[inline(always)]
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        let b = r.peek_u8()?;
-        if b == 0x40 {
+        // `[] -> []`, the most frequent block type, without a call.
+        if matches!(r.peek_u8(), Ok(0x40)) {
             r.read_u8()?;
             return Ok(BlockType::Empty);
         }
-        if b & 0xC0 == 0x40 || !r.features().multi_value {
-            return ValType::decode(r).map(BlockType::Value);
-        }
-        let at = r.offset();
-        let idx = r.read_var_s33()?;
-        if idx < 0 {
-            return Err(r.error_at(DecodeErrorKind::ValType, at));
-        }
-        // Non-negative s33 values fit in u32.
-        Ok(BlockType::Func(idx as u32))
+        decode_block_type(r)
     }
     fn encode(&self, out: &mut Vec<u8>) {
         match self {
@@ -320,6 +327,23 @@ impl<'a> Immediate<'a> for BlockType {
             BlockType::Func(i) => write!(out, " (type {i})"),
         };
     }
+}
+
+/// The block types other than `[] -> []`: a value type, or a type index
+/// (an s33).
+#[inline(never)]
+fn decode_block_type(r: &mut Reader<'_>) -> Result<BlockType> {
+    let b = r.peek_u8()?;
+    if b & 0xC0 == 0x40 || !r.features().multi_value {
+        return ValType::decode(r).map(BlockType::Value);
+    }
+    let at = r.offset();
+    let idx = r.read_var_s33()?;
+    if idx < 0 {
+        return Err(r.error_at(DecodeErrorKind::ValType, at));
+    }
+    // Non-negative s33 values fit in u32.
+    Ok(BlockType::Func(idx as u32))
 }
 
 impl<'a> Immediate<'a> for HeapType {

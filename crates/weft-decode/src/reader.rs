@@ -155,8 +155,12 @@ impl<'a> Reader<'a> {
 
     #[inline(never)]
     fn read_var_u32_slow(&mut self) -> Result<u32> {
-        // Up to four bytes (28 bits) without the checks a fifth byte needs.
-        if let Some((value, len)) = leb_prefix(&self.data[self.pos.min(self.end)..self.end], 4) {
+        // Up to five bytes; a fifth may carry only the top four bits, so
+        // the value fits in 32 bits exactly when it is well-formed. (Five
+        // bytes are frequent: linkers pad relocated indices to five.)
+        if let Some((value, len)) = leb_prefix(&self.data[self.pos.min(self.end)..self.end], 5)
+            && value <= u64::from(u32::MAX)
+        {
             self.pos += len;
             return Ok(value as u32);
         }
@@ -190,9 +194,14 @@ impl<'a> Reader<'a> {
 
     #[inline(never)]
     fn read_var_i32_slow(&mut self) -> Result<i32> {
-        // Up to four bytes (28 bits), sign-extended, without the checks a
-        // fifth byte needs.
-        if let Some((value, len)) = leb_prefix(&self.data[self.pos.min(self.end)..self.end], 4) {
+        // Up to five bytes, sign-extended. A fifth byte holds bits 28..35,
+        // of which 32..35 must repeat bit 31: its bits 3..7 (`0x78`) are
+        // all clear or all set in a well-formed `s32` (linkers pad
+        // relocated constants to five bytes).
+        let bytes = &self.data[self.pos.min(self.end)..self.end];
+        if let Some((value, len)) = leb_prefix(bytes, 5)
+            && (len < 5 || matches!(bytes[4] & 0x78, 0 | 0x78))
+        {
             self.pos += len;
             let unused = 64 - 7 * len as u32;
             return Ok(((value << unused) as i64 >> unused) as i32);
@@ -384,6 +393,22 @@ mod tests {
             assert_eq!(reader(&bytes).read_var_u64().unwrap(), u);
             if let Ok(u32) = u32::try_from(u) {
                 assert_eq!(reader(&bytes).read_var_u32().unwrap(), u32);
+            }
+        }
+        // Every five-byte (padded) encoding a linker writes, and the fifth
+        // bytes around the edge of well-formedness, agree too.
+        for v in [0i64, 1, -1, 127, -128, 1 << 30, i64::from(i32::MIN), i64::from(i32::MAX), i64::from(u32::MAX)] {
+            let low = (v as u64) & 0x0FFF_FFFF;
+            for fifth in 0..=0x7Fu8 {
+                let mut bytes: Vec<u8> = (0..4).map(|i| ((low >> (7 * i)) & 0x7f) as u8 | 0x80).collect();
+                bytes.push(fifth);
+                let (mut fast, mut careful) = (reader(&bytes), reader(&bytes));
+                let careful_u = careful.read_unsigned(32).map(|x| x as u32);
+                assert_eq!(fast.read_var_u32().map_err(|e| e.kind().clone()), careful_u.map_err(|e| e.kind().clone()));
+                let (mut fast, mut careful) = (reader(&bytes), reader(&bytes));
+                let careful_s = careful.read_signed(32).map(|x| x as i32);
+                assert_eq!(fast.read_var_i32().map_err(|e| e.kind().clone()), careful_s.map_err(|e| e.kind().clone()));
+                assert_eq!(fast.offset(), careful.offset());
             }
         }
         // Cut off after a continuation byte: still the careful error.

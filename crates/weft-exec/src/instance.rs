@@ -334,9 +334,9 @@ pub(crate) fn alloc_table<T>(store: &mut Store<T>, ty: TableType, init: Val) -> 
     if !store.table_may_grow(0, len, max) {
         return Err(Error::usage("table size exceeds the store's limit"));
     }
-    let mut elements = Vec::new();
-    elements.try_reserve_exact(len).map_err(|_| Error::usage("table allocation failed"))?;
-    elements.resize(len, init);
+    // Nothing is allocated per element until it is written
+    // (`crate::table`).
+    let elements = crate::table::TableElements::new(len, init);
     store.inner.tables.push(TableEntity { ty, elements });
     Ok((store.inner.tables.len() - 1) as u32)
 }

@@ -50,6 +50,7 @@ pub mod numeric;
 pub mod ops;
 pub mod simd;
 mod store;
+pub mod table;
 mod trap;
 mod types;
 mod value;

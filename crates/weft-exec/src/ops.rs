@@ -65,10 +65,8 @@ pub fn table_grow(store: &mut dyn EngineStore, table: usize, delta: u64, init: V
     if !store.table_may_grow(old as usize, desired, max_elems) {
         return None;
     }
-    let elements = &mut store.inner_mut().tables[table].elements;
-    elements.try_reserve_exact(desired - elements.len()).ok()?;
-    elements.resize(desired, init);
-    Some(old)
+    // The new elements stay lazy (`crate::table`).
+    store.inner_mut().tables[table].elements.grow(desired, init).then_some(old)
 }
 
 /// `table.init`: copies `n` references from element segment `elem` at `src`
@@ -89,7 +87,7 @@ pub fn table_init(
     let table = inner.tables.get_mut(t).ok_or(TrapKind::TableOutOfBounds)?;
     let s = range_in(src, n, items.len()).ok_or(TrapKind::TableOutOfBounds)?;
     let d = range_in(dst, n, table.elements.len()).ok_or(TrapKind::TableOutOfBounds)?;
-    table.elements[d].copy_from_slice(&items[s]);
+    table.elements.slice_mut(d).copy_from_slice(&items[s]);
     Ok(())
 }
 
@@ -149,8 +147,8 @@ pub fn table_copy(store: &mut StoreInner, dst_t: usize, src_t: usize, dst: u64, 
     if dst_t == src_t {
         tables[dst_t].elements.copy_within(s, d.start);
     } else {
-        let items = tables[src_t].elements[s].to_vec();
-        tables[dst_t].elements[d].copy_from_slice(&items);
+        let items = tables[src_t].elements.to_vec(s);
+        tables[dst_t].elements.slice_mut(d).copy_from_slice(&items);
     }
     Ok(())
 }
@@ -159,6 +157,6 @@ pub fn table_copy(store: &mut StoreInner, dst_t: usize, src_t: usize, dst: u64, 
 pub fn table_fill(store: &mut StoreInner, table: usize, dst: u64, value: Val, n: u64) -> R<()> {
     let t = store.tables.get_mut(table).ok_or(TrapKind::TableOutOfBounds)?;
     let d = range_in(dst, n, t.elements.len()).ok_or(TrapKind::TableOutOfBounds)?;
-    t.elements[d].fill(value);
+    t.elements.fill(d, value);
     Ok(())
 }

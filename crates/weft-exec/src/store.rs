@@ -181,8 +181,9 @@ impl FuncEntity {
 pub struct TableEntity {
     /// Its type.
     pub ty: TableType,
-    /// The elements.
-    pub elements: Vec<Val>,
+    /// The elements, stored as far as they have been written
+    /// ([`TableElements`](crate::table::TableElements)).
+    pub elements: crate::table::TableElements,
 }
 
 /// A memory instance (spec 4.2.8).

@@ -139,10 +139,10 @@ impl FuncValidator {
             ctx.types.check_val_type(t, body.offset)?;
             let defaultable = is_defaultable(t);
             self.tracks_inits |= !defaultable;
-            for _ in 0..n {
-                self.locals.push(t);
-                self.local_inits.push(defaultable);
-            }
+            // `n` fits: the total was checked against `MAX_LOCALS` above.
+            let len = self.locals.len() + n as usize;
+            self.locals.resize(len, t);
+            self.local_inits.resize(len, defaultable);
         }
 
         let mut v = OpValidator { ctx, st: self, func_type, offset: body.offset };
@@ -179,7 +179,7 @@ impl FuncValidator {
 /// (The derived `PartialEq` stays out of line, being large for the
 /// reference types.)
 #[inline(always)]
-fn same_type(a: ValType, b: ValType) -> bool {
+pub(crate) fn same_type(a: ValType, b: ValType) -> bool {
     use ValType::*;
     match (a, b) {
         (I32, I32) | (I64, I64) | (F32, F32) | (F64, F64) | (V128, V128) => true,
@@ -277,7 +277,24 @@ impl<'m> OpValidator<'_, 'm> {
 
     /// Pops a slice of types (last first), with the instruction's whole
     /// parameter list and the block's operands in the error message.
+    #[inline(always)]
     pub(crate) fn pop_slice(&mut self, types: &[ValType]) -> VResult<()> {
+        // Fast path: the operands are all above the frame and of exactly
+        // the types asked for (a call's arguments, almost always).
+        let vals = &mut self.st.vals;
+        let n = types.len();
+        if let Some(keep) = vals.len().checked_sub(n)
+            && keep >= self.st.height
+            && vals[keep..].iter().zip(types).all(|(a, &e)| matches!(*a, Some(a) if same_type(a, e)))
+        {
+            vals.truncate(keep);
+            return Ok(());
+        }
+        self.pop_slice_slow(types)
+    }
+
+    #[inline(never)]
+    fn pop_slice_slow(&mut self, types: &[ValType]) -> VResult<()> {
         if self.check_top(Types::Slice(types)).is_err() {
             return Err(self.slice_mismatch(types));
         }
@@ -381,7 +398,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// `push_ctrl(opcode, in, out)`; the parameters `start` are pushed.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_ctrl(&mut self, kind: FrameKind, block_type: BlockType, start: Types<'_>) {
         let frame = Frame {
             kind,
@@ -430,14 +447,54 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// The frame `depth` labels out, or "unknown label".
-    #[inline]
+    #[inline(always)]
     pub(crate) fn label(&self, depth: u32) -> VResult<Frame> {
         let n = self.st.ctrls.len();
-        if (depth as usize) < n {
-            Ok(self.st.ctrls[n - 1 - depth as usize])
-        } else {
-            Err(self.error(format!("unknown label {depth}")))
+        if (depth as usize) < n { Ok(self.st.ctrls[n - 1 - depth as usize]) } else { Err(self.unknown_label(depth)) }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unknown_label(&self, depth: u32) -> Box<ValidationError> {
+        self.error(format!("unknown label {depth}"))
+    }
+
+    /// Whether the label of `frame` takes no values (a branch to it moves
+    /// nothing): the common case, checked without looking up a type.
+    #[inline(always)]
+    pub(crate) fn label_is_empty(frame: &Frame) -> bool {
+        match frame.block_type {
+            BlockType::Empty => true,
+            BlockType::Value(_) => frame.kind == FrameKind::Loop,
+            BlockType::Func(_) => false,
         }
+    }
+
+    /// `end` of a frame whose block type is `[] -> []` or `[] -> [t]` with
+    /// exactly its results on the stack (and, for `if`, no results, as an
+    /// implicit empty `else` must produce them): the frame is popped
+    /// leaving its results in place, and `true` returned. `false` leaves
+    /// everything to the full rule (`pop_ctrl`), which also reports errors.
+    #[inline(always)]
+    pub(crate) fn end_fast(&mut self) -> bool {
+        let st = &mut *self.st;
+        let Some(frame) = st.ctrls.last() else { return false };
+        let len = st.vals.len();
+        let done = match frame.block_type {
+            BlockType::Empty => len == frame.height,
+            BlockType::Value(t) => {
+                frame.kind != FrameKind::If
+                    && len == frame.height + 1
+                    && matches!(st.vals[len - 1], Some(a) if same_type(a, t))
+            }
+            BlockType::Func(_) => false,
+        };
+        if !done || st.tracks_inits {
+            return false;
+        }
+        st.ctrls.pop();
+        st.height = st.ctrls.last().map_or(0, |f| f.height);
+        true
     }
 
     /// `unreachable()`: drops the block's operands and makes its stack
@@ -459,7 +516,7 @@ impl<'m> OpValidator<'_, 'm> {
     }
 
     /// Marks local `x` as set.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn set_local(&mut self, x: u32) {
         if self.st.tracks_inits && !self.st.local_inits[x as usize] {
             self.st.local_inits[x as usize] = true;

@@ -298,10 +298,11 @@ impl<'m> ModuleContext<'m> {
     }
 
     /// The type of function `x`, or "unknown function".
+    #[inline]
     pub(crate) fn func_type_of(&self, x: u32, at: usize) -> Result<&'m FuncType, ValidationError> {
         match self.module.function_types.get(x as usize) {
             Some(&ty) => self.types.func_type(ty, at),
-            None => Err(err(format!("unknown function {x}"), at)),
+            None => Err(crate::types::unknown("function", x, at)),
         }
     }
 

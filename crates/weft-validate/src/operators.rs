@@ -484,23 +484,70 @@ impl OpValidator<'_, '_> {
     // match above and the visitor (`visit.rs`) both call them ----
 
     /// `if bt`.
+    #[inline(always)]
     pub(crate) fn if_(&mut self, bt: BlockType) -> Result {
-        self.check_block_type(bt)?;
+        if !matches!(bt, BlockType::Empty | BlockType::Value(I32 | I64 | F32 | F64)) {
+            self.check_block_type(bt)?;
+        }
         self.pop(I32)?;
         self.enter_block(FrameKind::If, bt)
     }
 
     /// `else`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn else_(&mut self) -> Result {
+        if self.else_fast() {
+            return Ok(());
+        }
+        self.else_slow()
+    }
+
+    /// `else` of an `if` of type `[] -> []` or `[] -> [t]` with exactly
+    /// its results on the stack: the frame becomes the `else` frame in
+    /// place (what `pop_ctrl` then `push_ctrl` would leave). `false`
+    /// leaves everything to the full rule.
+    #[inline(always)]
+    fn else_fast(&mut self) -> bool {
+        let st = &mut *self.st;
+        if st.tracks_inits {
+            return false;
+        }
+        let Some(frame) = st.ctrls.last_mut() else { return false };
+        let len = st.vals.len();
+        let done = frame.kind == FrameKind::If
+            && match frame.block_type {
+                BlockType::Empty => len == frame.height,
+                BlockType::Value(t) => {
+                    len == frame.height + 1 && matches!(st.vals[len - 1], Some(a) if crate::func::same_type(a, t))
+                }
+                BlockType::Func(_) => false,
+            };
+        if done {
+            st.vals.truncate(frame.height);
+            frame.kind = FrameKind::Else;
+            frame.unreachable = false;
+        }
+        done
+    }
+
+    #[inline(never)]
+    fn else_slow(&mut self) -> Result {
         let frame = self.pop_ctrl()?;
         self.push_ctrl(FrameKind::Else, frame.block_type, self.start_types(frame.block_type));
         Ok(())
     }
 
     /// `end`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn end(&mut self) -> Result {
+        if self.end_fast() {
+            return Ok(());
+        }
+        self.end_slow()
+    }
+
+    #[inline(never)]
+    fn end_slow(&mut self) -> Result {
         if self.st.ctrls.last().is_some_and(|f| f.kind == FrameKind::If) {
             // An `if` without `else` has an empty `else` branch, which
             // must turn the parameters into the results.
@@ -516,17 +563,28 @@ impl OpValidator<'_, '_> {
     #[inline]
     pub(crate) fn br(&mut self, l: u32) -> Result {
         let frame = self.label(l)?;
-        self.pop_types(self.label_types(&frame))?;
+        if !Self::label_is_empty(&frame) {
+            self.pop_types(self.label_types(&frame))?;
+        }
         self.unreachable();
         Ok(())
     }
 
     /// `br_if l`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn br_if(&mut self, l: u32) -> Result {
         self.pop(I32)?;
         let frame = self.label(l)?;
-        let types = self.label_types(&frame);
+        if Self::label_is_empty(&frame) {
+            return Ok(());
+        }
+        self.br_if_values(&frame)
+    }
+
+    /// The rest of `br_if` when the label takes values.
+    #[inline(never)]
+    fn br_if_values(&mut self, frame: &crate::func::Frame) -> Result {
+        let types = self.label_types(frame);
         self.pop_types(types)?;
         self.push_types(types);
         Ok(())
@@ -665,8 +723,19 @@ impl OpValidator<'_, '_> {
     }
 
     /// `block`, `loop`, `if` (condition already popped), `try`, `try_table`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn enter_block(&mut self, kind: FrameKind, bt: BlockType) -> Result {
+        // No parameters, and a result type needing no check: nothing to
+        // look up or pop.
+        if let BlockType::Empty | BlockType::Value(I32 | I64 | F32 | F64) = bt {
+            self.push_ctrl(kind, bt, Types::Empty);
+            return Ok(());
+        }
+        self.enter_block_slow(kind, bt)
+    }
+
+    #[inline(never)]
+    fn enter_block_slow(&mut self, kind: FrameKind, bt: BlockType) -> Result {
         self.check_block_type(bt)?;
         let start = self.start_types(bt);
         self.pop_types(start)?;
@@ -729,8 +798,22 @@ impl OpValidator<'_, '_> {
     }
 
     /// Checks a memory argument; returns the memory's address type.
-    #[inline]
+    #[inline(always)]
     fn memarg(&self, memarg: MemArg, natural: u32) -> Result<ValType> {
+        // Memory 0 exists, the alignment and offset are in range: no error
+        // to build, nothing to look up but the first memory.
+        if memarg.memory == 0
+            && memarg.align <= natural
+            && let Some(mt) = self.ctx.memories.first()
+            && (mt.index64 || memarg.offset <= u64::from(u32::MAX))
+        {
+            return Ok(index_type(mt.index64));
+        }
+        self.memarg_slow(memarg, natural)
+    }
+
+    #[inline(never)]
+    fn memarg_slow(&self, memarg: MemArg, natural: u32) -> Result<ValType> {
         let mt = self.ctx.memory(memarg.memory, self.offset)?;
         if memarg.align > natural {
             return Err(self.error("alignment must not be larger than natural"));

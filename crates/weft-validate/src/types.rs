@@ -119,10 +119,11 @@ impl<'m> TypeContext<'m> {
     }
 
     /// The function type at index `x`, or "unknown type".
+    #[inline]
     pub(crate) fn func_type(&self, x: u32, offset: usize) -> Result<&'m FuncType, ValidationError> {
         match self.module.types.get(x as usize).and_then(|t| t.as_func()) {
             Some(f) => Ok(f),
-            None => Err(err(format!("unknown type {x}"), offset)),
+            None => Err(unknown("type", x, offset)),
         }
     }
 
@@ -254,4 +255,12 @@ pub(crate) fn is_defaultable(t: ValType) -> bool {
 #[inline]
 pub(crate) fn require(enabled: bool, what: &str, offset: usize) -> Result<(), ValidationError> {
     if enabled { Ok(()) } else { Err(err(format!("{what} support is not enabled"), offset)) }
+}
+
+/// "unknown {what} {x}", built out of line so the lookups that may fail
+/// with it inline.
+#[cold]
+#[inline(never)]
+pub(crate) fn unknown(what: &str, x: u32, offset: usize) -> ValidationError {
+    err(format!("unknown {what} {x}"), offset)
 }
