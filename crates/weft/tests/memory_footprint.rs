@@ -8,6 +8,9 @@
 //! OS zeroes on first touch keeps it to the test binary plus a few pages.
 //! How long it takes is in docs/PERFORMANCE.md, not asserted here.
 
+mod rss;
+
+use rss::peak_rss_kib;
 use weft::{Config, Engine, EngineKind, Linker, Module, Store};
 
 const BIG: &str = r#"(module
@@ -18,13 +21,6 @@ const BIG: &str = r#"(module
         (i32.load8_u (local.get 0)))
     (func (export "grow") (result i32)
         (memory.grow (i32.const 1))))"#;
-
-/// The process's peak resident set in KiB, from `/proc/self/status`.
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
 
 #[test]
 fn a_4_gib_memory_costs_only_the_pages_touched() {

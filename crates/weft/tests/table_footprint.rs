@@ -9,6 +9,9 @@
 //! peak over 320 MB; the lazy tail (`weft_exec::table`) keeps it to the
 //! test binary plus the elements up to the highest one written.
 
+mod rss;
+
+use rss::peak_rss_kib;
 use weft::{Config, Engine, EngineKind, Linker, Module, Store};
 
 const BIG: &str = r#"(module
@@ -28,13 +31,6 @@ const BIG: &str = r#"(module
         (table.grow $tab (ref.null func) (i32.const 1)))
     (func (export "fill_tail") (param i32 i32)
         (table.fill $tab (local.get 0) (ref.null func) (local.get 1))))"#;
-
-/// The process's peak resident set in KiB, from `/proc/self/status`.
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
 
 #[test]
 fn a_ten_million_element_table_costs_only_the_elements_written() {
