@@ -5,7 +5,8 @@
 //! `cargo run --release -p weft-benches --example translate`
 //! (`WEFT_MB` sets the generated module's size, `WEFT_ROUNDS` how often it
 //! is translated — more rounds for a profile — and `WEFT_ONLY_GENERATED=1`
-//! skips the benchmark programs.)
+//! skips the benchmark programs.) With module paths as arguments it
+//! reports those instead, e.g. `cc1.wasm` of the real-program set.
 
 use std::time::Instant;
 
@@ -36,10 +37,18 @@ fn report(name: &str, bytes: &[u8], rounds: usize) {
         format!("{:>6}", "-")
     };
     let ratio = stats.code_bytes as f64 / stats.wasm_code_bytes.max(1) as f64;
-    let with_offsets = (stats.code_bytes + stats.offset_bytes) as f64 / stats.wasm_code_bytes.max(1) as f64;
+    let per_wasm = |bytes: usize| bytes as f64 / stats.wasm_code_bytes.max(1) as f64;
     println!(
-        "{name:<16} {:>4}/{:<4} functions {:>10} wasm code bytes {:>8.1} MB/s ({} on CPU)  code {:>5.2}x  with offsets {:>5.2}x",
-        stats.translated, stats.functions, stats.wasm_code_bytes, mbps, cpu, ratio, with_offsets
+        "{name:<16} {:>4}/{:<4} functions {:>10} wasm code bytes {:>8.1} MB/s ({} on CPU)  code {:>5.2}x  \
+         offsets {:>4.2}x  op index {:>4.2}x",
+        stats.translated,
+        stats.functions,
+        stats.wasm_code_bytes,
+        mbps,
+        cpu,
+        ratio,
+        per_wasm(stats.offset_bytes),
+        per_wasm(stats.index_bytes),
     );
 }
 
@@ -55,6 +64,15 @@ fn on_cpu_seconds() -> Option<f64> {
 fn main() {
     let mb: usize = std::env::var("WEFT_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
     let rounds: usize = std::env::var("WEFT_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let paths: Vec<String> = std::env::args().skip(1).collect();
+    if !paths.is_empty() {
+        for path in paths {
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let name = std::path::Path::new(&path).file_stem().map(|s| s.to_string_lossy().to_string());
+            report(&name.unwrap_or(path), &bytes, rounds);
+        }
+        return;
+    }
     report(&format!("generated {mb} MB"), &large_module(mb << 20, 1000), rounds);
     if std::env::var_os("WEFT_ONLY_GENERATED").is_some() {
         return;

@@ -17,8 +17,8 @@
 
 use std::fmt::Write as _;
 
+use crate::Code;
 use crate::op::Operand;
-use crate::{Cell, Code};
 
 /// The text of `code`, one line per op (see the module docs).
 pub(crate) fn disassemble(code: &Code) -> String {
@@ -32,11 +32,11 @@ pub(crate) fn disassemble(code: &Code) -> String {
         code.frame_size,
         if code.v128 { ", v-slots" } else { "" },
         if code.metered { ", metered" } else { "" },
-        code.cells.len(),
+        code.index.len(),
     );
-    let width = code.cells.len().saturating_sub(1).to_string().len().max(3);
-    for (pc, cell) in code.cells.iter().enumerate() {
-        let op = &cell.op;
+    let width = code.index.len().saturating_sub(1).to_string().len().max(3);
+    for (pc, op) in code.executable_ops().enumerate() {
+        let op = &op;
         let mut operands = String::new();
         op.for_each_operand(|name, operand| {
             let _ = match operand {
@@ -46,7 +46,7 @@ pub(crate) fn disassemble(code: &Code) -> String {
                 Operand::WritePair(s) => write!(operands, " {name}={},{}", slot(code, s), slot(code, s + 1)),
                 Operand::ReadRun(s) => write!(operands, " {name}={}..", slot(code, s)),
                 Operand::Base(s) | Operand::SubOp(s) => write!(operands, " {name}={}", slot(code, s)),
-                Operand::Target(t) => write!(operands, " {name}=@{}", target(pc, t)),
+                Operand::Target(t) => write!(operands, " {name}=@{}", target(code, pc, t)),
                 Operand::Imm(v) => write!(operands, " {name}={v:?}"),
             };
         });
@@ -67,7 +67,11 @@ fn slot(code: &Code, s: u16) -> String {
 }
 
 /// The position of the op a branch at `pc` with relative target `t` (a
-/// byte offset from its cell, as `i32` bits) goes to.
-fn target(pc: usize, t: u32) -> i64 {
-    pc as i64 + i64::from(t as i32) / size_of::<Cell>() as i64
+/// byte offset from its first byte, as `i32` bits) goes to.
+fn target(code: &Code, pc: usize, t: u32) -> i64 {
+    let at = i64::from(code.index.start(pc)) + i64::from(t as i32);
+    match u32::try_from(at).ok().and_then(|at| code.index.pc_at(at)) {
+        Some(i) => i as i64,
+        None => -1,
+    }
 }

@@ -135,14 +135,18 @@ use weft_exec::executor::{EngineStore, FuncEntity};
 #[derive(Debug)]
 pub(crate) struct Code {
     /// The ops while the function is translated. Emptied once [`cells`]
-    /// is built from them: what runs, and what anything after translation
-    /// reads, is `cells`.
+    /// is encoded from them: what runs, and what anything after
+    /// translation reads, is `cells`.
     ///
     /// [`cells`]: Code::cells
     pub(crate) ops: Vec<op::Op>,
-    /// The executable code: each op beside its handler's address, so a
-    /// dispatch is one load (`exec/backend.rs`); execution starts at 0.
-    pub(crate) cells: Box<[Cell]>,
+    /// The executable code: variable-length ops, each a 4-byte handler
+    /// reference and its packed operands (`exec/encode.rs`), so a
+    /// dispatch is one 4-byte load; execution starts at 0.
+    pub(crate) cells: Box<[u32]>,
+    /// Where each op starts in `cells` (for an op pointer's op index:
+    /// traps, backtraces, exception handlers; the disassembler).
+    pub(crate) index: exec::encode::OpIndex,
     /// Per op while the function is translated: the byte offset of the
     /// wasm instruction it came from. Emptied once [`offset_table`] is
     /// built from it.
@@ -181,20 +185,16 @@ pub(crate) struct Code {
     pub(crate) gc_args: Vec<op::gc::GcArg>,
 }
 
-/// One op of executable code and its handler: dispatching to the op is
-/// one load of `handler` (no tag → handler-table lookup).
-#[derive(Debug, Clone, Copy)]
-#[repr(C)]
-pub(crate) struct Cell {
-    pub(crate) handler: exec::Handler,
-    pub(crate) op: op::Op,
-}
-
 impl Code {
-    /// The ops of translated code, in order.
-    #[cfg(test)]
-    pub(crate) fn executable_ops(&self) -> impl Iterator<Item = &op::Op> {
-        self.cells.iter().map(|c| &c.op)
+    /// The ops of translated code, in order, decoded (branch targets as
+    /// byte offsets from their op).
+    pub(crate) fn executable_ops(&self) -> impl Iterator<Item = op::Op> + '_ {
+        self.index.iter().map(|(tag, start)| exec::encode::decode(&self.cells, start, tag))
+    }
+
+    /// The bytes of the executable code.
+    pub(crate) fn code_bytes(&self) -> usize {
+        self.cells.len() * 4
     }
 
     /// Whether the code obeys `config`'s fuel and interrupt settings (a
@@ -266,8 +266,8 @@ pub(crate) struct ModuleCache {
 pub(crate) struct FastEntry {
     /// The code (kept alive by the cache's `Arc`).
     code: std::sync::atomic::AtomicPtr<Code>,
-    /// Its first cell.
-    cells: std::sync::atomic::AtomicPtr<Cell>,
+    /// Its first op.
+    cells: std::sync::atomic::AtomicPtr<u8>,
     /// Its frame size (bits 0-31), parameter count (32-47) and how many
     /// runs of eight slots zero its locals after the parameters (48-63).
     frame: std::sync::atomic::AtomicU64,
@@ -278,7 +278,7 @@ pub(crate) struct FastEntry {
 #[derive(Clone, Copy)]
 pub(crate) struct FastCallee {
     pub(crate) code: *const Code,
-    pub(crate) cells: *const Cell,
+    pub(crate) cells: *const u8,
     pub(crate) frame_size: u32,
     pub(crate) params: u32,
     /// Runs of eight zero slots to write after the parameters (covering
@@ -302,7 +302,7 @@ impl FastEntry {
         // `params` fits 16 bits: frames are below half a window (`translate`).
         let packed = u64::from(code.frame_size) | u64::from(code.params) << 32 | runs << 48;
         self.frame.store(packed, Ordering::Relaxed);
-        self.cells.store(code.cells.as_ptr().cast_mut(), Ordering::Relaxed);
+        self.cells.store(code.cells.as_ptr().cast::<u8>().cast_mut(), Ordering::Relaxed);
         // Release: a reader that sees the code sees the fields above.
         self.code.store(Arc::as_ptr(code).cast_mut(), Ordering::Release);
     }
@@ -506,7 +506,7 @@ mod tests {
         let module = Module::new(&Engine::new(&config), wat).unwrap();
         let code = crate::translate::translate(module.inner(), 0).expect("translates");
         let checks = code.executable_ops().filter(|op| matches!(op, super::op::Op::CheckInterrupt)).count();
-        assert_eq!(checks, 3, "{:?}", code.cells);
+        assert_eq!(checks, 3, "{:?}", code.executable_ops().collect::<Vec<_>>());
         assert!(!disassemble(wat, 0).contains("CheckInterrupt"));
     }
 }
@@ -550,6 +550,9 @@ pub struct TranslationStats {
     pub code_bytes: usize,
     /// Their side table of wasm offsets (for trap backtraces).
     pub offset_bytes: usize,
+    /// Their side table of where each op starts (`OpIndex`: each op's
+    /// tag, and checkpoints).
+    pub index_bytes: usize,
 }
 
 /// Translates every defined function of `module` not translated yet and
@@ -574,8 +577,9 @@ pub fn translate_all(module: &weft_exec::Module) -> TranslationStats {
             let Some(code) = cache.code(inner, defined as u32) else { continue };
             stats.translated += 1;
             stats.wasm_code_bytes += body.code.len();
-            stats.code_bytes += code.cells.len() * size_of::<Cell>();
+            stats.code_bytes += code.code_bytes();
             stats.offset_bytes += code.offset_table.bytes();
+            stats.index_bytes += code.index.bytes();
         }
         stats
     }

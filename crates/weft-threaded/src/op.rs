@@ -17,8 +17,9 @@
 //!   locals first, then its operand stack;
 //! * `imm` — an immediate right-hand operand (`i32.add d, a, 5`);
 //! * `t` — a branch target: an index into the function's op vector while
-//!   translating, then (the last translation step) a byte offset from the
-//!   branch op's cell (`Code::cells`), as `i32` bits.
+//!   translating, then (the last translation step, `exec/encode.rs`) a
+//!   byte offset from the branch op's first byte in `Code::cells`, as
+//!   `i32` bits.
 
 pub(crate) mod gc;
 pub(crate) mod simd;
@@ -1067,8 +1068,9 @@ for_each_op!(define_op);
 for_each_acc_op!(numeric_relations);
 pub(crate) use {core_rows, for_each_acc_op, for_each_numeric_op, for_each_op, numeric_rows};
 
-// Ops are copied on every dispatch: keep them two words at most (big
-// immediates go to side tables in `Code`).
+// The translator's op vector holds and copies ops: keep them two words at
+// most (big immediates go to side tables in `Code`). What runs is their
+// packed encoding (`exec/encode.rs`).
 const _: () = assert!(size_of::<Op>() <= 16);
 
 /// What a [`Op::LoadExt`] reads: `bytes` little-endian bytes, sign- or

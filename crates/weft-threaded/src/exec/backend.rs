@@ -15,9 +15,10 @@
 //! per executed op, so here each handler returns the next registers to a
 //! loop that calls the next handler. Slower, and obviously bounded.
 //!
-//! Either way the next handler's address comes from the next op's cell
-//! (`Code::cells`: the op beside its handler), so a dispatch is one load
-//! and an indirect jump, with no op tag → handler table step.
+//! Either way the next handler's address comes from the next op itself
+//! (`Code::cells`: each op starts with its handler's offset from one
+//! anchor, `encode.rs`), so a dispatch is one 4-byte load, an add and an
+//! indirect jump, with no op tag → handler table step.
 //!
 //! Either way a handler receives five registers: the op pointer, the slot
 //! pointer, memory 0's base and length, and the *accumulator*, the value
@@ -60,6 +61,7 @@
 //! on x86-64 silently in the optimizer and loudly in
 //! `tests/threaded_stack.rs`.
 
+use super::encode::Target;
 use super::{Exec, Exit, Ip, Mem, Sp};
 
 /// An op's handler.
@@ -90,7 +92,7 @@ pub(super) fn next(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 }
 
 /// Continues with the op at `ip`, whose handler is `h` (known without
-/// loading it from `ip`'s cell).
+/// loading it from the op at `ip`).
 #[cfg(weft_tail_dispatch)]
 #[inline(always)]
 pub(super) fn next_via(h: Handler, ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
@@ -111,8 +113,8 @@ pub(super) fn next(_: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     Flow::Next(ip, s, m, acc)
 }
 
-/// Continues with the op `t` ops away from `ip` if `taken`, else with the
-/// op after `ip`.
+/// Continues with the op `t` bytes away from `ip` if `taken`, else with
+/// the op after `ip`, whose size `N` the target's type carries.
 ///
 /// Two calls, not one call on a selected `ip`: LLVM compiles the selected
 /// form to a conditional move, and then every load of the next op waits for
@@ -122,12 +124,20 @@ pub(super) fn next(_: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 /// two calls back into that select (it will not if-convert a branch it is
 /// told is biased); it only moves the fall-through jump out of line.
 #[inline(always)]
-pub(super) fn branch(ex: &mut Exec<'_>, taken: bool, ip: Ip, t: u32, s: Sp, m: Mem, acc: u64) -> Flow {
+pub(super) fn branch<const N: usize>(
+    ex: &mut Exec<'_>,
+    taken: bool,
+    ip: Ip,
+    t: Target<N>,
+    s: Sp,
+    m: Mem,
+    acc: u64,
+) -> Flow {
     if taken {
         next(ex, ip.jump(t), s, m, acc)
     } else {
         std::hint::cold_path();
-        next(ex, ip.next(), s, m, acc)
+        next(ex, ip.advance(N), s, m, acc)
     }
 }
 
@@ -157,7 +167,9 @@ pub(super) fn execute(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem) -> Exit {
     let (mut ip, mut s, mut m, mut acc) = (ip, s, m, 0);
     loop {
         #[cfg(feature = "op-histogram")]
-        super::histogram::count(&ip.op());
+        if let Some(op) = ex.op_at(ip) {
+            super::histogram::count(&op);
+        }
         match ip.handler()(ex, ip, s, m, acc) {
             Flow::Next(i, sp, mem, a) => (ip, s, m, acc) = (i, sp, mem, a),
             Flow::Exit(e) => return e,

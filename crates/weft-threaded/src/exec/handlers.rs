@@ -23,16 +23,28 @@ use weft_exec::numeric as n;
 /// Binds the operands of the op at `ip`, which must be a `$variant`.
 macro_rules! operands {
     ($ip:expr, $variant:ident { $($fields:tt)* }) => {
-        let Op::$variant { $($fields)* } = $ip.op() else {
-            if cfg!(debug_assertions) {
-                unreachable!("{} reached the handler of {}", format_args!("{:?}", $ip.op()), stringify!($variant));
+        // SAFETY: an op's handler reference names this handler only if
+        // the op is a `$variant` (`handler_of`, `encode`), except
+        // `br_table` entries, which may name their target's handler and
+        // are never dispatched to (`encode`, checked by translation).
+        let $crate::exec::encode::payload::$variant { $($fields)* } =
+            unsafe { $ip.payload::<$crate::exec::encode::payload::$variant>() };
+        // The row's op, named where handlers name it (their files import
+        // `Op` for it).
+        #[allow(dead_code)]
+        type Row = Op;
+        /// `ip.next()` in this handler: past this op's encoded size
+        /// (preferred to `Ip::next`, which takes `&self`).
+        #[allow(dead_code)]
+        trait OpSize {
+            fn next(self) -> $crate::exec::Ip;
+        }
+        impl OpSize for $crate::exec::Ip {
+            #[inline(always)]
+            fn next(self) -> $crate::exec::Ip {
+                self.advance($crate::exec::encode::size::$variant)
             }
-            // SAFETY: a cell holds this handler beside an op only if the
-            // op is a `$variant` (`handler_of`), except `br_table` entries,
-            // which hold their target's handler and are never dispatched
-            // to (`exec::cells`, checked by translation).
-            unsafe { std::hint::unreachable_unchecked() }
-        };
+        }
     };
 }
 
@@ -44,8 +56,8 @@ macro_rules! lookup {
         $name:ident $({ $($field:ident : $form:ident $fty:ty),* $(,)? })?
         [$($flag:ident)*] $(<- $base:ident . $from:ident)? => $handler:path;
     )*) => {
-        /// The handler of `op` (put beside it in its cell when translation
-        /// ends). Debug builds check the row's `SLOW` flag says whether
+        /// The handler of `op` (its handler reference when translation
+        /// ends, `encode`). Debug builds check the row's `SLOW` flag says whether
         /// its handler is [`slow`].
         pub(super) fn handler_of(op: Op) -> Handler {
             let h: Handler = match op {
@@ -294,19 +306,17 @@ fn br_table(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrTable { c, len });
     let entry = ip.skip(1 + (s.get::<i32>(c) as u32).min(len - 1));
     // Every entry is a `br` (checked by the translator's `verify`).
-    let Op::Br { t } = entry.op() else { unreachable!("a br_table entry is not a br") };
-    next(ex, entry.jump(t), s, m, acc)
+    next(ex, entry.jump(entry.entry_target()), s, m, acc)
 }
 
-/// `br_table` whose entries' cells hold their targets' handlers
-/// (`exec::cells`): the entry's offset and the next handler come from the
-/// same cell, one dependent load fewer before the jump than [`br_table`].
+/// `br_table` whose entries hold their targets' handler references
+/// (`encode.rs`): the entry's offset and the next handler come from the
+/// same 8 bytes, one dependent load fewer before the jump than [`br_table`].
 pub(super) fn br_table_direct(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrTable { c, len });
     let entry = ip.skip(1 + (s.get::<i32>(c) as u32).min(len - 1));
     // Every entry is a `br` (checked by the translator's `verify`).
-    let Op::Br { t } = entry.op() else { unreachable!("a br_table entry is not a br") };
-    next_via(entry.handler(), ex, entry.jump(t), s, m, acc)
+    next_via(entry.handler(), ex, entry.jump(entry.entry_target()), s, m, acc)
 }
 
 /// Leaves the running frame (its results are in place) and continues in
@@ -398,7 +408,7 @@ fn enter_internal(ex: &mut Exec<'_>, ip: Ip, callee: *const Code, base: Slot, m:
     if !ex.enter_frame(ip, code, abs) {
         return exit(Exit::Trap);
     }
-    ex.push_frame(ip.next(), callee, None, abs);
+    ex.push_frame(ip.after_call(), callee, None, abs);
     let (ip, s) = (Ip::entry(code), ex.sp());
     // Same instance, and nothing ran yet: memory 0 is as it was.
     next(ex, ip, s, m, NO_ACC)

@@ -20,6 +20,7 @@
 mod operands;
 mod backend;
 mod calls;
+pub(crate) mod encode;
 mod gc;
 mod handlers;
 #[cfg(feature = "op-histogram")]
@@ -33,30 +34,9 @@ use std::sync::Arc;
 use weft_decode::{ImportType, SubType, ValType};
 
 use super::op::{Op, Raw, Slot};
-use super::{Cell, Code, FastCallee, ModuleCache};
+use super::{Code, FastCallee, ModuleCache};
 pub(crate) use backend::Handler;
 
-/// The executable cells of translated ops (branch targets relative):
-/// each op beside its handler. If `entries_unreached` (no branch, clause
-/// or fall-through reaches a `br_table` entry, which translation checked),
-/// each entry's cell holds its *target's* handler instead of `br`'s, so
-/// `br_table` loads the entry's offset and the next handler from one cell
-/// (`handlers::br_table`).
-pub(crate) fn cells(ops: &[Op], entries_unreached: bool) -> Box<[Cell]> {
-    let mut cells: Box<[Cell]> = ops.iter().map(|&op| Cell { handler: handlers::handler_of(op), op }).collect();
-    if entries_unreached {
-        for pc in 0..cells.len() {
-            let Op::BrTable { len, .. } = cells[pc].op else { continue };
-            cells[pc].handler = handlers::br_table_direct;
-            for e in pc + 1..pc + 1 + len as usize {
-                let Op::Br { t } = cells[e].op else { continue };
-                let target = e.wrapping_add((t as i32 as isize / size_of::<Cell>() as isize) as usize);
-                cells[e].handler = cells[target].handler;
-            }
-        }
-    }
-    cells
-}
 use weft_exec::Val;
 use weft_exec::executor::InstanceData;
 use weft_exec::executor::{EngineStore, FuncEntity, StoreInner};
@@ -130,64 +110,106 @@ fn func_types<'s>(store: &'s StoreInner, addr: u32, fallback: &'s InstanceData) 
 /// frame's first slot (`invoke` and `enter_frame` keep it so).
 const WINDOW: usize = 1 << 16;
 
-/// The op pointer: the op being executed.
+/// The op pointer: the first byte of the op being executed (an op is a
+/// handler reference and its payload, `encode.rs`).
 #[derive(Clone, Copy)]
-pub(super) struct Ip(pub(super) *const Cell);
+pub(super) struct Ip(pub(super) *const u8);
 
 impl Ip {
     /// The op at `pc` of `code`.
     fn at(code: &Code, pc: usize) -> Ip {
-        Ip(code.cells[pc..].as_ptr())
+        Ip(code.cells.as_ptr().cast::<u8>().wrapping_add(code.index.start(pc) as usize))
     }
 
-    /// The op.
-    #[inline(always)]
+    /// The self-decoding op (`encode.rs`: the ops of the shared `slow`
+    /// handler, GC ops, `throw`, `VMemExt`) at this op pointer.
+    #[inline(never)]
     fn op(self) -> Op {
-        // SAFETY: an `Ip` only ever points into the op vector of a `Code`
-        // that a live frame keeps alive: it starts at an op (`Ip::at`),
-        // moves to the next op only after an op that is not its function's
-        // last (`translate::verify` checked that the last op returns,
-        // branches or traps), and branches only to targets `verify`
-        // checked are inside the vector.
-        unsafe { (*self.0).op }
+        encode::decode_cold(self)
+    }
+
+    /// The op's payload, as the struct `P` of its row.
+    ///
+    /// # Safety
+    /// The op must be one whose payload is a `P` (its handler's row).
+    #[inline(always)]
+    pub(super) unsafe fn payload<P: Copy>(self) -> P {
+        // SAFETY: an `Ip` only ever points at an op of the code of a
+        // `Code` that a live frame keeps alive: it starts at an op
+        // (`Ip::at`, `Ip::entry`), moves to the next op only after an op
+        // that is not its function's last (`translate::verify` checked
+        // that the last op returns, branches or traps) by that op's
+        // encoded size, and branches only to op starts `verify` checked
+        // exist. The caller says the payload is a `P`, which `encode`
+        // wrote after the handler reference; the read is unaligned.
+        unsafe { std::ptr::read_unaligned(self.0.add(4).cast::<P>()) }
     }
 
     /// The op's handler.
     #[inline(always)]
     fn handler(self) -> Handler {
-        // SAFETY: as for `op`: the `Ip` points at a cell.
-        unsafe { (*self.0).handler }
+        // SAFETY: as for `payload`: the `Ip` points at an op, whose first
+        // 4 bytes (4-aligned: every op's size is a multiple of 4) are its
+        // handler reference.
+        let r = unsafe { self.0.cast::<i32>().read() };
+        encode::handler_at(r)
     }
 
     /// The first op of `code`, where a call enters it.
     #[inline(always)]
     fn entry(code: &Code) -> Ip {
         // No bounds check: translated code is never empty (`verify`).
-        Ip(code.cells.as_ptr())
+        Ip(code.cells.as_ptr().cast())
     }
 
-    /// The next op.
+    /// The next op, after an op with no operands (4 bytes: its handler
+    /// reference). A handler that binds its op's operands (`operands!`)
+    /// gets a `next` that knows the op's size instead.
     #[inline(always)]
-    fn next(self) -> Ip {
-        Ip(self.0.wrapping_add(1))
+    #[allow(clippy::should_implement_trait)]
+    pub(super) fn next(&self) -> Ip {
+        self.advance(4)
+    }
+
+    /// The op after the call op here (every call op is `CALL_SIZE` bytes).
+    #[inline(always)]
+    pub(super) fn after_call(self) -> Ip {
+        self.advance(encode::CALL_SIZE)
+    }
+
+    /// The op pointer `n` bytes on.
+    #[inline(always)]
+    pub(super) fn advance(self, n: usize) -> Ip {
+        Ip(self.0.wrapping_add(n))
     }
 
     /// The op `rel` bytes away (a branch target, relative to this op's
-    /// cell: `translate::make_targets_relative`).
+    /// first byte: `encode`).
     #[inline(always)]
-    pub(super) fn jump(self, rel: u32) -> Ip {
-        Ip(self.0.cast::<u8>().wrapping_offset(rel as i32 as isize).cast())
+    pub(super) fn jump(self, rel: impl encode::Rel) -> Ip {
+        Ip(self.0.wrapping_offset(rel.bytes() as i32 as isize))
     }
 
-    /// The op `n` ops after this one.
+    /// Entry `n - 1` of the `br_table` at this op pointer (its entries,
+    /// `Br` ops, follow it).
     #[inline(always)]
     pub(super) fn skip(self, n: u32) -> Ip {
-        Ip(self.0.wrapping_add(n as usize))
+        self.advance(encode::BR_TABLE_SIZE + (n as usize - 1) * encode::ENTRY_SIZE)
     }
 
-    /// This op's position in `code`.
+    /// The branch target of the `br_table` entry (a `Br`) here.
+    #[inline(always)]
+    pub(super) fn entry_target(self) -> u32 {
+        // SAFETY: `verify` checked every entry is a `Br`, whose payload
+        // is its target.
+        unsafe { self.payload::<u32>() }
+    }
+
+    /// This op's position in `code` (its index in the op vector); an op
+    /// pointer inside an op (a self-decoding op's skip) gives that op.
     fn pc(self, code: &Code) -> usize {
-        (self.0 as usize - code.cells.as_ptr() as usize) / size_of::<Cell>()
+        let at = (self.0 as usize).wrapping_sub(code.cells.as_ptr() as usize) as u32;
+        code.index.pc_of(at)
     }
 }
 
@@ -358,6 +380,16 @@ struct Limits {
 }
 
 impl Exec<'_> {
+    /// The op of the running code that starts at `ip` (`None` inside an
+    /// op: a self-decoding op's skip), for the histogram.
+    #[cfg(feature = "op-histogram")]
+    fn op_at(&self, ip: Ip) -> Option<Op> {
+        let code = self.code();
+        let at = (ip.0 as usize).wrapping_sub(code.cells.as_ptr() as usize) as u32;
+        let pc = code.index.pc_at(at)?;
+        Some(encode::decode(&code.cells, at, code.index.tag(pc)))
+    }
+
     /// The running code.
     #[inline(always)]
     fn code(&self) -> &Code {
@@ -534,10 +566,10 @@ impl Exec<'_> {
                 // The callee's code is kept alive by its module, which its
                 // instance (now `self.inst`) keeps alive.
                 drop(code);
-                self.push_frame(ip.next(), code_ptr, caller_inst, abs);
+                self.push_frame(ip.after_call(), code_ptr, caller_inst, abs);
                 Some(Ip::entry(self.code()))
             }
-            Ok(Called::Done) => Some(ip.next()),
+            Ok(Called::Done) => Some(ip.after_call()),
             // An exception may be caught here or by a caller.
             Err(t) => self.raise(ip, t),
         }

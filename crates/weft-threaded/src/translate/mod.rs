@@ -211,6 +211,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
         code: Code {
             ops: Vec::with_capacity(capacity),
             cells: Box::default(),
+            index: Default::default(),
             offsets: Vec::with_capacity(capacity),
             offset_table: crate::offsets::OffsetTable::default(),
             mem_args: Vec::new(),
@@ -283,8 +284,9 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     } else {
         acc::use_accumulator(&mut t.code, &branches);
     }
-    make_targets_relative(&mut t.code, &branches);
-    t.code.cells = crate::exec::cells(&t.code.ops, entries_unreached);
+    let encoded = crate::exec::encode::encode(&t.code.ops, entries_unreached)
+        .ok_or_else(|| Unsupported(Decline::Internal("code too large to encode".into())))?;
+    (t.code.cells, t.code.index) = (encoded.code, encoded.index);
     t.code.ops = Vec::new();
     t.code.offset_table = crate::offsets::OffsetTable::new(&t.code.offsets);
     t.code.offsets = Vec::new();
@@ -503,26 +505,11 @@ fn splice(code: &mut Code, branches: &mut Vec<u32>, mut each: impl FnMut(&[Op], 
     (code.ops, code.offsets) = out.into_iter().unzip();
 }
 
-/// Rewrites every branch target as a byte offset from its branch op's
-/// cell (`i32` bits in the `u32`), so handlers branch without knowing
-/// where the code starts, and add the offset to the op pointer as it is
-/// (no scaling by the cell size on the way to the next dispatch).
-fn make_targets_relative(code: &mut Code, branches: &[u32]) {
-    let cell = size_of::<crate::Cell>() as i64;
-    let relative = |t: u32, pc: usize| ((i64::from(t) - pc as i64) * cell) as i32 as u32;
-    for &pc in branches {
-        let pc = pc as usize;
-        if let Some(t) = code.ops[pc].target_mut() {
-            *t = relative(*t, pc);
-        }
-    }
-}
-
 /// Whether no branch and no exception clause targets a `br_table` entry
 /// (nor does control fall into one: a `br_table` never falls through).
 /// Then dispatch never reaches an entry's cell, and the cell can hold its
 /// *target's* handler, so `br_table` jumps with one load fewer
-/// (`exec::cells`). Translation never makes such a target; this is the
+/// (`exec/encode.rs`). Translation never makes such a target; this is the
 /// check that lets the engine rely on it.
 fn br_table_entries_unreached(code: &Code, branches: &[u32]) -> bool {
     let mut entry = vec![false; code.ops.len()];
