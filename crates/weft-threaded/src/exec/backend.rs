@@ -16,8 +16,9 @@
 //! loop that calls the next handler. Slower, and obviously bounded.
 //!
 //! Either way the next handler's address comes from the next op itself
-//! (`Code::cells`: each op starts with its handler's offset from one
-//! anchor, `encode.rs`), so a dispatch is one 4-byte load, an add and an
+//! (`Code::cells`: each op starts with its handler reference, its address
+//! — or, with `encode::REF = 4`, its offset from one anchor — followed by
+//! its packed operands, `encode.rs`), so a dispatch is one load and an
 //! indirect jump, with no op tag → handler table step.
 //!
 //! Either way a handler receives five registers: the op pointer, the slot

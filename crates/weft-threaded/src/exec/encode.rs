@@ -2,12 +2,20 @@
 //! becomes one byte string of variable-length ops, in one pass at the end
 //! of translation ([`encode`]).
 //!
-//! An op is a 4-byte **handler reference** — the handler's address as an
-//! offset from one anchor function ([`anchor`]), so dispatch is a 4-byte
-//! load, an add and an indirect jump — followed by the op's **payload**:
-//! its fields as a packed struct generated from its row of the op table
-//! ([`payload`]), padded to a multiple of 4 bytes. `Copy { d, a }` is 8
-//! bytes, `I32Add { d, a, b }` 12, `Const { d, imm }` 16.
+//! An op is a **handler reference** ([`REF`] bytes) followed by the op's
+//! **payload**: its fields as a packed struct generated from its row of
+//! the op table ([`payload`]), padded to a multiple of 4 bytes. With the
+//! 8-byte reference (the handler's address, what dispatch jumps to after
+//! one load) `Copy { d, a }` is 12 bytes, `I32Add { d, a, b }` and loads
+//! 16, `Const { d, imm }` 20, a `br_table` entry 12; every op was a
+//! 24-byte cell before.
+//!
+//! `REF = 4` makes the reference the handler's offset from one anchor
+//! function ([`anchor`]; dispatch is then a 4-byte load, an add and the
+//! jump) and every op 4 bytes shorter: code 2.6× the wasm code bytes
+//! instead of 3.5–3.6×. It measured up to 12 % slower on float kernels
+//! (`matmul_f32`, `nbody_lite`; docs/PERFORMANCE.md, "issue 15 item 5"),
+//! so the address is the default.
 //!
 //! A handler knows its op's size at compile time: `operands!` reads the
 //! payload and brings into scope a `next()` for the op pointer that
@@ -18,7 +26,7 @@
 //! Three kinds of op are laid out differently:
 //!
 //! * **calls** (`Call`, `CallInternal`, `CallIndirect`, `CallRef`) are all
-//!   [`CALL_SIZE`] bytes, so code that only knows it is after a call
+//!   [`CALL_SIZE`] bytes (the largest call's), so code that only knows it is after a call
 //!   (`Exec::call`) finds the return address;
 //! * **self-decoding** ops — those whose handler decodes the op itself
 //!   through [`Ip::op`](super::Ip::op) (the shared `slow` handler, GC ops,
@@ -26,8 +34,8 @@
 //!   reference to [`skip`], their tag and their length), then their
 //!   payload: their handler's `ip.next()` reaches the skip, which jumps
 //!   over the payload;
-//! * **`br_table` entries** are `Br` ops: 8 bytes, a third of the 24-byte
-//!   cell they replace. When no branch reaches an entry, its handler
+//! * **`br_table` entries** are `Br` ops: a reference and a 4-byte
+//!   offset, half the 24-byte cell they replace (a third with `REF = 4`). When no branch reaches an entry, its handler
 //!   reference is its *target's* handler, so `br_table` loads the offset
 //!   and the next handler from one place.
 //!
@@ -54,8 +62,12 @@ impl<const N: usize> std::fmt::Debug for Target<N> {
     }
 }
 
+/// The bytes of a handler reference: 8, the handler's address, or 4, its
+/// offset from [`anchor`] (see the module docs for what each measured).
+pub(crate) const REF: usize = 8;
+
 /// The encoded size of every call op (see the module docs).
-pub(crate) const CALL_SIZE: usize = 16;
+pub(crate) const CALL_SIZE: usize = REF + 12;
 
 /// The encoded size of `BrTable` (its entries follow).
 pub(crate) const BR_TABLE_SIZE: usize = size::BrTable;
@@ -65,7 +77,7 @@ pub(crate) const ENTRY_SIZE: usize = size::Br;
 
 /// Where self-decoding ops' payload starts (after their handler
 /// reference, the skip's and the skip's tag and length).
-pub(crate) const COLD_PAYLOAD: usize = 12;
+pub(crate) const COLD_PAYLOAD: usize = 2 * REF + 4;
 
 /// The size of an op whose payload is `payload` bytes, laid out as `kind`
 /// says (0: plain, 1: a call, 2: self-decoding).
@@ -74,7 +86,7 @@ const fn op_size(payload: usize, kind: u8) -> usize {
     match kind {
         1 => CALL_SIZE,
         2 => COLD_PAYLOAD + padded,
-        _ => 4 + padded,
+        _ => REF + padded,
     }
 }
 
@@ -251,6 +263,18 @@ fn handler_ref(handler: Handler) -> Option<i32> {
     i32::try_from((handler as usize).wrapping_sub(anchor()) as isize).ok()
 }
 
+/// Writes `handler`'s reference at word `at` of `words`.
+fn put_ref(words: &mut [u32], at: usize, handler: Handler) -> Option<()> {
+    if REF == 8 {
+        let a = handler as usize as u64;
+        words[at] = a as u32;
+        words[at + 1] = (a >> 32) as u32;
+    } else {
+        words[at] = handler_ref(handler)? as u32;
+    }
+    Some(())
+}
+
 /// The handler a reference names.
 #[inline(always)]
 pub(super) fn handler_at(r: i32) -> Handler {
@@ -264,7 +288,7 @@ pub(super) fn handler_at(r: i32) -> Handler {
 /// the distance from the skip to the next op.
 fn skip(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     // SAFETY: a skip reference is followed by its tag and length (`encode`).
-    let len = unsafe { std::ptr::read_unaligned(ip.0.add(6).cast::<u16>()) };
+    let len = unsafe { std::ptr::read_unaligned(ip.0.add(REF + 2).cast::<u16>()) };
     next(ex, ip.advance(usize::from(len)), s, m, acc)
 }
 
@@ -366,7 +390,6 @@ pub(crate) fn encode(ops: &[Op], entries_unreached: bool) -> Option<Encoded> {
     starts.push(at as u32);
     let mut code = vec![0u32; at / 4].into_boxed_slice();
     let base = code.as_mut_ptr().cast::<u8>();
-    let skip_ref = handler_ref(skip)?;
     for (pc, op) in ops.iter().enumerate() {
         let start = starts[pc] as usize;
         let tag = tags[pc];
@@ -380,14 +403,14 @@ pub(crate) fn encode(ops: &[Op], entries_unreached: bool) -> Option<Encoded> {
             handler = handlers::br_table_direct;
         }
         let words = &mut code[start / 4..start / 4 + SIZES[usize::from(tag)] / 4];
-        words[0] = handler_ref(handler)? as u32;
+        put_ref(words, 0, handler)?;
         let payload_at = if KINDS[usize::from(tag)] == 2 {
-            words[1] = skip_ref as u32;
-            let len = (SIZES[usize::from(tag)] - 4) as u16;
-            words[2] = u32::from(tag) | u32::from(len) << 16;
+            put_ref(words, REF / 4, skip)?;
+            let len = (SIZES[usize::from(tag)] - REF) as u16;
+            words[2 * REF / 4] = u32::from(tag) | u32::from(len) << 16;
             COLD_PAYLOAD
         } else {
-            4
+            REF
         };
         // SAFETY: `SIZES` gives each op room for its payload after
         // `payload_at` (`op_size`), inside `code` (`starts` sums them).
@@ -400,7 +423,10 @@ pub(crate) fn encode(ops: &[Op], entries_unreached: bool) -> Option<Encoded> {
                 let Some(Op::Br { t }) = ops.get(e) else { continue };
                 let target = *t as usize;
                 let Some(&tstart) = starts.get(target).filter(|_| target < ops.len()) else { continue };
-                code[starts[e] as usize / 4] = code[tstart as usize / 4];
+                let (from, to) = (tstart as usize / 4, starts[e] as usize / 4);
+                for k in 0..REF / 4 {
+                    code[to + k] = code[from + k];
+                }
             }
         }
     }
@@ -411,7 +437,7 @@ pub(crate) fn encode(ops: &[Op], entries_unreached: bool) -> Option<Encoded> {
 /// The op at `start` of `code` (tag `tag`), as an [`Op`] whose branch
 /// targets are byte offsets from its start.
 pub(crate) fn decode(code: &[u32], start: u32, tag: u16) -> Op {
-    let at = start as usize + if KINDS[usize::from(tag)] == 2 { COLD_PAYLOAD } else { 4 };
+    let at = start as usize + if KINDS[usize::from(tag)] == 2 { COLD_PAYLOAD } else { REF };
     let end = start as usize + SIZES[usize::from(tag)];
     assert!(end <= code.len() * 4 && at <= end, "op outside its code");
     DECODERS[usize::from(tag)](code.as_ptr().cast::<u8>().wrapping_add(at))
@@ -421,7 +447,7 @@ pub(crate) fn decode(code: &[u32], start: u32, tag: u16) -> Op {
 pub(super) fn decode_cold(ip: Ip) -> Op {
     // SAFETY: `ip` is at a self-decoding op (only their handlers call
     // `Ip::op`), whose tag is 8 bytes in and payload 12.
-    let tag = unsafe { std::ptr::read_unaligned(ip.0.add(8).cast::<u16>()) };
+    let tag = unsafe { std::ptr::read_unaligned(ip.0.add(2 * REF).cast::<u16>()) };
     debug_assert_eq!(KINDS.get(usize::from(tag)), Some(&2), "Ip::op on an op that is not self-decoding");
     DECODERS[usize::from(tag)](ip.0.wrapping_add(COLD_PAYLOAD))
 }
@@ -432,6 +458,31 @@ pub(crate) fn size_of_tag(tag: u16) -> usize {
     SIZES[usize::from(tag)]
 }
 
+/// A branch offset as handlers hold it: a `u32` (`i32` bits) or a
+/// [`Target`].
+pub(crate) trait Rel: Copy {
+    /// The offset in bytes from the branch op's start (`i32` bits).
+    fn bytes(self) -> u32;
+}
+
+impl Rel for u32 {
+    #[inline(always)]
+    fn bytes(self) -> u32 {
+        self
+    }
+}
+
+impl<const N: usize> Rel for Target<N> {
+    #[inline(always)]
+    fn bytes(self) -> u32 {
+        self.0
+    }
+}
+
+// Ops of up to two slots are shorter than 16 bytes, of three 16 (12 with
+// `REF = 4`); the compiler checks it.
+const _: () = assert!(size::Copy < 16 && size::Return1 < 16 && size::I32Add <= 16);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,14 +490,14 @@ mod tests {
     /// The sizes the design promises (docs/ARCHITECTURE.md).
     #[test]
     fn op_sizes() {
-        assert_eq!(size::Copy, 8);
-        assert_eq!(size::Br, 8);
-        assert_eq!(size::I32Add, 12);
-        assert_eq!(size::I32AddImm, 12);
-        assert_eq!(size::Const, 16);
-        assert_eq!(size::I32Load, 12);
-        assert_eq!(size::BrI32LtS, 12);
-        assert_eq!(size::Return0, 4);
+        assert_eq!(size::Copy, REF + 4);
+        assert_eq!(size::Br, REF + 4);
+        assert_eq!(size::I32Add, REF + 8);
+        assert_eq!(size::I32AddImm, REF + 8);
+        assert_eq!(size::Const, REF + 12);
+        assert_eq!(size::I32Load, REF + 8);
+        assert_eq!(size::BrI32LtS, REF + 8);
+        assert_eq!(size::Return0, REF);
         assert_eq!(size::Call, CALL_SIZE);
         // Self-decoding ops: their handlers' paths as rows write them.
         assert_eq!(KINDS[Tag::Throw as usize], 2);
@@ -455,8 +506,7 @@ mod tests {
         assert_eq!(KINDS[Tag::TableCopy as usize], 2);
         assert_eq!(KINDS[Tag::GcBr as usize], 0);
         assert_eq!(size::CallIndirect, CALL_SIZE);
-        // Every slot-only op is shorter than 16 bytes.
-        assert!(SIZES.iter().all(|&s| s % 4 == 0 && s <= 32));
+        assert!(SIZES.iter().all(|&s| s % 4 == 0 && s <= 36));
     }
 
     /// Encoding then decoding gives the ops back, branch targets as byte
@@ -502,26 +552,5 @@ mod tests {
             at += size_of_tag(tag) as u32;
         }
         assert_eq!(at as usize, e.code.len() * 4);
-    }
-}
-
-/// A branch offset as handlers hold it: a `u32` (`i32` bits) or a
-/// [`Target`].
-pub(crate) trait Rel: Copy {
-    /// The offset in bytes from the branch op's start (`i32` bits).
-    fn bytes(self) -> u32;
-}
-
-impl Rel for u32 {
-    #[inline(always)]
-    fn bytes(self) -> u32 {
-        self
-    }
-}
-
-impl<const N: usize> Rel for Target<N> {
-    #[inline(always)]
-    fn bytes(self) -> u32 {
-        self.0
     }
 }

@@ -142,15 +142,23 @@ impl Ip {
         // encoded size, and branches only to op starts `verify` checked
         // exist. The caller says the payload is a `P`, which `encode`
         // wrote after the handler reference; the read is unaligned.
-        unsafe { std::ptr::read_unaligned(self.0.add(4).cast::<P>()) }
+        unsafe { std::ptr::read_unaligned(self.0.add(encode::REF).cast::<P>()) }
     }
 
     /// The op's handler.
     #[inline(always)]
     fn handler(self) -> Handler {
         // SAFETY: as for `payload`: the `Ip` points at an op, whose first
-        // 4 bytes (4-aligned: every op's size is a multiple of 4) are its
-        // handler reference.
+        // `REF` bytes (4-aligned: every op's size is a multiple of 4) are
+        // its handler reference.
+        if encode::REF == 8 {
+            // SAFETY: as above; an 8-byte reference is the address.
+            let a = unsafe { std::ptr::read_unaligned(self.0.cast::<usize>()) };
+            // SAFETY: the encoder wrote a `Handler`'s address there
+            // (`encode::put_ref`).
+            return unsafe { std::mem::transmute::<usize, Handler>(a) };
+        }
+        // SAFETY: as above.
         let r = unsafe { self.0.cast::<i32>().read() };
         encode::handler_at(r)
     }
@@ -162,13 +170,13 @@ impl Ip {
         Ip(code.cells.as_ptr().cast())
     }
 
-    /// The next op, after an op with no operands (4 bytes: its handler
-    /// reference). A handler that binds its op's operands (`operands!`)
+    /// The next op, after an op with no operands (`REF` bytes: its
+    /// handler reference). A handler that binds its op's operands (`operands!`)
     /// gets a `next` that knows the op's size instead.
     #[inline(always)]
     #[allow(clippy::should_implement_trait)]
     pub(super) fn next(&self) -> Ip {
-        self.advance(4)
+        self.advance(encode::REF)
     }
 
     /// The op after the call op here (every call op is `CALL_SIZE` bytes).

@@ -8,8 +8,8 @@ macro_rules! operands {
         // the op is a `$variant` (`handler_of`, `encode`), except
         // `br_table` entries, which may name their target's handler and
         // are never dispatched to (`encode`, checked by translation).
-        let $crate::exec::encode::payload::$variant { $($fields)* } =
-            unsafe { $ip.payload::<$crate::exec::encode::payload::$variant>() };
+        let payload = unsafe { $ip.payload::<$crate::exec::encode::payload::$variant>() };
+        let $crate::exec::encode::payload::$variant { $($fields)* } = payload;
         // The row's op, named where handlers name it (their files import
         // `Op` for it).
         #[allow(dead_code)]

@@ -521,7 +521,8 @@ mod tests {
         // constant is a vector constant) and fused (`f32x4.mul` and
         // `v128.and` by a constant are `VBinConst`).
         let inner = text.lines().skip(2).take(24).collect::<Vec<_>>().join("\n");
-        assert!(inner.ends_with("BrI32NeImm { a: 1, imm: 65536, t: 4294967008 }"), "{text}");
+        // (The target is a byte offset, which depends on the encoding.)
+        assert!(inner.lines().last().is_some_and(|l| l.contains("BrI32NeImm { a: 1, imm: 65536, t: ")), "{text}");
         assert!(!inner.contains("VCopy") && !inner.contains("VSplat") && !inner.contains("VConst"), "{text}");
         assert!(inner.contains("VBinConst { d: 9, a: 9, k: 0, f: F32x4Mul }"), "{text}");
         assert!(inner.contains("VAndConst { d: 10, a: 3, k: 1 }"), "{text}");
