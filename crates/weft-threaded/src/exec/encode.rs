@@ -48,6 +48,7 @@
 use super::backend::{Flow, Handler, next};
 use super::{Exec, Ip, Mem, Sp, handlers};
 use crate::op::{Op, for_each_op};
+use weft_macros::handler;
 
 /// A branch target as a handler sees it: a byte offset from the branch
 /// op's start (`i32` bits), tagged with the op's encoded size `N` so the
@@ -286,6 +287,7 @@ pub(super) fn handler_at(r: i32) -> Handler {
 
 /// Continues after a self-decoding op's payload: its skip's length is
 /// the distance from the skip to the next op.
+#[handler]
 fn skip(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     // SAFETY: a skip reference is followed by its tag and length (`encode`).
     let len = unsafe { std::ptr::read_unaligned(ip.0.add(REF + 2).cast::<u16>()) };
