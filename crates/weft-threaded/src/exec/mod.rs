@@ -492,8 +492,8 @@ impl Exec<'_> {
             let d = &inst.module.decoded;
             FrameInfo {
                 func_index: code.func_index,
-                func_name: d.names.function(code.func_index).map(str::to_string),
-                module_name: d.names.module.clone(),
+                func_name: d.names().function(code.func_index).map(str::to_string),
+                module_name: d.names().module.clone(),
                 offset: code.offset_table.get(pc).map(|o| o as usize),
             }
         };
