@@ -110,7 +110,7 @@
 
 // The handlers fetch ops and slots without bounds checks, relying on the
 // invariants `translate::verify` checks for every translated function and
-// the slot window `exec` maintains; its `unsafe` blocks say so. Nothing
+// the frame reservation `exec` maintains (`FRAME_SLACK`); its `unsafe` blocks say so. Nothing
 // else in weft uses `unsafe`.
 #[allow(unsafe_code)]
 mod exec;
@@ -299,7 +299,8 @@ impl FastEntry {
             return;
         }
         let runs = u64::from(zeroed.div_ceil(8));
-        // `params` fits 16 bits: frames are below half a window (`translate`).
+        // `params` fits 16 bits: locals are at most half of `Slot::MAX`
+        // (`translate`).
         let packed = u64::from(code.frame_size) | u64::from(code.params) << 32 | runs << 48;
         self.frame.store(packed, Ordering::Relaxed);
         self.cells.store(code.cells.as_ptr().cast_mut(), Ordering::Relaxed);

@@ -80,6 +80,10 @@ impl Exec<'_> {
             Op::Throw { a, tag } => {
                 let addr = self.inst.tags[tag as usize];
                 let types = self.store.tags[addr as usize].func_type.params().to_vec();
+                if !self.run_in_frame(a, types.len()) {
+                    self.record_trap(ip, Trap::host("throw payload outside the frame"));
+                    return None;
+                }
                 // The payload's hierarchies by the module's own type for the
                 // tag (the store's is its defining module's).
                 let d = &self.inst.module.decoded;

@@ -169,6 +169,9 @@ fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32)
             let inst = instance(ex);
             let ty = gc_type(&inst, k)?;
             let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(Trap::host("not a struct")) };
+            if sub == GcOp::StructNew && !ex.run_in_frame(a, fields.len()) {
+                return Err(Trap::host("struct.new fields outside the frame"));
+            }
             // Small structs (the common case) without a heap buffer.
             let mut small = [Val::I32(0); 8];
             let heap_values;
@@ -233,6 +236,9 @@ fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32)
             let inst = instance(ex);
             let ty = gc_type(&inst, k)?;
             let elem = array_elem(ty)?;
+            if !ex.run_in_frame(a, usize::from(b)) {
+                return Err(Trap::host("array.new_fixed values outside the frame"));
+            }
             let values: Vec<Val> = (0..b).map(|i| ex.slot_val(s, a + i, elem.storage, elem.default)).collect();
             let r =
                 ex.with_erased_scanning(|store, slots| gc::alloc_array_of_scanning(store, ty, &values, &[], slots))?;

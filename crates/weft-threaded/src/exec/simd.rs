@@ -3,8 +3,8 @@
 //! A frame's v-slots parallel its slots: a `v128` in slot `x` of the frame
 //! at `fp` is `ex.vslots[fp + x]`, a `u128` with no boxing. The v-slot
 //! vector is allocated only when code that uses `v128` (`Code::v128`)
-//! runs, and then kept at least a window ([`WINDOW`]) past every such
-//! frame's first slot, like the slots; so, as scalar slots are addressed
+//! runs, and then kept at least its frame size past every such frame's
+//! first slot, like the slots; so, as scalar slots are addressed
 //! from [`Sp`], a handler addresses v-slots from the frame's first one
 //! ([`Vp`]) with no bounds check. `Vp` is not a handler argument: the
 //! five arguments already fill the six argument registers of the x86-64
@@ -28,7 +28,7 @@
 
 use super::backend::{Flow, next};
 use super::handlers::return_to_caller;
-use super::{Exec, Ip, Mem, Sp, WINDOW};
+use super::{Exec, Ip, Mem, Sp};
 use crate::Code;
 use crate::op::simd::{VBinOp, VLoadKind, VMemKind, VReplaceOp, VShiftOp, VTernOp, VTestOp, VUnOp};
 use crate::op::{MemArgExt, Op, Slot};
@@ -54,7 +54,7 @@ fn reserve_vslots(vslots: &mut Vec<u128>, len: usize) {
 pub(super) fn args_to_vslots(vslots: &mut Vec<u128>, args: &[Val]) {
     for (i, arg) in args.iter().enumerate() {
         if let Val::V128(v) = arg {
-            reserve_vslots(vslots, WINDOW.max(i + 1));
+            reserve_vslots(vslots, i + 1);
             vslots[i] = *v;
         }
     }
@@ -126,9 +126,9 @@ impl<'a> VSlots<'a> {
 }
 
 /// Makes room for the v-slots of a frame of v128 `code` at absolute slot
-/// `base` and zeroes its locals' v-slots.
+/// `base` (its frame size) and zeroes its locals' v-slots.
 pub(super) fn enter_v128_frame(vslots: &mut VSlots<'_>, code: &Code, base: usize) {
-    vslots.reserve(base + WINDOW);
+    vslots.reserve(base + code.frame_size as usize);
     vslots.zero(base + code.params as usize..base + code.locals as usize);
 }
 
@@ -137,7 +137,7 @@ pub(super) fn enter_v128_frame(vslots: &mut VSlots<'_>, code: &Code, base: usize
 /// zeroed.
 pub(super) fn replace_v128_frame(vslots: &mut VSlots<'_>, callee: &Code, fp: usize, from: usize) {
     let (params, locals) = (callee.params as usize, callee.locals as usize);
-    vslots.reserve(from.max(fp) + WINDOW);
+    vslots.reserve((fp + callee.frame_size as usize).max(from + params));
     vslots.copy_within(from..from + params, fp);
     vslots.zero(fp + params..fp + locals);
 }
@@ -147,12 +147,13 @@ pub(super) fn replace_v128_frame(vslots: &mut VSlots<'_>, callee: &Code, fp: usi
 /// ([`Exec::vp`]) and address every operand from it, with no bounds check.
 ///
 /// Slot `x` is at `x` v-slots from it. That is in bounds for every
-/// [`Slot`] (a `u16`, below [`WINDOW`]) because the v-slot vector extends
-/// a window past the first slot of every frame of v128 code, as the slot
-/// vector does for every frame: `run` allocates a window for a v128 entry
-/// frame, a call into v128 code reserves one past the callee's base
-/// ([`enter_v128_frame`], [`replace_v128_frame`] for tail calls), and a
-/// return goes to a frame below. Only v128 code runs vector ops (the
+/// [`Slot`] an op names (below its frame size: `translate::verify`)
+/// because the v-slot vector extends the frame size past the first slot
+/// of every frame of v128 code, as the slot vector does for every frame:
+/// `invoke` allocates the entry frame's, a call into v128 code reserves
+/// the callee's past its base ([`enter_v128_frame`],
+/// [`replace_v128_frame`] for tail calls), a return goes to a frame
+/// below, and the vector never shrinks within an activation. Only v128 code runs vector ops (the
 /// translator emits them only in v128 mode), and a `Vp` lives for one
 /// handler, in which nothing reallocates the v-slots.
 ///
@@ -207,9 +208,12 @@ impl Exec<'_> {
     /// The running frame's first v-slot (see [`Vp`]).
     #[inline(always)]
     fn vp(&mut self) -> Vp {
-        debug_assert!(self.fp + WINDOW <= self.vslots.len(), "a vector op outside a v128 frame");
-        // SAFETY: the v-slot vector extends a window past the running v128
-        // frame's first slot (see `Vp`), so `fp` is in bounds, and `base`
+        debug_assert!(
+            self.fp + self.code().frame_size as usize <= self.vslots.len(),
+            "a vector op outside a v128 frame"
+        );
+        // SAFETY: the v-slot vector extends the frame size past the running
+        // v128 frame's first slot (see `Vp`), so `fp` is in bounds, and `base`
         // is its buffer's current address (`VSlots`).
         Vp(unsafe { self.vslots.base.add(self.fp) })
     }
