@@ -222,6 +222,34 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// A live object's words, as [`GcHeap::fields_of_raw`] lends them: the
+/// reference fields (or elements) are `words[at]`, raw words; a numeric
+/// field at byte `at` of the packed part is in `words[byte_base + at / 8]`
+/// at bit `(at % 8) * 8` (no field but a `v128` straddles a word). A
+/// struct field's `at` is the same in every subtype of its struct type
+/// (fields are laid out in order, subtypes extend), but `byte_base` (the
+/// number of reference words) is the object's own.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    /// The object's words.
+    pub words: &'a [u64],
+    /// Where its packed numeric part starts, in words.
+    pub byte_base: usize,
+    /// An array's length (0 for a struct).
+    pub len: u32,
+}
+
+/// [`Fields`], mutable.
+#[derive(Debug)]
+pub struct FieldsMut<'a> {
+    /// The object's words.
+    pub words: &'a mut [u64],
+    /// Where its packed numeric part starts, in words.
+    pub byte_base: usize,
+    /// An array's length (0 for a struct).
+    pub len: u32,
+}
+
 /// Array element `i`'s position for [`Obj::read`] and [`GcHeap::write`]:
 /// its index for references, its byte offset for numbers.
 #[inline]
@@ -325,6 +353,33 @@ impl GcHeap {
     pub fn get(&self, r: GcRef) -> Option<Obj<'_>> {
         let slot = self.objects.slot(r)?;
         Some(Obj { heap: self, slot, store: r.store })
+    }
+
+    /// The fields of the live object whose raw word is `raw` (an object
+    /// word of this heap: its store is implied), for engines that access
+    /// fields by position: `None` for null, a non-object word or a
+    /// collected object. See [`Fields`].
+    #[inline]
+    pub fn fields_of_raw(&self, raw: u64) -> Option<Fields<'_>> {
+        let (index, generation) = raw::object_parts(raw)?;
+        let slot = self.objects.slots.get(index as usize)?;
+        if slot.ty == heap::FREE || slot.generation != generation & !ARRAY_BIT {
+            return None;
+        }
+        let byte_base = self.objects.types[slot.ty as usize].byte_base;
+        Some(Fields { words: self.objects.words_of(slot), byte_base, len: slot.len })
+    }
+
+    /// [`fields_of_raw`](GcHeap::fields_of_raw), to write them.
+    #[inline]
+    pub fn fields_of_raw_mut(&mut self, raw: u64) -> Option<FieldsMut<'_>> {
+        let (index, generation) = raw::object_parts(raw)?;
+        let slot = *self.objects.slots.get(index as usize)?;
+        if slot.ty == heap::FREE || slot.generation != generation & !ARRAY_BIT {
+            return None;
+        }
+        let byte_base = self.objects.types[slot.ty as usize].byte_base;
+        Some(FieldsMut { words: self.objects.words_of_mut(slot), byte_base, len: slot.len })
     }
 
     /// Writes `v` to field `f` at `at` of object `r` (a struct field's

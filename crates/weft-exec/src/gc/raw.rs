@@ -146,6 +146,12 @@ pub fn to_object(raw: u64, store: StoreId) -> Option<GcRef> {
     })
 }
 
+/// The slot index and generation (top bit: array) of an object word.
+#[inline]
+pub fn object_parts(raw: u64) -> Option<(u32, u32)> {
+    is_object(raw).then_some((((raw >> 2) & u64::from(MAX_OBJECTS - 1)) as u32, (raw >> 32) as u32))
+}
+
 /// The word of a non-null `any` reference whose host data, if any, is
 /// small enough to be inline (every host value below 2^61 - 1); `None`
 /// for host data that needs the heap's table ([`GcHeap::encode`]).
