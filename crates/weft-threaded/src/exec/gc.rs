@@ -32,6 +32,7 @@
 //! traps in [`Exec`], so each handler's final call stays a jump.
 
 use std::sync::Arc;
+use weft_macros::handler;
 
 use super::backend::{Flow, branch, exit, next};
 use super::{Exec, Exit, Ip, Mem, Sp};
@@ -45,6 +46,7 @@ use weft_exec::gc::{self, FieldLayout, GcComposite, GcRef, elem_at};
 use weft_exec::{Trap, TrapKind, Val};
 
 /// `StructGet`: one lookup of the object's words, one read.
+#[handler]
 pub(super) fn struct_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, StructGet { d, a, kind, at });
     let r = s.raw(a);
@@ -53,21 +55,29 @@ pub(super) fn struct_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
             s.set_raw(d, v);
             next(ex, ip.next(), s, m, acc)
         }
-        None => access_trap(ex, ip, r, TrapKind::NullStructReference),
+        None => {
+            access_trap(ex, ip, r, TrapKind::NullStructReference);
+            exit(Exit::Trap)
+        }
     }
 }
 
 /// `StructSet`.
+#[handler]
 pub(super) fn struct_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, StructSet { a, b, kind, at });
     let r = s.raw(a);
     match ex.store.gc.fields_of_raw_mut(r).and_then(|mut f| write_field(&mut f, kind, at as usize, s.raw(b))) {
         Some(()) => next(ex, ip.next(), s, m, acc),
-        None => access_trap(ex, ip, r, TrapKind::NullStructReference),
+        None => {
+            access_trap(ex, ip, r, TrapKind::NullStructReference);
+            exit(Exit::Trap)
+        }
     }
 }
 
 /// `ArrayGet`.
+#[handler]
 pub(super) fn array_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, ArrayGet { d, a, b, kind });
     let (r, i) = (s.raw(a), index(s, b));
@@ -80,11 +90,15 @@ pub(super) fn array_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> F
             s.set_raw(d, v);
             next(ex, ip.next(), s, m, acc)
         }
-        None => access_trap(ex, ip, r, TrapKind::NullArrayReference),
+        None => {
+            access_trap(ex, ip, r, TrapKind::NullArrayReference);
+            exit(Exit::Trap)
+        }
     }
 }
 
 /// `ArraySet`.
+#[handler]
 pub(super) fn array_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, ArraySet { a, b, v, kind });
     let (r, i) = (s.raw(a), index(s, b));
@@ -94,11 +108,15 @@ pub(super) fn array_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> F
     });
     match done {
         Some(()) => next(ex, ip.next(), s, m, acc),
-        None => access_trap(ex, ip, r, TrapKind::NullArrayReference),
+        None => {
+            access_trap(ex, ip, r, TrapKind::NullArrayReference);
+            exit(Exit::Trap)
+        }
     }
 }
 
 /// `ArrayLen`.
+#[handler]
 pub(super) fn array_len(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, ArrayLen { d, a });
     let r = s.raw(a);
@@ -107,7 +125,10 @@ pub(super) fn array_len(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> F
             s.set_raw(d, u64::from(f.len));
             next(ex, ip.next(), s, m, acc)
         }
-        None => access_trap(ex, ip, r, TrapKind::NullArrayReference),
+        None => {
+            access_trap(ex, ip, r, TrapKind::NullArrayReference);
+            exit(Exit::Trap)
+        }
     }
 }
 
@@ -166,7 +187,7 @@ fn write_field(f: &mut gc::FieldsMut<'_>, kind: FieldKind, at: usize, bits: u64)
 /// object.
 #[cold]
 #[inline(never)]
-fn access_trap(ex: &mut Exec<'_>, ip: Ip, r: u64, null: TrapKind) -> Flow {
+fn access_trap(ex: &mut Exec<'_>, ip: Ip, r: u64, null: TrapKind) {
     let trap = if r == raw::NULL {
         Trap::new(null)
     } else if ex.store.gc.fields_of_raw(r).is_some() {
@@ -175,9 +196,9 @@ fn access_trap(ex: &mut Exec<'_>, ip: Ip, r: u64, null: TrapKind) -> Flow {
         instr::collected()
     };
     ex.record_trap(ip, trap);
-    exit(Exit::Trap)
 }
 
+#[handler]
 pub(super) fn gc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     if !gc_step(ex, ip, s) {
         return exit(Exit::Trap);
@@ -186,6 +207,7 @@ pub(super) fn gc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn gc_br(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, GcBr { sub, c, k, t });
     let matches = cast_matches(ex, s, c, k);
