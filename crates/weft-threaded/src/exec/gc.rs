@@ -23,9 +23,13 @@
 //! ([`gc::alloc_struct_scanning`] and its siblings): any word with an object's tag whose slot and
 //! generation match a live object keeps it (conservative: the collector
 //! does not move objects, so a number that happens to look like a live
-//! object only keeps it longer). While the activation is suspended under a
-//! call out (host, reference engine), its slots are recorded the same way
-//! (`Exec::call_out`, [`weft_exec::gc::GcHeap::suspend_raw`]).
+//! object only keeps it longer). Words with an exception's tag whose index
+//! and generation name a current exception instance keep that instance
+//! (an `exnref` in a slot, [`weft_exec::gc::raw`]); `throw` passes the
+//! slots the same way (`exec/exceptions.rs`). While the activation is
+//! suspended under a call out (host, reference engine), its slots are
+//! recorded the same way (`Exec::call_out`,
+//! [`weft_exec::gc::GcHeap::suspend_raw`]).
 //!
 //! The handlers keep the dispatch chain's rule (see `backend.rs`): the
 //! work is in out-of-line steps that return a `bool` and record their
