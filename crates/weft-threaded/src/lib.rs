@@ -244,14 +244,12 @@ impl Executor for ThreadedExecutor {
 }
 
 /// A module's threaded code: per defined function, translated on first
-/// call (or why the function is left to the fallback), and whether the
-/// module's types let any function be translated at all.
+/// call (or why the function is left to the fallback).
 pub(crate) struct ModuleCache {
     funcs: Vec<OnceLock<Result<Arc<Code>, Decline>>>,
     /// Per defined function, what a call needs to enter it, once it is
     /// translated and can be entered by the call handlers' fast path.
     entries: Box<[FastEntry]>,
-    module_supported: OnceLock<Result<(), Decline>>,
 }
 
 /// What `call_internal` needs to enter a translated function, in one
@@ -333,7 +331,6 @@ impl ModuleCache {
         ModuleCache {
             funcs: (0..functions).map(|_| OnceLock::new()).collect(),
             entries: (0..functions).map(|_| FastEntry::default()).collect(),
-            module_supported: OnceLock::new(),
         }
     }
 
@@ -394,7 +391,6 @@ impl ModuleCache {
     #[inline(never)]
     fn translate_once(&self, module: &ModuleInner, defined: u32) -> Result<&Arc<Code>, Decline> {
         let slot = self.funcs.get(defined as usize).ok_or_else(|| Decline::Internal("no such function".into()))?;
-        self.module_supported.get_or_init(|| translate::module_supported(module).map_err(|u| u.0)).clone()?;
         let code = slot
             .get_or_init(|| {
                 let mut code = translate::translate(module, defined).map_err(|u| u.0)?;

@@ -27,8 +27,8 @@ pub(crate) mod simd;
 pub(crate) type Slot = u16;
 
 /// A value as it lives in a slot: 64 raw bits. Floats keep their exact bit
-/// patterns; references are 0 for null, functions and exceptions their
-/// store index + 1, and the `any` and `extern` hierarchies
+/// patterns; references are 0 for null, functions their store index + 1,
+/// and exceptions and the `any` and `extern` hierarchies
 /// [`weft_exec::gc::raw`]'s encoding.
 pub(crate) trait Raw: Copy {
     fn from_raw(r: u64) -> Self;

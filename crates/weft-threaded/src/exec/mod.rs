@@ -684,15 +684,12 @@ pub(crate) fn invoke(
     let mut vslots = if code.v128 { vec![0u128; len] } else { Vec::new() };
     simd::args_to_vslots(&mut vslots, args);
     inner.activations += 1;
-    // Its slots may hold `exnref`s the collector cannot see.
-    inner.gc.opaque_frames += 1;
     let depth = inner.call_depth;
     inner.call_depth += 1;
     let module = instance.module.clone();
     let r = run(store, &code, instance, &mut slots, &mut vslots);
     let inner = store.inner_mut();
     inner.call_depth = depth;
-    inner.gc.opaque_frames -= 1;
     inner.activations -= 1;
     #[cfg(feature = "op-histogram")]
     if inner.activations == 0 {

@@ -34,7 +34,7 @@ mod gc;
 mod memory;
 mod simd;
 
-use weft_decode::{BlockType, Ieee32, Ieee64, ImportType, MemArg, Operator, ValType, VisitOperator};
+use weft_decode::{BlockType, Ieee32, Ieee64, MemArg, Operator, ValType, VisitOperator};
 
 use super::Code;
 use super::op::{Flags, Op, Operand, Raw, Slot, for_each_numeric_op};
@@ -141,29 +141,6 @@ struct Translator<'m> {
 /// `weft_exec::gc::raw`); not `v128` (see `simd.rs`).
 pub(crate) fn supported_type(t: ValType) -> bool {
     t != ValType::V128
-}
-
-/// The module-wide conditions for translating any of its functions: every
-/// function type is over [`supported_type`]s or `v128` (so block types and
-/// call signatures are), and globals and tables hold them. Struct and
-/// array types need nothing: their values are references.
-/// (64-bit and further memories and tables are translated: memory 0 with
-/// 32-bit addresses takes the fast path, the others the `*Ext` ops.)
-pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
-    let d = &module.decoded;
-    let func_types = d
-        .types
-        .iter()
-        .filter_map(|t| t.as_func())
-        .all(|f| f.params().iter().chain(f.results()).all(|v| simd::holds(true, *v)));
-    let table_ok = |t: &weft_decode::TableType| supported_type(ValType::Ref(t.element));
-    let imports = d.imports.iter().all(|i| match &i.ty {
-        ImportType::Table(t) => table_ok(t),
-        ImportType::Global(g) => simd::holds(true, g.content),
-        _ => true,
-    });
-    let defined = d.tables.iter().all(|t| table_ok(&t.ty)) && d.globals.iter().all(|g| simd::holds(true, g.ty.content));
-    if func_types && imports && defined { Ok(()) } else { unsupported(Decline::ModuleTypes) }
 }
 
 /// Translates defined function `defined` of `module`: first as code
