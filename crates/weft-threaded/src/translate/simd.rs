@@ -352,6 +352,12 @@ impl Translator<'_> {
             let a = self.pop_slot();
             return self.v_result(|d| Op::VUn { d, a, f });
         }
+        if let Operator::V128Bitselect {} = op {
+            // Its own op (`VTernOp` has it too, for the reference of the
+            // group, but the shared handler dispatches on the sub-op).
+            let (c, (a, b)) = (self.pop_slot(), self.pop2());
+            return self.v_result(|d| Op::VBitselect { d, a, b, c });
+        }
         if let Some(f) = VTernOp::from_operator(op) {
             let f = if native { f.native() } else { f };
             let (c, (a, b)) = (self.pop_slot(), self.pop2());
@@ -406,10 +412,6 @@ impl Translator<'_> {
                 let k = self.v128_const(u128::from_le_bytes(lanes.0));
                 let (a, b) = self.pop2();
                 self.v_result(|d| Op::VShuffle { d, a, b, k })
-            }
-            Operator::V128Bitselect {} => {
-                let (c, (a, b)) = (self.pop_slot(), self.pop2());
-                self.v_result(|d| Op::VBitselect { d, a, b, c })
             }
             Operator::V128Load { memarg } => {
                 let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Load) };
