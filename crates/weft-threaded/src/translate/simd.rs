@@ -249,6 +249,9 @@ impl Translator<'_> {
                 _ => Op::VBinLoad { d, a, addr, add, offset, f },
             },
             Op::VConst { d, k } if d == b => {
+                if f == VBinOp::V128And && self.fuse_shift_and(at, k) {
+                    return true;
+                }
                 return self.fuse_into(at, move |d, a| match f {
                     VBinOp::V128And => Op::VAndConst { d, a, k },
                     _ => Op::VBinConst { d, a, k, f },
@@ -257,6 +260,80 @@ impl Translator<'_> {
             _ => return false,
         };
         self.fuse_into(at, fused)
+    }
+
+    /// Fuses a `v128.and` with the [`Op::VConst`] `k` at `at` and the
+    /// [`Op::VShiftImm`] just before it that computed its left operand
+    /// (`(x >> 18) & 63`, a bit field of every lane) into
+    /// [`Op::VShiftAndConst`]. The three ops come from three consecutive
+    /// instructions (each one's op the result the next one reads, the
+    /// `retarget` chain), so no label lies between them. `false` (nothing
+    /// changed) otherwise.
+    fn fuse_shift_and(&mut self, at: usize, k: u32) -> bool {
+        let n = self.stack.len();
+        if n < 2 || at == 0 || self.prev_retarget != Some(at - 1) || self.stack[n - 2] != Entry::Stack {
+            return false;
+        }
+        let Op::VShiftImm { d, a, count, f } = self.code.ops[at - 1] else { return false };
+        if d != self.home(n - 2) || f == VShiftOp::I64x2ShrS {
+            return false;
+        }
+        self.stack.truncate(n - 2);
+        let Ok(d) = self.push_result() else { return false };
+        self.replace_from(at - 1, Op::VShiftAndConst { d, a, count, f, k });
+        true
+    }
+
+    /// Fuses `i8x16.add` with the `i8x16.eq` and the `v128.and` of bytes
+    /// of 1 (`VAndConst`, one op) that computed its right operand, the
+    /// three from consecutive instructions (see [`Self::fuse_shift_and`]):
+    /// `count + ((x == y) & 1)`, a byte-counting loop's step, becomes
+    /// [`Op::VI8x16CountEq`] (or [`Op::VI8x16CountEqConst`] if `y` was a
+    /// constant). `false` (nothing changed) otherwise.
+    fn fuse_count_eq(&mut self) -> bool {
+        const ONES: u128 = u128::from_le_bytes([1; 16]);
+        let n = self.stack.len();
+        let Some(at) = self.retarget else { return false };
+        if n < 2
+            || at == 0
+            || at + 1 != self.code.ops.len()
+            || self.prev_retarget != Some(at)
+            || self.prev2_retarget != Some(at - 1)
+            || self.stack[n - 1] != Entry::Stack
+            || matches!(self.stack[n - 2], Entry::Const(_))
+        {
+            return false;
+        }
+        let t = self.home(n - 1);
+        let Op::VAndConst { d, a, k } = self.code.ops[at] else { return false };
+        if d != t || a != t || self.code.v128_consts.get(k as usize) != Some(&ONES) {
+            return false;
+        }
+        let fused = match self.code.ops[at - 1] {
+            Op::VI8x16Eq { d, a, b } if d == t => Op::VI8x16CountEq { d, c: 0, a, b },
+            Op::VBinConst { d, a, k, f: VBinOp::I8x16Eq } if d == t => Op::VI8x16CountEqConst { d, c: 0, a, k },
+            _ => return false,
+        };
+        self.stack.pop();
+        let count = self.pop_slot();
+        let Ok(d) = self.push_result() else { return false };
+        let fused = match fused {
+            Op::VI8x16CountEq { a, b, .. } => Op::VI8x16CountEq { d, c: count, a, b },
+            Op::VI8x16CountEqConst { a, k, .. } => Op::VI8x16CountEqConst { d, c: count, a, k },
+            other => other,
+        };
+        self.replace_from(at - 1, fused);
+        true
+    }
+
+    /// Replaces the ops from `at` on by `op`, which writes the top entry;
+    /// it keeps the first one's offset (a trap in it is that op's).
+    fn replace_from(&mut self, at: usize, op: Op) {
+        let offset = self.code.offsets[at];
+        self.code.ops.truncate(at);
+        self.code.offsets.truncate(at);
+        self.emit_result(op);
+        self.code.offsets[at] = offset;
     }
 
     /// Fuses `f32x4.add` with the [`Op::VF32x4MulLoad`] that computed its
@@ -335,6 +412,9 @@ impl Translator<'_> {
             return Ok(());
         }
         if matches!(op, Operator::F32x4Add {}) && self.fuse_mul_add() {
+            return Ok(());
+        }
+        if matches!(op, Operator::I8x16Add {}) && self.fuse_count_eq() {
             return Ok(());
         }
         if let Some(f) = fast_binary(op) {
@@ -463,9 +543,12 @@ impl Translator<'_> {
 pub(super) fn verify(code: &Code) -> bool {
     let count = code.v128_consts.len();
     code.ops.iter().all(|op| match *op {
-        Op::VConst { k, .. } | Op::VShuffle { k, .. } | Op::VBinConst { k, .. } | Op::VAndConst { k, .. } => {
-            (k as usize) < count
-        }
+        Op::VConst { k, .. }
+        | Op::VShuffle { k, .. }
+        | Op::VBinConst { k, .. }
+        | Op::VAndConst { k, .. }
+        | Op::VShiftAndConst { k, .. }
+        | Op::VI8x16CountEqConst { k, .. } => (k as usize) < count,
         _ => true,
     })
 }
