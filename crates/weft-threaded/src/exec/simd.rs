@@ -393,6 +393,16 @@ pub(super) fn vload_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> F
         ex.vp().set(d, s::v128_load_splat::<4>(b));
         return next(ex, ip.next(), s, m, acc);
     }
+    vload_ext_other(ex, ip, s, m, acc)
+}
+
+/// [`vload_ext`] for the kinds it leaves out: a tail call, so that the
+/// splatting load saves no registers for the calls here (never inlined:
+/// LLVM would inline it back, calls and all).
+#[inline(never)]
+#[handler]
+fn vload_ext_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VLoadExt { d, a, kind, offset });
     let n = kind.bytes();
     let Some(ea) = effective(m, s.raw(a), offset, n) else { return out_of_bounds(ex, ip) };
     vload_ext_step(ex.vp(), d, kind, read_le(m, ea, n));
@@ -799,6 +809,11 @@ mod sse2 {
     /// for `i64x2.shr_s` (SSE2 has no 64-bit arithmetic shift).
     #[inline(always)]
     pub(super) fn shift(f: VShiftOp, a: V128, count: u32) -> Option<V128> {
+        /// Per count 0..8, the bits of a byte a 16-bit shift by it
+        /// leaves to the byte itself, left and right (a table: computed,
+        /// the masks took a register for the count in `cl`).
+        const SHL8: [u8; 8] = [0xff, 0xfe, 0xfc, 0xf8, 0xf0, 0xe0, 0xc0, 0x80];
+        const SHR8: [u8; 8] = [0xff, 0x7f, 0x3f, 0x1f, 0x0f, 0x07, 0x03, 0x01];
         let x = load(a);
         let c8 = count & 7;
         // SAFETY: SSE2 is part of x86-64: every x86-64 CPU has it (the
@@ -808,8 +823,8 @@ mod sse2 {
             match f {
                 // Bytes as 16-bit lanes, then the bits that crossed into the
                 // neighbouring byte cleared.
-                VShiftOp::I8x16Shl => _mm_and_si128(_mm_sll_epi16(x, by(8)), _mm_set1_epi8((0xffu8 << c8) as i8)),
-                VShiftOp::I8x16ShrU => _mm_and_si128(_mm_srl_epi16(x, by(8)), _mm_set1_epi8((0xffu8 >> c8) as i8)),
+                VShiftOp::I8x16Shl => _mm_and_si128(_mm_sll_epi16(x, by(8)), _mm_set1_epi8(SHL8[c8 as usize] as i8)),
+                VShiftOp::I8x16ShrU => _mm_and_si128(_mm_srl_epi16(x, by(8)), _mm_set1_epi8(SHR8[c8 as usize] as i8)),
                 // Each byte in the high half of a 16-bit lane, shifted 8
                 // more, is its sign extension shifted; narrowing cannot
                 // saturate.
