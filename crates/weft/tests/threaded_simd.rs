@@ -433,3 +433,42 @@ fn shift_mask_and_count_fusions_agree() {
         agree(&wat, "label_between", &[Val::V128(x), Val::V128(W), Val::V128(c), Val::I32(n)]).unwrap();
     }
 }
+
+/// Two unary vector ops in a row are one op (`VUn2`) and agree with the
+/// reference engine whichever of them runs inline; a `local.tee` between
+/// them keeps them apart and the local set.
+#[test]
+fn unary_chains_agree() {
+    let wat = r#"(module
+        (func (export "popcnt_sum") (param v128) (result v128)
+            (i32x4.extadd_pairwise_i16x8_u (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (local.get 0)))))
+        (func (export "widen_convert") (param v128) (result v128)
+            (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (i16x8.extend_high_i8x16_s (local.get 0)))))
+        (func (export "out_of_line_first") (param v128) (result v128)
+            (i16x8.extend_low_i8x16_u (i8x16.abs (local.get 0))))
+        (func (export "out_of_line_second") (param v128) (result v128)
+            (f32x4.sqrt (f32x4.convert_i32x4_s (local.get 0))))
+        (func (export "both_out_of_line") (param v128) (result v128)
+            (f32x4.floor (f32x4.neg (local.get 0))))
+        (func (export "teed") (param v128) (result v128 v128)
+            (local $t v128)
+            (i16x8.extend_low_i8x16_s (local.tee $t (i8x16.popcnt (local.get 0))))
+            (local.get $t)))"#;
+    assert_native("unary chains", wat);
+    let module = Module::new(&Engine::default(), wat).unwrap();
+    let text = |f: u32| weft::raw::threaded::disassemble(&module, f).unwrap().unwrap();
+    for f in 0..5 {
+        assert!(text(f).contains("VUn2"), "{}", text(f));
+    }
+    assert!(!text(5).contains("VUn2"), "{}", text(5));
+    let floats = u128::from_le_bytes(
+        [1.5f32, -2.25, 7e10, -0.0].iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>().try_into().unwrap(),
+    );
+    for f in ["popcnt_sum", "widen_convert", "out_of_line_first", "out_of_line_second", "both_out_of_line", "teed"] {
+        for v in [V, W, floats, u128::MAX, 0x8080_8080_7f7f_7f7f_0000_ffff_8000_7fff] {
+            agree(wat, f, &[Val::V128(v)]).unwrap();
+        }
+    }
+    let r = agree(wat, "popcnt_sum", &[Val::V128(u128::MAX)]).unwrap();
+    assert_eq!(r, [Val::V128(u128::from_le_bytes([32, 0, 0, 0].repeat(4).try_into().unwrap()))]);
+}

@@ -540,6 +540,53 @@ fn vun_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     next(ex, ip.next(), s, m, acc)
 }
 
+/// Two unary sub-ops in a row ([`Op::VUn2`]), the first one's result
+/// in `d` (where the first `VUn` left it before the fusion).
+#[handler]
+pub(super) fn vun2(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VUn2 { d, a, f, g });
+    let vp = ex.vp();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if !sse2::unary(f, || vp.get(a), |r| vp.set(d, r)) {
+            return vun2_other(ex, ip, s, m, acc);
+        }
+        if !sse2::unary(g, || vp.get(d), |r| vp.set(d, r)) {
+            return vun2_second(ex, ip, s, m, acc);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        vun_step(vp, f, d, a);
+        vun_step(vp, g, d, d);
+    }
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// [`vun2`] when [`sse2::unary`] leaves out its first sub-op: both
+/// through the out-of-line step (a tail call, as [`vun_other`]).
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[handler]
+fn vun2_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VUn2 { d, a, f, g });
+    let vp = ex.vp();
+    vun_step(vp, f, d, a);
+    vun_step(vp, g, d, d);
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// [`vun2`] when [`sse2::unary`] leaves out its second sub-op, the first
+/// one's result already in `d`.
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[handler]
+fn vun2_second(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VUn2 { d, g, .. });
+    vun_step(ex.vp(), g, d, d);
+    next(ex, ip.next(), s, m, acc)
+}
+
 #[inline(never)]
 fn vbin_step(vp: Vp, f: VBinOp, d: Slot, a: Slot, b: Slot) {
     #[cfg(target_arch = "x86_64")]

@@ -474,6 +474,10 @@ macro_rules! simd_rows {
             /// the fast path (`Code::mem_args[arg]`); loads write v-slot `d`.
             VMemExt { d: vw Slot, a: r Slot, v: vr Slot, kind: imm simd::VMemKind, arg: imm u32 } [TRAP] => simd::vmem_ext;
             VUn { d: vw Slot, a: vr Slot, f: imm simd::VUnOp } [RETARGET] => simd::vun;
+            /// `d = g(f(a))`: a `VUn` whose result only the next `VUn`
+            /// reads (widening chains, `popcnt` then pairwise sums), one
+            /// op (`translate/simd.rs`).
+            VUn2 { d: vw Slot, a: vr Slot, f: imm simd::VUnOp, g: imm simd::VUnOp } [RETARGET] => simd::vun2;
             VBin { d: vw Slot, a: vr Slot, b: vr Slot, f: imm simd::VBinOp } [RETARGET] => simd::vbin;
             VTern { d: vw Slot, a: vr Slot, b: vr Slot, c: vr Slot, f: imm simd::VTernOp } [RETARGET] => simd::vtern;
             /// `v128 -> i32` into slot `d`.

@@ -326,6 +326,27 @@ impl Translator<'_> {
         true
     }
 
+    /// Fuses unary vector op `g` with the [`Op::VUn`] just before it that
+    /// computed its operand (still on the stack only) into [`Op::VUn2`]:
+    /// `i16x8.extend_low_i8x16_s` then `i32x4.extend_low_i16x8_s`,
+    /// `i8x16.popcnt` then a pairwise sum, ... `false` (nothing changed)
+    /// otherwise.
+    fn fuse_unary(&mut self, g: VUnOp) -> bool {
+        let n = self.stack.len();
+        let Some(at) = self.retarget else { return false };
+        if n < 1 || at + 1 != self.code.ops.len() || self.stack[n - 1] != Entry::Stack {
+            return false;
+        }
+        let Op::VUn { d, a, f } = self.code.ops[at] else { return false };
+        if d != self.home(n - 1) {
+            return false;
+        }
+        self.stack.pop();
+        let Ok(d) = self.push_result() else { return false };
+        self.replace_from(at, Op::VUn2 { d, a, f, g });
+        true
+    }
+
     /// Replaces the ops from `at` on by `op`, which writes the top entry;
     /// it keeps the first one's offset (a trap in it is that op's).
     fn replace_from(&mut self, at: usize, op: Op) {
@@ -429,6 +450,9 @@ impl Translator<'_> {
         }
         if let Some(f) = VUnOp::from_operator(op) {
             let f = if native { f.native() } else { f };
+            if self.fuse_unary(f) {
+                return Ok(());
+            }
             let a = self.pop_slot();
             return self.v_result(|d| Op::VUn { d, a, f });
         }
@@ -602,11 +626,13 @@ mod tests {
         let wat = include_str!("../../../../benches/programs/simd_checksum.wat");
         let text = disassemble(wat, 2);
         println!("{text}");
-        // The loop: ops 2 to 25, its constants folded (`f32x4.splat` of a
+        // The loop: ops 2 to 23, its constants folded (`f32x4.splat` of a
         // constant is a vector constant) and fused (`f32x4.mul` and
-        // `v128.and` by a constant are `VBinConst`).
-        let inner = text.lines().skip(2).take(24).collect::<Vec<_>>().join("\n");
-        assert!(inner.ends_with("BrI32NeImm { a: 1, imm: 65536, t: 4294966744 }"), "{text}");
+        // `v128.and` by a constant are `VBinConst`), two unary ops in a
+        // row one `VUn2`.
+        let inner = text.lines().skip(2).take(22).collect::<Vec<_>>().join("\n");
+        assert!(inner.ends_with("BrI32NeImm { a: 1, imm: 65536, t: 4294966792 }"), "{text}");
+        assert!(inner.contains("VUn2 { d: 9, a: 2, f: I8x16Popcnt, g: I16x8ExtaddPairwiseI8x16U }"), "{text}");
         assert!(!inner.contains("VCopy") && !inner.contains("VSplat") && !inner.contains("VConst"), "{text}");
         assert!(inner.contains("VBinConst { d: 9, a: 9, k: 0, f: F32x4Mul }"), "{text}");
         assert!(inner.contains("VAndConst { d: 10, a: 3, k: 1 }"), "{text}");
