@@ -123,6 +123,9 @@ struct Translator<'m> {
     /// `retarget` of the instruction before (a vector pair fuses across a
     /// `local.get`: `translate/simd.rs`).
     prev_retarget: Option<usize>,
+    /// `prev_retarget` of the instruction before (three vector ops fuse:
+    /// `translate/simd.rs`).
+    prev2_retarget: Option<usize>,
     /// The comparison just emitted whose result is the top entry: a
     /// following `br_if`/`if` fuses with it.
     fusable: Option<usize>,
@@ -209,6 +212,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
         dead_depth: 0,
         retarget: None,
         prev_retarget: None,
+        prev2_retarget: None,
         fusable: None,
         next_retarget: None,
         next_fusable: None,
@@ -862,6 +866,7 @@ impl Translator<'_> {
     /// reachable (else it emits nothing).
     #[inline(always)]
     fn begin(&mut self) -> bool {
+        self.prev2_retarget = self.prev_retarget;
         self.prev_retarget = self.retarget;
         self.retarget = self.next_retarget.take();
         self.fusable = self.next_fusable.take();
