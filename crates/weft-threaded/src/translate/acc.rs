@@ -18,15 +18,14 @@ use crate::op::Op;
 
 /// Rewrites the ops of `code` (branch targets still absolute) to read the
 /// accumulator where they can.
-/// `branches` are the positions of its branch ops.
-pub(super) fn use_accumulator(code: &mut Code, branches: &[u32]) {
+/// `targets` are its branch ops' positions and targets; `joins` a buffer.
+#[inline(never)]
+pub(super) fn use_accumulator(code: &mut Code, targets: &[(u32, u32)], joins: &mut Vec<bool>) {
     let len = code.ops.len();
-    let mut joins = vec![false; len];
-    for &pc in branches {
-        let mut op = code.ops[pc as usize];
-        if let Some(&mut t) = op.target_mut() {
-            joins[t as usize] = true;
-        }
+    joins.clear();
+    joins.resize(len, false);
+    for &(_, t) in targets {
+        joins[t as usize] = true;
     }
     for h in code.handlers.iter() {
         if let ExnAction::Catch(clauses) = &h.action {
