@@ -14,7 +14,7 @@
 
 use super::Code;
 use super::exceptions::ExnAction;
-use crate::op::Op;
+use crate::op::{Flags, Op};
 
 /// Rewrites the ops of `code` (branch targets still absolute) to read the
 /// accumulator where they can.
@@ -38,7 +38,13 @@ pub(super) fn use_accumulator(code: &mut Code, targets: &[(u32, u32)], joins: &m
         if join {
             continue;
         }
-        let Some(r) = code.ops[pc - 1].acc_result() else { continue };
+        // The flag first: a table lookup, where `acc_result` is a jump on
+        // the op's kind (and finds nothing without the flag).
+        let prev = code.ops[pc - 1];
+        if !prev.flags().has(Flags::ACC_OUT) {
+            continue;
+        }
+        let Some(r) = prev.acc_result() else { continue };
         let op = commuted(code.ops[pc], r);
         if let Some(acc_form) = op.with_acc_operand(r) {
             code.ops[pc] = acc_form;

@@ -396,11 +396,41 @@ fn thread_jumps(code: &mut Code, branches: &[u32]) {
 /// entries include op `pc`, if any: the last table before `pc`, if `pc`
 /// is within its `len` entries.
 fn table_of_entry(code: &Code, tables: &[u32], pc: usize) -> Option<usize> {
-    let i = tables.partition_point(|&s| (s as usize) < pc);
+    entry_of(code, tables, tables.partition_point(|&s| (s as usize) < pc), pc)
+}
+
+/// [`table_of_entry`] with `i` the number of tables before `pc`.
+fn entry_of(code: &Code, tables: &[u32], i: usize, pc: usize) -> Option<usize> {
     let s = *tables.get(i.checked_sub(1)?)? as usize;
     match code.ops[s] {
         Op::BrTable { len, .. } if pc <= s + len as usize => Some(s),
         _ => None,
+    }
+}
+
+/// [`table_of_entry`] for positions asked in ascending order: the table
+/// count moves forward instead of a binary search per question.
+struct Entries<'a> {
+    tables: &'a [u32],
+    /// Tables before the last position asked.
+    before: usize,
+}
+
+impl<'a> Entries<'a> {
+    fn new(tables: &'a [u32]) -> Self {
+        Entries { tables, before: 0 }
+    }
+
+    /// Whether op `pc` (at least the last one asked) is a `br_table` entry.
+    #[inline]
+    fn contains(&mut self, code: &Code, pc: usize) -> bool {
+        if self.tables.is_empty() {
+            return false;
+        }
+        while self.tables.get(self.before).is_some_and(|&s| (s as usize) < pc) {
+            self.before += 1;
+        }
+        entry_of(code, self.tables, self.before, pc).is_some()
     }
 }
 
@@ -411,6 +441,7 @@ fn table_of_entry(code: &Code, tables: &[u32], pc: usize) -> Option<usize> {
 /// `br`s. The op stops being a branch, so it leaves `branches`.
 #[inline(never)]
 fn copy_returns(code: &mut Code, branches: &mut Vec<u32>, tables: &[u32]) {
+    let mut entries = Entries::new(tables);
     branches.retain(|&pc| {
         let pc = pc as usize;
         let Op::Br { t } = code.ops[pc] else { return true };
@@ -418,7 +449,7 @@ fn copy_returns(code: &mut Code, branches: &mut Vec<u32>, tables: &[u32]) {
             Some(op @ (Op::Return0 | Op::Return1 { .. } | Op::ReturnN { .. })) => *op,
             _ => return true,
         };
-        if table_of_entry(code, tables, pc).is_some() {
+        if entries.contains(code, pc) {
             return true;
         }
         code.ops[pc] = ret;
@@ -536,14 +567,12 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
     let sites = &mut buf.sites;
     sites.clear();
     let mut shift = 0;
+    let mut entries = Entries::new(tables);
     for &pc in branches.iter() {
         let pc = pc as usize;
         let Op::Br { t } = ops[pc] else { continue };
         let t = t as usize;
-        if (t..t + MAX_TAIL + 2).contains(&pc)
-            || !(targeted[pc] || falls_into(pc))
-            || table_of_entry(code, tables, pc).is_some()
-        {
+        if (t..t + MAX_TAIL + 2).contains(&pc) || !(targeted[pc] || falls_into(pc)) || entries.contains(code, pc) {
             continue;
         }
         if let Some((n, conditional)) = tail(t) {
@@ -595,10 +624,16 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
     // The branches in their new places, in order: each site's tail
     // branches instead of its `br`, every other one moved.
     let mut next_site = sites.iter().peekable();
+    // The shift of the sites before the branch (ascending: no search).
+    let mut before = 0;
     std::mem::swap(branches, &mut buf.branches);
     branches.clear();
     for &pc in &buf.branches {
-        let at = new_pos(pc);
+        while let Some(s) = next_site.next_if(|s| s.pc < pc) {
+            before = s.shift;
+        }
+        let at = pc + before;
+        debug_assert_eq!(at, new_pos(pc));
         if let Some(s) = next_site.next_if(|s| s.pc == pc) {
             let end = at + s.n + u32::from(s.conditional);
             for b in at..end {
@@ -608,6 +643,7 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
                     branches.push(b);
                 }
             }
+            before = s.shift;
         } else {
             remap(&mut new_ops[at as usize]);
             branches.push(at);
@@ -651,8 +687,8 @@ fn br_table_entries_unreached(code: &Code, targets: &[(u32, u32)], tables: &[u32
     let reached = |t: u32| t as usize >= len || table_of_entry(code, tables, t as usize).is_some();
     // An entry's own target may be anything; what matters is where other
     // branches go.
-    let branch_ok =
-        targets.iter().all(|&(pc, t)| !reached(t) || table_of_entry(code, tables, pc as usize).is_some());
+    let mut entries = Entries::new(tables);
+    let branch_ok = targets.iter().all(|&(pc, t)| entries.contains(code, pc as usize) || !reached(t));
     branch_ok && exceptions::clause_targets(code).all(|t| !reached(t))
 }
 
