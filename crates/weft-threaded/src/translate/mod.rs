@@ -316,6 +316,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     t.code.cells = crate::exec::cells(&t.code.ops, entries_unreached);
     t.code.offset_table = crate::offsets::OffsetTable::new(&t.code.offsets);
     passes.targets = targets;
+    passes.trim();
     SCRATCH.set(Scratch {
         stack: std::mem::take(&mut t.stack),
         ctrl: std::mem::take(&mut t.ctrl),
@@ -485,6 +486,18 @@ struct PassBuffers {
     branches: Vec<u32>,
     /// Each branch op's position and target.
     targets: Vec<(u32, u32)>,
+}
+
+impl PassBuffers {
+    /// Lets go of the buffers a huge function grew (see [`keep`]).
+    fn trim(&mut self) {
+        self.marks = keep(std::mem::take(&mut self.marks));
+        self.sites = keep(std::mem::take(&mut self.sites));
+        self.ops = keep(std::mem::take(&mut self.ops));
+        self.offsets = keep(std::mem::take(&mut self.offsets));
+        self.branches = keep(std::mem::take(&mut self.branches));
+        self.targets = keep(std::mem::take(&mut self.targets));
+    }
 }
 
 /// Tail duplication: a `br` to a short straight-line tail that ends in a
