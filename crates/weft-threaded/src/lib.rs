@@ -532,6 +532,16 @@ pub fn disassemble(module: &weft_exec::Module, func_index: u32) -> Result<Option
     Ok(Some(disasm::disassemble(code)))
 }
 
+/// Starts (`on`) or stops digesting the ops of every function translated
+/// from now on, and returns the digest of those translated since the last
+/// call (zero if it was off): a check that speed work on the translator
+/// changes nothing it emits (`benches/examples/translate.rs`,
+/// `WEFT_DIGEST=1`).
+#[doc(hidden)]
+pub fn code_digest(on: bool) -> u64 {
+    translate::digest::take(on)
+}
+
 /// What translating a whole module to threaded code produced: the figures
 /// behind the translation benchmark (`benches/examples/translate.rs`).
 #[doc(hidden)]

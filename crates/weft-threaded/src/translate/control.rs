@@ -7,8 +7,6 @@
 //! reached; branches to a loop go straight to its start. A branch to the
 //! function's own label is a return.
 
-use std::collections::HashMap;
-
 use weft_decode::{BlockType, BrTable, Operator};
 
 use super::{Ctrl, Entry, Kind, Result, Translator, unsupported};
@@ -330,19 +328,26 @@ impl Translator<'_> {
         for _ in 0..len {
             self.emit(Op::Br { t: 0 });
         }
-        let mut stubs: HashMap<u32, u32> = HashMap::new();
+        // Each label's stub by depth (a vector kept between `br_table`s,
+        // `u32::MAX` where there is none yet).
+        let mut stubs = std::mem::take(&mut self.stubs);
+        stubs.resize(stubs.len().max(self.ctrl.len()), u32::MAX);
         for (k, depth) in targets.targets().chain(std::iter::once(targets.default())).enumerate() {
-            let stub = match stubs.get(&depth) {
-                Some(s) => *s,
-                None => {
+            let stub = match stubs.get(depth as usize) {
+                Some(&s) if s != u32::MAX => s,
+                _ => {
                     let s = self.here();
                     self.branch(depth);
-                    stubs.insert(depth, s);
+                    if let Some(slot) = stubs.get_mut(depth as usize) {
+                        *slot = s;
+                    }
                     s
                 }
             };
             self.code.ops[first + k] = Op::Br { t: stub };
         }
+        stubs.fill(u32::MAX);
+        self.stubs = stubs;
         self.reachable = false;
     }
 
