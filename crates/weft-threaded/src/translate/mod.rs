@@ -406,7 +406,11 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>) {
             let op = *ops.get(t + k)?;
             match op {
                 Op::Return0 | Op::Return1 { .. } | Op::ReturnN { .. } | Op::Br { .. } => return Some((k + 1, false)),
-                Op::Call { .. } | Op::CallInternal { .. } | Op::CallIndirect { .. } | Op::CallRef { .. } => {
+                Op::Call { .. }
+                | Op::CallInternal { .. }
+                | Op::CallInternalCopy { .. }
+                | Op::CallIndirect { .. }
+                | Op::CallRef { .. } => {
                     return None;
                 }
                 // Straight-line ops (the op table: no target, falls through).
@@ -832,6 +836,30 @@ impl Translator<'_> {
         }
     }
 
+    /// `global.set g` (an `i32` global) of the value the last op computed
+    /// as `a + imm` (`i32.add`/`i32.sub` of a constant, then maybe a
+    /// `local.tee` that retargeted it): that op becomes
+    /// [`Op::GlobalSetAddImm`], which also sets the global. The op was
+    /// emitted by the instruction before (or the one before a `local.tee`
+    /// that emitted nothing), so no label lies between the two.
+    fn fuse_global_set(&mut self, g: u32) -> bool {
+        let n = self.stack.len();
+        let (producer, dst) = match self.stack[n - 1] {
+            Entry::Stack => (self.retarget, self.home(n - 1)),
+            Entry::Local(x) => (self.prev_retarget, x),
+            Entry::Const(_) => return false,
+        };
+        let Some(at) = producer.filter(|&at| at + 1 == self.code.ops.len()) else { return false };
+        let (a, imm) = match self.code.ops[at] {
+            Op::I32AddImm { d, a, imm } if d == dst => (a, imm),
+            Op::I32SubImm { d, a, imm } if d == dst => (a, imm.wrapping_neg()),
+            _ => return false,
+        };
+        self.code.ops[at] = Op::GlobalSetAddImm { d: dst, a, g, imm };
+        self.stack.pop();
+        true
+    }
+
     // ---- numeric ----
 
     /// A binary op: with an immediate form, a constant right operand folds in.
@@ -951,22 +979,32 @@ impl Translator<'_> {
                 self.write_local(local_index as Slot, true);
                 Ok(())
             }
-            Operator::GlobalGet { global_index } if self.global_is_v128(global_index) => {
-                self.v128_global_get(global_index)
-            }
-            Operator::GlobalSet { global_index } if self.global_is_v128(global_index) => {
-                self.v128_global_set(global_index)
-            }
-            Operator::GlobalGet { global_index } => {
-                let d = self.push_result()?;
-                self.emit_result(Op::GlobalGet { d, g: global_index });
-                Ok(())
-            }
-            Operator::GlobalSet { global_index } => {
-                let a = self.pop_slot();
-                self.emit(Op::GlobalSet { a, g: global_index });
-                Ok(())
-            }
+            Operator::GlobalGet { global_index: g } => match self.global_type(g) {
+                Some(ValType::V128) => self.v128_global_get(g),
+                ty => {
+                    let d = self.push_result()?;
+                    let numeric = matches!(ty, Some(ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64));
+                    self.emit_result(if numeric { Op::GlobalGetNum { d, g } } else { Op::GlobalGet { d, g } });
+                    Ok(())
+                }
+            },
+            Operator::GlobalSet { global_index: g } => match self.global_type(g) {
+                Some(ValType::V128) => self.v128_global_set(g),
+                ty => {
+                    if ty == Some(ValType::I32) && self.fuse_global_set(g) {
+                        return Ok(());
+                    }
+                    let a = self.pop_slot();
+                    self.emit(match ty {
+                        Some(ValType::I32) => Op::GlobalSetI32 { a, g },
+                        Some(ValType::I64) => Op::GlobalSetI64 { a, g },
+                        Some(ValType::F32) => Op::GlobalSetF32 { a, g },
+                        Some(ValType::F64) => Op::GlobalSetF64 { a, g },
+                        _ => Op::GlobalSet { a, g },
+                    });
+                    Ok(())
+                }
+            },
             _ => self.translate_other(op),
         }
     }
