@@ -31,39 +31,44 @@
 //! `return next(..)` after all their locals are gone, and
 //! `tests/threaded_stack.rs` runs long loops and deep recursion on a small
 //! native stack in release builds to prove the chain does not grow.
-
 //!
-//! **The handler ABI** (issue 15, item 6; not pinned yet). A handler takes
-//! six integer words: `&mut Exec`, the op pointer, the slot pointer, memory
-//! 0's base and length (`Mem`, passed as two scalars) and the
-//! accumulator. A sibling call needs them all in registers, in the same
-//! ones in caller and callee. Where they land today, under the Rust ABI:
+//! **The handler ABI is pinned.** A handler takes six integer words:
+//! `&mut Exec`, the op pointer, the slot pointer, memory 0's base and
+//! length (`Mem`, passed as two scalars) and the accumulator. A sibling
+//! call needs them all in registers, in the same ones in caller and
+//! callee, and the Rust ABI promises neither: on x86-64 Windows it
+//! follows win64, which has four argument registers, so two words would
+//! go through the stack and nothing would guarantee the sibling call.
+//! Every handler therefore carries `#[handler]` (the `weft-macros`
+//! crate), which declares it with an explicit ABI, and so does
+//! [`Handler`]:
 //!
-//! * x86-64 System V (Linux, macOS, the BSDs): six integer argument
-//!   registers (`rdi rsi rdx rcx r8 r9`) — exactly enough, which is what
-//!   the Rust ABI uses today and what `tests/threaded_stack.rs` proves in
-//!   release, `stack-cgu16` and `stack-o2-debug` builds;
-//! * x86-64 Windows: the Rust ABI follows win64's convention of four
-//!   register arguments, so two words would go through the stack; LLVM
-//!   still makes a sibling call when caller and callee have the same
-//!   stack-argument area, but nothing guarantees it. `extern "sysv64"` on
-//!   every x86-64 target is the pin (accepted only on x86 targets, so the
-//!   `Handler` type and every handler need a `cfg`'d ABI);
-//! * aarch64 (AAPCS64, Linux and macOS): eight integer argument registers
-//!   (`x0`–`x7`), so the six words fit under either the Rust ABI or
-//!   `extern "C"` (`"aapcs"` is the 32-bit Arm convention, not this one).
+//! * x86-64 (Linux, macOS, the BSDs, Windows): `extern "sysv64-unwind"`,
+//!   six integer argument registers (`rdi rsi rdx rcx r8 r9`) — exactly
+//!   enough;
+//! * every other target: `extern "C-unwind"`; on aarch64 (AAPCS64, Linux
+//!   and macOS) eight integer argument registers (`x0`–`x7`).
 //!
-//! Pinning means changing the signature of all ~90 handlers across
-//! `exec/*.rs` (a `handler!` wrapper emitting the `cfg`'d ABI); it was
-//! left for a session with no other helper editing those files. Until
-//! then adding a seventh argument word to `Handler` would break tail calls
-//! on x86-64 silently in the optimizer and loudly in
-//! `tests/threaded_stack.rs`.
+//! A handler without the attribute does not compile where it becomes a
+//! [`Handler`]. `tests/threaded_stack.rs` proves the chain does not grow in
+//! release, `stack-cgu16` and `stack-o2-debug` builds. A seventh argument
+//! word would still fit aarch64 but not x86-64: keep it at six.
 
 use super::{Exec, Exit, Ip, Mem, Sp};
 
-/// An op's handler.
-pub(crate) type Handler = for<'a, 'b> fn(&'a mut Exec<'b>, Ip, Sp, Mem, u64) -> Flow;
+/// An op's handler, with the pinned ABI (see the module documentation).
+#[cfg(target_arch = "x86_64")]
+// The ABI is chosen for where it puts the arguments; no C code sees
+// these types.
+#[allow(improper_ctypes_definitions)]
+pub(crate) type Handler = for<'a, 'b> extern "sysv64-unwind" fn(&'a mut Exec<'b>, Ip, Sp, Mem, u64) -> Flow;
+
+/// An op's handler, with the pinned ABI (see the module documentation).
+#[cfg(not(target_arch = "x86_64"))]
+// The ABI is chosen for where it puts the arguments; no C code sees
+// these types.
+#[allow(improper_ctypes_definitions)]
+pub(crate) type Handler = for<'a, 'b> extern "C-unwind" fn(&'a mut Exec<'b>, Ip, Sp, Mem, u64) -> Flow;
 
 /// What a handler returns: with tail calls, the chain's final [`Exit`].
 #[cfg(weft_tail_dispatch)]

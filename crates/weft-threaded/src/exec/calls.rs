@@ -14,6 +14,7 @@
 //! their traps in [`Exec`], so each handler's final call stays a jump.
 
 use std::sync::Arc;
+use weft_macros::handler;
 
 use super::backend::{Flow, NO_ACC, branch, exit, next};
 use super::handlers::{call_and_continue, return_to_caller};
@@ -252,12 +253,14 @@ fn after_tail(ex: &mut Exec<'_>, tail: Tail) -> Flow {
     }
 }
 
+#[handler]
 pub(super) fn return_call(ex: &mut Exec<'_>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, ReturnCall { func, base });
     let tail = ex.tail_call_func(ip, func, base);
     after_tail(ex, tail)
 }
 
+#[handler]
 pub(super) fn return_call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, ReturnCallIndirect { ty, table, c, base });
     let Some(addr) = ex.indirect_target(ip, ty, table, s.raw(c)) else { return exit(Exit::Trap) };
@@ -265,6 +268,7 @@ pub(super) fn return_call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: 
     after_tail(ex, tail)
 }
 
+#[handler]
 pub(super) fn return_call_ref(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, ReturnCallRef { c, base });
     let r = s.raw(c);
@@ -276,6 +280,7 @@ pub(super) fn return_call_ref(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: u64) 
     after_tail(ex, tail)
 }
 
+#[handler]
 pub(super) fn call_ref(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, CallRef { c, base });
     let r = s.raw(c);
@@ -286,11 +291,13 @@ pub(super) fn call_ref(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow
     call_and_continue(ex, ip, (r - 1) as u32, base)
 }
 
+#[handler]
 pub(super) fn br_on_null(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrOnNull { c, t });
     branch(ex, s.raw(c) == 0, ip, t, s, m, acc)
 }
 
+#[handler]
 pub(super) fn br_on_non_null(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrOnNonNull { c, t });
     branch(ex, s.raw(c) != 0, ip, t, s, m, acc)

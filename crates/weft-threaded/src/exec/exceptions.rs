@@ -33,9 +33,11 @@ use weft_exec::Thrown;
 use weft_exec::Val;
 use weft_exec::executor::{alloc_exn as alloc, escape_error, escape_exn as escape, release_exn as release};
 use weft_exec::{Trap, TrapKind};
+use weft_macros::handler;
 
 /// `throw` and `throw_ref`: raise, then continue at the handler that
 /// caught the exception (possibly in a caller), or stop the chain.
+#[handler]
 pub(super) fn throw(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, _: u64) -> Flow {
     match ex.throw_op(ip, s) {
         Some(ip) => {

@@ -26,6 +26,7 @@
 //! traps in [`Exec`], so each handler's final call stays a jump.
 
 use std::sync::Arc;
+use weft_macros::handler;
 
 use super::backend::{Flow, branch, exit, next};
 use super::{Exec, Exit, Ip, Mem, Sp};
@@ -38,6 +39,7 @@ use weft_exec::gc::raw::{self, Hierarchy};
 use weft_exec::gc::{self, FieldLayout, GcComposite, GcRef, elem_at};
 use weft_exec::{Trap, TrapKind, Val};
 
+#[handler]
 pub(super) fn gc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     if !gc_step(ex, ip, s) {
         return exit(Exit::Trap);
@@ -46,6 +48,7 @@ pub(super) fn gc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn gc_br(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, GcBr { sub, c, k, t });
     let matches = cast_matches(ex, s, c, k);

@@ -8,6 +8,7 @@
 //! anyway) share one handler, [`slow`], that matches on them.
 
 use std::sync::Arc;
+use weft_macros::handler;
 
 use super::backend::{Flow, Handler, NO_ACC, branch, exit, next, next_via};
 use super::calls::IndirectCallee;
@@ -84,11 +85,13 @@ macro_rules! numeric_handlers {
         un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
     ) => {
         $(
+            #[handler]
             pub(super) fn $bi(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bi { d, a, b });
                 let acc = s.put::<$bir>(d, ($bif)(s.get::<$bit>(a), s.get::<$bit>(b)));
                 next(ex, ip.next(), s, m, acc)
             }
+            #[handler]
             pub(super) fn $bii(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bii { d, a, imm });
                 let acc = s.put::<$bir>(d, ($bif)(s.get::<$bit>(a), imm));
@@ -96,6 +99,7 @@ macro_rules! numeric_handlers {
             }
         )*
         $(
+            #[handler]
             pub(super) fn $bt(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bt { d, a, b });
                 let acc = match ($btf)(s.get::<$btt>(a), s.get::<$btt>(b)) {
@@ -104,6 +108,7 @@ macro_rules! numeric_handlers {
                 };
                 next(ex, ip.next(), s, m, acc)
             }
+            #[handler]
             pub(super) fn $bti(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $bti { d, a, imm });
                 let acc = match ($btf)(s.get::<$btt>(a), imm) {
@@ -114,6 +119,7 @@ macro_rules! numeric_handlers {
             }
         )*
         $(
+            #[handler]
             pub(super) fn $b(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $b { d, a, b });
                 let acc = s.put::<$br>(d, ($bf)(s.get::<$bty>(a), s.get::<$bty>(b)));
@@ -121,26 +127,31 @@ macro_rules! numeric_handlers {
             }
         )*
         $(
+            #[handler]
             pub(super) fn $c(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $c { d, a, b });
                 let acc = s.put(d, i32::from(($cf)(s.get::<$ct>(a), s.get::<$ct>(b))));
                 next(ex, ip.next(), s, m, acc)
             }
+            #[handler]
             pub(super) fn $ci(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $ci { d, a, imm });
                 let acc = s.put(d, i32::from(($cf)(s.get::<$ct>(a), imm)));
                 next(ex, ip.next(), s, m, acc)
             }
+            #[handler]
             pub(super) fn $cj(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $cj { a, b, t });
                 branch(ex, ($cf)(s.get::<$ct>(a), s.get::<$ct>(b)), ip, t, s, m, acc)
             }
+            #[handler]
             pub(super) fn $cji(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $cji { a, imm, t });
                 branch(ex, ($cf)(s.get::<$ct>(a), imm), ip, t, s, m, acc)
             }
         )*
         $(
+            #[handler]
             pub(super) fn $f(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $f { d, a, b });
                 let acc = s.put(d, i32::from(($ff)(s.get::<$ft>(a), s.get::<$ft>(b))));
@@ -148,6 +159,7 @@ macro_rules! numeric_handlers {
             }
         )*
         $(
+            #[handler]
             pub(super) fn $u(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $u { d, a });
                 let acc = s.put::<$ur>(d, ($uf)(s.get::<$ut>(a)));
@@ -155,6 +167,7 @@ macro_rules! numeric_handlers {
             }
         )*
         $(
+            #[handler]
             pub(super) fn $ut_(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
                 operands!(ip, $ut_ { d, a });
                 let acc = match ($utf)(s.get::<$utt>(a)) {
@@ -175,6 +188,7 @@ macro_rules! numeric_handlers {
             $( pub(super) fn $u(a: $ut) -> $ur { ($uf)(a) } )*
         }
         $(
+            #[handler]
             pub(super) fn $abx(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $abx { d, b });
                 let acc = s.put(d, sem::$ab(Raw::from_raw(acc), s.get(b)));
@@ -182,6 +196,7 @@ macro_rules! numeric_handlers {
             }
         )*
         $(
+            #[handler]
             pub(super) fn $abix(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $abix { d, imm });
                 let acc = s.put(d, sem::$abis(Raw::from_raw(acc), imm));
@@ -189,18 +204,21 @@ macro_rules! numeric_handlers {
             }
         )*
         $(
+            #[handler]
             pub(super) fn $ajx(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $ajx { b, t });
                 branch(ex, sem::$ajs(Raw::from_raw(acc), s.get(b)), ip, t, s, m, acc)
             }
         )*
         $(
+            #[handler]
             pub(super) fn $ajix(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $ajix { imm, t });
                 branch(ex, sem::$ajis(Raw::from_raw(acc), imm), ip, t, s, m, acc)
             }
         )*
         $(
+            #[handler]
             pub(super) fn $aux(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $aux { d });
                 let acc = s.put(d, sem::$au(Raw::from_raw(acc)));
@@ -221,24 +239,28 @@ mod num {
 
 // ---- moves ----
 
+#[handler]
 fn copy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Copy { d, a });
     let acc = s.put_raw(d, s.raw(a));
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 fn constant(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Const { d, imm });
     let acc = s.put_raw(d, imm);
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 fn select(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Select { d, a, b, c });
     let acc = s.put_raw(d, if s.get::<i32>(c) != 0 { s.raw(a) } else { s.raw(b) });
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 fn select_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, SelectAcc { d, a, b });
     let acc = s.put_raw(d, if i32::from_raw(acc) != 0 { s.raw(a) } else { s.raw(b) });
@@ -247,6 +269,7 @@ fn select_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 
 // ---- control ----
 
+#[handler]
 fn fuel(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Fuel { n });
     let n = u64::from(n);
@@ -259,6 +282,7 @@ fn fuel(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 fn check_interrupt(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     if ex.store.interrupt.take() {
         return ex.trap(ip, TrapKind::Interrupted);
@@ -266,31 +290,37 @@ fn check_interrupt(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 fn br(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Br { t });
     next(ex, ip.jump(t), s, m, acc)
 }
 
+#[handler]
 fn br_if_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrIfZero { c, t });
     branch(ex, s.get::<i32>(c) == 0, ip, t, s, m, acc)
 }
 
+#[handler]
 fn br_if_zero_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrIfZeroAcc { t });
     branch(ex, i32::from_raw(acc) == 0, ip, t, s, m, acc)
 }
 
+#[handler]
 fn br_if_non_zero_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrIfNonZeroAcc { t });
     branch(ex, i32::from_raw(acc) != 0, ip, t, s, m, acc)
 }
 
+#[handler]
 fn br_if_non_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrIfNonZero { c, t });
     branch(ex, s.get::<i32>(c) != 0, ip, t, s, m, acc)
 }
 
+#[handler]
 fn br_table(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrTable { c, len });
     let entry = ip.skip(1 + (s.get::<i32>(c) as u32).min(len - 1));
@@ -302,6 +332,7 @@ fn br_table(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 /// `br_table` whose entries' cells hold their targets' handlers
 /// (`exec::cells`): the entry's offset and the next handler come from the
 /// same cell, one dependent load fewer before the jump than [`br_table`].
+#[handler]
 pub(super) fn br_table_direct(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, BrTable { c, len });
     let entry = ip.skip(1 + (s.get::<i32>(c) as u32).min(len - 1));
@@ -334,22 +365,26 @@ pub(super) fn call_and_continue(ex: &mut Exec<'_>, ip: Ip, addr: u32, base: Slot
     }
 }
 
+#[handler]
 fn return0(ex: &mut Exec<'_>, _: Ip, _: Sp, m: Mem, _: u64) -> Flow {
     return_to_caller(ex, m)
 }
 
+#[handler]
 fn return1(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Return1 { a });
     s.set_raw(0, s.raw(a));
     return_to_caller(ex, m)
 }
 
+#[handler]
 fn return_n(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, ReturnN { a, n });
     s.copy_to_start(a, n);
     return_to_caller(ex, m)
 }
 
+#[handler]
 fn call(ex: &mut Exec<'_>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
     operands!(ip, Call { func, base });
     let addr = ex.inst.funcs[func as usize];
@@ -361,6 +396,7 @@ fn call(ex: &mut Exec<'_>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
 /// most 32 locals to zero — runs with no call at all, so the handler
 /// needs no prologue saving registers; anything else goes on to
 /// [`call_internal_general`], a sibling call with the same arguments.
+#[handler]
 fn call_internal(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, CallInternal { defined, base });
     enter_defined(ex, ip, s, m, acc, defined, base)
@@ -395,6 +431,7 @@ fn enter_defined(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64, defined: u3
 /// [`call_internal`] off its fast path: translates the callee if needed,
 /// grows what must grow, traps at a limit.
 #[inline(never)]
+#[handler]
 fn call_internal_general(ex: &mut Exec<'_>, ip: Ip, _: Sp, m: Mem, _: u64) -> Flow {
     // Either op (a fused argument move is done already: `enter_defined`).
     let (defined, base) = match ip.op() {
@@ -433,6 +470,7 @@ fn call_defined_slow(ex: &mut Exec<'_>, ip: Ip, defined: u32, base: u16) -> Flow
     call_and_continue(ex, ip, addr, base)
 }
 
+#[handler]
 fn call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, CallIndirect { ty, table, c, base });
     match ex.indirect_callee(ip, ty, table, s.raw(c)) {
@@ -444,6 +482,7 @@ fn call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
 
 // ---- variables ----
 
+#[handler]
 fn global_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, GlobalGet { d, g });
     let a = ex.inst.globals[g as usize] as usize;
@@ -452,6 +491,7 @@ fn global_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 fn global_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, GlobalSet { a, g });
     let addr = ex.inst.globals[g as usize] as usize;
@@ -515,6 +555,7 @@ macro_rules! load_handlers {
     (|$s:ident, $acc:ident| $($name:ident $variant:ident { $d:ident $(, $field:ident)* } $n:literal: $addr:expr, $offset:expr => $conv:expr;)*) => {$(
         // Only the accumulator forms read the accumulator they receive.
         #[allow(unused_variables)]
+        #[handler]
         fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
             operands!(ip, $variant { $d $(, $field)* });
             let loaded = match m.load::<$n>($addr, $offset) {
@@ -560,6 +601,7 @@ load_handlers! { |s, acc|
 /// (`acc`) or constants, the handler's slot pointer named `s`.
 macro_rules! store_handlers {
     (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $n:literal: $addr:expr, $offset:expr, $value:expr;)*) => {$(
+        #[handler]
         fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
             operands!(ip, $variant { $($field),* });
             if m.store::<$n>($addr, $offset, $value).is_none() {
@@ -605,6 +647,7 @@ store_handlers! { |s, acc|
 
 /// The ops that are rare in hot code, or call into the store anyway: bulk
 /// memory, `memory.size`/`grow`, tables, references, traps.
+#[handler]
 fn slow(ex: &mut Exec<'_>, ip: Ip, s: Sp, _: Mem, acc: u64) -> Flow {
     if !slow_step(ex, ip, s) {
         return exit(Exit::Trap);

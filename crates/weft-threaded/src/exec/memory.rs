@@ -18,6 +18,7 @@ use crate::op::{Access, MemArgExt, Op};
 use weft_exec::TrapKind;
 use weft_exec::executor::StoreInner;
 use weft_exec::executor::ops;
+use weft_macros::handler;
 
 /// `v`, the little-endian bytes a load read, extended as `access` says.
 #[inline(always)]
@@ -119,6 +120,7 @@ impl Exec<'_> {
     }
 }
 
+#[handler]
 pub(super) fn load_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, LoadExt { d, a, access, arg });
     match ex.load_ext(s.raw(a), access, arg) {
@@ -128,6 +130,7 @@ pub(super) fn load_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Fl
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn mem64_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Mem64Load { d, a, access, offset });
     match m.load64(s.raw(a), offset, access) {
@@ -137,6 +140,7 @@ pub(super) fn mem64_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn mem64_store(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, Mem64Store { a, v, bytes, offset });
     if m.store64(s.raw(a), offset, bytes, s.raw(v)).is_none() {
@@ -145,6 +149,7 @@ pub(super) fn mem64_store(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) ->
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn store_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, StoreExt { a, v, bytes, arg });
     if !ex.store_ext(s.raw(a), s.raw(v), bytes, arg) {

@@ -36,6 +36,7 @@ use weft_exec::TrapKind;
 use weft_exec::Val;
 use weft_exec::executor::ops;
 use weft_exec::simd::{self as s, V128};
+use weft_macros::handler;
 
 // ---- v-slots ----
 
@@ -259,6 +260,7 @@ impl Exec<'_> {
 
 // ---- moves ----
 
+#[handler]
 pub(super) fn vcopy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VCopy { d, a });
     s.set_raw(d, s.raw(a));
@@ -267,6 +269,7 @@ pub(super) fn vcopy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn vselect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VSelect { d, a, b, c });
     let from = if s.get::<i32>(c) != 0 { a } else { b };
@@ -276,6 +279,7 @@ pub(super) fn vselect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flo
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn vreturn1(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, VReturn1 { a });
     s.set_raw(0, s.raw(a));
@@ -284,6 +288,7 @@ pub(super) fn vreturn1(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow
     return_to_caller(ex, m)
 }
 
+#[handler]
 pub(super) fn vreturn_n(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, VReturnN { a, n });
     s.copy_to_start(a, n);
@@ -293,6 +298,7 @@ pub(super) fn vreturn_n(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flo
     return_to_caller(ex, m)
 }
 
+#[handler]
 pub(super) fn vconst(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VConst { d, k });
     let v = ex.v128_const(k);
@@ -300,6 +306,7 @@ pub(super) fn vconst(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn vglobal_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VGlobalGet { d, g });
     let addr = ex.inst.globals[g as usize] as usize;
@@ -311,6 +318,7 @@ pub(super) fn vglobal_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) ->
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn vglobal_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VGlobalSet { a, g });
     let addr = ex.inst.globals[g as usize] as usize;
@@ -357,6 +365,7 @@ fn write_le(m: Mem, ea: usize, n: u64, b: V128) {
     unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), m.ptr.add(ea), n.min(16) as usize) };
 }
 
+#[handler]
 pub(super) fn vload(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoad { d, a, add, offset });
     match m.load::<16>(u64::from((s.raw(a) as u32).wrapping_add(u32::from(add))), offset) {
@@ -366,6 +375,7 @@ pub(super) fn vload(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn vstore(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VStore { a, v, offset });
     let Some(ea) = effective(m, s.raw(a), offset, 16) else { return out_of_bounds(ex, ip) };
@@ -373,6 +383,7 @@ pub(super) fn vstore(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn vload_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoadExt { d, a, kind, offset });
     if kind == VLoadKind::Splat32 {
@@ -418,6 +429,7 @@ fn lane_bits(v: V128, lane: u8, bytes: u8) -> V128 {
     b
 }
 
+#[handler]
 pub(super) fn vload_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VLoadLane { d, a, v, bytes, lane, offset });
     let n = u64::from(bytes);
@@ -427,6 +439,7 @@ pub(super) fn vload_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn vstore_lane(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VStoreLane { a, v, bytes, lane, offset });
     let n = u64::from(bytes);
@@ -473,6 +486,7 @@ fn vmem_ext_step(ex: &mut Exec<'_>, ip: Ip, s: Sp) -> bool {
     true
 }
 
+#[handler]
 pub(super) fn vmem_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     if !vmem_ext_step(ex, ip, s) {
         return out_of_bounds(ex, ip);
@@ -491,6 +505,7 @@ fn vun_step(vp: Vp, f: VUnOp, d: Slot, a: Slot) {
     f.apply_lazy(|| vp.get(a), |r| vp.set(d, r));
 }
 
+#[handler]
 pub(super) fn vun(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VUn { d, a, f });
     vun_step(ex.vp(), f, d, a);
@@ -513,6 +528,7 @@ fn vbin_step(vp: Vp, f: VBinOp, d: Slot, a: Slot, b: Slot) {
     f.apply_lazy(|| vp.get(a), || vp.get(b), |r| vp.set(d, r));
 }
 
+#[handler]
 pub(super) fn vbin(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBin { d, a, b, f });
     vbin_step(ex.vp(), f, d, a, b);
@@ -564,6 +580,7 @@ fn fused_inline(f: VBinOp, a: impl Fn() -> V128, b: impl Fn() -> V128, set: impl
 // to a second handler (a tail call, like `next`), so their own hot path
 // makes no call and saves no registers.
 
+#[handler]
 pub(super) fn vbin_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinLoad { d, a, addr, add, offset, f });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
@@ -579,6 +596,7 @@ pub(super) fn vbin_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> F
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn v_f32x4_mul_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VF32x4MulLoad { d, a, addr, add, offset });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
@@ -588,6 +606,7 @@ pub(super) fn v_f32x4_mul_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u6
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn v_f32x4_mul_add_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VF32x4MulAddLoad { d, a, c, addr, add, offset });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
@@ -599,6 +618,7 @@ pub(super) fn v_f32x4_mul_add_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc
 
 /// [`vbin_load`] for the sub-ops [`fused_inline`] leaves out (the load
 /// already checked in bounds, so it cannot trap here).
+#[handler]
 fn vbin_load_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinLoad { d, a, addr, add, offset, f });
     let addr = u64::from((s.raw(addr) as u32).wrapping_add(u32::from(add)));
@@ -607,6 +627,7 @@ fn vbin_load_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn v_and_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VAndConst { d, a, k });
     let b = ex.v128_const(k);
@@ -615,6 +636,7 @@ pub(super) fn v_and_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) ->
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn vbin_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinConst { d, a, k, f });
     let vp = ex.vp();
@@ -626,6 +648,7 @@ pub(super) fn vbin_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
 }
 
 /// [`vbin_const`] for the sub-ops [`fused_inline`] leaves out.
+#[handler]
 fn vbin_const_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinConst { d, a, k, f });
     let b = s::to_u128(ex.v128_const(k));
@@ -843,6 +866,7 @@ mod bytes {
     }
 }
 
+#[handler]
 pub(super) fn vtern(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VTern { d, a, b, c, f });
     vtern_step(ex.vp(), f, d, [a, b, c]);
@@ -856,6 +880,7 @@ fn vtest_step(vp: Vp, a: Slot, f: VTestOp) -> i32 {
     out
 }
 
+#[handler]
 pub(super) fn vtest(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VTest { d, a, f });
     s.set::<i32>(d, vtest_step(ex.vp(), a, f));
@@ -867,6 +892,7 @@ fn vshift_step(vp: Vp, f: VShiftOp, d: Slot, a: Slot, count: u32) {
     f.apply_lazy(|| vp.get(a), || count, |r| vp.set(d, r));
 }
 
+#[handler]
 pub(super) fn vshift(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShift { d, a, b, f });
     vshift_step(ex.vp(), f, d, a, s.get::<i32>(b) as u32);
@@ -877,6 +903,7 @@ pub(super) fn vshift(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow
 /// instruction each) are computed here; the rest go through the group's
 /// out-of-line step, as with all twelve inline LLVM cut the operand into
 /// scalar lanes for every arm (x86 has no byte shift).
+#[handler]
 pub(super) fn vshift_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShiftImm { d, a, count, f });
     let vp = ex.vp();
@@ -898,6 +925,7 @@ pub(super) fn vshift_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
 /// inline ones save no registers for a call (never inlined: LLVM would
 /// inline it back, call and all).
 #[inline(never)]
+#[handler]
 fn vshift_imm_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShiftImm { d, a, count, f });
     vshift_step(ex.vp(), f, d, a, u32::from(count));
@@ -907,12 +935,14 @@ fn vshift_imm_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
 // Splats and lane extracts are small groups (six and eight sub-ops of a
 // few instructions each): computed in their handlers, with no call.
 
+#[handler]
 pub(super) fn vsplat(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VSplat { d, a, f });
     ex.vp().set(d, f.apply_inline(s.raw(a)));
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn vextract(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VExtract { d, a, lane, f });
     s.set_raw(d, f.apply_inline(ex.vp().get(a), lane));
@@ -924,6 +954,7 @@ fn vreplace_step(vp: Vp, f: VReplaceOp, [d, a]: [Slot; 2], lane: u8, x: u64) {
     vp.set(d, f.apply(vp.get(a), lane, x));
 }
 
+#[handler]
 pub(super) fn vreplace(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VReplace { d, a, b, lane, f });
     vreplace_step(ex.vp(), f, [d, a], lane, s.raw(b));
@@ -937,6 +968,7 @@ fn vshuffle_step(vp: Vp, [d, a, b]: [Slot; 3], sel: u128) {
     vp.set(d, s::i8x16_shuffle(vp.get(a), vp.get(b), sel.to_le_bytes()));
 }
 
+#[handler]
 pub(super) fn vshuffle(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShuffle { d, a, b, k });
     #[cfg(target_arch = "x86_64")]
@@ -953,6 +985,7 @@ pub(super) fn vshuffle(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Fl
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn vbitselect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBitselect { d, a, b, c });
     let vp = ex.vp();
@@ -965,6 +998,7 @@ pub(super) fn vbitselect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
 /// Expands to binary vector handlers: `name Variant semantics`.
 macro_rules! fast_binary {
     ($($name:ident $variant:ident $f:path;)*) => {$(
+        #[handler]
         pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
             operands!(ip, $variant { d, a, b });
             let vp = ex.vp();

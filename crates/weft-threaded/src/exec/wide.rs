@@ -6,7 +6,9 @@ use super::backend::{Flow, next};
 use super::{Exec, Ip, Mem, Sp};
 use crate::op::Op;
 use weft_exec::numeric as n;
+use weft_macros::handler;
 
+#[handler]
 pub(super) fn i64_add128(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, I64Add128 { d, lo1, hi1, lo2, hi2 });
     let (lo, hi) = n::i64_add128(s.get(lo1), s.get(hi1), s.get(lo2), s.get(hi2));
@@ -15,6 +17,7 @@ pub(super) fn i64_add128(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn i64_sub128(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, I64Sub128 { d, lo1, hi1, lo2, hi2 });
     let (lo, hi) = n::i64_sub128(s.get(lo1), s.get(hi1), s.get(lo2), s.get(hi2));
@@ -23,6 +26,7 @@ pub(super) fn i64_sub128(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn i64_mul_wide_s(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, I64MulWideS { d, a, b });
     let (lo, hi) = n::i64_mul_wide_s(s.get(a), s.get(b));
@@ -31,6 +35,7 @@ pub(super) fn i64_mul_wide_s(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64)
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 pub(super) fn i64_mul_wide_u(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, I64MulWideU { d, a, b });
     let (lo, hi) = n::i64_mul_wide_u(s.get(a), s.get(b));
