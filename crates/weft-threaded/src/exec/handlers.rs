@@ -404,6 +404,7 @@ fn call_internal(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 
 /// [`call_internal`] after its last argument's move (one dispatch fewer
 /// than a `copy` and then the call).
+#[handler]
 fn call_internal_copy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, CallInternalCopy { defined, base, d, a });
     s.set_raw(d, s.raw(a));
@@ -500,6 +501,7 @@ fn global_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     next(ex, ip.next(), s, m, acc)
 }
 
+#[handler]
 fn global_get_num(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, GlobalGetNum { d, g });
     let a = ex.inst.globals[g as usize] as usize;
@@ -520,6 +522,7 @@ fn global_get_num(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
 /// changes, so the new value is written without reading the old one.
 macro_rules! global_set_handlers {
     ($($name:ident $variant:ident => $val:ident($conv:expr);)*) => {$(
+        #[handler]
         fn $name(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
             operands!(ip, $variant { a, g });
             let addr = ex.inst.globals[g as usize] as usize;
@@ -536,6 +539,7 @@ global_set_handlers! {
     global_set_f64 GlobalSetF64 => F64(|r: u64| r);
 }
 
+#[handler]
 fn global_set_add_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, GlobalSetAddImm { d, a, g, imm });
     let v = s.get::<i32>(a).wrapping_add(imm);
