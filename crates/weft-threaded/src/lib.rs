@@ -466,6 +466,24 @@ mod tests {
     }
 
     #[test]
+    fn two_copies_in_a_row_are_one_op() {
+        // A rotation of three locals in a loop: four copies, paired; the
+        // loop's branch still reaches the first.
+        let wat = r#"(module
+          (func (param $a i32) (param $b i32) (param $c i32) (param $n i32) (result i32) (local $t i32)
+            (loop $l
+              (local.set $t (local.get $a))
+              (local.set $a (local.get $b))
+              (local.set $b (local.get $c))
+              (local.set $c (local.get $t))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $a)))"#;
+        let text = disassemble(wat, 0);
+        assert_eq!(text.matches("Copy2 {").count(), 2, "{text}");
+        assert!(text.starts_with("  0: Copy2 { e: 4, b: 0, d: 0, a: 1 }"), "{text}");
+    }
+
+    #[test]
     fn loop_folds_into_few_ops() {
         let wat = r#"(module (memory 1)
           (func (param $n i32) (result i32) (local $i i32) (local $h i32)

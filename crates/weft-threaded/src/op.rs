@@ -550,6 +550,9 @@ macro_rules! core_rows {
             // ---- moves ----
             /// `d = a`.
             Copy { d: w Slot, a: r Slot } [ACC_OUT RETARGET] => copy;
+            /// `e = b`, then `d = a`: two `Copy` ops in a row, fused
+            /// (`translate::pair_copies`); `d` is the accumulator's.
+            Copy2 { e: w Slot, b: r Slot, d: w Slot, a: r Slot } [ACC_OUT] => copy2;
             /// `d = imm` (raw bits).
             Const { d: w Slot, imm: imm u64 } [ACC_OUT RETARGET] => constant;
             /// `select`: `d = if c != 0 { a } else { b }`.

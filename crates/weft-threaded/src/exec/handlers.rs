@@ -247,6 +247,14 @@ fn copy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
 }
 
 #[handler]
+fn copy2(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, Copy2 { e, b, d, a });
+    s.set_raw(e, s.raw(b));
+    let acc = s.put_raw(d, s.raw(a));
+    next(ex, ip.next(), s, m, acc)
+}
+
+#[handler]
 fn constant(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Const { d, imm });
     let acc = s.put_raw(d, imm);
