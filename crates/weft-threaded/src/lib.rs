@@ -424,6 +424,63 @@ mod tests {
     }
 
     #[test]
+    fn a_calls_last_argument_move_is_the_calls() {
+        let wat = r#"(module
+          (func $f (param i32 i32) (result i32) (local.get 0))
+          (func (param $a i32) (param $b i32) (result i32)
+            (call $f (local.get $b) (local.get $a))))"#;
+        let text = disassemble(wat, 1);
+        // The first argument's copy stays; the second's is in the call.
+        assert_eq!(text.matches(": Copy {").count(), 1, "{text}");
+        assert!(text.contains("CallInternalCopy { defined: 0, base: 2, d: 3, a: 0 }"), "{text}");
+    }
+
+    #[test]
+    fn numeric_globals_have_typed_ops() {
+        let wat = r#"(module
+          (global $i (mut i32) (i32.const 0)) (global $d (mut f64) (f64.const 0))
+          (global $r (mut funcref) (ref.null func))
+          (func (param i32)
+            (global.set $i (global.get $i)) (global.set $d (global.get $d))
+            (global.set $r (global.get $r))))"#;
+        let text = disassemble(wat, 0);
+        for form in ["GlobalGetNum { d: 1, g: 0 }", "GlobalSetI32", "GlobalGetNum { d: 1, g: 1 }", "GlobalSetF64"] {
+            assert!(text.contains(form), "{form} missing:\n{text}");
+        }
+        assert!(text.contains("GlobalGet { d: 1, g: 2 }") && text.contains("GlobalSet { a: 1, g: 2 }"), "{text}");
+    }
+
+    #[test]
+    fn a_stack_pointer_move_is_one_op() {
+        let wat = r#"(module (global $sp (mut i32) (i32.const 1024))
+          (func (local $fp i32)
+            (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 16))))
+            (global.set $sp (i32.add (local.get $fp) (i32.const 16)))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("GlobalSetAddImm { d: 0, a: 1, g: 0, imm: -16 }"), "{text}");
+        assert!(text.contains("GlobalSetAddImm { d: 1, a: 0, g: 0, imm: 16 }"), "{text}");
+        assert!(!text.contains("GlobalSetI32") && !text.contains("I32SubImm"), "{text}");
+    }
+
+    #[test]
+    fn two_copies_in_a_row_are_one_op() {
+        // A rotation of three locals in a loop: four copies, paired; the
+        // loop's branch still reaches the first.
+        let wat = r#"(module
+          (func (param $a i32) (param $b i32) (param $c i32) (param $n i32) (result i32) (local $t i32)
+            (loop $l
+              (local.set $t (local.get $a))
+              (local.set $a (local.get $b))
+              (local.set $b (local.get $c))
+              (local.set $c (local.get $t))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $a)))"#;
+        let text = disassemble(wat, 0);
+        assert_eq!(text.matches("Copy2 {").count(), 2, "{text}");
+        assert!(text.starts_with("  0: Copy2 { e: 4, b: 0, d: 0, a: 1 }"), "{text}");
+    }
+
+    #[test]
     fn loop_folds_into_few_ops() {
         let wat = r#"(module (memory 1)
           (func (param $n i32) (result i32) (local $i i32) (local $h i32)

@@ -10,7 +10,7 @@
 use weft_decode::{BlockType, BrTable, Operator};
 
 use super::{Ctrl, Entry, Kind, Result, Translator, unsupported};
-use crate::op::Op;
+use crate::op::{Op, Slot};
 use weft_exec::executor::Decline;
 
 impl Translator<'_> {
@@ -390,6 +390,22 @@ impl Translator<'_> {
         self.home(n - params)
     }
 
+    /// Removes the last op if it is a `Copy` that [`call_args`](Self::call_args)
+    /// emitted (at or after position `moves`), returning its slots, for
+    /// the call to do it. Nothing reaches such a copy but the op before it
+    /// (it is part of this instruction), and it cannot trap. Not in code
+    /// with v-slots, whose copies move both halves (`simd::move_both_halves`).
+    fn take_arg_copy(&mut self, moves: usize) -> Option<(Slot, Slot)> {
+        if self.code.v128 {
+            return None;
+        }
+        let at = self.code.ops.len().checked_sub(1).filter(|&at| at >= moves)?;
+        let Op::Copy { d, a } = self.code.ops[at] else { return None };
+        self.code.ops.pop();
+        self.code.offsets.pop();
+        Some((d, a))
+    }
+
     pub(super) fn call_results(&mut self, params: usize, results: usize) -> Result<()> {
         let n = self.stack.len();
         self.stack.truncate(n - params);
@@ -406,10 +422,14 @@ impl Translator<'_> {
             return unsupported(Decline::ValueType("a call's parameters or results".into()));
         }
         let (p, r) = (ty.params().len(), ty.results().len());
+        let moves = self.code.ops.len();
         let base = self.call_args(p);
         let imported = self.module.decoded.num_imported_functions;
         match func.checked_sub(imported) {
-            Some(defined) => self.emit(Op::CallInternal { defined, base }),
+            Some(defined) => match self.take_arg_copy(moves) {
+                Some((d, a)) => self.emit(Op::CallInternalCopy { defined, base, d, a }),
+                None => self.emit(Op::CallInternal { defined, base }),
+            },
             None => self.emit(Op::Call { func, base }),
         };
         self.call_results(p, r)

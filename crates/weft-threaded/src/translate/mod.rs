@@ -277,6 +277,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     let mut tables = std::mem::take(&mut t.tables);
     copy_returns(&mut t.code, &mut branches, &tables);
     duplicate_tails(&mut t.code, &mut branches, &mut tables, &mut passes);
+    pair_copies(&mut t.code, &mut branches, &mut tables, &mut passes);
     // From here to `make_targets_relative`, no target changes: read each
     // once.
     let mut targets = std::mem::take(&mut passes.targets);
@@ -519,7 +520,11 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
             let op = *ops.get(t + k)?;
             match op {
                 Op::Return0 | Op::Return1 { .. } | Op::ReturnN { .. } | Op::Br { .. } => return Some((k + 1, false)),
-                Op::Call { .. } | Op::CallInternal { .. } | Op::CallIndirect { .. } | Op::CallRef { .. } => {
+                Op::Call { .. }
+                | Op::CallInternal { .. }
+                | Op::CallInternalCopy { .. }
+                | Op::CallIndirect { .. }
+                | Op::CallRef { .. } => {
                     return None;
                 }
                 // Straight-line ops (the op table: no target, falls through).
@@ -645,6 +650,75 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
     }
     for s in tables.iter_mut() {
         *s = new_pos(*s);
+    }
+    std::mem::swap(&mut code.ops, new_ops);
+    std::mem::swap(&mut code.offsets, new_offsets);
+}
+
+/// Two `Copy` ops in a row become one [`Op::Copy2`] (the second must not
+/// be a branch target: only the first's position stays reachable) — one
+/// dispatch fewer for the moves between locals that a C compiler's phi
+/// nodes and call arguments leave (`Copy → Copy` was 4.5 % of the op
+/// pairs `cc1` executes). Functions with exception handlers are left
+/// alone, as for [`duplicate_tails`], and so is code with v-slots, whose
+/// copies move both halves (`simd::move_both_halves`). Ops move, so every
+/// branch target and `br_table` position is remapped and `branches` is
+/// rebuilt.
+#[inline(never)]
+fn pair_copies(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32], buf: &mut PassBuffers) {
+    if !code.handlers.is_empty() || code.v128 {
+        return;
+    }
+    let ops = &code.ops;
+    let first_pair = (1..ops.len()).find(|&pc| matches!((ops[pc - 1], ops[pc]), (Op::Copy { .. }, Op::Copy { .. })));
+    let Some(first_pair) = first_pair else { return };
+    let targeted = &mut buf.marks;
+    targeted.clear();
+    targeted.resize(ops.len(), false);
+    for &pc in branches.iter() {
+        let mut op = ops[pc as usize];
+        if let Some(&mut t) = op.target_mut() {
+            targeted[t as usize] = true;
+        }
+    }
+    // `removed[pc]`: how many ops before `pc` were folded into the op
+    // before them (so old op `pc` lands at `pc - removed[pc]`).
+    let (new_ops, new_offsets) = (&mut buf.ops, &mut buf.offsets);
+    *new_ops = reuse(new_ops, ops.len());
+    *new_offsets = reuse(new_offsets, ops.len());
+    new_ops.extend_from_slice(&ops[..first_pair - 1]);
+    new_offsets.extend_from_slice(&code.offsets[..first_pair - 1]);
+    let mut new_pos: Vec<u32> = (0..first_pair as u32 - 1).collect();
+    let mut pc = first_pair - 1;
+    while pc < ops.len() {
+        new_pos.push(new_ops.len() as u32);
+        match (ops[pc], ops.get(pc + 1)) {
+            (Op::Copy { d: e, a: b }, Some(&Op::Copy { d, a })) if !targeted[pc + 1] => {
+                new_pos.push(new_ops.len() as u32);
+                new_ops.push(Op::Copy2 { e, b, d, a });
+                new_offsets.push(code.offsets[pc]);
+                pc += 2;
+            }
+            (op, _) => {
+                new_ops.push(op);
+                new_offsets.push(code.offsets[pc]);
+                pc += 1;
+            }
+        }
+    }
+    if new_ops.len() == ops.len() {
+        return;
+    }
+    // An out-of-range target fails `verify` (the function falls back).
+    let moved = |old: u32| new_pos.get(old as usize).copied().unwrap_or(u32::MAX);
+    for pc in branches.iter_mut() {
+        *pc = moved(*pc);
+        if let Some(t) = new_ops[*pc as usize].target_mut() {
+            *t = moved(*t);
+        }
+    }
+    for s in tables.iter_mut() {
+        *s = moved(*s);
     }
     std::mem::swap(&mut code.ops, new_ops);
     std::mem::swap(&mut code.offsets, new_offsets);
@@ -990,6 +1064,30 @@ impl Translator<'_> {
         }
     }
 
+    /// `global.set g` (an `i32` global) of the value the last op computed
+    /// as `a + imm` (`i32.add`/`i32.sub` of a constant, then maybe a
+    /// `local.tee` that retargeted it): that op becomes
+    /// [`Op::GlobalSetAddImm`], which also sets the global. The op was
+    /// emitted by the instruction before (or the one before a `local.tee`
+    /// that emitted nothing), so no label lies between the two.
+    fn fuse_global_set(&mut self, g: u32) -> bool {
+        let n = self.stack.len();
+        let (producer, dst) = match self.stack[n - 1] {
+            Entry::Stack => (self.retarget, self.home(n - 1)),
+            Entry::Local(x) => (self.prev_retarget, x),
+            Entry::Const(_) => return false,
+        };
+        let Some(at) = producer.filter(|&at| at + 1 == self.code.ops.len()) else { return false };
+        let (a, imm) = match self.code.ops[at] {
+            Op::I32AddImm { d, a, imm } if d == dst => (a, imm),
+            Op::I32SubImm { d, a, imm } if d == dst => (a, imm.wrapping_neg()),
+            _ => return false,
+        };
+        self.code.ops[at] = Op::GlobalSetAddImm { d: dst, a, g, imm };
+        self.stack.pop();
+        true
+    }
+
     // ---- numeric ----
 
     /// A binary op: with an immediate form, a constant right operand folds in.
@@ -1110,22 +1208,32 @@ impl Translator<'_> {
                 self.write_local(local_index as Slot, true);
                 Ok(())
             }
-            Operator::GlobalGet { global_index } if self.global_is_v128(global_index) => {
-                self.v128_global_get(global_index)
-            }
-            Operator::GlobalSet { global_index } if self.global_is_v128(global_index) => {
-                self.v128_global_set(global_index)
-            }
-            Operator::GlobalGet { global_index } => {
-                let d = self.push_result()?;
-                self.emit_result(Op::GlobalGet { d, g: global_index });
-                Ok(())
-            }
-            Operator::GlobalSet { global_index } => {
-                let a = self.pop_slot();
-                self.emit(Op::GlobalSet { a, g: global_index });
-                Ok(())
-            }
+            Operator::GlobalGet { global_index: g } => match self.global_type(g) {
+                Some(ValType::V128) => self.v128_global_get(g),
+                ty => {
+                    let d = self.push_result()?;
+                    let numeric = matches!(ty, Some(ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64));
+                    self.emit_result(if numeric { Op::GlobalGetNum { d, g } } else { Op::GlobalGet { d, g } });
+                    Ok(())
+                }
+            },
+            Operator::GlobalSet { global_index: g } => match self.global_type(g) {
+                Some(ValType::V128) => self.v128_global_set(g),
+                ty => {
+                    if ty == Some(ValType::I32) && self.fuse_global_set(g) {
+                        return Ok(());
+                    }
+                    let a = self.pop_slot();
+                    self.emit(match ty {
+                        Some(ValType::I32) => Op::GlobalSetI32 { a, g },
+                        Some(ValType::I64) => Op::GlobalSetI64 { a, g },
+                        Some(ValType::F32) => Op::GlobalSetF32 { a, g },
+                        Some(ValType::F64) => Op::GlobalSetF64 { a, g },
+                        _ => Op::GlobalSet { a, g },
+                    });
+                    Ok(())
+                }
+            },
             _ => self.translate_other(op),
         }
     }

@@ -99,7 +99,7 @@ impl Translator<'_> {
     }
 
     /// The type of global `g` (module index: imports first).
-    fn global_type(&self, g: u32) -> Option<ValType> {
+    pub(super) fn global_type(&self, g: u32) -> Option<ValType> {
         let d = &self.module.decoded;
         if let Some(defined) = g.checked_sub(d.num_imported_globals) {
             // The common case (a C program's stack pointer), without a walk
@@ -111,11 +111,6 @@ impl Translator<'_> {
             _ => None,
         });
         imported.chain(d.globals.iter().map(|g| g.ty.content)).nth(g as usize)
-    }
-
-    /// Whether global `g` holds a `v128`.
-    pub(super) fn global_is_v128(&self, g: u32) -> bool {
-        self.global_type(g) == Some(ValType::V128)
     }
 
     /// Whether any tag of the module carries a `v128` (its exceptions'
