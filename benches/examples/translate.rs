@@ -5,12 +5,15 @@
 //! `cargo run --release -p weft-benches --example translate`
 //! (`WEFT_MB` sets the generated module's size, `WEFT_ROUNDS` how often it
 //! is translated — more rounds for a profile — and `WEFT_ONLY_GENERATED=1`
-//! skips the benchmark programs.) With module paths as arguments it
-//! reports those instead, e.g. `cc1.wasm` of the real-program set.
+//! skips the benchmark programs; `WEFT_DIGEST=1` prints a digest of the
+//! translated ops per module, the same before and after a change that
+//! should not alter them; `WEFT_MODULES=a.wasm:b.wasm` adds modules.) With
+//! module paths as arguments it reports those instead, e.g. `cc1.wasm` of
+//! the real-program set.
 
 use std::time::Instant;
 
-use weft::raw::threaded::{TranslationStats, translate_all};
+use weft::raw::threaded::{TranslationStats, code_digest, translate_all};
 use weft::{Engine, Module};
 use weft_benches::generate::large_module;
 
@@ -19,12 +22,18 @@ fn report(name: &str, bytes: &[u8], rounds: usize) {
     let mut best = f64::INFINITY;
     let mut best_cpu = f64::INFINITY;
     let mut stats = TranslationStats::default();
+    // A digest of the ops, to check that speed work changes none of them
+    // (digesting slows translation: the speed figures are not meaningful).
+    let digest = std::env::var_os("WEFT_DIGEST").is_some();
+    let mut digests = Vec::new();
     for _ in 0..rounds {
+        code_digest(digest);
         // A fresh module each round: translation results are cached per module.
         let module = Module::new(&engine, bytes).expect("benchmark modules are valid");
         let (start, start_cpu) = (Instant::now(), on_cpu_seconds());
         stats = translate_all(&module);
         best = best.min(start.elapsed().as_secs_f64());
+        digests.push(code_digest(false));
         if let (Some(a), Some(b)) = (start_cpu, on_cpu_seconds()) {
             best_cpu = best_cpu.min(b - a);
         }
@@ -50,6 +59,11 @@ fn report(name: &str, bytes: &[u8], rounds: usize) {
         per_wasm(stats.offset_bytes),
         per_wasm(stats.index_bytes),
     );
+    if digest {
+        // Every round translates the same module: one digest.
+        assert!(digests.windows(2).all(|w| w[0] == w[1]), "{name}: digests differ between rounds");
+        println!("{name:<16} ops digest {:016x}", digests[0]);
+    }
 }
 
 /// The time this thread has run on a CPU (Linux's scheduler statistics),
@@ -74,6 +88,11 @@ fn main() {
         return;
     }
     report(&format!("generated {mb} MB"), &large_module(mb << 20, 1000), rounds);
+    // Further modules by path (e.g. the real programs of `benches/real`).
+    for path in std::env::var("WEFT_MODULES").unwrap_or_default().split(':').filter(|p| !p.is_empty()) {
+        let name = std::path::Path::new(path).file_stem().unwrap().to_string_lossy().to_string();
+        report(&name, &std::fs::read(path).unwrap(), rounds);
+    }
     if std::env::var_os("WEFT_ONLY_GENERATED").is_some() {
         return;
     }

@@ -5,11 +5,13 @@ engine) and of wasmtime (the Python package with `Config.wasm_gc`,
 `wasmtime_gc.py`), the runtimes alternated in each repetition.
 
     cargo build --release -p weft-cli
-    python3 benches/programs/gc/compare.py [--reps N] [--full] [--reference-only]
+    python3 benches/programs/gc/compare.py [--reps N] [--full] [--reference-only] [--only WORD,...] [--programs WORD,...]
 
 Default sizes: 10^7 list-churn nodes, binary trees of depth 16; `--full`
 runs the issue's sizes (10^8 nodes, depth 20). `WEFT_BASELINE=PATH` adds
-another weft binary (an earlier commit's build) on the reference engine.
+another weft binary (an earlier commit's build) on both engines; `--only
+threaded,wasmtime` keeps the runtimes whose name contains one of the words,
+`--programs churn` the programs.
 Prints a markdown table: median wall time, the objects per second it
 implies, the largest peak RSS.
 """
@@ -57,6 +59,10 @@ def main():
         (f"list_churn {churn:.0e}", churn, "list_churn.wat", "churn", churn),
         (f"binary_trees {depth}", tree_objects(depth), "binary_trees.wat", "depth", depth),
     ]
+    if "--programs" in args:
+        # Programs whose label contains one of the comma-separated words.
+        words = args[args.index("--programs") + 1].split(",")
+        programs = [p for p in programs if any(w in p[0] for w in words)]
     runtimes = [
         ("weft reference", lambda f, e, a: [weft, "run", "--engine", "reference", "--invoke", e, f, str(a)]),
         ("weft threaded", lambda f, e, a: [weft, "run", "--engine", "threaded", "--invoke", e, f, str(a)]),
@@ -67,8 +73,13 @@ def main():
         runtimes = [r for r in runtimes if r[0] != "weft threaded"]
     baseline = os.environ.get("WEFT_BASELINE")
     if baseline:
-        # Another build of weft (e.g. an earlier commit's), same engine.
-        runtimes.insert(1, ("weft reference (WEFT_BASELINE)", lambda f, e, a: [baseline, "run", "--engine", "reference", "--invoke", e, f, str(a)]))
+        # Another build of weft (e.g. an earlier commit's), each engine.
+        for i, engine in ((1, "reference"), (3, "threaded")):
+            runtimes.insert(i, (f"weft {engine} (WEFT_BASELINE)", lambda f, e, a, engine=engine: [baseline, "run", "--engine", engine, "--invoke", e, f, str(a)]))
+    if "--only" in args:
+        # Runtimes whose name contains one of the comma-separated words.
+        words = args[args.index("--only") + 1].split(",")
+        runtimes = [r for r in runtimes if any(w in r[0] for w in words)]
     load = open("/proc/loadavg").read().split()[:3]
     print(f"load average {' '.join(load)}; {reps} repetitions, runtimes alternated")
     print("| program | runtime | time (median) | objects/s | peak RSS |")

@@ -200,7 +200,7 @@ fn read_string(caller: &Caller<'_, StepHost>, args: &[Val]) -> Result<String, Tr
 
 /// `$name` from the name section, else `func INDEX`.
 pub fn func_name(module: &Module, index: u32) -> String {
-    match module.decoded().names.function(index) {
+    match module.decoded().names().function(index) {
         Some(name) => format!("${name}"),
         None => format!("func {index}"),
     }

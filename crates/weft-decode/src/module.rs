@@ -259,8 +259,11 @@ pub struct Module {
     pub customs: Vec<CustomSection>,
     /// Every section, in order.
     pub sections: Vec<SectionInfo>,
-    /// The name section's contents (empty if absent or malformed).
-    pub names: Names,
+    /// The name section's contents (empty if absent or malformed),
+    /// parsed on first use ([`Module::names`]): only backtraces,
+    /// debuggers and listings read it, and on a large module it is
+    /// megabytes (16 MB of YoWASP yosys' 68).
+    names: std::sync::OnceLock<Names>,
     /// The number of imported functions (they come first in the index space).
     pub num_imported_functions: u32,
     /// The number of imported tables.
@@ -313,7 +316,6 @@ impl Module {
             return Err(Self::decode_all(&bytes, features).err().unwrap_or(e));
         }
         module.bytes = bytes;
-        module.names = Names::parse(&module);
         Ok(module)
     }
 
@@ -321,7 +323,6 @@ impl Module {
         let mut module = Module { features, ..Module::default() };
         module.decode_sections(bytes, read_bodies)?;
         module.bytes = bytes.to_vec();
-        module.names = Names::parse(&module);
         Ok(module)
     }
 
@@ -331,6 +332,12 @@ impl Module {
             check_body(&self.bytes, body, self.features, self.data_count.is_some())?;
         }
         Ok(())
+    }
+
+    /// The name section's contents (empty if absent or malformed), read
+    /// on the first call.
+    pub fn names(&self) -> &Names {
+        self.names.get_or_init(|| Names::parse(self))
     }
 
     /// The module's bytes.

@@ -51,7 +51,7 @@ fn decode_everything(bytes: &[u8]) {
                 let mut ops = module.const_expr(&g.init);
                 while !ops.is_finished() && ops.read().is_ok() {}
             }
-            let _ = format!("{:?}", module.names);
+            let _ = format!("{:?}", module.names());
         }
     }
 }

@@ -19,9 +19,10 @@
 //! so a loop that throws and catches `exnref`s runs in bounded memory.
 //! Instances the host may hold ([`Exn::new`], errors that reached the
 //! host) and those a legacy `catch` body's label refers to are
-//! **pinned**: they live as long as the store. While a threaded-engine
-//! activation runs (its slots are not scanned yet), collections keep
-//! every instance.
+//! **pinned**: they live as long as the store. The threaded engine's
+//! slots hold an `exnref` as a tagged word with the entry's generation
+//! (`crate::gc::raw`), which the collector's conservative scan of those
+//! slots recognises, so instances are collected on both engines.
 
 use crate::externals::Tag;
 use crate::store::{AsContext, AsContextMut, StoreInner, Stored};
@@ -104,7 +105,9 @@ pub fn alloc(store: &mut StoreInner, tag: u32, fields: Box<[Val]>) -> u32 {
         }
         None => {
             store.exns.push(entity);
-            (store.exns.len() - 1) as u32
+            let slot = (store.exns.len() - 1) as u32;
+            store.gc.exn_allocated(slot);
+            slot
         }
     }
 }
@@ -172,6 +175,8 @@ fn free(store: &mut StoreInner, exn: u32) {
     e.fields = Box::default();
     e.free = true;
     store.exn_free.push(exn);
+    // Words made for this instance no longer match the entry.
+    store.gc.exn_freed(exn);
 }
 
 /// An exception on its way to the host: the instance, its tag and payload

@@ -58,8 +58,6 @@ pub enum Decline {
     /// than the store's engine has (a module shared between engines of
     /// different configurations), or by an engine without this executor.
     ConfigMismatch,
-    /// The module uses types the executor's frames do not hold (GC types).
-    ModuleTypes,
     /// An instruction the executor does not run (atomics, for one): its
     /// text mnemonic (`i32.atomic.load`).
     Instruction(&'static str),
@@ -84,7 +82,6 @@ impl fmt::Display for Decline {
         match self {
             Decline::DeterministicNans => f.write_str("deterministic NaNs are enabled"),
             Decline::ConfigMismatch => f.write_str("prepared under another fuel or interrupt configuration"),
-            Decline::ModuleTypes => f.write_str("the module uses types frames do not hold"),
             Decline::Instruction(name) => write!(f, "instruction {name}"),
             Decline::ExceptionsWithV128 => f.write_str("exception handling together with v128 values"),
             Decline::ValueType(place) => write!(f, "a value type frames do not hold in {place}"),

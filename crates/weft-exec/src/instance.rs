@@ -433,7 +433,13 @@ fn allocate_and_initialize<T>(
     }
     let mut datas = Vec::new();
     for data in &d.data {
-        store.inner.datas.push(DataEntity { bytes: d.data_bytes(data).to_vec() });
+        // An active segment is written from the module's bytes and then
+        // dropped (step 4 below): only a passive one keeps a copy.
+        let bytes = match data.mode {
+            DataMode::Passive => d.data_bytes(data).to_vec(),
+            DataMode::Active { .. } => Vec::new(),
+        };
+        store.inner.datas.push(DataEntity { bytes });
         datas.push((store.inner.datas.len() - 1) as u32);
     }
     let exports = d
@@ -490,14 +496,18 @@ fn allocate_and_initialize<T>(
         }
     }
     // 4. Data segments.
-    for (i, seg) in d.data.iter().enumerate() {
+    for seg in &d.data {
         if let DataMode::Active { memory, offset } = &seg.mode {
             let env = ConstEnv { funcs: &data.funcs, globals: &data.globals };
             let offset = const_index(eval_const(store, m, &env, offset)?);
-            let n = seg.range.len() as u64;
-            crate::ops::memory_init(&mut store.inner, &data, *memory, i as u32, offset, 0, n)
-                .map_err(|k| Error::Trap(Trap::new(k)))?;
-            store.inner.datas[data.datas[i] as usize].bytes = Vec::new();
+            // `memory.init` then `data.drop`, straight from the module's
+            // bytes (the segment's entity holds no copy: above).
+            let bytes = d.data_bytes(seg);
+            let oob = || Error::Trap(Trap::new(TrapKind::MemoryOutOfBounds));
+            let addr = *data.memories.get(*memory as usize).ok_or_else(oob)? as usize;
+            let mem = store.inner.memories.get_mut(addr).ok_or_else(oob)?;
+            let to = crate::ops::range_in(offset, bytes.len() as u64, mem.data.len()).ok_or_else(oob)?;
+            mem.data[to].copy_from_slice(bytes);
         }
     }
     let start = match d.start {

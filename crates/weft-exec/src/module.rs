@@ -134,7 +134,7 @@ impl Module {
 
     /// The module's name from the name section, if any.
     pub fn name(&self) -> Option<&str> {
-        self.0.decoded.names.module.as_deref()
+        self.0.decoded.names().module.as_deref()
     }
 
     /// The imports: module name, field name and type.
@@ -156,7 +156,7 @@ impl Module {
             .filter_map(|defined| {
                 let reason: Decline = executors.primary.prepare(&self.0, defined, config).err()?;
                 let func_index = d.num_imported_functions + defined;
-                let name = d.names.function(func_index).map(str::to_string);
+                let name = d.names().function(func_index).map(str::to_string);
                 Some(Fallback { func_index, name, executor: executors.fallback.name(), reason })
             })
             .collect()

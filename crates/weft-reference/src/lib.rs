@@ -288,8 +288,8 @@ impl Machine {
                 let func_index = d.num_imported_functions + defined;
                 FrameInfo {
                     func_index,
-                    func_name: d.names.function(func_index).map(str::to_string),
-                    module_name: d.names.module.clone(),
+                    func_name: d.names().function(func_index).map(str::to_string),
+                    module_name: d.names().module.clone(),
                     offset: f.code.offsets.get(f.pc).map(|o| *o as usize),
                 }
             })

@@ -164,7 +164,7 @@ impl Stepper {
             let func_index = d.num_imported_functions + f.func_defined_index();
             out.push(FrameState {
                 func_index,
-                func_name: d.names.function(func_index).map(str::to_string),
+                func_name: d.names().function(func_index).map(str::to_string),
                 pc: f.pc,
                 next: f.code.code.get(f.pc).copied(),
                 next_text: f.code.instruction_text(f.pc),

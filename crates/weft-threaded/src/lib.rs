@@ -110,7 +110,7 @@
 
 // The handlers fetch ops and slots without bounds checks, relying on the
 // invariants `translate::verify` checks for every translated function and
-// the slot window `exec` maintains; its `unsafe` blocks say so. Nothing
+// the frame reservation `exec` maintains (`FRAME_SLACK`); its `unsafe` blocks say so. Nothing
 // else in weft uses `unsafe`.
 #[allow(unsafe_code)]
 mod exec;
@@ -244,14 +244,12 @@ impl Executor for ThreadedExecutor {
 }
 
 /// A module's threaded code: per defined function, translated on first
-/// call (or why the function is left to the fallback), and whether the
-/// module's types let any function be translated at all.
+/// call (or why the function is left to the fallback).
 pub(crate) struct ModuleCache {
     funcs: Vec<OnceLock<Result<Arc<Code>, Decline>>>,
     /// Per defined function, what a call needs to enter it, once it is
     /// translated and can be entered by the call handlers' fast path.
     entries: Box<[FastEntry]>,
-    module_supported: OnceLock<Result<(), Decline>>,
 }
 
 /// What `call_internal` needs to enter a translated function, in one
@@ -299,7 +297,8 @@ impl FastEntry {
             return;
         }
         let runs = u64::from(zeroed.div_ceil(8));
-        // `params` fits 16 bits: frames are below half a window (`translate`).
+        // `params` fits 16 bits: locals are at most half of `Slot::MAX`
+        // (`translate`).
         let packed = u64::from(code.frame_size) | u64::from(code.params) << 32 | runs << 48;
         self.frame.store(packed, Ordering::Relaxed);
         self.cells.store(code.cells.as_ptr().cast::<u8>().cast_mut(), Ordering::Relaxed);
@@ -332,7 +331,6 @@ impl ModuleCache {
         ModuleCache {
             funcs: (0..functions).map(|_| OnceLock::new()).collect(),
             entries: (0..functions).map(|_| FastEntry::default()).collect(),
-            module_supported: OnceLock::new(),
         }
     }
 
@@ -393,7 +391,6 @@ impl ModuleCache {
     #[inline(never)]
     fn translate_once(&self, module: &ModuleInner, defined: u32) -> Result<&Arc<Code>, Decline> {
         let slot = self.funcs.get(defined as usize).ok_or_else(|| Decline::Internal("no such function".into()))?;
-        self.module_supported.get_or_init(|| translate::module_supported(module).map_err(|u| u.0)).clone()?;
         let code = slot
             .get_or_init(|| {
                 let mut code = translate::translate(module, defined).map_err(|u| u.0)?;
@@ -424,6 +421,63 @@ mod tests {
         let module = Module::new(&Engine::default(), wat).unwrap();
         let code = crate::translate::translate(module.inner(), defined).expect("translates");
         code.executable_ops().enumerate().map(|(i, op)| format!("{i:3}: {op:?}\n")).collect()
+    }
+
+    #[test]
+    fn a_calls_last_argument_move_is_the_calls() {
+        let wat = r#"(module
+          (func $f (param i32 i32) (result i32) (local.get 0))
+          (func (param $a i32) (param $b i32) (result i32)
+            (call $f (local.get $b) (local.get $a))))"#;
+        let text = disassemble(wat, 1);
+        // The first argument's copy stays; the second's is in the call.
+        assert_eq!(text.matches(": Copy {").count(), 1, "{text}");
+        assert!(text.contains("CallInternalCopy { defined: 0, base: 2, d: 3, a: 0 }"), "{text}");
+    }
+
+    #[test]
+    fn numeric_globals_have_typed_ops() {
+        let wat = r#"(module
+          (global $i (mut i32) (i32.const 0)) (global $d (mut f64) (f64.const 0))
+          (global $r (mut funcref) (ref.null func))
+          (func (param i32)
+            (global.set $i (global.get $i)) (global.set $d (global.get $d))
+            (global.set $r (global.get $r))))"#;
+        let text = disassemble(wat, 0);
+        for form in ["GlobalGetNum { d: 1, g: 0 }", "GlobalSetI32", "GlobalGetNum { d: 1, g: 1 }", "GlobalSetF64"] {
+            assert!(text.contains(form), "{form} missing:\n{text}");
+        }
+        assert!(text.contains("GlobalGet { d: 1, g: 2 }") && text.contains("GlobalSet { a: 1, g: 2 }"), "{text}");
+    }
+
+    #[test]
+    fn a_stack_pointer_move_is_one_op() {
+        let wat = r#"(module (global $sp (mut i32) (i32.const 1024))
+          (func (local $fp i32)
+            (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 16))))
+            (global.set $sp (i32.add (local.get $fp) (i32.const 16)))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("GlobalSetAddImm { d: 0, a: 1, g: 0, imm: -16 }"), "{text}");
+        assert!(text.contains("GlobalSetAddImm { d: 1, a: 0, g: 0, imm: 16 }"), "{text}");
+        assert!(!text.contains("GlobalSetI32") && !text.contains("I32SubImm"), "{text}");
+    }
+
+    #[test]
+    fn two_copies_in_a_row_are_one_op() {
+        // A rotation of three locals in a loop: four copies, paired; the
+        // loop's branch still reaches the first.
+        let wat = r#"(module
+          (func (param $a i32) (param $b i32) (param $c i32) (param $n i32) (result i32) (local $t i32)
+            (loop $l
+              (local.set $t (local.get $a))
+              (local.set $a (local.get $b))
+              (local.set $b (local.get $c))
+              (local.set $c (local.get $t))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $a)))"#;
+        let text = disassemble(wat, 0);
+        assert_eq!(text.matches("Copy2 {").count(), 2, "{text}");
+        assert!(text.starts_with("  0: Copy2 { e: 4, b: 0, d: 0, a: 1 }"), "{text}");
     }
 
     #[test]
@@ -533,6 +587,16 @@ pub fn disassemble(module: &weft_exec::Module, func_index: u32) -> Result<Option
     };
     let code = cache.translated(inner, defined)?;
     Ok(Some(disasm::disassemble(code)))
+}
+
+/// Starts (`on`) or stops digesting the ops of every function translated
+/// from now on, and returns the digest of those translated since the last
+/// call (zero if it was off): a check that speed work on the translator
+/// changes nothing it emits (`benches/examples/translate.rs`,
+/// `WEFT_DIGEST=1`).
+#[doc(hidden)]
+pub fn code_digest(on: bool) -> u64 {
+    translate::digest::take(on)
 }
 
 /// What translating a whole module to threaded code produced: the figures

@@ -28,8 +28,8 @@ pub(crate) mod simd;
 pub(crate) type Slot = u16;
 
 /// A value as it lives in a slot: 64 raw bits. Floats keep their exact bit
-/// patterns; references are 0 for null, functions and exceptions their
-/// store index + 1, and the `any` and `extern` hierarchies
+/// patterns; references are 0 for null, functions their store index + 1,
+/// and exceptions and the `any` and `extern` hierarchies
 /// [`weft_exec::gc::raw`]'s encoding.
 pub(crate) trait Raw: Copy {
     fn from_raw(r: u64) -> Self;
@@ -551,6 +551,9 @@ macro_rules! core_rows {
             // ---- moves ----
             /// `d = a`.
             Copy { d: w Slot, a: r Slot } [ACC_OUT RETARGET] => copy;
+            /// `e = b`, then `d = a`: two `Copy` ops in a row, fused
+            /// (`translate::pair_copies`); `d` is the accumulator's.
+            Copy2 { e: w Slot, b: r Slot, d: w Slot, a: r Slot } [ACC_OUT] => copy2;
             /// `d = imm` (raw bits).
             Const { d: w Slot, imm: imm u64 } [ACC_OUT RETARGET] => constant;
             /// `select`: `d = if c != 0 { a } else { b }`.
@@ -588,6 +591,9 @@ macro_rules! core_rows {
             /// Calls defined function `defined` of the running instance
             /// (a call that needs no store lookup).
             CallInternal { defined: imm u32, base: base Slot } [TRAP] => call_internal;
+            /// [`Op::CallInternal`] with its last argument move fused in:
+            /// `d = a` (`d` one of the argument slots), then the call.
+            CallInternalCopy { defined: imm u32, base: base Slot, d: w Slot, a: r Slot } [TRAP] => call_internal_copy;
             /// `call_indirect` through table `table` (instance index) with
             /// expected type `ty`; the table index is in `c`.
             CallIndirect { ty: imm u32, table: imm u32, c: r Slot, base: base Slot } [TRAP] => call_indirect;
@@ -597,6 +603,19 @@ macro_rules! core_rows {
             GlobalGet { d: w Slot, g: imm u32 } [ACC_OUT RETARGET] => global_get;
             /// `global[g] = a`.
             GlobalSet { a: r Slot, g: imm u32 } [] => global_set;
+            /// `d = global[g]` for a numeric global (`i32`, `i64`, `f32`,
+            /// `f64`): its bits, without the reference encoding.
+            GlobalGetNum { d: w Slot, g: imm u32 } [ACC_OUT RETARGET] => global_get_num;
+            /// `global[g] = a` for an `i32` global (and the same for the
+            /// other numeric types): the new value, with no look at the old.
+            GlobalSetI32 { a: r Slot, g: imm u32 } [] => global_set_i32;
+            GlobalSetI64 { a: r Slot, g: imm u32 } [] => global_set_i64;
+            GlobalSetF32 { a: r Slot, g: imm u32 } [] => global_set_f32;
+            GlobalSetF64 { a: r Slot, g: imm u32 } [] => global_set_f64;
+            /// `d = a + imm; global[g] = d` for an `i32` global: a C stack
+            /// pointer's move (`i32.add`/`i32.sub` of a constant, maybe a
+            /// `local.tee`, then `global.set`) in one op.
+            GlobalSetAddImm { d: w Slot, a: r Slot, g: imm u32, imm: imm i32 } [ACC_OUT] => global_set_add_imm;
 
             // ---- memory 0 (32-bit addresses); `a` is the address ----
             I32Load { d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT RETARGET TRAP] => i32_load;

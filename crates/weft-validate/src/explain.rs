@@ -88,7 +88,7 @@ pub fn explain(module: &Module) -> Option<Explanation> {
     let mut explanation = rerun(&ctx, &mut st, index, error)?;
     let func_index = module.num_imported_functions + index as u32;
     explanation.func_index = func_index;
-    explanation.func_name = module.names.function(func_index).map(str::to_string);
+    explanation.func_name = module.names().function(func_index).map(str::to_string);
     Some(explanation)
 }
 

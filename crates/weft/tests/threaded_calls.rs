@@ -3,7 +3,10 @@
 //! so a later call through the same table slot must still see a changed
 //! element, a type mismatch, a null element; a callee's locals are zeroed
 //! by one wide store when there are at most eight, by `fill` otherwise
-//! (`exec/mod.rs`, `make_frame`), over slots an earlier call left dirty.
+//! (`exec/mod.rs`, `make_frame`), over slots an earlier call left dirty;
+//! a call's last argument move is done by the call op itself
+//! (`CallInternalCopy`), and numeric globals are read and written by
+//! typed ops that skip the reference encoding.
 //! Each expectation is worked out from the spec by hand and checked on
 //! both engines.
 
@@ -104,4 +107,85 @@ fn mismatch_and_null_still_trap_after_a_remembered_call() {
     check("switch", &[Val::I32(3)], Err("uninitialized element 3"));
     check("switch", &[Val::I32(4)], Err("undefined element"));
     check("repeat", &[Val::I32(2), Val::I32(3)], Err("indirect call type mismatch"));
+}
+
+/// Calls whose arguments come from locals (the last one's move fused into
+/// the call) and numeric globals of every type, set and read in threaded
+/// code, then read through the embedding API.
+const MOVES: &str = r#"(module
+    (global $gi (export "gi") (mut i32) (i32.const 0))
+    (global $gl (export "gl") (mut i64) (i64.const 0))
+    (global $gf (export "gf") (mut f32) (f32.const 0))
+    (global $gd (export "gd") (mut f64) (f64.const 0))
+    (func $sub (param i32 i32) (result i32) (i32.sub (local.get 0) (local.get 1)))
+    (func $sub3 (param i32 i32 i32) (result i32)
+        (i32.sub (i32.sub (local.get 0) (local.get 1)) (local.get 2)))
+    ;; Counts down from $n by repeated calls, each argument a local.
+    (func (export "calls") (param $a i32) (param $b i32) (param $n i32) (result i32) (local $acc i32)
+        (local.set $acc (local.get $a))
+        (block $done
+            (loop $l
+                (br_if $done (i32.eqz (local.get $n)))
+                (local.set $acc (call $sub (local.get $acc) (local.get $b)))
+                (local.set $acc (call $sub3 (local.get $acc) (local.get $b) (local.get $n)))
+                (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                (br $l)))
+        (local.get $acc))
+    (func (export "globals") (param $x i32) (result i32)
+        (global.set $gi (i32.add (global.get $gi) (local.get $x)))
+        (global.set $gl (i64.sub (global.get $gl) (i64.extend_i32_s (local.get $x))))
+        (global.set $gf (f32.add (global.get $gf) (f32.convert_i32_s (local.get $x))))
+        (global.set $gd (f64.sub (global.get $gd) (f64.convert_i32_s (local.get $x))))
+        (i32.add (global.get $gi) (i32.wrap_i64 (global.get $gl))))
+    ;; A C function's stack-pointer moves around a call that moves it too.
+    (func $frame (export "frame") (param $x i32) (result i32) (local $fp i32)
+        (global.set $gi (local.tee $fp (i32.sub (global.get $gi) (i32.const 16))))
+        (if (local.get $x) (then (drop (call $frame (i32.sub (local.get $x) (i32.const 1))))))
+        (global.set $gi (i32.add (local.get $fp) (i32.const 16)))
+        (i32.add (local.get $fp) (local.get $x))))"#;
+
+#[test]
+fn call_arguments_from_locals() {
+    for kind in [EngineKind::Threaded, EngineKind::Reference] {
+        let mut config = Config::default();
+        config.engine_kind(kind);
+        let engine = Engine::new(&config);
+        let mut store = Store::new(&engine, ());
+        let module = Module::new(&engine, MOVES).unwrap();
+        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let f = instance.get_func("calls").unwrap();
+        let mut results = [Val::I32(0)];
+        // 100 - 4 * (3 + 3) - (4 + 3 + 2 + 1) = 66.
+        f.call(&mut store, &[Val::I32(100), Val::I32(3), Val::I32(4)], &mut results).unwrap();
+        assert!(matches!(results[0], Val::I32(66)), "{kind:?}: {results:?}");
+    }
+}
+
+#[test]
+fn numeric_globals_set_in_threaded_code() {
+    for kind in [EngineKind::Threaded, EngineKind::Reference] {
+        let mut config = Config::default();
+        config.engine_kind(kind);
+        let engine = Engine::new(&config);
+        let mut store = Store::new(&engine, ());
+        let module = Module::new(&engine, MOVES).unwrap();
+        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let f = instance.get_func("globals").unwrap();
+        let mut results = [Val::I32(0)];
+        f.call(&mut store, &[Val::I32(5)], &mut results).unwrap();
+        assert!(matches!(results[0], Val::I32(0)), "{kind:?}: {results:?}");
+        // The host changes one; threaded code reads the new value.
+        instance.get_global("gi").unwrap().set(&mut store, Val::I32(40)).unwrap();
+        f.call(&mut store, &[Val::I32(7)], &mut results).unwrap();
+        assert!(matches!(results[0], Val::I32(35)), "{kind:?}: {results:?}");
+        let get = |name: &str, store: &Store<()>| instance.get_global(name).unwrap().get(store).unwrap();
+        assert!(matches!(get("gi", &store), Val::I32(47)), "{kind:?}");
+        assert!(matches!(get("gl", &store), Val::I64(-12)), "{kind:?}");
+        assert!(matches!(get("gf", &store), Val::F32(b) if f32::from_bits(b) == 12.0), "{kind:?}");
+        assert!(matches!(get("gd", &store), Val::F64(b) if f64::from_bits(b) == -12.0), "{kind:?}");
+        // $frame(3) runs at 47 - 16 and calls down to 47 - 64, restoring each.
+        instance.get_func("frame").unwrap().call(&mut store, &[Val::I32(3)], &mut results).unwrap();
+        assert!(matches!(results[0], Val::I32(34)), "{kind:?}: {results:?}");
+        assert!(matches!(get("gi", &store), Val::I32(47)), "{kind:?}");
+    }
 }

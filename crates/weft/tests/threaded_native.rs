@@ -437,3 +437,72 @@ fn threaded_gc_churn_runs_in_a_bounded_heap() {
     assert_eq!(stats.allocated, n as u64);
     assert!(stats.collections > 10 && stats.peak_bytes < 4 << 20, "{stats:?}");
 }
+
+/// The dedicated field and element ops (`Op::StructGet`, ...): a field
+/// read through a supertype of an object whose own type has more
+/// reference fields (its numeric part starts later), packed fields read
+/// signed and unsigned and written wrapped, `i64`/`f64` and reference
+/// fields, arrays of `i8` and of references, and the traps of null,
+/// out-of-bounds and the `v128` fields that stay on `Op::Gc`.
+const FIELD_OPS: &str = r#"(module
+    (type $base (sub (struct (field $a (mut i32)) (field $b (mut i8)) (field $c (mut i16)))))
+    (type $derived (sub $base (struct (field $a (mut i32)) (field $b (mut i8)) (field $c (mut i16))
+        (field $r (mut (ref null $base))) (field $w (mut i64)) (field $f (mut f64)))))
+    (type $bytes (array (mut i8)))
+    (type $refs (array (mut (ref null $base))))
+    (type $vec (struct (field $v (mut v128))))
+    (func $read (param $o (ref null $base)) (result i32)
+        (i32.add (struct.get $base $a (local.get $o))
+            (i32.add (struct.get_s $base $b (local.get $o)) (struct.get_u $base $c (local.get $o)))))
+    (func (export "subtype") (param $x i32) (result i32) (local $d (ref null $derived))
+        (local.set $d (struct.new $derived (local.get $x) (i32.const 0x1ff) (i32.const -2)
+            (ref.null $base) (i64.const -5) (f64.const 2.5)))
+        (struct.set $base $a (local.get $d) (i32.add (struct.get $base $a (local.get $d)) (i32.const 1)))
+        (struct.set $derived $r (local.get $d) (local.get $d))
+        (struct.set $derived $w (local.get $d) (i64.mul (struct.get $derived $w (local.get $d)) (i64.const 3)))
+        ;; (x + 1) + (-1) + 0xfffe + (-15) + 2.5 * 2 + the same object through $r
+        (i32.add (call $read (local.get $d))
+            (i32.add (i32.wrap_i64 (struct.get $derived $w (local.get $d)))
+                (i32.add (i32.trunc_f64_s (f64.mul (struct.get $derived $f (local.get $d)) (f64.const 2)))
+                    (i32.sub (call $read (struct.get $derived $r (local.get $d))) (call $read (local.get $d)))))))
+    (func (export "arrays") (param $n i32) (result i32) (local $b (ref null $bytes)) (local $r (ref null $refs)) (local $i i32) (local $s i32)
+        (local.set $b (array.new_default $bytes (local.get $n)))
+        (local.set $r (array.new $refs (struct.new $base (i32.const 3) (i32.const 0) (i32.const 0)) (i32.const 2)))
+        (block $done (loop $l
+            (br_if $done (i32.ge_u (local.get $i) (array.len (local.get $b))))
+            (array.set $bytes (local.get $b) (local.get $i) (i32.add (local.get $i) (i32.const 250)))
+            (local.set $s (i32.add (local.get $s) (array.get_s $bytes (local.get $b) (local.get $i))))
+            (local.set $s (i32.add (local.get $s) (array.get_u $bytes (local.get $b) (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $l)))
+        (array.set $refs (local.get $r) (i32.const 1) (ref.null $base))
+        (i32.add (local.get $s)
+            (i32.add (struct.get $base $a (array.get $refs (local.get $r) (i32.const 0)))
+                (i32.mul (i32.const 100) (ref.is_null (array.get $refs (local.get $r) (i32.const 1)))))))
+    (func (export "out_of_bounds") (param $i i32) (result i32)
+        (array.get_u $bytes (array.new_default $bytes (i32.const 4)) (local.get $i)))
+    (func (export "null_get") (result i32) (struct.get $base $a (ref.null $base)))
+    (func (export "null_set") (struct.set $base $a (ref.null $base) (i32.const 1)))
+    (func (export "null_len") (result i32) (array.len (ref.null $bytes)))
+    (func (export "v128") (result i32) (local $v (ref null $vec))
+        (local.set $v (struct.new_default $vec))
+        (struct.set $vec $v (local.get $v) (v128.const i32x4 1 2 3 4))
+        (i32x4.extract_lane 2 (struct.get $vec $v (local.get $v)))))"#;
+
+#[test]
+fn field_and_element_ops_are_native_and_agree() {
+    assert_native("field ops", FIELD_OPS);
+    let x = 10;
+    let subtype = (x + 1) + (-1) + 0xfffe + (-15) + 5;
+    check(FIELD_OPS, "subtype", &[Val::I32(x)], Ok(vec![Val::I32(subtype)]));
+    // Bytes 250..=255 then 0..: signed + unsigned sums.
+    let n = 9;
+    let s: i32 = (0..n).map(|i| ((i + 250) as u8 as i8 as i32) + ((i + 250) as u8 as i32)).sum();
+    check(FIELD_OPS, "arrays", &[Val::I32(n)], Ok(vec![Val::I32(s + 3 + 100)]));
+    check(FIELD_OPS, "out_of_bounds", &[Val::I32(3)], Ok(vec![Val::I32(0)]));
+    check(FIELD_OPS, "out_of_bounds", &[Val::I32(4)], Err("out of bounds array access"));
+    check(FIELD_OPS, "null_get", &[], Err("null structure reference"));
+    check(FIELD_OPS, "null_set", &[], Err("null structure reference"));
+    check(FIELD_OPS, "null_len", &[], Err("null array reference"));
+    check(FIELD_OPS, "v128", &[], Ok(vec![Val::I32(3)]));
+}

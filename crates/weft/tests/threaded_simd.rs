@@ -348,3 +348,127 @@ fn inline_lane_ops_agree() {
     let want = idx.to_le_bytes().map(|i| v.get(usize::from(i)).copied().unwrap_or(0));
     assert_eq!(r, [Val::V128(u128::from_le_bytes(want))]);
 }
+
+/// The three-op fusions agree with the reference engine: a shift by a
+/// constant then a constant mask (every shift, by counts in and past the
+/// lane width), and a byte count `c + ((x == y) & 1)` with `y` a vector
+/// or a constant; also where a loop label lies between the ops (not
+/// fused) and where the mask is not bytes of 1.
+#[test]
+fn shift_mask_and_count_fusions_agree() {
+    let mut funcs = String::new();
+    let shifts = [
+        "i8x16.shl",
+        "i8x16.shr_s",
+        "i8x16.shr_u",
+        "i16x8.shl",
+        "i16x8.shr_s",
+        "i16x8.shr_u",
+        "i32x4.shl",
+        "i32x4.shr_s",
+        "i32x4.shr_u",
+        "i64x2.shl",
+        "i64x2.shr_s",
+        "i64x2.shr_u",
+    ];
+    let counts = [0, 3, 8, 18, 33, 70];
+    for (i, shift) in shifts.iter().enumerate() {
+        for (j, count) in counts.iter().enumerate() {
+            funcs += &format!(
+                "(func (export \"m{i}_{j}\") (param v128) (result v128)
+                    (v128.and ({shift} (local.get 0) (i32.const {count}))
+                        (v128.const i32x4 0x0000003f 0x00003f00 0x003f0000 0xff00ff01)))\n"
+            );
+        }
+    }
+    let wat = format!(
+        r#"(module
+        {funcs}
+        (func (export "count") (param v128 v128 v128) (result v128)
+            (i8x16.add (local.get 2) (v128.and (i8x16.eq (local.get 0) (local.get 1)) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1))))
+        (func (export "count_const") (param v128 v128 v128) (result v128)
+            (i8x16.add (local.get 2)
+                (v128.and (i8x16.eq (local.get 0) (v128.const i8x16 0x11 0x22 0 0xff 0x11 0x22 0 0xff 0x11 0x22 0 0xff 0x77 0x66 0x55 0x44))
+                    (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1))))
+        (func (export "count_in_place") (param v128 v128) (result v128)
+            (i8x16.add (local.get 1) (v128.and (i8x16.eq (local.get 0) (local.get 0)) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1))))
+        (func (export "other_mask") (param v128 v128 v128) (result v128)
+            (i8x16.add (local.get 2) (v128.and (i8x16.eq (local.get 0) (local.get 1)) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 3))))
+        (func (export "label_between") (param v128 v128 v128 i32) (result v128)
+            (local.get 2)
+            (i8x16.eq (local.get 0) (local.get 1))
+            (loop $l (param v128) (result v128)
+                (v128.and (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1))
+                (br_if $l (i32.ne (local.tee 3 (i32.sub (local.get 3) (i32.const 1))) (i32.const 0))))
+            (i8x16.add)))"#
+    );
+    assert_native("fusions", &wat);
+    let module = Module::new(&Engine::default(), wat.as_str()).unwrap();
+    let text = |f: u32| weft::raw::threaded::disassemble(&module, f).unwrap().unwrap();
+    assert!(text(0).contains("VShiftAndConst"), "{}", text(0));
+    let last = (shifts.len() * counts.len()) as u32;
+    assert!(text(last).contains("VI8x16CountEq "), "{}", text(last));
+    assert!(text(last + 1).contains("VI8x16CountEqConst"), "{}", text(last + 1));
+    assert!(!text(last + 3).contains("VI8x16CountEq"), "{}", text(last + 3));
+    assert!(!text(last + 4).contains("VI8x16CountEq"), "{}", text(last + 4));
+    for i in 0..shifts.len() {
+        for j in 0..counts.len() {
+            agree(&wat, &format!("m{i}_{j}"), &[Val::V128(V)]).unwrap();
+            agree(&wat, &format!("m{i}_{j}"), &[Val::V128(W)]).unwrap();
+        }
+    }
+    // Equal bytes in some lanes: V with four bytes of W, and the constant's.
+    let x = (V & !0xffff_0000_ffff) | (W & 0xffff_0000_ffff);
+    let c = 0x0102_0304_0506_0708_ff00_7f80_fe01_0203;
+    for f in ["count", "count_const", "other_mask"] {
+        agree(&wat, f, &[Val::V128(x), Val::V128(W), Val::V128(c)]).unwrap();
+        agree(&wat, f, &[Val::V128(0x4455_6677_ff00_2211_4455_6677_ff00_2211), Val::V128(W), Val::V128(c)]).unwrap();
+    }
+    let r = agree(&wat, "count", &[Val::V128(x), Val::V128(W), Val::V128(c)]).unwrap();
+    let want: [u8; 16] =
+        std::array::from_fn(|i| c.to_le_bytes()[i].wrapping_add(u8::from(x.to_le_bytes()[i] == W.to_le_bytes()[i])));
+    assert_eq!(r, [Val::V128(u128::from_le_bytes(want))]);
+    agree(&wat, "count_in_place", &[Val::V128(V), Val::V128(c)]).unwrap();
+    for n in [1, 3] {
+        agree(&wat, "label_between", &[Val::V128(x), Val::V128(W), Val::V128(c), Val::I32(n)]).unwrap();
+    }
+}
+
+/// Two unary vector ops in a row are one op (`VUn2`) and agree with the
+/// reference engine whichever of them runs inline; a `local.tee` between
+/// them keeps them apart and the local set.
+#[test]
+fn unary_chains_agree() {
+    let wat = r#"(module
+        (func (export "popcnt_sum") (param v128) (result v128)
+            (i32x4.extadd_pairwise_i16x8_u (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (local.get 0)))))
+        (func (export "widen_convert") (param v128) (result v128)
+            (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (i16x8.extend_high_i8x16_s (local.get 0)))))
+        (func (export "out_of_line_first") (param v128) (result v128)
+            (i16x8.extend_low_i8x16_u (i8x16.abs (local.get 0))))
+        (func (export "out_of_line_second") (param v128) (result v128)
+            (f32x4.sqrt (f32x4.convert_i32x4_s (local.get 0))))
+        (func (export "both_out_of_line") (param v128) (result v128)
+            (f32x4.floor (f32x4.neg (local.get 0))))
+        (func (export "teed") (param v128) (result v128 v128)
+            (local $t v128)
+            (i16x8.extend_low_i8x16_s (local.tee $t (i8x16.popcnt (local.get 0))))
+            (local.get $t)))"#;
+    assert_native("unary chains", wat);
+    let module = Module::new(&Engine::default(), wat).unwrap();
+    let text = |f: u32| weft::raw::threaded::disassemble(&module, f).unwrap().unwrap();
+    for f in 0..5 {
+        assert!(text(f).contains("VUn2"), "{}", text(f));
+    }
+    assert!(!text(5).contains("VUn2"), "{}", text(5));
+    let floats = u128::from_le_bytes(
+        [1.5f32, -2.25, 7e10, -0.0].iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>().try_into().unwrap(),
+    );
+    for f in ["popcnt_sum", "widen_convert", "out_of_line_first", "out_of_line_second", "both_out_of_line", "teed"] {
+        for v in [V, W, floats, u128::MAX, 0x8080_8080_7f7f_7f7f_0000_ffff_8000_7fff] {
+            agree(wat, f, &[Val::V128(v)]).unwrap();
+        }
+    }
+    let r = agree(wat, "popcnt_sum", &[Val::V128(u128::MAX)]).unwrap();
+    assert_eq!(r, [Val::V128(u128::from_le_bytes([32, 0, 0, 0].repeat(4).try_into().unwrap()))]);
+}

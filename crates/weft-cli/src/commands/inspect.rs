@@ -128,7 +128,7 @@ pub fn describe(module: &Module) -> String {
         let _ = writeln!(out, "functions: {} defined, {} imported", module.code.len(), module.num_imported_functions);
         for (i, body) in module.code.iter().enumerate() {
             let index = module.num_imported_functions + i as u32;
-            let name = module.names.function(index).map(|n| format!(" ${n}")).unwrap_or_default();
+            let name = module.names().function(index).map(|n| format!(" ${n}")).unwrap_or_default();
             let exported: Vec<&str> = module
                 .exports
                 .iter()

@@ -245,7 +245,7 @@ impl Tracer<'_> {
     fn frame_details(&self, stepper: &Stepper, index: usize, line: &mut String) {
         let Some(frame) = stepper.frames().into_iter().nth(index) else { return };
         if self.args.locals {
-            let names = self.module.decoded().names.locals.get(&frame.func_index);
+            let names = self.module.decoded().names().locals.get(&frame.func_index);
             let locals: Vec<String> = frame
                 .locals
                 .iter()

@@ -68,6 +68,10 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match result {
         Ok(_) => {
             println!("{path}: valid");
+            // The process ends now: leave the module's tens of thousands of
+            // allocations (bodies, their locals) to the OS, as `weft run`
+            // does.
+            std::mem::forget(module);
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

@@ -203,7 +203,7 @@ impl<T> Store<T> {
 }
 
 fn describe(heap: &super::GcHeap, v: &Val, module: &Module, deep: bool) -> String {
-    let names = &module.decoded().names;
+    let names = &module.decoded().names();
     let type_name = |i: u32| names.types.get(&i).map_or_else(|| i.to_string(), |n| format!("${n}"));
     let a = match v {
         Val::AnyRef(Some(a)) => a,

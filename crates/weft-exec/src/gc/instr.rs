@@ -203,6 +203,8 @@ fn not_a(what: &str) -> Trap {
 }
 
 #[cold]
-fn collected() -> Trap {
+/// The trap of an access to an object that was collected (a reference
+/// the host kept without rooting it).
+pub fn collected() -> Trap {
     Trap::host("reference to a collected object")
 }

@@ -44,9 +44,10 @@
 //! instances that are in flight or pinned. Marking uses explicit work
 //! lists (no recursion on object depth). Exception instances that became
 //! `exnref`s are traced like objects (through roots, `exnref` fields and
-//! other instances' payloads) and freed when nothing reaches them
-//! (`crate::exception`), unless a threaded activation is running
-//! ([`GcHeap::opaque_frames`]).
+//! other instances' payloads, and the threaded engine's slots scanned
+//! conservatively: a word whose tag, index and generation name a current
+//! instance, see [`raw`]) and freed when nothing reaches them
+//! (`crate::exception`).
 //!
 //! A collection runs only inside an allocation ([`alloc_struct`],
 //! [`alloc_array`], [`alloc_array_of`], [`exception_allocating`]), before the new object exists
@@ -75,7 +76,8 @@ pub use types::{FieldLayout, GcComposite, GcType, TypeRegistry, default_of, null
 
 use weft_decode::{StorageType, ValType};
 
-use crate::store::{EngineStore, StoreId, StoreInner};
+use crate::exception::Exn;
+use crate::store::{EngineStore, StoreId, StoreInner, Stored};
 use crate::trap::{Trap, TrapKind};
 use crate::value::{ExternRef, Val};
 use raw::Hierarchy;
@@ -220,6 +222,34 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// A live object's words, as [`GcHeap::fields_of_raw`] lends them: the
+/// reference fields (or elements) are `words[at]`, raw words; a numeric
+/// field at byte `at` of the packed part is in `words[byte_base + at / 8]`
+/// at bit `(at % 8) * 8` (no field but a `v128` straddles a word). A
+/// struct field's `at` is the same in every subtype of its struct type
+/// (fields are laid out in order, subtypes extend), but `byte_base` (the
+/// number of reference words) is the object's own.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    /// The object's words.
+    pub words: &'a [u64],
+    /// Where its packed numeric part starts, in words.
+    pub byte_base: usize,
+    /// An array's length (0 for a struct).
+    pub len: u32,
+}
+
+/// [`Fields`], mutable.
+#[derive(Debug)]
+pub struct FieldsMut<'a> {
+    /// The object's words.
+    pub words: &'a mut [u64],
+    /// Where its packed numeric part starts, in words.
+    pub byte_base: usize,
+    /// An array's length (0 for a struct).
+    pub len: u32,
+}
+
 /// Array element `i`'s position for [`Obj::read`] and [`GcHeap::write`]:
 /// its index for references, its byte offset for numbers.
 #[inline]
@@ -307,10 +337,10 @@ pub struct GcHeap {
     /// While non-zero, allocations never collect (instantiation: values
     /// being built for globals, tables and segments are not yet roots).
     pub inhibit: u32,
-    /// Activations running now whose references the collector cannot
-    /// see (the threaded engine's frames, whose slots may hold `exnref`s):
-    /// while non-zero, collections keep every exception instance.
-    pub opaque_frames: u32,
+    /// The generation of each exception entry (by store address), bumped
+    /// when its instance is freed, so a stale `exnref` word in a scanned
+    /// slot matches no instance ([`raw`], "# `exn`").
+    exn_generations: Vec<u32>,
     /// Host values too large for an inline raw word ([`raw`]), by number.
     large_host_values: Vec<u64>,
     /// The number of each large host value.
@@ -323,6 +353,33 @@ impl GcHeap {
     pub fn get(&self, r: GcRef) -> Option<Obj<'_>> {
         let slot = self.objects.slot(r)?;
         Some(Obj { heap: self, slot, store: r.store })
+    }
+
+    /// The fields of the live object whose raw word is `raw` (an object
+    /// word of this heap: its store is implied), for engines that access
+    /// fields by position: `None` for null, a non-object word or a
+    /// collected object. See [`Fields`].
+    #[inline]
+    pub fn fields_of_raw(&self, raw: u64) -> Option<Fields<'_>> {
+        let (index, generation) = raw::object_parts(raw)?;
+        let slot = self.objects.slots.get(index as usize)?;
+        if slot.ty == heap::FREE || slot.generation != generation & !ARRAY_BIT {
+            return None;
+        }
+        let byte_base = self.objects.types[slot.ty as usize].byte_base;
+        Some(Fields { words: self.objects.words_of(slot), byte_base, len: slot.len })
+    }
+
+    /// [`fields_of_raw`](GcHeap::fields_of_raw), to write them.
+    #[inline]
+    pub fn fields_of_raw_mut(&mut self, raw: u64) -> Option<FieldsMut<'_>> {
+        let (index, generation) = raw::object_parts(raw)?;
+        let slot = *self.objects.slots.get(index as usize)?;
+        if slot.ty == heap::FREE || slot.generation != generation & !ARRAY_BIT {
+            return None;
+        }
+        let byte_base = self.objects.types[slot.ty as usize].byte_base;
+        Some(FieldsMut { words: self.objects.words_of_mut(slot), byte_base, len: slot.len })
     }
 
     /// Writes `v` to field `f` at `at` of object `r` (a struct field's
@@ -362,11 +419,11 @@ impl GcHeap {
         }
     }
 
-    /// Whether any object was ever allocated (engines skip root
-    /// bookkeeping while none was).
+    /// Whether any object or exception instance was ever allocated
+    /// (engines skip root bookkeeping while none was).
     #[inline]
     pub fn in_use(&self) -> bool {
-        self.stats.allocated != 0 || !self.roots.is_empty()
+        self.stats.allocated != 0 || !self.roots.is_empty() || !self.exn_generations.is_empty()
     }
 
     /// Keeps `v` alive until [`unroot`](GcHeap::unroot); returns the root's id.
@@ -407,11 +464,18 @@ impl GcHeap {
     }
 
     /// [`suspend`](GcHeap::suspend) for raw slots ([`raw`]): every word
-    /// with an object's tag is kept as a possible object of store `store`.
+    /// with an object's tag is kept as a possible object of store `store`,
+    /// and every word naming a current exception instance (tag and
+    /// generation match) as a possible `exnref`.
     pub fn suspend_raw(&mut self, store: StoreId, words: &[u64]) -> usize {
         let mark = self.suspended.len();
-        let objects = words.iter().filter_map(|&w| raw::to_object(w, store));
-        self.suspended.extend(objects.map(|r| Val::AnyRef(Some(AnyRef::Object(r)))));
+        for &w in words {
+            if let Some(r) = raw::to_object(w, store) {
+                self.suspended.push(Val::AnyRef(Some(AnyRef::Object(r))));
+            } else if let Some(i) = raw::exn_candidate(&self.exn_generations, w) {
+                self.suspended.push(Val::ExnRef(Some(Exn(Stored { store, index: i }))));
+            }
+        }
         mark
     }
 
@@ -629,12 +693,18 @@ fn reserve(
 /// stays bounded); `roots` as for [`alloc_struct`], plus the instance's
 /// fields. Call before [`crate::executor::alloc_exn`].
 pub fn exception_allocating(store: &mut dyn EngineStore, fields: usize, roots: &[&[Val]]) {
+    exception_allocating_scanning(store, fields, roots, &[]);
+}
+
+/// [`exception_allocating`] for an engine that keeps values as raw words:
+/// `raw_roots` are scanned conservatively (see [`alloc_struct_scanning`]).
+pub fn exception_allocating_scanning(store: &mut dyn EngineStore, fields: usize, roots: &[&[Val]], raw_roots: &[u64]) {
     let stress = store.inner().engine.config().gc_stress;
     let heap = &mut store.inner_mut().gc;
     let charge = EXN_BYTES + fields * 8;
     heap.since_gc += charge;
     if heap.inhibit == 0 && (stress || heap.since_gc > heap.threshold.max(MIN_THRESHOLD)) {
-        collect(store.inner_mut(), roots);
+        collect_scanning(store.inner_mut(), roots, raw_roots);
     }
 }
 
@@ -651,7 +721,6 @@ pub fn collect(store: &mut StoreInner, extra: &[&[Val]]) {
 /// [`collect`] with raw roots scanned conservatively (see [`alloc_struct_scanning`]).
 pub fn collect_scanning(store: &mut StoreInner, extra: &[&[Val]], raw_roots: &[u64]) {
     let id = store.id;
-    let collect_exns = store.gc.opaque_frames == 0;
     let heap = &mut store.gc;
     heap.marks.clear();
     heap.marks.resize(heap.objects.allocated.len(), 0);
@@ -669,6 +738,8 @@ pub fn collect_scanning(store: &mut StoreInner, extra: &[&[Val]], raw_roots: &[u
     for w in raw_roots {
         if let Some(r) = raw::to_object(*w, id) {
             m.val(&Val::AnyRef(Some(AnyRef::Object(r))));
+        } else if let Some(i) = raw::exn_candidate(&heap.exn_generations, *w) {
+            m.exn(i);
         }
     }
     heap.suspended.iter().for_each(|v| m.val(v));
@@ -678,8 +749,8 @@ pub fn collect_scanning(store: &mut StoreInner, extra: &[&[Val]], raw_roots: &[u
     store.elems.iter().for_each(|e| e.items.iter().for_each(|v| m.val(v)));
     for (i, e) in store.exns.iter().enumerate() {
         // Instances the collector cannot see every reference to (pinned,
-        // in flight, or any while an opaque frame runs) are roots.
-        if !collect_exns || e.pinned || !e.escaped {
+        // or in flight) are roots.
+        if e.pinned || !e.escaped {
             m.exn(i as u32);
         }
     }
@@ -722,15 +793,13 @@ pub fn collect_scanning(store: &mut StoreInner, extra: &[&[Val]], raw_roots: &[u
     heap.stats.collections += 1;
     heap.since_gc = 0;
     heap.threshold = heap.live_bytes.max(MIN_THRESHOLD);
-    if collect_exns {
-        let mut n = 0;
-        for (i, marked) in exn_marks.into_iter().enumerate() {
-            if !marked && crate::exception::collect(store, i as u32) {
-                n += 1;
-            }
+    let mut n = 0;
+    for (i, marked) in exn_marks.into_iter().enumerate() {
+        if !marked && crate::exception::collect(store, i as u32) {
+            n += 1;
         }
-        store.gc.stats.exceptions_freed += n;
     }
+    store.gc.stats.exceptions_freed += n;
 }
 
 /// The mark phase's state: a work list of objects (by slot) and one of
@@ -783,7 +852,7 @@ impl Marker<'_> {
     /// Marks the exception instance of an `exnref` raw word, if not null.
     fn exn_word(&mut self, w: u64) {
         if w != raw::NULL {
-            self.exn((w - 1) as u32);
+            self.exn(raw::exn_index(w));
         }
     }
 

@@ -26,10 +26,29 @@
 //! [`Val::ExternRef`] and the rest as [`Val::Externalized`], `any` decodes
 //! host data as [`AnyRef::Host`].
 //!
-//! # `func` and `exn`
+//! # `func`
 //!
-//! A function or exception instance is its store address plus one (0 is
-//! null), as the threaded engine's slots have always held them.
+//! A function is its store address plus one (0 is null), as the threaded
+//! engine's slots have always held them.
+//!
+//! # `exn`
+//!
+//! ```text
+//! 0                                   null
+//! index << 32 | gen << 2 | 0b11       exception instance `index` (its
+//!                                     store address), whose entry's
+//!                                     generation is `gen` (30 bits)
+//! ```
+//!
+//! The collector scans the threaded engine's slots conservatively: a slot
+//! word is a possible exception root when it has the tag `0b11`, its index
+//! names an instance of the store, and the generation matches the one the
+//! heap keeps for that entry ([`GcHeap::exn_generation`], bumped whenever
+//! an instance is freed). A stale word (its instance freed, the entry maybe
+//! reused) therefore keeps nothing, and a number that happens to match only
+//! keeps a live instance alive one collection longer than needed: a false
+//! match retains, it never frees or aliases anything. Object words (tag
+//! `0b10`) are never taken for exception words and vice versa.
 
 use weft_decode::{HeapType, SubType};
 
@@ -44,6 +63,10 @@ pub const NULL: u64 = 0;
 
 /// The tag bits of an object word.
 const OBJECT_TAG: u64 = 0b10;
+/// The tag bits of an exception word.
+const EXN_TAG: u64 = 0b11;
+/// The generation bits an exception word keeps.
+pub const EXN_GENERATION_MASK: u32 = (1 << 30) - 1;
 /// Bit 63 of a host word: the value is in the heap's table of large host values.
 const HOST_TABLE_BIT: u64 = 1 << 63;
 /// The largest host value kept inline (`(e + 1) << 2` must stay below bit 63).
@@ -123,6 +146,12 @@ pub fn to_object(raw: u64, store: StoreId) -> Option<GcRef> {
     })
 }
 
+/// The slot index and generation (top bit: array) of an object word.
+#[inline]
+pub fn object_parts(raw: u64) -> Option<(u32, u32)> {
+    is_object(raw).then_some((((raw >> 2) & u64::from(MAX_OBJECTS - 1)) as u32, (raw >> 32) as u32))
+}
+
 /// The word of a non-null `any` reference whose host data, if any, is
 /// small enough to be inline (every host value below 2^61 - 1); `None`
 /// for host data that needs the heap's table ([`GcHeap::encode`]).
@@ -147,10 +176,39 @@ pub fn func(f: Option<Func>) -> u64 {
     f.map_or(NULL, |f| u64::from(f.0.index) + 1)
 }
 
-/// The word of exception instance `e` or of null.
+/// The word of exception instance `index` (a store address) whose entry's
+/// generation is `generation`.
 #[inline]
-pub fn exn(e: Option<Exn>) -> u64 {
-    e.map_or(NULL, |e| u64::from(e.0.index) + 1)
+pub fn exn(index: u32, generation: u32) -> u64 {
+    (u64::from(index) << 32) | (u64::from(generation & EXN_GENERATION_MASK) << 2) | EXN_TAG
+}
+
+/// The instance scanned word `raw` names, if its tag and generation
+/// match entry generations `generations` (see "# `exn`").
+#[inline]
+pub(crate) fn exn_candidate(generations: &[u32], raw: u64) -> Option<u32> {
+    let index = exn_index(raw);
+    (is_exn(raw)
+        && generations.get(index as usize).is_some_and(|g| g & EXN_GENERATION_MASK == exn_word_generation(raw)))
+    .then_some(index)
+}
+
+/// Whether `raw` has an exception word's tag.
+#[inline]
+pub fn is_exn(raw: u64) -> bool {
+    raw & 0b11 == EXN_TAG
+}
+
+/// The exception instance (store address) of a non-null `exnref` word.
+#[inline]
+pub fn exn_index(raw: u64) -> u32 {
+    (raw >> 32) as u32
+}
+
+/// The generation an exception word was made with.
+#[inline]
+pub fn exn_word_generation(raw: u64) -> u32 {
+    (raw >> 2) as u32 & EXN_GENERATION_MASK
 }
 
 impl GcHeap {
@@ -166,10 +224,38 @@ impl GcHeap {
             Val::F64(b) => b,
             Val::V128(b) => b as u64,
             Val::FuncRef(f) => func(f),
-            Val::ExnRef(e) => exn(e),
+            Val::ExnRef(e) => e.map_or(NULL, |e| self.exn_word(e.0.index)),
             Val::AnyRef(None) | Val::ExternRef(None) => NULL,
             Val::AnyRef(Some(a)) | Val::Externalized(a) => self.encode_any(a),
             Val::ExternRef(Some(e)) => self.encode_any(AnyRef::Host(e)),
+        }
+    }
+
+    /// The word of exception instance `index` (a live store address).
+    #[inline]
+    pub fn exn_word(&self, index: u32) -> u64 {
+        exn(index, self.exn_generation(index))
+    }
+
+    /// The generation of exception entry `index` (0 for one never freed).
+    #[inline]
+    pub fn exn_generation(&self, index: u32) -> u32 {
+        self.exn_generations.get(index as usize).copied().unwrap_or(0)
+    }
+
+    /// Records that exception entry `index` was freed: words made for its
+    /// instance no longer match it.
+    pub(crate) fn exn_freed(&mut self, index: u32) {
+        if self.exn_generations.len() <= index as usize {
+            self.exn_generations.resize(index as usize + 1, 0);
+        }
+        self.exn_generations[index as usize] = self.exn_generations[index as usize].wrapping_add(1);
+    }
+
+    /// Records that exception entry `index` exists (allocated at the end of the store's list).
+    pub(crate) fn exn_allocated(&mut self, index: u32) {
+        if self.exn_generations.len() <= index as usize {
+            self.exn_generations.resize(index as usize + 1, 0);
         }
     }
 
@@ -194,7 +280,7 @@ impl GcHeap {
     pub fn decode(&self, raw: u64, h: Hierarchy, store: StoreId) -> Val {
         match h {
             Hierarchy::Func => Val::FuncRef((raw != NULL).then(|| Func(Stored { store, index: (raw - 1) as u32 }))),
-            Hierarchy::Exn => Val::ExnRef((raw != NULL).then(|| Exn(Stored { store, index: (raw - 1) as u32 }))),
+            Hierarchy::Exn => Val::ExnRef((raw != NULL).then(|| Exn(Stored { store, index: exn_index(raw) }))),
             Hierarchy::Any => Val::AnyRef(self.decode_any(raw, store)),
             Hierarchy::Extern => match self.decode_any(raw, store) {
                 None => Val::ExternRef(None),
@@ -266,5 +352,19 @@ mod tests {
         let raw = heap.encode(f);
         assert_eq!(heap.decode(raw, Hierarchy::Func, store), f);
         assert_eq!(heap.decode(NULL, Hierarchy::Exn, store), Val::ExnRef(None));
+        // Exception words: tagged apart from objects, with the entry's generation.
+        heap.exn_allocated(3);
+        let e = Val::ExnRef(Some(Exn(Stored { store, index: 3 })));
+        let w = heap.encode(e);
+        assert!(is_exn(w) && !is_object(w) && w != NULL);
+        assert_eq!(heap.decode(w, Hierarchy::Exn, store), e);
+        assert_eq!(exn_candidate(&heap.exn_generations, w), Some(3));
+        assert_eq!(exn_candidate(&heap.exn_generations, object(r)), None);
+        assert_eq!(exn_candidate(&heap.exn_generations, exn(4, 0)), None, "no such entry");
+        heap.exn_freed(3);
+        assert_eq!(exn_candidate(&heap.exn_generations, w), None, "a stale word matches no instance");
+        let w2 = heap.encode(e);
+        assert_ne!(w2, w);
+        assert_eq!(exn_candidate(&heap.exn_generations, w2), Some(3));
     }
 }

@@ -6,7 +6,7 @@
 //! rounding rules, once for both the scalar and the vector instructions. `abs`, `neg`, `pmin` and `pmax` are
 //! bit operations on the lanes: they never touch a NaN's payload.
 
-use super::{V128, compare, from_lanes, lanes, map, widen, zip};
+use super::{V128, compare, each, from_lanes, lanes, map, widen, zip};
 use crate::numeric as n;
 
 /// `f32x4.ceil`.
@@ -264,13 +264,13 @@ pub fn f64x2_ge(a: V128, b: V128) -> V128 {
 /// `i32x4.trunc_sat_f32x4_s`: saturating truncation, NaN to 0.
 #[inline(always)]
 pub fn i32x4_trunc_sat_f32x4_s(a: V128) -> V128 {
-    from_lanes::<i32, 4>(lanes::<f32, 4>(a).map(n::i32_trunc_sat_f32_s))
+    from_lanes::<i32, 4>(each(lanes::<f32, 4>(a), n::i32_trunc_sat_f32_s))
 }
 
 /// `i32x4.trunc_sat_f32x4_u`: saturating truncation, NaN to 0.
 #[inline(always)]
 pub fn i32x4_trunc_sat_f32x4_u(a: V128) -> V128 {
-    from_lanes::<u32, 4>(lanes::<f32, 4>(a).map(n::i32_trunc_sat_f32_u))
+    from_lanes::<u32, 4>(each(lanes::<f32, 4>(a), n::i32_trunc_sat_f32_u))
 }
 
 /// `i32x4.trunc_sat_f64x2_s_zero`: both lanes truncated (saturating), two zero lanes above.
@@ -290,13 +290,13 @@ pub fn i32x4_trunc_sat_f64x2_u_zero(a: V128) -> V128 {
 /// `f32x4.convert_i32x4_s`: rounds to nearest.
 #[inline(always)]
 pub fn f32x4_convert_i32x4_s(a: V128) -> V128 {
-    from_lanes::<f32, 4>(lanes::<i32, 4>(a).map(|x| x as f32))
+    from_lanes::<f32, 4>(each(lanes::<i32, 4>(a), |x| x as f32))
 }
 
 /// `f32x4.convert_i32x4_u`: rounds to nearest.
 #[inline(always)]
 pub fn f32x4_convert_i32x4_u(a: V128) -> V128 {
-    from_lanes::<f32, 4>(lanes::<u32, 4>(a).map(|x| x as f32))
+    from_lanes::<f32, 4>(each(lanes::<u32, 4>(a), |x| x as f32))
 }
 
 /// `f64x2.convert_low_i32x4_s`: the two low lanes, exactly.

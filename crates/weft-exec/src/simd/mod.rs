@@ -152,7 +152,15 @@ pub fn from_lanes<T: Lane, const M: usize>(lanes: [T; M]) -> V128 {
 /// Applies `f` to every lane.
 #[inline(always)]
 pub fn map<T: Lane, const M: usize>(a: V128, f: impl Fn(T) -> T) -> V128 {
-    from_lanes::<T, M>(lanes::<T, M>(a).map(f))
+    from_lanes::<T, M>(each(lanes::<T, M>(a), f))
+}
+
+/// `f` of every element of `x`: `x.map(f)` as `array::from_fn`, which LLVM
+/// inlines and vectorizes (`[T; N]::map` went out of line, for
+/// `i8x16.popcnt` a call and a result read back through the stack).
+#[inline(always)]
+pub fn each<T: Copy, U, const M: usize>(x: [T; M], f: impl Fn(T) -> U) -> [U; M] {
+    array::from_fn(|i| f(x[i]))
 }
 
 /// Applies `f` to every pair of corresponding lanes.
@@ -404,14 +412,14 @@ pub fn i8x16_shuffle(a: V128, b: V128, lanes: [u8; 16]) -> V128 {
     let mut bytes = [0u8; 32];
     bytes[..16].copy_from_slice(&a);
     bytes[16..].copy_from_slice(&b);
-    lanes.map(|i| bytes[usize::from(i) % 32])
+    each(lanes, |i| bytes[usize::from(i) % 32])
 }
 
 /// `i8x16.swizzle`: byte `i` of the result is byte `s[i]` of `a`, or 0 if
 /// `s[i]` is 16 or more.
 #[inline(always)]
 pub fn i8x16_swizzle(a: V128, s: V128) -> V128 {
-    s.map(|i| a.get(usize::from(i)).copied().unwrap_or(0))
+    each(s, |i| a.get(usize::from(i)).copied().unwrap_or(0))
 }
 
 // ---- the lane part of loads and stores (spec 4.4.7 `v128.load...`) ----
@@ -419,41 +427,41 @@ pub fn i8x16_swizzle(a: V128, s: V128) -> V128 {
 /// `v128.load8x8_s`: eight bytes sign-extended to `i16` lanes.
 #[inline(always)]
 pub fn v128_load8x8_s(bytes: [u8; 8]) -> V128 {
-    from_lanes::<i16, 8>(bytes.map(|b| i16::from(b as i8)))
+    from_lanes::<i16, 8>(each(bytes, |b| i16::from(b as i8)))
 }
 
 /// `v128.load8x8_u`: eight bytes zero-extended to `i16` lanes.
 #[inline(always)]
 pub fn v128_load8x8_u(bytes: [u8; 8]) -> V128 {
-    from_lanes::<u16, 8>(bytes.map(u16::from))
+    from_lanes::<u16, 8>(each(bytes, u16::from))
 }
 
 /// `v128.load16x4_s`: four little-endian `i16` sign-extended to `i32` lanes.
 #[inline(always)]
 pub fn v128_load16x4_s(bytes: [u8; 8]) -> V128 {
     let l: [i16; 4] = lanes64(bytes);
-    from_lanes::<i32, 4>(l.map(i32::from))
+    from_lanes::<i32, 4>(each(l, i32::from))
 }
 
 /// `v128.load16x4_u`: four `u16` zero-extended to `i32` lanes.
 #[inline(always)]
 pub fn v128_load16x4_u(bytes: [u8; 8]) -> V128 {
     let l: [u16; 4] = lanes64(bytes);
-    from_lanes::<u32, 4>(l.map(u32::from))
+    from_lanes::<u32, 4>(each(l, u32::from))
 }
 
 /// `v128.load32x2_s`: two `i32` sign-extended to `i64` lanes.
 #[inline(always)]
 pub fn v128_load32x2_s(bytes: [u8; 8]) -> V128 {
     let l: [i32; 2] = lanes64(bytes);
-    from_lanes::<i64, 2>(l.map(i64::from))
+    from_lanes::<i64, 2>(each(l, i64::from))
 }
 
 /// `v128.load32x2_u`: two `u32` zero-extended to `i64` lanes.
 #[inline(always)]
 pub fn v128_load32x2_u(bytes: [u8; 8]) -> V128 {
     let l: [u32; 2] = lanes64(bytes);
-    from_lanes::<u64, 2>(l.map(u64::from))
+    from_lanes::<u64, 2>(each(l, u64::from))
 }
 
 /// The `M` lanes of a little-endian 64-bit half vector.

@@ -186,7 +186,7 @@ pub fn i32x4_relaxed_dot_i8x16_i7x16_add_s(a: V128, b: V128, c: V128) -> V128 {
 /// already the fast instruction, and no baseline instruction truncates to
 /// unsigned.
 pub mod native {
-    use super::super::{Lane, V128, from_lanes, lanes, zip, zip3};
+    use super::super::{Lane, V128, each, from_lanes, lanes, zip, zip3};
 
     // Native and deterministic agree on these everywhere (see above).
     pub use super::{
@@ -264,7 +264,7 @@ pub mod native {
         if !X86 {
             return super::super::i8x16_swizzle(a, s);
         }
-        s.map(|i| if i & 0x80 != 0 { 0 } else { a[usize::from(i & 15)] })
+        each(s, |i| if i & 0x80 != 0 { 0 } else { a[usize::from(i & 15)] })
     }
 
     /// `cvttps2dq`/`cvttpd2dq` on one lane: `i32::MIN` for NaN and out of range.
@@ -280,7 +280,7 @@ pub mod native {
         if !X86 {
             return super::i32x4_relaxed_trunc_f32x4_s(a);
         }
-        from_lanes::<i32, 4>(lanes::<f32, 4>(a).map(|x| cvtt(f64::from(x))))
+        from_lanes::<i32, 4>(each(lanes::<f32, 4>(a), |x| cvtt(f64::from(x))))
     }
 
     /// `i32x4.relaxed_trunc_f64x2_s_zero`: on x86-64 NaN and out-of-range

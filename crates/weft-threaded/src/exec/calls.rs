@@ -140,7 +140,10 @@ impl Exec<'_> {
         }
         let (fp, params, locals) = (self.fp, callee.params as usize, callee.locals as usize);
         let from = fp + usize::from(base);
-        // The window after `fp` covers every slot of any frame there.
+        // The callee's frame is reserved past `fp` before it runs (the
+        // vector may move: the handler after re-derives `Sp`).
+        let len = (fp + super::reserved(callee)).max(from + params);
+        super::reserve_slots(self.slots, len, self.limits.max_value_stack);
         self.slots.copy_within(from..from + params, fp);
         self.slots[fp + params..fp + locals].fill(0);
         if callee.v128 {

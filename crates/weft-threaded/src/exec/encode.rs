@@ -25,7 +25,8 @@
 //!
 //! Three kinds of op are laid out differently:
 //!
-//! * **calls** (`Call`, `CallInternal`, `CallIndirect`, `CallRef`) are all
+//! * **calls** (`Call`, `CallInternal`, `CallInternalCopy`, `CallIndirect`,
+//!   `CallRef`) are all
 //!   [`CALL_SIZE`] bytes (the largest call's), so code that only knows it is after a call
 //!   (`Exec::call`) finds the return address;
 //! * **self-decoding** ops — those whose handler decodes the op itself
@@ -117,7 +118,12 @@ const fn str_eq(a: &str, b: &str) -> bool {
 /// The layout kind of the op named `name` whose handler is `handler` (as
 /// written in its row): 1 for a call, 2 for a self-decoding op, else 0.
 const fn kind_of(name: &str, handler: &str) -> u8 {
-    if str_eq(name, "Call") || str_eq(name, "CallInternal") || str_eq(name, "CallIndirect") || str_eq(name, "CallRef") {
+    if str_eq(name, "Call")
+        || str_eq(name, "CallInternal")
+        || str_eq(name, "CallInternalCopy")
+        || str_eq(name, "CallIndirect")
+        || str_eq(name, "CallRef")
+    {
         1
     } else if str_eq(handler, "slow")
         || str_eq(handler, "super::gc::gc")
@@ -251,6 +257,22 @@ macro_rules! field_wrap {
 }
 
 for_each_op!(define_encoding);
+
+// Every call's payload fits its fixed size, and `CallInternalCopy`'s
+// starts as `CallInternal`'s (`call_internal_general` reads either as a
+// `CallInternal`).
+const _: () = {
+    let room = CALL_SIZE - REF;
+    assert!(size_of::<layout::Call>() <= room);
+    assert!(size_of::<layout::CallInternal>() <= room);
+    assert!(size_of::<layout::CallInternalCopy>() <= room);
+    assert!(size_of::<layout::CallIndirect>() <= room);
+    assert!(size_of::<layout::CallRef>() <= room);
+    assert!(
+        std::mem::offset_of!(layout::CallInternalCopy, defined) == std::mem::offset_of!(layout::CallInternal, defined)
+    );
+    assert!(std::mem::offset_of!(layout::CallInternalCopy, base) == std::mem::offset_of!(layout::CallInternal, base));
+};
 
 /// The address handler references are offsets from.
 #[inline(always)]
@@ -508,6 +530,7 @@ mod tests {
         assert_eq!(KINDS[Tag::TableCopy as usize], 2);
         assert_eq!(KINDS[Tag::GcBr as usize], 0);
         assert_eq!(size::CallIndirect, CALL_SIZE);
+        assert_eq!(size::CallInternalCopy, CALL_SIZE);
         assert!(SIZES.iter().all(|&s| s % 4 == 0 && s <= 36));
     }
 

@@ -32,6 +32,7 @@ use crate::translate::exceptions::{ExnAction, ExnClause};
 use weft_exec::Thrown;
 use weft_exec::Val;
 use weft_exec::executor::{alloc_exn as alloc, escape_error, escape_exn as escape, release_exn as release};
+use weft_exec::gc;
 use weft_exec::{Trap, TrapKind};
 use weft_macros::handler;
 
@@ -80,6 +81,10 @@ impl Exec<'_> {
             Op::Throw { a, tag } => {
                 let addr = self.inst.tags[tag as usize];
                 let types = self.store.tags[addr as usize].func_type.params().to_vec();
+                if !self.run_in_frame(a, types.len()) {
+                    self.record_trap(ip, Trap::host("throw payload outside the frame"));
+                    return None;
+                }
                 // The payload's hierarchies by the module's own type for the
                 // tag (the store's is its defining module's).
                 let d = &self.inst.module.decoded;
@@ -92,6 +97,12 @@ impl Exec<'_> {
                         to_val(self.store, s.raw(a + k as u16), t, &d.types)
                     })
                     .collect();
+                // Throwing allocates: count it toward the next collection,
+                // whose roots are this activation's slots (`exnref`s and
+                // objects included) and the payload.
+                self.with_erased_scanning(|store, slots| {
+                    gc::exception_allocating_scanning(store, fields.len(), &[&fields], slots)
+                });
                 alloc(self.store, addr, fields)
             }
             Op::ThrowRef { a } => match s.raw(a) {
@@ -99,7 +110,7 @@ impl Exec<'_> {
                     self.record_trap(ip, TrapKind::NullExceptionReference);
                     return None;
                 }
-                r => (r - 1) as u32,
+                r => gc::raw::exn_index(r),
             },
             other => unreachable!("{other:?} reached the throw handler"),
         };
@@ -195,7 +206,7 @@ impl Exec<'_> {
             Some(slot) => {
                 // An `exnref` to it now exists.
                 escape(self.store, exn);
-                self.slots[self.fp + usize::from(slot)] = u64::from(exn) + 1;
+                self.slots[self.fp + usize::from(slot)] = self.store.gc.exn_word(exn);
             }
             // Nothing can refer to it any more (unless it escaped before).
             None => release(self.store, exn),

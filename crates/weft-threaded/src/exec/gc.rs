@@ -1,11 +1,17 @@
-//! The GC handlers ([`Op::Gc`], [`Op::GcBr`]; `op/gc.rs` says what each
-//! sub-op's operands are).
+//! The GC handlers: the field and element accesses ([`Op::StructGet`],
+//! [`Op::StructSet`], [`Op::ArrayGet`], [`Op::ArraySet`], [`Op::ArrayLen`])
+//! each in its own handler, the rest through [`Op::Gc`] and [`Op::GcBr`]
+//! (`op/gc.rs` says what each sub-op's operands are).
 //!
 //! References in slots are raw words ([`weft_exec::gc::raw`]), the same
 //! words objects keep in their reference fields: a field access finds its
-//! object from the word (slot and generation), and reference fields and
-//! elements move as words (`Obj::raw`, `GcHeap::write_raw`), with no
-//! decoding; numeric ones go through the heap's typed `read`/`write`. Everything with a rule of its own
+//! object's words from the word (slot and generation,
+//! [`weft_exec::gc::GcHeap::fields_of_raw`]) and moves the field's bits
+//! at a position the translator computed from the static type (a
+//! reference as a word, a number masked and extended by its kind), with
+//! no decoding; a failed lookup (null, out of bounds, collected) goes to
+//! one cold function that works out which trap it is. `v128` fields go
+//! through the heap's typed `read`/`write` in `Op::Gc`. Everything with a rule of its own
 //! (bounds, casts, the bulk array ops, data and element segments) calls
 //! the same function of [`weft_exec::gc::instr`] the reference engine
 //! calls.
@@ -17,9 +23,13 @@
 //! ([`gc::alloc_struct_scanning`] and its siblings): any word with an object's tag whose slot and
 //! generation match a live object keeps it (conservative: the collector
 //! does not move objects, so a number that happens to look like a live
-//! object only keeps it longer). While the activation is suspended under a
-//! call out (host, reference engine), its slots are recorded the same way
-//! (`Exec::call_out`, [`weft_exec::gc::GcHeap::suspend_raw`]).
+//! object only keeps it longer). Words with an exception's tag whose index
+//! and generation name a current exception instance keep that instance
+//! (an `exnref` in a slot, [`weft_exec::gc::raw`]); `throw` passes the
+//! slots the same way (`exec/exceptions.rs`). While the activation is
+//! suspended under a call out (host, reference engine), its slots are
+//! recorded the same way (`Exec::call_out`,
+//! [`weft_exec::gc::GcHeap::suspend_raw`]).
 //!
 //! The handlers keep the dispatch chain's rule (see `backend.rs`): the
 //! work is in out-of-line steps that return a `bool` and record their
@@ -38,6 +48,159 @@ use weft_exec::gc::instr::{self, array_elem, gc_type};
 use weft_exec::gc::raw::{self, Hierarchy};
 use weft_exec::gc::{self, FieldLayout, GcComposite, GcRef, elem_at};
 use weft_exec::{Trap, TrapKind, Val};
+
+/// `StructGet`: one lookup of the object's words, one read.
+#[handler]
+pub(super) fn struct_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, StructGet { d, a, kind, at });
+    let r = s.raw(a);
+    match ex.store.gc.fields_of_raw(r).and_then(|f| read_field(&f, kind, at as usize)) {
+        Some(v) => {
+            s.set_raw(d, v);
+            next(ex, ip.next(), s, m, acc)
+        }
+        None => {
+            access_trap(ex, ip, r, TrapKind::NullStructReference);
+            exit(Exit::Trap)
+        }
+    }
+}
+
+/// `StructSet`.
+#[handler]
+pub(super) fn struct_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, StructSet { a, b, kind, at });
+    let r = s.raw(a);
+    match ex.store.gc.fields_of_raw_mut(r).and_then(|mut f| write_field(&mut f, kind, at as usize, s.raw(b))) {
+        Some(()) => next(ex, ip.next(), s, m, acc),
+        None => {
+            access_trap(ex, ip, r, TrapKind::NullStructReference);
+            exit(Exit::Trap)
+        }
+    }
+}
+
+/// `ArrayGet`.
+#[handler]
+pub(super) fn array_get(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, ArrayGet { d, a, b, kind });
+    let (r, i) = (s.raw(a), index(s, b));
+    let v = ex.store.gc.fields_of_raw(r).and_then(|f| match i < f.len {
+        true => read_field(&f, kind, elem_pos(kind, i)),
+        false => None,
+    });
+    match v {
+        Some(v) => {
+            s.set_raw(d, v);
+            next(ex, ip.next(), s, m, acc)
+        }
+        None => {
+            access_trap(ex, ip, r, TrapKind::NullArrayReference);
+            exit(Exit::Trap)
+        }
+    }
+}
+
+/// `ArraySet`.
+#[handler]
+pub(super) fn array_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, ArraySet { a, b, v, kind });
+    let (r, i) = (s.raw(a), index(s, b));
+    let done = ex.store.gc.fields_of_raw_mut(r).and_then(|mut f| match i < f.len {
+        true => write_field(&mut f, kind, elem_pos(kind, i), s.raw(v)),
+        false => None,
+    });
+    match done {
+        Some(()) => next(ex, ip.next(), s, m, acc),
+        None => {
+            access_trap(ex, ip, r, TrapKind::NullArrayReference);
+            exit(Exit::Trap)
+        }
+    }
+}
+
+/// `ArrayLen`.
+#[handler]
+pub(super) fn array_len(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, ArrayLen { d, a });
+    let r = s.raw(a);
+    match ex.store.gc.fields_of_raw(r) {
+        Some(f) => {
+            s.set_raw(d, u64::from(f.len));
+            next(ex, ip.next(), s, m, acc)
+        }
+        None => {
+            access_trap(ex, ip, r, TrapKind::NullArrayReference);
+            exit(Exit::Trap)
+        }
+    }
+}
+
+/// Element `i`'s position for [`read_field`]/[`write_field`]: its word
+/// for references, its byte offset for numbers.
+#[inline(always)]
+fn elem_pos(kind: FieldKind, i: u32) -> usize {
+    match kind.size() {
+        0 => i as usize,
+        n => i as usize * n,
+    }
+}
+
+/// The slot bits of the field of `kind` at `at` (see [`gc::Fields`]):
+/// references as words, packed fields extended as `kind` says, 4-byte
+/// fields zero-extended. `None` if `at` is outside the object (never for
+/// validated code).
+#[inline(always)]
+fn read_field(f: &gc::Fields<'_>, kind: FieldKind, at: usize) -> Option<u64> {
+    if kind == FieldKind::Ref {
+        return f.words.get(at).copied();
+    }
+    let w = *f.words.get(f.byte_base + at / 8)? >> ((at % 8) * 8);
+    Some(match kind {
+        FieldKind::I8S => u64::from(i32::from(w as u8 as i8) as u32),
+        FieldKind::I8U => w & 0xff,
+        FieldKind::I16S => u64::from(i32::from(w as u16 as i16) as u32),
+        FieldKind::I16U => w & 0xffff,
+        FieldKind::Bits32 => w & 0xffff_ffff,
+        _ => w,
+    })
+}
+
+/// Writes slot bits `bits` to the field of `kind` at `at` (the low
+/// bytes of a number, the word of a reference).
+#[inline(always)]
+fn write_field(f: &mut gc::FieldsMut<'_>, kind: FieldKind, at: usize, bits: u64) -> Option<()> {
+    if kind == FieldKind::Ref {
+        *f.words.get_mut(at)? = bits;
+        return Some(());
+    }
+    let w = f.words.get_mut(f.byte_base + at / 8)?;
+    let shift = (at % 8) * 8;
+    let mask = match kind.size() {
+        1 => 0xff,
+        2 => 0xffff,
+        4 => 0xffff_ffff,
+        _ => u64::MAX,
+    };
+    *w = (*w & !(mask << shift)) | ((bits & mask) << shift);
+    Some(())
+}
+
+/// Records the trap of a field or element access through raw word `r`
+/// that found no value: null, an index out of bounds, or a collected
+/// object.
+#[cold]
+#[inline(never)]
+fn access_trap(ex: &mut Exec<'_>, ip: Ip, r: u64, null: TrapKind) {
+    let trap = if r == raw::NULL {
+        Trap::new(null)
+    } else if ex.store.gc.fields_of_raw(r).is_some() {
+        Trap::new(TrapKind::ArrayOutOfBounds)
+    } else {
+        instr::collected()
+    };
+    ex.record_trap(ip, trap);
+}
 
 #[handler]
 pub(super) fn gc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
@@ -88,29 +251,22 @@ fn object_ref(store: &StoreInner, r: u64, null_trap: TrapKind) -> Result<GcRef, 
     raw::to_object(r, store.id).ok_or_else(|| Trap::host("operand is not a struct or array reference"))
 }
 
+/// The array in slot `a`, its element layout, and the index in slot `b`
+/// once checked against its length.
+fn array_elem_at(ex: &Exec<'_>, s: Sp, a: Slot, b: Slot) -> Result<(GcRef, FieldLayout, u32), Trap> {
+    let r = object_ref(ex.store, s.raw(a), TrapKind::NullArrayReference)?;
+    let i = index(s, b);
+    let obj = instr::live(ex.store, r)?;
+    if i >= obj.len() {
+        return Err(Trap::new(TrapKind::ArrayOutOfBounds));
+    }
+    let elem = obj.array_elem().ok_or_else(|| Trap::host("not an array"))?;
+    Ok((r, elem, i))
+}
+
 /// An i32 operand as an unsigned index.
 fn index(s: Sp, x: Slot) -> u32 {
     s.raw(x) as u32
-}
-
-/// The slot bits of a numeric field's value read as `kind` (packed
-/// kinds sign-extended for `_s`).
-fn bits_of(v: Val, kind: FieldKind) -> u64 {
-    match v {
-        Val::I32(x) => {
-            let x = match kind {
-                FieldKind::I8S => i32::from(x as i8),
-                FieldKind::I16S => i32::from(x as i16),
-                _ => x,
-            };
-            u64::from(x as u32)
-        }
-        Val::I64(x) => x as u64,
-        Val::F32(b) => u64::from(b),
-        Val::F64(b) => b,
-        Val::V128(b) => b as u64,
-        _ => 0,
-    }
 }
 
 impl Exec<'_> {
@@ -169,6 +325,9 @@ fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32)
             let inst = instance(ex);
             let ty = gc_type(&inst, k)?;
             let GcComposite::Struct { fields, .. } = &ty.composite else { return Err(Trap::host("not a struct")) };
+            if sub == GcOp::StructNew && !ex.run_in_frame(a, fields.len()) {
+                return Err(Trap::host("struct.new fields outside the frame"));
+            }
             // Small structs (the common case) without a heap buffer.
             let mut small = [Val::I32(0); 8];
             let heap_values;
@@ -192,28 +351,18 @@ fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32)
             let r = ex.with_erased_scanning(|store, slots| gc::alloc_struct_scanning(store, ty, values, &[], slots))?;
             s.set_raw(d, raw::object(r));
         }
-        GcOp::StructGet(kind) => {
+        GcOp::StructGetV128 => {
             let r = object_ref(ex.store, s.raw(a), TrapKind::NullStructReference)?;
             let obj = instr::live(ex.store, r)?;
             let f = obj.struct_field(k).ok_or_else(|| Trap::host("no such field"))?;
-            match kind {
-                FieldKind::Ref => s.set_raw(d, obj.raw(f.at as usize).unwrap_or(raw::NULL)),
-                FieldKind::V128 => {
-                    let v = obj.read(&f, f.at as usize);
-                    ex.put_val(s, d, v);
-                }
-                _ => s.set_raw(d, bits_of(obj.read(&f, f.at as usize), kind)),
-            }
+            let v = obj.read(&f, f.at as usize);
+            ex.put_val(s, d, v);
         }
-        GcOp::StructSet(kind) => {
+        GcOp::StructSetV128 => {
             let r = object_ref(ex.store, s.raw(a), TrapKind::NullStructReference)?;
             let f = instr::live(ex.store, r)?.struct_field(k).ok_or_else(|| Trap::host("no such field"))?;
-            if kind == FieldKind::Ref {
-                ex.store.gc.write_raw(r, f.at as usize, s.raw(b));
-            } else {
-                let v = ex.slot_val(s, b, f.storage, f.default);
-                instr::write(ex.store, r, &f, f.at as usize, v)?;
-            }
+            let v = ex.slot_val(s, b, f.storage, f.default);
+            instr::write(ex.store, r, &f, f.at as usize, v)?;
         }
 
         // ---- arrays ----
@@ -233,6 +382,9 @@ fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32)
             let inst = instance(ex);
             let ty = gc_type(&inst, k)?;
             let elem = array_elem(ty)?;
+            if !ex.run_in_frame(a, usize::from(b)) {
+                return Err(Trap::host("array.new_fixed values outside the frame"));
+            }
             let values: Vec<Val> = (0..b).map(|i| ex.slot_val(s, a + i, elem.storage, elem.default)).collect();
             let r =
                 ex.with_erased_scanning(|store, slots| gc::alloc_array_of_scanning(store, ty, &values, &[], slots))?;
@@ -254,41 +406,15 @@ fn gc_op(ex: &mut Exec<'_>, s: Sp, sub: GcOp, d: Slot, a: Slot, b: Slot, k: u32)
             })?;
             s.set_raw(d, raw::object(r));
         }
-        GcOp::ArrayGet(kind) => {
-            let r = object_ref(ex.store, s.raw(a), TrapKind::NullArrayReference)?;
-            let i = index(s, b);
-            let obj = instr::live(ex.store, r)?;
-            if i >= obj.len() {
-                return Err(Trap::new(TrapKind::ArrayOutOfBounds));
-            }
-            let elem = obj.array_elem().ok_or_else(|| Trap::host("not an array"))?;
-            match kind {
-                FieldKind::Ref => s.set_raw(d, obj.raw(i as usize).unwrap_or(raw::NULL)),
-                FieldKind::V128 => {
-                    let v = obj.read(&elem, elem_at(&elem, i));
-                    ex.put_val(s, d, v);
-                }
-                _ => s.set_raw(d, bits_of(obj.read(&elem, elem_at(&elem, i)), kind)),
-            }
+        GcOp::ArrayGetV128 => {
+            let (r, elem, i) = array_elem_at(ex, s, a, b)?;
+            let v = instr::live(ex.store, r)?.read(&elem, elem_at(&elem, i));
+            ex.put_val(s, d, v);
         }
-        GcOp::ArraySet(kind) => {
-            let r = object_ref(ex.store, s.raw(a), TrapKind::NullArrayReference)?;
-            let i = index(s, b);
-            let obj = instr::live(ex.store, r)?;
-            if i >= obj.len() {
-                return Err(Trap::new(TrapKind::ArrayOutOfBounds));
-            }
-            let elem = obj.array_elem().ok_or_else(|| Trap::host("not an array"))?;
-            if kind == FieldKind::Ref {
-                ex.store.gc.write_raw(r, i as usize, s.raw(d));
-            } else {
-                let v = ex.slot_val(s, d, elem.storage, elem.default);
-                instr::write(ex.store, r, &elem, elem_at(&elem, i), v)?;
-            }
-        }
-        GcOp::ArrayLen => {
-            let r = object_ref(ex.store, s.raw(a), TrapKind::NullArrayReference)?;
-            s.set_raw(d, u64::from(instr::live(ex.store, r)?.len()));
+        GcOp::ArraySetV128 => {
+            let (r, elem, i) = array_elem_at(ex, s, a, b)?;
+            let v = ex.slot_val(s, d, elem.storage, elem.default);
+            instr::write(ex.store, r, &elem, elem_at(&elem, i), v)?;
         }
         GcOp::ArrayFill => {
             let elem = array_elem(gc_type(&ex.inst, k)?)?;

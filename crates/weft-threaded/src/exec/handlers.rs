@@ -16,6 +16,7 @@ use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, simd, table_hierarchy, to_ra
 use crate::Code;
 use crate::op::{Flags, Op, Raw, Slot, for_each_acc_op, for_each_op};
 use weft_exec::TrapKind;
+use weft_exec::Val;
 use weft_exec::executor::InstanceData;
 use weft_exec::executor::StoreInner;
 use weft_exec::executor::ops;
@@ -258,6 +259,14 @@ fn copy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
 }
 
 #[handler]
+fn copy2(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, Copy2 { e, b, d, a });
+    s.set_raw(e, s.raw(b));
+    let acc = s.put_raw(d, s.raw(a));
+    next(ex, ip.next(), s, m, acc)
+}
+
+#[handler]
 fn constant(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, Const { d, imm });
     let acc = s.put_raw(d, imm);
@@ -408,6 +417,22 @@ fn call(ex: &mut Exec<'_>, ip: Ip, _: Sp, _: Mem, _: u64) -> Flow {
 #[handler]
 fn call_internal(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, CallInternal { defined, base });
+    enter_defined(ex, ip, s, m, acc, defined, base)
+}
+
+/// [`call_internal`] after its last argument's move (one dispatch fewer
+/// than a `copy` and then the call).
+#[handler]
+fn call_internal_copy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, CallInternalCopy { defined, base, d, a });
+    s.set_raw(d, s.raw(a));
+    enter_defined(ex, ip, s, m, acc, defined, base)
+}
+
+/// The body of [`call_internal`] and [`call_internal_copy`]: the fast
+/// path, or on to [`call_internal_general`].
+#[inline(always)]
+fn enter_defined(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64, defined: u32, base: Slot) -> Flow {
     // SAFETY: `cache` is null or the cache of the running instance's
     // module (`set_instance` keeps it so), which `ex.inst` keeps alive.
     let entry = unsafe { ex.cache.as_ref() }.and_then(|c| c.entry(defined));
@@ -415,7 +440,7 @@ fn call_internal(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
         && let abs = ex.fp + usize::from(base)
         && ex.fast_entry(callee, abs)
     {
-        ex.enter_fast(ip.next(), callee, abs);
+        ex.enter_fast(ip.after_call(), callee, abs);
         let (ip, s) = (Ip(callee.cells), ex.sp());
         return next(ex, ip, s, m, NO_ACC);
     }
@@ -427,6 +452,9 @@ fn call_internal(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
 #[inline(never)]
 #[handler]
 fn call_internal_general(ex: &mut Exec<'_>, ip: Ip, _: Sp, m: Mem, _: u64) -> Flow {
+    // Either op: `CallInternalCopy`'s payload starts as `CallInternal`'s
+    // (a const assertion in `encode.rs`), and its argument move is done
+    // already (`enter_defined`).
     operands!(ip, CallInternal { defined, base });
     match ex.own_code(defined) {
         Some(code) => enter_internal(ex, ip, Arc::as_ptr(code), base, m),
@@ -487,6 +515,54 @@ fn global_set(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     let addr = ex.inst.globals[g as usize] as usize;
     let old = ex.store.globals[addr].value;
     ex.store.globals[addr].value = to_val_like(&*ex.store, s.raw(a), old);
+    next(ex, ip.next(), s, m, acc)
+}
+
+#[handler]
+fn global_get_num(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, GlobalGetNum { d, g });
+    let a = ex.inst.globals[g as usize] as usize;
+    let bits = match ex.store.globals[a].value {
+        Val::I32(x) => u64::from(x as u32),
+        Val::I64(x) => x as u64,
+        Val::F32(x) => u64::from(x),
+        Val::F64(x) => x,
+        // The translator picks this op for numeric globals only.
+        v => to_raw(ex.store, v),
+    };
+    let acc = s.put_raw(d, bits);
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// Expands to the `global.set` handlers of numeric globals: `name Variant
+/// => Val::Variant(conversion of the slot's bits)`. A global's type never
+/// changes, so the new value is written without reading the old one.
+macro_rules! global_set_handlers {
+    ($($name:ident $variant:ident => $val:ident($conv:expr);)*) => {$(
+        #[handler]
+        fn $name(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+            operands!(ip, $variant { a, g });
+            let addr = ex.inst.globals[g as usize] as usize;
+            ex.store.globals[addr].value = Val::$val(($conv)(s.raw(a)));
+            next(ex, ip.next(), s, m, acc)
+        }
+    )*};
+}
+
+global_set_handlers! {
+    global_set_i32 GlobalSetI32 => I32(|r: u64| r as u32 as i32);
+    global_set_i64 GlobalSetI64 => I64(|r: u64| r as i64);
+    global_set_f32 GlobalSetF32 => F32(|r: u64| r as u32);
+    global_set_f64 GlobalSetF64 => F64(|r: u64| r);
+}
+
+#[handler]
+fn global_set_add_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, GlobalSetAddImm { d, a, g, imm });
+    let v = s.get::<i32>(a).wrapping_add(imm);
+    let acc = s.put_raw(d, v.to_raw());
+    let addr = ex.inst.globals[g as usize] as usize;
+    ex.store.globals[addr].value = Val::I32(v);
     next(ex, ip.next(), s, m, acc)
 }
 

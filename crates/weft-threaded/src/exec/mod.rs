@@ -104,11 +104,24 @@ fn func_types<'s>(store: &'s StoreInner, addr: u32, fallback: &'s InstanceData) 
 
 // ---- the registers ----
 
-/// How many slots a frame can address: every [`Slot`] (a `u16`) is an
-/// in-bounds index of a window this large, so slot accesses need no bounds
-/// checks. The slot vector always extends a full window past the running
-/// frame's first slot (`invoke` and `enter_frame` keep it so).
-const WINDOW: usize = 1 << 16;
+/// Slots reserved past a frame's last one. The slot vector always
+/// extends at least [`reserved`]`(code)` = the frame size plus these past
+/// the running frame's first slot: every entry reserves it (`invoke`,
+/// `make_frame`, `Exec::fast_entry`, `replace_frame`), and within an
+/// activation the vector only grows. `translate::verify` checked that
+/// every slot an op names is below its frame size (a run, or a call's
+/// base, starts at most at its end; a `ReturnN` run ends there too), so
+/// slot accesses need no bounds checks. The slack lets a frame's locals
+/// be zeroed in stores of eight slots, which may reach seven slots past
+/// the frame (`make_frame`, `Exec::enter_fast`), and covers a GC op's
+/// fixed offsets from a run start (`a + 2`, `op/gc.rs`).
+const FRAME_SLACK: usize = 8;
+
+/// The slots a frame of `code` needs past its first (see [`FRAME_SLACK`]).
+#[inline(always)]
+fn reserved(code: &Code) -> usize {
+    code.frame_size as usize + FRAME_SLACK
+}
 
 /// The op pointer: the first byte of the op being executed (an op is a
 /// handler reference and its payload, `encode.rs`).
@@ -229,11 +242,12 @@ impl Sp {
     /// The raw bits in slot `x`.
     #[inline(always)]
     fn raw(self, x: Slot) -> u64 {
-        // SAFETY: `Sp` points at a frame's first slot with at least
-        // `WINDOW` slots of the slot vector after it (the invariant above),
-        // and a `Slot` is below `WINDOW`. Nothing else borrows the slot
-        // vector while handlers run: `Exec` re-derives `Sp` after anything
-        // that may reallocate it.
+        // SAFETY: `Sp` points at a frame's first slot with at least its
+        // frame size (plus `FRAME_SLACK`) slots of the slot vector after it
+        // (the invariant at `FRAME_SLACK`), and `verify` checked that every
+        // slot an op names is below the frame size. Nothing else borrows
+        // the slot vector while handlers run: `Exec` re-derives `Sp` after
+        // anything that may reallocate it (a call, a tail call).
         unsafe { *self.0.add(usize::from(x)) }
     }
 
@@ -270,8 +284,8 @@ impl Sp {
 
     /// Copies `n` slots from `from` to the frame's first slots (results).
     fn copy_to_start(self, from: Slot, n: u16) {
-        // SAFETY: both ranges are inside the window (`from + n` is at most
-        // the frame size, a `Slot`); `copy` allows overlap.
+        // SAFETY: both ranges are inside the frame (`verify` checked that
+        // `from + n` is at most the frame size); `copy` allows overlap.
         unsafe { std::ptr::copy(self.0.add(usize::from(from)), self.0, usize::from(n)) }
     }
 }
@@ -352,7 +366,8 @@ pub(super) struct Exec<'a> {
     slots: &'a mut Vec<u64>,
     /// The v-slots: slot `x` of a frame at `fp` holds a `v128` in
     /// v-slot `fp + x` (`simd.rs`). Empty until code that uses `v128`
-    /// runs; then at least a window past every such frame's first slot.
+    /// runs; then at least its frame size past every such frame's first
+    /// slot.
     vslots: simd::VSlots<'a>,
     /// The suspended frames, outermost first.
     frames: Vec<Frame>,
@@ -436,10 +451,19 @@ impl Exec<'_> {
     /// The running frame's first slot.
     #[inline(always)]
     fn sp(&mut self) -> Sp {
-        debug_assert!(self.fp + WINDOW <= self.slots.len());
-        // SAFETY: the slot vector extends a window past the running
-        // frame's first slot (`WINDOW`), so `fp` is in bounds.
+        debug_assert!(self.fp + reserved(self.code()) <= self.slots.len());
+        // SAFETY: the slot vector extends the running frame's size past its
+        // first slot (`FRAME_SLACK`), so `fp` is in bounds.
         Sp(unsafe { self.slots.as_mut_ptr().add(self.fp) })
+    }
+
+    /// Whether the `n` slots from slot `a` are inside the running frame:
+    /// checked before reading a run whose length `verify` does not see (a
+    /// tag's or a struct's fields, `array.new_fixed`'s values), as the
+    /// slot vector extends only the frame size past the frame's first
+    /// slot ([`FRAME_SLACK`]).
+    fn run_in_frame(&self, a: Slot, n: usize) -> bool {
+        usize::from(a) + n <= self.code().frame_size as usize
     }
 
     /// Memory 0 of the running instance as it is now.
@@ -508,8 +532,8 @@ impl Exec<'_> {
             let d = &inst.module.decoded;
             FrameInfo {
                 func_index: code.func_index,
-                func_name: d.names.function(code.func_index).map(str::to_string),
-                module_name: d.names.module.clone(),
+                func_name: d.names().function(code.func_index).map(str::to_string),
+                module_name: d.names().module.clone(),
                 offset: code.offset_table.get(pc).map(|o| o as usize),
             }
         };
@@ -600,7 +624,9 @@ impl Exec<'_> {
     /// Whether the frame of `callee` (a [`FastEntry`]: no v-slots, at
     /// most 32 locals after the parameters) at absolute slot `base` can
     /// be entered by [`enter_fast`](Self::enter_fast): within the limits,
-    /// the slots and frame stack large enough already.
+    /// the slots (its frame size past `base`, [`FRAME_SLACK`]) and the
+    /// frame stack large enough already. Otherwise the general path grows
+    /// what must grow (`make_frame`).
     ///
     /// [`FastEntry`]: crate::FastEntry
     #[inline(always)]
@@ -608,7 +634,7 @@ impl Exec<'_> {
         let Limits { max_call_depth, max_value_stack } = self.limits;
         self.store.call_depth < max_call_depth
             && base + callee.frame_size as usize <= max_value_stack
-            && base + WINDOW <= self.slots.len()
+            && base + callee.frame_size as usize + FRAME_SLACK <= self.slots.len()
             && self.frames.len() < self.frames.capacity()
     }
 
@@ -621,10 +647,11 @@ impl Exec<'_> {
     fn enter_fast(&mut self, ret: Ip, callee: FastCallee, base: usize) {
         let first = base + callee.params as usize;
         for run in 0..callee.zero_runs as usize {
-            // SAFETY: `fast_entry` checked `base + WINDOW <= slots.len()`,
-            // and `params + 8 * zero_runs` is at most `params + 39`, less
-            // than a window (`translate` declines frames of half a window
-            // or more). The runs cover the callee's locals after its
+            // SAFETY: `fast_entry` checked `base + frame_size + FRAME_SLACK
+            // <= slots.len()`, and the runs end at most seven slots past
+            // the locals (`zero_runs` is the locals after the parameters,
+            // divided by eight rounding up), so inside the frame and its
+            // slack. The runs cover the callee's locals after its
             // parameters (`FastEntry`); slots past them are the new
             // frame's operand stack, which nothing has written yet.
             unsafe { self.slots.as_mut_ptr().add(first + 8 * run).cast::<[u64; 8]>().write_unaligned([0; 8]) };
@@ -687,22 +714,22 @@ pub(crate) fn invoke(
         return Err(Trap::new(TrapKind::CallStackExhausted));
     }
     let result_types: Vec<ValType> = inner.funcs[func as usize].ty().results().to_vec();
-    let mut slots = vec![0u64; WINDOW.max(results.len())];
+    // The entry frame's slots only: calls grow the vector on demand
+    // (`make_frame`), so a first call costs its frame, not a window.
+    let len = reserved(&code).max(args.len()).max(results.len());
+    let mut slots = vec![0u64; len];
     for (slot, arg) in slots.iter_mut().zip(args) {
         *slot = to_raw(inner, *arg);
     }
-    let mut vslots = if code.v128 { vec![0u128; WINDOW] } else { Vec::new() };
+    let mut vslots = if code.v128 { vec![0u128; len] } else { Vec::new() };
     simd::args_to_vslots(&mut vslots, args);
     inner.activations += 1;
-    // Its slots may hold `exnref`s the collector cannot see.
-    inner.gc.opaque_frames += 1;
     let depth = inner.call_depth;
     inner.call_depth += 1;
     let module = instance.module.clone();
     let r = run(store, &code, instance, &mut slots, &mut vslots);
     let inner = store.inner_mut();
     inner.call_depth = depth;
-    inner.gc.opaque_frames -= 1;
     inner.activations -= 1;
     #[cfg(feature = "op-histogram")]
     if inner.activations == 0 {
@@ -782,23 +809,23 @@ fn enter_frame(
     true
 }
 
-/// Makes the slots of a frame of `code` at absolute slot `base`: a window
-/// past it, and its locals after the parameters zeroed. The operand
-/// stack's slots are not touched: every read of one follows a write
-/// (the translator places values there before any op reads them).
+/// Makes the slots of a frame of `code` at absolute slot `base`: its
+/// frame size past it (and [`FRAME_SLACK`]), and its locals after the
+/// parameters zeroed. The operand stack's slots are not touched: every
+/// read of one follows a write (the translator places values there
+/// before any op reads them).
 #[inline(always)]
 fn make_frame(slots: &mut Vec<u64>, vslots: &mut simd::VSlots<'_>, code: &Code, base: usize, max_values: usize) {
-    reserve_slots(slots, base + WINDOW, max_values);
+    reserve_slots(slots, base + reserved(code), max_values);
     let (params, locals) = (code.params as usize, code.locals as usize);
-    debug_assert!(params <= locals && locals < WINDOW / 2);
+    debug_assert!(params <= locals && locals <= code.frame_size as usize);
     let first = base + params;
     if locals - params <= 8 {
         // Most functions have a few locals: eight stores of zero, with no
         // call to `memset`. Slots past the locals are the new frame's
         // operand stack, which nothing has written yet.
-        // SAFETY: `reserve_slots` made `base + WINDOW` slots and
-        // `params + 8` is less than a window (`translate` declines frames
-        // of half a window or more).
+        // SAFETY: `reserve_slots` made `base + frame_size + FRAME_SLACK`
+        // slots, and `params + 8` is at most `locals + 8`, inside that.
         unsafe { slots.as_mut_ptr().add(first).cast::<[u64; 8]>().write_unaligned([0; 8]) };
     } else {
         // SAFETY: as above, `base + locals` is inside the reserved slots.
@@ -809,10 +836,11 @@ fn make_frame(slots: &mut Vec<u64>, vslots: &mut simd::VSlots<'_>, code: &Code, 
     }
 }
 
-/// Grows `slots` to at least `len`, doubling (within `max` plus a window)
-/// so deep recursion does not reallocate per call.
+/// Grows `slots` to at least `len`, doubling (within `max` plus
+/// [`FRAME_SLACK`]) so deep recursion does not reallocate per call. A
+/// reallocation moves the slots: the caller re-derives [`Sp`] after it.
 #[inline(always)]
-fn reserve_slots(slots: &mut Vec<u64>, len: usize, max: usize) {
+pub(super) fn reserve_slots(slots: &mut Vec<u64>, len: usize, max: usize) {
     if slots.len() < len {
         grow_slots(slots, len, max);
     }
@@ -821,7 +849,7 @@ fn reserve_slots(slots: &mut Vec<u64>, len: usize, max: usize) {
 #[cold]
 #[inline(never)]
 fn grow_slots(slots: &mut Vec<u64>, len: usize, max: usize) {
-    let doubled = (slots.len() * 2).min(max.saturating_add(WINDOW));
+    let doubled = (slots.len() * 2).min(max.saturating_add(FRAME_SLACK));
     slots.resize(len.max(doubled), 0);
 }
 
@@ -919,7 +947,7 @@ impl Exec<'_> {
         r?;
         for (i, v) in results.into_iter().enumerate() {
             if let Val::V128(x) = v {
-                self.vslots.reserve(base + WINDOW);
+                self.vslots.reserve(base + i + 1);
                 self.vslots.set(base + i, x);
             }
             self.slots[base + i] = to_raw(self.store, v);

@@ -3,8 +3,8 @@
 //! A frame's v-slots parallel its slots: a `v128` in slot `x` of the frame
 //! at `fp` is `ex.vslots[fp + x]`, a `u128` with no boxing. The v-slot
 //! vector is allocated only when code that uses `v128` (`Code::v128`)
-//! runs, and then kept at least a window ([`WINDOW`]) past every such
-//! frame's first slot, like the slots; so, as scalar slots are addressed
+//! runs, and then kept at least its frame size past every such frame's
+//! first slot, like the slots; so, as scalar slots are addressed
 //! from [`Sp`], a handler addresses v-slots from the frame's first one
 //! ([`Vp`]) with no bounds check. `Vp` is not a handler argument: the
 //! five arguments already fill the six argument registers of the x86-64
@@ -28,7 +28,7 @@
 
 use super::backend::{Flow, next};
 use super::handlers::return_to_caller;
-use super::{Exec, Ip, Mem, Sp, WINDOW};
+use super::{Exec, Ip, Mem, Sp};
 use crate::Code;
 use crate::op::simd::{VBinOp, VLoadKind, VMemKind, VReplaceOp, VShiftOp, VTernOp, VTestOp, VUnOp};
 use crate::op::{MemArgExt, Op, Slot};
@@ -54,7 +54,7 @@ fn reserve_vslots(vslots: &mut Vec<u128>, len: usize) {
 pub(super) fn args_to_vslots(vslots: &mut Vec<u128>, args: &[Val]) {
     for (i, arg) in args.iter().enumerate() {
         if let Val::V128(v) = arg {
-            reserve_vslots(vslots, WINDOW.max(i + 1));
+            reserve_vslots(vslots, i + 1);
             vslots[i] = *v;
         }
     }
@@ -126,9 +126,9 @@ impl<'a> VSlots<'a> {
 }
 
 /// Makes room for the v-slots of a frame of v128 `code` at absolute slot
-/// `base` and zeroes its locals' v-slots.
+/// `base` (its frame size) and zeroes its locals' v-slots.
 pub(super) fn enter_v128_frame(vslots: &mut VSlots<'_>, code: &Code, base: usize) {
-    vslots.reserve(base + WINDOW);
+    vslots.reserve(base + code.frame_size as usize);
     vslots.zero(base + code.params as usize..base + code.locals as usize);
 }
 
@@ -137,7 +137,7 @@ pub(super) fn enter_v128_frame(vslots: &mut VSlots<'_>, code: &Code, base: usize
 /// zeroed.
 pub(super) fn replace_v128_frame(vslots: &mut VSlots<'_>, callee: &Code, fp: usize, from: usize) {
     let (params, locals) = (callee.params as usize, callee.locals as usize);
-    vslots.reserve(from.max(fp) + WINDOW);
+    vslots.reserve((fp + callee.frame_size as usize).max(from + params));
     vslots.copy_within(from..from + params, fp);
     vslots.zero(fp + params..fp + locals);
 }
@@ -147,12 +147,13 @@ pub(super) fn replace_v128_frame(vslots: &mut VSlots<'_>, callee: &Code, fp: usi
 /// ([`Exec::vp`]) and address every operand from it, with no bounds check.
 ///
 /// Slot `x` is at `x` v-slots from it. That is in bounds for every
-/// [`Slot`] (a `u16`, below [`WINDOW`]) because the v-slot vector extends
-/// a window past the first slot of every frame of v128 code, as the slot
-/// vector does for every frame: `run` allocates a window for a v128 entry
-/// frame, a call into v128 code reserves one past the callee's base
-/// ([`enter_v128_frame`], [`replace_v128_frame`] for tail calls), and a
-/// return goes to a frame below. Only v128 code runs vector ops (the
+/// [`Slot`] an op names (below its frame size: `translate::verify`)
+/// because the v-slot vector extends the frame size past the first slot
+/// of every frame of v128 code, as the slot vector does for every frame:
+/// `invoke` allocates the entry frame's, a call into v128 code reserves
+/// the callee's past its base ([`enter_v128_frame`],
+/// [`replace_v128_frame`] for tail calls), a return goes to a frame
+/// below, and the vector never shrinks within an activation. Only v128 code runs vector ops (the
 /// translator emits them only in v128 mode), and a `Vp` lives for one
 /// handler, in which nothing reallocates the v-slots.
 ///
@@ -207,9 +208,12 @@ impl Exec<'_> {
     /// The running frame's first v-slot (see [`Vp`]).
     #[inline(always)]
     fn vp(&mut self) -> Vp {
-        debug_assert!(self.fp + WINDOW <= self.vslots.len(), "a vector op outside a v128 frame");
-        // SAFETY: the v-slot vector extends a window past the running v128
-        // frame's first slot (see `Vp`), so `fp` is in bounds, and `base`
+        debug_assert!(
+            self.fp + self.code().frame_size as usize <= self.vslots.len(),
+            "a vector op outside a v128 frame"
+        );
+        // SAFETY: the v-slot vector extends the frame size past the running
+        // v128 frame's first slot (see `Vp`), so `fp` is in bounds, and `base`
         // is its buffer's current address (`VSlots`).
         Vp(unsafe { self.vslots.base.add(self.fp) })
     }
@@ -393,6 +397,16 @@ pub(super) fn vload_ext(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> F
         ex.vp().set(d, s::v128_load_splat::<4>(b));
         return next(ex, ip.next(), s, m, acc);
     }
+    vload_ext_other(ex, ip, s, m, acc)
+}
+
+/// [`vload_ext`] for the kinds it leaves out: a tail call, so that the
+/// splatting load saves no registers for the calls here (never inlined:
+/// LLVM would inline it back, calls and all).
+#[inline(never)]
+#[handler]
+fn vload_ext_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VLoadExt { d, a, kind, offset });
     let n = kind.bytes();
     let Some(ea) = effective(m, s.raw(a), offset, n) else { return out_of_bounds(ex, ip) };
     vload_ext_step(ex.vp(), d, kind, read_le(m, ea, n));
@@ -508,7 +522,72 @@ fn vun_step(vp: Vp, f: VUnOp, d: Slot, a: Slot) {
 #[handler]
 pub(super) fn vun(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VUn { d, a, f });
+    let vp = ex.vp();
+    #[cfg(target_arch = "x86_64")]
+    if !sse2::unary(f, || vp.get(a), |r| vp.set(d, r)) {
+        return vun_other(ex, ip, s, m, acc);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    vun_step(vp, f, d, a);
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// [`vun`] for the sub-ops [`sse2::unary`] leaves out: a tail call, so
+/// that `vun` itself makes no call (never inlined: LLVM would inline it
+/// back, call and all).
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[handler]
+fn vun_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VUn { d, a, f });
     vun_step(ex.vp(), f, d, a);
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// Two unary sub-ops in a row ([`Op::VUn2`]), the first one's result
+/// in `d` (where the first `VUn` left it before the fusion).
+#[handler]
+pub(super) fn vun2(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VUn2 { d, a, f, g });
+    let vp = ex.vp();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if !sse2::unary(f, || vp.get(a), |r| vp.set(d, r)) {
+            return vun2_other(ex, ip, s, m, acc);
+        }
+        if !sse2::unary(g, || vp.get(d), |r| vp.set(d, r)) {
+            return vun2_second(ex, ip, s, m, acc);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        vun_step(vp, f, d, a);
+        vun_step(vp, g, d, d);
+    }
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// [`vun2`] when [`sse2::unary`] leaves out its first sub-op: both
+/// through the out-of-line step (a tail call, as [`vun_other`]).
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[handler]
+fn vun2_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VUn2 { d, a, f, g });
+    let vp = ex.vp();
+    vun_step(vp, f, d, a);
+    vun_step(vp, g, d, d);
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// [`vun2`] when [`sse2::unary`] leaves out its second sub-op, the first
+/// one's result already in `d`.
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[handler]
+fn vun2_second(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VUn2 { d, g, .. });
+    vun_step(ex.vp(), g, d, d);
     next(ex, ip.next(), s, m, acc)
 }
 
@@ -530,6 +609,22 @@ fn vbin_step(vp: Vp, f: VBinOp, d: Slot, a: Slot, b: Slot) {
 
 #[handler]
 pub(super) fn vbin(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VBin { d, a, b, f });
+    let vp = ex.vp();
+    #[cfg(target_arch = "x86_64")]
+    if !sse2::binary(f, || vp.get(a), || vp.get(b), |r| vp.set(d, r)) {
+        return vbin_other(ex, ip, s, m, acc);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    vbin_step(vp, f, d, a, b);
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// [`vbin`] for the sub-ops [`sse2::binary`] leaves out (as [`vun_other`]).
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[handler]
+fn vbin_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBin { d, a, b, f });
     vbin_step(ex.vp(), f, d, a, b);
     next(ex, ip.next(), s, m, acc)
@@ -617,7 +712,9 @@ pub(super) fn v_f32x4_mul_add_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc
 }
 
 /// [`vbin_load`] for the sub-ops [`fused_inline`] leaves out (the load
-/// already checked in bounds, so it cannot trap here).
+/// already checked in bounds, so it cannot trap here); out of line, as
+/// [`vbin_const_other`].
+#[inline(never)]
 #[handler]
 fn vbin_load_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinLoad { d, a, addr, add, offset, f });
@@ -647,7 +744,10 @@ pub(super) fn vbin_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> 
     next(ex, ip.next(), s, m, acc)
 }
 
-/// [`vbin_const`] for the sub-ops [`fused_inline`] leaves out.
+/// [`vbin_const`] for the sub-ops [`fused_inline`] leaves out: a tail
+/// call, so that `vbin_const` saves no registers for the call to the step
+/// (never inlined: LLVM would inline it back, call and all).
+#[inline(never)]
 #[handler]
 fn vbin_const_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VBinConst { d, a, k, f });
@@ -725,6 +825,327 @@ mod fma {
             _mm_storeu_pd(out.as_mut_ptr().cast(), r);
         }
         out
+    }
+}
+
+/// Shifts, splats and the common lane operations without a handler of
+/// their own, with x86-64's SSE2 instructions, the baseline (no
+/// runtime check). Same results as [`weft_exec::simd`]'s functions (the
+/// tests below compare them); from those LLVM made scalar code for some
+/// (`i32x4.shr_u` shifted each lane in a general-purpose register and
+/// rebuilt the vector 16 bits at a time, the splats shared one
+/// `pinsrw` sequence), and x86 has no byte shifts to pick.
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    use crate::op::simd::{VBinOp, VShiftOp, VSplatOp, VUnOp};
+    use weft_exec::simd::V128;
+
+    #[inline(always)]
+    fn load(v: V128) -> __m128i {
+        // SAFETY: both types are 16 bytes with no invalid values; x86-64
+        // is little-endian, so lane `i` of the `__m128i` is lane `i` of the
+        // `V128`.
+        unsafe { std::mem::transmute::<V128, __m128i>(v) }
+    }
+
+    #[inline(always)]
+    fn store(v: __m128i) -> V128 {
+        // SAFETY: as in `load`.
+        unsafe { std::mem::transmute::<__m128i, V128>(v) }
+    }
+
+    /// `f(a, count)` (the count taken modulo the lane width), or `None`
+    /// for `i64x2.shr_s` (SSE2 has no 64-bit arithmetic shift).
+    #[inline(always)]
+    pub(super) fn shift(f: VShiftOp, a: V128, count: u32) -> Option<V128> {
+        /// Per count 0..8, the bits of a byte a 16-bit shift by it
+        /// leaves to the byte itself, left and right (a table: computed,
+        /// the masks took a register for the count in `cl`).
+        const SHL8: [u8; 8] = [0xff, 0xfe, 0xfc, 0xf8, 0xf0, 0xe0, 0xc0, 0x80];
+        const SHR8: [u8; 8] = [0xff, 0x7f, 0x3f, 0x1f, 0x0f, 0x07, 0x03, 0x01];
+        let x = load(a);
+        let c8 = count & 7;
+        // SAFETY: SSE2 is part of x86-64: every x86-64 CPU has it (the
+        // intrinsics only need the target feature to be there).
+        let r = unsafe {
+            let by = |bits: u32| _mm_cvtsi32_si128((count & (bits - 1)) as i32);
+            match f {
+                // Bytes as 16-bit lanes, then the bits that crossed into the
+                // neighbouring byte cleared.
+                VShiftOp::I8x16Shl => _mm_and_si128(_mm_sll_epi16(x, by(8)), _mm_set1_epi8(SHL8[c8 as usize] as i8)),
+                VShiftOp::I8x16ShrU => _mm_and_si128(_mm_srl_epi16(x, by(8)), _mm_set1_epi8(SHR8[c8 as usize] as i8)),
+                // Each byte in the high half of a 16-bit lane, shifted 8
+                // more, is its sign extension shifted; narrowing cannot
+                // saturate.
+                VShiftOp::I8x16ShrS => {
+                    let n = _mm_cvtsi32_si128((c8 + 8) as i32);
+                    _mm_packs_epi16(
+                        _mm_sra_epi16(_mm_unpacklo_epi8(x, x), n),
+                        _mm_sra_epi16(_mm_unpackhi_epi8(x, x), n),
+                    )
+                }
+                VShiftOp::I16x8Shl => _mm_sll_epi16(x, by(16)),
+                VShiftOp::I16x8ShrU => _mm_srl_epi16(x, by(16)),
+                VShiftOp::I16x8ShrS => _mm_sra_epi16(x, by(16)),
+                VShiftOp::I32x4Shl => _mm_sll_epi32(x, by(32)),
+                VShiftOp::I32x4ShrU => _mm_srl_epi32(x, by(32)),
+                VShiftOp::I32x4ShrS => _mm_sra_epi32(x, by(32)),
+                VShiftOp::I64x2Shl => _mm_sll_epi64(x, by(64)),
+                VShiftOp::I64x2ShrU => _mm_srl_epi64(x, by(64)),
+                VShiftOp::I64x2ShrS => return None,
+            }
+        };
+        Some(store(r))
+    }
+
+    /// `f(x)`: the low bits of slot bits `x` in every lane.
+    #[inline(always)]
+    pub(super) fn splat(f: VSplatOp, x: u64) -> V128 {
+        // SAFETY: as in `shift`.
+        store(unsafe {
+            match f {
+                VSplatOp::I8x16Splat => _mm_set1_epi8(x as i8),
+                VSplatOp::I16x8Splat => _mm_set1_epi16(x as i16),
+                VSplatOp::I32x4Splat | VSplatOp::F32x4Splat => _mm_set1_epi32(x as i32),
+                VSplatOp::I64x2Splat | VSplatOp::F64x2Splat => _mm_set1_epi64x(x as i64),
+            }
+        })
+    }
+
+    /// `i8x16.popcnt`: the bit counts of pairs, then nibbles, then bytes
+    /// (16-bit shifts, the bits that cross a byte masked off).
+    #[inline(always)]
+    fn popcnt(x: __m128i) -> __m128i {
+        // SAFETY: as in `shift`.
+        unsafe {
+            let pairs = _mm_sub_epi8(x, _mm_and_si128(_mm_srli_epi16(x, 1), _mm_set1_epi8(0x55)));
+            let m2 = _mm_set1_epi8(0x33);
+            let nibbles = _mm_add_epi8(_mm_and_si128(pairs, m2), _mm_and_si128(_mm_srli_epi16(pairs, 2), m2));
+            _mm_and_si128(_mm_add_epi8(nibbles, _mm_srli_epi16(nibbles, 4)), _mm_set1_epi8(0x0f))
+        }
+    }
+
+    /// The common sub-ops of [`VUnOp`] (widening, pairwise sums, bit
+    /// counts, conversion), computed here with the operand read by `a()`
+    /// and the result handed to `set` inside each arm (as the fused
+    /// handlers' `fused_inline`); `false` for the rest.
+    #[inline(always)]
+    pub(super) fn unary(f: VUnOp, a: impl Fn() -> V128, set: impl Fn(V128)) -> bool {
+        let x = || load(a());
+        // SAFETY: as in `shift`.
+        unsafe {
+            let zero = _mm_setzero_si128();
+            let r = match f {
+                VUnOp::V128Not => _mm_xor_si128(x(), _mm_set1_epi8(-1)),
+                VUnOp::I8x16Popcnt => popcnt(x()),
+                VUnOp::I16x8ExtendLowI8x16S => {
+                    let x = x();
+                    _mm_srai_epi16(_mm_unpacklo_epi8(x, x), 8)
+                }
+                VUnOp::I16x8ExtendHighI8x16S => {
+                    let x = x();
+                    _mm_srai_epi16(_mm_unpackhi_epi8(x, x), 8)
+                }
+                VUnOp::I16x8ExtendLowI8x16U => _mm_unpacklo_epi8(x(), zero),
+                VUnOp::I16x8ExtendHighI8x16U => _mm_unpackhi_epi8(x(), zero),
+                VUnOp::I32x4ExtendLowI16x8S => {
+                    let x = x();
+                    _mm_srai_epi32(_mm_unpacklo_epi16(x, x), 16)
+                }
+                VUnOp::I32x4ExtendHighI16x8S => {
+                    let x = x();
+                    _mm_srai_epi32(_mm_unpackhi_epi16(x, x), 16)
+                }
+                VUnOp::I32x4ExtendLowI16x8U => _mm_unpacklo_epi16(x(), zero),
+                VUnOp::I32x4ExtendHighI16x8U => _mm_unpackhi_epi16(x(), zero),
+                VUnOp::I16x8ExtaddPairwiseI8x16S => {
+                    let x = x();
+                    _mm_add_epi16(_mm_srai_epi16(_mm_slli_epi16(x, 8), 8), _mm_srai_epi16(x, 8))
+                }
+                VUnOp::I16x8ExtaddPairwiseI8x16U => {
+                    let x = x();
+                    _mm_add_epi16(_mm_and_si128(x, _mm_set1_epi16(0xff)), _mm_srli_epi16(x, 8))
+                }
+                VUnOp::I32x4ExtaddPairwiseI16x8S => _mm_madd_epi16(x(), _mm_set1_epi16(1)),
+                VUnOp::I32x4ExtaddPairwiseI16x8U => {
+                    let x = x();
+                    _mm_add_epi32(_mm_and_si128(x, _mm_set1_epi32(0xffff)), _mm_srli_epi32(x, 16))
+                }
+                // `cvtdq2ps` rounds to nearest, even on ties (the MXCSR
+                // default, which nothing in the process changes), as `as f32`.
+                VUnOp::F32x4ConvertI32x4S => _mm_castps_si128(_mm_cvtepi32_ps(x())),
+                _ => return false,
+            };
+            set(store(r));
+        }
+        true
+    }
+
+    /// The common sub-ops of [`VBinOp`] without a handler of their own
+    /// (SSE2 has each as one instruction), as [`unary`].
+    #[inline(always)]
+    pub(super) fn binary(f: VBinOp, a: impl Fn() -> V128, b: impl Fn() -> V128, set: impl Fn(V128)) -> bool {
+        let (x, y) = (|| load(a()), || load(b()));
+        // SAFETY: as in `shift`.
+        let r = unsafe {
+            match f {
+                VBinOp::I8x16Sub => _mm_sub_epi8(x(), y()),
+                VBinOp::I16x8Sub => _mm_sub_epi16(x(), y()),
+                VBinOp::I16x8Mul => _mm_mullo_epi16(x(), y()),
+                VBinOp::I8x16AddSatS => _mm_adds_epi8(x(), y()),
+                VBinOp::I8x16AddSatU => _mm_adds_epu8(x(), y()),
+                VBinOp::I8x16SubSatS => _mm_subs_epi8(x(), y()),
+                VBinOp::I8x16SubSatU => _mm_subs_epu8(x(), y()),
+                VBinOp::I16x8AddSatS => _mm_adds_epi16(x(), y()),
+                VBinOp::I16x8AddSatU => _mm_adds_epu16(x(), y()),
+                VBinOp::I16x8SubSatS => _mm_subs_epi16(x(), y()),
+                VBinOp::I16x8SubSatU => _mm_subs_epu16(x(), y()),
+                VBinOp::I8x16AvgrU => _mm_avg_epu8(x(), y()),
+                VBinOp::I16x8AvgrU => _mm_avg_epu16(x(), y()),
+                VBinOp::I8x16MinU => _mm_min_epu8(x(), y()),
+                VBinOp::I8x16MaxU => _mm_max_epu8(x(), y()),
+                VBinOp::I16x8MinS => _mm_min_epi16(x(), y()),
+                VBinOp::I16x8MaxS => _mm_max_epi16(x(), y()),
+                VBinOp::I16x8Eq => _mm_cmpeq_epi16(x(), y()),
+                VBinOp::I8x16GtS => _mm_cmpgt_epi8(x(), y()),
+                VBinOp::I8x16LtS => _mm_cmplt_epi8(x(), y()),
+                VBinOp::I16x8GtS => _mm_cmpgt_epi16(x(), y()),
+                VBinOp::I16x8LtS => _mm_cmplt_epi16(x(), y()),
+                // `pmaddwd`: the two products of each pair summed, which
+                // wraps exactly as the instruction (only -32768² · 2 does).
+                VBinOp::I32x4DotI16x8S => _mm_madd_epi16(x(), y()),
+                VBinOp::I8x16NarrowI16x8S => _mm_packs_epi16(x(), y()),
+                VBinOp::I8x16NarrowI16x8U => _mm_packus_epi16(x(), y()),
+                VBinOp::I16x8NarrowI32x4S => _mm_packs_epi32(x(), y()),
+                _ => return false,
+            }
+        };
+        set(store(r));
+        true
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use crate::op::simd::{VBinOp, VShiftOp, VSplatOp, VUnOp};
+
+        /// Every unary sub-op [`super::unary`] might compute.
+        const UNARY: [VUnOp; 16] = [
+            VUnOp::V128Not,
+            VUnOp::I8x16Popcnt,
+            VUnOp::I16x8ExtendLowI8x16S,
+            VUnOp::I16x8ExtendHighI8x16S,
+            VUnOp::I16x8ExtendLowI8x16U,
+            VUnOp::I16x8ExtendHighI8x16U,
+            VUnOp::I32x4ExtendLowI16x8S,
+            VUnOp::I32x4ExtendHighI16x8S,
+            VUnOp::I32x4ExtendLowI16x8U,
+            VUnOp::I32x4ExtendHighI16x8U,
+            VUnOp::I16x8ExtaddPairwiseI8x16S,
+            VUnOp::I16x8ExtaddPairwiseI8x16U,
+            VUnOp::I32x4ExtaddPairwiseI16x8S,
+            VUnOp::I32x4ExtaddPairwiseI16x8U,
+            VUnOp::F32x4ConvertI32x4S,
+            VUnOp::I8x16Neg,
+        ];
+
+        /// Every binary sub-op [`super::binary`] might compute.
+        const BINARY: [VBinOp; 27] = [
+            VBinOp::I8x16Sub,
+            VBinOp::I16x8Sub,
+            VBinOp::I16x8Mul,
+            VBinOp::I8x16AddSatS,
+            VBinOp::I8x16AddSatU,
+            VBinOp::I8x16SubSatS,
+            VBinOp::I8x16SubSatU,
+            VBinOp::I16x8AddSatS,
+            VBinOp::I16x8AddSatU,
+            VBinOp::I16x8SubSatS,
+            VBinOp::I16x8SubSatU,
+            VBinOp::I8x16AvgrU,
+            VBinOp::I16x8AvgrU,
+            VBinOp::I8x16MinU,
+            VBinOp::I8x16MaxU,
+            VBinOp::I16x8MinS,
+            VBinOp::I16x8MaxS,
+            VBinOp::I16x8Eq,
+            VBinOp::I8x16GtS,
+            VBinOp::I8x16LtS,
+            VBinOp::I16x8GtS,
+            VBinOp::I16x8LtS,
+            VBinOp::I32x4DotI16x8S,
+            VBinOp::I8x16NarrowI16x8S,
+            VBinOp::I8x16NarrowI16x8U,
+            VBinOp::I16x8NarrowI32x4S,
+            VBinOp::I8x16Add,
+        ];
+
+        const SHIFTS: [VShiftOp; 12] = [
+            VShiftOp::I8x16Shl,
+            VShiftOp::I8x16ShrS,
+            VShiftOp::I8x16ShrU,
+            VShiftOp::I16x8Shl,
+            VShiftOp::I16x8ShrS,
+            VShiftOp::I16x8ShrU,
+            VShiftOp::I32x4Shl,
+            VShiftOp::I32x4ShrS,
+            VShiftOp::I32x4ShrU,
+            VShiftOp::I64x2Shl,
+            VShiftOp::I64x2ShrS,
+            VShiftOp::I64x2ShrU,
+        ];
+
+        #[test]
+        fn sse2_lane_operations_match_the_portable_ones() {
+            let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            for _ in 0..512 {
+                let v = weft_exec::simd::from_u128(u128::from(next()) << 64 | u128::from(next()));
+                for count in (0..70).chain([127, 128, 255, 256 + 3, u32::MAX]) {
+                    for f in SHIFTS {
+                        let want = f.apply(v, count);
+                        match super::shift(f, v, count) {
+                            Some(got) => assert_eq!(got, want, "{f:?} by {count} of {v:?}"),
+                            None => assert_eq!(f, VShiftOp::I64x2ShrS),
+                        }
+                    }
+                }
+                let w = weft_exec::simd::from_u128(u128::from(next()) << 64 | u128::from(next()));
+                // Edge lanes too: the extremes of every lane width.
+                let edges = weft_exec::simd::from_u128(0x8000_0000_7fff_ffff_8000_7fff_80ff_7f00);
+                for (a, b) in [(v, w), (edges, v), (edges, edges)] {
+                    for f in UNARY {
+                        let got = std::cell::Cell::new(None);
+                        if super::unary(f, || a, |r| got.set(Some(r))) {
+                            assert_eq!(got.get(), Some(f.apply(a)), "{f:?} of {a:?}");
+                        }
+                    }
+                    for f in BINARY {
+                        let got = std::cell::Cell::new(None);
+                        if super::binary(f, || a, || b, |r| got.set(Some(r))) {
+                            assert_eq!(got.get(), Some(f.apply(a, b)), "{f:?} of {a:?}, {b:?}");
+                        }
+                    }
+                }
+                let bits = next();
+                for f in [
+                    VSplatOp::I8x16Splat,
+                    VSplatOp::I16x8Splat,
+                    VSplatOp::I32x4Splat,
+                    VSplatOp::I64x2Splat,
+                    VSplatOp::F32x4Splat,
+                    VSplatOp::F64x2Splat,
+                ] {
+                    assert_eq!(super::splat(f, bits), f.apply(bits), "{f:?} of {bits:#x}");
+                }
+            }
+        }
     }
 }
 
@@ -889,6 +1310,10 @@ pub(super) fn vtest(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
 
 #[inline(never)]
 fn vshift_step(vp: Vp, f: VShiftOp, d: Slot, a: Slot, count: u32) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(r) = sse2::shift(f, vp.get(a), count) {
+        return vp.set(d, r);
+    }
     f.apply_lazy(|| vp.get(a), || count, |r| vp.set(d, r));
 }
 
@@ -899,15 +1324,20 @@ pub(super) fn vshift(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow
     next(ex, ip.next(), s, m, acc)
 }
 
-/// A shift by a constant. The 32- and 16-bit lane shifts (one SSE2
-/// instruction each) are computed here; the rest go through the group's
-/// out-of-line step, as with all twelve inline LLVM cut the operand into
-/// scalar lanes for every arm (x86 has no byte shift).
+/// A shift by a constant, computed here (x86-64: every shift but
+/// `i64x2.shr_s` with SSE2, see [`sse2::shift`]; elsewhere the 32- and
+/// 16-bit lane shifts); the rest go through the group's out-of-line step.
 #[handler]
 pub(super) fn vshift_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VShiftImm { d, a, count, f });
     let vp = ex.vp();
     let count = u32::from(count);
+    #[cfg(target_arch = "x86_64")]
+    let r = match sse2::shift(f, vp.get(a), count) {
+        Some(r) => r,
+        None => return vshift_imm_other(ex, ip, s, m, acc),
+    };
+    #[cfg(not(target_arch = "x86_64"))]
     let r = match f {
         VShiftOp::I32x4Shl => s::i32x4_shl(vp.get(a), count),
         VShiftOp::I32x4ShrU => s::i32x4_shr_u(vp.get(a), count),
@@ -932,12 +1362,61 @@ fn vshift_imm_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow 
     next(ex, ip.next(), s, m, acc)
 }
 
+/// A shift by a constant and a constant mask ([`Op::VShiftAndConst`]).
+#[handler]
+pub(super) fn vshift_and_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VShiftAndConst { d, a, count, f, k });
+    let vp = ex.vp();
+    #[cfg(target_arch = "x86_64")]
+    let Some(shifted) = sse2::shift(f, vp.get(a), u32::from(count)) else {
+        return vshift_and_const_other(ex, ip, s, m, acc);
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let shifted = f.apply(vp.get(a), u32::from(count));
+    vp.set(d, s::v128_and(shifted, ex.v128_const(k)));
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// [`vshift_and_const`] for the shifts [`sse2::shift`] leaves out (the
+/// translator fuses none of them; kept for the op's meaning).
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[handler]
+fn vshift_and_const_other(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VShiftAndConst { d, a, count, f, k });
+    let vp = ex.vp();
+    vp.set(d, s::v128_and(f.apply(vp.get(a), u32::from(count)), ex.v128_const(k)));
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// `c - i8x16.eq(a, b)` ([`Op::VI8x16CountEq`]).
+#[handler]
+pub(super) fn v_i8x16_count_eq(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VI8x16CountEq { d, c, a, b });
+    let vp = ex.vp();
+    vp.set(d, s::i8x16_sub(vp.get(c), s::i8x16_eq(vp.get(a), vp.get(b))));
+    next(ex, ip.next(), s, m, acc)
+}
+
+/// `c - i8x16.eq(a, constant k)` ([`Op::VI8x16CountEqConst`]).
+#[handler]
+pub(super) fn v_i8x16_count_eq_const(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, VI8x16CountEqConst { d, c, a, k });
+    let b = ex.v128_const(k);
+    let vp = ex.vp();
+    vp.set(d, s::i8x16_sub(vp.get(c), s::i8x16_eq(vp.get(a), b)));
+    next(ex, ip.next(), s, m, acc)
+}
+
 // Splats and lane extracts are small groups (six and eight sub-ops of a
 // few instructions each): computed in their handlers, with no call.
 
 #[handler]
 pub(super) fn vsplat(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, VSplat { d, a, f });
+    #[cfg(target_arch = "x86_64")]
+    ex.vp().set(d, sse2::splat(f, s.raw(a)));
+    #[cfg(not(target_arch = "x86_64"))]
     ex.vp().set(d, f.apply_inline(s.raw(a)));
     next(ex, ip.next(), s, m, acc)
 }

@@ -1,7 +1,10 @@
 //! The GC instructions' ops (Wasm 3.0 structs, arrays, i31, casts): two
 //! [`Op`](super::Op) variants with a sub-op each, like the vector ops.
 //!
-//! * [`Op::Gc`](super::Op::Gc) `{ sub, d, a, b, k }` — every GC
+//! * [`Op::StructGet`](super::Op::StructGet), `StructSet`, `ArrayGet`,
+//!   `ArraySet`, `ArrayLen` — the hot field and element accesses, one
+//!   handler each with slot operands (the `v128` ones go through `Gc`);
+//! * [`Op::Gc`](super::Op::Gc) `{ sub, d, a, b, k }` — every other GC
 //!   instruction that does not branch; what `d`, `a`, `b` and `k` mean is
 //!   [`GcOp`]'s doc per sub-op. References in slots are raw bits
 //!   ([`weft_exec::gc::raw`]).
@@ -26,6 +29,18 @@ macro_rules! gc_rows {
             $($rows)*
 
             // ---- GC (`op/gc.rs`, `exec/gc.rs`) ----
+            /// `d = a.field` of a struct, the field `kind` (not `V128`) at
+            /// `at`: its word if a reference, else its byte offset in the
+            /// packed part ([`weft_exec::gc::Fields`]).
+            StructGet { d: w Slot, a: r Slot, kind: imm gc::FieldKind, at: imm u32 } [RETARGET TRAP] => super::gc::struct_get;
+            /// `a.field = b`, the field as for `StructGet`.
+            StructSet { a: r Slot, b: r Slot, kind: imm gc::FieldKind, at: imm u32 } [TRAP] => super::gc::struct_set;
+            /// `d = a[b]` of an array of `kind` (not `V128`) elements.
+            ArrayGet { d: w Slot, a: r Slot, b: r Slot, kind: imm gc::FieldKind } [RETARGET TRAP] => super::gc::array_get;
+            /// `a[b] = v`, of an array of `kind` (not `V128`) elements.
+            ArraySet { a: r Slot, b: r Slot, v: r Slot, kind: imm gc::FieldKind } [TRAP] => super::gc::array_set;
+            /// `d = array.len a`.
+            ArrayLen { d: w Slot, a: r Slot } [RETARGET TRAP] => super::gc::array_len;
             /// A GC instruction that does not branch: see [`gc::GcOp`] for
             /// what `d`, `a`, `b` and `k` are per sub-op.
             Gc { sub: imm gc::GcOp, d: sub Slot, a: sub Slot, b: imm Slot, k: imm u32 } [TRAP] => super::gc::gc;
@@ -40,7 +55,7 @@ pub(crate) use gc_rows;
 
 /// How a field or element access reads or writes its storage: the
 /// packed kinds, 4 and 8 bytes of bits (`i32`/`f32`, `i64`/`f64`), a
-/// `v128` (through the frame's v-slots), or a reference.
+/// `v128` (through the frame's v-slots, by `Op::Gc`), or a reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FieldKind {
     /// `i8`, sign-extended when read (`_s`).
@@ -61,6 +76,21 @@ pub(crate) enum FieldKind {
     Ref,
 }
 
+impl FieldKind {
+    /// The bytes a numeric field of this kind takes (0 for a reference).
+    #[inline(always)]
+    pub(crate) fn size(self) -> usize {
+        match self {
+            FieldKind::I8S | FieldKind::I8U => 1,
+            FieldKind::I16S | FieldKind::I16U => 2,
+            FieldKind::Bits32 => 4,
+            FieldKind::Bits64 => 8,
+            FieldKind::V128 => 16,
+            FieldKind::Ref => 0,
+        }
+    }
+}
+
 /// The sub-op of [`Op::Gc`](super::Op::Gc). Allocating and bulk ops find
 /// their operands in consecutive home slots from `a` (the translator puts
 /// them there, as for a call); the field accesses read their operand slots
@@ -71,11 +101,11 @@ pub(crate) enum GcOp {
     StructNew,
     /// `d = struct.new_default k`.
     StructNewDefault,
-    /// `d = a.field` where the field is at `k` (its byte offset in the
-    /// object's byte part, or its index in the reference part).
-    StructGet(FieldKind),
-    /// `a.field = b`, the field at `k` as for `StructGet`.
-    StructSet(FieldKind),
+    /// `d = a.field` of a `v128` field (others: [`Op::StructGet`](super::Op::StructGet)),
+    /// `k` the field's index.
+    StructGetV128,
+    /// `a.field = b` of a `v128` field, `k` the field's index.
+    StructSetV128,
     /// `d = array.new k` with `init = a`, `len = b`.
     ArrayNew,
     /// `d = array.new_default k` with `len = a`.
@@ -88,12 +118,10 @@ pub(crate) enum GcOp {
     /// `d = array.new_elem` of `Code::gc_args[k]` (type, element
     /// segment) with offset `a`, `len = a + 1`.
     ArrayNewElem,
-    /// `d = a[b]`.
-    ArrayGet(FieldKind),
-    /// `a[b] = d` (the value slot is `d`: the op writes no slot).
-    ArraySet(FieldKind),
-    /// `d = array.len a`.
-    ArrayLen,
+    /// `d = a[b]` of a `v128` array (others: [`Op::ArrayGet`](super::Op::ArrayGet)).
+    ArrayGetV128,
+    /// `a[b] = d` of a `v128` array (the value slot is `d`: the op writes no slot).
+    ArraySetV128,
     /// `array.fill k` of `a` (array), `a + 1` (offset), `a + 2`
     /// (value), `a + 3` (length).
     ArrayFill,

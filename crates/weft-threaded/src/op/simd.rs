@@ -474,6 +474,10 @@ macro_rules! simd_rows {
             /// the fast path (`Code::mem_args[arg]`); loads write v-slot `d`.
             VMemExt { d: vw Slot, a: r Slot, v: vr Slot, kind: imm simd::VMemKind, arg: imm u32 } [TRAP] => simd::vmem_ext;
             VUn { d: vw Slot, a: vr Slot, f: imm simd::VUnOp } [RETARGET] => simd::vun;
+            /// `d = g(f(a))`: a `VUn` whose result only the next `VUn`
+            /// reads (widening chains, `popcnt` then pairwise sums), one
+            /// op (`translate/simd.rs`).
+            VUn2 { d: vw Slot, a: vr Slot, f: imm simd::VUnOp, g: imm simd::VUnOp } [RETARGET] => simd::vun2;
             VBin { d: vw Slot, a: vr Slot, b: vr Slot, f: imm simd::VBinOp } [RETARGET] => simd::vbin;
             VTern { d: vw Slot, a: vr Slot, b: vr Slot, c: vr Slot, f: imm simd::VTernOp } [RETARGET] => simd::vtern;
             /// `v128 -> i32` into slot `d`.
@@ -530,6 +534,17 @@ macro_rules! simd_rows {
             /// shift): the count's low 8 bits, which the shift takes
             /// modulo its lane width (at most 64) as it would the whole.
             VShiftImm { d: vw Slot, a: vr Slot, count: imm u8, f: imm simd::VShiftOp } [RETARGET] => simd::vshift_imm;
+            /// `d = f(a, count) & Code::v128_consts[k]`: a shift by a
+            /// constant, then a constant mask (`VShiftImm`, `VAndConst`),
+            /// cutting a bit field out of every lane, one op. Not
+            /// `i64x2.shr_s` (no SSE2 instruction).
+            VShiftAndConst { d: vw Slot, a: vr Slot, count: imm u8, f: imm simd::VShiftOp, k: imm u32 } [RETARGET] => simd::vshift_and_const;
+            /// `d = c - i8x16.eq(a, b)`: `i8x16.eq`, a `v128.and` with
+            /// bytes of 1 and an `i8x16.add` to `c` (counting equal bytes;
+            /// a true lane of the compare is -1), one op.
+            VI8x16CountEq { d: vw Slot, c: vr Slot, a: vr Slot, b: vr Slot } [RETARGET] => simd::v_i8x16_count_eq;
+            /// `VI8x16CountEq` with `b` the vector constant `k`.
+            VI8x16CountEqConst { d: vw Slot, c: vr Slot, a: vr Slot, k: imm u32 } [RETARGET] => simd::v_i8x16_count_eq_const;
             /// `d = f32x4.add(f32x4.mul(a, v128.load(..)), c)` (as
             /// `VF32x4MulLoad`, then the add, each rounded): a matrix
             /// kernel's row update `acc += x * row`, one op where wasmi

@@ -14,19 +14,18 @@
 
 use super::Code;
 use super::exceptions::ExnAction;
-use crate::op::Op;
+use crate::op::{Flags, Op};
 
 /// Rewrites the ops of `code` (branch targets still absolute) to read the
 /// accumulator where they can.
-/// `branches` are the positions of its branch ops.
-pub(super) fn use_accumulator(code: &mut Code, branches: &[u32]) {
+/// `targets` are its branch ops' positions and targets; `joins` a buffer.
+#[inline(never)]
+pub(super) fn use_accumulator(code: &mut Code, targets: &[(u32, u32)], joins: &mut Vec<bool>) {
     let len = code.ops.len();
-    let mut joins = vec![false; len];
-    for &pc in branches {
-        let mut op = code.ops[pc as usize];
-        if let Some(&mut t) = op.target_mut() {
-            joins[t as usize] = true;
-        }
+    joins.clear();
+    joins.resize(len, false);
+    for &(_, t) in targets {
+        joins[t as usize] = true;
     }
     for h in code.handlers.iter() {
         if let ExnAction::Catch(clauses) = &h.action {
@@ -39,7 +38,13 @@ pub(super) fn use_accumulator(code: &mut Code, branches: &[u32]) {
         if join {
             continue;
         }
-        let Some(r) = code.ops[pc - 1].acc_result() else { continue };
+        // The flag first: a table lookup, where `acc_result` is a jump on
+        // the op's kind (and finds nothing without the flag).
+        let prev = code.ops[pc - 1];
+        if !prev.flags().has(Flags::ACC_OUT) {
+            continue;
+        }
+        let Some(r) = prev.acc_result() else { continue };
         let op = commuted(code.ops[pc], r);
         if let Some(acc_form) = op.with_acc_operand(r) {
             code.ops[pc] = acc_form;

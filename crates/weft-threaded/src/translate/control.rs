@@ -7,12 +7,10 @@
 //! reached; branches to a loop go straight to its start. A branch to the
 //! function's own label is a return.
 
-use std::collections::HashMap;
-
 use weft_decode::{BlockType, BrTable, Operator};
 
 use super::{Ctrl, Entry, Kind, Result, Translator, unsupported};
-use crate::op::Op;
+use crate::op::{Op, Slot};
 use weft_exec::executor::Decline;
 
 impl Translator<'_> {
@@ -330,19 +328,26 @@ impl Translator<'_> {
         for _ in 0..len {
             self.emit(Op::Br { t: 0 });
         }
-        let mut stubs: HashMap<u32, u32> = HashMap::new();
+        // Each label's stub by depth (a vector kept between `br_table`s,
+        // `u32::MAX` where there is none yet).
+        let mut stubs = std::mem::take(&mut self.stubs);
+        stubs.resize(stubs.len().max(self.ctrl.len()), u32::MAX);
         for (k, depth) in targets.targets().chain(std::iter::once(targets.default())).enumerate() {
-            let stub = match stubs.get(&depth) {
-                Some(s) => *s,
-                None => {
+            let stub = match stubs.get(depth as usize) {
+                Some(&s) if s != u32::MAX => s,
+                _ => {
                     let s = self.here();
                     self.branch(depth);
-                    stubs.insert(depth, s);
+                    if let Some(slot) = stubs.get_mut(depth as usize) {
+                        *slot = s;
+                    }
                     s
                 }
             };
             self.code.ops[first + k] = Op::Br { t: stub };
         }
+        stubs.fill(u32::MAX);
+        self.stubs = stubs;
         self.reachable = false;
     }
 
@@ -385,6 +390,22 @@ impl Translator<'_> {
         self.home(n - params)
     }
 
+    /// Removes the last op if it is a `Copy` that [`call_args`](Self::call_args)
+    /// emitted (at or after position `moves`), returning its slots, for
+    /// the call to do it. Nothing reaches such a copy but the op before it
+    /// (it is part of this instruction), and it cannot trap. Not in code
+    /// with v-slots, whose copies move both halves (`simd::move_both_halves`).
+    fn take_arg_copy(&mut self, moves: usize) -> Option<(Slot, Slot)> {
+        if self.code.v128 {
+            return None;
+        }
+        let at = self.code.ops.len().checked_sub(1).filter(|&at| at >= moves)?;
+        let Op::Copy { d, a } = self.code.ops[at] else { return None };
+        self.code.ops.pop();
+        self.code.offsets.pop();
+        Some((d, a))
+    }
+
     pub(super) fn call_results(&mut self, params: usize, results: usize) -> Result<()> {
         let n = self.stack.len();
         self.stack.truncate(n - params);
@@ -401,10 +422,14 @@ impl Translator<'_> {
             return unsupported(Decline::ValueType("a call's parameters or results".into()));
         }
         let (p, r) = (ty.params().len(), ty.results().len());
+        let moves = self.code.ops.len();
         let base = self.call_args(p);
         let imported = self.module.decoded.num_imported_functions;
         match func.checked_sub(imported) {
-            Some(defined) => self.emit(Op::CallInternal { defined, base }),
+            Some(defined) => match self.take_arg_copy(moves) {
+                Some((d, a)) => self.emit(Op::CallInternalCopy { defined, base, d, a }),
+                None => self.emit(Op::CallInternal { defined, base }),
+            },
             None => self.emit(Op::Call { func, base }),
         };
         self.call_results(p, r)

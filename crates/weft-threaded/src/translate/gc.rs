@@ -3,8 +3,10 @@
 //! * Field and element accesses, `ref.i31`, `i31.get_*`, `ref.eq`,
 //!   `ref.test` and `ref.cast` read their operands wherever they are and
 //!   write their home slot, as numeric ops do; the access kind (packed,
-//!   4 or 8 bytes, `v128`, reference) comes from the static type, so the
-//!   handler does not look at the field's type to move bits.
+//!   4 or 8 bytes, `v128`, reference) and a struct field's position come
+//!   from the static type, so the handler does not look at the field's
+//!   type to move bits. The accesses have ops of their own
+//!   (`Op::StructGet`, ...; `v128` ones are `Op::Gc` sub-ops).
 //! * Allocations and the bulk array ops take their operands in
 //!   consecutive home slots, as a call takes its arguments.
 //! * `br_on_cast[_fail]` translate as `br_if` does, with the reference
@@ -59,7 +61,8 @@ impl Translator<'_> {
             Operator::ArraySet { type_index } => self.array_set(type_index),
             Operator::ArrayLen {} => {
                 let a = self.pop_slot();
-                self.gc_result(GcOp::ArrayLen, a, 0, 0)
+                let d = self.push_result();
+                d.map(|d| self.emit_result(Op::ArrayLen { d, a }))
             }
             Operator::ArrayFill { type_index } => {
                 if let Err(e) = self.elem_kind(type_index, false) {
@@ -158,18 +161,42 @@ impl Translator<'_> {
 
     fn struct_get(&mut self, type_index: u32, field_index: u32, signed: bool) -> Result<()> {
         let kind = self.field_kind(type_index, field_index, signed)?;
+        if kind == FieldKind::V128 {
+            let a = self.pop_slot();
+            return self.gc_result(GcOp::StructGetV128, a, 0, field_index);
+        }
+        let at = self.field_at(type_index, field_index)?;
         let a = self.pop_slot();
-        self.gc_result(GcOp::StructGet(kind), a, 0, field_index)
+        let d = self.push_result()?;
+        self.emit_result(Op::StructGet { d, a, kind, at });
+        Ok(())
     }
 
     fn struct_set(&mut self, type_index: u32, field_index: u32) -> Result<()> {
         let kind = self.field_kind(type_index, field_index, false)?;
+        let at = self.field_at(type_index, field_index)?;
         let n = self.stack.len();
         let b = self.operand(n - 1);
         let a = self.operand(n - 2);
         self.stack.truncate(n - 2);
-        self.emit(Op::Gc { sub: GcOp::StructSet(kind), d: 0, a, b, k: field_index });
+        self.emit(match kind {
+            FieldKind::V128 => Op::Gc { sub: GcOp::StructSetV128, d: 0, a, b, k: field_index },
+            _ => Op::StructSet { a, b, kind, at },
+        });
         Ok(())
+    }
+
+    /// Where field `field_index` of struct type `type_index` lives in its
+    /// objects ([`weft_exec::gc::Fields`]): the same in every subtype.
+    fn field_at(&self, type_index: u32, field_index: u32) -> Result<u32> {
+        let ty = self.module.gc_types.get(type_index as usize);
+        match ty.map(|t| &t.composite) {
+            Some(weft_exec::gc::GcComposite::Struct { fields, .. }) => match fields.get(field_index as usize) {
+                Some(f) => Ok(f.at),
+                None => unsupported(Decline::Internal("no such field".into())),
+            },
+            _ => unsupported(Decline::Internal("not a struct type".into())),
+        }
     }
 
     fn array_new(&mut self, type_index: u32) -> Result<()> {
@@ -187,7 +214,12 @@ impl Translator<'_> {
         let b = self.operand(n - 1);
         let a = self.operand(n - 2);
         self.stack.truncate(n - 2);
-        self.gc_result(GcOp::ArrayGet(kind), a, b, type_index)
+        if kind == FieldKind::V128 {
+            return self.gc_result(GcOp::ArrayGetV128, a, b, type_index);
+        }
+        let d = self.push_result()?;
+        self.emit_result(Op::ArrayGet { d, a, b, kind });
+        Ok(())
     }
 
     fn array_set(&mut self, type_index: u32) -> Result<()> {
@@ -197,7 +229,10 @@ impl Translator<'_> {
         let b = self.operand(n - 2);
         let a = self.operand(n - 3);
         self.stack.truncate(n - 3);
-        self.emit(Op::Gc { sub: GcOp::ArraySet(kind), d: v, a, b, k: type_index });
+        self.emit(match kind {
+            FieldKind::V128 => Op::Gc { sub: GcOp::ArraySetV128, d: v, a, b, k: type_index },
+            _ => Op::ArraySet { a, b, v, kind },
+        });
         Ok(())
     }
 

@@ -29,12 +29,13 @@
 mod acc;
 mod calls;
 mod control;
+pub(crate) mod digest;
 pub(super) mod exceptions;
 mod gc;
 mod memory;
 mod simd;
 
-use weft_decode::{BlockType, Ieee32, Ieee64, ImportType, MemArg, Operator, ValType, VisitOperator};
+use weft_decode::{BlockType, Ieee32, Ieee64, MemArg, Operator, ValType, VisitOperator};
 
 use super::Code;
 use super::op::{Flags, Op, Operand, Raw, Slot, for_each_numeric_op};
@@ -97,6 +98,14 @@ struct Scratch {
     ctrl: Vec<Ctrl>,
     fixups: Vec<Vec<usize>>,
     branches: Vec<u32>,
+    tables: Vec<u32>,
+    /// Per label depth, its stub in the `br_table` being translated
+    /// (`u32::MAX`: none yet).
+    stubs: Vec<u32>,
+    /// The previous function's op and offset vectors, emptied.
+    ops: Vec<Op>,
+    offsets: Vec<u32>,
+    passes: PassBuffers,
 }
 
 thread_local! {
@@ -109,6 +118,11 @@ struct Translator<'m> {
     spare_fixups: Vec<Vec<usize>>,
     /// The positions of the branch ops emitted, in order.
     branches: Vec<u32>,
+    /// The positions of the `br_table` ops emitted, in order.
+    tables: Vec<u32>,
+    /// Per label depth, its stub in the `br_table` being translated
+    /// (`u32::MAX` between `br_table`s).
+    stubs: Vec<u32>,
     code: Code,
     /// The byte offset of the instruction being translated.
     offset: u32,
@@ -123,6 +137,9 @@ struct Translator<'m> {
     /// `retarget` of the instruction before (a vector pair fuses across a
     /// `local.get`: `translate/simd.rs`).
     prev_retarget: Option<usize>,
+    /// `prev_retarget` of the instruction before (three vector ops fuse:
+    /// `translate/simd.rs`).
+    prev2_retarget: Option<usize>,
     /// The comparison just emitted whose result is the top entry: a
     /// following `br_if`/`if` fuses with it.
     fusable: Option<usize>,
@@ -141,29 +158,6 @@ struct Translator<'m> {
 /// `weft_exec::gc::raw`); not `v128` (see `simd.rs`).
 pub(crate) fn supported_type(t: ValType) -> bool {
     t != ValType::V128
-}
-
-/// The module-wide conditions for translating any of its functions: every
-/// function type is over [`supported_type`]s or `v128` (so block types and
-/// call signatures are), and globals and tables hold them. Struct and
-/// array types need nothing: their values are references.
-/// (64-bit and further memories and tables are translated: memory 0 with
-/// 32-bit addresses takes the fast path, the others the `*Ext` ops.)
-pub(crate) fn module_supported(module: &ModuleInner) -> Result<()> {
-    let d = &module.decoded;
-    let func_types = d
-        .types
-        .iter()
-        .filter_map(|t| t.as_func())
-        .all(|f| f.params().iter().chain(f.results()).all(|v| simd::holds(true, *v)));
-    let table_ok = |t: &weft_decode::TableType| supported_type(ValType::Ref(t.element));
-    let imports = d.imports.iter().all(|i| match &i.ty {
-        ImportType::Table(t) => table_ok(t),
-        ImportType::Global(g) => simd::holds(true, g.content),
-        _ => true,
-    });
-    let defined = d.tables.iter().all(|t| table_ok(&t.ty)) && d.globals.iter().all(|g| simd::holds(true, g.ty.content));
-    if func_types && imports && defined { Ok(()) } else { unsupported(Decline::ModuleTypes) }
 }
 
 /// Translates defined function `defined` of `module`: first as code
@@ -200,19 +194,22 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     {
         return unsupported(Decline::ValueType("a local".into()));
     }
-    let scratch = SCRATCH.take();
+    let mut scratch = SCRATCH.take();
     // Room for the ops without regrowing on typical code (about one op per
-    // four bytes of wasm).
+    // four bytes of wasm), in the previous function's vectors if they are
+    // large enough.
     let capacity = body.code.len() / 4 + 8;
     let mut t = Translator {
         module,
         spare_fixups: scratch.fixups,
         branches: scratch.branches,
+        tables: scratch.tables,
+        stubs: scratch.stubs,
         code: Code {
-            ops: Vec::with_capacity(capacity),
+            ops: reuse(&mut scratch.ops, capacity),
             cells: Box::default(),
             index: Default::default(),
-            offsets: Vec::with_capacity(capacity),
+            offsets: reuse(&mut scratch.offsets, capacity),
             offset_table: crate::offsets::OffsetTable::default(),
             mem_args: Vec::new(),
             handlers: Box::default(),
@@ -233,6 +230,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
         dead_depth: 0,
         retarget: None,
         prev_retarget: None,
+        prev2_retarget: None,
         fusable: None,
         next_retarget: None,
         next_fusable: None,
@@ -243,6 +241,8 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     t.stack.clear();
     t.ctrl.clear();
     t.branches.clear();
+    t.tables.clear();
+    let mut passes = scratch.passes;
     let fixups = t.spare_fixups.pop().unwrap_or_default();
     t.ctrl.push(Ctrl {
         kind: Kind::Func,
@@ -275,28 +275,60 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     // branches: they visit the branches `emit` noted.
     let mut branches = std::mem::take(&mut t.branches);
     thread_jumps(&mut t.code, &branches);
-    copy_returns(&mut t.code, &mut branches);
-    duplicate_tails(&mut t.code, &mut branches);
-    verify(&t.code, &branches)?;
-    let entries_unreached = br_table_entries_unreached(&t.code, &branches);
+    let mut tables = std::mem::take(&mut t.tables);
+    copy_returns(&mut t.code, &mut branches, &tables);
+    duplicate_tails(&mut t.code, &mut branches, &mut tables, &mut passes);
+    pair_copies(&mut t.code, &mut branches, &mut tables, &mut passes);
+    // From here to `make_targets_relative`, no target changes: read each
+    // once.
+    let mut targets = std::mem::take(&mut passes.targets);
+    targets.clear();
+    targets.extend(branches.iter().filter_map(|&pc| {
+        let mut op = t.code.ops[pc as usize];
+        op.target_mut().map(|t| (pc, *t))
+    }));
+    verify(&t.code, &branches, &targets)?;
+    let entries_unreached = br_table_entries_unreached(&t.code, &targets, &tables);
     if v128 {
         simd::move_both_halves(&mut t.code);
     } else {
-        acc::use_accumulator(&mut t.code, &branches);
+        acc::use_accumulator(&mut t.code, &targets, &mut passes.marks);
     }
+    digest::note(defined, &t.code);
     let encoded = crate::exec::encode::encode(&t.code.ops, entries_unreached)
         .ok_or_else(|| Unsupported(Decline::Internal("code too large to encode".into())))?;
     (t.code.cells, t.code.index) = (encoded.code, encoded.index);
-    t.code.ops = Vec::new();
     t.code.offset_table = crate::offsets::OffsetTable::new(&t.code.offsets);
-    t.code.offsets = Vec::new();
+    passes.targets = targets;
+    passes.trim();
     SCRATCH.set(Scratch {
         stack: std::mem::take(&mut t.stack),
         ctrl: std::mem::take(&mut t.ctrl),
         fixups: std::mem::take(&mut t.spare_fixups),
         branches,
+        tables,
+        stubs: std::mem::take(&mut t.stubs),
+        ops: keep(std::mem::take(&mut t.code.ops)),
+        offsets: keep(std::mem::take(&mut t.code.offsets)),
+        passes,
     });
     Ok(t.code)
+}
+
+/// `v` emptied, with room for `capacity` elements (a new vector if it has
+/// less: growing it would copy what it held).
+fn reuse<T>(v: &mut Vec<T>, capacity: usize) -> Vec<T> {
+    if v.capacity() < capacity {
+        return Vec::with_capacity(capacity);
+    }
+    v.clear();
+    std::mem::take(v)
+}
+
+/// `v`, to be reused by the next function, unless it is too large to keep
+/// around between translations (a huge function's).
+fn keep<T>(v: Vec<T>) -> Vec<T> {
+    if v.capacity() * size_of::<T>() > 1 << 20 { Vec::new() } else { v }
 }
 
 /// Jump threading for loops that test their exit at the top: a `br` back
@@ -314,11 +346,13 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
 ///
 /// Before that, a branch to a `br` goes straight to that `br`'s target (as
 /// `br_table` entries to their labels' stubs usually do).
+#[inline(never)]
 fn thread_jumps(code: &mut Code, branches: &[u32]) {
     for &pc in branches {
         let pc = pc as usize;
         let mut op = code.ops[pc];
-        let Some(mut t) = op.target_mut().copied() else { continue };
+        let Some(target) = op.target_mut() else { continue };
+        let mut t = *target;
         // Bounded: `br` cycles (`loop br 0`) exist.
         for _ in 0..8 {
             match code.ops.get(t as usize) {
@@ -326,8 +360,9 @@ fn thread_jumps(code: &mut Code, branches: &[u32]) {
                 _ => break,
             }
         }
-        if let Some(target) = code.ops[pc].target_mut() {
+        if t != *target {
             *target = t;
+            code.ops[pc] = op;
         }
     }
     for &pc in branches {
@@ -342,18 +377,56 @@ fn thread_jumps(code: &mut Code, branches: &[u32]) {
     }
 }
 
+/// The `br_table` op among `tables` (their positions, ascending) whose
+/// entries include op `pc`, if any: the last table before `pc`, if `pc`
+/// is within its `len` entries.
+fn table_of_entry(code: &Code, tables: &[u32], pc: usize) -> Option<usize> {
+    entry_of(code, tables, tables.partition_point(|&s| (s as usize) < pc), pc)
+}
+
+/// [`table_of_entry`] with `i` the number of tables before `pc`.
+fn entry_of(code: &Code, tables: &[u32], i: usize, pc: usize) -> Option<usize> {
+    let s = *tables.get(i.checked_sub(1)?)? as usize;
+    match code.ops[s] {
+        Op::BrTable { len, .. } if pc <= s + len as usize => Some(s),
+        _ => None,
+    }
+}
+
+/// [`table_of_entry`] for positions asked in ascending order: the table
+/// count moves forward instead of a binary search per question.
+struct Entries<'a> {
+    tables: &'a [u32],
+    /// Tables before the last position asked.
+    before: usize,
+}
+
+impl<'a> Entries<'a> {
+    fn new(tables: &'a [u32]) -> Self {
+        Entries { tables, before: 0 }
+    }
+
+    /// Whether op `pc` (at least the last one asked) is a `br_table` entry.
+    #[inline]
+    fn contains(&mut self, code: &Code, pc: usize) -> bool {
+        if self.tables.is_empty() {
+            return false;
+        }
+        while self.tables.get(self.before).is_some_and(|&s| (s as usize) < pc) {
+            self.before += 1;
+        }
+        entry_of(code, self.tables, self.before, pc).is_some()
+    }
+}
+
 /// A `br` to a return becomes that return (`fib`'s base case: `br` to the
 /// function's end, then `return1`, is one op): one dispatch fewer, same
 /// behavior (neither op can trap, and a return reads only its operand
 /// slots, which the `br` leaves as they are). `br_table` entries stay
 /// `br`s. The op stops being a branch, so it leaves `branches`.
-fn copy_returns(code: &mut Code, branches: &mut Vec<u32>) {
-    let mut entries = Vec::new();
-    for (pc, op) in code.ops.iter().enumerate() {
-        if let Op::BrTable { len, .. } = *op {
-            entries.push(pc + 1..pc + 1 + len as usize);
-        }
-    }
+#[inline(never)]
+fn copy_returns(code: &mut Code, branches: &mut Vec<u32>, tables: &[u32]) {
+    let mut entries = Entries::new(tables);
     branches.retain(|&pc| {
         let pc = pc as usize;
         let Op::Br { t } = code.ops[pc] else { return true };
@@ -361,12 +434,54 @@ fn copy_returns(code: &mut Code, branches: &mut Vec<u32>) {
             Some(op @ (Op::Return0 | Op::Return1 { .. } | Op::ReturnN { .. })) => *op,
             _ => return true,
         };
-        if entries.iter().any(|e| e.contains(&pc)) {
+        if entries.contains(code, pc) {
             return true;
         }
         code.ops[pc] = ret;
         false
     });
+}
+
+/// A `br` replaced by a copy of its target's tail (`duplicate_tails`).
+#[derive(Clone, Copy)]
+struct Site {
+    /// The `br`'s position.
+    pc: u32,
+    /// The tail's first op.
+    t: u32,
+    /// The tail's ops (its branch included).
+    n: u32,
+    /// Whether the tail ends in a conditional branch (followed by a `br`
+    /// to where it falls through).
+    conditional: bool,
+    /// How many ops the code after the `br` moves by, this site included.
+    shift: u32,
+}
+
+/// Buffers the passes after translation reuse from function to function.
+#[derive(Default)]
+struct PassBuffers {
+    /// A flag per op.
+    marks: Vec<bool>,
+    sites: Vec<Site>,
+    /// The op, offset and branch vectors a rebuild writes into.
+    ops: Vec<Op>,
+    offsets: Vec<u32>,
+    branches: Vec<u32>,
+    /// Each branch op's position and target.
+    targets: Vec<(u32, u32)>,
+}
+
+impl PassBuffers {
+    /// Lets go of the buffers a huge function grew (see [`keep`]).
+    fn trim(&mut self) {
+        self.marks = keep(std::mem::take(&mut self.marks));
+        self.sites = keep(std::mem::take(&mut self.sites));
+        self.ops = keep(std::mem::take(&mut self.ops));
+        self.offsets = keep(std::mem::take(&mut self.offsets));
+        self.branches = keep(std::mem::take(&mut self.branches));
+        self.targets = keep(std::mem::take(&mut self.targets));
+    }
 }
 
 /// Tail duplication: a `br` to a short straight-line tail that ends in a
@@ -389,18 +504,17 @@ fn copy_returns(code: &mut Code, branches: &mut Vec<u32>) {
 /// through. Functions with exception handlers (whose op ranges would need
 /// remapping) and `br_table` entries are left alone. Ops move, so every
 /// branch target is remapped and `branches` is rebuilt.
-fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>) {
+///
+/// Linear in the branches plus one copy of the ops: the ops between the
+/// replaced `br`s move as slices, and an old position's new one is found
+/// by a binary search of the (few) replaced `br`s.
+#[inline(never)]
+fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32], buf: &mut PassBuffers) {
     const MAX_TAIL: usize = 2;
     if !code.handlers.is_empty() {
         return;
     }
     let ops = &code.ops;
-    let mut entry = vec![false; ops.len()];
-    for (pc, op) in ops.iter().enumerate() {
-        if let Op::BrTable { len, .. } = *op {
-            entry[pc + 1..pc + 1 + len as usize].fill(true);
-        }
-    }
     // The tail at `t`: its length (the final branch included) and whether
     // that branch is conditional.
     let tail = |t: usize| -> Option<(usize, bool)> {
@@ -408,7 +522,11 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>) {
             let op = *ops.get(t + k)?;
             match op {
                 Op::Return0 | Op::Return1 { .. } | Op::ReturnN { .. } | Op::Br { .. } => return Some((k + 1, false)),
-                Op::Call { .. } | Op::CallInternal { .. } | Op::CallIndirect { .. } | Op::CallRef { .. } => {
+                Op::Call { .. }
+                | Op::CallInternal { .. }
+                | Op::CallInternalCopy { .. }
+                | Op::CallIndirect { .. }
+                | Op::CallRef { .. } => {
                     return None;
                 }
                 // Straight-line ops (the op table: no target, falls through).
@@ -426,7 +544,9 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>) {
     // Branch targets: a `br` that is neither one nor after an op that
     // falls through is dead (a label's stub that `thread_jumps` bypassed),
     // and is not worth a copy.
-    let mut targeted = vec![false; ops.len()];
+    let targeted = &mut buf.marks;
+    targeted.clear();
+    targeted.resize(ops.len(), false);
     for &pc in branches.iter() {
         let mut op = ops[pc as usize];
         if let Some(&mut t) = op.target_mut() {
@@ -445,64 +565,165 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>) {
                     | Op::Unreachable
             )
     };
-    let mut dup: Vec<Option<(usize, usize, bool)>> = vec![None; ops.len()];
-    let mut any = false;
+    let sites = &mut buf.sites;
+    sites.clear();
+    let mut shift = 0;
+    let mut entries = Entries::new(tables);
     for &pc in branches.iter() {
         let pc = pc as usize;
         let Op::Br { t } = ops[pc] else { continue };
         let t = t as usize;
-        if entry[pc] || (t..t + MAX_TAIL + 2).contains(&pc) || !(targeted[pc] || falls_into(pc)) {
+        if (t..t + MAX_TAIL + 2).contains(&pc) || !(targeted[pc] || falls_into(pc)) || entries.contains(code, pc) {
             continue;
         }
         if let Some((n, conditional)) = tail(t) {
-            dup[pc] = Some((t, n, conditional));
-            any = true;
+            shift += n as u32 + u32::from(conditional) - 1;
+            sites.push(Site { pc: pc as u32, t: t as u32, n: n as u32, conditional, shift });
         }
     }
-    if !any {
+    if sites.is_empty() {
         return;
     }
-    splice(code, branches, |ops, offsets, pc, out| match dup[pc] {
-        Some((t, n, conditional)) => {
-            out.extend(ops[t..t + n].iter().copied().zip(offsets[t..t + n].iter().copied()));
-            if conditional {
-                // Targets are old positions until `splice` remaps them.
-                out.push((Op::Br { t: (t + n) as u32 }, offsets[pc]));
-            }
+    let sites = &buf.sites;
+    // The new ops: the runs between the sites as they are, each site's
+    // `br` replaced by its tail (targets still old positions).
+    let (new_ops, new_offsets) = (&mut buf.ops, &mut buf.offsets);
+    *new_ops = reuse(new_ops, ops.len() + shift as usize);
+    *new_offsets = reuse(new_offsets, ops.len() + shift as usize);
+    let offsets = &code.offsets;
+    let mut from = 0;
+    for s in sites.iter() {
+        let (pc, t, n) = (s.pc as usize, s.t as usize, s.n as usize);
+        new_ops.extend_from_slice(&ops[from..pc]);
+        new_offsets.extend_from_slice(&offsets[from..pc]);
+        new_ops.extend_from_slice(&ops[t..t + n]);
+        new_offsets.extend_from_slice(&offsets[t..t + n]);
+        if s.conditional {
+            new_ops.push(Op::Br { t: (t + n) as u32 });
+            new_offsets.push(offsets[pc]);
         }
-        None => out.push((ops[pc], offsets[pc])),
-    });
+        from = pc + 1;
+    }
+    new_ops.extend_from_slice(&ops[from..]);
+    new_offsets.extend_from_slice(&offsets[from..]);
+    // Where old op `old` went: after the ops the sites before it added (the
+    // first op of a site's tail, for a site itself). An out-of-range target
+    // fails `verify` (the function falls back).
+    let len = ops.len();
+    let new_pos = |old: u32| -> u32 {
+        if old as usize >= len {
+            return u32::MAX;
+        }
+        let i = sites.partition_point(|s| s.pc < old);
+        old + i.checked_sub(1).map_or(0, |i| sites[i].shift)
+    };
+    let remap = |op: &mut Op| {
+        if let Some(t) = op.target_mut() {
+            *t = new_pos(*t);
+        }
+    };
+    // The branches in their new places, in order: each site's tail
+    // branches instead of its `br`, every other one moved.
+    let mut next_site = sites.iter().peekable();
+    // The shift of the sites before the branch (ascending: no search).
+    let mut before = 0;
+    std::mem::swap(branches, &mut buf.branches);
+    branches.clear();
+    for &pc in &buf.branches {
+        while let Some(s) = next_site.next_if(|s| s.pc < pc) {
+            before = s.shift;
+        }
+        let at = pc + before;
+        debug_assert_eq!(at, new_pos(pc));
+        if let Some(s) = next_site.next_if(|s| s.pc == pc) {
+            let end = at + s.n + u32::from(s.conditional);
+            for b in at..end {
+                let op = &mut new_ops[b as usize];
+                if op.has_target() {
+                    remap(op);
+                    branches.push(b);
+                }
+            }
+            before = s.shift;
+        } else {
+            remap(&mut new_ops[at as usize]);
+            branches.push(at);
+        }
+    }
+    for s in tables.iter_mut() {
+        *s = new_pos(*s);
+    }
+    std::mem::swap(&mut code.ops, new_ops);
+    std::mem::swap(&mut code.offsets, new_offsets);
 }
 
-/// Rebuilds `code.ops` (and `offsets`) op by op: `each(ops, offsets, pc,
-/// out)` pushes what replaces old op `pc` (the op itself, several ops, or
-/// nothing), each with its wasm offset. Branch targets, old positions in
-/// every op pushed, are then remapped to where their op went (the first op
-/// that replaced it, or the next op if it was removed), and `branches` is
-/// rebuilt. Not for code with exception handlers, whose op ranges it does
-/// not remap.
-fn splice(code: &mut Code, branches: &mut Vec<u32>, mut each: impl FnMut(&[Op], &[u32], usize, &mut Vec<(Op, u32)>)) {
-    debug_assert!(code.handlers.is_empty());
-    let ops = std::mem::take(&mut code.ops);
-    let offsets = std::mem::take(&mut code.offsets);
-    let mut new_pos = vec![0u32; ops.len()];
-    let mut out = Vec::with_capacity(ops.len() + ops.len() / 8);
-    for (pc, pos) in new_pos.iter_mut().enumerate() {
-        *pos = out.len() as u32;
-        each(&ops, &offsets, pc, &mut out);
+/// Two `Copy` ops in a row become one [`Op::Copy2`] (the second must not
+/// be a branch target: only the first's position stays reachable) — one
+/// dispatch fewer for the moves between locals that a C compiler's phi
+/// nodes and call arguments leave (`Copy → Copy` was 4.5 % of the op
+/// pairs `cc1` executes). Functions with exception handlers are left
+/// alone, as for [`duplicate_tails`], and so is code with v-slots, whose
+/// copies move both halves (`simd::move_both_halves`). Ops move, so every
+/// branch target and `br_table` position is remapped and `branches` is
+/// rebuilt.
+#[inline(never)]
+fn pair_copies(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32], buf: &mut PassBuffers) {
+    if !code.handlers.is_empty() || code.v128 {
+        return;
     }
-    branches.clear();
-    for (pc, (op, _)) in out.iter_mut().enumerate() {
-        if !op.has_target() {
-            continue;
-        }
-        if let Some(t) = op.target_mut() {
-            // An out-of-range target fails `verify` (the function falls back).
-            *t = new_pos.get(*t as usize).copied().unwrap_or(u32::MAX);
-            branches.push(pc as u32);
+    let ops = &code.ops;
+    let first_pair = (1..ops.len()).find(|&pc| matches!((ops[pc - 1], ops[pc]), (Op::Copy { .. }, Op::Copy { .. })));
+    let Some(first_pair) = first_pair else { return };
+    let targeted = &mut buf.marks;
+    targeted.clear();
+    targeted.resize(ops.len(), false);
+    for &pc in branches.iter() {
+        let mut op = ops[pc as usize];
+        if let Some(&mut t) = op.target_mut() {
+            targeted[t as usize] = true;
         }
     }
-    (code.ops, code.offsets) = out.into_iter().unzip();
+    // `removed[pc]`: how many ops before `pc` were folded into the op
+    // before them (so old op `pc` lands at `pc - removed[pc]`).
+    let (new_ops, new_offsets) = (&mut buf.ops, &mut buf.offsets);
+    *new_ops = reuse(new_ops, ops.len());
+    *new_offsets = reuse(new_offsets, ops.len());
+    new_ops.extend_from_slice(&ops[..first_pair - 1]);
+    new_offsets.extend_from_slice(&code.offsets[..first_pair - 1]);
+    let mut new_pos: Vec<u32> = (0..first_pair as u32 - 1).collect();
+    let mut pc = first_pair - 1;
+    while pc < ops.len() {
+        new_pos.push(new_ops.len() as u32);
+        match (ops[pc], ops.get(pc + 1)) {
+            (Op::Copy { d: e, a: b }, Some(&Op::Copy { d, a })) if !targeted[pc + 1] => {
+                new_pos.push(new_ops.len() as u32);
+                new_ops.push(Op::Copy2 { e, b, d, a });
+                new_offsets.push(code.offsets[pc]);
+                pc += 2;
+            }
+            (op, _) => {
+                new_ops.push(op);
+                new_offsets.push(code.offsets[pc]);
+                pc += 1;
+            }
+        }
+    }
+    if new_ops.len() == ops.len() {
+        return;
+    }
+    // An out-of-range target fails `verify` (the function falls back).
+    let moved = |old: u32| new_pos.get(old as usize).copied().unwrap_or(u32::MAX);
+    for pc in branches.iter_mut() {
+        *pc = moved(*pc);
+        if let Some(t) = new_ops[*pc as usize].target_mut() {
+            *t = moved(*t);
+        }
+    }
+    for s in tables.iter_mut() {
+        *s = moved(*s);
+    }
+    std::mem::swap(&mut code.ops, new_ops);
+    std::mem::swap(&mut code.offsets, new_offsets);
 }
 
 /// Whether no branch and no exception clause targets a `br_table` entry
@@ -511,25 +732,17 @@ fn splice(code: &mut Code, branches: &mut Vec<u32>, mut each: impl FnMut(&[Op], 
 /// *target's* handler, so `br_table` jumps with one load fewer
 /// (`exec/encode.rs`). Translation never makes such a target; this is the
 /// check that lets the engine rely on it.
-fn br_table_entries_unreached(code: &Code, branches: &[u32]) -> bool {
-    let mut entry = vec![false; code.ops.len()];
-    let mut any = false;
-    for (pc, op) in code.ops.iter().enumerate() {
-        if let Op::BrTable { len, .. } = *op {
-            entry[pc + 1..pc + 1 + len as usize].fill(true);
-            any = true;
-        }
-    }
-    if !any {
+#[inline(never)]
+fn br_table_entries_unreached(code: &Code, targets: &[(u32, u32)], tables: &[u32]) -> bool {
+    if tables.is_empty() {
         return true;
     }
-    let reached = |t: u32| entry.get(t as usize).copied().unwrap_or(true);
-    let branch_ok = branches.iter().all(|&pc| {
-        let mut op = code.ops[pc as usize];
-        // An entry's own target may be anything; what matters is where
-        // other branches go.
-        entry[pc as usize] || op.target_mut().is_none_or(|t| !reached(*t))
-    });
+    let len = code.ops.len();
+    let reached = |t: u32| t as usize >= len || table_of_entry(code, tables, t as usize).is_some();
+    // An entry's own target may be anything; what matters is where other
+    // branches go.
+    let mut entries = Entries::new(tables);
+    let branch_ok = targets.iter().all(|&(pc, t)| entries.contains(code, pc as usize) || !reached(t));
     branch_ok && exceptions::clause_targets(code).all(|t| !reached(t))
 }
 
@@ -541,13 +754,11 @@ fn br_table_entries_unreached(code: &Code, branches: &[u32]) -> bool {
 /// the frame (a run of slots, or a call's frame base, starts at most at
 /// its end). All from the op table's rows (`Op::flags`,
 /// `Op::for_each_operand`).
-fn verify(code: &Code, branches: &[u32]) -> Result<()> {
+#[inline(never)]
+fn verify(code: &Code, branches: &[u32], targets: &[(u32, u32)]) -> Result<()> {
     let len = code.ops.len();
     let ends = code.ops.last().is_some_and(|op| op.flags().has(Flags::END));
-    let targets_in_range = branches.iter().all(|&pc| {
-        let mut op = code.ops[pc as usize];
-        op.target_mut().is_none_or(|t| (*t as usize) < len)
-    });
+    let targets_in_range = targets.iter().all(|&(_, t)| (t as usize) < len);
     // `emit` noted every branch (checked where it costs nothing).
     debug_assert!({
         let mut noted = branches.iter();
@@ -556,11 +767,17 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
     });
     let frame = code.frame_size;
     debug_assert!(code.ops.iter().all(|op| op.slots_in_frame(frame) == operands_in_frame(op, frame)));
+    // `targets` are the branches' targets.
+    debug_assert!(targets.iter().map(|&(pc, _)| pc).eq(branches.iter().copied()));
+    debug_assert!(targets.iter().all(|&(pc, t)| {
+        let mut op = code.ops[pc as usize];
+        op.target_mut().copied() == Some(t)
+    }));
     // One pass for the per-op checks.
     let mut bad_slot = None;
     let mut tables_exist = true;
     for (pc, op) in code.ops.iter().enumerate() {
-        if !op.slots_in_frame(frame) && bad_slot.is_none() {
+        if !(op.slots_in_frame(frame) && run_ends_in_frame(op, frame)) && bad_slot.is_none() {
             bad_slot = Some(pc);
         }
         if let Op::BrTable { len, .. } = *op {
@@ -584,6 +801,17 @@ fn verify(code: &Code, branches: &[u32]) -> Result<()> {
         );
         debug_assert!(false, "{why}");
         unsupported(Decline::Internal(why))
+    }
+}
+
+/// Whether a run whose length the op carries (`ReturnN`, `VReturnN`)
+/// ends inside a frame of `frame` slots: their handlers copy it with no
+/// bounds check, and the slot vector extends only the frame size past a
+/// frame's first slot (`exec::FRAME_SLACK`).
+fn run_ends_in_frame(op: &Op, frame: u32) -> bool {
+    match *op {
+        Op::ReturnN { a, n } | Op::VReturnN { a, n } => u32::from(a) + u32::from(n) <= frame,
+        _ => true,
     }
 }
 
@@ -615,6 +843,9 @@ impl Translator<'_> {
         let at = self.code.ops.len();
         if op.has_target() {
             self.branches.push(at as u32);
+        }
+        if let Op::BrTable { .. } = op {
+            self.tables.push(at as u32);
         }
         self.code.ops.push(op);
         self.code.offsets.push(self.offset);
@@ -819,6 +1050,30 @@ impl Translator<'_> {
         }
     }
 
+    /// `global.set g` (an `i32` global) of the value the last op computed
+    /// as `a + imm` (`i32.add`/`i32.sub` of a constant, then maybe a
+    /// `local.tee` that retargeted it): that op becomes
+    /// [`Op::GlobalSetAddImm`], which also sets the global. The op was
+    /// emitted by the instruction before (or the one before a `local.tee`
+    /// that emitted nothing), so no label lies between the two.
+    fn fuse_global_set(&mut self, g: u32) -> bool {
+        let n = self.stack.len();
+        let (producer, dst) = match self.stack[n - 1] {
+            Entry::Stack => (self.retarget, self.home(n - 1)),
+            Entry::Local(x) => (self.prev_retarget, x),
+            Entry::Const(_) => return false,
+        };
+        let Some(at) = producer.filter(|&at| at + 1 == self.code.ops.len()) else { return false };
+        let (a, imm) = match self.code.ops[at] {
+            Op::I32AddImm { d, a, imm } if d == dst => (a, imm),
+            Op::I32SubImm { d, a, imm } if d == dst => (a, imm.wrapping_neg()),
+            _ => return false,
+        };
+        self.code.ops[at] = Op::GlobalSetAddImm { d: dst, a, g, imm };
+        self.stack.pop();
+        true
+    }
+
     // ---- numeric ----
 
     /// A binary op: with an immediate form, a constant right operand folds in.
@@ -861,6 +1116,7 @@ impl Translator<'_> {
     /// reachable (else it emits nothing).
     #[inline(always)]
     fn begin(&mut self) -> bool {
+        self.prev2_retarget = self.prev_retarget;
         self.prev_retarget = self.retarget;
         self.retarget = self.next_retarget.take();
         self.fusable = self.next_fusable.take();
@@ -938,22 +1194,32 @@ impl Translator<'_> {
                 self.write_local(local_index as Slot, true);
                 Ok(())
             }
-            Operator::GlobalGet { global_index } if self.global_is_v128(global_index) => {
-                self.v128_global_get(global_index)
-            }
-            Operator::GlobalSet { global_index } if self.global_is_v128(global_index) => {
-                self.v128_global_set(global_index)
-            }
-            Operator::GlobalGet { global_index } => {
-                let d = self.push_result()?;
-                self.emit_result(Op::GlobalGet { d, g: global_index });
-                Ok(())
-            }
-            Operator::GlobalSet { global_index } => {
-                let a = self.pop_slot();
-                self.emit(Op::GlobalSet { a, g: global_index });
-                Ok(())
-            }
+            Operator::GlobalGet { global_index: g } => match self.global_type(g) {
+                Some(ValType::V128) => self.v128_global_get(g),
+                ty => {
+                    let d = self.push_result()?;
+                    let numeric = matches!(ty, Some(ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64));
+                    self.emit_result(if numeric { Op::GlobalGetNum { d, g } } else { Op::GlobalGet { d, g } });
+                    Ok(())
+                }
+            },
+            Operator::GlobalSet { global_index: g } => match self.global_type(g) {
+                Some(ValType::V128) => self.v128_global_set(g),
+                ty => {
+                    if ty == Some(ValType::I32) && self.fuse_global_set(g) {
+                        return Ok(());
+                    }
+                    let a = self.pop_slot();
+                    self.emit(match ty {
+                        Some(ValType::I32) => Op::GlobalSetI32 { a, g },
+                        Some(ValType::I64) => Op::GlobalSetI64 { a, g },
+                        Some(ValType::F32) => Op::GlobalSetF32 { a, g },
+                        Some(ValType::F64) => Op::GlobalSetF64 { a, g },
+                        _ => Op::GlobalSet { a, g },
+                    });
+                    Ok(())
+                }
+            },
             _ => self.translate_other(op),
         }
     }

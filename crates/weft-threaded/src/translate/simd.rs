@@ -99,7 +99,7 @@ impl Translator<'_> {
     }
 
     /// The type of global `g` (module index: imports first).
-    fn global_type(&self, g: u32) -> Option<ValType> {
+    pub(super) fn global_type(&self, g: u32) -> Option<ValType> {
         let d = &self.module.decoded;
         if let Some(defined) = g.checked_sub(d.num_imported_globals) {
             // The common case (a C program's stack pointer), without a walk
@@ -111,11 +111,6 @@ impl Translator<'_> {
             _ => None,
         });
         imported.chain(d.globals.iter().map(|g| g.ty.content)).nth(g as usize)
-    }
-
-    /// Whether global `g` holds a `v128`.
-    pub(super) fn global_is_v128(&self, g: u32) -> bool {
-        self.global_type(g) == Some(ValType::V128)
     }
 
     /// Whether any tag of the module carries a `v128` (its exceptions'
@@ -249,6 +244,9 @@ impl Translator<'_> {
                 _ => Op::VBinLoad { d, a, addr, add, offset, f },
             },
             Op::VConst { d, k } if d == b => {
+                if f == VBinOp::V128And && self.fuse_shift_and(at, k) {
+                    return true;
+                }
                 return self.fuse_into(at, move |d, a| match f {
                     VBinOp::V128And => Op::VAndConst { d, a, k },
                     _ => Op::VBinConst { d, a, k, f },
@@ -257,6 +255,101 @@ impl Translator<'_> {
             _ => return false,
         };
         self.fuse_into(at, fused)
+    }
+
+    /// Fuses a `v128.and` with the [`Op::VConst`] `k` at `at` and the
+    /// [`Op::VShiftImm`] just before it that computed its left operand
+    /// (`(x >> 18) & 63`, a bit field of every lane) into
+    /// [`Op::VShiftAndConst`]. The three ops come from three consecutive
+    /// instructions (each one's op the result the next one reads, the
+    /// `retarget` chain), so no label lies between them. `false` (nothing
+    /// changed) otherwise.
+    fn fuse_shift_and(&mut self, at: usize, k: u32) -> bool {
+        let n = self.stack.len();
+        if n < 2 || at == 0 || self.prev_retarget != Some(at - 1) || self.stack[n - 2] != Entry::Stack {
+            return false;
+        }
+        let Op::VShiftImm { d, a, count, f } = self.code.ops[at - 1] else { return false };
+        if d != self.home(n - 2) || f == VShiftOp::I64x2ShrS {
+            return false;
+        }
+        self.stack.truncate(n - 2);
+        let Ok(d) = self.push_result() else { return false };
+        self.replace_from(at - 1, Op::VShiftAndConst { d, a, count, f, k });
+        true
+    }
+
+    /// Fuses `i8x16.add` with the `i8x16.eq` and the `v128.and` of bytes
+    /// of 1 (`VAndConst`, one op) that computed its right operand, the
+    /// three from consecutive instructions (see [`Self::fuse_shift_and`]):
+    /// `count + ((x == y) & 1)`, a byte-counting loop's step, becomes
+    /// [`Op::VI8x16CountEq`] (or [`Op::VI8x16CountEqConst`] if `y` was a
+    /// constant). `false` (nothing changed) otherwise.
+    fn fuse_count_eq(&mut self) -> bool {
+        const ONES: u128 = u128::from_le_bytes([1; 16]);
+        let n = self.stack.len();
+        let Some(at) = self.retarget else { return false };
+        if n < 2
+            || at == 0
+            || at + 1 != self.code.ops.len()
+            || self.prev_retarget != Some(at)
+            || self.prev2_retarget != Some(at - 1)
+            || self.stack[n - 1] != Entry::Stack
+            || matches!(self.stack[n - 2], Entry::Const(_))
+        {
+            return false;
+        }
+        let t = self.home(n - 1);
+        let Op::VAndConst { d, a, k } = self.code.ops[at] else { return false };
+        if d != t || a != t || self.code.v128_consts.get(k as usize) != Some(&ONES) {
+            return false;
+        }
+        let fused = match self.code.ops[at - 1] {
+            Op::VI8x16Eq { d, a, b } if d == t => Op::VI8x16CountEq { d, c: 0, a, b },
+            Op::VBinConst { d, a, k, f: VBinOp::I8x16Eq } if d == t => Op::VI8x16CountEqConst { d, c: 0, a, k },
+            _ => return false,
+        };
+        self.stack.pop();
+        let count = self.pop_slot();
+        let Ok(d) = self.push_result() else { return false };
+        let fused = match fused {
+            Op::VI8x16CountEq { a, b, .. } => Op::VI8x16CountEq { d, c: count, a, b },
+            Op::VI8x16CountEqConst { a, k, .. } => Op::VI8x16CountEqConst { d, c: count, a, k },
+            other => other,
+        };
+        self.replace_from(at - 1, fused);
+        true
+    }
+
+    /// Fuses unary vector op `g` with the [`Op::VUn`] just before it that
+    /// computed its operand (still on the stack only) into [`Op::VUn2`]:
+    /// `i16x8.extend_low_i8x16_s` then `i32x4.extend_low_i16x8_s`,
+    /// `i8x16.popcnt` then a pairwise sum, ... `false` (nothing changed)
+    /// otherwise.
+    fn fuse_unary(&mut self, g: VUnOp) -> bool {
+        let n = self.stack.len();
+        let Some(at) = self.retarget else { return false };
+        if n < 1 || at + 1 != self.code.ops.len() || self.stack[n - 1] != Entry::Stack {
+            return false;
+        }
+        let Op::VUn { d, a, f } = self.code.ops[at] else { return false };
+        if d != self.home(n - 1) {
+            return false;
+        }
+        self.stack.pop();
+        let Ok(d) = self.push_result() else { return false };
+        self.replace_from(at, Op::VUn2 { d, a, f, g });
+        true
+    }
+
+    /// Replaces the ops from `at` on by `op`, which writes the top entry;
+    /// it keeps the first one's offset (a trap in it is that op's).
+    fn replace_from(&mut self, at: usize, op: Op) {
+        let offset = self.code.offsets[at];
+        self.code.ops.truncate(at);
+        self.code.offsets.truncate(at);
+        self.emit_result(op);
+        self.code.offsets[at] = offset;
     }
 
     /// Fuses `f32x4.add` with the [`Op::VF32x4MulLoad`] that computed its
@@ -337,6 +430,9 @@ impl Translator<'_> {
         if matches!(op, Operator::F32x4Add {}) && self.fuse_mul_add() {
             return Ok(());
         }
+        if matches!(op, Operator::I8x16Add {}) && self.fuse_count_eq() {
+            return Ok(());
+        }
         if let Some(f) = fast_binary(op) {
             let (a, b) = self.pop2();
             return self.v_result(|d| f(d, a, b));
@@ -349,8 +445,17 @@ impl Translator<'_> {
         }
         if let Some(f) = VUnOp::from_operator(op) {
             let f = if native { f.native() } else { f };
+            if self.fuse_unary(f) {
+                return Ok(());
+            }
             let a = self.pop_slot();
             return self.v_result(|d| Op::VUn { d, a, f });
+        }
+        if let Operator::V128Bitselect {} = op {
+            // Its own op (`VTernOp` has it too, for the reference of the
+            // group, but the shared handler dispatches on the sub-op).
+            let (c, (a, b)) = (self.pop_slot(), self.pop2());
+            return self.v_result(|d| Op::VBitselect { d, a, b, c });
         }
         if let Some(f) = VTernOp::from_operator(op) {
             let f = if native { f.native() } else { f };
@@ -407,10 +512,6 @@ impl Translator<'_> {
                 let (a, b) = self.pop2();
                 self.v_result(|d| Op::VShuffle { d, a, b, k })
             }
-            Operator::V128Bitselect {} => {
-                let (c, (a, b)) = (self.pop_slot(), self.pop2());
-                self.v_result(|d| Op::VBitselect { d, a, b, c })
-            }
             Operator::V128Load { memarg } => {
                 let Some(offset) = self.fast_offset(memarg) else { return self.v_mem_ext(memarg, VMemKind::Load) };
                 let (a, add) = self.address_plus_immediate();
@@ -461,9 +562,12 @@ impl Translator<'_> {
 pub(super) fn verify(code: &Code) -> bool {
     let count = code.v128_consts.len();
     code.ops.iter().all(|op| match *op {
-        Op::VConst { k, .. } | Op::VShuffle { k, .. } | Op::VBinConst { k, .. } | Op::VAndConst { k, .. } => {
-            (k as usize) < count
-        }
+        Op::VConst { k, .. }
+        | Op::VShuffle { k, .. }
+        | Op::VBinConst { k, .. }
+        | Op::VAndConst { k, .. }
+        | Op::VShiftAndConst { k, .. }
+        | Op::VI8x16CountEqConst { k, .. } => (k as usize) < count,
         _ => true,
     })
 }
@@ -517,12 +621,14 @@ mod tests {
         let wat = include_str!("../../../../benches/programs/simd_checksum.wat");
         let text = disassemble(wat, 2);
         println!("{text}");
-        // The loop: ops 2 to 25, its constants folded (`f32x4.splat` of a
+        // The loop: ops 2 to 23, its constants folded (`f32x4.splat` of a
         // constant is a vector constant) and fused (`f32x4.mul` and
-        // `v128.and` by a constant are `VBinConst`).
-        let inner = text.lines().skip(2).take(24).collect::<Vec<_>>().join("\n");
+        // `v128.and` by a constant are `VBinConst`), two unary ops in a
+        // row one `VUn2`.
+        let inner = text.lines().skip(2).take(22).collect::<Vec<_>>().join("\n");
         // (The target is a byte offset, which depends on the encoding.)
         assert!(inner.lines().last().is_some_and(|l| l.contains("BrI32NeImm { a: 1, imm: 65536, t: ")), "{text}");
+        assert!(inner.contains("VUn2 { d: 9, a: 2, f: I8x16Popcnt, g: I16x8ExtaddPairwiseI8x16U }"), "{text}");
         assert!(!inner.contains("VCopy") && !inner.contains("VSplat") && !inner.contains("VConst"), "{text}");
         assert!(inner.contains("VBinConst { d: 9, a: 9, k: 0, f: F32x4Mul }"), "{text}");
         assert!(inner.contains("VAndConst { d: 10, a: 3, k: 1 }"), "{text}");

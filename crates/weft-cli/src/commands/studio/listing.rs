@@ -90,7 +90,7 @@ pub fn listing(module: &Module) -> Listing {
 fn function(module: &Module, defined: usize, out: &mut Listing) {
     let d = module.decoded();
     let index = d.num_imported_functions + defined as u32;
-    let names = d.names.locals.get(&index);
+    let names = d.names().locals.get(&index);
     let local_name = |i: usize| names.and_then(|n| n.get(&(i as u32))).map(|n| format!("${n} ")).unwrap_or_default();
     let ty = d.func_type(index).cloned().unwrap_or_default();
     let mut header = format!("(func {}{}", func_name(module, index), exports(d, ExternKind::Func, index as usize));

@@ -396,7 +396,7 @@ impl Session {
         let inner = frames.first();
         let name = |index: u32| stepping::func_name(&self.module, index);
         let locals = inner.map_or_else(Vec::new, |f| {
-            let names = d.names.locals.get(&f.func_index);
+            let names = d.names().locals.get(&f.func_index);
             f.locals
                 .iter()
                 .enumerate()
