@@ -1,5 +1,5 @@
-//! [`operands!`], shared by the handler files added after `handlers.rs`
-//! (`calls.rs`, `memory.rs`, `wide.rs`).
+//! [`operands!`], shared by every handler file (declared first in
+//! `exec/mod.rs`, with `#[macro_use]`).
 
 /// Binds the operands of the op at `ip`, which must be a `$variant`.
 macro_rules! operands {

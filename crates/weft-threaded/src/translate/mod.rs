@@ -442,6 +442,19 @@ fn copy_returns(code: &mut Code, branches: &mut Vec<u32>, tables: &[u32]) {
     });
 }
 
+/// `marks`, one flag per op, set for the ops a branch targets.
+fn mark_targets<'a>(marks: &'a mut Vec<bool>, ops: &[Op], branches: &[u32]) -> &'a [bool] {
+    marks.clear();
+    marks.resize(ops.len(), false);
+    for &pc in branches {
+        let mut op = ops[pc as usize];
+        if let Some(&mut t) = op.target_mut() {
+            marks[t as usize] = true;
+        }
+    }
+    marks
+}
+
 /// A `br` replaced by a copy of its target's tail (`duplicate_tails`).
 #[derive(Clone, Copy)]
 struct Site {
@@ -544,15 +557,7 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
     // Branch targets: a `br` that is neither one nor after an op that
     // falls through is dead (a label's stub that `thread_jumps` bypassed),
     // and is not worth a copy.
-    let targeted = &mut buf.marks;
-    targeted.clear();
-    targeted.resize(ops.len(), false);
-    for &pc in branches.iter() {
-        let mut op = ops[pc as usize];
-        if let Some(&mut t) = op.target_mut() {
-            targeted[t as usize] = true;
-        }
-    }
+    let targeted = mark_targets(&mut buf.marks, ops, branches);
     let falls_into = |pc: usize| {
         pc > 0
             && !matches!(
@@ -667,24 +672,16 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
 /// branch target and `br_table` position is remapped and `branches` is
 /// rebuilt.
 #[inline(never)]
-fn pair_copies(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32], buf: &mut PassBuffers) {
+fn pair_copies(code: &mut Code, branches: &mut [u32], tables: &mut [u32], buf: &mut PassBuffers) {
     if !code.handlers.is_empty() || code.v128 {
         return;
     }
     let ops = &code.ops;
     let first_pair = (1..ops.len()).find(|&pc| matches!((ops[pc - 1], ops[pc]), (Op::Copy { .. }, Op::Copy { .. })));
     let Some(first_pair) = first_pair else { return };
-    let targeted = &mut buf.marks;
-    targeted.clear();
-    targeted.resize(ops.len(), false);
-    for &pc in branches.iter() {
-        let mut op = ops[pc as usize];
-        if let Some(&mut t) = op.target_mut() {
-            targeted[t as usize] = true;
-        }
-    }
-    // `removed[pc]`: how many ops before `pc` were folded into the op
-    // before them (so old op `pc` lands at `pc - removed[pc]`).
+    let targeted = mark_targets(&mut buf.marks, ops, branches);
+    // `new_pos[pc]`: where old op `pc` lands (a pair's second, on the
+    // `Copy2` that took it).
     let (new_ops, new_offsets) = (&mut buf.ops, &mut buf.offsets);
     *new_ops = reuse(new_ops, ops.len());
     *new_offsets = reuse(new_offsets, ops.len());
