@@ -87,7 +87,7 @@ const fn op_size(payload: usize, kind: u8) -> usize {
     let padded = payload.div_ceil(4) * 4;
     match kind {
         1 => CALL_SIZE,
-        2 => COLD_PAYLOAD + padded,
+        SELF_DECODING => COLD_PAYLOAD + padded,
         _ => REF + padded,
     }
 }
@@ -115,9 +115,13 @@ const fn str_eq(a: &str, b: &str) -> bool {
     }
 }
 
+/// The layout kind of a self-decoding op (see [`kind_of`]).
+pub(super) const SELF_DECODING: u8 = 2;
+
 /// The layout kind of the op named `name` whose handler is `handler` (as
-/// written in its row): 1 for a call, 2 for a self-decoding op, else 0.
-const fn kind_of(name: &str, handler: &str) -> u8 {
+/// written in its row): 1 for a call, [`SELF_DECODING`] for a
+/// self-decoding op, else 0.
+pub(super) const fn kind_of(name: &str, handler: &str) -> u8 {
     if str_eq(name, "Call")
         || str_eq(name, "CallInternal")
         || str_eq(name, "CallInternalCopy")
@@ -130,7 +134,7 @@ const fn kind_of(name: &str, handler: &str) -> u8 {
         || str_eq(handler, "simd::vmem_ext")
         || str_eq(handler, "super::exceptions::throw")
     {
-        2
+        SELF_DECODING
     } else {
         0
     }

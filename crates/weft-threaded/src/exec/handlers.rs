@@ -47,6 +47,27 @@ macro_rules! lookup {
             };
             h
         }
+
+        /// Whether `h` is the handler of an op that [`Ip::next`] (which
+        /// steps over one handler reference) may step past: an op with no
+        /// operands, or a self-decoding op, whose `ip.next()` reaches its
+        /// skip (`encode.rs`). Any other handler must step with the `next`
+        /// that `operands!` brings, or with `Ip::after_call`; debug builds
+        /// check it in `Ip::next`.
+        #[cfg(debug_assertions)]
+        pub(super) fn steps_one_reference(h: Handler) -> bool {
+            let h = h as usize;
+            $(
+                if h == ($handler as Handler) as usize
+                    && (super::encode::size::$name == super::encode::REF
+                        || super::encode::kind_of(stringify!($name), stringify!($handler))
+                            == super::encode::SELF_DECODING)
+                {
+                    return true;
+                }
+            )*
+            false
+        }
     };
 }
 

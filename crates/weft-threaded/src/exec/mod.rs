@@ -189,6 +189,13 @@ impl Ip {
     #[inline(always)]
     #[allow(clippy::should_implement_trait)]
     pub(super) fn next(&self) -> Ip {
+        // An op with operands stepped this way would land inside them
+        // (`handlers::steps_one_reference`).
+        #[cfg(debug_assertions)]
+        assert!(
+            handlers::steps_one_reference(self.handler()),
+            "Ip::next past an op with operands: use the `next` of `operands!`, or `Ip::after_call`"
+        );
         self.advance(encode::REF)
     }
 
