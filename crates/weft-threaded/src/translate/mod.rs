@@ -477,8 +477,6 @@ struct PassBuffers {
     /// A flag per op.
     marks: Vec<bool>,
     sites: Vec<Site>,
-    /// The ops `pair_copies` folds away.
-    removed: Vec<u32>,
     /// The op, offset and branch vectors a rebuild writes into.
     ops: Vec<Op>,
     offsets: Vec<u32>,
@@ -492,7 +490,6 @@ impl PassBuffers {
     fn trim(&mut self) {
         self.marks = keep(std::mem::take(&mut self.marks));
         self.sites = keep(std::mem::take(&mut self.sites));
-        self.removed = keep(std::mem::take(&mut self.removed));
         self.ops = keep(std::mem::take(&mut self.ops));
         self.offsets = keep(std::mem::take(&mut self.offsets));
         self.branches = keep(std::mem::take(&mut self.branches));
@@ -680,55 +677,39 @@ fn pair_copies(code: &mut Code, branches: &mut [u32], tables: &mut [u32], buf: &
         return;
     }
     let ops = &code.ops;
-    let is_pair = |pc: usize| matches!((ops[pc - 1], ops[pc]), (Op::Copy { .. }, Op::Copy { .. }));
-    let Some(first) = (1..ops.len()).find(|&pc| is_pair(pc)) else { return };
+    let first_pair = (1..ops.len()).find(|&pc| matches!((ops[pc - 1], ops[pc]), (Op::Copy { .. }, Op::Copy { .. })));
+    let Some(first_pair) = first_pair else { return };
     let targeted = mark_targets(&mut buf.marks, ops, branches);
-    // The pairs' second ops (ascending), each folded into the op before it.
-    let removed = &mut buf.removed;
-    removed.clear();
-    let mut pc = first;
+    // `new_pos[pc]`: where old op `pc` lands (a pair's second, on the
+    // `Copy2` that took it).
+    let (new_ops, new_offsets) = (&mut buf.ops, &mut buf.offsets);
+    *new_ops = reuse(new_ops, ops.len());
+    *new_offsets = reuse(new_offsets, ops.len());
+    new_ops.extend_from_slice(&ops[..first_pair - 1]);
+    new_offsets.extend_from_slice(&code.offsets[..first_pair - 1]);
+    let mut new_pos: Vec<u32> = (0..first_pair as u32 - 1).collect();
+    let mut pc = first_pair - 1;
     while pc < ops.len() {
-        if is_pair(pc) && !targeted[pc] {
-            removed.push(pc as u32);
-            pc += 2;
-        } else {
-            pc += 1;
+        new_pos.push(new_ops.len() as u32);
+        match (ops[pc], ops.get(pc + 1)) {
+            (Op::Copy { d: e, a: b }, Some(&Op::Copy { d, a })) if !targeted[pc + 1] => {
+                new_pos.push(new_ops.len() as u32);
+                new_ops.push(Op::Copy2 { e, b, d, a });
+                new_offsets.push(code.offsets[pc]);
+                pc += 2;
+            }
+            (op, _) => {
+                new_ops.push(op);
+                new_offsets.push(code.offsets[pc]);
+                pc += 1;
+            }
         }
     }
-    if removed.is_empty() {
+    if new_ops.len() == ops.len() {
         return;
     }
-    // The new ops: the runs between the pairs as they are, each pair one
-    // `Copy2`.
-    let (new_ops, new_offsets) = (&mut buf.ops, &mut buf.offsets);
-    *new_ops = reuse(new_ops, ops.len() - removed.len());
-    *new_offsets = reuse(new_offsets, ops.len() - removed.len());
-    let offsets = &code.offsets;
-    let mut from = 0;
-    for &second in removed.iter() {
-        let first = second as usize - 1;
-        new_ops.extend_from_slice(&ops[from..first]);
-        new_offsets.extend_from_slice(&offsets[from..first]);
-        let (Op::Copy { d: e, a: b }, Op::Copy { d, a }) = (ops[first], ops[first + 1]) else {
-            unreachable!("a pair is two copies")
-        };
-        new_ops.push(Op::Copy2 { e, b, d, a });
-        new_offsets.push(offsets[first]);
-        from = first + 2;
-    }
-    new_ops.extend_from_slice(&ops[from..]);
-    new_offsets.extend_from_slice(&offsets[from..]);
-    // Where old op `old` went: back by the pairs' second ops before it
-    // (never one of them: they are not branch targets, branches or
-    // `br_table`s). An out-of-range target fails `verify` (the function
-    // falls back).
-    let len = ops.len();
-    let moved = |old: u32| -> u32 {
-        if old as usize >= len {
-            return u32::MAX;
-        }
-        old - removed.partition_point(|&r| r < old) as u32
-    };
+    // An out-of-range target fails `verify` (the function falls back).
+    let moved = |old: u32| new_pos.get(old as usize).copied().unwrap_or(u32::MAX);
     for pc in branches.iter_mut() {
         *pc = moved(*pc);
         if let Some(t) = new_ops[*pc as usize].target_mut() {
