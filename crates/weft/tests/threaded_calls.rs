@@ -144,15 +144,21 @@ const MOVES: &str = r#"(module
         (global.set $gi (i32.add (local.get $fp) (i32.const 16)))
         (i32.add (local.get $fp) (local.get $x))))"#;
 
+/// A store and an instance of [`MOVES`] on engine `kind`.
+fn moves(kind: EngineKind) -> (Store<()>, weft::Instance) {
+    let mut config = Config::default();
+    config.engine_kind(kind);
+    let engine = Engine::new(&config);
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(&engine, MOVES).unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    (store, instance)
+}
+
 #[test]
 fn call_arguments_from_locals() {
     for kind in [EngineKind::Threaded, EngineKind::Reference] {
-        let mut config = Config::default();
-        config.engine_kind(kind);
-        let engine = Engine::new(&config);
-        let mut store = Store::new(&engine, ());
-        let module = Module::new(&engine, MOVES).unwrap();
-        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let (mut store, instance) = moves(kind);
         let f = instance.get_func("calls").unwrap();
         let mut results = [Val::I32(0)];
         // 100 - 4 * (3 + 3) - (4 + 3 + 2 + 1) = 66.
@@ -164,12 +170,7 @@ fn call_arguments_from_locals() {
 #[test]
 fn numeric_globals_set_in_threaded_code() {
     for kind in [EngineKind::Threaded, EngineKind::Reference] {
-        let mut config = Config::default();
-        config.engine_kind(kind);
-        let engine = Engine::new(&config);
-        let mut store = Store::new(&engine, ());
-        let module = Module::new(&engine, MOVES).unwrap();
-        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let (mut store, instance) = moves(kind);
         let f = instance.get_func("globals").unwrap();
         let mut results = [Val::I32(0)];
         f.call(&mut store, &[Val::I32(5)], &mut results).unwrap();
