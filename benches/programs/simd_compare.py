@@ -11,14 +11,19 @@ checks both print the same result, and prints the median wall time and the
 median user + system time (from `wait4`: these programs run in 8-40 ms,
 below `/usr/bin/time`'s 10 ms resolution), their ratios and geomeans.
 """
-import filecmp, os, shutil, statistics, subprocess, sys, tempfile, time
+import filecmp, os, shutil, signal, statistics, subprocess, sys, time
+
+# Piped into `head`, end quietly as other commands do.
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 N = int(os.environ.get("N", "11"))
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.chdir(root)
 weft = "target/release/weft"
 wasmi = shutil.which("wasmi") or sys.exit("wasmi_cli not found: cargo install --locked wasmi_cli@2.0.0")
-tmp = tempfile.mkdtemp(prefix="simd-compare-")
+# Scratch files (the assembled WAT, each run's output), kept between runs.
+tmp = os.path.join(root, "target", "tmp", "simd-compare")
+os.makedirs(tmp, exist_ok=True)
 checksum = os.path.join(tmp, "simd_checksum.wasm")
 subprocess.run(["wasm-tools", "parse", "benches/programs/simd_checksum.wat", "-o", checksum], check=True)
 
@@ -54,4 +59,3 @@ for name in ["simd_base64", "simd_checksum", "simd_matmul_f32x4", "simd_nibble_h
 geo = statistics.geometric_mean
 print(f"geomean weft/wasmi: wall {geo([r[0] for r in rows]):.2f}, CPU {geo([r[1] for r in rows]):.2f}")
 print("load average", open("/proc/loadavg").read().strip())
-shutil.rmtree(tmp)
