@@ -60,13 +60,19 @@ const MODULE: &str = r#"(module
         (local.set $acc (call_indirect (type $ii) (local.get $acc) (i32.const 0)))
         (call_indirect (type $ii) (local.get $acc) (local.get $last))))"#;
 
-fn run(kind: EngineKind, func: &str, args: &[Val]) -> Result<i32, String> {
+/// A store and an instance of `wat` on engine `kind`.
+fn instantiate(kind: EngineKind, wat: &str) -> (Store<()>, weft::Instance) {
     let mut config = Config::default();
     config.engine_kind(kind);
     let engine = Engine::new(&config);
     let mut store = Store::new(&engine, ());
-    let module = Module::new(&engine, MODULE).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
     let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    (store, instance)
+}
+
+fn run(kind: EngineKind, func: &str, args: &[Val]) -> Result<i32, String> {
+    let (mut store, instance) = instantiate(kind, MODULE);
     let f = instance.get_func(func).unwrap();
     let mut results = [Val::I32(0)];
     f.call(&mut store, args, &mut results).map_err(|t| t.message())?;
@@ -144,21 +150,10 @@ const MOVES: &str = r#"(module
         (global.set $gi (i32.add (local.get $fp) (i32.const 16)))
         (i32.add (local.get $fp) (local.get $x))))"#;
 
-/// A store and an instance of [`MOVES`] on engine `kind`.
-fn moves(kind: EngineKind) -> (Store<()>, weft::Instance) {
-    let mut config = Config::default();
-    config.engine_kind(kind);
-    let engine = Engine::new(&config);
-    let mut store = Store::new(&engine, ());
-    let module = Module::new(&engine, MOVES).unwrap();
-    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
-    (store, instance)
-}
-
 #[test]
 fn call_arguments_from_locals() {
     for kind in [EngineKind::Threaded, EngineKind::Reference] {
-        let (mut store, instance) = moves(kind);
+        let (mut store, instance) = instantiate(kind, MOVES);
         let f = instance.get_func("calls").unwrap();
         let mut results = [Val::I32(0)];
         // 100 - 4 * (3 + 3) - (4 + 3 + 2 + 1) = 66.
@@ -170,7 +165,7 @@ fn call_arguments_from_locals() {
 #[test]
 fn numeric_globals_set_in_threaded_code() {
     for kind in [EngineKind::Threaded, EngineKind::Reference] {
-        let (mut store, instance) = moves(kind);
+        let (mut store, instance) = instantiate(kind, MOVES);
         let f = instance.get_func("globals").unwrap();
         let mut results = [Val::I32(0)];
         f.call(&mut store, &[Val::I32(5)], &mut results).unwrap();
