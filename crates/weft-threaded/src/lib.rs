@@ -495,6 +495,58 @@ mod tests {
         assert_eq!(text.lines().count(), 8, "{text}");
     }
 
+    #[test]
+    fn a_load_and_the_op_that_takes_it_are_one_op() {
+        let wat = r#"(module (memory 1)
+          (func (param $p i32) (param $x f64) (param $i i32) (result f64 i32 f32 f32)
+            (f64.sub (local.get $x) (f64.load offset=8 (local.get $p)))
+            ;; commutative: the load on the left fuses too
+            (i32.add (i32.load (local.get $p)) (local.get $i))
+            ;; not commutative
+            (f32.sub (f32.load (local.get $p)) (f32.const 1))
+            (f32.add (f32.load (local.get $p)) (f32.load offset=4 (local.get $p)))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("F64SubLoad { d: 3, a: 1, p: 0, offset: 8 }"), "{text}");
+        assert!(text.contains("I32AddLoad { d: 4, a: 2, p: 0, offset: 0 }"), "{text}");
+        assert!(text.contains("F32SubImm"), "{text}");
+        // The second load of the last add is its right-hand operand.
+        assert!(text.contains("F32AddLoad { d: 6, a: 6, p: 0, offset: 4 }"), "{text}");
+        assert_eq!(text.matches("F32Load {").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn an_op_and_the_store_of_its_result_are_one_op() {
+        let wat = r#"(module (memory 1)
+          (func (param $p i32) (param $x f64) (param $y f64) (param $i i64)
+            (f64.store offset=16 (local.get $p) (f64.mul (local.get $x) (local.get $y)))
+            (i64.store (local.get $p) (i64.sub (local.get $i) (i64.load offset=8 (local.get $p))))
+            ;; a result kept in a local by `local.tee` is stored as it is
+            (f64.store (local.get $p) (local.tee $y (f64.add (local.get $x) (local.get $y))))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("F64MulStore { a: 1, b: 2, p: 0, offset: 16 }"), "{text}");
+        // The load fuses with the sub first; the store stays.
+        assert!(text.contains("I64SubLoad"), "{text}");
+        assert!(!text.contains("I64SubStore") && !text.contains("F64AddStore"), "{text}");
+    }
+
+    #[test]
+    fn a_constant_on_the_left_of_a_commutative_op_is_its_immediate() {
+        let wat = r#"(module
+          (func (param $x f64) (param $i i32) (result f64 f64 i32 f64)
+            (f64.add (f64.const 0.5) (local.get $x))
+            (f64.mul (f64.const nan:0x1234) (local.get $x))
+            (i32.xor (i32.const 7) (local.get $i))
+            (f64.sub (f64.const 0.5) (local.get $x))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("F64AddImm { d: 2, a: 0, imm: 0.5 }"), "{text}");
+        assert!(text.contains("F64MulImm { d: 3, a: 0, imm: NaN }"), "{text}");
+        assert!(text.contains("I32XorImm { d: 4, a: 1, imm: 7 }"), "{text}");
+        // The left operand of a sub keeps its place: a `Const`, read back
+        // as the accumulator.
+        assert!(text.contains("F64SubAcc { d: 5, b: 0 }"), "{text}");
+        assert_eq!(text.matches("Const {").count(), 1, "{text}");
+    }
+
     /// `local.set` of a local that an entry below still reads lazily:
     /// the old value is copied home before the producer, which then
     /// writes the local itself (one copy, not two).

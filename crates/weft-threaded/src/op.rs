@@ -21,6 +21,7 @@
 //!   byte offset from the branch op's first byte in `Code::cells`, as
 //!   `i32` bits.
 
+pub(crate) mod fused;
 pub(crate) mod gc;
 pub(crate) mod simd;
 
@@ -123,6 +124,14 @@ macro_rules! for_each_numeric_op {
                 I64ShrU I64ShrUImm : i64 => i64 = n::i64_shr_u,
                 I64Rotl I64RotlImm : i64 => i64 = n::i64_rotl,
                 I64Rotr I64RotrImm : i64 => i64 = n::i64_rotr,
+                F32Add F32AddImm : f32 => f32 = |a: f32, b: f32| a + b,
+                F32Sub F32SubImm : f32 => f32 = |a: f32, b: f32| a - b,
+                F32Mul F32MulImm : f32 => f32 = |a: f32, b: f32| a * b,
+                F32Div F32DivImm : f32 => f32 = |a: f32, b: f32| a / b,
+                F64Add F64AddImm : f64 => f64 = |a: f64, b: f64| a + b,
+                F64Sub F64SubImm : f64 => f64 = |a: f64, b: f64| a - b,
+                F64Mul F64MulImm : f64 => f64 = |a: f64, b: f64| a * b,
+                F64Div F64DivImm : f64 => f64 = |a: f64, b: f64| a / b,
             ]
             bin_imm_trap: [
                 I32DivS I32DivSImm : i32 => i32 = n::i32_div_s,
@@ -135,17 +144,9 @@ macro_rules! for_each_numeric_op {
                 I64RemU I64RemUImm : i64 => i64 = n::i64_rem_u,
             ]
             bin: [
-                F32Add : f32 => f32 = |a: f32, b: f32| a + b,
-                F32Sub : f32 => f32 = |a: f32, b: f32| a - b,
-                F32Mul : f32 => f32 = |a: f32, b: f32| a * b,
-                F32Div : f32 => f32 = |a: f32, b: f32| a / b,
                 F32Min : f32 => f32 = n::f32_min,
                 F32Max : f32 => f32 = n::f32_max,
                 F32Copysign : f32 => f32 = n::f32_copysign,
-                F64Add : f64 => f64 = |a: f64, b: f64| a + b,
-                F64Sub : f64 => f64 = |a: f64, b: f64| a - b,
-                F64Mul : f64 => f64 = |a: f64, b: f64| a * b,
-                F64Div : f64 => f64 = |a: f64, b: f64| a / b,
                 F64Min : f64 => f64 = n::f64_min,
                 F64Max : f64 => f64 = n::f64_max,
                 F64Copysign : f64 => f64 = n::f64_copysign,
@@ -337,6 +338,14 @@ macro_rules! for_each_acc_op {
                     I64ShrUImm I64ShrUImmAcc : i64 = I64ShrU,
                     I64RotlImm I64RotlImmAcc : i64 = I64Rotl,
                     I64RotrImm I64RotrImmAcc : i64 = I64Rotr,
+                    F32AddImm F32AddImmAcc : f32 = F32Add,
+                    F32SubImm F32SubImmAcc : f32 = F32Sub,
+                    F32MulImm F32MulImmAcc : f32 = F32Mul,
+                    F32DivImm F32DivImmAcc : f32 = F32Div,
+                    F64AddImm F64AddImmAcc : f64 = F64Add,
+                    F64SubImm F64SubImmAcc : f64 = F64Sub,
+                    F64MulImm F64MulImmAcc : f64 = F64Mul,
+                    F64DivImm F64DivImmAcc : f64 = F64Div,
                 ]
                 br: [
                     BrI32Eq BrI32EqAcc = I32Eq,
@@ -432,7 +441,7 @@ macro_rules! numeric_rows {
         un: [$($u:ident : $ut:ty => $ur:ty = $uf:expr),* $(,)?]
         un_trap: [$($ut_:ident : $utt:ty => $utr:ty = $utf:expr),* $(,)?]
     ) => {
-        $crate::op::core_rows! { $m
+        $crate::op::fused::fused_rows! { $m
             $(
                 $bi { d: w Slot, a: r Slot, b: r Slot } [ACC_OUT RETARGET] => num::$bi;
                 $bii { d: w Slot, a: r Slot, imm: imm $bit } [ACC_OUT RETARGET] => num::$bii;
@@ -552,7 +561,7 @@ macro_rules! core_rows {
             /// `d = a`.
             Copy { d: w Slot, a: r Slot } [ACC_OUT RETARGET] => copy;
             /// `e = b`, then `d = a`: two `Copy` ops in a row, fused
-            /// (`translate::pair_copies`); `d` is the accumulator's.
+            /// (`translate::fuse_pairs`); `d` is the accumulator's.
             Copy2 { e: w Slot, b: r Slot, d: w Slot, a: r Slot } [ACC_OUT] => copy2;
             /// `d = imm` (raw bits).
             Const { d: w Slot, imm: imm u64 } [ACC_OUT RETARGET] => constant;

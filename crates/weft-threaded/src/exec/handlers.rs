@@ -14,6 +14,7 @@ use super::backend::{Flow, Handler, NO_ACC, branch, exit, next, next_via};
 use super::calls::IndirectCallee;
 use super::{Exec, Exit, Ip, Mem, Sp, calls, memory, simd, table_hierarchy, to_raw, to_val_like, wide};
 use crate::Code;
+use crate::op::fused::for_each_fused_op;
 use crate::op::{Flags, Op, Raw, Slot, for_each_acc_op, for_each_op};
 use weft_exec::TrapKind;
 use weft_exec::Val;
@@ -185,10 +186,10 @@ macro_rules! numeric_handlers {
         /// Each numeric op's semantics as a function, for the accumulator
         /// forms' handlers (which cover only some of the unary ops).
         #[allow(dead_code)]
-        mod sem {
+        pub(in crate::exec) mod sem {
             use super::*;
-            $( pub(super) fn $bi(a: $bit, b: $bit) -> $bir { ($bif)(a, b) } )*
-            $( pub(super) fn $b(a: $bty, b: $bty) -> $br { ($bf)(a, b) } )*
+            $( pub(in crate::exec) fn $bi(a: $bit, b: $bit) -> $bir { ($bif)(a, b) } )*
+            $( pub(in crate::exec) fn $b(a: $bty, b: $bty) -> $br { ($bf)(a, b) } )*
             $( pub(super) fn $c(a: $ct, b: $ct) -> bool { ($cf)(a, b) } )*
             $( pub(super) fn $u(a: $ut) -> $ur { ($uf)(a) } )*
         }
@@ -240,6 +241,42 @@ for_each_op!(lookup);
 mod num {
     use super::*;
     for_each_acc_op!(numeric_handlers);
+}
+
+/// Expands to the handlers of the binary ops fused with a load or a store
+/// (`op/fused.rs`): the memory access as the plain load's or store's
+/// handler does it, the arithmetic as the binary op's (`num::sem`).
+macro_rules! fused_handlers {
+    (fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]) => {
+        $(
+            #[handler]
+            pub(super) fn $load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $load { d, a, p, offset });
+                let loaded = match m.load::<{ size_of::<$t>() }>(s.raw(p), offset) {
+                    Some(bytes) => <$t>::from_le_bytes(bytes),
+                    None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+                };
+                let acc = s.put(d, num::sem::$base(s.get::<$t>(a), loaded));
+                next(ex, ip.next(), s, m, acc)
+            }
+            #[handler]
+            pub(super) fn $store(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $store { a, b, p, offset });
+                let v = num::sem::$base(s.get::<$t>(a), s.get::<$t>(b));
+                if m.store::<{ size_of::<$t>() }>(s.raw(p), offset, v.to_raw()).is_none() {
+                    return ex.trap(ip, TrapKind::MemoryOutOfBounds);
+                }
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+    };
+}
+
+/// The fused handlers, named after their ops.
+#[allow(non_snake_case)]
+mod fused {
+    use super::*;
+    for_each_fused_op!(fused_handlers);
 }
 
 // ---- moves ----

@@ -52,9 +52,8 @@ pub(super) fn use_accumulator(code: &mut Code, targets: &[(u32, u32)], joins: &m
     }
 }
 
-/// `op` with its operands swapped if it is a commutative integer op that
-/// reads `r` only as its second operand (floats stay as they are: which
-/// operand's NaN payload survives is observable).
+/// `op` with its operands swapped if it is a commutative op
+/// ([`super::commutes`]) that reads `r` only as its second operand.
 fn commuted(op: Op, r: u16) -> Op {
     macro_rules! swap {
         ($($variant:ident),*) => {
@@ -64,7 +63,7 @@ fn commuted(op: Op, r: u16) -> Op {
             }
         };
     }
-    swap!(I32Add, I32Mul, I32And, I32Or, I32Xor, I64Add, I64Mul, I64And, I64Or, I64Xor)
+    swap!(I32Add, I32Mul, I32And, I32Or, I32Xor, I64Add, I64Mul, I64And, I64Or, I64Xor, F32Add, F32Mul, F64Add, F64Mul)
 }
 
 #[cfg(test)]

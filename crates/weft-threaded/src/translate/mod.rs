@@ -278,7 +278,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
     let mut tables = std::mem::take(&mut t.tables);
     copy_returns(&mut t.code, &mut branches, &tables);
     duplicate_tails(&mut t.code, &mut branches, &mut tables, &mut passes);
-    pair_copies(&mut t.code, &mut branches, &mut tables, &mut passes);
+    fuse_pairs(&mut t.code, &mut branches, &mut tables, &mut passes);
     // From here to `make_targets_relative`, no target changes: read each
     // once.
     let mut targets = std::mem::take(&mut passes.targets);
@@ -662,26 +662,33 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
     std::mem::swap(&mut code.offsets, new_offsets);
 }
 
-/// Two `Copy` ops in a row become one [`Op::Copy2`] (the second must not
-/// be a branch target: only the first's position stays reachable) — one
-/// dispatch fewer for the moves between locals that a C compiler's phi
-/// nodes and call arguments leave (`Copy → Copy` was 4.5 % of the op
-/// pairs `cc1` executes). Functions with exception handlers are left
-/// alone, as for [`duplicate_tails`], and so is code with v-slots, whose
-/// copies move both halves (`simd::move_both_halves`). Ops move, so every
-/// branch target and `br_table` position is remapped and `branches` is
-/// rebuilt.
+/// Pairs of ops in a row that one op does ([`fused_pair`]) become that op
+/// (the second must not be a branch target: only the first's position
+/// stays reachable) — one dispatch fewer each:
+///
+/// * two `Copy` ops, [`Op::Copy2`]: the moves between locals that a C
+///   compiler's phi nodes and call arguments leave (`Copy → Copy` was
+///   4.5 % of the op pairs `cc1` executes);
+/// * a load and the binary op that takes its result as its right-hand
+///   operand (or, commutative, as either), `op/fused.rs`'s `…Load` ops;
+/// * a binary op and the store of its result, the `…Store` ops.
+///
+/// Functions with exception handlers are left alone, as for
+/// [`duplicate_tails`], and so is code with v-slots, whose copies move
+/// both halves (`simd::move_both_halves`). Ops move, so every branch
+/// target and `br_table` position is remapped and `branches` is rebuilt.
 #[inline(never)]
-fn pair_copies(code: &mut Code, branches: &mut [u32], tables: &mut [u32], buf: &mut PassBuffers) {
+fn fuse_pairs(code: &mut Code, branches: &mut [u32], tables: &mut [u32], buf: &mut PassBuffers) {
     if !code.handlers.is_empty() || code.v128 {
         return;
     }
     let ops = &code.ops;
-    let first_pair = (1..ops.len()).find(|&pc| matches!((ops[pc - 1], ops[pc]), (Op::Copy { .. }, Op::Copy { .. })));
+    let temps = code.locals as Slot;
+    let first_pair = (1..ops.len()).find(|&pc| fused_pair(ops[pc - 1], ops[pc], temps).is_some());
     let Some(first_pair) = first_pair else { return };
     let targeted = mark_targets(&mut buf.marks, ops, branches);
     // `new_pos[pc]`: where old op `pc` lands (a pair's second, on the
-    // `Copy2` that took it).
+    // op that took it).
     let (new_ops, new_offsets) = (&mut buf.ops, &mut buf.offsets);
     *new_ops = reuse(new_ops, ops.len());
     *new_offsets = reuse(new_offsets, ops.len());
@@ -691,22 +698,23 @@ fn pair_copies(code: &mut Code, branches: &mut [u32], tables: &mut [u32], buf: &
     let mut pc = first_pair - 1;
     while pc < ops.len() {
         new_pos.push(new_ops.len() as u32);
-        match (ops[pc], ops.get(pc + 1)) {
-            (Op::Copy { d: e, a: b }, Some(&Op::Copy { d, a })) if !targeted[pc + 1] => {
+        let pair = match ops.get(pc + 1) {
+            Some(&second) if !targeted[pc + 1] => fused_pair(ops[pc], second, temps),
+            _ => None,
+        };
+        match pair {
+            Some((op, second_traps)) => {
                 new_pos.push(new_ops.len() as u32);
-                new_ops.push(Op::Copy2 { e, b, d, a });
-                new_offsets.push(code.offsets[pc]);
+                new_ops.push(op);
+                new_offsets.push(code.offsets[pc + usize::from(second_traps)]);
                 pc += 2;
             }
-            (op, _) => {
-                new_ops.push(op);
+            None => {
+                new_ops.push(ops[pc]);
                 new_offsets.push(code.offsets[pc]);
                 pc += 1;
             }
         }
-    }
-    if new_ops.len() == ops.len() {
-        return;
     }
     // An out-of-range target fails `verify` (the function falls back).
     let moved = |old: u32| new_pos.get(old as usize).copied().unwrap_or(u32::MAX);
@@ -721,6 +729,36 @@ fn pair_copies(code: &mut Code, branches: &mut [u32], tables: &mut [u32], buf: &
     }
     std::mem::swap(&mut code.ops, new_ops);
     std::mem::swap(&mut code.offsets, new_offsets);
+}
+
+/// The one op that does `first` then `second`, if there is one, and
+/// whether the wasm offset it reports a trap at is `second`'s (the pair's
+/// only access to memory). `temps` is the first slot past the locals: a
+/// value left in a temporary slot is read by the one instruction that
+/// pops it, so a fused op need not write it.
+fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, bool)> {
+    macro_rules! pairs {
+        (fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]) => {
+            match (first, second) {
+                (Op::Copy { d: e, a: b }, Op::Copy { d, a }) => Some((Op::Copy2 { e, b, d, a }, false)),
+                $(
+                    (Op::$plain_load { d: t, a: p, offset }, Op::$base { d, a, b }) if t >= temps && b == t && a != t => {
+                        Some((Op::$load { d, a, p, offset }, false))
+                    }
+                    (Op::$plain_load { d: t, a: p, offset }, Op::$base { d, a, b })
+                        if t >= temps && a == t && b != t && commutes(second) =>
+                    {
+                        Some((Op::$load { d, a: b, p, offset }, false))
+                    }
+                    (Op::$base { d: t, a, b }, Op::$plain_store { a: p, v, offset }) if t >= temps && v == t && p != t => {
+                        Some((Op::$store { a, b, p, offset }, true))
+                    }
+                )*
+                _ => None,
+            }
+        };
+    }
+    crate::op::fused::for_each_fused_op!(pairs)
 }
 
 /// Whether no branch and no exception clause targets a `br_table` entry
@@ -741,6 +779,32 @@ fn br_table_entries_unreached(code: &Code, targets: &[(u32, u32)], tables: &[u32
     let mut entries = Entries::new(tables);
     let branch_ok = targets.iter().all(|&(pc, t)| entries.contains(code, pc as usize) || !reached(t));
     branch_ok && exceptions::clause_targets(code).all(|t| !reached(t))
+}
+
+/// Whether the binary op `op` (its slot form) gives the same result with
+/// its operands swapped: integer `add`, `mul`, `and`, `or`, `xor`, and
+/// float `add` and `mul`. With two NaN operands, which payload a float op
+/// returns is nondeterministic in wasm (any arithmetic NaN), and not fixed
+/// by the Rust either engine is written in (LLVM's `fadd` and `fmul`
+/// commute); with one, it is that one's, quieted, in either order.
+pub(super) fn commutes(op: Op) -> bool {
+    matches!(
+        op,
+        Op::I32Add { .. }
+            | Op::I32Mul { .. }
+            | Op::I32And { .. }
+            | Op::I32Or { .. }
+            | Op::I32Xor { .. }
+            | Op::I64Add { .. }
+            | Op::I64Mul { .. }
+            | Op::I64And { .. }
+            | Op::I64Or { .. }
+            | Op::I64Xor { .. }
+            | Op::F32Add { .. }
+            | Op::F32Mul { .. }
+            | Op::F64Add { .. }
+            | Op::F64Mul { .. }
+    )
 }
 
 /// Checks the invariants dispatch relies on to fetch ops and slots
@@ -1073,15 +1137,22 @@ impl Translator<'_> {
 
     // ---- numeric ----
 
-    /// A binary op: with an immediate form, a constant right operand folds in.
+    /// A binary op: with an immediate form, a constant right operand folds
+    /// in, and so does a constant left operand of a commutative op
+    /// ([`commutes`]).
     #[inline(always)]
     fn binary(&mut self, slots: fn(Slot, Slot, Slot) -> Op, imm: Option<fn(Slot, Slot, u64) -> Op>) -> Result<()> {
         let n = self.stack.len();
-        let op = match (imm, self.stack[n - 1]) {
-            (Some(f), Entry::Const(v)) => {
+        let op = match (imm, self.stack[n - 2], self.stack[n - 1]) {
+            (Some(f), _, Entry::Const(v)) => {
                 let a = self.operand(n - 2);
                 self.stack.truncate(n - 2);
                 f(self.push_result()?, a, v)
+            }
+            (Some(f), Entry::Const(v), _) if commutes(slots(0, 0, 0)) => {
+                let b = self.operand(n - 1);
+                self.stack.truncate(n - 2);
+                f(self.push_result()?, b, v)
             }
             _ => {
                 let b = self.operand(n - 1);
