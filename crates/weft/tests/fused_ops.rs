@@ -1,5 +1,6 @@
 //! The threaded engine's fused ops (`op/fused.rs`: a binary op with the
-//! load that feeds it or the store that takes its result) and immediate
+//! load that feeds it or the store that takes its result, a shift xor-ed
+//! into its operand) and immediate
 //! float operands (a constant on either side of a commutative op) give
 //! what the two wasm instructions give on the reference engine: the same
 //! values, the same NaN bits (where one operand is a NaN), the same
@@ -33,6 +34,17 @@ const MODULE: &str = r#"(module
         (f64.add (f64.const nan:0x4) (local.get $x)))
     (func (export "f32_imm") (param $x f32) (result f32)
         (f32.div (f32.sub (local.get $x) (f32.const 1.5)) (f32.const 3)))
+    ;; xorshift steps: a shift by a constant xor-ed into its operand, by
+    ;; counts past the width too (taken modulo it)
+    (func (export "xorshift") (param $x i64) (result i64)
+        (local.set $x (i64.xor (local.get $x) (i64.shl (local.get $x) (i64.const 13))))
+        (local.set $x (i64.xor (i64.shr_s (local.get $x) (i64.const 71)) (local.get $x)))
+        (local.set $x (i64.xor (local.get $x) (i64.rotr (local.get $x) (i64.const 17))))
+        (local.get $x))
+    (func (export "xorshift32") (param $h i32) (result i32)
+        (local.set $h (i32.mul (local.get $h) (i32.const 16777619)))
+        (local.set $h (i32.xor (local.get $h) (i32.rotl (local.get $h) (i32.const 37))))
+        (i32.xor (i32.shr_u (local.get $h) (i32.const 16)) (local.get $h)))
 )"#;
 
 fn instance(kind: EngineKind) -> (Store<()>, weft::Instance) {
@@ -118,6 +130,19 @@ fn immediates_on_either_side_keep_values_and_nan_bits() {
         assert!([0x7ff8_0000_0000_0001, 0x7ff8_0000_0000_0004].contains(&r[0]), "{kind:?}: {:#x}", r[0]);
     }
     assert_eq!(both("f32_imm", &[f32v(7.5)]).unwrap(), vec![u128::from(2.0f32.to_bits())]);
+}
+
+#[test]
+fn xor_shift_steps_compute_what_the_two_instructions_do() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    x ^= x << 13;
+    x ^= ((x as i64) >> (71 % 64)) as u64;
+    x ^= x.rotate_right(17);
+    assert_eq!(both("xorshift", &[Val::I64(0x9e37_79b9_7f4a_7c15u64 as i64)]).unwrap(), vec![u128::from(x)]);
+    let mut h = 0x811c_9dc5u32.wrapping_mul(16_777_619);
+    h ^= h.rotate_left(37 % 32);
+    h ^= h >> 16;
+    assert_eq!(both("xorshift32", &[Val::I32(0x811c_9dc5u32 as i32)]).unwrap(), vec![u128::from(h)]);
 }
 
 #[test]

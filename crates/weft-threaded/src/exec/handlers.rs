@@ -247,7 +247,10 @@ mod num {
 /// (`op/fused.rs`): the memory access as the plain load's or store's
 /// handler does it, the arithmetic as the binary op's (`num::sem`).
 macro_rules! fused_handlers {
-    (fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]) => {
+    (
+        fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]
+        xor_shift: [$($xs:ident $xsx:ident : $xt:ty = $shift:ident $shift_imm:ident $xor:ident),* $(,)?]
+    ) => {
         $(
             #[handler]
             pub(super) fn $load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
@@ -266,6 +269,22 @@ macro_rules! fused_handlers {
                 if m.store::<{ size_of::<$t>() }>(s.raw(p), offset, v.to_raw()).is_none() {
                     return ex.trap(ip, TrapKind::MemoryOutOfBounds);
                 }
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            #[handler]
+            pub(super) fn $xs(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $xs { d, a, imm });
+                let x = s.get::<$xt>(a);
+                let acc = s.put(d, num::sem::$xor(x, num::sem::$shift(x, imm)));
+                next(ex, ip.next(), s, m, acc)
+            }
+            #[handler]
+            pub(super) fn $xsx(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $xsx { d, imm });
+                let x = <$xt>::from_raw(acc);
+                let acc = s.put(d, num::sem::$xor(x, num::sem::$shift(x, imm)));
                 next(ex, ip.next(), s, m, acc)
             }
         )*

@@ -1,19 +1,26 @@
-//! Binary ops fused with the load that feeds them or the store that takes
-//! their result: `d = a + load(p + offset)` and `store(p + offset, a + b)`
-//! in one dispatch each, where the wasm code has two instructions
-//! (`translate::fuse_pairs` makes them).
+//! Ops that do two wasm instructions in one dispatch
+//! (`translate::fuse_pairs` makes them):
 //!
-//! Each fused op is one row of [`for_each_fused_op!`]: the binary op it
-//! fuses (from the numeric table), its two fused forms, the operand type,
-//! and the plain load and store ops whose width and conversion it shares.
-//! The table's rows ([`fused_rows!`]), the handlers (`exec/handlers.rs`)
-//! and the pairs that fuse (`translate/mod.rs`) all come from it.
+//! * a binary op fused with the load that feeds it or the store that takes
+//!   its result: `d = a + load(p + offset)` and `store(p + offset, a + b)`;
+//! * a shift or rotation by a constant xor-ed into its own operand, `d = a
+//!   ^ (a << imm)`: the step of xorshift generators and of many hashes,
+//!   whose second read of `a` would otherwise wait for the store of `a`
+//!   (the op before wrote it) to reach its slot.
+//!
+//! Each fused op is one row of [`for_each_fused_op!`]. The table's rows
+//! ([`fused_rows!`]), the handlers (`exec/handlers.rs`) and the pairs that
+//! fuse (`translate/mod.rs`) all come from it.
 
-/// Calls `$m!` with any extra tokens given, then the table as `fused: [
-/// Base BaseLoad BaseStore : type = Load Store, ... ]`: `Base` a binary op
-/// of the numeric table that cannot trap, `Load` the plain load of its
-/// operand type (whose result `BaseLoad` takes as `Base`'s right-hand
-/// operand), `Store` the plain store of its result's width.
+/// Calls `$m!` with any extra tokens given, then the table, in two groups:
+///
+/// * `fused: [Base BaseLoad BaseStore : type = Load Store, ...]`: `Base` a
+///   binary op of the numeric table that cannot trap, `Load` the plain load
+///   of its operand type (whose result `BaseLoad` takes as `Base`'s
+///   right-hand operand), `Store` the plain store of its result's width;
+/// * `xor_shift: [Name NameAcc : type = Shift ShiftImm Xor, ...]`: `Name`
+///   is `d = a ^ Shift(a, imm)`, `NameAcc` its accumulator form, `ShiftImm`
+///   the shift's immediate form (the pair's first op), `Xor` the xor.
 macro_rules! for_each_fused_op {
     ($m:ident $($extra:tt)*) => {
         $crate::op::fused::for_each_fused_op! { [$m] $($extra)* }
@@ -36,6 +43,18 @@ macro_rules! for_each_fused_op {
                 F64Sub F64SubLoad F64SubStore : f64 = F64Load Store64,
                 F64Mul F64MulLoad F64MulStore : f64 = F64Load Store64,
             ]
+            xor_shift: [
+                I32XorShlImm I32XorShlImmAcc : i32 = I32Shl I32ShlImm I32Xor,
+                I32XorShrUImm I32XorShrUImmAcc : i32 = I32ShrU I32ShrUImm I32Xor,
+                I32XorShrSImm I32XorShrSImmAcc : i32 = I32ShrS I32ShrSImm I32Xor,
+                I32XorRotlImm I32XorRotlImmAcc : i32 = I32Rotl I32RotlImm I32Xor,
+                I32XorRotrImm I32XorRotrImmAcc : i32 = I32Rotr I32RotrImm I32Xor,
+                I64XorShlImm I64XorShlImmAcc : i64 = I64Shl I64ShlImm I64Xor,
+                I64XorShrUImm I64XorShrUImmAcc : i64 = I64ShrU I64ShrUImm I64Xor,
+                I64XorShrSImm I64XorShrSImmAcc : i64 = I64ShrS I64ShrSImm I64Xor,
+                I64XorRotlImm I64XorRotlImmAcc : i64 = I64Rotl I64RotlImm I64Xor,
+                I64XorRotrImm I64XorRotrImmAcc : i64 = I64Rotr I64RotrImm I64Xor,
+            ]
         }
     };
 }
@@ -54,6 +73,7 @@ macro_rules! fused_rows_of {
     (
         $m:ident { $($rows:tt)* }
         fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]
+        xor_shift: [$($xs:ident $xsx:ident : $xt:ty = $shift:ident $shift_imm:ident $xor:ident),* $(,)?]
     ) => {
         $crate::op::core_rows! { $m
             $($rows)*
@@ -64,6 +84,12 @@ macro_rules! fused_rows_of {
                 $load { d: w Slot, a: r Slot, p: r Slot, offset: imm u32 } [ACC_OUT TRAP] => fused::$load;
                 /// `store(p + offset, a op b)`.
                 $store { a: r Slot, b: r Slot, p: r Slot, offset: imm u32 } [TRAP] => fused::$store;
+            )*
+            // ---- a shift xor-ed into its operand (`op/fused.rs`) ----
+            $(
+                /// `d = a ^ shift(a, imm)`.
+                $xs { d: w Slot, a: r Slot, imm: imm $xt } [ACC_OUT] => fused::$xs;
+                $xsx { d: w Slot, imm: imm $xt } [ACC_OUT] <- $xs.a => fused::$xsx;
             )*
         }
     };

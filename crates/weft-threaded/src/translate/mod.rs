@@ -671,7 +671,9 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
 ///   4.5 % of the op pairs `cc1` executes);
 /// * a load and the binary op that takes its result as its right-hand
 ///   operand (or, commutative, as either), `op/fused.rs`'s `…Load` ops;
-/// * a binary op and the store of its result, the `…Store` ops.
+/// * a binary op and the store of its result, the `…Store` ops;
+/// * a shift or rotation by a constant and the xor of its result with its
+///   operand, the `…Xor…Imm` ops.
 ///
 /// Functions with exception handlers are left alone, as for
 /// [`duplicate_tails`], and so is code with v-slots, whose copies move
@@ -738,7 +740,10 @@ fn fuse_pairs(code: &mut Code, branches: &mut [u32], tables: &mut [u32], buf: &m
 /// pops it, so a fused op need not write it.
 fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, bool)> {
     macro_rules! pairs {
-        (fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]) => {
+        (
+            fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]
+            xor_shift: [$($xs:ident $xsx:ident : $xt:ty = $shift:ident $shift_imm:ident $xor:ident),* $(,)?]
+        ) => {
             match (first, second) {
                 (Op::Copy { d: e, a: b }, Op::Copy { d, a }) => Some((Op::Copy2 { e, b, d, a }, false)),
                 $(
@@ -752,6 +757,13 @@ fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, bool)> {
                     }
                     (Op::$base { d: t, a, b }, Op::$plain_store { a: p, v, offset }) if t >= temps && v == t && p != t => {
                         Some((Op::$store { a, b, p, offset }, true))
+                    }
+                )*
+                $(
+                    (Op::$shift_imm { d: t, a: x, imm }, Op::$xor { d, a, b })
+                        if t >= temps && t != x && ((a, b) == (t, x) || (a, b) == (x, t)) =>
+                    {
+                        Some((Op::$xs { d, a: x, imm }, false))
                     }
                 )*
                 _ => None,
