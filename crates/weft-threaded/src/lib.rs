@@ -547,6 +547,29 @@ mod tests {
     }
 
     #[test]
+    fn frequent_pairs_of_compiled_c_are_one_op() {
+        let wat = r#"(module (memory 1)
+          (func (param $p i32) (param $i i32) (result i32) (local $q i32)
+            (block $b
+              (br_if $b (i32.eqz (i32.load offset=8 (local.get $p))))
+              (br_if $b (i32.and (local.get $i) (i32.const 4)))
+              (local.set $p (local.tee $q (i32.add (local.get $p) (i32.const 16)))))
+            (i32.add (local.get $q) (i32.shl (local.get $i) (i32.const 2)))
+            (i32.and (i32.shr_u (local.get $p) (i32.const 3)) (i32.const 15))
+            (i32.add)))"#;
+        let text = disassemble(wat, 0);
+        for op in [
+            "BrIfZeroLoad { p: 0, offset: 8,",
+            "BrI32AndImmNonZero { a: 1, imm: 4,",
+            "I32AddImmCopy { d: 2, a: 0, imm: 16, e: 0 }",
+            "I32AddShlImm { d: 3, a: 2, b: 1, imm: 2 }",
+            "I32ShrUAndImm { d: 4, a: 0, shift: 3, mask: 15 }",
+        ] {
+            assert!(text.contains(op), "{op} missing:\n{text}");
+        }
+    }
+
+    #[test]
     fn a_constant_on_the_left_of_a_commutative_op_is_its_immediate() {
         let wat = r#"(module
           (func (param $x f64) (param $i i32) (result f64 f64 i32 f64)

@@ -45,6 +45,23 @@ const MODULE: &str = r#"(module
         (local.set $h (i32.mul (local.get $h) (i32.const 16777619)))
         (local.set $h (i32.xor (local.get $h) (i32.rotl (local.get $h) (i32.const 37))))
         (i32.xor (i32.shr_u (local.get $h) (i32.const 16)) (local.get $h)))
+    ;; a walk over a zero-terminated i32 array at $p: an increment kept in
+    ;; two locals, an element's address, a bit field, a bit test, and a
+    ;; branch on a load
+    (func (export "walk") (param $p i32) (result i32) (local $q i32) (local $n i32) (local $acc i32)
+        (block $done
+            (loop $l
+                (br_if $done (i32.eqz (i32.load (local.get $p))))
+                (local.set $acc (i32.add (local.get $acc)
+                    (i32.and (i32.shr_u (i32.load (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 34))))
+                                        (i32.const 33))
+                             (i32.const 0x7f))))
+                (if (i32.and (local.get $acc) (i32.const 1))
+                    (then (local.set $acc (i32.xor (local.get $acc) (i32.const 0x100)))))
+                (local.set $p (local.tee $q (i32.add (local.get $p) (i32.const 4))))
+                (local.set $n (i32.and (i32.add (local.get $n) (local.get $q)) (i32.const 1)))
+                (br_if $l (i32.load (local.get $p)))))
+        (i32.add (local.get $acc) (local.get $n)))
 )"#;
 
 fn instance(kind: EngineKind) -> (Store<()>, weft::Instance) {
@@ -143,6 +160,33 @@ fn xor_shift_steps_compute_what_the_two_instructions_do() {
     h ^= h.rotate_left(37 % 32);
     h ^= h >> 16;
     assert_eq!(both("xorshift32", &[Val::I32(0x811c_9dc5u32 as i32)]).unwrap(), vec![u128::from(h)]);
+}
+
+#[test]
+fn fused_address_bit_field_and_branch_pairs_compute_what_the_instructions_do() {
+    // The data's words: 1, 2, -1, 0x7fffffff, then zeros.
+    let words: [u32; 4] = [1, 2, 0xffff_ffff, 0x7fff_ffff];
+    let (mut acc, mut n, mut p) = (0u32, 0u32, 0u32);
+    loop {
+        let word = |at: u32| words.get(at as usize / 4).copied().unwrap_or(0);
+        if word(p) == 0 {
+            break;
+        }
+        acc = acc.wrapping_add((word(p.wrapping_add(n << 2)) >> 1) & 0x7f);
+        if acc & 1 != 0 {
+            acc ^= 0x100;
+        }
+        p += 4;
+        n = (n + p) & 1;
+        if word(p) == 0 {
+            break;
+        }
+    }
+    assert_eq!(both("walk", &[Val::I32(0)]).unwrap(), vec![u128::from(acc.wrapping_add(n))]);
+    // Starting past the end of memory: the first load traps, on both
+    // engines at the same instruction.
+    let trap = both("walk", &[Val::I32(65536)]).unwrap_err();
+    assert!(trap.contains("out of bounds"), "{trap}");
 }
 
 #[test]

@@ -291,11 +291,105 @@ macro_rules! fused_handlers {
     };
 }
 
-/// The fused handlers, named after their ops.
+/// The fused handlers, named after their ops (the table's) or written out.
 #[allow(non_snake_case)]
 mod fused {
     use super::*;
     for_each_fused_op!(fused_handlers);
+
+    #[handler]
+    pub(super) fn i32_add_imm_copy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+        operands!(ip, I32AddImmCopy { d, a, imm, e });
+        let v = s.get::<i32>(a).wrapping_add(imm);
+        s.put(e, v);
+        let acc = s.put(d, v);
+        next(ex, ip.next(), s, m, acc)
+    }
+
+    #[handler]
+    pub(super) fn i32_add_imm_copy_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+        operands!(ip, I32AddImmCopyAcc { d, imm, e });
+        let v = i32::from_raw(acc).wrapping_add(imm);
+        s.put(e, v);
+        let acc = s.put(d, v);
+        next(ex, ip.next(), s, m, acc)
+    }
+
+    #[handler]
+    pub(super) fn i32_add_shl_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+        operands!(ip, I32AddShlImm { d, a, b, imm });
+        let acc = s.put(d, s.get::<i32>(a).wrapping_add(n::i32_shl(s.get(b), imm)));
+        next(ex, ip.next(), s, m, acc)
+    }
+
+    #[handler]
+    pub(super) fn i32_add_shl_imm_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+        operands!(ip, I32AddShlImmAcc { d, a, imm });
+        let acc = s.put(d, s.get::<i32>(a).wrapping_add(n::i32_shl(i32::from_raw(acc), imm)));
+        next(ex, ip.next(), s, m, acc)
+    }
+
+    #[handler]
+    pub(super) fn i32_shr_u_and_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+        operands!(ip, I32ShrUAndImm { d, a, shift, mask });
+        let acc = s.put(d, n::i32_shr_u(s.get(a), shift) & mask);
+        next(ex, ip.next(), s, m, acc)
+    }
+
+    #[handler]
+    pub(super) fn i32_shr_u_and_imm_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+        operands!(ip, I32ShrUAndImmAcc { d, shift, mask });
+        let acc = s.put(d, n::i32_shr_u(i32::from_raw(acc), shift) & mask);
+        next(ex, ip.next(), s, m, acc)
+    }
+
+    #[handler]
+    pub(super) fn br_i32_and_imm_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+        operands!(ip, BrI32AndImmZero { a, imm, t });
+        branch(ex, s.get::<i32>(a) & imm == 0, ip, t, s, m, acc)
+    }
+
+    #[handler]
+    pub(super) fn br_i32_and_imm_zero_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+        operands!(ip, BrI32AndImmZeroAcc { imm, t });
+        branch(ex, i32::from_raw(acc) & imm == 0, ip, t, s, m, acc)
+    }
+
+    #[handler]
+    pub(super) fn br_i32_and_imm_non_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+        operands!(ip, BrI32AndImmNonZero { a, imm, t });
+        branch(ex, s.get::<i32>(a) & imm != 0, ip, t, s, m, acc)
+    }
+
+    #[handler]
+    pub(super) fn br_i32_and_imm_non_zero_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+        operands!(ip, BrI32AndImmNonZeroAcc { imm, t });
+        branch(ex, i32::from_raw(acc) & imm != 0, ip, t, s, m, acc)
+    }
+
+    /// Expands to the branches on a loaded i32: `name Variant { fields }
+    /// address, offset, target, taken when (the loaded value) -> bool;`,
+    /// the handler's slot pointer named `s` and accumulator `acc`.
+    macro_rules! br_load_handlers {
+        (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $addr:expr, $offset:expr, $t:expr, $taken:expr;)*) => {$(
+            #[handler]
+            pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+                operands!(ip, $variant { $($field),* });
+                let v = match m.load::<4>($addr, $offset) {
+                    Some(bytes) => i32::from_le_bytes(bytes),
+                    None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+                };
+                branch(ex, ($taken)(v), ip, $t, $s, m, $acc)
+            }
+        )*};
+    }
+
+    br_load_handlers! { |s, acc|
+        br_if_zero_load BrIfZeroLoad { p, offset, t } s.raw(p), offset, t, |v| v == 0;
+        br_if_zero_load_acc BrIfZeroLoadAcc { offset, t } acc, offset, t, |v| v == 0;
+        br_if_non_zero_load BrIfNonZeroLoad { p, offset, t } s.raw(p), offset, t, |v| v != 0;
+        br_if_non_zero_load_acc BrIfNonZeroLoadAcc { offset, t } acc, offset, t, |v| v != 0;
+    }
 }
 
 // ---- moves ----

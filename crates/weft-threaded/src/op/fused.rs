@@ -6,7 +6,12 @@
 //! * a shift or rotation by a constant xor-ed into its own operand, `d = a
 //!   ^ (a << imm)`: the step of xorshift generators and of many hashes,
 //!   whose second read of `a` would otherwise wait for the store of `a`
-//!   (the op before wrote it) to reach its slot.
+//!   (the op before wrote it) to reach its slot;
+//! * a few pairs frequent in the dynamic op-pair histograms of `cc1`,
+//!   `coremark_like` and `malloc_tree` (docs/PERFORMANCE.md): an increment
+//!   kept in two locals, an element's address (`a + (b << k)`), a bit
+//!   field (`(a >> k) & mask`), a bit test and branch, a load and a branch
+//!   on it being zero.
 //!
 //! Each fused op is one row of [`for_each_fused_op!`]. The table's rows
 //! ([`fused_rows!`]), the handlers (`exec/handlers.rs`) and the pairs that
@@ -85,6 +90,30 @@ macro_rules! fused_rows_of {
                 /// `store(p + offset, a op b)`.
                 $store { a: r Slot, b: r Slot, p: r Slot, offset: imm u32 } [TRAP] => fused::$store;
             )*
+            // ---- pairs `cc1`, `coremark_like` and `malloc_tree` run often (`op/fused.rs`) ----
+            /// `d = a + imm; e = d`: an increment kept in two locals
+            /// (`local.tee`, then `local.set` of the same value).
+            I32AddImmCopy { d: w Slot, a: r Slot, imm: imm i32, e: w Slot } [ACC_OUT] => fused::i32_add_imm_copy;
+            I32AddImmCopyAcc { d: w Slot, imm: imm i32, e: w Slot } [ACC_OUT] <- I32AddImmCopy.a => fused::i32_add_imm_copy_acc;
+            /// `d = a + (b << imm)`: an element's address.
+            I32AddShlImm { d: w Slot, a: r Slot, b: r Slot, imm: imm i32 } [ACC_OUT] => fused::i32_add_shl_imm;
+            I32AddShlImmAcc { d: w Slot, a: r Slot, imm: imm i32 } [ACC_OUT] <- I32AddShlImm.b => fused::i32_add_shl_imm_acc;
+            /// `d = (a >> shift) & mask` (unsigned shift): a bit field.
+            I32ShrUAndImm { d: w Slot, a: r Slot, shift: imm i32, mask: imm i32 } [ACC_OUT] => fused::i32_shr_u_and_imm;
+            I32ShrUAndImmAcc { d: w Slot, shift: imm i32, mask: imm i32 } [ACC_OUT] <- I32ShrUAndImm.a => fused::i32_shr_u_and_imm_acc;
+            /// Continues at `t` if `a & imm` is zero (a bit test).
+            BrI32AndImmZero { a: r Slot, imm: imm i32, t: t u32 } [] => fused::br_i32_and_imm_zero;
+            BrI32AndImmZeroAcc { imm: imm i32, t: t u32 } [] <- BrI32AndImmZero.a => fused::br_i32_and_imm_zero_acc;
+            /// Continues at `t` if `a & imm` is not zero.
+            BrI32AndImmNonZero { a: r Slot, imm: imm i32, t: t u32 } [] => fused::br_i32_and_imm_non_zero;
+            BrI32AndImmNonZeroAcc { imm: imm i32, t: t u32 } [] <- BrI32AndImmNonZero.a => fused::br_i32_and_imm_non_zero_acc;
+            /// Continues at `t` if the i32 at `p + offset` is zero (a null
+            /// pointer or a flag in memory).
+            BrIfZeroLoad { p: r Slot, offset: imm u32, t: t u32 } [TRAP] => fused::br_if_zero_load;
+            BrIfZeroLoadAcc { offset: imm u32, t: t u32 } [TRAP] <- BrIfZeroLoad.p => fused::br_if_zero_load_acc;
+            /// Continues at `t` if the i32 at `p + offset` is not zero.
+            BrIfNonZeroLoad { p: r Slot, offset: imm u32, t: t u32 } [TRAP] => fused::br_if_non_zero_load;
+            BrIfNonZeroLoadAcc { offset: imm u32, t: t u32 } [TRAP] <- BrIfNonZeroLoad.p => fused::br_if_non_zero_load_acc;
             // ---- a shift xor-ed into its operand (`op/fused.rs`) ----
             $(
                 /// `d = a ^ shift(a, imm)`.

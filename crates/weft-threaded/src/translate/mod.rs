@@ -673,7 +673,10 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
 ///   operand (or, commutative, as either), `op/fused.rs`'s `…Load` ops;
 /// * a binary op and the store of its result, the `…Store` ops;
 /// * a shift or rotation by a constant and the xor of its result with its
-///   operand, the `…Xor…Imm` ops.
+///   operand, the `…Xor…Imm` ops;
+/// * the few other pairs of `op/fused.rs`: `I32AddImmCopy`,
+///   `I32AddShlImm`, `I32ShrUAndImm`, the bit tests `BrI32AndImm…` and
+///   the branches on a load, `BrIf…Load`.
 ///
 /// Functions with exception handlers are left alone, as for
 /// [`duplicate_tails`], and so is code with v-slots, whose copies move
@@ -743,32 +746,56 @@ fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, bool)> {
         (
             fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]
             xor_shift: [$($xs:ident $xsx:ident : $xt:ty = $shift:ident $shift_imm:ident $xor:ident),* $(,)?]
-        ) => {
+        ) => {{
+            let temp = |t: Slot| t >= temps;
             match (first, second) {
                 (Op::Copy { d: e, a: b }, Op::Copy { d, a }) => Some((Op::Copy2 { e, b, d, a }, false)),
+                (Op::I32AddImm { d, a, imm }, Op::Copy { d: e, a: src }) if src == d && e != d => {
+                    Some((Op::I32AddImmCopy { d, a, imm, e }, false))
+                }
+                (Op::I32ShlImm { d: t, a: x, imm }, Op::I32Add { d, a, b })
+                    if temp(t) && t != x && (a == t) != (b == t) =>
+                {
+                    Some((Op::I32AddShlImm { d, a: if a == t { b } else { a }, b: x, imm }, false))
+                }
+                (Op::I32ShrUImm { d: t, a, imm: shift }, Op::I32AndImm { d, a: src, imm: mask }) if temp(t) && src == t => {
+                    Some((Op::I32ShrUAndImm { d, a, shift, mask }, false))
+                }
+                (Op::I32AndImm { d: t, a, imm }, Op::BrIfZero { c, t: target }) if temp(t) && c == t => {
+                    Some((Op::BrI32AndImmZero { a, imm, t: target }, false))
+                }
+                (Op::I32AndImm { d: t, a, imm }, Op::BrIfNonZero { c, t: target }) if temp(t) && c == t => {
+                    Some((Op::BrI32AndImmNonZero { a, imm, t: target }, false))
+                }
+                (Op::I32Load { d: t, a: p, offset }, Op::BrIfZero { c, t: target }) if temp(t) && c == t => {
+                    Some((Op::BrIfZeroLoad { p, offset, t: target }, false))
+                }
+                (Op::I32Load { d: t, a: p, offset }, Op::BrIfNonZero { c, t: target }) if temp(t) && c == t => {
+                    Some((Op::BrIfNonZeroLoad { p, offset, t: target }, false))
+                }
                 $(
-                    (Op::$plain_load { d: t, a: p, offset }, Op::$base { d, a, b }) if t >= temps && b == t && a != t => {
+                    (Op::$plain_load { d: t, a: p, offset }, Op::$base { d, a, b }) if temp(t) && b == t && a != t => {
                         Some((Op::$load { d, a, p, offset }, false))
                     }
                     (Op::$plain_load { d: t, a: p, offset }, Op::$base { d, a, b })
-                        if t >= temps && a == t && b != t && commutes(second) =>
+                        if temp(t) && a == t && b != t && commutes(second) =>
                     {
                         Some((Op::$load { d, a: b, p, offset }, false))
                     }
-                    (Op::$base { d: t, a, b }, Op::$plain_store { a: p, v, offset }) if t >= temps && v == t && p != t => {
+                    (Op::$base { d: t, a, b }, Op::$plain_store { a: p, v, offset }) if temp(t) && v == t && p != t => {
                         Some((Op::$store { a, b, p, offset }, true))
                     }
                 )*
                 $(
                     (Op::$shift_imm { d: t, a: x, imm }, Op::$xor { d, a, b })
-                        if t >= temps && t != x && ((a, b) == (t, x) || (a, b) == (x, t)) =>
+                        if temp(t) && t != x && ((a, b) == (t, x) || (a, b) == (x, t)) =>
                     {
                         Some((Op::$xs { d, a: x, imm }, false))
                     }
                 )*
                 _ => None,
             }
-        };
+        }};
     }
     crate::op::fused::for_each_fused_op!(pairs)
 }
