@@ -269,7 +269,10 @@ macro_rules! for_each_numeric_op {
 /// * `bin_imm`: `{ d, a, imm }` becomes `{ d, imm }` (`: imm type = semantics`);
 /// * `br`: `{ a, b, t }` becomes `{ b, t }` (`= the comparison`);
 /// * `br_imm`: `{ a, imm, t }` becomes `{ imm, t }`;
-/// * `un`: `{ d, a }` becomes `{ d }`.
+/// * `un`: `{ d, a }` becomes `{ d }`;
+/// * `bin_b`, `bin_b_trap`: `{ d, a, b }` becomes `{ d, a }`, the
+///   accumulator the *right-hand* operand (`a - acc`: for the ops that do
+///   not commute; `translate/acc.rs` swaps those that do).
 macro_rules! for_each_acc_op {
     ($m:ident $($extra:tt)*) => {
         $crate::op::for_each_acc_op! { [$m] $($extra)* }
@@ -413,6 +416,24 @@ macro_rules! for_each_acc_op {
                     I32Extend16S I32Extend16SAcc,
                     I64Extend32S I64Extend32SAcc,
                 ]
+                bin_b: [
+                    I32Sub I32SubAccB,
+                    I64Sub I64SubAccB,
+                    F32Sub F32SubAccB,
+                    F64Sub F64SubAccB,
+                    F32Div F32DivAccB,
+                    F64Div F64DivAccB,
+                ]
+                bin_b_trap: [
+                    I32DivS I32DivSAccB,
+                    I32DivU I32DivUAccB,
+                    I32RemS I32RemSAccB,
+                    I32RemU I32RemUAccB,
+                    I64DivS I64DivSAccB,
+                    I64DivU I64DivUAccB,
+                    I64RemS I64RemSAccB,
+                    I64RemU I64RemUAccB,
+                ]
             }
         }
     };
@@ -432,6 +453,8 @@ macro_rules! numeric_rows {
             br: [$($aj:ident $ajx:ident = $ajs:ident),* $(,)?]
             br_imm: [$($aji:ident $ajix:ident : $ajit:ty = $ajis:ident),* $(,)?]
             un: [$($au:ident $aux:ident),* $(,)?]
+            bin_b: [$($abb:ident $abbx:ident),* $(,)?]
+            bin_b_trap: [$($abt:ident $abtx:ident),* $(,)?]
         }
         bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
         bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
@@ -466,6 +489,8 @@ macro_rules! numeric_rows {
             $( $ajx { b: r Slot, t: t u32 } [] <- $aj.a => num::$ajx; )*
             $( $ajix { imm: imm $ajit, t: t u32 } [] <- $aji.a => num::$ajix; )*
             $( $aux { d: w Slot } [ACC_OUT] <- $au.a => num::$aux; )*
+            $( $abbx { d: w Slot, a: r Slot } [ACC_OUT] <- $abb.b => num::$abbx; )*
+            $( $abtx { d: w Slot, a: r Slot } [ACC_OUT TRAP] <- $abt.b => num::$abtx; )*
         }
     };
 }

@@ -1,6 +1,7 @@
 //! The threaded engine's fused ops (`op/fused.rs`: a binary op with the
 //! load that feeds it or the store that takes its result, a shift xor-ed
-//! into its operand) and immediate
+//! into its operand, a loop's step and test, and the others), the
+//! accumulator as a right-hand operand, and immediate
 //! float operands (a constant on either side of a commutative op) give
 //! what the two wasm instructions give on the reference engine: the same
 //! values, the same NaN bits (where one operand is a NaN), the same
@@ -62,6 +63,24 @@ const MODULE: &str = r#"(module
                 (local.set $n (i32.and (i32.add (local.get $n) (local.get $q)) (i32.const 1)))
                 (br_if $l (i32.load (local.get $p)))))
         (i32.add (local.get $acc) (local.get $n)))
+    ;; loops whose step and test are one op: `i += 3` against a constant,
+    ;; `j += k` against a local
+    (func (export "steps") (param $i i32) (param $k i32) (param $n i32) (result i32) (local $j i32) (local $c i32)
+        (loop $l
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (local.set $i (i32.add (local.get $i) (i32.const 3)))
+            (br_if $l (i32.lt_s (local.get $i) (i32.const 100))))
+        (loop $m
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (local.set $j (i32.add (local.get $j) (local.get $k)))
+            (br_if $m (i32.ne (local.get $j) (local.get $n))))
+        (i32.add (local.get $c) (local.get $i)))
+    ;; the right-hand operand from the op just before: a - acc, a / acc
+    (func (export "rhs_acc") (param $a i64) (param $b i64) (param $x f64) (result i64 f64)
+        (i64.sub (local.get $a) (i64.div_u (local.get $a) (i64.or (local.get $b) (i64.const 1))))
+        (f64.div (local.get $x) (f64.sub (local.get $x) (f64.convert_i64_s (local.get $b)))))
+    (func (export "rem_by_zero") (param $a i32) (param $b i32) (result i32)
+        (i32.rem_s (local.get $a) (i32.and (local.get $b) (i32.const 0))))
 )"#;
 
 fn instance(kind: EngineKind) -> (Store<()>, weft::Instance) {
@@ -187,6 +206,41 @@ fn fused_address_bit_field_and_branch_pairs_compute_what_the_instructions_do() {
     // engines at the same instruction.
     let trap = both("walk", &[Val::I32(65536)]).unwrap_err();
     assert!(trap.contains("out of bounds"), "{trap}");
+}
+
+#[test]
+fn a_loops_step_and_test_compute_what_the_instructions_do() {
+    // `i` from 90 by 3 while below 100; `j` by 2^30 until it wraps to 0.
+    let (mut i, mut c) = (90i32, 0i32);
+    loop {
+        c += 1;
+        i += 3;
+        if i >= 100 {
+            break;
+        }
+    }
+    let mut j = 0i32;
+    loop {
+        c += 1;
+        j = j.wrapping_add(1 << 30);
+        if j == 0 {
+            break;
+        }
+    }
+    assert_eq!((c, i), (4 + 4, 102));
+    let r = both("steps", &[Val::I32(90), Val::I32(1 << 30), Val::I32(0)]).unwrap();
+    assert_eq!(r, vec![u128::from((c + i) as u32)]);
+}
+
+#[test]
+fn the_right_hand_operand_can_come_from_the_op_before() {
+    let (a, b, x) = (1_000_003i64, 12i64, 2.5f64);
+    let expected_i = a.wrapping_sub(((a as u64) / ((b | 1) as u64)) as i64);
+    let expected_f = x / (x - b as f64);
+    let r = both("rhs_acc", &[Val::I64(a), Val::I64(b), f64v(x)]).unwrap();
+    assert_eq!(r, vec![u128::from(expected_i as u64), u128::from(expected_f.to_bits())]);
+    let trap = both("rem_by_zero", &[Val::I32(5), Val::I32(9)]).unwrap_err();
+    assert!(trap.contains("divide by zero"), "{trap}");
 }
 
 #[test]

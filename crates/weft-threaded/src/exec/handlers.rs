@@ -81,6 +81,8 @@ macro_rules! numeric_handlers {
             br: [$($aj:ident $ajx:ident = $ajs:ident),* $(,)?]
             br_imm: [$($aji:ident $ajix:ident : $ajit:ty = $ajis:ident),* $(,)?]
             un: [$($au:ident $aux:ident),* $(,)?]
+            bin_b: [$($abb:ident $abbx:ident),* $(,)?]
+            bin_b_trap: [$($abt:ident $abtx:ident),* $(,)?]
         }
         bin_imm: [$($bi:ident $bii:ident : $bit:ty => $bir:ty = $bif:expr),* $(,)?]
         bin_imm_trap: [$($bt:ident $bti:ident : $btt:ty => $btr:ty = $btf:expr),* $(,)?]
@@ -190,7 +192,8 @@ macro_rules! numeric_handlers {
             use super::*;
             $( pub(in crate::exec) fn $bi(a: $bit, b: $bit) -> $bir { ($bif)(a, b) } )*
             $( pub(in crate::exec) fn $b(a: $bty, b: $bty) -> $br { ($bf)(a, b) } )*
-            $( pub(super) fn $c(a: $ct, b: $ct) -> bool { ($cf)(a, b) } )*
+            $( pub(in crate::exec) fn $c(a: $ct, b: $ct) -> bool { ($cf)(a, b) } )*
+            $( pub(super) fn $bt(a: $btt, b: $btt) -> Result<$btr, TrapKind> { ($btf)(a, b) } )*
             $( pub(super) fn $u(a: $ut) -> $ur { ($uf)(a) } )*
         }
         $(
@@ -225,6 +228,25 @@ macro_rules! numeric_handlers {
         )*
         $(
             #[handler]
+            pub(super) fn $abbx(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $abbx { d, a });
+                let acc = s.put(d, sem::$abb(s.get(a), Raw::from_raw(acc)));
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            #[handler]
+            pub(super) fn $abtx(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $abtx { d, a });
+                let acc = match sem::$abt(s.get(a), Raw::from_raw(acc)) {
+                    Ok(v) => s.put(d, v),
+                    Err(k) => return ex.trap(ip, k),
+                };
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*
+        $(
+            #[handler]
             pub(super) fn $aux(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
                 operands!(ip, $aux { d });
                 let acc = s.put(d, sem::$au(Raw::from_raw(acc)));
@@ -250,7 +272,24 @@ macro_rules! fused_handlers {
     (
         fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]
         xor_shift: [$($xs:ident $xsx:ident : $xt:ty = $shift:ident $shift_imm:ident $xor:ident),* $(,)?]
+        step_branch: [$($sb:ident $sbi:ident $sbxi:ident $sbx:ident = $sbc:ident),* $(,)?]
     ) => {
+        $(
+            #[handler]
+            pub(super) fn $sbxi(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $sbxi { d, imm, limit, t });
+                let v = s.get::<i32>(d).wrapping_add(imm);
+                s.put(d, v);
+                branch(ex, num::sem::$sbc(v, limit), ip, t, s, m, acc)
+            }
+            #[handler]
+            pub(super) fn $sbx(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $sbx { d, a, b, c, t });
+                let v = s.get::<i32>(a).wrapping_add(s.get(b));
+                s.put(d, v);
+                branch(ex, num::sem::$sbc(v, s.get(c)), ip, t, s, m, acc)
+            }
+        )*
         $(
             #[handler]
             pub(super) fn $load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {

@@ -11,7 +11,9 @@
 //!   `coremark_like` and `malloc_tree` (docs/PERFORMANCE.md): an increment
 //!   kept in two locals, an element's address (`a + (b << k)`), a bit
 //!   field (`(a >> k) & mask`), a bit test and branch, a load and a branch
-//!   on it being zero.
+//!   on it being zero;
+//! * a loop's step and test: `i += k` (or `i += n`) and the compare-and-
+//!   branch of `i` that follows it.
 //!
 //! Each fused op is one row of [`for_each_fused_op!`]. The table's rows
 //! ([`fused_rows!`]), the handlers (`exec/handlers.rs`) and the pairs that
@@ -25,7 +27,13 @@
 ///   right-hand operand), `Store` the plain store of its result's width;
 /// * `xor_shift: [Name NameAcc : type = Shift ShiftImm Xor, ...]`: `Name`
 ///   is `d = a ^ Shift(a, imm)`, `NameAcc` its accumulator form, `ShiftImm`
-///   the shift's immediate form (the pair's first op), `Xor` the xor.
+///   the shift's immediate form (the pair's first op), `Xor` the xor;
+/// * `step_branch: [Br BrImm ImmName SlotName = Cmp, ...]`: a loop's step
+///   and test, `d += imm` (`ImmName`, after `I32AddImm` of `d` itself:
+///   the op would be too large with a separate operand) or `d = a + b`
+///   (`SlotName`, after `I32Add`), then the compare-and-branch `BrImm`
+///   (against a constant) or `Br` (against a slot) of `d`, the comparison
+///   `Cmp`.
 macro_rules! for_each_fused_op {
     ($m:ident $($extra:tt)*) => {
         $crate::op::fused::for_each_fused_op! { [$m] $($extra)* }
@@ -60,6 +68,18 @@ macro_rules! for_each_fused_op {
                 I64XorRotlImm I64XorRotlImmAcc : i64 = I64Rotl I64RotlImm I64Xor,
                 I64XorRotrImm I64XorRotrImmAcc : i64 = I64Rotr I64RotrImm I64Xor,
             ]
+            step_branch: [
+                BrI32Eq BrI32EqImm I32IncBrEqImm I32AddBrEq = I32Eq,
+                BrI32Ne BrI32NeImm I32IncBrNeImm I32AddBrNe = I32Ne,
+                BrI32LtS BrI32LtSImm I32IncBrLtSImm I32AddBrLtS = I32LtS,
+                BrI32LtU BrI32LtUImm I32IncBrLtUImm I32AddBrLtU = I32LtU,
+                BrI32GtS BrI32GtSImm I32IncBrGtSImm I32AddBrGtS = I32GtS,
+                BrI32GtU BrI32GtUImm I32IncBrGtUImm I32AddBrGtU = I32GtU,
+                BrI32LeS BrI32LeSImm I32IncBrLeSImm I32AddBrLeS = I32LeS,
+                BrI32LeU BrI32LeUImm I32IncBrLeUImm I32AddBrLeU = I32LeU,
+                BrI32GeS BrI32GeSImm I32IncBrGeSImm I32AddBrGeS = I32GeS,
+                BrI32GeU BrI32GeUImm I32IncBrGeUImm I32AddBrGeU = I32GeU,
+            ]
         }
     };
 }
@@ -79,6 +99,7 @@ macro_rules! fused_rows_of {
         $m:ident { $($rows:tt)* }
         fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]
         xor_shift: [$($xs:ident $xsx:ident : $xt:ty = $shift:ident $shift_imm:ident $xor:ident),* $(,)?]
+        step_branch: [$($sb:ident $sbi:ident $sbxi:ident $sbx:ident = $sbc:ident),* $(,)?]
     ) => {
         $crate::op::core_rows! { $m
             $($rows)*
@@ -114,6 +135,13 @@ macro_rules! fused_rows_of {
             /// Continues at `t` if the i32 at `p + offset` is not zero.
             BrIfNonZeroLoad { p: r Slot, offset: imm u32, t: t u32 } [TRAP] => fused::br_if_non_zero_load;
             BrIfNonZeroLoadAcc { offset: imm u32, t: t u32 } [TRAP] <- BrIfNonZeroLoad.p => fused::br_if_non_zero_load_acc;
+            // ---- a loop's step and test (`op/fused.rs`) ----
+            $(
+                /// `d += imm`, then continues at `t` if `cmp(d, limit)`.
+                $sbxi { d: w Slot, imm: imm i32, limit: imm i32, t: t u32 } [] => fused::$sbxi;
+                /// `d = a + b`, then continues at `t` if `cmp(d, c)`.
+                $sbx { d: w Slot, a: r Slot, b: r Slot, c: r Slot, t: t u32 } [] => fused::$sbx;
+            )*
             // ---- a shift xor-ed into its operand (`op/fused.rs`) ----
             $(
                 /// `d = a ^ shift(a, imm)`.

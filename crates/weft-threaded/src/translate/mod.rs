@@ -676,7 +676,9 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
 ///   operand, the `…Xor…Imm` ops;
 /// * the few other pairs of `op/fused.rs`: `I32AddImmCopy`,
 ///   `I32AddShlImm`, `I32ShrUAndImm`, the bit tests `BrI32AndImm…` and
-///   the branches on a load, `BrIf…Load`.
+///   the branches on a load, `BrIf…Load`;
+/// * a loop's step (`I32AddImm`, `I32Add`) and the compare-and-branch of
+///   its result, the `I32Add…Br…` ops.
 ///
 /// Functions with exception handlers are left alone, as for
 /// [`duplicate_tails`], and so is code with v-slots, whose copies move
@@ -746,6 +748,7 @@ fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, bool)> {
         (
             fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]
             xor_shift: [$($xs:ident $xsx:ident : $xt:ty = $shift:ident $shift_imm:ident $xor:ident),* $(,)?]
+            step_branch: [$($sb:ident $sbi:ident $sbxi:ident $sbx:ident = $sbc:ident),* $(,)?]
         ) => {{
             let temp = |t: Slot| t >= temps;
             match (first, second) {
@@ -791,6 +794,14 @@ fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, bool)> {
                         if temp(t) && t != x && ((a, b) == (t, x) || (a, b) == (x, t)) =>
                     {
                         Some((Op::$xs { d, a: x, imm }, false))
+                    }
+                )*
+                $(
+                    (Op::I32AddImm { d, a, imm }, Op::$sbi { a: x, imm: limit, t }) if x == d && a == d => {
+                        Some((Op::$sbxi { d, imm, limit, t }, false))
+                    }
+                    (Op::I32Add { d, a, b }, Op::$sb { a: x, b: c, t }) if x == d && c != d => {
+                        Some((Op::$sbx { d, a, b, c, t }, false))
                     }
                 )*
                 _ => None,
