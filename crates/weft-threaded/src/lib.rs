@@ -457,7 +457,8 @@ mod tests {
             (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 16))))
             (global.set $sp (i32.add (local.get $fp) (i32.const 16)))))"#;
         let text = disassemble(wat, 0);
-        assert!(text.contains("GlobalSetAddImm { d: 0, a: 1, g: 0, imm: -16 }"), "{text}");
+        // The prologue's `global.get` fuses in too (`GlobalAddImm`).
+        assert!(text.contains("GlobalAddImm { d: 0, g: 0, imm: -16 }"), "{text}");
         assert!(text.contains("GlobalSetAddImm { d: 1, a: 0, g: 0, imm: 16 }"), "{text}");
         assert!(!text.contains("GlobalSetI32") && !text.contains("I32SubImm"), "{text}");
     }
@@ -548,22 +549,29 @@ mod tests {
 
     #[test]
     fn frequent_pairs_of_compiled_c_are_one_op() {
-        let wat = r#"(module (memory 1)
-          (func (param $p i32) (param $i i32) (result i32) (local $q i32)
+        let wat = r#"(module (memory 1) (global $sp (mut i32) (i32.const 4096))
+          (func (param $p i32) (param $i i32) (result i32 i32 i32) (local $q i32) (local $fp i32)
+            (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 16))))
             (block $b
               (br_if $b (i32.eqz (i32.load offset=8 (local.get $p))))
               (br_if $b (i32.and (local.get $i) (i32.const 4)))
               (local.set $p (local.tee $q (i32.add (local.get $p) (i32.const 16)))))
             (i32.add (local.get $q) (i32.shl (local.get $i) (i32.const 2)))
             (i32.and (i32.shr_u (local.get $p) (i32.const 3)) (i32.const 15))
-            (i32.add)))"#;
+            (i32.add)
+            (i32.load offset=4 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))
+            (i32.load (i32.add (local.get $p) (local.get $q)))))"#;
         let text = disassemble(wat, 0);
         for op in [
+            "GlobalAddImm { d: 3, g: 0, imm: -16 }",
             "BrIfZeroLoad { p: 0, offset: 8,",
             "BrI32AndImmNonZero { a: 1, imm: 4,",
             "I32AddImmCopy { d: 2, a: 0, imm: 16, e: 0 }",
-            "I32AddShlImm { d: 3, a: 2, b: 1, imm: 2 }",
-            "I32ShrUAndImm { d: 4, a: 0, shift: 3, mask: 15 }",
+            "I32AddShlImm { d: 4, a: 2, b: 1, imm: 2 }",
+            "I32ShrUAndImm { d: 5, a: 0, shift: 3, mask: 15 }",
+            // three instructions, two fusions in a row
+            "I32LoadIdx { d: 5, a: 0, b: 1, shift: 2, offset: 4 }",
+            "I32LoadAdd { d: 6, a: 0, b: 2, offset: 0 }",
         ] {
             assert!(text.contains(op), "{op} missing:\n{text}");
         }

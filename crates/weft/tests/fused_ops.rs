@@ -79,6 +79,15 @@ const MODULE: &str = r#"(module
     (func (export "rhs_acc") (param $a i64) (param $b i64) (param $x f64) (result i64 f64)
         (i64.sub (local.get $a) (i64.div_u (local.get $a) (i64.or (local.get $b) (i64.const 1))))
         (f64.div (local.get $x) (f64.sub (local.get $x) (f64.convert_i64_s (local.get $b)))))
+    ;; a C function's stack-pointer prologue, then an element and a sum's
+    ;; load (the address `a + b` wraps to 32 bits before the offset)
+    (global $sp (mut i32) (i32.const 1024))
+    (func (export "frame") (param $i i32) (param $x i32) (result i32 i32 i32 i32) (local $fp i32)
+        (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 16))))
+        (local.get $fp)
+        (global.get $sp)
+        (i32.load offset=4 (i32.add (i32.const 0) (i32.shl (local.get $i) (i32.const 2))))
+        (i32.load offset=8 (i32.add (local.get $x) (local.get $i))))
     (func (export "rem_by_zero") (param $a i32) (param $b i32) (result i32)
         (i32.rem_s (local.get $a) (i32.and (local.get $b) (i32.const 0))))
 )"#;
@@ -241,6 +250,17 @@ fn the_right_hand_operand_can_come_from_the_op_before() {
     assert_eq!(r, vec![u128::from(expected_i as u64), u128::from(expected_f.to_bits())]);
     let trap = both("rem_by_zero", &[Val::I32(5), Val::I32(9)]).unwrap_err();
     assert!(trap.contains("divide by zero"), "{trap}");
+}
+
+#[test]
+fn a_prologue_and_computed_loads_compute_what_the_instructions_do() {
+    // Words at 0..16: 1, 2, 0xffffffff, 0x7fffffff.
+    let r = both("frame", &[Val::I32(1), Val::I32(-1)]).unwrap();
+    // fp = sp = 1008; load(0 + (1 << 2) + 4) = word 2; load((-1 + 1) + 8).
+    assert_eq!(r, vec![1008, 1008, 0xffff_ffff, 0xffff_ffff]);
+    // `x + i` wraps to 0xfffffffc: that plus the offset is out of bounds.
+    let trap = both("frame", &[Val::I32(0), Val::I32(-4)]).unwrap_err();
+    assert!(trap.contains("out of bounds"), "{trap}");
 }
 
 #[test]

@@ -355,6 +355,19 @@ mod fused {
     }
 
     #[handler]
+    pub(super) fn global_add_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+        operands!(ip, GlobalAddImm { d, g, imm });
+        let addr = ex.inst.globals[g as usize] as usize;
+        let global = &mut ex.store.globals[addr].value;
+        // The translator fuses this op for `i32` globals only.
+        let Val::I32(old) = *global else { unreachable!("GlobalAddImm of a non-i32 global") };
+        let v = old.wrapping_add(imm);
+        *global = Val::I32(v);
+        let acc = s.put(d, v);
+        next(ex, ip.next(), s, m, acc)
+    }
+
+    #[handler]
     pub(super) fn i32_add_shl_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
         operands!(ip, I32AddShlImm { d, a, b, imm });
         let acc = s.put(d, s.get::<i32>(a).wrapping_add(n::i32_shl(s.get(b), imm)));
@@ -366,6 +379,31 @@ mod fused {
         operands!(ip, I32AddShlImmAcc { d, a, imm });
         let acc = s.put(d, s.get::<i32>(a).wrapping_add(n::i32_shl(i32::from_raw(acc), imm)));
         next(ex, ip.next(), s, m, acc)
+    }
+
+    /// Expands to the i32 loads at a computed address: `name Variant {
+    /// fields but d and offset } address;`, the handler's slot pointer
+    /// named `s` and accumulator `acc`.
+    macro_rules! load_at_handlers {
+        (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $addr:expr;)*) => {$(
+            #[allow(unused_variables)]
+            #[handler]
+            pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+                operands!(ip, $variant { d, $($field,)* offset });
+                let loaded = match m.load::<4>(u64::from($addr as u32), offset) {
+                    Some(bytes) => $s.put_raw(d, u64::from(u32::from_le_bytes(bytes))),
+                    None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+                };
+                next(ex, ip.next(), $s, m, loaded)
+            }
+        )*};
+    }
+
+    load_at_handlers! { |s, acc|
+        i32_load_add I32LoadAdd { a, b } s.get::<i32>(a).wrapping_add(s.get(b));
+        i32_load_add_acc I32LoadAddAcc { b } i32::from_raw(acc).wrapping_add(s.get(b));
+        i32_load_idx I32LoadIdx { a, b, shift } s.get::<i32>(a).wrapping_add(n::i32_shl(s.get(b), i32::from(shift)));
+        i32_load_idx_acc I32LoadIdxAcc { a, shift } s.get::<i32>(a).wrapping_add(n::i32_shl(i32::from_raw(acc), i32::from(shift)));
     }
 
     #[handler]

@@ -8,8 +8,9 @@
 //!   whose second read of `a` would otherwise wait for the store of `a`
 //!   (the op before wrote it) to reach its slot;
 //! * a few pairs frequent in the dynamic op-pair histograms of `cc1`,
-//!   `coremark_like` and `malloc_tree` (docs/PERFORMANCE.md): an increment
-//!   kept in two locals, an element's address (`a + (b << k)`), a bit
+//!   `coremark_like` and `malloc_tree` (docs/PERFORMANCE.md): a stack
+//!   pointer's prologue, an increment kept in two locals, an element's
+//!   address (`a + (b << k)`) and the load of an element or of `a + b`, a bit
 //!   field (`(a >> k) & mask`), a bit test and branch, a load and a branch
 //!   on it being zero;
 //! * a loop's step and test: `i += k` (or `i += n`) and the compare-and-
@@ -116,9 +117,21 @@ macro_rules! fused_rows_of {
             /// (`local.tee`, then `local.set` of the same value).
             I32AddImmCopy { d: w Slot, a: r Slot, imm: imm i32, e: w Slot } [ACC_OUT] => fused::i32_add_imm_copy;
             I32AddImmCopyAcc { d: w Slot, imm: imm i32, e: w Slot } [ACC_OUT] <- I32AddImmCopy.a => fused::i32_add_imm_copy_acc;
+            /// `d = global[g] + imm; global[g] = d` for an `i32` global: a C
+            /// function's stack-pointer prologue (`global.get`, then
+            /// [`GlobalSetAddImm`](super::Op::GlobalSetAddImm)) in one op.
+            GlobalAddImm { d: w Slot, g: imm u32, imm: imm i32 } [ACC_OUT] => fused::global_add_imm;
             /// `d = a + (b << imm)`: an element's address.
             I32AddShlImm { d: w Slot, a: r Slot, b: r Slot, imm: imm i32 } [ACC_OUT] => fused::i32_add_shl_imm;
             I32AddShlImmAcc { d: w Slot, a: r Slot, imm: imm i32 } [ACC_OUT] <- I32AddShlImm.b => fused::i32_add_shl_imm_acc;
+            /// `d = load(a + b + offset)`, an i32 (`a + b` wraps to 32 bits,
+            /// as the `i32.add` did).
+            I32LoadAdd { d: w Slot, a: r Slot, b: r Slot, offset: imm u32 } [ACC_OUT TRAP] => fused::i32_load_add;
+            I32LoadAddAcc { d: w Slot, b: r Slot, offset: imm u32 } [ACC_OUT TRAP] <- I32LoadAdd.a => fused::i32_load_add_acc;
+            /// `d = load(a + (b << shift) + offset)`, an i32: an element
+            /// (three wasm instructions, `I32AddShlImm` and the load).
+            I32LoadIdx { d: w Slot, a: r Slot, b: r Slot, shift: imm u8, offset: imm u32 } [ACC_OUT TRAP] => fused::i32_load_idx;
+            I32LoadIdxAcc { d: w Slot, a: r Slot, shift: imm u8, offset: imm u32 } [ACC_OUT TRAP] <- I32LoadIdx.b => fused::i32_load_idx_acc;
             /// `d = (a >> shift) & mask` (unsigned shift): a bit field.
             I32ShrUAndImm { d: w Slot, a: r Slot, shift: imm i32, mask: imm i32 } [ACC_OUT] => fused::i32_shr_u_and_imm;
             I32ShrUAndImmAcc { d: w Slot, shift: imm i32, mask: imm i32 } [ACC_OUT] <- I32ShrUAndImm.a => fused::i32_shr_u_and_imm_acc;

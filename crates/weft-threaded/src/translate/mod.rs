@@ -664,7 +664,8 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
 
 /// Pairs of ops in a row that one op does ([`fused_pair`]) become that op
 /// (the second must not be a branch target: only the first's position
-/// stays reachable) — one dispatch fewer each:
+/// stays reachable; a fused op may fuse with the op after it again) — one
+/// dispatch fewer each:
 ///
 /// * two `Copy` ops, [`Op::Copy2`]: the moves between locals that a C
 ///   compiler's phi nodes and call arguments leave (`Copy → Copy` was
@@ -674,8 +675,9 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
 /// * a binary op and the store of its result, the `…Store` ops;
 /// * a shift or rotation by a constant and the xor of its result with its
 ///   operand, the `…Xor…Imm` ops;
-/// * the few other pairs of `op/fused.rs`: `I32AddImmCopy`,
-///   `I32AddShlImm`, `I32ShrUAndImm`, the bit tests `BrI32AndImm…` and
+/// * the few other pairs of `op/fused.rs`: `GlobalAddImm`, `I32AddImmCopy`,
+///   `I32AddShlImm` (and with the load after it, `I32LoadIdx`),
+///   `I32LoadAdd`, `I32ShrUAndImm`, the bit tests `BrI32AndImm…` and
 ///   the branches on a load, `BrIf…Load`;
 /// * a loop's step (`I32AddImm`, `I32Add`) and the compare-and-branch of
 ///   its result, the `I32Add…Br…` ops.
@@ -705,23 +707,26 @@ fn fuse_pairs(code: &mut Code, branches: &mut [u32], tables: &mut [u32], buf: &m
     let mut pc = first_pair - 1;
     while pc < ops.len() {
         new_pos.push(new_ops.len() as u32);
-        let pair = match ops.get(pc + 1) {
-            Some(&second) if !targeted[pc + 1] => fused_pair(ops[pc], second, temps),
-            _ => None,
-        };
-        match pair {
-            Some((op, second_traps)) => {
-                new_pos.push(new_ops.len() as u32);
-                new_ops.push(op);
-                new_offsets.push(code.offsets[pc + usize::from(second_traps)]);
-                pc += 2;
+        // The op at `pc`, fused with as many of the ops after it as fuse
+        // (a fused op may fuse again: `I32AddShlImm` with a load), never
+        // two that trap (one op has one trap offset).
+        let (mut op, mut offset) = (ops[pc], code.offsets[pc]);
+        pc += 1;
+        while let Some(&second) = ops.get(pc) {
+            let traps = |op: Op| op.flags().has(Flags::TRAP);
+            if targeted[pc] || (traps(op) && traps(second)) {
+                break;
             }
-            None => {
-                new_ops.push(ops[pc]);
-                new_offsets.push(code.offsets[pc]);
-                pc += 1;
+            let Some((fused, second_traps)) = fused_pair(op, second, temps) else { break };
+            new_pos.push(new_ops.len() as u32);
+            if second_traps {
+                offset = code.offsets[pc];
             }
+            op = fused;
+            pc += 1;
         }
+        new_ops.push(op);
+        new_offsets.push(offset);
     }
     // An out-of-range target fails `verify` (the function falls back).
     let moved = |old: u32| new_pos.get(old as usize).copied().unwrap_or(u32::MAX);
@@ -753,6 +758,15 @@ fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, bool)> {
             let temp = |t: Slot| t >= temps;
             match (first, second) {
                 (Op::Copy { d: e, a: b }, Op::Copy { d, a }) => Some((Op::Copy2 { e, b, d, a }, false)),
+                (Op::GlobalGetNum { d: t, g }, Op::GlobalSetAddImm { d, a, g: g2, imm }) if temp(t) && a == t && g2 == g => {
+                    Some((Op::GlobalAddImm { d, g, imm }, false))
+                }
+                (Op::I32Add { d: t, a, b }, Op::I32Load { d, a: p, offset }) if temp(t) && p == t => {
+                    Some((Op::I32LoadAdd { d, a, b, offset }, true))
+                }
+                (Op::I32AddShlImm { d: t, a, b, imm }, Op::I32Load { d, a: p, offset }) if temp(t) && p == t => {
+                    Some((Op::I32LoadIdx { d, a, b, shift: (imm & 31) as u8, offset }, true))
+                }
                 (Op::I32AddImm { d, a, imm }, Op::Copy { d: e, a: src }) if src == d && e != d => {
                     Some((Op::I32AddImmCopy { d, a, imm, e }, false))
                 }
