@@ -578,6 +578,21 @@ mod tests {
     }
 
     #[test]
+    fn i64_eqz_fuses_into_its_branch() {
+        let wat = r#"(module
+          (func (param $n i64) (result i64)
+            (block $b
+              (br_if $b (i64.eqz (local.get $n)))
+              (if (i64.eqz (local.get $n)) (then (unreachable))))
+            (local.get $n)))"#;
+        let text = disassemble(wat, 0);
+        assert!(!text.contains("I64Eqz"), "{text}");
+        // `br_if` jumps when the value is 0; `if` skips its arm when not.
+        assert!(text.contains("BrI64EqImm { a: 0, imm: 0,"), "{text}");
+        assert!(text.contains("BrI64NeImm { a: 0, imm: 0,"), "{text}");
+    }
+
+    #[test]
     fn a_constant_on_the_left_of_a_commutative_op_is_its_immediate() {
         let wat = r#"(module
           (func (param $x f64) (param $i i32) (result f64 f64 i32 f64)

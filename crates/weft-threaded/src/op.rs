@@ -1096,6 +1096,7 @@ macro_rules! numeric_relations {
                         Op::$ci { a, imm, .. } => if negate { Op::$cni { a, imm, t } } else { Op::$cji { a, imm, t } },
                     )*
                     Op::I32Eqz { a, .. } => if negate { Op::BrIfNonZero { c: a, t } } else { Op::BrIfZero { c: a, t } },
+                    Op::I64Eqz { a, .. } => if negate { Op::BrI64NeImm { a, imm: 0, t } } else { Op::BrI64EqImm { a, imm: 0, t } },
                     _ => return None,
                 })
             }

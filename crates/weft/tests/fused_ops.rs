@@ -88,6 +88,14 @@ const MODULE: &str = r#"(module
         (global.get $sp)
         (i32.load offset=4 (i32.add (i32.const 0) (i32.shl (local.get $i) (i32.const 2))))
         (i32.load offset=8 (i32.add (local.get $x) (local.get $i))))
+    ;; `i64.eqz` then a branch: all 64 bits are tested, not the low 32
+    (func (export "eqz64") (param $n i64) (result i32) (local $r i32)
+        (block $b
+            (br_if $b (i64.eqz (local.get $n)))
+            (local.set $r (i32.const 1)))
+        (if (i64.eqz (i64.sub (local.get $n) (i64.const 1)))
+            (then (local.set $r (i32.add (local.get $r) (i32.const 10)))))
+        (local.get $r))
     (func (export "rem_by_zero") (param $a i32) (param $b i32) (result i32)
         (i32.rem_s (local.get $a) (i32.and (local.get $b) (i32.const 0))))
 )"#;
@@ -272,4 +280,11 @@ fn a_fused_op_traps_at_the_instruction_that_accessed_memory() {
     // Each engine's offset is the access's own (checked equal above), and
     // the two functions' are different instructions.
     assert_ne!(load, store);
+}
+
+#[test]
+fn i64_eqz_branches_test_all_64_bits() {
+    for (n, expected) in [(0i64, 0u128), (1, 11), (1 << 32, 1), (-1, 1), ((1 << 32) + 1, 1)] {
+        assert_eq!(both("eqz64", &[Val::I64(n)]).unwrap(), vec![expected], "n = {n:#x}");
+    }
 }

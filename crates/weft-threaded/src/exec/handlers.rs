@@ -367,18 +367,46 @@ mod fused {
         next(ex, ip.next(), s, m, acc)
     }
 
-    #[handler]
-    pub(super) fn i32_add_shl_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
-        operands!(ip, I32AddShlImm { d, a, b, imm });
-        let acc = s.put(d, s.get::<i32>(a).wrapping_add(n::i32_shl(s.get(b), imm)));
-        next(ex, ip.next(), s, m, acc)
+    /// Expands to handlers that compute one value into `d`: `name Variant
+    /// { fields but d } value;`, the handler's slot pointer named `s` and
+    /// accumulator `acc`.
+    macro_rules! value_handlers {
+        (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $value:expr;)*) => {$(
+            #[allow(unused_variables)]
+            #[handler]
+            pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+                operands!(ip, $variant { d, $($field),* });
+                let acc = $s.put(d, $value);
+                next(ex, ip.next(), $s, m, acc)
+            }
+        )*};
     }
 
-    #[handler]
-    pub(super) fn i32_add_shl_imm_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-        operands!(ip, I32AddShlImmAcc { d, a, imm });
-        let acc = s.put(d, s.get::<i32>(a).wrapping_add(n::i32_shl(i32::from_raw(acc), imm)));
-        next(ex, ip.next(), s, m, acc)
+    value_handlers! { |s, acc|
+        i32_add_shl_imm I32AddShlImm { a, b, imm } s.get::<i32>(a).wrapping_add(n::i32_shl(s.get(b), imm));
+        i32_add_shl_imm_acc I32AddShlImmAcc { a, imm } s.get::<i32>(a).wrapping_add(n::i32_shl(i32::from_raw(acc), imm));
+        i32_shr_u_and_imm I32ShrUAndImm { a, shift, mask } n::i32_shr_u(s.get(a), shift) & mask;
+        i32_shr_u_and_imm_acc I32ShrUAndImmAcc { shift, mask } n::i32_shr_u(i32::from_raw(acc), shift) & mask;
+    }
+
+    /// Expands to branches on a test of one i32: `name Variant { fields }
+    /// target, taken;`, the handler's slot pointer named `s` and
+    /// accumulator `acc`.
+    macro_rules! test_branch_handlers {
+        (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $t:expr, $taken:expr;)*) => {$(
+            #[handler]
+            pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+                operands!(ip, $variant { $($field),* });
+                branch(ex, $taken, ip, $t, $s, m, $acc)
+            }
+        )*};
+    }
+
+    test_branch_handlers! { |s, acc|
+        br_i32_and_imm_zero BrI32AndImmZero { a, imm, t } t, s.get::<i32>(a) & imm == 0;
+        br_i32_and_imm_zero_acc BrI32AndImmZeroAcc { imm, t } t, i32::from_raw(acc) & imm == 0;
+        br_i32_and_imm_non_zero BrI32AndImmNonZero { a, imm, t } t, s.get::<i32>(a) & imm != 0;
+        br_i32_and_imm_non_zero_acc BrI32AndImmNonZeroAcc { imm, t } t, i32::from_raw(acc) & imm != 0;
     }
 
     /// Expands to the i32 loads at a computed address: `name Variant {
@@ -404,44 +432,6 @@ mod fused {
         i32_load_add_acc I32LoadAddAcc { b } i32::from_raw(acc).wrapping_add(s.get(b));
         i32_load_idx I32LoadIdx { a, b, shift } s.get::<i32>(a).wrapping_add(n::i32_shl(s.get(b), i32::from(shift)));
         i32_load_idx_acc I32LoadIdxAcc { a, shift } s.get::<i32>(a).wrapping_add(n::i32_shl(i32::from_raw(acc), i32::from(shift)));
-    }
-
-    #[handler]
-    pub(super) fn i32_shr_u_and_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
-        operands!(ip, I32ShrUAndImm { d, a, shift, mask });
-        let acc = s.put(d, n::i32_shr_u(s.get(a), shift) & mask);
-        next(ex, ip.next(), s, m, acc)
-    }
-
-    #[handler]
-    pub(super) fn i32_shr_u_and_imm_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-        operands!(ip, I32ShrUAndImmAcc { d, shift, mask });
-        let acc = s.put(d, n::i32_shr_u(i32::from_raw(acc), shift) & mask);
-        next(ex, ip.next(), s, m, acc)
-    }
-
-    #[handler]
-    pub(super) fn br_i32_and_imm_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-        operands!(ip, BrI32AndImmZero { a, imm, t });
-        branch(ex, s.get::<i32>(a) & imm == 0, ip, t, s, m, acc)
-    }
-
-    #[handler]
-    pub(super) fn br_i32_and_imm_zero_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-        operands!(ip, BrI32AndImmZeroAcc { imm, t });
-        branch(ex, i32::from_raw(acc) & imm == 0, ip, t, s, m, acc)
-    }
-
-    #[handler]
-    pub(super) fn br_i32_and_imm_non_zero(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-        operands!(ip, BrI32AndImmNonZero { a, imm, t });
-        branch(ex, s.get::<i32>(a) & imm != 0, ip, t, s, m, acc)
-    }
-
-    #[handler]
-    pub(super) fn br_i32_and_imm_non_zero_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
-        operands!(ip, BrI32AndImmNonZeroAcc { imm, t });
-        branch(ex, i32::from_raw(acc) & imm != 0, ip, t, s, m, acc)
     }
 
     /// Expands to the branches on a loaded i32: `name Variant { fields }

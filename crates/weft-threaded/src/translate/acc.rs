@@ -55,15 +55,10 @@ pub(super) fn use_accumulator(code: &mut Code, targets: &[(u32, u32)], joins: &m
 /// `op` with its operands swapped if it is a commutative op
 /// ([`super::commutes`]) that reads `r` only as its second operand.
 fn commuted(op: Op, r: u16) -> Op {
-    macro_rules! swap {
-        ($($variant:ident),*) => {
-            match op {
-                $( Op::$variant { d, a, b } if b == r && a != r => Op::$variant { d, a: b, b: a }, )*
-                _ => op,
-            }
-        };
+    match super::swapped(op) {
+        Some((a, b, swapped)) if b == r && a != r => swapped,
+        _ => op,
     }
-    swap!(I32Add, I32Mul, I32And, I32Or, I32Xor, I64Add, I64Mul, I64And, I64Or, I64Xor, F32Add, F32Mul, F64Add, F64Mul)
 }
 
 #[cfg(test)]

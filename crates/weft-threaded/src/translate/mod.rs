@@ -852,23 +852,21 @@ fn br_table_entries_unreached(code: &Code, targets: &[(u32, u32)], tables: &[u32
 /// by the Rust either engine is written in (LLVM's `fadd` and `fmul`
 /// commute); with one, it is that one's, quieted, in either order.
 pub(super) fn commutes(op: Op) -> bool {
-    matches!(
-        op,
-        Op::I32Add { .. }
-            | Op::I32Mul { .. }
-            | Op::I32And { .. }
-            | Op::I32Or { .. }
-            | Op::I32Xor { .. }
-            | Op::I64Add { .. }
-            | Op::I64Mul { .. }
-            | Op::I64And { .. }
-            | Op::I64Or { .. }
-            | Op::I64Xor { .. }
-            | Op::F32Add { .. }
-            | Op::F32Mul { .. }
-            | Op::F64Add { .. }
-            | Op::F64Mul { .. }
-    )
+    swapped(op).is_some()
+}
+
+/// For a commutative binary op ([`commutes`], slot form): its operands
+/// `a` and `b`, and the op with them swapped.
+pub(super) fn swapped(op: Op) -> Option<(Slot, Slot, Op)> {
+    macro_rules! swap {
+        ($($variant:ident),*) => {
+            match op {
+                $( Op::$variant { d, a, b } => Some((a, b, Op::$variant { d, a: b, b: a })), )*
+                _ => None,
+            }
+        };
+    }
+    swap!(I32Add, I32Mul, I32And, I32Or, I32Xor, I64Add, I64Mul, I64And, I64Or, I64Xor, F32Add, F32Mul, F64Add, F64Mul)
 }
 
 /// Checks the invariants dispatch relies on to fetch ops and slots
@@ -1440,7 +1438,7 @@ macro_rules! numeric_visitors {
                 return Ok(());
             }
             self.unary(|d, a| Op::$u { d, a }).map_err(Box::new)?;
-            if matches!(Operator::$u {}, Operator::I32Eqz {}) {
+            if matches!(Operator::$u {}, Operator::I32Eqz {} | Operator::I64Eqz {}) {
                 self.next_fusable = self.next_retarget;
             }
             Ok(())
