@@ -50,6 +50,9 @@ pub(crate) fn disassemble(code: &Code) -> String {
                 Operand::Imm(v) => write!(operands, " {name}={v:?}"),
             };
         });
+        if let crate::op::Op::CallInternalMoves { moves, .. } = *op {
+            operands.push_str(&call_moves(code, moves as usize));
+        }
         let mut notes: Vec<&str> = op.flags().names().collect();
         if op.reads_acc() {
             notes.insert(0, "reads acc");
@@ -59,6 +62,20 @@ pub(crate) fn disassemble(code: &Code) -> String {
             if notes.is_empty() { writeln!(out, "{line}") } else { writeln!(out, "{line:<56}  ; {}", notes.join(" ")) };
     }
     out
+}
+
+/// The argument moves listed at `Code::call_moves[at..]`, as ` [s3=l0
+/// s4=7]`.
+fn call_moves(code: &Code, at: usize) -> String {
+    let list = &code.call_moves;
+    let Some(&header) = list.get(at) else { return " [?]".into() };
+    let (copies, consts) = ((header as u32) as usize, (header >> 32) as usize);
+    let words = list.get(at + 1..at + 1 + copies + 2 * consts).unwrap_or_default();
+    let (copy_words, const_words) = words.split_at(copies.min(words.len()));
+    let copies = copy_words.iter().map(|&w| format!("{}={}", slot(code, w as u16), slot(code, (w >> 16) as u16)));
+    let consts =
+        const_words.chunks(2).map(|c| format!("{}={}", slot(code, c[0] as u16), c.get(1).copied().unwrap_or(0)));
+    format!(" [{}]", copies.chain(consts).collect::<Vec<_>>().join(" "))
 }
 
 /// Slot `s` as text: `l<n>` for a local, `s<n>` for an operand stack slot.

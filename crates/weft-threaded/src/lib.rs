@@ -183,6 +183,12 @@ pub(crate) struct Code {
     pub(crate) v128_consts: Vec<u128>,
     /// Immediates of GC ops too large for the op (`op/gc.rs`).
     pub(crate) gc_args: Vec<op::gc::GcArg>,
+    /// The argument moves of `CallInternalMoves` ops, a list per op from
+    /// its `moves` index: a header word, the number of copies (bits 0-31)
+    /// and of constants (bits 32-63); a word per copy, `d | a << 16` (slot
+    /// `d` gets local `a`); two words per constant, its slot `d` and its
+    /// bits. Every slot is inside the frame (`verify`).
+    pub(crate) call_moves: Vec<u64>,
 }
 
 impl Code {
@@ -194,7 +200,7 @@ impl Code {
 
     /// The bytes of the executable code.
     pub(crate) fn code_bytes(&self) -> usize {
-        self.cells.len() * 4
+        self.cells.len() * 4 + self.call_moves.len() * 8
     }
 
     /// Whether the code obeys `config`'s fuel and interrupt settings (a
@@ -424,14 +430,15 @@ mod tests {
     }
 
     #[test]
-    fn a_calls_last_argument_move_is_the_calls() {
+    fn a_calls_one_argument_move_is_the_calls() {
         let wat = r#"(module
           (func $f (param i32 i32) (result i32) (local.get 0))
           (func (param $a i32) (param $b i32) (result i32)
-            (call $f (local.get $b) (local.get $a))))"#;
+            (call $f (i32.add (local.get $a) (local.get $b)) (local.get $a))))"#;
         let text = disassemble(wat, 1);
-        // The first argument's copy stays; the second's is in the call.
-        assert_eq!(text.matches(": Copy {").count(), 1, "{text}");
+        // The first argument is computed in place; the second's copy is in
+        // the call.
+        assert_eq!(text.matches(": Copy {").count(), 0, "{text}");
         assert!(text.contains("CallInternalCopy { defined: 0, base: 2, d: 3, a: 0 }"), "{text}");
     }
 
@@ -464,9 +471,9 @@ mod tests {
     }
 
     #[test]
-    fn two_copies_in_a_row_are_one_op() {
-        // A rotation of three locals in a loop: four copies, paired; the
-        // loop's branch still reaches the first.
+    fn copies_in_a_row_are_one_op() {
+        // A rotation of three locals in a loop: four copies, three in one
+        // op; the loop's branch still reaches the first.
         let wat = r#"(module
           (func (param $a i32) (param $b i32) (param $c i32) (param $n i32) (result i32) (local $t i32)
             (loop $l
@@ -477,8 +484,10 @@ mod tests {
               (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
             (local.get $a)))"#;
         let text = disassemble(wat, 0);
-        assert_eq!(text.matches("Copy2 {").count(), 2, "{text}");
-        assert!(text.starts_with("  0: Copy2 { e: 4, b: 0, d: 0, a: 1 }"), "{text}");
+        assert!(
+            text.starts_with("  0: Copy3 { f: 4, c: 0, e: 0, b: 1, d: 1, a: 2 }\n  1: Copy { d: 2, a: 4 }"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -564,7 +573,7 @@ mod tests {
         let text = disassemble(wat, 0);
         for op in [
             "GlobalAddImm { d: 3, g: 0, imm: -16 }",
-            "BrIfZeroLoad { p: 0, offset: 8,",
+            "BrIfZeroLoad { d: 4, p: 0, offset: 8,",
             "BrI32AndImmNonZero { a: 1, imm: 4,",
             "I32AddImmCopy { d: 2, a: 0, imm: 16, e: 0 }",
             "I32AddShlImm { d: 4, a: 2, b: 1, imm: 2 }",
@@ -575,6 +584,49 @@ mod tests {
         ] {
             assert!(text.contains(op), "{op} missing:\n{text}");
         }
+    }
+
+    #[test]
+    fn a_calls_argument_moves_are_part_of_the_call() {
+        let wat = r#"(module
+          (func $f (param i32 i32 i64) (result i32) (local.get 0))
+          (func (param $x i32) (param $y i32) (result i32 i32 i32)
+            (call $f (local.get $y) (i32.const 7) (i64.const -1))
+            (call $f (i32.add (local.get $x) (local.get $y)) (local.get $x) (i64.const 0))
+            (call $f (i32.const 1) (local.get $x) (i64.extend_i32_u (local.get $y)))))"#;
+        let module = Module::new(&Engine::default(), wat).unwrap();
+        let code = crate::translate::translate(module.inner(), 1).expect("translates");
+        let text: String = code.executable_ops().map(|op| format!("{op:?}\n")).collect();
+        for call in [
+            "CallInternalMoves { defined: 0, base: 2, moves: 0 }",
+            "CallInternalMoves { defined: 0, base: 3, moves: 6 }",
+            "CallInternalMoves { defined: 0, base: 4, moves: 10 }",
+        ] {
+            assert!(text.contains(call), "{call} missing:\n{text}");
+        }
+        assert!(!text.contains("Copy") && !text.contains("Const"), "{text}");
+        // Per call: copies, then constants (slot, bits).
+        #[rustfmt::skip]
+        let lists = [
+            1 | 2 << 32, 2 | 1 << 16, 3, 7, 4, u64::MAX,
+            1 | 1 << 32, 4, 5, 0,
+            1 | 1 << 32, 5, 4, 1,
+        ];
+        assert_eq!(code.call_moves, lists);
+        // And the disassembler shows them.
+        let listing = crate::disasm::disassemble(&code);
+        assert!(listing.contains("base=s2 moves=0 [s2=l1 s3=7 s4=18446744073709551615]"), "{listing}");
+    }
+
+    #[test]
+    fn an_indirect_calls_argument_moves_are_part_of_the_call() {
+        let wat = r#"(module (type $t (func (param i32 f32)))
+          (table 1 funcref)
+          (func (param $x i32) (param $k i32)
+            (call_indirect (type $t) (local.get $x) (f32.const 1) (local.get $k))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("CallIndirectMoves { ty: 0, c: 1, base: 2, table: 0, moves: 0 }"), "{text}");
+        assert!(!text.contains("Copy") && !text.contains("Const"), "{text}");
     }
 
     #[test]

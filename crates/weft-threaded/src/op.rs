@@ -628,9 +628,17 @@ macro_rules! core_rows {
             /// [`Op::CallInternal`] with its last argument move fused in:
             /// `d = a` (`d` one of the argument slots), then the call.
             CallInternalCopy { defined: imm u32, base: base Slot, d: w Slot, a: r Slot } [TRAP] => call_internal_copy;
+            /// [`Op::CallInternal`] with its argument moves done first:
+            /// locals copied and constants written to argument slots, as
+            /// listed at `Code::call_moves[moves..]`.
+            CallInternalMoves { defined: imm u32, base: base Slot, moves: imm u32 } [TRAP] => call_internal_moves;
             /// `call_indirect` through table `table` (instance index) with
             /// expected type `ty`; the table index is in `c`.
             CallIndirect { ty: imm u32, table: imm u32, c: r Slot, base: base Slot } [TRAP] => call_indirect;
+            /// [`Op::CallIndirect`] with its argument moves done first, as
+            /// listed at `Code::call_moves[moves..]` (a table and a list
+            /// position below 2^16).
+            CallIndirectMoves { ty: imm u32, c: r Slot, base: base Slot, table: imm u16, moves: imm u16 } [TRAP] => call_indirect_moves;
 
             // ---- variables ----
             /// `d = global[g]`.

@@ -96,6 +96,43 @@ const MODULE: &str = r#"(module
         (if (i64.eqz (i64.sub (local.get $n) (i64.const 1)))
             (then (local.set $r (i32.add (local.get $r) (i32.const 10)))))
         (local.get $r))
+    ;; calls whose argument moves (local copies, constants of every
+    ;; type) are done by the call op, directly and through a table
+    (type $sum (func (param i32 i64 f64 i32) (result f64)))
+    (table 2 funcref)
+    (elem (i32.const 0) $sum)
+    (func $sum (type $sum) (param $a i32) (param $b i64) (param $x f64) (param $c i32) (result f64)
+        (f64.add (f64.add (f64.convert_i32_s (i32.sub (local.get $a) (local.get $c)))
+                          (f64.convert_i64_s (local.get $b)))
+                 (local.get $x)))
+    (func (export "call_moves") (param $i i32) (param $x f64) (param $k i32) (result f64 f64 f64)
+        (call $sum (local.get $i) (i64.const -5000000000) (local.get $x) (i32.const 3))
+        (call $sum (i32.const -7) (i64.extend_i32_s (local.get $i)) (f64.const -0.5) (local.get $i))
+        (call_indirect (type $sum) (local.get $i) (i64.const 2) (f64.const nan:0x8) (local.get $i) (local.get $k)))
+;; moves next to loads and branches: a phi move then a load through
+    ;; it, a load then a move, a load kept in a local and tested, a move
+    ;; tested, three moves in a row
+    (func (export "moves") (param $p i32) (param $x i32) (result i32 i32 i32 i32)
+        (local $q i32) (local $v i32) (local $w i32) (local $r i32)
+        (local.set $q (local.get $p))
+        (local.set $v (i32.load offset=4 (local.get $q)))
+        (local.set $w (local.get $x))
+        (block $b
+            (br_if $b (i32.eqz (local.tee $r (i32.load offset=8 (local.get $p)))))
+            (br_if $b (local.tee $r (local.get $x)))
+            (local.set $r (i32.const 99)))
+        (local.set $x (local.get $v))
+        (local.set $v (local.get $w))
+        (local.set $w (local.get $x))
+        (local.get $v) (local.get $w) (local.get $r) (local.get $q))
+    (func (export "moves2") (param $p i32) (param $x i32) (result i32 i32 i32)
+        (local $v i32) (local $w i32) (local $r i32)
+        (local.set $v (i32.load offset=4 (local.get $p)))
+        (local.set $w (local.get $x))
+        (block $b
+            (br_if $b (i32.eqz (local.tee $r (i32.load offset=8 (local.get $p)))))
+            (local.set $r (i32.add (local.get $r) (i32.const 1))))
+        (local.get $v) (local.get $w) (local.get $r))
     (func (export "rem_by_zero") (param $a i32) (param $b i32) (result i32)
         (i32.rem_s (local.get $a) (i32.and (local.get $b) (i32.const 0))))
 )"#;
@@ -286,5 +323,48 @@ fn a_fused_op_traps_at_the_instruction_that_accessed_memory() {
 fn i64_eqz_branches_test_all_64_bits() {
     for (n, expected) in [(0i64, 0u128), (1, 11), (1 << 32, 1), (-1, 1), ((1 << 32) + 1, 1)] {
         assert_eq!(both("eqz64", &[Val::I64(n)]).unwrap(), vec![expected], "n = {n:#x}");
+    }
+}
+
+#[test]
+fn argument_moves_done_by_the_call_pass_what_the_instructions_do() {
+    let r = both("call_moves", &[Val::I32(10), f64v(0.25), Val::I32(0)]).unwrap();
+    let first = f64::from(10 - 3) + -5_000_000_000f64 + 0.25;
+    let second = f64::from(-7 - 10) + 10.0 - 0.5;
+    assert_eq!(r[..2], [u128::from(first.to_bits()), u128::from(second.to_bits())]);
+    // NaN plus numbers: the NaN, quieted (its payload kept).
+    assert_eq!(r[2], 0x7ff8_0000_0000_0008);
+    // Through an empty element and out of the table: the same traps.
+    for k in [1, 2] {
+        let trap = both("call_moves", &[Val::I32(10), f64v(0.25), Val::I32(k)]).unwrap_err();
+        assert!(trap.contains("element"), "{trap}");
+    }
+}
+
+#[test]
+fn moves_fused_with_loads_and_branches_do_what_the_instructions_do() {
+    // Words at 0..16: 1, 2, 0xffffffff, 0x7fffffff. At 4: 2; at 8: -1.
+    let r = both("moves", &[Val::I32(0), Val::I32(0)]).unwrap();
+    // v = 2, w = 0; the load at 8 is -1 (not zero), r = x = 0 (zero, no
+    // branch), so r = 99; then v, w = w, v.
+    assert_eq!(r, vec![0, 2, 99, 0]);
+    let r = both("moves", &[Val::I32(4), Val::I32(5)]).unwrap();
+    // v = load(8) = -1, w = 5; load(12) = 0x7fffffff, r = 5 (branch).
+    assert_eq!(r, vec![5, 0xffff_ffff, 5, 4]);
+    let r = both("moves", &[Val::I32(8), Val::I32(0)]).unwrap();
+    // v = load(12); load(16) = 0: the branch, r = 0.
+    assert_eq!(r, vec![0, 0x7fff_ffff, 0, 8]);
+    // A load then a move; a load kept in a local and tested.
+    assert_eq!(both("moves2", &[Val::I32(0), Val::I32(7)]).unwrap(), vec![2, 7, 0]);
+    assert_eq!(both("moves2", &[Val::I32(8), Val::I32(7)]).unwrap(), vec![0x7fff_ffff, 7, 0]);
+    assert_eq!(both("moves2", &[Val::I32(4), Val::I32(7)]).unwrap(), vec![0xffff_ffff, 7, 0x8000_0000]);
+    for p in [65_532, 65_528] {
+        let trap = both("moves2", &[Val::I32(p), Val::I32(0)]).unwrap_err();
+        assert!(trap.contains("out of bounds"), "{trap}");
+    }
+    // The load through the moved address traps; then the second load.
+    for p in [65_532, 65_528] {
+        let trap = both("moves", &[Val::I32(p), Val::I32(0)]).unwrap_err();
+        assert!(trap.contains("out of bounds"), "{trap}");
     }
 }

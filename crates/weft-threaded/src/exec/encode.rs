@@ -125,7 +125,9 @@ pub(super) const fn kind_of(name: &str, handler: &str) -> u8 {
     if str_eq(name, "Call")
         || str_eq(name, "CallInternal")
         || str_eq(name, "CallInternalCopy")
+        || str_eq(name, "CallInternalMoves")
         || str_eq(name, "CallIndirect")
+        || str_eq(name, "CallIndirectMoves")
         || str_eq(name, "CallRef")
     {
         1
@@ -262,20 +264,26 @@ macro_rules! field_wrap {
 
 for_each_op!(define_encoding);
 
-// Every call's payload fits its fixed size, and `CallInternalCopy`'s
-// starts as `CallInternal`'s (`call_internal_general` reads either as a
-// `CallInternal`).
+// Every call's payload fits its fixed size, and `CallInternalCopy`'s and
+// `CallInternalMoves`'s start as `CallInternal`'s (`call_internal_general`
+// reads each as a `CallInternal`).
 const _: () = {
     let room = CALL_SIZE - REF;
     assert!(size_of::<layout::Call>() <= room);
     assert!(size_of::<layout::CallInternal>() <= room);
     assert!(size_of::<layout::CallInternalCopy>() <= room);
     assert!(size_of::<layout::CallIndirect>() <= room);
+    assert!(size_of::<layout::CallIndirectMoves>() <= room);
     assert!(size_of::<layout::CallRef>() <= room);
     assert!(
         std::mem::offset_of!(layout::CallInternalCopy, defined) == std::mem::offset_of!(layout::CallInternal, defined)
     );
     assert!(std::mem::offset_of!(layout::CallInternalCopy, base) == std::mem::offset_of!(layout::CallInternal, base));
+    assert!(size_of::<layout::CallInternalMoves>() <= room);
+    assert!(
+        std::mem::offset_of!(layout::CallInternalMoves, defined) == std::mem::offset_of!(layout::CallInternal, defined)
+    );
+    assert!(std::mem::offset_of!(layout::CallInternalMoves, base) == std::mem::offset_of!(layout::CallInternal, base));
 };
 
 /// The address handler references are offsets from.
@@ -535,6 +543,8 @@ mod tests {
         assert_eq!(KINDS[Tag::GcBr as usize], 0);
         assert_eq!(size::CallIndirect, CALL_SIZE);
         assert_eq!(size::CallInternalCopy, CALL_SIZE);
+        assert_eq!(size::CallInternalMoves, CALL_SIZE);
+        assert_eq!(size::CallIndirectMoves, CALL_SIZE);
         assert!(SIZES.iter().all(|&s| s % 4 == 0 && s <= 36));
     }
 

@@ -434,11 +434,12 @@ mod fused {
         i32_load_idx_acc I32LoadIdxAcc { a, shift } s.get::<i32>(a).wrapping_add(n::i32_shl(i32::from_raw(acc), i32::from(shift)));
     }
 
-    /// Expands to the branches on a loaded i32: `name Variant { fields }
-    /// address, offset, target, taken when (the loaded value) -> bool;`,
-    /// the handler's slot pointer named `s` and accumulator `acc`.
+    /// Expands to the branches on a loaded i32, kept in a slot: `name
+    /// Variant { fields } slot, address, offset, target, taken when (the
+    /// loaded value) -> bool;`, the handler's slot pointer named `s` and
+    /// accumulator `acc`.
     macro_rules! br_load_handlers {
-        (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $addr:expr, $offset:expr, $t:expr, $taken:expr;)*) => {$(
+        (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $d:expr, $addr:expr, $offset:expr, $t:expr, $taken:expr;)*) => {$(
             #[handler]
             pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
                 operands!(ip, $variant { $($field),* });
@@ -446,16 +447,58 @@ mod fused {
                     Some(bytes) => i32::from_le_bytes(bytes),
                     None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
                 };
+                $s.put($d, v);
                 branch(ex, ($taken)(v), ip, $t, $s, m, $acc)
             }
         )*};
     }
 
     br_load_handlers! { |s, acc|
-        br_if_zero_load BrIfZeroLoad { p, offset, t } s.raw(p), offset, t, |v| v == 0;
-        br_if_zero_load_acc BrIfZeroLoadAcc { offset, t } acc, offset, t, |v| v == 0;
-        br_if_non_zero_load BrIfNonZeroLoad { p, offset, t } s.raw(p), offset, t, |v| v != 0;
-        br_if_non_zero_load_acc BrIfNonZeroLoadAcc { offset, t } acc, offset, t, |v| v != 0;
+        br_if_zero_load BrIfZeroLoad { d, p, offset, t } d, s.raw(p), offset, t, |v| v == 0;
+        br_if_zero_load_acc BrIfZeroLoadAcc { d, offset, t } d, acc, offset, t, |v| v == 0;
+        br_if_non_zero_load BrIfNonZeroLoad { d, p, offset, t } d, s.raw(p), offset, t, |v| v != 0;
+        br_if_non_zero_load_acc BrIfNonZeroLoadAcc { d, offset, t } d, acc, offset, t, |v| v != 0;
+    }
+
+    test_branch_handlers! { |s, acc|
+        br_if_zero_copy BrIfZeroCopy { d, a, t } t, s.put_raw(d, s.raw(a)) as u32 == 0;
+        br_if_non_zero_copy BrIfNonZeroCopy { d, a, t } t, s.put_raw(d, s.raw(a)) as u32 != 0;
+    }
+
+    /// Expands to an i32 load with a move before or after it: `name
+    /// Variant before|after`.
+    macro_rules! load_copy_handlers {
+        ($($name:ident $variant:ident $when:ident;)*) => {$(
+            #[handler]
+            pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+                operands!(ip, $variant { e, b, d, a, offset });
+                load_copy_handlers!(@before $when s e b);
+                let loaded = match m.load::<4>(s.raw(a), offset) {
+                    Some(bytes) => s.put_raw(d, u64::from(u32::from_le_bytes(bytes))),
+                    None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+                };
+                load_copy_handlers!(@after $when s e b);
+                next(ex, ip.next(), s, m, loaded)
+            }
+        )*};
+        (@before before $s:ident $e:ident $b:ident) => { $s.set_raw($e, $s.raw($b)) };
+        (@before after $s:ident $e:ident $b:ident) => {};
+        (@after after $s:ident $e:ident $b:ident) => { $s.set_raw($e, $s.raw($b)) };
+        (@after before $s:ident $e:ident $b:ident) => {};
+    }
+
+    load_copy_handlers! {
+        copy_i32_load CopyI32Load before;
+        i32_load_copy I32LoadCopy after;
+    }
+
+    #[handler]
+    pub(super) fn copy3(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+        operands!(ip, Copy3 { f, c, e, b, d, a });
+        s.set_raw(f, s.raw(c));
+        s.set_raw(e, s.raw(b));
+        let acc = s.put_raw(d, s.raw(a));
+        next(ex, ip.next(), s, m, acc)
     }
 }
 
@@ -639,6 +682,39 @@ fn call_internal_copy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flo
     enter_defined(ex, ip, s, m, acc, defined, base)
 }
 
+/// [`call_internal`] after its argument moves (`Code::call_moves`): one
+/// dispatch for what were a `copy` or `constant` op per argument.
+#[handler]
+fn call_internal_moves(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, CallInternalMoves { defined, base, moves });
+    call_moves(ex, s, moves);
+    enter_defined(ex, ip, s, m, acc, defined, base)
+}
+
+/// Does the argument moves listed at `Code::call_moves[moves..]` of the
+/// running code: copies from locals, then constants.
+#[inline(always)]
+fn call_moves(ex: &Exec<'_>, s: Sp, moves: u32) {
+    let list = &ex.code().call_moves;
+    // SAFETY: `moves` is where the running op's list starts, a header and
+    // then as many words as it counts (`translate::take_arg_moves`), in
+    // the running code's list, and its slots are inside the frame: both
+    // checked by `verify` (`call_moves_in_frame`).
+    unsafe {
+        let at = list.as_ptr().add(moves as usize);
+        let header = *at;
+        let (copies, consts) = ((header as u32) as usize, (header >> 32) as usize);
+        for k in 1..=copies {
+            let w = *at.add(k);
+            s.set_raw(w as Slot, s.raw((w >> 16) as Slot));
+        }
+        let consts_at = at.add(1 + copies);
+        for k in 0..consts {
+            s.set_raw(*consts_at.add(2 * k) as Slot, *consts_at.add(2 * k + 1));
+        }
+    }
+}
+
 /// The body of [`call_internal`] and [`call_internal_copy`]: the fast
 /// path, or on to [`call_internal_general`].
 #[inline(always)]
@@ -702,6 +778,18 @@ fn call_defined_slow(ex: &mut Exec<'_>, ip: Ip, defined: u32, base: u16) -> Flow
 fn call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
     operands!(ip, CallIndirect { ty, table, c, base });
     match ex.indirect_callee(ip, ty, table, s.raw(c)) {
+        IndirectCallee::Internal(code) => enter_internal(ex, ip, code, base, m),
+        IndirectCallee::Other(addr) => call_and_continue(ex, ip, addr, base),
+        IndirectCallee::Trap => exit(Exit::Trap),
+    }
+}
+
+/// [`call_indirect`] after its argument moves (`Code::call_moves`).
+#[handler]
+fn call_indirect_moves(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, CallIndirectMoves { ty, c, base, table, moves });
+    call_moves(ex, s, u32::from(moves));
+    match ex.indirect_callee(ip, ty, u32::from(table), s.raw(c)) {
         IndirectCallee::Internal(code) => enter_internal(ex, ip, code, base, m),
         IndirectCallee::Other(addr) => call_and_continue(ex, ip, addr, base),
         IndirectCallee::Trap => exit(Exit::Trap),

@@ -12,7 +12,9 @@
 //!   pointer's prologue, an increment kept in two locals, an element's
 //!   address (`a + (b << k)`) and the load of an element or of `a + b`, a bit
 //!   field (`(a >> k) & mask`), a bit test and branch, a load and a branch
-//!   on it being zero;
+//!   on it being zero (the load kept in a local or not), a move and a
+//!   branch on the moved value, a move and a load before or after it,
+//!   three moves;
 //! * a loop's step and test: `i += k` (or `i += n`) and the compare-and-
 //!   branch of `i` that follows it.
 //!
@@ -141,13 +143,26 @@ macro_rules! fused_rows_of {
             /// Continues at `t` if `a & imm` is not zero.
             BrI32AndImmNonZero { a: r Slot, imm: imm i32, t: t u32 } [] => fused::br_i32_and_imm_non_zero;
             BrI32AndImmNonZeroAcc { imm: imm i32, t: t u32 } [] <- BrI32AndImmNonZero.a => fused::br_i32_and_imm_non_zero_acc;
-            /// Continues at `t` if the i32 at `p + offset` is zero (a null
-            /// pointer or a flag in memory).
-            BrIfZeroLoad { p: r Slot, offset: imm u32, t: t u32 } [TRAP] => fused::br_if_zero_load;
-            BrIfZeroLoadAcc { offset: imm u32, t: t u32 } [TRAP] <- BrIfZeroLoad.p => fused::br_if_zero_load_acc;
-            /// Continues at `t` if the i32 at `p + offset` is not zero.
-            BrIfNonZeroLoad { p: r Slot, offset: imm u32, t: t u32 } [TRAP] => fused::br_if_non_zero_load;
-            BrIfNonZeroLoadAcc { offset: imm u32, t: t u32 } [TRAP] <- BrIfNonZeroLoad.p => fused::br_if_non_zero_load_acc;
+            /// `d = load(p + offset)`, an i32, then continues at `t` if it
+            /// is zero (a null pointer or a flag in memory; `d` is a local
+            /// that keeps it, or a temporary that nothing reads).
+            BrIfZeroLoad { d: w Slot, p: r Slot, offset: imm u32, t: t u32 } [TRAP] => fused::br_if_zero_load;
+            BrIfZeroLoadAcc { d: w Slot, offset: imm u32, t: t u32 } [TRAP] <- BrIfZeroLoad.p => fused::br_if_zero_load_acc;
+            /// `d = load(p + offset)`, then continues at `t` if it is not
+            /// zero.
+            BrIfNonZeroLoad { d: w Slot, p: r Slot, offset: imm u32, t: t u32 } [TRAP] => fused::br_if_non_zero_load;
+            BrIfNonZeroLoadAcc { d: w Slot, offset: imm u32, t: t u32 } [TRAP] <- BrIfNonZeroLoad.p => fused::br_if_non_zero_load_acc;
+            /// `d = a`, then continues at `t` if it is zero (an i32).
+            BrIfZeroCopy { d: w Slot, a: r Slot, t: t u32 } [] => fused::br_if_zero_copy;
+            /// `d = a`, then continues at `t` if it is not zero.
+            BrIfNonZeroCopy { d: w Slot, a: r Slot, t: t u32 } [] => fused::br_if_non_zero_copy;
+            /// `e = b`, then `d = load(a + offset)`, an i32 (a phi move and
+            /// the load after it).
+            CopyI32Load { e: w Slot, b: r Slot, d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT TRAP] => fused::copy_i32_load;
+            /// `d = load(a + offset)`, an i32, then `e = b`.
+            I32LoadCopy { e: w Slot, b: r Slot, d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT TRAP] => fused::i32_load_copy;
+            /// Three moves in order: `f = c`, `e = b`, `d = a`.
+            Copy3 { f: w Slot, c: r Slot, e: w Slot, b: r Slot, d: w Slot, a: r Slot } [ACC_OUT] => fused::copy3;
             // ---- a loop's step and test (`op/fused.rs`) ----
             $(
                 /// `d += imm`, then continues at `t` if `cmp(d, limit)`.

@@ -406,6 +406,43 @@ impl Translator<'_> {
         Some((d, a))
     }
 
+    /// Removes the argument moves [`call_args`](Self::call_args) emitted
+    /// (the ops from position `moves` on) if there are any and each is a
+    /// local's `Copy` or a `Const`, listing them in `Code::call_moves` for
+    /// the call to do; returns where their list starts. As for
+    /// [`take_arg_copy`](Self::take_arg_copy), only the op before reaches
+    /// them (a loop that starts at the first reaches the call op instead,
+    /// which does them first), and none traps. The moves write distinct
+    /// argument slots and read locals only, so copies then constants is
+    /// their order's effect.
+    fn take_arg_moves(&mut self, moves: usize) -> Option<u32> {
+        let ops = self.code.ops.get(moves..).filter(|ops| !ops.is_empty() && !self.code.v128)?;
+        let locals = self.code.locals;
+        let (mut copies, mut consts) = (0u64, 0u64);
+        for op in ops {
+            match *op {
+                Op::Copy { a, .. } if u32::from(a) < locals => copies += 1,
+                Op::Const { .. } => consts += 1,
+                _ => return None,
+            }
+        }
+        let list = &mut self.code.call_moves;
+        let at = u32::try_from(list.len()).ok()?;
+        list.push(copies | consts << 32);
+        list.extend(ops.iter().filter_map(|op| match *op {
+            Op::Copy { d, a } => Some(u64::from(d) | u64::from(a) << 16),
+            _ => None,
+        }));
+        for op in ops {
+            if let Op::Const { d, imm } = *op {
+                list.extend([u64::from(d), imm]);
+            }
+        }
+        self.code.ops.truncate(moves);
+        self.code.offsets.truncate(moves);
+        Some(at)
+    }
+
     pub(super) fn call_results(&mut self, params: usize, results: usize) -> Result<()> {
         let n = self.stack.len();
         self.stack.truncate(n - params);
@@ -426,10 +463,19 @@ impl Translator<'_> {
         let base = self.call_args(p);
         let imported = self.module.decoded.num_imported_functions;
         match func.checked_sub(imported) {
-            Some(defined) => match self.take_arg_copy(moves) {
-                Some((d, a)) => self.emit(Op::CallInternalCopy { defined, base, d, a }),
-                None => self.emit(Op::CallInternal { defined, base }),
-            },
+            Some(defined) => {
+                // One copy: `CallInternalCopy` (no list to read); more
+                // moves, or a constant: `CallInternalMoves`.
+                let one = self.code.ops.len() == moves + 1;
+                let op = match one.then(|| self.take_arg_copy(moves)).flatten() {
+                    Some((d, a)) => Op::CallInternalCopy { defined, base, d, a },
+                    None => match self.take_arg_moves(moves) {
+                        Some(moves) => Op::CallInternalMoves { defined, base, moves },
+                        None => Op::CallInternal { defined, base },
+                    },
+                };
+                self.emit(op)
+            }
             None => self.emit(Op::Call { func, base }),
         };
         self.call_results(p, r)
@@ -442,8 +488,15 @@ impl Translator<'_> {
         }
         let (p, r) = (t.params().len(), t.results().len());
         let c = self.pop_slot();
+        let moves = self.code.ops.len();
         let base = self.call_args(p);
-        self.emit(Op::CallIndirect { ty, table, c, base });
+        // The list's position must fit the op's 16 bits.
+        let small = u16::try_from(table).is_ok() && self.code.call_moves.len() < usize::from(u16::MAX);
+        let op = match small.then(|| self.take_arg_moves(moves)).flatten() {
+            Some(at) => Op::CallIndirectMoves { ty, c, base, table: table as u16, moves: at as u16 },
+            None => Op::CallIndirect { ty, table, c, base },
+        };
+        self.emit(op);
         self.call_results(p, r)
     }
 }

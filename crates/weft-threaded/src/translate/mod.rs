@@ -222,6 +222,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
             v128,
             v128_consts: Vec::new(),
             gc_args: Vec::new(),
+            call_moves: Vec::new(),
         },
         offset: 0,
         stack: scratch.stack,
@@ -538,6 +539,8 @@ fn duplicate_tails(code: &mut Code, branches: &mut Vec<u32>, tables: &mut [u32],
                 Op::Call { .. }
                 | Op::CallInternal { .. }
                 | Op::CallInternalCopy { .. }
+                | Op::CallInternalMoves { .. }
+                | Op::CallIndirectMoves { .. }
                 | Op::CallIndirect { .. }
                 | Op::CallRef { .. } => {
                     return None;
@@ -784,12 +787,23 @@ fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, bool)> {
                 (Op::I32AndImm { d: t, a, imm }, Op::BrIfNonZero { c, t: target }) if temp(t) && c == t => {
                     Some((Op::BrI32AndImmNonZero { a, imm, t: target }, false))
                 }
-                (Op::I32Load { d: t, a: p, offset }, Op::BrIfZero { c, t: target }) if temp(t) && c == t => {
-                    Some((Op::BrIfZeroLoad { p, offset, t: target }, false))
+                (Op::I32Load { d, a: p, offset }, Op::BrIfZero { c, t }) if c == d => {
+                    Some((Op::BrIfZeroLoad { d, p, offset, t }, false))
                 }
-                (Op::I32Load { d: t, a: p, offset }, Op::BrIfNonZero { c, t: target }) if temp(t) && c == t => {
-                    Some((Op::BrIfNonZeroLoad { p, offset, t: target }, false))
+                (Op::I32Load { d, a: p, offset }, Op::BrIfNonZero { c, t }) if c == d => {
+                    Some((Op::BrIfNonZeroLoad { d, p, offset, t }, false))
                 }
+                (Op::Copy { d, a }, Op::BrIfZero { c, t }) if c == d || c == a => Some((Op::BrIfZeroCopy { d, a, t }, false)),
+                (Op::Copy { d, a }, Op::BrIfNonZero { c, t }) if c == d || c == a => {
+                    Some((Op::BrIfNonZeroCopy { d, a, t }, false))
+                }
+                (Op::Copy { d: e, a: b }, Op::I32Load { d, a, offset }) => Some((Op::CopyI32Load { e, b, d, a, offset }, true)),
+                // Not when the copy overwrites the load's result: the
+                // accumulator would hold the load.
+                (Op::I32Load { d, a, offset }, Op::Copy { d: e, a: b }) if e != d => {
+                    Some((Op::I32LoadCopy { e, b, d, a, offset }, false))
+                }
+                (Op::Copy2 { e: f, b: c, d: e, a: b }, Op::Copy { d, a }) => Some((Op::Copy3 { f, c, e, b, d, a }, false)),
                 $(
                     (Op::$plain_load { d: t, a: p, offset }, Op::$base { d, a, b }) if temp(t) && b == t && a != t => {
                         Some((Op::$load { d, a, p, offset }, false))
@@ -914,17 +928,44 @@ fn verify(code: &Code, branches: &[u32], targets: &[(u32, u32)]) -> Result<()> {
     let slots_in_frame = bad_slot.is_none();
     let handlers_ok = exceptions::verify(code);
     let simd_ok = simd::verify(code);
-    if ends && targets_in_range && slots_in_frame && tables_exist && handlers_ok && simd_ok {
+    let moves_ok = call_moves_in_frame(code);
+    if ends && targets_in_range && slots_in_frame && tables_exist && handlers_ok && simd_ok && moves_ok {
         Ok(())
     } else {
         let why = format!(
             "translator invariant violated (ends {ends}, targets {targets_in_range}, slots {:?}, \
-             br_tables {tables_exist}, handlers {handlers_ok}, v128 constants {simd_ok})",
+             br_tables {tables_exist}, handlers {handlers_ok}, v128 constants {simd_ok}, call moves {moves_ok})",
             bad_slot.map(|pc| (pc, code.ops[pc], frame))
         );
         debug_assert!(false, "{why}");
         unsupported(Decline::Internal(why))
     }
+}
+
+/// Whether every `CallInternalMoves` and `CallIndirectMoves` op names the start of a list in
+/// `Code::call_moves` that ends inside it and whose slots are inside the
+/// frame: its handler reads the list and the slots with no bounds check.
+fn call_moves_in_frame(code: &Code) -> bool {
+    let (list, frame) = (&code.call_moves, code.frame_size);
+    let in_frame = |s: u64| s < u64::from(frame);
+    let mut starts = Vec::new();
+    let mut at = 0;
+    while at < list.len() {
+        let (copies, consts) = ((list[at] as u32) as usize, (list[at] >> 32) as usize);
+        let Some(words) = list.get(at + 1..at + 1 + copies + 2 * consts) else { return false };
+        let (copy_words, const_words) = words.split_at(copies);
+        let copies_ok = copy_words.iter().all(|&w| in_frame(w & 0xffff) && in_frame(w >> 16 & 0xffff) && w >> 32 == 0);
+        if !copies_ok || !const_words.chunks(2).all(|c| in_frame(c[0])) {
+            return false;
+        }
+        starts.push(at as u32);
+        at += 1 + words.len();
+    }
+    code.ops.iter().all(|op| match *op {
+        Op::CallInternalMoves { moves, .. } => starts.binary_search(&moves).is_ok(),
+        Op::CallIndirectMoves { moves, .. } => starts.binary_search(&u32::from(moves)).is_ok(),
+        _ => true,
+    })
 }
 
 /// Whether a run whose length the op carries (`ReturnN`, `VReturnN`)
