@@ -630,6 +630,20 @@ mod tests {
     }
 
     #[test]
+    fn select_of_two_small_constants_takes_immediates() {
+        let wat = r#"(module
+          (func (param $c i32) (result i32 i64 i64)
+            (select (i32.const -1) (i32.const 7) (local.get $c))
+            (select (i64.const 4) (i64.const 0) (i32.eqz (local.get $c)))
+            (select (i64.const -1) (i64.const 2) (local.get $c))))"#;
+        let text = disassemble(wat, 0);
+        assert!(text.contains("SelectImm { d: 1, c: 0, a: 4294967295, b: 7 }"), "{text}");
+        assert!(text.contains("SelectImmAcc { d: 2, a: 4, b: 0 }"), "{text}");
+        // -1 as an i64 needs 64 bits: constants in slots and `Select`.
+        assert!(text.contains("Select { d: 3,"), "{text}");
+    }
+
+    #[test]
     fn i64_eqz_fuses_into_its_branch() {
         let wat = r#"(module
           (func (param $n i64) (result i64)

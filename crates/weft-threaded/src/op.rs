@@ -579,6 +579,7 @@ macro_rules! core_rows {
             Store64AbsAcc { addr: imm u32 } [TRAP] <- Store64Abs.v => store64_abs_acc;
             /// `select` with the condition in the accumulator.
             SelectAcc { d: w Slot, a: r Slot, b: r Slot } [ACC_OUT] <- Select.c => select_acc;
+            SelectImmAcc { d: w Slot, a: imm u32, b: imm u32 } [ACC_OUT] <- SelectImm.c => select_imm_acc;
             BrIfZeroAcc { t: t u32 } [] <- BrIfZero.c => br_if_zero_acc;
             BrIfNonZeroAcc { t: t u32 } [] <- BrIfNonZero.c => br_if_non_zero_acc;
 
@@ -592,6 +593,9 @@ macro_rules! core_rows {
             Const { d: w Slot, imm: imm u64 } [ACC_OUT RETARGET] => constant;
             /// `select`: `d = if c != 0 { a } else { b }`.
             Select { d: w Slot, a: r Slot, b: r Slot, c: r Slot } [ACC_OUT RETARGET] => select;
+            /// `select` of two constants of at most 32 bits (zero-extended):
+            /// `d = if c != 0 { a } else { b }`.
+            SelectImm { d: w Slot, c: r Slot, a: imm u32, b: imm u32 } [ACC_OUT RETARGET] => select_imm;
 
             // ---- control ----
             /// Charges `n` units of fuel (the wasm instructions of the

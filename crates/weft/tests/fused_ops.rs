@@ -133,6 +133,12 @@ const MODULE: &str = r#"(module
             (br_if $b (i32.eqz (local.tee $r (i32.load offset=8 (local.get $p)))))
             (local.set $r (i32.add (local.get $r) (i32.const 1))))
         (local.get $v) (local.get $w) (local.get $r))
+    ;; `select` of two constants: immediates when both fit 32 bits
+    (func (export "select_consts") (param $c i32) (result i32 i64 f32 i64)
+        (select (i32.const -1) (i32.const 7) (local.get $c))
+        (select (i64.const 4000000000) (i64.const 0) (i32.eqz (local.get $c)))
+        (select (f32.const -0.5) (f32.const nan:0x7) (local.get $c))
+        (select (i64.const -1) (i64.const 2) (local.get $c)))
     (func (export "rem_by_zero") (param $a i32) (param $b i32) (result i32)
         (i32.rem_s (local.get $a) (i32.and (local.get $b) (i32.const 0))))
 )"#;
@@ -367,4 +373,12 @@ fn moves_fused_with_loads_and_branches_do_what_the_instructions_do() {
         let trap = both("moves", &[Val::I32(p), Val::I32(0)]).unwrap_err();
         assert!(trap.contains("out of bounds"), "{trap}");
     }
+}
+
+#[test]
+fn select_of_constants_picks_what_select_does() {
+    let r = both("select_consts", &[Val::I32(3)]).unwrap();
+    assert_eq!(r, vec![0xffff_ffff, 0, u128::from((-0.5f32).to_bits()), u128::from(u64::MAX)]);
+    let r = both("select_consts", &[Val::I32(0)]).unwrap();
+    assert_eq!(r, vec![7, 4_000_000_000, 0x7f80_0007, 2]);
 }

@@ -534,6 +534,20 @@ fn select(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
 }
 
 #[handler]
+fn select_imm(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, SelectImm { d, c, a, b });
+    let acc = s.put_raw(d, u64::from(if s.get::<i32>(c) != 0 { a } else { b }));
+    next(ex, ip.next(), s, m, acc)
+}
+
+#[handler]
+fn select_imm_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, SelectImmAcc { d, a, b });
+    let acc = s.put_raw(d, u64::from(if i32::from_raw(acc) != 0 { a } else { b }));
+    next(ex, ip.next(), s, m, acc)
+}
+
+#[handler]
 fn select_acc(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, SelectAcc { d, a, b });
     let acc = s.put_raw(d, if i32::from_raw(acc) != 0 { s.raw(a) } else { s.raw(b) });

@@ -1348,6 +1348,18 @@ impl Translator<'_> {
             }
             Operator::Select {} | Operator::TypedSelect { .. } => {
                 let n = self.stack.len();
+                // Two constants that fit 32 bits: immediates.
+                let narrow = |e: Entry| match e {
+                    Entry::Const(v) => u32::try_from(v).ok(),
+                    _ => None,
+                };
+                if let (Some(a), Some(b)) = (narrow(self.stack[n - 3]), narrow(self.stack[n - 2])) {
+                    let c = self.operand(n - 1);
+                    self.stack.truncate(n - 3);
+                    let d = self.push_result()?;
+                    self.emit_result(Op::SelectImm { d, c, a, b });
+                    return Ok(());
+                }
                 let c = self.operand(n - 1);
                 let b = self.operand(n - 2);
                 let a = self.operand(n - 3);
