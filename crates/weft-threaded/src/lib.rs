@@ -189,6 +189,10 @@ pub(crate) struct Code {
     /// `d` gets local `a`); two words per constant, its slot `d` and its
     /// bits. Every slot is inside the frame (`verify`).
     pub(crate) call_moves: Vec<u64>,
+    /// The ops that access memory twice (`I32LoadLoad`, `I64LoadStore`, …,
+    /// made by `fuse_pairs`), ascending, each with the wasm offset of its
+    /// second access: a trap there reports that instruction.
+    pub(crate) second_offsets: Vec<(u32, u32)>,
 }
 
 impl Code {
@@ -641,6 +645,22 @@ mod tests {
         assert!(text.contains("SelectImmAcc { d: 2, a: 4, b: 0 }"), "{text}");
         // -1 as an i64 needs 64 bits: constants in slots and `Select`.
         assert!(text.contains("Select { d: 3,"), "{text}");
+    }
+
+    #[test]
+    fn two_memory_accesses_are_one_op_that_knows_both_offsets() {
+        let wat = r#"(module (memory 1)
+          (func (param $p i32) (param $q i32) (result i32)
+            (i64.store offset=8 (local.get $q) (i64.load (local.get $p)))
+            (i32.load offset=4 (i32.load (local.get $p)))))"#;
+        let module = Module::new(&Engine::default(), wat).unwrap();
+        let code = crate::translate::translate(module.inner(), 0).expect("translates");
+        let text: String = code.executable_ops().map(|op| format!("{op:?}\n")).collect();
+        assert!(text.starts_with("I64LoadStore { d: 3, a: 0, o1: 0, p: 1, o2: 8 }\nI32LoadLoad"), "{text}");
+        // Each op's second access is a later instruction than its first.
+        assert_eq!(code.second_offsets.len(), 2, "{:?}", code.second_offsets);
+        assert_eq!(code.second_offsets.iter().map(|&(op, _)| op).collect::<Vec<_>>(), [0, 1]);
+        assert!(code.second_offsets.iter().all(|&(op, second)| code.offset_table.get(op as usize).unwrap() < second));
     }
 
     #[test]

@@ -139,6 +139,15 @@ const MODULE: &str = r#"(module
         (select (i64.const 4000000000) (i64.const 0) (i32.eqz (local.get $c)))
         (select (f32.const -0.5) (f32.const nan:0x7) (local.get $c))
         (select (i64.const -1) (i64.const 2) (local.get $c)))
+    ;; two memory accesses in one op: a pointer followed, values copied in
+    ;; memory; a trap reports the access that trapped
+    (func (export "chase") (param $p i32) (result i32)
+        (i32.load offset=4 (i32.load (local.get $p))))
+    (func (export "mem_copy") (param $src i32) (param $dst i32) (result i64 i32)
+        (i64.store offset=8 (local.get $dst) (i64.load (local.get $src)))
+        (i32.store (local.get $dst) (i32.load offset=4 (local.get $src)))
+        (i64.load offset=8 (local.get $dst))
+        (i32.load (local.get $dst)))
     (func (export "rem_by_zero") (param $a i32) (param $b i32) (result i32)
         (i32.rem_s (local.get $a) (i32.and (local.get $b) (i32.const 0))))
 )"#;
@@ -381,4 +390,26 @@ fn select_of_constants_picks_what_select_does() {
     assert_eq!(r, vec![0xffff_ffff, 0, u128::from((-0.5f32).to_bits()), u128::from(u64::MAX)]);
     let r = both("select_consts", &[Val::I32(0)]).unwrap();
     assert_eq!(r, vec![7, 4_000_000_000, 0x7f80_0007, 2]);
+}
+
+#[test]
+fn two_accesses_in_one_op_trap_at_the_access_that_traps() {
+    // Words at 0..16: 1, 2, 0xffffffff, 0x7fffffff.
+    assert_eq!(both("chase", &[Val::I32(0)]).unwrap(), vec![0xff00_0000]);
+    assert_eq!(both("chase", &[Val::I32(4)]).unwrap(), vec![0xffff_0000]);
+    let r = both("mem_copy", &[Val::I32(8), Val::I32(32)]).unwrap();
+    assert_eq!(r, vec![0x7fff_ffff_ffff_ffff, 0x7fff_ffff]);
+    // The first access traps, then the second (`both` compares the
+    // offsets the engines report).
+    for p in [65_534, 8] {
+        let trap = both("chase", &[Val::I32(p)]).unwrap_err();
+        assert!(trap.contains("out of bounds"), "{trap}");
+    }
+    for (src, dst) in [(65_534, 0), (0, 65_530)] {
+        let trap = both("mem_copy", &[Val::I32(src), Val::I32(dst)]).unwrap_err();
+        assert!(trap.contains("out of bounds"), "{trap}");
+    }
+    let first = both("chase", &[Val::I32(65_534)]).unwrap_err();
+    let second = both("chase", &[Val::I32(8)]).unwrap_err();
+    assert_ne!(first, second, "the two loads have their own offsets");
 }

@@ -493,6 +493,52 @@ mod fused {
     }
 
     #[handler]
+    pub(super) fn i32_load_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+        operands!(ip, I32LoadLoad { d, a, o1, e, o2 });
+        let first = match m.load::<4>(s.raw(a), o1) {
+            Some(bytes) => s.put_raw(d, u64::from(u32::from_le_bytes(bytes))),
+            None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+        };
+        let second = match m.load::<4>(first, o2) {
+            Some(bytes) => s.put_raw(e, u64::from(u32::from_le_bytes(bytes))),
+            None => return ex.trap_second(ip, TrapKind::MemoryOutOfBounds),
+        };
+        next(ex, ip.next(), s, m, second)
+    }
+
+    /// Expands to a value copied in memory: `name Variant bytes;`.
+    macro_rules! load_store_handlers {
+        ($($name:ident $variant:ident $n:literal;)*) => {$(
+            #[handler]
+            pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+                operands!(ip, $variant { d, a, o1, p, o2 });
+                let v = match m.load::<$n>(s.raw(a), o1) {
+                    Some(bytes) => s.put_raw(d, u64::from_le_bytes(widen(bytes))),
+                    None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+                };
+                // `p` after `d` is written: it may be `d`.
+                if m.store::<$n>(s.raw(p), o2, v).is_none() {
+                    return ex.trap_second(ip, TrapKind::MemoryOutOfBounds);
+                }
+                next(ex, ip.next(), s, m, acc)
+            }
+        )*};
+    }
+
+    /// `bytes` zero-extended to 8.
+    #[inline(always)]
+    fn widen<const N: usize>(bytes: [u8; N]) -> [u8; 8] {
+        let mut wide = [0; 8];
+        wide[..N].copy_from_slice(&bytes);
+        wide
+    }
+
+    load_store_handlers! {
+        i32_load_store I32LoadStore 4;
+        i64_load_store I64LoadStore 8;
+    }
+
+    #[handler]
     pub(super) fn copy3(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
         operands!(ip, Copy3 { f, c, e, b, d, a });
         s.set_raw(f, s.raw(c));

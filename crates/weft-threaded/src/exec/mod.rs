@@ -533,6 +533,23 @@ impl Exec<'_> {
         self.trap = Some(t.with_backtrace(self.backtrace(pc)));
     }
 
+    /// Records `trap` at the second memory access of the op `ip` (one
+    /// that accesses memory twice: `Code::second_offsets`) and stops the
+    /// chain.
+    #[cold]
+    #[inline(never)]
+    fn trap_second(&mut self, ip: Ip, trap: impl Into<Trap>) -> backend::Flow {
+        let t: Trap = trap.into();
+        let pc = ip.pc(self.code());
+        let mut backtrace = self.backtrace(pc);
+        let seconds = &self.code().second_offsets;
+        if let Ok(i) = seconds.binary_search_by_key(&(pc as u32), |&(op, _)| op) {
+            backtrace[0].offset = Some(seconds[i].1 as usize);
+        }
+        self.trap = Some(t.with_backtrace(backtrace));
+        backend::exit(Exit::Trap)
+    }
+
     /// The wasm frames, innermost first.
     fn backtrace(&self, pc: usize) -> Vec<FrameInfo> {
         let info = |code: &Code, inst: &InstanceData, pc: usize| {

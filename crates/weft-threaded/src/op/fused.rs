@@ -14,7 +14,9 @@
 //!   field (`(a >> k) & mask`), a bit test and branch, a load and a branch
 //!   on it being zero (the load kept in a local or not), a move and a
 //!   branch on the moved value, a move and a load before or after it,
-//!   three moves;
+//!   three moves, a pointer followed to the field it points at, a value
+//!   copied in memory (two memory accesses in one op: a trap at the second
+//!   reports its own instruction, from `Code::second_offsets`);
 //! * a loop's step and test: `i += k` (or `i += n`) and the compare-and-
 //!   branch of `i` that follows it.
 //!
@@ -161,6 +163,17 @@ macro_rules! fused_rows_of {
             CopyI32Load { e: w Slot, b: r Slot, d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT TRAP] => fused::copy_i32_load;
             /// `d = load(a + offset)`, an i32, then `e = b`.
             I32LoadCopy { e: w Slot, b: r Slot, d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT TRAP] => fused::i32_load_copy;
+            // Two memory accesses: a trap at the second reports its own
+            // instruction (`Code::second_offsets`).
+            /// `d = load(a + o1)`, then `e = load(d + o2)`, i32s: a pointer
+            /// followed to the field it points at.
+            I32LoadLoad { d: w Slot, a: r Slot, o1: imm u32, e: w Slot, o2: imm u32 } [ACC_OUT TRAP] => fused::i32_load_load;
+            /// `d = load(a + o1)`, then `store(p + o2, d)`: an i32 copied
+            /// in memory.
+            I32LoadStore { d: w Slot, a: r Slot, o1: imm u32, p: r Slot, o2: imm u32 } [TRAP] => fused::i32_load_store;
+            /// `d = load(a + o1)`, then `store(p + o2, d)`: an i64 copied
+            /// in memory.
+            I64LoadStore { d: w Slot, a: r Slot, o1: imm u32, p: r Slot, o2: imm u32 } [TRAP] => fused::i64_load_store;
             /// Three moves in order: `f = c`, `e = b`, `d = a`.
             Copy3 { f: w Slot, c: r Slot, e: w Slot, b: r Slot, d: w Slot, a: r Slot } [ACC_OUT] => fused::copy3;
             // ---- a loop's step and test (`op/fused.rs`) ----

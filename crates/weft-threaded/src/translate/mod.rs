@@ -223,6 +223,7 @@ fn translate_with(module: &ModuleInner, defined: u32, hidden: u32, v128: bool) -
             v128_consts: Vec::new(),
             gc_args: Vec::new(),
             call_moves: Vec::new(),
+            second_offsets: Vec::new(),
         },
         offset: 0,
         stack: scratch.stack,
@@ -711,19 +712,26 @@ fn fuse_pairs(code: &mut Code, branches: &mut [u32], tables: &mut [u32], buf: &m
     while pc < ops.len() {
         new_pos.push(new_ops.len() as u32);
         // The op at `pc`, fused with as many of the ops after it as fuse
-        // (a fused op may fuse again: `I32AddShlImm` with a load), never
-        // two that trap (one op has one trap offset).
+        // (a fused op may fuse again: `I32AddShlImm` with a load); two
+        // that trap only into an op that reports each access's offset.
         let (mut op, mut offset) = (ops[pc], code.offsets[pc]);
         pc += 1;
         while let Some(&second) = ops.get(pc) {
-            let traps = |op: Op| op.flags().has(Flags::TRAP);
-            if targeted[pc] || (traps(op) && traps(second)) {
+            if targeted[pc] {
                 break;
             }
-            let Some((fused, second_traps)) = fused_pair(op, second, temps) else { break };
+            let Some((fused, at)) = fused_pair(op, second, temps) else { break };
+            // Two ops that trap make one only if it knows which access
+            // trapped (`TrapAt::Both`; its first op is never a fused one).
+            let traps = |op: Op| op.flags().has(Flags::TRAP);
+            if traps(op) && traps(second) && at != TrapAt::Both {
+                break;
+            }
             new_pos.push(new_ops.len() as u32);
-            if second_traps {
-                offset = code.offsets[pc];
+            match at {
+                TrapAt::First => {}
+                TrapAt::Second => offset = code.offsets[pc],
+                TrapAt::Both => code.second_offsets.push((new_ops.len() as u32, code.offsets[pc])),
             }
             op = fused;
             pc += 1;
@@ -746,12 +754,21 @@ fn fuse_pairs(code: &mut Code, branches: &mut [u32], tables: &mut [u32], buf: &m
     std::mem::swap(&mut code.offsets, new_offsets);
 }
 
+/// Where a fused op's trap is reported: at the first op's instruction, at
+/// the second's (the pair's only access to memory), or, for an op that
+/// accesses memory twice, at each access's own (`Code::second_offsets`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TrapAt {
+    First,
+    Second,
+    Both,
+}
+
 /// The one op that does `first` then `second`, if there is one, and
-/// whether the wasm offset it reports a trap at is `second`'s (the pair's
-/// only access to memory). `temps` is the first slot past the locals: a
+/// where it reports a trap ([`TrapAt`]). `temps` is the first slot past the locals: a
 /// value left in a temporary slot is read by the one instruction that
 /// pops it, so a fused op need not write it.
-fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, bool)> {
+fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, TrapAt)> {
     macro_rules! pairs {
         (
             fused: [$($base:ident $load:ident $store:ident : $t:ty = $plain_load:ident $plain_store:ident),* $(,)?]
@@ -760,76 +777,85 @@ fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, bool)> {
         ) => {{
             let temp = |t: Slot| t >= temps;
             match (first, second) {
-                (Op::Copy { d: e, a: b }, Op::Copy { d, a }) => Some((Op::Copy2 { e, b, d, a }, false)),
+                (Op::Copy { d: e, a: b }, Op::Copy { d, a }) => Some((Op::Copy2 { e, b, d, a }, TrapAt::First)),
                 (Op::GlobalGetNum { d: t, g }, Op::GlobalSetAddImm { d, a, g: g2, imm }) if temp(t) && a == t && g2 == g => {
-                    Some((Op::GlobalAddImm { d, g, imm }, false))
+                    Some((Op::GlobalAddImm { d, g, imm }, TrapAt::First))
                 }
                 (Op::I32Add { d: t, a, b }, Op::I32Load { d, a: p, offset }) if temp(t) && p == t => {
-                    Some((Op::I32LoadAdd { d, a, b, offset }, true))
+                    Some((Op::I32LoadAdd { d, a, b, offset }, TrapAt::Second))
                 }
                 (Op::I32AddShlImm { d: t, a, b, imm }, Op::I32Load { d, a: p, offset }) if temp(t) && p == t => {
-                    Some((Op::I32LoadIdx { d, a, b, shift: (imm & 31) as u8, offset }, true))
+                    Some((Op::I32LoadIdx { d, a, b, shift: (imm & 31) as u8, offset }, TrapAt::Second))
                 }
                 (Op::I32AddImm { d, a, imm }, Op::Copy { d: e, a: src }) if src == d && e != d => {
-                    Some((Op::I32AddImmCopy { d, a, imm, e }, false))
+                    Some((Op::I32AddImmCopy { d, a, imm, e }, TrapAt::First))
                 }
                 (Op::I32ShlImm { d: t, a: x, imm }, Op::I32Add { d, a, b })
                     if temp(t) && t != x && (a == t) != (b == t) =>
                 {
-                    Some((Op::I32AddShlImm { d, a: if a == t { b } else { a }, b: x, imm }, false))
+                    Some((Op::I32AddShlImm { d, a: if a == t { b } else { a }, b: x, imm }, TrapAt::First))
                 }
                 (Op::I32ShrUImm { d: t, a, imm: shift }, Op::I32AndImm { d, a: src, imm: mask }) if temp(t) && src == t => {
-                    Some((Op::I32ShrUAndImm { d, a, shift, mask }, false))
+                    Some((Op::I32ShrUAndImm { d, a, shift, mask }, TrapAt::First))
                 }
                 (Op::I32AndImm { d: t, a, imm }, Op::BrIfZero { c, t: target }) if temp(t) && c == t => {
-                    Some((Op::BrI32AndImmZero { a, imm, t: target }, false))
+                    Some((Op::BrI32AndImmZero { a, imm, t: target }, TrapAt::First))
                 }
                 (Op::I32AndImm { d: t, a, imm }, Op::BrIfNonZero { c, t: target }) if temp(t) && c == t => {
-                    Some((Op::BrI32AndImmNonZero { a, imm, t: target }, false))
+                    Some((Op::BrI32AndImmNonZero { a, imm, t: target }, TrapAt::First))
                 }
                 (Op::I32Load { d, a: p, offset }, Op::BrIfZero { c, t }) if c == d => {
-                    Some((Op::BrIfZeroLoad { d, p, offset, t }, false))
+                    Some((Op::BrIfZeroLoad { d, p, offset, t }, TrapAt::First))
                 }
                 (Op::I32Load { d, a: p, offset }, Op::BrIfNonZero { c, t }) if c == d => {
-                    Some((Op::BrIfNonZeroLoad { d, p, offset, t }, false))
+                    Some((Op::BrIfNonZeroLoad { d, p, offset, t }, TrapAt::First))
                 }
-                (Op::Copy { d, a }, Op::BrIfZero { c, t }) if c == d || c == a => Some((Op::BrIfZeroCopy { d, a, t }, false)),
+                (Op::Copy { d, a }, Op::BrIfZero { c, t }) if c == d || c == a => Some((Op::BrIfZeroCopy { d, a, t }, TrapAt::First)),
                 (Op::Copy { d, a }, Op::BrIfNonZero { c, t }) if c == d || c == a => {
-                    Some((Op::BrIfNonZeroCopy { d, a, t }, false))
+                    Some((Op::BrIfNonZeroCopy { d, a, t }, TrapAt::First))
                 }
-                (Op::Copy { d: e, a: b }, Op::I32Load { d, a, offset }) => Some((Op::CopyI32Load { e, b, d, a, offset }, true)),
+                (Op::Copy { d: e, a: b }, Op::I32Load { d, a, offset }) => Some((Op::CopyI32Load { e, b, d, a, offset }, TrapAt::Second)),
                 // Not when the copy overwrites the load's result: the
                 // accumulator would hold the load.
                 (Op::I32Load { d, a, offset }, Op::Copy { d: e, a: b }) if e != d => {
-                    Some((Op::I32LoadCopy { e, b, d, a, offset }, false))
+                    Some((Op::I32LoadCopy { e, b, d, a, offset }, TrapAt::First))
                 }
-                (Op::Copy2 { e: f, b: c, d: e, a: b }, Op::Copy { d, a }) => Some((Op::Copy3 { f, c, e, b, d, a }, false)),
+                (Op::I32Load { d, a, offset: o1 }, Op::I32Load { d: e, a: p, offset: o2 }) if p == d => {
+                    Some((Op::I32LoadLoad { d, a, o1, e, o2 }, TrapAt::Both))
+                }
+                (Op::I32Load { d, a, offset: o1 }, Op::Store32 { a: p, v, offset: o2 }) if v == d => {
+                    Some((Op::I32LoadStore { d, a, o1, p, o2 }, TrapAt::Both))
+                }
+                (Op::I64Load { d, a, offset: o1 }, Op::Store64 { a: p, v, offset: o2 }) if v == d => {
+                    Some((Op::I64LoadStore { d, a, o1, p, o2 }, TrapAt::Both))
+                }
+                (Op::Copy2 { e: f, b: c, d: e, a: b }, Op::Copy { d, a }) => Some((Op::Copy3 { f, c, e, b, d, a }, TrapAt::First)),
                 $(
                     (Op::$plain_load { d: t, a: p, offset }, Op::$base { d, a, b }) if temp(t) && b == t && a != t => {
-                        Some((Op::$load { d, a, p, offset }, false))
+                        Some((Op::$load { d, a, p, offset }, TrapAt::First))
                     }
                     (Op::$plain_load { d: t, a: p, offset }, Op::$base { d, a, b })
                         if temp(t) && a == t && b != t && commutes(second) =>
                     {
-                        Some((Op::$load { d, a: b, p, offset }, false))
+                        Some((Op::$load { d, a: b, p, offset }, TrapAt::First))
                     }
                     (Op::$base { d: t, a, b }, Op::$plain_store { a: p, v, offset }) if temp(t) && v == t && p != t => {
-                        Some((Op::$store { a, b, p, offset }, true))
+                        Some((Op::$store { a, b, p, offset }, TrapAt::Second))
                     }
                 )*
                 $(
                     (Op::$shift_imm { d: t, a: x, imm }, Op::$xor { d, a, b })
                         if temp(t) && t != x && ((a, b) == (t, x) || (a, b) == (x, t)) =>
                     {
-                        Some((Op::$xs { d, a: x, imm }, false))
+                        Some((Op::$xs { d, a: x, imm }, TrapAt::First))
                     }
                 )*
                 $(
                     (Op::I32AddImm { d, a, imm }, Op::$sbi { a: x, imm: limit, t }) if x == d && a == d => {
-                        Some((Op::$sbxi { d, imm, limit, t }, false))
+                        Some((Op::$sbxi { d, imm, limit, t }, TrapAt::First))
                     }
                     (Op::I32Add { d, a, b }, Op::$sb { a: x, b: c, t }) if x == d && c != d => {
-                        Some((Op::$sbx { d, a, b, c, t }, false))
+                        Some((Op::$sbx { d, a, b, c, t }, TrapAt::First))
                     }
                 )*
                 _ => None,
