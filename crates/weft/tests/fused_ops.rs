@@ -148,6 +148,15 @@ const MODULE: &str = r#"(module
         (i32.store (local.get $dst) (i32.load offset=4 (local.get $src)))
         (i64.load offset=8 (local.get $dst))
         (i32.load (local.get $dst)))
+    ;; a test and the load on its fall-through path (`if (p) x = *p`)
+    (func (export "guarded") (param $p i32) (result i32) (local $x i32)
+        (block $b
+            (br_if $b (i32.eqz (local.get $p)))
+            (local.set $x (i32.load offset=4 (local.get $p))))
+        (block $c
+            (br_if $c (local.get $x))
+            (local.set $x (i32.add (local.get $x) (i32.load (local.get $p)))))
+        (local.get $x))
     (func (export "rem_by_zero") (param $a i32) (param $b i32) (result i32)
         (i32.rem_s (local.get $a) (i32.and (local.get $b) (i32.const 0))))
 )"#;
@@ -412,4 +421,14 @@ fn two_accesses_in_one_op_trap_at_the_access_that_traps() {
     let first = both("chase", &[Val::I32(65_534)]).unwrap_err();
     let second = both("chase", &[Val::I32(8)]).unwrap_err();
     assert_ne!(first, second, "the two loads have their own offsets");
+}
+
+#[test]
+fn a_branch_and_the_load_after_it_do_what_the_instructions_do() {
+    // Words at 0..16: 1, 2, 0xffffffff, 0x7fffffff.
+    assert_eq!(both("guarded", &[Val::I32(0)]).unwrap(), vec![1]);
+    assert_eq!(both("guarded", &[Val::I32(4)]).unwrap(), vec![0xffff_ffff]);
+    assert_eq!(both("guarded", &[Val::I32(16)]).unwrap(), vec![0]);
+    let trap = both("guarded", &[Val::I32(65_534)]).unwrap_err();
+    assert!(trap.contains("out of bounds"), "{trap}");
 }

@@ -492,6 +492,33 @@ mod fused {
         i32_load_copy I32LoadCopy after;
     }
 
+    /// Expands to a conditional branch whose fall-through path loads an
+    /// i32: `name Variant { fields } condition, taken when (it) -> bool;`,
+    /// the handler's slot pointer named `s` and accumulator `acc`.
+    macro_rules! br_else_load_handlers {
+        (|$s:ident, $acc:ident| $($name:ident $variant:ident { $($field:ident),* } $cond:expr, $taken:expr;)*) => {$(
+            #[handler]
+            pub(super) fn $name(ex: &mut Exec<'_>, ip: Ip, $s: Sp, m: Mem, $acc: u64) -> Flow {
+                operands!(ip, $variant { $($field,)* t, d, a, offset });
+                if ($taken)(i32::from_raw($cond)) {
+                    return next(ex, ip.jump(t), $s, m, $acc);
+                }
+                let loaded = match m.load::<4>($s.raw(a), offset) {
+                    Some(bytes) => $s.put_raw(d, u64::from(u32::from_le_bytes(bytes))),
+                    None => return ex.trap(ip, TrapKind::MemoryOutOfBounds),
+                };
+                next(ex, ip.next(), $s, m, loaded)
+            }
+        )*};
+    }
+
+    br_else_load_handlers! { |s, acc|
+        br_if_zero_else_load BrIfZeroElseLoad { c } s.raw(c), |v: i32| v == 0;
+        br_if_zero_else_load_acc BrIfZeroElseLoadAcc {} acc, |v: i32| v == 0;
+        br_if_non_zero_else_load BrIfNonZeroElseLoad { c } s.raw(c), |v: i32| v != 0;
+        br_if_non_zero_else_load_acc BrIfNonZeroElseLoadAcc {} acc, |v: i32| v != 0;
+    }
+
     #[handler]
     pub(super) fn i32_load_load(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
         operands!(ip, I32LoadLoad { d, a, o1, e, o2 });

@@ -14,7 +14,8 @@
 //!   field (`(a >> k) & mask`), a bit test and branch, a load and a branch
 //!   on it being zero (the load kept in a local or not), a move and a
 //!   branch on the moved value, a move and a load before or after it,
-//!   three moves, a pointer followed to the field it points at, a value
+//!   three moves, a test and the load on its fall-through path, a pointer
+//!   followed to the field it points at, a value
 //!   copied in memory (two memory accesses in one op: a trap at the second
 //!   reports its own instruction, from `Code::second_offsets`);
 //! * a loop's step and test: `i += k` (or `i += n`) and the compare-and-
@@ -163,6 +164,15 @@ macro_rules! fused_rows_of {
             CopyI32Load { e: w Slot, b: r Slot, d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT TRAP] => fused::copy_i32_load;
             /// `d = load(a + offset)`, an i32, then `e = b`.
             I32LoadCopy { e: w Slot, b: r Slot, d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT TRAP] => fused::i32_load_copy;
+            /// Continues at `t` if `c` is zero (an i32), else `d =
+            /// load(a + offset)`, an i32, and on: a test and the load on
+            /// its fall-through path (`if (p) x = *p`).
+            BrIfZeroElseLoad { c: r Slot, t: t u32, d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT TRAP] => fused::br_if_zero_else_load;
+            BrIfZeroElseLoadAcc { t: t u32, d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT TRAP] <- BrIfZeroElseLoad.c => fused::br_if_zero_else_load_acc;
+            /// Continues at `t` if `c` is not zero, else `d = load(a +
+            /// offset)` and on.
+            BrIfNonZeroElseLoad { c: r Slot, t: t u32, d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT TRAP] => fused::br_if_non_zero_else_load;
+            BrIfNonZeroElseLoadAcc { t: t u32, d: w Slot, a: r Slot, offset: imm u32 } [ACC_OUT TRAP] <- BrIfNonZeroElseLoad.c => fused::br_if_non_zero_else_load_acc;
             // Two memory accesses: a trap at the second reports its own
             // instruction (`Code::second_offsets`).
             /// `d = load(a + o1)`, then `e = load(d + o2)`, i32s: a pointer

@@ -820,6 +820,12 @@ fn fused_pair(first: Op, second: Op, temps: Slot) -> Option<(Op, TrapAt)> {
                 (Op::I32Load { d, a, offset }, Op::Copy { d: e, a: b }) if e != d => {
                     Some((Op::I32LoadCopy { e, b, d, a, offset }, TrapAt::First))
                 }
+                (Op::BrIfZero { c, t }, Op::I32Load { d, a, offset }) => {
+                    Some((Op::BrIfZeroElseLoad { c, t, d, a, offset }, TrapAt::Second))
+                }
+                (Op::BrIfNonZero { c, t }, Op::I32Load { d, a, offset }) => {
+                    Some((Op::BrIfNonZeroElseLoad { c, t, d, a, offset }, TrapAt::Second))
+                }
                 (Op::I32Load { d, a, offset: o1 }, Op::I32Load { d: e, a: p, offset: o2 }) if p == d => {
                     Some((Op::I32LoadLoad { d, a, o1, e, o2 }, TrapAt::Both))
                 }
