@@ -774,7 +774,20 @@ fn call_internal_copy(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flo
 #[handler]
 fn call_internal_moves(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, CallInternalMoves { defined, base, moves });
+    let _ = (defined, base);
     call_moves(ex, s, moves);
+    call_internal_after_moves(ex, ip, s, m, acc)
+}
+
+/// [`call_internal_moves`] after the moves: the call, out of line (a
+/// sibling call, a jump). The moves' loops and the call's fast path in one
+/// function would take callee-saved registers, so a prologue and an
+/// epilogue on every call. `CallInternalMoves`'s payload starts as
+/// `CallInternal`'s (a const assertion in `encode.rs`).
+#[inline(never)]
+#[handler]
+fn call_internal_after_moves(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
+    operands!(ip, CallInternal { defined, base });
     enter_defined(ex, ip, s, m, acc, defined, base)
 }
 
@@ -790,14 +803,17 @@ fn call_moves(ex: &Exec<'_>, s: Sp, moves: u32) {
     unsafe {
         let at = list.as_ptr().add(moves as usize);
         let header = *at;
-        let (copies, consts) = ((header as u32) as usize, (header >> 32) as usize);
-        for k in 1..=copies {
-            let w = *at.add(k);
+        let mut p = at.add(1);
+        let copies_end = p.add((header as u32) as usize);
+        while p < copies_end {
+            let w = *p;
             s.set_raw(w as Slot, s.raw((w >> 16) as Slot));
+            p = p.add(1);
         }
-        let consts_at = at.add(1 + copies);
-        for k in 0..consts {
-            s.set_raw(*consts_at.add(2 * k) as Slot, *consts_at.add(2 * k + 1));
+        let end = p.add(2 * (header >> 32) as usize);
+        while p < end {
+            s.set_raw(*p as Slot, *p.add(1));
+            p = p.add(2);
         }
     }
 }
@@ -873,9 +889,20 @@ fn call_indirect(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
 
 /// [`call_indirect`] after its argument moves (`Code::call_moves`).
 #[handler]
-fn call_indirect_moves(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+fn call_indirect_moves(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, acc: u64) -> Flow {
     operands!(ip, CallIndirectMoves { ty, c, base, table, moves });
+    let _ = (ty, c, base, table);
     call_moves(ex, s, u32::from(moves));
+    call_indirect_after_moves(ex, ip, s, m, acc)
+}
+
+/// [`call_indirect_moves`] after the moves, out of line (see
+/// [`call_internal_after_moves`]).
+#[inline(never)]
+#[handler]
+fn call_indirect_after_moves(ex: &mut Exec<'_>, ip: Ip, s: Sp, m: Mem, _: u64) -> Flow {
+    operands!(ip, CallIndirectMoves { ty, c, base, table, moves });
+    let _ = moves;
     match ex.indirect_callee(ip, ty, u32::from(table), s.raw(c)) {
         IndirectCallee::Internal(code) => enter_internal(ex, ip, code, base, m),
         IndirectCallee::Other(addr) => call_and_continue(ex, ip, addr, base),
