@@ -215,3 +215,28 @@ fn fuzz_finding_huge_memory_grow_is_capped_alike() {
         .unwrap();
     assert!(matches!(outcome, Ok(n) if n > 0), "{outcome:?}");
 }
+
+/// Seed 1215, case 42851 of the long campaign: after a call of export
+/// `""`, wasmi 2.0.0 leaves the global exported as `"6"` at 2822690315
+/// whatever the argument, while weft's two engines and wasmtime 50 (the
+/// Python package, with fuel) agree on values that depend on it: a wasmi
+/// bug, not a weft one. The expected values are wasmtime's.
+#[test]
+fn seed_1215_case_42851_agrees_with_wasmtime_where_wasmi_differs() {
+    let bytes = include_bytes!("data/divergence-seed-1215-case-42851.wasm");
+    for kind in [weft::EngineKind::Threaded, weft::EngineKind::Reference] {
+        for (arg, expected) in [(-1, 1_472_276_981u32), (i32::MAX, 3_619_760_629), (100, 2_822_690_414)] {
+            let mut config = weft::Config::new();
+            config.engine_kind(kind);
+            config.consume_fuel(harness::FUEL);
+            let engine = weft::Engine::new(&config);
+            let module = weft::Module::new(&engine, &bytes[..]).unwrap();
+            let mut store = weft::Store::new(&engine, ());
+            let instance = weft::Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+            let r = instance.get_func("").unwrap().call_vec(&mut store, &[weft::Val::I32(arg)]).unwrap();
+            assert_eq!(r, [weft::Val::I32(-1_067_694_417)], "{kind:?}");
+            let g = instance.get_global("6").unwrap().get(&store).unwrap();
+            assert_eq!(g, weft::Val::I32(expected as i32), "{kind:?}, argument {arg}");
+        }
+    }
+}
